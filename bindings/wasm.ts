@@ -1,0 +1,205 @@
+/**
+ * The wasm runtime: picks a build, instantiates it, and owns its linear memory.
+ *
+ * Everything that touches wasm memory goes through a WasmRuntime: allocation (a JS-side
+ * allocator, see allocator.ts), typed-array views (made fresh against the current buffer, so
+ * they are valid after memory.grow), and the raw kernel exports (pointers and sizes only).
+ * Several models share one runtime without interfering: each owns its own blocks.
+ */
+import { Allocator } from './allocator.js';
+import { RnnError } from '../src/errors.js';
+
+export type BuildName = 'relaxed' | 'simd' | 'scalar';
+
+/** Preference order when probing: the first build the engine validates wins. */
+export const BUILD_ORDER: readonly BuildName[] = ['relaxed', 'simd', 'scalar'];
+
+/** Linear memory limit of every build (asconfig.json maximumMemory: 32768 pages = 2 GiB). */
+export const MAX_MEMORY_BYTES = 32768 * 65536;
+
+const PAGE = 65536;
+
+// Probe modules for WebAssembly.validate: one function returning a v128 constant (SIMD), and
+// one applying f32x4.relaxed_madd (opcode 0xfd 0x105) to three constants (relaxed SIMD).
+const V128_CONST = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
+const PROBE_HEAD = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00];
+const SIMD_PROBE = new Uint8Array([...PROBE_HEAD, 0x0a, 0x16, 0x01, 0x14, 0x00, ...V128_CONST, 0x0b]);
+const RELAXED_PROBE = new Uint8Array([
+  ...PROBE_HEAD, 0x0a, 0x3d, 0x01, 0x3b, 0x00, ...V128_CONST, ...V128_CONST, ...V128_CONST, 0xfd, 0x85, 0x02, 0x0b,
+]);
+
+/** Builds this engine can run, best first. */
+export function supportedBuilds(): BuildName[] {
+  const out: BuildName[] = [];
+  if (safeValidate(RELAXED_PROBE)) out.push('relaxed');
+  if (safeValidate(SIMD_PROBE)) out.push('simd');
+  out.push('scalar');
+  return out;
+}
+
+function safeValidate(bytes: Uint8Array<ArrayBuffer>): boolean {
+  try {
+    return WebAssembly.validate(bytes);
+  } catch {
+    return false;
+  }
+}
+
+/** Where a build's .wasm file lives next to this module (same relative path in src and dist). */
+export function buildUrl(build: BuildName): URL {
+  return new URL(`../build/${build}.wasm`, import.meta.url);
+}
+
+/** The raw exports every build has. Kernel names are listed in assembly/index.ts. */
+export interface KernelExports {
+  memory: WebAssembly.Memory;
+  heap_base(): number;
+  [kernel: string]: unknown;
+}
+
+export interface InstantiateOptions {
+  /** Force a build instead of probing. */
+  build?: BuildName;
+  /** A precompiled module (edge workers cannot compile bytes at run time). Needs `build` if not 'simd'. */
+  module?: WebAssembly.Module;
+  /** The bytes of a build (then `build` says which one they are; default: probed best). */
+  bytes?: BufferSource;
+  /** Where to fetch the build from (a URL or string); default: next to this module. */
+  url?: URL | string;
+}
+
+export class WasmRuntime {
+  readonly build: BuildName;
+  readonly exports: KernelExports;
+  readonly memory: WebAssembly.Memory;
+  private readonly allocator: Allocator;
+
+  constructor(instance: WebAssembly.Instance, build: BuildName) {
+    this.build = build;
+    this.exports = instance.exports as unknown as KernelExports;
+    this.memory = this.exports.memory;
+    const memory = this.memory;
+    this.allocator = new Allocator(this.exports.heap_base(), MAX_MEMORY_BYTES, (bytes) => {
+      const have = memory.buffer.byteLength;
+      if (bytes <= have) return true;
+      try {
+        memory.grow(Math.ceil((bytes - have) / PAGE));
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  /**
+   * Allocates `bytes` (16-byte aligned). Throws OUT_OF_MEMORY naming `what` if the wasm memory
+   * limit does not allow it; nothing is allocated in that case.
+   */
+  alloc(bytes: number, what = 'buffer'): number {
+    const ptr = this.allocator.alloc(bytes);
+    if (ptr === 0) {
+      throw new RnnError(
+        'OUT_OF_MEMORY',
+        `${what}: cannot allocate ${bytes} bytes of wasm memory (${this.allocator.bytesInUse} in use, limit ${MAX_MEMORY_BYTES})`,
+      );
+    }
+    return ptr;
+  }
+
+  /** Allocates room for `n` float32 values. */
+  allocF32(n: number, what?: string): number {
+    return this.alloc(n * 4, what);
+  }
+
+  free(ptr: number): void {
+    if (ptr !== 0) this.allocator.release(ptr);
+  }
+
+  /** A Float32Array view of `len` floats at byte address `ptr`, valid until the next memory.grow. */
+  f32(ptr: number, len: number): Float32Array {
+    return new Float32Array(this.memory.buffer, ptr, len);
+  }
+
+  /** An Int32Array view of `len` ints at byte address `ptr`, valid until the next memory.grow. */
+  i32(ptr: number, len: number): Int32Array {
+    return new Int32Array(this.memory.buffer, ptr, len);
+  }
+
+  /** Bytes held by live allocations. */
+  get bytesInUse(): number {
+    return this.allocator.bytesInUse;
+  }
+
+  /** Number of live allocations (for leak checks). */
+  get liveBlocks(): number {
+    return this.allocator.liveBlocks;
+  }
+
+  /** Current size of linear memory in bytes. */
+  get memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+}
+
+async function loadBytes(url: URL): Promise<ArrayBuffer | Uint8Array> {
+  if (url.protocol === 'file:') {
+    const fs = await import(/* @vite-ignore */ 'node:fs/promises');
+    return fs.readFile(url);
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`HTTP ${res.status} for ${url.href}`);
+  return res.arrayBuffer();
+}
+
+/** Compiles (if needed) and instantiates a build. */
+export async function instantiate(options: InstantiateOptions = {}): Promise<WasmRuntime> {
+  const supported = supportedBuilds();
+  let build = options.build;
+  if (build !== undefined && !BUILD_ORDER.includes(build)) {
+    throw new RnnError('INVALID_OPTION', `ready: build must be one of ${BUILD_ORDER.join(', ')}, got ${String(build)}`);
+  }
+  if (build !== undefined && !supported.includes(build) && !options.module) {
+    throw new RnnError('UNSUPPORTED', `ready: this engine cannot run the '${build}' build (supported: ${supported.join(', ')})`);
+  }
+  if (options.module !== undefined && !(options.module instanceof WebAssembly.Module)) {
+    throw new RnnError('INVALID_OPTION', `ready: module must be a WebAssembly.Module`);
+  }
+  build ??= options.module ? 'simd' : supported[0];
+  try {
+    let module = options.module;
+    if (!module) {
+      const bytes = options.bytes ?? (await loadBytes(options.url ? new URL(options.url) : buildUrl(build)));
+      module = await WebAssembly.compile(bytes as BufferSource);
+    }
+    const instance = await WebAssembly.instantiate(module, {});
+    return new WasmRuntime(instance, build);
+  } catch (e) {
+    if (e instanceof RnnError) throw e;
+    throw new RnnError('WASM_LOAD_FAILED', `ready: could not load the '${build}' build: ${(e as Error).message}`);
+  }
+}
+
+let current: WasmRuntime | undefined;
+let pending: Promise<WasmRuntime> | undefined;
+
+/**
+ * Loads the wasm once (later calls return the same runtime unless options force another build).
+ */
+export function ready(options?: InstantiateOptions): Promise<WasmRuntime> {
+  if (options && (options.build || options.module || options.bytes || options.url)) {
+    if (current && current.build === options.build && !options.module && !options.bytes && !options.url) {
+      return Promise.resolve(current);
+    }
+    pending = instantiate(options).then((rt) => (current = rt));
+    return pending;
+  }
+  if (current) return Promise.resolve(current);
+  pending ??= instantiate().then((rt) => (current = rt));
+  return pending;
+}
+
+/** The runtime ready() made; throws NOT_READY before that. */
+export function runtime(): WasmRuntime {
+  if (!current) throw new RnnError('NOT_READY', 'call and await ready() before creating or running models');
+  return current;
+}
