@@ -1,0 +1,1 @@
+export { readTensorProto } from './tensor-proto.js';

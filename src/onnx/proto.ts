@@ -1,0 +1,403 @@
+/**
+ * Decoding of the ONNX protobuf messages wasm-rnn needs (onnx/onnx.proto3, IR version 3-10):
+ * ModelProto, OperatorSetIdProto, GraphProto, NodeProto, AttributeProto, TensorProto,
+ * ValueInfoProto / TypeProto.Tensor / TensorShapeProto. Unknown fields are skipped. Sub-graphs
+ * (attribute fields g / graphs) and non-tensor types are not decoded, so the nesting depth is
+ * fixed and a hostile file cannot recurse deeply.
+ */
+import { RnnError } from '../errors.js';
+import { Reader, WT_I32, WT_I64, WT_LEN, WT_VARINT } from './wire.js';
+
+/** ONNX TensorProto.DataType values. */
+export const DT = {
+  UNDEFINED: 0,
+  FLOAT: 1,
+  UINT8: 2,
+  INT8: 3,
+  UINT16: 4,
+  INT16: 5,
+  INT32: 6,
+  INT64: 7,
+  STRING: 8,
+  BOOL: 9,
+  FLOAT16: 10,
+  DOUBLE: 11,
+  UINT32: 12,
+  UINT64: 13,
+  COMPLEX64: 14,
+  COMPLEX128: 15,
+  BFLOAT16: 16,
+} as const;
+
+export const DT_NAMES: Record<number, string> = Object.fromEntries(Object.entries(DT).map(([k, v]) => [v, k]));
+
+export function dtName(dt: number): string {
+  return DT_NAMES[dt] ?? `data type ${dt}`;
+}
+
+export interface TensorProtoMsg {
+  name: string;
+  dims: number[];
+  dataType: number;
+  floatData: number[];
+  int32Data: number[];
+  int64Data: bigint[];
+  doubleData: number[];
+  uint64Data: bigint[];
+  rawData: Uint8Array | undefined;
+  hasStringData: boolean;
+  external: boolean;
+  segment: boolean;
+}
+
+export interface AttributeMsg {
+  name: string;
+  type: number;
+  f?: number;
+  i?: number;
+  s?: Uint8Array;
+  t?: TensorProtoMsg;
+  floats: number[];
+  ints: number[];
+  strings: Uint8Array[];
+  tensors: TensorProtoMsg[];
+  /** Set when the attribute holds a graph, sparse tensor or type proto (not decoded). */
+  other: boolean;
+  refAttrName?: string;
+}
+
+export interface NodeMsg {
+  name: string;
+  opType: string;
+  domain: string;
+  inputs: string[];
+  outputs: string[];
+  attributes: AttributeMsg[];
+}
+
+export interface ValueInfoMsg {
+  name: string;
+  /** Element type of a tensor type, or undefined when the type is absent / not a tensor. */
+  elemType: number | undefined;
+  /** Dims: a number (dim_value), a string (dim_param) or null (unknown); undefined = unknown rank. */
+  shape: (number | string | null)[] | undefined;
+}
+
+export interface GraphMsg {
+  name: string;
+  nodes: NodeMsg[];
+  initializers: TensorProtoMsg[];
+  inputs: ValueInfoMsg[];
+  outputs: ValueInfoMsg[];
+  hasSparseInitializers: boolean;
+}
+
+export interface ModelMsg {
+  irVersion: number;
+  producerName: string;
+  opsets: Map<string, number>;
+  graph: GraphMsg | undefined;
+}
+
+// AttributeProto.AttributeType
+export const AT = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8, TENSORS: 9, GRAPHS: 10, SPARSE_TENSOR: 11, SPARSE_TENSORS: 12, TYPE_PROTO: 13, TYPE_PROTOS: 14 } as const;
+
+export function decodeTensorProto(r: Reader): TensorProtoMsg {
+  const t: TensorProtoMsg = {
+    name: '',
+    dims: [],
+    dataType: 0,
+    floatData: [],
+    int32Data: [],
+    int64Data: [],
+    doubleData: [],
+    uint64Data: [],
+    rawData: undefined,
+    hasStringData: false,
+    external: false,
+    segment: false,
+  };
+  while (!r.done) {
+    const [f, wt] = r.tag();
+    switch (f) {
+      case 1:
+        r.repeated(wt, WT_VARINT, 'dims', (s) => t.dims.push(s.varint()));
+        break;
+      case 2:
+        r.expect(wt, WT_VARINT, 'data_type');
+        t.dataType = r.varint32();
+        break;
+      case 3:
+        t.segment = true;
+        r.skip(wt);
+        break;
+      case 4:
+        r.repeated(wt, WT_I32, 'float_data', (s) => t.floatData.push(s.float32()));
+        break;
+      case 5:
+        r.repeated(wt, WT_VARINT, 'int32_data', (s) => t.int32Data.push(s.varint32()));
+        break;
+      case 6:
+        t.hasStringData = true;
+        r.skip(wt);
+        break;
+      case 7:
+        r.repeated(wt, WT_VARINT, 'int64_data', (s) => t.int64Data.push(s.varintBig()));
+        break;
+      case 8:
+        r.expect(wt, WT_LEN, 'name');
+        t.name = r.string();
+        break;
+      case 9:
+        r.expect(wt, WT_LEN, 'raw_data');
+        t.rawData = r.bytes();
+        break;
+      case 10:
+        r.repeated(wt, WT_I64, 'double_data', (s) => t.doubleData.push(s.float64()));
+        break;
+      case 11:
+        r.repeated(wt, WT_VARINT, 'uint64_data', (s) => t.uint64Data.push(BigInt.asUintN(64, s.varintBig())));
+        break;
+      case 13:
+        t.external = true;
+        r.skip(wt);
+        break;
+      case 14:
+        r.expect(wt, WT_VARINT, 'data_location');
+        if (r.varint() === 1) t.external = true;
+        break;
+      default:
+        r.skip(wt);
+    }
+  }
+  return t;
+}
+
+function decodeAttribute(r: Reader): AttributeMsg {
+  const a: AttributeMsg = { name: '', type: 0, floats: [], ints: [], strings: [], tensors: [], other: false };
+  while (!r.done) {
+    const [f, wt] = r.tag();
+    switch (f) {
+      case 1:
+        r.expect(wt, WT_LEN, 'name');
+        a.name = r.string();
+        break;
+      case 2:
+        r.expect(wt, WT_I32, 'f');
+        a.f = r.float32();
+        break;
+      case 3:
+        r.expect(wt, WT_VARINT, 'i');
+        a.i = r.varint();
+        break;
+      case 4:
+        r.expect(wt, WT_LEN, 's');
+        a.s = r.bytes();
+        break;
+      case 5:
+        r.expect(wt, WT_LEN, 't');
+        a.t = decodeTensorProto(r.sub(`${r.what} attribute '${a.name}'`));
+        break;
+      case 7:
+        r.repeated(wt, WT_I32, 'floats', (s) => a.floats.push(s.float32()));
+        break;
+      case 8:
+        r.repeated(wt, WT_VARINT, 'ints', (s) => a.ints.push(s.varint()));
+        break;
+      case 9:
+        r.expect(wt, WT_LEN, 'strings');
+        a.strings.push(r.bytes());
+        break;
+      case 10:
+        r.expect(wt, WT_LEN, 'tensors');
+        a.tensors.push(decodeTensorProto(r.sub(`${r.what} attribute '${a.name}'`)));
+        break;
+      case 6: // g
+      case 11: // graphs
+      case 14: // tp
+      case 15: // type_protos
+      case 22: // sparse_tensor
+      case 23: // sparse_tensors
+        a.other = true;
+        r.skip(wt);
+        break;
+      case 20:
+        r.expect(wt, WT_VARINT, 'type');
+        a.type = r.varint32();
+        break;
+      case 21:
+        r.expect(wt, WT_LEN, 'ref_attr_name');
+        a.refAttrName = r.string();
+        break;
+      default:
+        r.skip(wt);
+    }
+  }
+  return a;
+}
+
+function decodeNode(r: Reader, index: number): NodeMsg {
+  const n: NodeMsg = { name: '', opType: '', domain: '', inputs: [], outputs: [], attributes: [] };
+  const what = `NodeProto #${index}`;
+  while (!r.done) {
+    const [f, wt] = r.tag();
+    switch (f) {
+      case 1:
+        r.expect(wt, WT_LEN, 'input');
+        n.inputs.push(r.string());
+        break;
+      case 2:
+        r.expect(wt, WT_LEN, 'output');
+        n.outputs.push(r.string());
+        break;
+      case 3:
+        r.expect(wt, WT_LEN, 'name');
+        n.name = r.string();
+        break;
+      case 4:
+        r.expect(wt, WT_LEN, 'op_type');
+        n.opType = r.string();
+        break;
+      case 5:
+        r.expect(wt, WT_LEN, 'attribute');
+        n.attributes.push(decodeAttribute(r.sub(`${what} (${n.opType || '?'})`)));
+        break;
+      case 7:
+        r.expect(wt, WT_LEN, 'domain');
+        n.domain = r.string();
+        break;
+      default:
+        r.skip(wt);
+    }
+  }
+  return n;
+}
+
+function decodeShape(r: Reader): (number | string | null)[] {
+  const dims: (number | string | null)[] = [];
+  while (!r.done) {
+    const [f, wt] = r.tag();
+    if (f === 1 && wt === WT_LEN) {
+      const d = r.sub(r.what);
+      let v: number | string | null = null;
+      while (!d.done) {
+        const [g, w] = d.tag();
+        if (g === 1 && w === WT_VARINT) v = d.varint();
+        else if (g === 2 && w === WT_LEN) v = d.string();
+        else d.skip(w);
+      }
+      dims.push(v);
+    } else r.skip(wt);
+  }
+  return dims;
+}
+
+function decodeValueInfo(r: Reader): ValueInfoMsg {
+  const v: ValueInfoMsg = { name: '', elemType: undefined, shape: undefined };
+  while (!r.done) {
+    const [f, wt] = r.tag();
+    if (f === 1) {
+      r.expect(wt, WT_LEN, 'name');
+      v.name = r.string();
+    } else if (f === 2) {
+      r.expect(wt, WT_LEN, 'type');
+      const tr = r.sub(`ValueInfoProto '${v.name}'`);
+      while (!tr.done) {
+        const [g, w] = tr.tag();
+        if (g === 1 && w === WT_LEN) {
+          // TypeProto.Tensor
+          const tt = tr.sub(tr.what);
+          while (!tt.done) {
+            const [h, x] = tt.tag();
+            if (h === 1 && x === WT_VARINT) v.elemType = tt.varint32();
+            else if (h === 2 && x === WT_LEN) v.shape = decodeShape(tt.sub(tt.what));
+            else tt.skip(x);
+          }
+        } else tr.skip(w);
+      }
+    } else r.skip(wt);
+  }
+  return v;
+}
+
+function decodeGraph(r: Reader): GraphMsg {
+  const g: GraphMsg = { name: '', nodes: [], initializers: [], inputs: [], outputs: [], hasSparseInitializers: false };
+  while (!r.done) {
+    const [f, wt] = r.tag();
+    switch (f) {
+      case 1:
+        r.expect(wt, WT_LEN, 'node');
+        g.nodes.push(decodeNode(r.sub(`NodeProto #${g.nodes.length}`), g.nodes.length));
+        break;
+      case 2:
+        r.expect(wt, WT_LEN, 'name');
+        g.name = r.string();
+        break;
+      case 5:
+        r.expect(wt, WT_LEN, 'initializer');
+        g.initializers.push(decodeTensorProto(r.sub(`initializer #${g.initializers.length}`)));
+        break;
+      case 11:
+        r.expect(wt, WT_LEN, 'input');
+        g.inputs.push(decodeValueInfo(r.sub('graph input')));
+        break;
+      case 12:
+        r.expect(wt, WT_LEN, 'output');
+        g.outputs.push(decodeValueInfo(r.sub('graph output')));
+        break;
+      case 15:
+        g.hasSparseInitializers = true;
+        r.skip(wt);
+        break;
+      default:
+        r.skip(wt);
+    }
+  }
+  return g;
+}
+
+export function decodeModel(bytes: Uint8Array): ModelMsg {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new RnnError('INVALID_INPUT', `loadOnnx: expected a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
+  }
+  const r = new Reader(bytes, 'ModelProto');
+  const m: ModelMsg = { irVersion: 0, producerName: '', opsets: new Map(), graph: undefined };
+  while (!r.done) {
+    const [f, wt] = r.tag();
+    switch (f) {
+      case 1:
+        r.expect(wt, WT_VARINT, 'ir_version');
+        m.irVersion = r.varint();
+        break;
+      case 2:
+        r.expect(wt, WT_LEN, 'producer_name');
+        m.producerName = r.string();
+        break;
+      case 7:
+        r.expect(wt, WT_LEN, 'graph');
+        m.graph = decodeGraph(r.sub('GraphProto'));
+        break;
+      case 8: {
+        r.expect(wt, WT_LEN, 'opset_import');
+        const o = r.sub('OperatorSetIdProto');
+        let domain = '';
+        let version = 0;
+        while (!o.done) {
+          const [g, w] = o.tag();
+          if (g === 1) {
+            o.expect(w, WT_LEN, 'domain');
+            domain = o.string();
+          } else if (g === 2) {
+            o.expect(w, WT_VARINT, 'version');
+            version = o.varint();
+          } else o.skip(w);
+        }
+        m.opsets.set(domain === 'ai.onnx' ? '' : domain, version);
+        break;
+      }
+      default:
+        r.skip(wt);
+    }
+  }
+  return m;
+}

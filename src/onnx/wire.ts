@@ -1,0 +1,176 @@
+/**
+ * A minimal protobuf wire-format reader. Every read checks the bounds of the current message and
+ * every loop advances by at least one byte, so malformed or truncated input ends in an
+ * RnnError('INVALID_FORMAT') after at most `buffer.length` steps, never a hang or a RangeError.
+ */
+import { RnnError } from '../errors.js';
+
+export const WT_VARINT = 0;
+export const WT_I64 = 1;
+export const WT_LEN = 2;
+export const WT_I32 = 5;
+
+const utf8 = new TextDecoder('utf-8');
+
+export function formatError(message: string): RnnError {
+  return new RnnError('INVALID_FORMAT', message);
+}
+
+export class Reader {
+  readonly buf: Uint8Array;
+  pos: number;
+  readonly end: number;
+  /** What is being decoded, for messages ("TensorProto", "NodeProto 'lstm_1'"...). */
+  readonly what: string;
+  private view: DataView | undefined;
+
+  constructor(buf: Uint8Array, what: string, start = 0, end = buf.length) {
+    this.buf = buf;
+    this.pos = start;
+    this.end = end;
+    this.what = what;
+  }
+
+  get done(): boolean {
+    return this.pos >= this.end;
+  }
+
+  fail(message: string): never {
+    throw formatError(`${this.what}: ${message} (at byte ${this.pos})`);
+  }
+
+  /** Low 32 bits and high 32 bits of a varint (at most 10 bytes). */
+  private varintParts(): [number, number] {
+    let lo = 0;
+    let hi = 0;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) this.fail('truncated varint');
+      const b = this.buf[this.pos++];
+      if (i < 4) lo |= (b & 0x7f) << (7 * i);
+      else if (i === 4) {
+        lo |= (b & 0x0f) << 28;
+        hi |= (b & 0x7f) >>> 4;
+      } else hi |= (b & 0x7f) << (7 * i - 32);
+      if ((b & 0x80) === 0) return [lo >>> 0, hi >>> 0];
+    }
+    this.fail('varint longer than 10 bytes');
+  }
+
+  /** A varint as a JS number; must be a safe integer (negative int64 values are allowed). */
+  varint(): number {
+    const [lo, hi] = this.varintParts();
+    if (hi === 0) return lo;
+    if (hi < 0x200000) return hi * 0x100000000 + lo;
+    const v = BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
+    if (v < BigInt(Number.MIN_SAFE_INTEGER) || v > BigInt(Number.MAX_SAFE_INTEGER)) {
+      this.fail(`integer ${v} is outside the safe range`);
+    }
+    return Number(v);
+  }
+
+  /** A varint as a signed 64-bit BigInt (int64 fields). */
+  varintBig(): bigint {
+    const [lo, hi] = this.varintParts();
+    return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
+  }
+
+  /** A varint as an int32 (int32 fields are sign-extended to 64 bits on the wire). */
+  varint32(): number {
+    const [lo] = this.varintParts();
+    return lo | 0;
+  }
+
+  private dv(): DataView {
+    return (this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
+  }
+
+  float32(): number {
+    if (this.pos + 4 > this.end) this.fail('truncated fixed32');
+    const v = this.dv().getFloat32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  float64(): number {
+    if (this.pos + 8 > this.end) this.fail('truncated fixed64');
+    const v = this.dv().getFloat64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  uint64(): bigint {
+    if (this.pos + 8 > this.end) this.fail('truncated fixed64');
+    const v = this.dv().getBigUint64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  /** Reads a length prefix and returns [start, end) of the delimited bytes, advancing past them. */
+  span(): [number, number] {
+    const len = this.varint();
+    if (len < 0 || len > this.end - this.pos) this.fail(`length ${len} runs past the end of the data`);
+    const s = this.pos;
+    this.pos += len;
+    return [s, this.pos];
+  }
+
+  bytes(): Uint8Array {
+    const [s, e] = this.span();
+    return this.buf.subarray(s, e);
+  }
+
+  string(): string {
+    return utf8.decode(this.bytes());
+  }
+
+  /** A reader over a length-delimited sub-message. */
+  sub(what: string): Reader {
+    const [s, e] = this.span();
+    return new Reader(this.buf, what, s, e);
+  }
+
+  /** Reads a tag: [field number, wire type]. */
+  tag(): [number, number] {
+    const t = this.varint();
+    const field = Math.floor(t / 8);
+    const wt = t & 7;
+    if (field === 0) this.fail('field number 0');
+    return [field, wt];
+  }
+
+  skip(wt: number): void {
+    switch (wt) {
+      case WT_VARINT:
+        this.varintParts();
+        return;
+      case WT_I64:
+        if (this.pos + 8 > this.end) this.fail('truncated fixed64');
+        this.pos += 8;
+        return;
+      case WT_LEN:
+        this.span();
+        return;
+      case WT_I32:
+        if (this.pos + 4 > this.end) this.fail('truncated fixed32');
+        this.pos += 4;
+        return;
+      default:
+        this.fail(`unsupported wire type ${wt}`);
+    }
+  }
+
+  expect(wt: number, expected: number, field: string): void {
+    if (wt !== expected) this.fail(`field ${field} has wire type ${wt}, expected ${expected}`);
+  }
+
+  /** Repeated numeric field, packed (WT_LEN) or not: calls `one` for each element. */
+  repeated(wt: number, scalarWt: number, field: string, one: (r: Reader) => void): void {
+    if (wt === WT_LEN) {
+      const sub = this.sub(this.what);
+      while (!sub.done) one(sub);
+    } else {
+      this.expect(wt, scalarWt, field);
+      one(this);
+    }
+  }
+}
