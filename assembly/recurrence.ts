@@ -1,0 +1,123 @@
+// The recurrence driver: the whole time loop of one layer in one direction, shared by every cell.
+// Each cell only describes its row step (cells/*.ts); the driver owns the order of time steps,
+// the recurrent product, the projection, packed-sequence lengths and the output writes.
+//
+// Per time step t (ascending, or descending when `reverse`):
+//   1. hh = h W_hh^T (+ b_hh for GRU)               one f32_gemm over all B rows
+//   2. for each active row b (t < lengths[b]):       the cell's fused gate update into hnew[b]
+//   3. LSTM with projection: hnew = cellout W_hr^T   one f32_gemm
+//   4. active rows: h[b] = hnew[b], out[t, b] = hnew[b]; inactive rows: out[t, b] = 0, h, c kept
+// A row is inactive past its length, so the reverse direction of a packed sequence starts at the
+// row's own last valid step with its initial state, exactly like pack_padded_sequence.
+import { f32_gemm } from './kernels/f32-gemm';
+import { lstm_row } from './cells/lstm';
+import { gru_row } from './cells/gru';
+import { rnn_row } from './cells/rnn';
+
+export const CELL_LSTM = 0;
+export const CELL_GRU = 1;
+export const CELL_RNN_TANH = 2;
+export const CELL_RNN_RELU = 3;
+
+/** Gates per cell kind. */
+// @ts-ignore: decorator
+@inline function gates(cell: i32): i32 {
+  return cell == CELL_LSTM ? 4 : cell == CELL_GRU ? 3 : 1;
+}
+
+/**
+ * Floats of scratch the driver needs for a batch of `b` rows: hh [B, G*H], cellout [B, H],
+ * hnew [B, P] (each rounded up to whole vectors).
+ */
+export function recurrence_scratch_size(cell: i32, b: i32, hsize: i32, psize: i32): i32 {
+  return round4(b * gates(cell) * hsize) + round4(b * hsize) + round4(b * psize);
+}
+
+// @ts-ignore: decorator
+@inline function round4(n: i32): i32 {
+  return (n + 3) & ~3;
+}
+
+/**
+ * xproj: [T, B, G*H] input projections (x W_ih^T + folded biases).
+ * whh:   packed W_hh ([G*H, P] by x32_packw_x8);  bhh: [G*H] (GRU only, 0 = none).
+ * whr:   packed W_hr ([P, H]) or 0 when there is no projection (then P == H).
+ * h:     [B, P] state, in: h0, out: h at each row's last valid step.  c: [B, H] (LSTM), likewise.
+ * out:   where out[t=0, b=0] of this direction goes; row (t, b) starts `(t*B + b) * ldo` floats on.
+ * lengths: [B] i32 in [1, T], or 0 when every row has length T.
+ */
+// @ts-ignore: decorator
+@inline function recurrence(
+  cell: i32, xproj: usize, whh: usize, bhh: usize, whr: usize, h: usize, c: usize,
+  out: usize, ldo: i32, t_len: i32, batch: i32, hsize: i32, psize: i32,
+  lengths: usize, reverse: i32, scratch: usize,
+): void {
+  const g = gates(cell);
+  const gh = g * hsize;
+  const hh = scratch;
+  const cellout = hh + (<usize>round4(batch * gh) << 2);
+  const hnew = cellout + (<usize>round4(batch * hsize) << 2);
+  // without projection the cell writes the new state straight into hnew
+  const target = whr != 0 ? cellout : hnew;
+  const pbytes = <usize>psize << 2;
+
+  for (let s = 0; s < t_len; s++) {
+    const t = reverse ? t_len - 1 - s : s;
+    f32_gemm(hh, h, whh, bhh, batch, gh, psize, psize, gh);
+    for (let b = 0; b < batch; b++) {
+      if (lengths != 0 && t >= load<i32>(lengths + (<usize>b << 2))) continue;
+      const xp = xproj + (<usize>((t * batch + b) * gh) << 2);
+      const hr = hh + (<usize>(b * gh) << 2);
+      const tr = target + (<usize>(b * hsize) << 2);
+      if (cell == CELL_LSTM) {
+        lstm_row(xp, hr, c + (<usize>(b * hsize) << 2), tr, hsize);
+      } else if (cell == CELL_GRU) {
+        gru_row(xp, hr, h + (<usize>(b * psize) << 2), tr, hsize);
+      } else {
+        rnn_row(xp, hr, tr, hsize, cell == CELL_RNN_RELU);
+      }
+    }
+    if (whr != 0) f32_gemm(hnew, cellout, whr, 0, batch, psize, hsize, hsize, psize);
+    for (let b = 0; b < batch; b++) {
+      const orow = out + (<usize>((t * batch + b) * ldo) << 2);
+      if (lengths != 0 && t >= load<i32>(lengths + (<usize>b << 2))) {
+        memory.fill(orow, 0, pbytes);
+        continue;
+      }
+      const src = hnew + (<usize>(b * psize) << 2);
+      memory.copy(h + (<usize>(b * psize) << 2), src, pbytes);
+      memory.copy(orow, src, pbytes);
+    }
+  }
+}
+
+// One export per cell kind: after inlining, `cell` is a constant and every cell test folds away,
+// so the time loop contains only the chosen cell's code.
+
+export function lstm_recurrence(
+  xproj: usize, whh: usize, whr: usize, h: usize, c: usize, out: usize, ldo: i32,
+  t_len: i32, batch: i32, hsize: i32, psize: i32, lengths: usize, reverse: i32, scratch: usize,
+): void {
+  recurrence(CELL_LSTM, xproj, whh, 0, whr, h, c, out, ldo, t_len, batch, hsize, psize, lengths, reverse, scratch);
+}
+
+export function gru_recurrence(
+  xproj: usize, whh: usize, bhh: usize, h: usize, out: usize, ldo: i32,
+  t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize,
+): void {
+  recurrence(CELL_GRU, xproj, whh, bhh, 0, h, 0, out, ldo, t_len, batch, hsize, hsize, lengths, reverse, scratch);
+}
+
+export function rnn_tanh_recurrence(
+  xproj: usize, whh: usize, h: usize, out: usize, ldo: i32,
+  t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize,
+): void {
+  recurrence(CELL_RNN_TANH, xproj, whh, 0, 0, h, 0, out, ldo, t_len, batch, hsize, hsize, lengths, reverse, scratch);
+}
+
+export function rnn_relu_recurrence(
+  xproj: usize, whh: usize, h: usize, out: usize, ldo: i32,
+  t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize,
+): void {
+  recurrence(CELL_RNN_RELU, xproj, whh, 0, 0, h, 0, out, ldo, t_len, batch, hsize, hsize, lengths, reverse, scratch);
+}

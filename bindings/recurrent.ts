@@ -1,0 +1,242 @@
+/**
+ * A recurrent stack packed into wasm memory, and the kernel calls that run it.
+ *
+ * Weights are packed once (x32_packw_x8 panels, biases folded) when the object is built; `run`
+ * copies the input in, makes one GEMM per layer-direction for the input projection of all time
+ * steps, and one driver call per layer-direction for the whole time loop (no JS per time step).
+ * The workspace is kept between calls and only grows, so repeated calls allocate nothing.
+ */
+import type { WasmRuntime } from './wasm.js';
+import { type RecurrentSpec, type LayerDirParams, gateCount, outputSize, layerInputSize } from '../src/spec.js';
+
+interface Fn {
+  (...args: number[]): number;
+}
+
+interface PackedLayerDir {
+  wih: number; // packed [G*H, in]
+  whh: number; // packed [G*H, P]
+  whr: number; // packed [P, H] or 0
+  xbias: number; // [G*H] folded input-projection bias or 0
+  bhh: number; // GRU: [G*H] recurrent bias or 0
+}
+
+export interface RunResult {
+  /** [T, B, D*P] (time-major) or [B, T, D*P] when batchFirst */
+  output: Float32Array;
+  /** [L*D, B, P] */
+  h: Float32Array;
+  /** [L*D, B, H] (LSTM) */
+  c: Float32Array | null;
+}
+
+const CELL_DRIVER: Record<RecurrentSpec['cell'], string> = {
+  lstm: 'lstm_recurrence',
+  gru: 'gru_recurrence',
+  rnn_tanh: 'rnn_tanh_recurrence',
+  rnn_relu: 'rnn_relu_recurrence',
+};
+const CELL_ID: Record<RecurrentSpec['cell'], number> = { lstm: 0, gru: 1, rnn_tanh: 2, rnn_relu: 3 };
+
+const round4 = (n: number): number => (n + 3) & ~3;
+
+export class PackedRecurrent {
+  readonly spec: RecurrentSpec;
+  private readonly rt: WasmRuntime;
+  private readonly layers: PackedLayerDir[] = [];
+  private blocks: number[] = []; // every weight block, freed by dispose
+  private ws = 0; // workspace block
+  private wsBytes = 0;
+  private readonly gemm: Fn;
+  private readonly driver: Fn;
+
+  /**
+   * Packs `params` (index l * D + d). On failure (out of memory) everything allocated so far is
+   * freed and the error rethrown: nothing is left half-written.
+   */
+  constructor(rt: WasmRuntime, spec: RecurrentSpec, params: LayerDirParams[]) {
+    this.rt = rt;
+    this.spec = spec;
+    const ex = rt.exports as unknown as Record<string, Fn>;
+    this.gemm = ex.f32_gemm;
+    this.driver = ex[CELL_DRIVER[spec.cell]];
+    try {
+      for (let l = 0; l < spec.numLayers; l++) {
+        for (let d = 0; d < spec.numDirections; d++) {
+          this.layers.push(this.packLayerDir(params[l * spec.numDirections + d], layerInputSize(spec, l)));
+        }
+      }
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+  }
+
+  private own(bytes: number, what: string): number {
+    const ptr = this.rt.alloc(bytes, what);
+    this.blocks.push(ptr);
+    return ptr;
+  }
+
+  private packMatrix(w: Float32Array, n: number, k: number, what: string): number {
+    const ex = this.rt.exports as unknown as Record<string, Fn>;
+    const dst = this.own(ex.x32_packw_x8_size(n, k) * 4, what);
+    const tmp = this.rt.alloc(w.length * 4, what);
+    try {
+      this.rt.f32(tmp, w.length).set(w);
+      ex.x32_packw_x8(dst, tmp, n, k, k);
+    } finally {
+      this.rt.free(tmp);
+    }
+    return dst;
+  }
+
+  private packLayerDir(p: LayerDirParams, inSize: number): PackedLayerDir {
+    const { cell, hiddenSize: hs, projSize } = this.spec;
+    const gh = gateCount(cell) * hs;
+    const ps = outputSize(this.spec);
+    const out: PackedLayerDir = { wih: 0, whh: 0, whr: 0, xbias: 0, bhh: 0 };
+    out.wih = this.packMatrix(p.wih, gh, inSize, 'weight_ih');
+    out.whh = this.packMatrix(p.whh, gh, ps, 'weight_hh');
+    if (projSize > 0 && p.whr) out.whr = this.packMatrix(p.whr, projSize, hs, 'weight_hr');
+    if (p.bih && p.bhh) {
+      out.xbias = this.own(gh * 4, 'bias');
+      const xb = this.rt.f32(out.xbias, gh);
+      if (cell === 'gru') {
+        // b_hn must stay inside r * (W_hn h + b_hn): the recurrent product carries b_hh
+        xb.set(p.bih);
+        out.bhh = this.own(gh * 4, 'bias_hh');
+        this.rt.f32(out.bhh, gh).set(p.bhh);
+      } else {
+        for (let i = 0; i < gh; i++) xb[i] = p.bih[i] + p.bhh[i];
+      }
+    }
+    return out;
+  }
+
+  /** Lays out (and grows if needed) the workspace for T steps of B rows; returns byte offsets. */
+  private workspace(tLen: number, batch: number) {
+    const { cell, hiddenSize: hs, inputSize, numLayers: nl, numDirections: nd } = this.spec;
+    const ps = outputSize(this.spec);
+    const gh = gateCount(cell) * hs;
+    const ex = this.rt.exports as unknown as Record<string, Fn>;
+    const rows = tLen * batch;
+    const sizes = {
+      x: round4(rows * inputSize),
+      bufA: round4(rows * nd * ps),
+      bufB: nl > 1 ? round4(rows * nd * ps) : 0,
+      xproj: round4(rows * gh),
+      scratch: round4(ex.recurrence_scratch_size(CELL_ID[cell], batch, hs, ps)),
+      h: round4(nl * nd * batch * ps),
+      c: cell === 'lstm' ? round4(nl * nd * batch * hs) : 0,
+      lengths: round4(batch),
+    };
+    let total = 0;
+    const off: Record<keyof typeof sizes, number> = { ...sizes };
+    for (const k of Object.keys(sizes) as Array<keyof typeof sizes>) {
+      off[k] = total;
+      total += sizes[k] * 4;
+    }
+    if (total > this.wsBytes) {
+      // allocate the new block before freeing the old one, so a failure leaves the old intact
+      const ws = this.rt.alloc(total, `workspace for T=${tLen}, batch=${batch}`);
+      if (this.ws) this.rt.free(this.ws);
+      this.ws = ws;
+      this.wsBytes = total;
+    }
+    for (const k of Object.keys(off) as Array<keyof typeof sizes>) off[k] += this.ws;
+    return off;
+  }
+
+  /**
+   * Runs the stack. `x` is [T, B, I] ([B, T, I] when batchFirst); h0 [L*D, B, P] and c0
+   * [L*D, B, H] or null for zeros; lengths [B] in [1, T] or null. Inputs are validated by the
+   * caller (the layer classes).
+   */
+  run(
+    x: Float32Array, tLen: number, batch: number, batchFirst: boolean,
+    h0: Float32Array | null, c0: Float32Array | null, lengths: Int32Array | null,
+  ): RunResult {
+    const { cell, hiddenSize: hs, inputSize, numLayers: nl, numDirections: nd } = this.spec;
+    const ps = outputSize(this.spec);
+    const gh = gateCount(cell) * hs;
+    const rows = tLen * batch;
+    const w = this.workspace(tLen, batch);
+    const rt = this.rt;
+
+    // input, time-major
+    const xv = rt.f32(w.x, rows * inputSize);
+    if (batchFirst) transposeTB(x, xv, batch, tLen, inputSize);
+    else xv.set(x);
+    const hv = rt.f32(w.h, nl * nd * batch * ps);
+    if (h0) hv.set(h0);
+    else hv.fill(0);
+    if (cell === 'lstm') {
+      const cv = rt.f32(w.c, nl * nd * batch * hs);
+      if (c0) cv.set(c0);
+      else cv.fill(0);
+    }
+    let lengthsPtr = 0;
+    if (lengths) {
+      rt.i32(w.lengths, batch).set(lengths);
+      lengthsPtr = w.lengths;
+    }
+
+    let input = w.x;
+    let inSize = inputSize;
+    let out = w.bufA;
+    const ldo = nd * ps;
+    for (let l = 0; l < nl; l++) {
+      for (let d = 0; d < nd; d++) {
+        const p = this.layers[l * nd + d];
+        const sd = l * nd + d;
+        this.gemm(w.xproj, input, p.wih, p.xbias, rows, gh, inSize, inSize, gh);
+        const hPtr = w.h + sd * batch * ps * 4;
+        const outPtr = out + d * ps * 4;
+        const rev = d === 1 ? 1 : 0;
+        switch (cell) {
+          case 'lstm':
+            this.driver(w.xproj, p.whh, p.whr, hPtr, w.c + sd * batch * hs * 4, outPtr, ldo, tLen, batch, hs, ps, lengthsPtr, rev, w.scratch);
+            break;
+          case 'gru':
+            this.driver(w.xproj, p.whh, p.bhh, hPtr, outPtr, ldo, tLen, batch, hs, lengthsPtr, rev, w.scratch);
+            break;
+          default:
+            this.driver(w.xproj, p.whh, hPtr, outPtr, ldo, tLen, batch, hs, lengthsPtr, rev, w.scratch);
+        }
+      }
+      input = out;
+      inSize = ldo;
+      out = out === w.bufA ? w.bufB : w.bufA;
+    }
+
+    const last = rt.f32(input, rows * ldo);
+    const output = new Float32Array(rows * ldo);
+    if (batchFirst) transposeTB(last, output, tLen, batch, ldo);
+    else output.set(last);
+    return {
+      output,
+      h: rt.f32(w.h, nl * nd * batch * ps).slice(),
+      c: cell === 'lstm' ? rt.f32(w.c, nl * nd * batch * hs).slice() : null,
+    };
+  }
+
+  /** Frees every block. Safe to call twice. */
+  dispose(): void {
+    for (const b of this.blocks) this.rt.free(b);
+    this.blocks = [];
+    if (this.ws) this.rt.free(this.ws);
+    this.ws = 0;
+    this.wsBytes = 0;
+  }
+}
+
+/** dst[j, i, :] = src[i, j, :] for src [n0, n1, inner]. */
+function transposeTB(src: Float32Array, dst: Float32Array, n0: number, n1: number, inner: number): void {
+  for (let i = 0; i < n0; i++) {
+    for (let j = 0; j < n1; j++) {
+      const s = (i * n1 + j) * inner;
+      dst.set(src.subarray(s, s + inner), (j * n0 + i) * inner);
+    }
+  }
+}

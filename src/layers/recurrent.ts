@@ -1,0 +1,351 @@
+/**
+ * LSTM, GRU and RNN layers mirroring torch.nn.LSTM / GRU / RNN: the same options, parameter
+ * names, gate order, equations and tensor shapes. This module validates everything a caller
+ * passes (options, state_dicts, inputs) and turns it into the plain model spec; the packing and
+ * the kernel calls live in bindings/recurrent.ts.
+ */
+import { RnnError, fmtShape } from '../errors.js';
+import { type Tensor, checkFloatTensor, checkShape, checkTensor } from '../tensor.js';
+import { type RecurrentSpec, type LayerDirParams, type CellKind, parameterShapes, outputSize } from '../spec.js';
+import { Rng, randomSeed } from '../random.js';
+import { runtime, type WasmRuntime } from '../../bindings/wasm.js';
+import { PackedRecurrent } from '../../bindings/recurrent.js';
+
+export interface RecurrentOptions {
+  inputSize: number;
+  hiddenSize: number;
+  /** Stacked layers (default 1). */
+  numLayers?: number;
+  /** Use bias_ih / bias_hh (default true). */
+  bias?: boolean;
+  /** x and output are [B, T, *] instead of [T, B, *] (default false). h and c are not affected. */
+  batchFirst?: boolean;
+  /** Run a reverse direction too and concatenate (default false). */
+  bidirectional?: boolean;
+  /** Accepted for PyTorch compatibility; inference ignores dropout. Must be in [0, 1). */
+  dropout?: number;
+  /** Seed of the initial weights (uniform in +-1/sqrt(hiddenSize), as PyTorch). Default: random. */
+  seed?: number;
+}
+
+export interface LSTMOptions extends RecurrentOptions {
+  /** LSTM projection size (0 = none, default); must be < hiddenSize. */
+  projSize?: number;
+}
+
+export interface RNNOptions extends RecurrentOptions {
+  /** 'tanh' (default) or 'relu'. */
+  nonlinearity?: 'tanh' | 'relu';
+}
+
+/** Lengths of the sequences in a padded batch, one per batch item, each in [1, T]. */
+export type Lengths = number[] | Int32Array | BigInt64Array | Tensor;
+
+export interface ForwardOptions {
+  /** [numLayers * D, B, P] (or [numLayers * D, P] for unbatched input); default zeros. */
+  h0?: Tensor;
+  /** LSTM only: [numLayers * D, B, H] (or [numLayers * D, H]); default zeros. */
+  c0?: Tensor;
+  /** Packed-sequence semantics: outputs past a length are 0, h/c taken at the last valid step. */
+  lengths?: Lengths;
+}
+
+export interface ForwardResult {
+  /** [T, B, D*P] ([B, T, D*P] if batchFirst, [T, D*P] if unbatched). */
+  output: Tensor<Float32Array>;
+  /** [numLayers * D, B, P] ([numLayers * D, P] if unbatched). */
+  h: Tensor<Float32Array>;
+  /** LSTM only: [numLayers * D, B, H]. */
+  c?: Tensor<Float32Array>;
+}
+
+export interface LoadOptions {
+  /** Only keys starting with this prefix are read, with the prefix removed (e.g. 'encoder.rnn.'). */
+  prefix?: string;
+  /** Reject keys the layer does not know (default true). */
+  strict?: boolean;
+}
+
+const COMMON_KEYS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'bidirectional', 'dropout', 'seed'];
+
+function checkInt(v: unknown, name: string, min: number, layer: string): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
+    throw new RnnError('INVALID_OPTION', `${layer}: ${name} must be an integer >= ${min}, got ${String(v)}`);
+  }
+  return v;
+}
+
+function checkBool(v: unknown, name: string, dflt: boolean, layer: string): boolean {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') throw new RnnError('INVALID_OPTION', `${layer}: ${name} must be a boolean, got ${String(v)}`);
+  return v;
+}
+
+// frees the wasm memory of layers that were never disposed, once they are unreachable
+const finalizer =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<PackedRecurrent>((packed) => packed.dispose())
+    : undefined;
+
+/** Common machinery of LSTM, GRU and RNN. */
+export abstract class RecurrentLayer {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly bias: boolean;
+  readonly batchFirst: boolean;
+  readonly bidirectional: boolean;
+  readonly projSize: number;
+  /** The plain model spec this layer runs. */
+  readonly spec: RecurrentSpec;
+  private params: Map<string, Float32Array> = new Map();
+  private packed: PackedRecurrent | null = null;
+  private disposed = false;
+  private readonly rt: WasmRuntime;
+  protected abstract readonly kind: string;
+
+  protected constructor(cell: CellKind, options: RecurrentOptions & { projSize?: number }, extraKeys: string[], kind: string) {
+    if (options === null || typeof options !== 'object') {
+      throw new RnnError('INVALID_OPTION', `${kind}: options must be an object with at least inputSize and hiddenSize`);
+    }
+    for (const k of Object.keys(options)) {
+      if (!COMMON_KEYS.includes(k) && !extraKeys.includes(k)) {
+        throw new RnnError('INVALID_OPTION', `${kind}: unknown option '${k}' (known: ${[...COMMON_KEYS, ...extraKeys].join(', ')})`);
+      }
+    }
+    this.inputSize = checkInt(options.inputSize, 'inputSize', 1, kind);
+    this.hiddenSize = checkInt(options.hiddenSize, 'hiddenSize', 1, kind);
+    this.numLayers = checkInt(options.numLayers ?? 1, 'numLayers', 1, kind);
+    this.bias = checkBool(options.bias, 'bias', true, kind);
+    this.batchFirst = checkBool(options.batchFirst, 'batchFirst', false, kind);
+    this.bidirectional = checkBool(options.bidirectional, 'bidirectional', false, kind);
+    this.projSize = checkInt(options.projSize ?? 0, 'projSize', 0, kind);
+    if (this.projSize >= this.hiddenSize) {
+      throw new RnnError('INVALID_OPTION', `${kind}: projSize must be smaller than hiddenSize (${this.hiddenSize}), got ${this.projSize}`);
+    }
+    const dropout = options.dropout ?? 0;
+    if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) {
+      throw new RnnError('INVALID_OPTION', `${kind}: dropout must be a number in [0, 1), got ${String(dropout)}`);
+    }
+    const seed = options.seed ?? randomSeed();
+    if (typeof seed !== 'number' || !Number.isFinite(seed)) {
+      throw new RnnError('INVALID_OPTION', `${kind}: seed must be a finite number, got ${String(seed)}`);
+    }
+    this.rt = runtime();
+    this.spec = {
+      cell,
+      inputSize: this.inputSize,
+      hiddenSize: this.hiddenSize,
+      projSize: this.projSize,
+      numLayers: this.numLayers,
+      numDirections: this.bidirectional ? 2 : 1,
+      bias: this.bias,
+    };
+    // PyTorch's reset_parameters: every parameter uniform in [-1/sqrt(H), 1/sqrt(H)]
+    const rng = new Rng(seed);
+    const bound = 1 / Math.sqrt(this.hiddenSize);
+    const params = new Map<string, Float32Array>();
+    for (const [, name, shape] of this.parameterList()) {
+      params.set(name, rng.fillUniform(new Float32Array(shape.reduce((a, b) => a * b, 1)), bound));
+    }
+    this.install(params);
+  }
+
+  /** Every parameter of this layer: [field, state_dict name, shape], in PyTorch's order. */
+  private parameterList(): Array<[keyof LayerDirParams, string, number[]]> {
+    const out: Array<[keyof LayerDirParams, string, number[]]> = [];
+    for (let l = 0; l < this.numLayers; l++) {
+      for (let d = 0; d < this.spec.numDirections; d++) out.push(...parameterShapes(this.spec, l, d));
+    }
+    return out;
+  }
+
+  /** Packs a complete, validated parameter set; the old one stays if packing fails. */
+  private install(params: Map<string, Float32Array>): void {
+    const nd = this.spec.numDirections;
+    const dirs: LayerDirParams[] = [];
+    for (let l = 0; l < this.numLayers; l++) {
+      for (let d = 0; d < nd; d++) {
+        const p: LayerDirParams = { wih: new Float32Array(0), whh: new Float32Array(0), bih: null, bhh: null, whr: null };
+        for (const [field, name] of parameterShapes(this.spec, l, d)) p[field] = params.get(name)!;
+        dirs.push(p);
+      }
+    }
+    const packed = new PackedRecurrent(this.rt, this.spec, dirs);
+    if (this.packed) {
+      finalizer?.unregister(this);
+      this.packed.dispose();
+    }
+    this.packed = packed;
+    this.params = params;
+    finalizer?.register(this, packed, this);
+  }
+
+  private alive(): PackedRecurrent {
+    if (this.disposed || !this.packed) throw new RnnError('DISPOSED', `${this.kind}: used after dispose()`);
+    return this.packed;
+  }
+
+  /**
+   * Loads PyTorch parameters by their state_dict names (weight_ih_l0, bias_hh_l1_reverse, ...).
+   * Every key and shape is checked before anything changes: on error the layer keeps its
+   * previous weights. Float tensors must be float32 (readSafetensors converts F16/BF16/F64).
+   */
+  loadStateDict(stateDict: Record<string, Tensor>, options: LoadOptions = {}): this {
+    this.alive();
+    if (stateDict === null || typeof stateDict !== 'object') {
+      throw new RnnError('INVALID_INPUT', `${this.kind}.loadStateDict: expected an object of tensors, got ${String(stateDict)}`);
+    }
+    const prefix = options.prefix ?? '';
+    const strict = options.strict ?? true;
+    const wanted = this.parameterList();
+    const names = new Set(wanted.map(([, n]) => n));
+    const missing = wanted.filter(([, n]) => !Object.prototype.hasOwnProperty.call(stateDict, prefix + n)).map(([, n]) => prefix + n);
+    if (missing.length) {
+      throw new RnnError('MISSING_KEY', `${this.kind}.loadStateDict: missing key${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+    }
+    if (strict) {
+      const unexpected = Object.keys(stateDict).filter((k) => k.startsWith(prefix) && !names.has(k.slice(prefix.length)));
+      if (unexpected.length) {
+        throw new RnnError(
+          'UNEXPECTED_KEY',
+          `${this.kind}.loadStateDict: unexpected key${unexpected.length > 1 ? 's' : ''} ${unexpected.join(', ')} (pass { strict: false } to ignore)`,
+        );
+      }
+    }
+    const params = new Map<string, Float32Array>();
+    for (const [, name, shape] of wanted) {
+      const t = stateDict[prefix + name];
+      checkFloatTensor(t, `${this.kind}.loadStateDict: '${prefix + name}'`);
+      checkShape(t, shape, `${this.kind}.loadStateDict: '${prefix + name}'`);
+      params.set(name, t.data.slice());
+    }
+    this.install(params);
+    return this;
+  }
+
+  /** The parameters under their PyTorch names (copies). */
+  stateDict(): Record<string, Tensor<Float32Array>> {
+    this.alive();
+    const out: Record<string, Tensor<Float32Array>> = {};
+    for (const [, name, shape] of this.parameterList()) out[name] = { data: this.params.get(name)!.slice(), shape: [...shape] };
+    return out;
+  }
+
+  /** Runs the whole sequence. Synchronous; needs ready() to have resolved before construction. */
+  forward(x: Tensor, options: ForwardOptions = {}): ForwardResult {
+    const packed = this.alive();
+    const what = `${this.kind}.forward`;
+    checkFloatTensor(x, `${what}: x`);
+    const rank = x.shape.length;
+    if (rank !== 2 && rank !== 3) {
+      throw new RnnError('INVALID_INPUT', `${what}: x must be 3-D ${this.batchFirst ? '[B, T, I]' : '[T, B, I]'} or 2-D unbatched [T, I], got shape ${fmtShape(x.shape)}`);
+    }
+    const batched = rank === 3;
+    const tLen = batched ? x.shape[this.batchFirst ? 1 : 0] : x.shape[0];
+    const batch = batched ? x.shape[this.batchFirst ? 0 : 1] : 1;
+    const inSize = x.shape[rank - 1];
+    if (inSize !== this.inputSize) {
+      throw new RnnError('SHAPE_MISMATCH', `${what}: x has input size ${inSize} (shape ${fmtShape(x.shape)}), expected inputSize ${this.inputSize}`);
+    }
+    if (tLen < 1 || batch < 1) {
+      throw new RnnError('INVALID_INPUT', `${what}: x must have at least one time step and one batch item, got shape ${fmtShape(x.shape)}`);
+    }
+    if (options === null || typeof options !== 'object') {
+      throw new RnnError('INVALID_OPTION', `${what}: options must be an object`);
+    }
+    const ld = this.numLayers * this.spec.numDirections;
+    const ps = outputSize(this.spec);
+    const stateShape = (width: number) => (batched ? [ld, batch, width] : [ld, width]);
+    let h0: Float32Array | null = null;
+    let c0: Float32Array | null = null;
+    if (options.h0 !== undefined) {
+      checkFloatTensor(options.h0, `${what}: h0`);
+      checkShape(options.h0, stateShape(ps), `${what}: h0`);
+      h0 = options.h0.data;
+    }
+    if (options.c0 !== undefined) {
+      if (this.spec.cell !== 'lstm') throw new RnnError('INVALID_OPTION', `${what}: c0 is only for LSTM`);
+      checkFloatTensor(options.c0, `${what}: c0`);
+      checkShape(options.c0, stateShape(this.hiddenSize), `${what}: c0`);
+      c0 = options.c0.data;
+    }
+    const lengths = options.lengths === undefined ? null : checkLengths(options.lengths, batch, tLen, what);
+    const r = packed.run(x.data, tLen, batch, batched && this.batchFirst, h0, c0, lengths);
+    const od = this.spec.numDirections * ps;
+    const result: ForwardResult = {
+      output: { data: r.output, shape: batched ? (this.batchFirst ? [batch, tLen, od] : [tLen, batch, od]) : [tLen, od] },
+      h: { data: r.h, shape: stateShape(ps) },
+    };
+    if (r.c) result.c = { data: r.c, shape: stateShape(this.hiddenSize) };
+    return result;
+  }
+
+  /** Frees the wasm memory. Any later call throws RnnError('DISPOSED'). Safe to call twice. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    finalizer?.unregister(this);
+    this.packed?.dispose();
+    this.packed = null;
+    this.params = new Map();
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+}
+
+function checkLengths(v: Lengths, batch: number, tLen: number, what: string): Int32Array {
+  let values: ArrayLike<number | bigint>;
+  if (Array.isArray(v) || v instanceof Int32Array || v instanceof BigInt64Array) values = v;
+  else if (v !== null && typeof v === 'object' && 'data' in v) {
+    checkTensor(v, `${what}: lengths`);
+    if (v.data instanceof Float32Array) throw new RnnError('INVALID_LENGTHS', `${what}: lengths must be integers, got a float32 tensor`);
+    values = v.data;
+  } else {
+    throw new RnnError('INVALID_LENGTHS', `${what}: lengths must be an array, Int32Array, BigInt64Array or integer tensor, got ${typeof v}`);
+  }
+  if (values.length !== batch) {
+    throw new RnnError('INVALID_LENGTHS', `${what}: lengths has ${values.length} entries, expected one per batch item (${batch})`);
+  }
+  const out = new Int32Array(batch);
+  for (let b = 0; b < batch; b++) {
+    const n = Number(values[b]);
+    if (!Number.isInteger(n) || n < 1 || n > tLen) {
+      throw new RnnError('INVALID_LENGTHS', `${what}: lengths[${b}] = ${String(values[b])} is outside [1, ${tLen}] (T = ${tLen})`);
+    }
+    out[b] = n;
+  }
+  return out;
+}
+
+export class LSTM extends RecurrentLayer {
+  protected readonly kind = 'LSTM';
+  constructor(options: LSTMOptions) {
+    super('lstm', options, ['projSize'], 'LSTM');
+  }
+  override forward(x: Tensor, options?: ForwardOptions): ForwardResult & { c: Tensor<Float32Array> } {
+    return super.forward(x, options) as ForwardResult & { c: Tensor<Float32Array> };
+  }
+}
+
+export class GRU extends RecurrentLayer {
+  protected readonly kind = 'GRU';
+  constructor(options: RecurrentOptions) {
+    super('gru', options, [], 'GRU');
+  }
+}
+
+export class RNN extends RecurrentLayer {
+  protected readonly kind = 'RNN';
+  readonly nonlinearity: 'tanh' | 'relu';
+  constructor(options: RNNOptions) {
+    const nl = options?.nonlinearity ?? 'tanh';
+    if (nl !== 'tanh' && nl !== 'relu') {
+      throw new RnnError('INVALID_OPTION', `RNN: nonlinearity must be 'tanh' or 'relu', got ${String(nl)}`);
+    }
+    super(nl === 'relu' ? 'rnn_relu' : 'rnn_tanh', options, ['nonlinearity'], 'RNN');
+    this.nonlinearity = nl;
+  }
+}

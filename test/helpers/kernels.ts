@@ -1,0 +1,63 @@
+// Helpers for kernel tests: load each build the engine supports, move arrays in and out of wasm
+// memory, seeded random data, and error measures against float64 references.
+import { instantiate, supportedBuilds, type WasmRuntime, type BuildName } from '../../bindings/wasm.js';
+import { Rng } from '../../src/random.js';
+
+export type Kernel = (...args: number[]) => void;
+
+export const builds: BuildName[] = supportedBuilds();
+
+const cache = new Map<BuildName, Promise<WasmRuntime>>();
+export function runtimeFor(build: BuildName): Promise<WasmRuntime> {
+  let p = cache.get(build);
+  if (!p) cache.set(build, (p = instantiate({ build })));
+  return p;
+}
+
+export function kernel(rt: WasmRuntime, name: string): Kernel {
+  const f = rt.exports[name];
+  if (typeof f !== 'function') throw new Error(`build ${rt.build} has no export ${name}`);
+  return f as Kernel;
+}
+
+/** Copies `data` into a fresh wasm block with `guard` extra floats set to a sentinel after it. */
+export function put(rt: WasmRuntime, data: Float32Array, guard = 8): number {
+  const ptr = rt.alloc((data.length + guard) * 4);
+  const v = rt.f32(ptr, data.length + guard);
+  v.set(data);
+  v.fill(GUARD, data.length);
+  return ptr;
+}
+
+/** A wasm block of n floats filled with the sentinel, plus `guard` more. */
+export function blank(rt: WasmRuntime, n: number, guard = 8): number {
+  const ptr = rt.alloc((n + guard) * 4);
+  rt.f32(ptr, n + guard).fill(GUARD);
+  return ptr;
+}
+
+export const GUARD = -12345.5;
+
+export function get(rt: WasmRuntime, ptr: number, n: number): Float32Array {
+  return rt.f32(ptr, n).slice();
+}
+
+export function rand(seed: number, n: number, lo = -1, hi = 1): Float32Array {
+  const r = new Rng(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * r.next();
+  return out;
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (Number.isNaN(d)) return Infinity;
+    if (d > m) m = d;
+  }
+  return m;
+}
+
+export const sigmoid64 = (x: number): number => 1 / (1 + Math.exp(-x));
