@@ -8,3 +8,12 @@
 export function heap_base(): usize {
   return __heap_base;
 }
+
+export { x32_packw_x8, x32_packw_x8_size } from './kernels/x32-packw-x8';
+export { f32_gemm, f32_gemm__scalar } from './kernels/f32-gemm';
+export { f32_lstm_gates, f32_lstm_gates__scalar } from './cells/lstm';
+export { f32_gru_gates, f32_gru_gates__scalar } from './cells/gru';
+export { f32_rnn_tanh, f32_rnn_tanh__scalar, f32_rnn_relu, f32_rnn_relu__scalar } from './cells/rnn';
+export {
+  recurrence_scratch_size, lstm_recurrence, gru_recurrence, rnn_tanh_recurrence, rnn_relu_recurrence,
+} from './recurrence';
