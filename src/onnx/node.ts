@@ -1,0 +1,110 @@
+/** What an operator implementation sees of its node at load time. */
+import { RnnError } from '../errors.js';
+import { AT, type AttributeMsg, type NodeMsg } from './proto.js';
+import { tensorFromProto, type OTensor } from './values.js';
+
+/** Runs a node: one value per node input ('' inputs are undefined), one per node output. */
+export type Kernel = (inputs: (OTensor | undefined)[]) => (OTensor | undefined)[];
+
+/** Disposable resources a kernel holds (recurrent fast path layers). */
+export interface KernelResources {
+  dispose(): void;
+}
+
+export class NodeContext {
+  readonly node: NodeMsg;
+  readonly opset: number;
+  /** Values of inputs known at load (initializers / Constant outputs), else undefined. */
+  readonly constInputs: (OTensor | undefined)[];
+  readonly resources: KernelResources[] = [];
+  private readonly attrs = new Map<string, AttributeMsg>();
+
+  constructor(node: NodeMsg, opset: number, constInputs: (OTensor | undefined)[]) {
+    this.node = node;
+    this.opset = opset;
+    this.constInputs = constInputs;
+    for (const a of node.attributes) this.attrs.set(a.name, a);
+  }
+
+  /** "LSTM node 'lstm_1' (opset 14)" for messages. */
+  get label(): string {
+    return `${this.node.opType} node '${this.node.name || this.node.outputs[0] || '?'}' (opset ${this.opset})`;
+  }
+
+  error(code: 'INVALID_FORMAT' | 'UNSUPPORTED' | 'SHAPE_MISMATCH' | 'DTYPE_MISMATCH' | 'INVALID_INPUT' | 'INVALID_LENGTHS', message: string): RnnError {
+    return new RnnError(code, `${this.label}: ${message}`);
+  }
+
+  has(name: string): boolean {
+    return this.attrs.has(name);
+  }
+
+  private get(name: string, type: number, typeName: string): AttributeMsg | undefined {
+    const a = this.attrs.get(name);
+    if (a === undefined) return undefined;
+    // type 0 = files written before the type field existed; accept the populated field then.
+    if (a.type !== 0 && a.type !== type) throw this.error('INVALID_FORMAT', `attribute '${name}' must be ${typeName}`);
+    return a;
+  }
+
+  int(name: string, def: number): number;
+  int(name: string, def?: number): number | undefined;
+  int(name: string, def?: number): number | undefined {
+    const a = this.get(name, AT.INT, 'an int');
+    if (a === undefined) return def;
+    if (a.i === undefined) throw this.error('INVALID_FORMAT', `attribute '${name}' has no int value`);
+    return a.i;
+  }
+
+  float(name: string, def: number): number;
+  float(name: string, def?: number): number | undefined;
+  float(name: string, def?: number): number | undefined {
+    const a = this.get(name, AT.FLOAT, 'a float');
+    if (a === undefined) return def;
+    if (a.f === undefined) throw this.error('INVALID_FORMAT', `attribute '${name}' has no float value`);
+    return a.f;
+  }
+
+  string(name: string, def: string): string;
+  string(name: string, def?: string): string | undefined;
+  string(name: string, def?: string): string | undefined {
+    const a = this.get(name, AT.STRING, 'a string');
+    if (a === undefined) return def;
+    if (a.s === undefined) throw this.error('INVALID_FORMAT', `attribute '${name}' has no string value`);
+    return new TextDecoder().decode(a.s);
+  }
+
+  ints(name: string): number[] | undefined {
+    return this.get(name, AT.INTS, 'a list of ints')?.ints;
+  }
+
+  floats(name: string): number[] | undefined {
+    return this.get(name, AT.FLOATS, 'a list of floats')?.floats;
+  }
+
+  strings(name: string): string[] | undefined {
+    const a = this.get(name, AT.STRINGS, 'a list of strings');
+    return a?.strings.map((s) => new TextDecoder().decode(s));
+  }
+
+  tensor(name: string): OTensor | undefined {
+    const a = this.get(name, AT.TENSOR, 'a tensor');
+    if (a === undefined) return undefined;
+    if (a.t === undefined) throw this.error('INVALID_FORMAT', `attribute '${name}' has no tensor value`);
+    return tensorFromProto(a.t, `${this.label} attribute '${name}'`);
+  }
+
+  /** Fails at load when the node has an attribute this implementation does not understand. */
+  allowOnly(names: readonly string[]): void {
+    for (const a of this.node.attributes) {
+      if (a.refAttrName !== undefined) throw this.error('UNSUPPORTED', `attribute '${a.name}' refers to a function attribute`);
+      if (!names.includes(a.name)) throw this.error('UNSUPPORTED', `attribute '${a.name}' is not supported`);
+    }
+  }
+
+  input(inputs: (OTensor | undefined)[], i: number, what: string): OTensor {
+    const t = inputs[i];
+    if (t === undefined) throw this.error('INVALID_FORMAT', `required input ${i} (${what}) is missing`);
+    return t;
+  }
+}

@@ -1,0 +1,775 @@
+/**
+ * The non-recurrent operators: the ones torch.onnx.export puts around recurrent layers. Each
+ * factory validates attributes at load (opset-dependent signatures resolved there) and returns
+ * the kernel run for every call. Float math is done in float64 and rounded to float32 once per
+ * output element.
+ */
+import { fmtShape } from '../errors.js';
+import type { Kernel, NodeContext } from './node.js';
+import { DT } from './proto.js';
+import { alloc, allocData, i64, numelOf, odtypeOf, toInts, type OData, type ODType, type OTensor } from './values.js';
+
+export type OpFactory = (ctx: NodeContext) => Kernel;
+
+// ---------------------------------------------------------------------------------------------
+// shape helpers
+
+function stridesOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+function normAxis(ctx: NodeContext, axis: number, rank: number, what = 'axis'): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    throw ctx.error('INVALID_INPUT', `${what} ${axis} is out of range for rank ${rank}`);
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+function broadcastShapes(ctx: NodeContext, a: readonly number[], b: readonly number[]): number[] {
+  const r = Math.max(a.length, b.length);
+  const out = new Array<number>(r);
+  for (let i = 0; i < r; i++) {
+    const da = a[a.length - r + i] ?? 1;
+    const db = b[b.length - r + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw ctx.error('SHAPE_MISMATCH', `shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast`);
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/** Strides of `shape` viewed as broadcast to `out` (0 where broadcast). */
+function bstrides(shape: readonly number[], out: readonly number[]): number[] {
+  const s = stridesOf(shape);
+  const r = out.length;
+  const res = new Array<number>(r).fill(0);
+  for (let i = 0; i < shape.length; i++) {
+    const oi = r - shape.length + i;
+    res[oi] = shape[i] === 1 ? 0 : s[i];
+  }
+  return res;
+}
+
+/** Calls fn(outIndex, aIndex, bIndex) over the broadcast of a and b to `out`. */
+function forBroadcast(out: readonly number[], sa: number[], sb: number[], fn: (o: number, ia: number, ib: number) => void): void {
+  const n = numelOf(out);
+  const r = out.length;
+  if (n === 0) return;
+  const idx = new Array<number>(r).fill(0);
+  let ia = 0;
+  let ib = 0;
+  for (let o = 0; o < n; o++) {
+    fn(o, ia, ib);
+    for (let d = r - 1; d >= 0; d--) {
+      idx[d]++;
+      ia += sa[d];
+      ib += sb[d];
+      if (idx[d] < out[d]) break;
+      ia -= sa[d] * out[d];
+      ib -= sb[d] * out[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+/** Copies `t` to a broadcast shape (Expand). */
+function expandTo(ctx: NodeContext, t: OTensor, shape: number[]): OTensor {
+  const out = alloc(t.dtype, shape, ctx.label);
+  const src = t.data as unknown as ArrayLike<unknown> & { [i: number]: unknown };
+  const dst = out.data as unknown as { [i: number]: unknown };
+  forBroadcast(shape, bstrides(t.shape, shape), new Array(shape.length).fill(0), (o, ia) => {
+    dst[o] = src[ia];
+  });
+  return out;
+}
+
+function sameDtype(ctx: NodeContext, ts: OTensor[]): ODType {
+  const d = ts[0].dtype;
+  for (const t of ts) if (t.dtype !== d) throw ctx.error('DTYPE_MISMATCH', `inputs have different element types (${d} and ${t.dtype})`);
+  return d;
+}
+
+function requireFloat(ctx: NodeContext, t: OTensor, what: string): Float32Array {
+  if (t.dtype !== 'float32') throw ctx.error('DTYPE_MISMATCH', `${what} must be float32, got ${t.dtype}`);
+  return t.data as Float32Array;
+}
+
+function constInts(ctx: NodeContext, i: number): number[] | undefined {
+  const c = ctx.constInputs[i];
+  return c === undefined ? undefined : toInts(c, `${ctx.label} input ${i}`);
+}
+
+/** Transposes data of `shape` by `perm`. */
+export function transposeData(data: OData, shape: readonly number[], perm: readonly number[]): OData {
+  const r = shape.length;
+  const outShape = perm.map((p) => shape[p]);
+  const n = numelOf(shape);
+  const out = allocLike(data, n);
+  const inStr = stridesOf(shape);
+  const sp = perm.map((p) => inStr[p]);
+  const src = data as unknown as { [i: number]: unknown };
+  const dst = out as unknown as { [i: number]: unknown };
+  if (n === 0) return out;
+  const idx = new Array<number>(r).fill(0);
+  let ii = 0;
+  for (let o = 0; o < n; o++) {
+    dst[o] = src[ii];
+    for (let d = r - 1; d >= 0; d--) {
+      idx[d]++;
+      ii += sp[d];
+      if (idx[d] < outShape[d]) break;
+      ii -= sp[d] * outShape[d];
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+function allocLike(data: OData, n: number): OData {
+  return new (data.constructor as new (n: number) => OData)(n);
+}
+
+// ---------------------------------------------------------------------------------------------
+// elementwise
+
+type BinF = (a: number, b: number) => number;
+type BinI = (a: bigint, b: bigint) => bigint;
+
+function binary(name: string, ff: BinF, fi: BinI): OpFactory {
+  return (ctx) => {
+    ctx.allowOnly(ctx.opset < 7 ? ['broadcast', 'axis'] : []);
+    return (ins) => {
+      const a = ctx.input(ins, 0, 'A');
+      const b = ctx.input(ins, 1, 'B');
+      const dtype = sameDtype(ctx, [a, b]);
+      const shape = broadcastShapes(ctx, a.shape, b.shape);
+      const out = alloc(dtype, shape, ctx.label);
+      const sa = bstrides(a.shape, shape);
+      const sb = bstrides(b.shape, shape);
+      if (dtype === 'float32') {
+        const x = a.data as Float32Array;
+        const y = b.data as Float32Array;
+        const z = out.data as Float32Array;
+        if (a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i])) {
+          for (let i = 0; i < z.length; i++) z[i] = ff(x[i], y[i]);
+        } else forBroadcast(shape, sa, sb, (o, i, j) => (z[o] = ff(x[i], y[j])));
+      } else if (dtype === 'int64') {
+        const x = a.data as BigInt64Array;
+        const y = b.data as BigInt64Array;
+        const z = out.data as BigInt64Array;
+        forBroadcast(shape, sa, sb, (o, i, j) => (z[o] = BigInt.asIntN(64, fi(x[i], y[j]))));
+      } else if (dtype === 'int32') {
+        const x = a.data as Int32Array;
+        const y = b.data as Int32Array;
+        const z = out.data as Int32Array;
+        forBroadcast(shape, sa, sb, (o, i, j) => (z[o] = Number(BigInt.asIntN(32, fi(BigInt(x[i]), BigInt(y[j]))))));
+      } else throw ctx.error('DTYPE_MISMATCH', `${name} of bool tensors is not supported`);
+      return [out];
+    };
+  };
+}
+
+function divInt(ctx: NodeContext): BinI {
+  return (a, b) => {
+    if (b === 0n) throw ctx.error('INVALID_INPUT', 'integer division by zero');
+    return a / b;
+  };
+}
+
+function unaryFloat(f: (x: number) => number): OpFactory {
+  return (ctx) => {
+    ctx.allowOnly([]);
+    return (ins) => {
+      const x = ctx.input(ins, 0, 'X');
+      const src = requireFloat(ctx, x, 'X');
+      const out = new Float32Array(src.length);
+      for (let i = 0; i < src.length; i++) out[i] = f(src[i]);
+      return [{ dtype: 'float32', data: out, shape: x.shape.slice() }];
+    };
+  };
+}
+
+export function sigmoid(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+
+// ---------------------------------------------------------------------------------------------
+// data movement
+
+const identity: OpFactory = (ctx) => {
+  ctx.allowOnly([]);
+  return (ins) => [ctx.input(ins, 0, 'input')];
+};
+
+const dropout: OpFactory = (ctx) => {
+  ctx.allowOnly(['ratio', 'is_test', 'seed']);
+  return (ins) => {
+    const x = ctx.input(ins, 0, 'data');
+    const training = ins[2];
+    if (training !== undefined && training.data.length > 0 && Boolean(training.data[0])) {
+      throw ctx.error('UNSUPPORTED', 'training_mode=true is not supported (inference only)');
+    }
+    const mask = alloc('bool', x.shape.slice(), ctx.label);
+    (mask.data as Uint8Array).fill(1);
+    return [x, mask];
+  };
+};
+
+const constant: OpFactory = (ctx) => {
+  ctx.allowOnly(['value', 'value_float', 'value_floats', 'value_int', 'value_ints', 'sparse_value', 'value_string', 'value_strings']);
+  let v: OTensor;
+  if (ctx.has('value')) v = ctx.tensor('value')!;
+  else if (ctx.has('value_float')) v = { dtype: 'float32', data: new Float32Array([ctx.float('value_float')!]), shape: [] };
+  else if (ctx.has('value_floats')) {
+    const f = ctx.floats('value_floats')!;
+    v = { dtype: 'float32', data: new Float32Array(f), shape: [f.length] };
+  } else if (ctx.has('value_int')) v = i64([ctx.int('value_int')!], []);
+  else if (ctx.has('value_ints')) v = i64(ctx.ints('value_ints')!);
+  else if (ctx.has('sparse_value') || ctx.has('value_string') || ctx.has('value_strings')) {
+    throw ctx.error('UNSUPPORTED', 'sparse and string constants are not supported');
+  } else throw ctx.error('INVALID_FORMAT', 'Constant has no value attribute');
+  return () => [v];
+};
+
+const constantOfShape: OpFactory = (ctx) => {
+  ctx.allowOnly(['value']);
+  const v = ctx.tensor('value') ?? { dtype: 'float32', data: new Float32Array(1), shape: [1] };
+  if (v.data.length !== 1) throw ctx.error('INVALID_FORMAT', "attribute 'value' must hold exactly one element");
+  return (ins) => {
+    const shape = toInts(ctx.input(ins, 0, 'input'), ctx.label);
+    if (shape.some((d) => d < 0)) throw ctx.error('INVALID_INPUT', `negative dimension in shape ${fmtShape(shape)}`);
+    const out = alloc(v.dtype, shape, ctx.label);
+    (out.data as unknown as { fill(x: unknown): void }).fill(v.data[0]);
+    return [out];
+  };
+};
+
+const shapeOp: OpFactory = (ctx) => {
+  ctx.allowOnly(['start', 'end']);
+  const start = ctx.int('start', 0);
+  const end = ctx.int('end');
+  return (ins) => {
+    const s = ctx.input(ins, 0, 'data').shape;
+    const r = s.length;
+    const clamp = (x: number) => Math.min(r, Math.max(0, x < 0 ? x + r : x));
+    return [i64(s.slice(clamp(start), end === undefined ? r : clamp(end)))];
+  };
+};
+
+const gather: OpFactory = (ctx) => {
+  ctx.allowOnly(['axis']);
+  const axisAttr = ctx.int('axis', 0);
+  return (ins) => {
+    const x = ctx.input(ins, 0, 'data');
+    const ind = ctx.input(ins, 1, 'indices');
+    const axis = normAxis(ctx, axisAttr, x.shape.length);
+    const idx = toInts(ind, `${ctx.label} indices`);
+    const dim = x.shape[axis];
+    for (let k = 0; k < idx.length; k++) {
+      const i = idx[k];
+      if (i < -dim || i >= dim) throw ctx.error('INVALID_INPUT', `index ${i} is out of range for axis ${axis} of size ${dim}`);
+      if (i < 0) idx[k] = i + dim;
+    }
+    const outer = numelOf(x.shape.slice(0, axis));
+    const inner = numelOf(x.shape.slice(axis + 1));
+    const shape = [...x.shape.slice(0, axis), ...ind.shape, ...x.shape.slice(axis + 1)];
+    const out = alloc(x.dtype, shape, ctx.label);
+    const src = x.data as Float32Array;
+    const dst = out.data as Float32Array;
+    let o = 0;
+    for (let a = 0; a < outer; a++) {
+      for (const i of idx) {
+        const s = (a * dim + i) * inner;
+        dst.set(src.subarray(s, s + inner), o);
+        o += inner;
+      }
+    }
+    return [out];
+  };
+};
+
+function sliceImpl(ctx: NodeContext, x: OTensor, starts: number[], ends: number[], axes: number[] | undefined, steps: number[] | undefined): OTensor {
+  const r = x.shape.length;
+  if (ends.length !== starts.length) throw ctx.error('INVALID_INPUT', 'starts and ends have different lengths');
+  const ax = axes ?? starts.map((_, i) => i);
+  if (ax.length !== starts.length || (steps && steps.length !== starts.length)) {
+    throw ctx.error('INVALID_INPUT', 'starts, ends, axes and steps must have the same length');
+  }
+  const begin = new Array<number>(r).fill(0);
+  const step = new Array<number>(r).fill(1);
+  const shape = x.shape.slice();
+  const seen = new Set<number>();
+  for (let k = 0; k < ax.length; k++) {
+    const a = normAxis(ctx, ax[k], r);
+    if (seen.has(a)) throw ctx.error('INVALID_INPUT', `axis ${a} repeated`);
+    seen.add(a);
+    const dim = x.shape[a];
+    const st = steps ? steps[k] : 1;
+    if (st === 0) throw ctx.error('INVALID_INPUT', 'slice step 0');
+    let s = starts[k];
+    let e = ends[k];
+    if (s < 0) s += dim;
+    if (e < 0) e += dim;
+    if (st > 0) {
+      s = Math.min(Math.max(s, 0), dim);
+      e = Math.min(Math.max(e, 0), dim);
+      shape[a] = Math.max(0, Math.ceil((e - s) / st));
+    } else {
+      s = Math.min(Math.max(s, 0), dim - 1);
+      e = Math.min(Math.max(e, -1), dim - 1);
+      shape[a] = Math.max(0, Math.ceil((e - s) / st));
+    }
+    begin[a] = s;
+    step[a] = st;
+  }
+  const out = alloc(x.dtype, shape, ctx.label);
+  const n = out.data.length;
+  if (n === 0) return out;
+  const str = stridesOf(x.shape);
+  const src = x.data as unknown as { [i: number]: unknown };
+  const dst = out.data as unknown as { [i: number]: unknown };
+  const idx = new Array<number>(r).fill(0);
+  let ii = 0;
+  for (let d = 0; d < r; d++) ii += begin[d] * str[d];
+  for (let o = 0; o < n; o++) {
+    dst[o] = src[ii];
+    for (let d = r - 1; d >= 0; d--) {
+      idx[d]++;
+      ii += step[d] * str[d];
+      if (idx[d] < shape[d]) break;
+      ii -= step[d] * str[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+const slice: OpFactory = (ctx) => {
+  if (ctx.opset < 10) {
+    ctx.allowOnly(['starts', 'ends', 'axes']);
+    const starts = ctx.ints('starts');
+    const ends = ctx.ints('ends');
+    if (!starts || !ends) throw ctx.error('INVALID_FORMAT', "attributes 'starts' and 'ends' are required before opset 10");
+    const axes = ctx.ints('axes');
+    return (ins) => [sliceImpl(ctx, ctx.input(ins, 0, 'data'), starts, ends, axes, undefined)];
+  }
+  ctx.allowOnly([]);
+  return (ins) => {
+    const ints = (i: number) => (ins[i] === undefined ? undefined : toInts(ins[i]!, `${ctx.label} input ${i}`));
+    return [sliceImpl(ctx, ctx.input(ins, 0, 'data'), ints(1) ?? [], ints(2) ?? [], ints(3), ints(4))];
+  };
+};
+
+function axesInputOrAttr(ctx: NodeContext, sinceInput: number): (ins: (OTensor | undefined)[]) => number[] | undefined {
+  if (ctx.opset < sinceInput) {
+    const a = ctx.ints('axes');
+    return () => a;
+  }
+  const c = constInts(ctx, 1);
+  if (c) return () => c;
+  return (ins) => (ins[1] === undefined ? undefined : toInts(ins[1], `${ctx.label} axes`));
+}
+
+const squeeze: OpFactory = (ctx) => {
+  ctx.allowOnly(ctx.opset < 13 ? ['axes'] : []);
+  const axesOf = axesInputOrAttr(ctx, 13);
+  return (ins) => {
+    const x = ctx.input(ins, 0, 'data');
+    const r = x.shape.length;
+    const axes = axesOf(ins);
+    let keep: number[];
+    if (axes === undefined || axes.length === 0) keep = x.shape.filter((d) => d !== 1);
+    else {
+      const set = new Set(axes.map((a) => normAxis(ctx, a, r)));
+      for (const a of set) if (x.shape[a] !== 1) throw ctx.error('SHAPE_MISMATCH', `cannot squeeze axis ${a} of size ${x.shape[a]}`);
+      keep = x.shape.filter((_, i) => !set.has(i));
+    }
+    return [{ ...x, shape: keep }];
+  };
+};
+
+const unsqueeze: OpFactory = (ctx) => {
+  ctx.allowOnly(ctx.opset < 13 ? ['axes'] : []);
+  const axesOf = axesInputOrAttr(ctx, 13);
+  return (ins) => {
+    const x = ctx.input(ins, 0, 'data');
+    const axes = axesOf(ins);
+    if (axes === undefined) throw ctx.error('INVALID_FORMAT', 'axes are required');
+    const r = x.shape.length + axes.length;
+    const set = new Set(axes.map((a) => normAxis(ctx, a, r)));
+    if (set.size !== axes.length) throw ctx.error('INVALID_INPUT', 'repeated axes');
+    const shape: number[] = [];
+    let j = 0;
+    for (let i = 0; i < r; i++) shape.push(set.has(i) ? 1 : x.shape[j++]);
+    return [{ ...x, shape }];
+  };
+};
+
+const concat: OpFactory = (ctx) => {
+  ctx.allowOnly(['axis']);
+  const axisAttr = ctx.int('axis');
+  if (axisAttr === undefined) throw ctx.error('INVALID_FORMAT', "attribute 'axis' is required");
+  return (ins) => {
+    const ts = ins.filter((t): t is OTensor => t !== undefined);
+    if (ts.length === 0) throw ctx.error('INVALID_FORMAT', 'no inputs');
+    const dtype = sameDtype(ctx, ts);
+    const r = ts[0].shape.length;
+    const axis = normAxis(ctx, axisAttr, r);
+    const shape = ts[0].shape.slice();
+    shape[axis] = 0;
+    for (const t of ts) {
+      if (t.shape.length !== r || t.shape.some((d, i) => i !== axis && d !== ts[0].shape[i])) {
+        throw ctx.error('SHAPE_MISMATCH', `cannot concatenate ${fmtShape(ts[0].shape)} and ${fmtShape(t.shape)} along axis ${axis}`);
+      }
+      shape[axis] += t.shape[axis];
+    }
+    const out = alloc(dtype, shape, ctx.label);
+    const outer = numelOf(shape.slice(0, axis));
+    const dst = out.data as Float32Array;
+    let o = 0;
+    for (let a = 0; a < outer; a++) {
+      for (const t of ts) {
+        const blk = numelOf(t.shape.slice(axis));
+        dst.set((t.data as Float32Array).subarray(a * blk, (a + 1) * blk), o);
+        o += blk;
+      }
+    }
+    return [out];
+  };
+};
+
+const reshape: OpFactory = (ctx) => {
+  ctx.allowOnly(['allowzero']);
+  const allowZero = ctx.int('allowzero', 0) === 1;
+  return (ins) => {
+    const x = ctx.input(ins, 0, 'data');
+    const spec = toInts(ctx.input(ins, 1, 'shape'), `${ctx.label} shape`);
+    const shape = spec.map((d, i) => (d === 0 && !allowZero ? (i < x.shape.length ? x.shape[i] : NaN) : d));
+    const n = x.data.length;
+    const neg = shape.filter((d) => d === -1).length;
+    if (neg > 1 || shape.some((d) => Number.isNaN(d) || d < -1)) throw ctx.error('INVALID_INPUT', `invalid shape ${fmtShape(spec)}`);
+    if (neg === 1) {
+      const known = numelOf(shape.filter((d) => d !== -1));
+      if (known === 0 || n % known !== 0) throw ctx.error('SHAPE_MISMATCH', `cannot reshape ${fmtShape(x.shape)} to ${fmtShape(spec)}`);
+      shape[shape.indexOf(-1)] = n / known;
+    }
+    if (numelOf(shape) !== n) throw ctx.error('SHAPE_MISMATCH', `cannot reshape ${fmtShape(x.shape)} to ${fmtShape(spec)}`);
+    return [{ ...x, shape }];
+  };
+};
+
+const flatten: OpFactory = (ctx) => {
+  ctx.allowOnly(['axis']);
+  const axisAttr = ctx.int('axis', 1);
+  return (ins) => {
+    const x = ctx.input(ins, 0, 'input');
+    const r = x.shape.length;
+    if (axisAttr < -r || axisAttr > r) throw ctx.error('INVALID_INPUT', `axis ${axisAttr} is out of range for rank ${r}`);
+    const axis = axisAttr < 0 ? axisAttr + r : axisAttr;
+    return [{ ...x, shape: [numelOf(x.shape.slice(0, axis)), numelOf(x.shape.slice(axis))] }];
+  };
+};
+
+const transpose: OpFactory = (ctx) => {
+  ctx.allowOnly(['perm']);
+  const permAttr = ctx.ints('perm');
+  return (ins) => {
+    const x = ctx.input(ins, 0, 'data');
+    const r = x.shape.length;
+    const perm = permAttr ?? x.shape.map((_, i) => r - 1 - i);
+    if (perm.length !== r || new Set(perm).size !== r || perm.some((p) => !(p >= 0 && p < r))) {
+      throw ctx.error('INVALID_INPUT', `perm ${fmtShape(perm)} is not a permutation of ${r} axes`);
+    }
+    return [{ dtype: x.dtype, data: transposeData(x.data, x.shape, perm), shape: perm.map((p) => x.shape[p]) }];
+  };
+};
+
+const expand: OpFactory = (ctx) => {
+  ctx.allowOnly([]);
+  return (ins) => {
+    const x = ctx.input(ins, 0, 'input');
+    const s = toInts(ctx.input(ins, 1, 'shape'), `${ctx.label} shape`);
+    if (s.some((d) => d < 0)) throw ctx.error('INVALID_INPUT', `negative dimension in shape ${fmtShape(s)}`);
+    const shape = broadcastShapes(ctx, x.shape, s);
+    return [expandTo(ctx, x, shape)];
+  };
+};
+
+const cast: OpFactory = (ctx) => {
+  ctx.allowOnly(['to', 'saturate']);
+  const to = ctx.int('to');
+  if (to === undefined) throw ctx.error('INVALID_FORMAT', "attribute 'to' is required");
+  const dtype = odtypeOf(to);
+  if (dtype === undefined) throw ctx.error('UNSUPPORTED', `cast to data type ${to} is not supported`);
+  const narrow = to === DT.INT8 ? 8 : to === DT.INT16 ? 16 : to === DT.UINT8 ? -8 : to === DT.UINT16 ? -16 : 0;
+  return (ins) => {
+    const x = ctx.input(ins, 0, 'input');
+    const n = x.data.length;
+    const out = allocData(dtype, n);
+    const src = x.data;
+    for (let i = 0; i < n; i++) {
+      const v = src[i];
+      switch (dtype) {
+        case 'float32':
+          (out as Float32Array)[i] = Number(v);
+          break;
+        case 'bool':
+          (out as Uint8Array)[i] = v ? 1 : 0;
+          break;
+        case 'int64':
+          (out as BigInt64Array)[i] = typeof v === 'bigint' ? v : Number.isFinite(v) ? BigInt.asIntN(64, BigInt(Math.trunc(v))) : 0n;
+          break;
+        case 'int32': {
+          let w = typeof v === 'bigint' ? Number(BigInt.asIntN(32, v)) : Number.isFinite(v) ? Math.trunc(v) | 0 : 0;
+          if (narrow > 0) w = (w << (32 - narrow)) >> (32 - narrow);
+          else if (narrow < 0) w &= (1 << -narrow) - 1;
+          (out as Int32Array)[i] = w;
+          break;
+        }
+      }
+    }
+    return [{ dtype, data: out, shape: x.shape.slice() }];
+  };
+};
+
+// ---------------------------------------------------------------------------------------------
+// linear algebra
+
+function matmulCore(a: Float32Array, aOff: number, b: Float32Array, bOff: number, out: Float32Array, oOff: number, M: number, K: number, N: number): void {
+  const acc = new Float64Array(N);
+  for (let m = 0; m < M; m++) {
+    acc.fill(0);
+    for (let k = 0; k < K; k++) {
+      const av = a[aOff + m * K + k];
+      if (av === 0) continue;
+      const row = bOff + k * N;
+      for (let n = 0; n < N; n++) acc[n] += av * b[row + n];
+    }
+    for (let n = 0; n < N; n++) out[oOff + m * N + n] = acc[n];
+  }
+}
+
+const matmul: OpFactory = (ctx) => {
+  ctx.allowOnly([]);
+  return (ins) => {
+    const A = ctx.input(ins, 0, 'A');
+    const B = ctx.input(ins, 1, 'B');
+    const a = requireFloat(ctx, A, 'A');
+    const b = requireFloat(ctx, B, 'B');
+    const as = A.shape.length === 1 ? [1, A.shape[0]] : A.shape;
+    const bs = B.shape.length === 1 ? [B.shape[0], 1] : B.shape;
+    if (as.length === 0 || bs.length === 0) throw ctx.error('INVALID_INPUT', 'MatMul of a scalar');
+    const M = as[as.length - 2];
+    const K = as[as.length - 1];
+    const N = bs[bs.length - 1];
+    if (bs[bs.length - 2] !== K) throw ctx.error('SHAPE_MISMATCH', `cannot multiply ${fmtShape(A.shape)} by ${fmtShape(B.shape)}`);
+    const batchA = as.slice(0, -2);
+    const batchB = bs.slice(0, -2);
+    const batch = broadcastShapes(ctx, batchA, batchB);
+    const outShape = [...batch, M, N];
+    const out = alloc('float32', outShape, ctx.label);
+    const o = out.data as Float32Array;
+    forBroadcast(batch, bstrides(batchA, batch), bstrides(batchB, batch), (bi, ia, ib) => {
+      matmulCore(a, ia * M * K, b, ib * K * N, o, bi * M * N, M, K, N);
+    });
+    let shape = outShape;
+    if (A.shape.length === 1 && B.shape.length === 1) shape = batch;
+    else if (A.shape.length === 1) shape = [...batch, N];
+    else if (B.shape.length === 1) shape = [...batch, M];
+    return [{ ...out, shape }];
+  };
+};
+
+const gemm: OpFactory = (ctx) => {
+  ctx.allowOnly(['alpha', 'beta', 'transA', 'transB', 'broadcast']);
+  const alpha = ctx.float('alpha', 1);
+  const beta = ctx.float('beta', 1);
+  const tA = ctx.int('transA', 0) !== 0;
+  const tB = ctx.int('transB', 0) !== 0;
+  return (ins) => {
+    const A = ctx.input(ins, 0, 'A');
+    const B = ctx.input(ins, 1, 'B');
+    const a = requireFloat(ctx, A, 'A');
+    const b = requireFloat(ctx, B, 'B');
+    if (A.shape.length !== 2 || B.shape.length !== 2) throw ctx.error('INVALID_INPUT', `Gemm needs 2-D A and B, got ${fmtShape(A.shape)} and ${fmtShape(B.shape)}`);
+    const [M, K] = tA ? [A.shape[1], A.shape[0]] : A.shape;
+    const [K2, N] = tB ? [B.shape[1], B.shape[0]] : B.shape;
+    if (K !== K2) throw ctx.error('SHAPE_MISMATCH', `cannot multiply ${fmtShape(A.shape)} by ${fmtShape(B.shape)} (transA=${+tA}, transB=${+tB})`);
+    const out = alloc('float32', [M, N], ctx.label);
+    const o = out.data as Float32Array;
+    let cAt: ((m: number, n: number) => number) | undefined;
+    const C = ins[2];
+    if (C !== undefined && beta !== 0) {
+      const c = requireFloat(ctx, C, 'C');
+      const s = broadcastShapes(ctx, C.shape, [M, N]);
+      if (s[0] !== M || s[1] !== N || s.length !== 2) throw ctx.error('SHAPE_MISMATCH', `C of shape ${fmtShape(C.shape)} does not broadcast to ${fmtShape([M, N])}`);
+      const [s0, s1] = bstrides(C.shape, [M, N]);
+      cAt = (m, n) => c[m * s0 + n * s1];
+    }
+    for (let m = 0; m < M; m++) {
+      for (let n = 0; n < N; n++) {
+        let acc = 0;
+        for (let k = 0; k < K; k++) acc += a[tA ? k * M + m : m * K + k] * b[tB ? n * K + k : k * N + n];
+        let v = alpha * acc;
+        if (cAt) v += beta * cAt(m, n);
+        o[m * N + n] = v;
+      }
+    }
+    return [out];
+  };
+};
+
+// ---------------------------------------------------------------------------------------------
+// softmax and reductions
+
+function softmaxLike(log: boolean): OpFactory {
+  return (ctx) => {
+    ctx.allowOnly(['axis']);
+    const legacy = ctx.opset < 13;
+    const axisAttr = ctx.int('axis', legacy ? 1 : -1);
+    return (ins) => {
+      const x = ctx.input(ins, 0, 'input');
+      const src = requireFloat(ctx, x, 'input');
+      const r = x.shape.length;
+      let outer: number;
+      let dim: number;
+      let inner: number;
+      if (legacy) {
+        // opset < 13: coerce to 2-D [prod(shape[:axis]), prod(shape[axis:])], normalise each row.
+        if (axisAttr < -r || axisAttr > r) throw ctx.error('INVALID_INPUT', `axis ${axisAttr} is out of range for rank ${r}`);
+        const axis = axisAttr < 0 ? axisAttr + r : axisAttr;
+        outer = numelOf(x.shape.slice(0, axis));
+        dim = numelOf(x.shape.slice(axis));
+        inner = 1;
+      } else {
+        const axis = normAxis(ctx, axisAttr, r);
+        outer = numelOf(x.shape.slice(0, axis));
+        dim = x.shape[axis];
+        inner = numelOf(x.shape.slice(axis + 1));
+      }
+      const out = new Float32Array(src.length);
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i++) {
+          const base = o * dim * inner + i;
+          let max = -Infinity;
+          for (let k = 0; k < dim; k++) max = Math.max(max, src[base + k * inner]);
+          let sum = 0;
+          for (let k = 0; k < dim; k++) sum += Math.exp(src[base + k * inner] - max);
+          if (log) {
+            const ls = Math.log(sum);
+            for (let k = 0; k < dim; k++) out[base + k * inner] = src[base + k * inner] - max - ls;
+          } else {
+            for (let k = 0; k < dim; k++) out[base + k * inner] = Math.exp(src[base + k * inner] - max) / sum;
+          }
+        }
+      }
+      return [{ dtype: 'float32', data: out, shape: x.shape.slice() }];
+    };
+  };
+}
+
+function reduce(kind: 'mean' | 'sum' | 'max', axesInputSince: number): OpFactory {
+  return (ctx) => {
+    ctx.allowOnly(ctx.opset < axesInputSince ? ['axes', 'keepdims'] : ['keepdims', 'noop_with_empty_axes']);
+    const keep = ctx.int('keepdims', 1) !== 0;
+    const noop = ctx.int('noop_with_empty_axes', 0) !== 0;
+    const axesOf = axesInputOrAttr(ctx, axesInputSince);
+    return (ins) => {
+      const x = ctx.input(ins, 0, 'data');
+      const src = requireFloat(ctx, x, 'data');
+      const r = x.shape.length;
+      const given = axesOf(ins);
+      if ((given === undefined || given.length === 0) && noop) return [x];
+      const axes = new Set(given === undefined || given.length === 0 ? x.shape.map((_, i) => i) : given.map((a) => normAxis(ctx, a, r)));
+      const keptShape = x.shape.map((d, i) => (axes.has(i) ? 1 : d));
+      const out = new Float64Array(numelOf(keptShape)).fill(kind === 'max' ? -Infinity : 0);
+      const count = numelOf(x.shape) / Math.max(1, out.length);
+      forBroadcast(x.shape, stridesOf(x.shape), bstrides(keptShape, x.shape), (_o, i, j) => {
+        if (kind === 'max') {
+          if (src[i] > out[j] || Number.isNaN(src[i])) out[j] = src[i];
+        } else out[j] += src[i];
+      });
+      const res = Float32Array.from(out, (v) => (kind === 'mean' ? v / count : v));
+      const shape = keep ? keptShape : x.shape.filter((_, i) => !axes.has(i));
+      return [{ dtype: 'float32', data: res, shape }];
+    };
+  };
+}
+
+const argmax: OpFactory = (ctx) => {
+  ctx.allowOnly(['axis', 'keepdims', 'select_last_index']);
+  const axisAttr = ctx.int('axis', 0);
+  const keep = ctx.int('keepdims', 1) !== 0;
+  const last = ctx.int('select_last_index', 0) !== 0;
+  return (ins) => {
+    const x = ctx.input(ins, 0, 'data');
+    if (x.dtype === 'bool') throw ctx.error('DTYPE_MISMATCH', 'ArgMax of bool');
+    const src = x.data;
+    const r = x.shape.length;
+    const axis = normAxis(ctx, axisAttr, r);
+    const outer = numelOf(x.shape.slice(0, axis));
+    const dim = x.shape[axis];
+    const inner = numelOf(x.shape.slice(axis + 1));
+    if (dim === 0) throw ctx.error('INVALID_INPUT', 'ArgMax over an empty axis');
+    const res = new BigInt64Array(outer * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        let best = 0;
+        let bv = src[o * dim * inner + i];
+        for (let k = 1; k < dim; k++) {
+          const v = src[(o * dim + k) * inner + i];
+          if (v > bv || (last && v === bv)) {
+            bv = v;
+            best = k;
+          }
+        }
+        res[o * inner + i] = BigInt(best);
+      }
+    }
+    const shape = keep ? x.shape.map((d, i) => (i === axis ? 1 : d)) : x.shape.filter((_, i) => i !== axis);
+    return [{ dtype: 'int64', data: res, shape }];
+  };
+};
+
+// ---------------------------------------------------------------------------------------------
+
+export const OPS: Record<string, OpFactory> = {
+  Add: (ctx) => binary('Add', (a, b) => a + b, (a, b) => a + b)(ctx),
+  Sub: (ctx) => binary('Sub', (a, b) => a - b, (a, b) => a - b)(ctx),
+  Mul: (ctx) => binary('Mul', (a, b) => a * b, (a, b) => a * b)(ctx),
+  Div: (ctx) => binary('Div', (a, b) => a / b, divInt(ctx))(ctx),
+  Relu: unaryFloat((x) => (x > 0 ? x : x === 0 || x < 0 ? 0 : x)),
+  Tanh: unaryFloat(Math.tanh),
+  Sigmoid: unaryFloat(sigmoid),
+  Identity: identity,
+  Dropout: dropout,
+  Constant: constant,
+  ConstantOfShape: constantOfShape,
+  Shape: shapeOp,
+  Gather: gather,
+  Slice: slice,
+  Squeeze: squeeze,
+  Unsqueeze: unsqueeze,
+  Concat: concat,
+  Reshape: reshape,
+  Flatten: flatten,
+  Transpose: transpose,
+  Expand: expand,
+  Cast: cast,
+  MatMul: matmul,
+  Gemm: gemm,
+  Softmax: softmaxLike(false),
+  LogSoftmax: softmaxLike(true),
+  ReduceMean: reduce('mean', 18),
+  ReduceSum: reduce('sum', 13),
+  ReduceMax: reduce('max', 18),
+  ArgMax: argmax,
+};
+

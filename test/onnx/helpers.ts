@@ -1,0 +1,41 @@
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { readTensorProto } from '../../src/onnx/index.js';
+import type { Tensor } from '../../src/tensor.js';
+
+export const FIXTURES = new URL('../fixtures/onnx/', import.meta.url).pathname;
+
+export function readBytes(path: string): Uint8Array {
+  return new Uint8Array(readFileSync(path));
+}
+
+/** input_N.pb / output_N.pb of an ONNX test data set, in N order. */
+export function readDataSet(dir: string, prefix: 'input' | 'output'): (Tensor & { name: string })[] {
+  const out: (Tensor & { name: string })[] = [];
+  for (let i = 0; existsSync(join(dir, `${prefix}_${i}.pb`)); i++) out.push(readTensorProto(readBytes(join(dir, `${prefix}_${i}.pb`))));
+  return out;
+}
+
+export function listDirs(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+}
+
+/** max |a-b| / (1 + |b|) over all elements, after checking shapes and types agree. */
+export function maxRelErr(got: Tensor, want: { data: ArrayLike<number>; shape: readonly number[] }, what: string): number {
+  expect(got.shape, `${what} shape`).toEqual(Array.from(want.shape));
+  expect(got.data.length, `${what} length`).toBe(want.data.length);
+  let m = 0;
+  for (let i = 0; i < want.data.length; i++) {
+    const a = Number(got.data[i]);
+    const b = want.data[i];
+    const e = Math.abs(a - b) / (1 + Math.abs(b));
+    if (!(e <= m)) m = Number.isNaN(e) ? Infinity : e;
+  }
+  return m;
+}
+
+export function expectClose(got: Tensor, want: { data: ArrayLike<number>; shape: readonly number[] }, tol: number, what: string): void {
+  const e = maxRelErr(got, want, what);
+  expect(e, `${what}: max relative error ${e}`).toBeLessThanOrEqual(tol);
+}
