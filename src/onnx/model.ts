@@ -30,6 +30,18 @@ export interface OnnxInputInfo {
   shape: (number | string | null)[] | undefined;
 }
 
+export interface RecurrentNodeInfo {
+  /** Node name (or its first output when unnamed). */
+  name: string;
+  op: 'LSTM' | 'GRU' | 'RNN';
+  /**
+   * 'fast': weights were converted at load to a wasm core layer (PyTorch's attribute set);
+   * 'general': the float32 JS implementation of the ONNX equations (see docs/onnx.md). A 'fast'
+   * node still takes the general path for a run whose sequence_lens contains 0.
+   */
+  path: 'fast' | 'general';
+}
+
 export interface OnnxModel {
   /** Graph inputs a caller must feed (initializers excluded), in graph order. */
   readonly inputNames: readonly string[];
@@ -39,6 +51,8 @@ export interface OnnxModel {
   readonly inputs: readonly OnnxInputInfo[];
   /** The default-domain opset the model imports. */
   readonly opset: number;
+  /** The LSTM / GRU / RNN nodes and the implementation each runs on. */
+  readonly recurrentNodes: readonly RecurrentNodeInfo[];
   /** Runs the graph synchronously. */
   run(inputs: Record<string, Tensor>): Record<string, Tensor>;
   /** Frees the wasm memory of the recurrent layers; later run() calls throw DISPOSED. */
@@ -152,6 +166,7 @@ class Model implements OnnxModel {
   readonly outputNames: readonly string[];
   readonly inputs: readonly OnnxInputInfo[];
   readonly opset: number;
+  readonly recurrentNodes: readonly RecurrentNodeInfo[];
   private disposed = false;
 
   constructor(
@@ -166,6 +181,9 @@ class Model implements OnnxModel {
     this.inputNames = inputs.map((i) => i.name);
     this.outputNames = outputNames;
     this.opset = opset;
+    this.recurrentNodes = steps
+      .filter((s) => s.ctx.recurrentPath !== undefined)
+      .map((s) => ({ name: s.ctx.node.name || s.outputs[0], op: s.ctx.node.opType as 'LSTM', path: s.ctx.recurrentPath! }));
   }
 
   run(feeds: Record<string, Tensor>): Record<string, Tensor> {

@@ -17,6 +17,8 @@ export class NodeContext {
   /** Values of inputs known at load (initializers / Constant outputs), else undefined. */
   readonly constInputs: (OTensor | undefined)[];
   readonly resources: KernelResources[] = [];
+  /** Set by recurrent operators: which implementation the node runs on. */
+  recurrentPath: 'fast' | 'general' | undefined;
   private readonly attrs = new Map<string, AttributeMsg>();
 
   constructor(node: NodeMsg, opset: number, constInputs: (OTensor | undefined)[]) {

@@ -367,6 +367,7 @@ export function recurrentOp(kind: CellKind, allowFast = true): (ctx: NodeContext
   return (ctx) => {
     const at = parseAttrs(ctx, kind);
     const fast = allowFast ? makeFastPath(ctx, at) : undefined;
+    ctx.recurrentPath = fast ? 'fast' : 'general';
     const nOut = ctx.node.outputs.length;
     if (nOut > (kind === 'LSTM' ? 3 : 2)) throw ctx.error('INVALID_FORMAT', `${kind} has at most ${kind === 'LSTM' ? 3 : 2} outputs, got ${nOut}`);
     return (ins) => {
