@@ -15,5 +15,5 @@ export { f32_lstm_gates, f32_lstm_gates__scalar } from './cells/lstm';
 export { f32_gru_gates, f32_gru_gates__scalar } from './cells/gru';
 export { f32_rnn_tanh, f32_rnn_tanh__scalar, f32_rnn_relu, f32_rnn_relu__scalar } from './cells/rnn';
 export {
-  recurrence_scratch_size, lstm_recurrence, gru_recurrence, rnn_tanh_recurrence, rnn_relu_recurrence,
+  recurrence_scratch_size, lstm_recurrence, gru_recurrence, rnn_tanh_recurrence, rnn_relu_recurrence, stack_step,
 } from './recurrence';

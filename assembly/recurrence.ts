@@ -121,3 +121,49 @@ export function rnn_relu_recurrence(
 ): void {
   recurrence(CELL_RNN_RELU, xproj, whh, 0, 0, h, 0, out, ldo, t_len, batch, hsize, hsize, lengths, reverse, scratch);
 }
+
+// ---- streaming: one time step through a whole stack of unidirectional layers, one call ----
+
+/** i32 slots per layer in a stack descriptor (see stack_step). */
+export const STACK_SLOTS = 8;
+
+/**
+ * One time step through `layers` stacked unidirectional layers of one cell kind.
+ * desc: per layer STACK_SLOTS i32s [wih, whh, whr, xbias, bhh, in_size, h, c]: packed weights
+ *       (whr/xbias/bhh may be 0), the layer's input width, and its state blocks h [B, P],
+ *       c [B, H] (updated in place).
+ * x: [B, in_size of layer 0]; xproj: [B, G*H] scratch; scratch: recurrence_scratch_size floats;
+ * out0 / out1: [B, P] ping-pong layer outputs. Returns the pointer of the last layer's output.
+ */
+export function stack_step(
+  cell: i32, desc: usize, layers: i32, x: usize, batch: i32, hsize: i32, psize: i32,
+  xproj: usize, scratch: usize, out0: usize, out1: usize,
+): usize {
+  const gh = gates(cell) * hsize;
+  let input = x;
+  let out = out0;
+  for (let l = 0; l < layers; l++) {
+    const d = desc + (<usize>(l * STACK_SLOTS) << 2);
+    const wih = <usize>load<i32>(d, 0);
+    const whh = <usize>load<i32>(d, 4);
+    const whr = <usize>load<i32>(d, 8);
+    const xbias = <usize>load<i32>(d, 12);
+    const bhh = <usize>load<i32>(d, 16);
+    const inSize = load<i32>(d, 20);
+    const h = <usize>load<i32>(d, 24);
+    const c = <usize>load<i32>(d, 28);
+    f32_gemm(xproj, input, wih, xbias, batch, gh, inSize, inSize, gh);
+    if (cell == CELL_LSTM) {
+      lstm_recurrence(xproj, whh, whr, h, c, out, psize, 1, batch, hsize, psize, 0, 0, scratch);
+    } else if (cell == CELL_GRU) {
+      gru_recurrence(xproj, whh, bhh, h, out, psize, 1, batch, hsize, 0, 0, scratch);
+    } else if (cell == CELL_RNN_TANH) {
+      rnn_tanh_recurrence(xproj, whh, h, out, psize, 1, batch, hsize, 0, 0, scratch);
+    } else {
+      rnn_relu_recurrence(xproj, whh, h, out, psize, 1, batch, hsize, 0, 0, scratch);
+    }
+    input = out;
+    out = out == out0 ? out1 : out0;
+  }
+  return input;
+}

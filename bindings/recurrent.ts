@@ -221,6 +221,11 @@ export class PackedRecurrent {
     };
   }
 
+  /** The packed weights of layer-direction `i` (l * D + d). */
+  layerDir(i: number): Readonly<PackedLayerDir> {
+    return this.layers[i];
+  }
+
   /** Frees every block. Safe to call twice. */
   dispose(): void {
     for (const b of this.blocks) this.rt.free(b);
@@ -238,5 +243,124 @@ function transposeTB(src: Float32Array, dst: Float32Array, n0: number, n1: numbe
       const s = (i * n1 + j) * inner;
       dst.set(src.subarray(s, s + inner), (j * n0 + i) * inner);
     }
+  }
+}
+
+const STACK_SLOTS = 8; // i32 slots per layer in a stack_step descriptor (assembly/recurrence.ts)
+
+/**
+ * Streaming state of a unidirectional stack: h [L, B, P] and c [L, B, H] live in wasm memory,
+ * next to the descriptor table and the per-step buffers, in one block. A step is one copy of
+ * the input frame in, one wasm call (stack_step) through every layer, and a copy (or view) out.
+ * Views are cached and rebuilt only after memory.grow.
+ */
+export class StreamState {
+  readonly batch: number;
+  private readonly rt: WasmRuntime;
+  private readonly spec: RecurrentSpec;
+  private block = 0;
+  private readonly off: { desc: number; h: number; c: number; x: number; xproj: number; scratch: number; out0: number; out1: number };
+  private readonly hLen: number;
+  private readonly cLen: number;
+  private readonly xLen: number;
+  private readonly stepFn: Fn;
+  private bound: PackedRecurrent | null = null;
+  private buffer: ArrayBuffer | null = null;
+  private xView: Float32Array = new Float32Array(0);
+
+  constructor(rt: WasmRuntime, packed: PackedRecurrent, batch: number) {
+    this.rt = rt;
+    this.spec = packed.spec;
+    this.batch = batch;
+    const { cell, hiddenSize: hs, inputSize, numLayers: nl } = this.spec;
+    const ps = outputSize(this.spec);
+    const gh = gateCount(cell) * hs;
+    const ex = rt.exports as unknown as Record<string, Fn>;
+    this.stepFn = ex.stack_step;
+    this.hLen = nl * batch * ps;
+    this.cLen = cell === 'lstm' ? nl * batch * hs : 0;
+    this.xLen = batch * inputSize;
+    const sizes = {
+      desc: round4(nl * STACK_SLOTS),
+      h: round4(this.hLen),
+      c: round4(this.cLen),
+      x: round4(this.xLen),
+      xproj: round4(batch * gh),
+      scratch: round4(ex.recurrence_scratch_size(CELL_ID[cell], batch, hs, ps)),
+      out0: round4(batch * ps),
+      out1: round4(batch * ps),
+    };
+    let total = 0;
+    const off = { ...sizes };
+    for (const k of Object.keys(sizes) as Array<keyof typeof sizes>) {
+      off[k] = total;
+      total += sizes[k] * 4;
+    }
+    this.block = rt.alloc(total, `streaming state for batch ${batch}`);
+    for (const k of Object.keys(off) as Array<keyof typeof sizes>) off[k] += this.block;
+    this.off = off;
+    this.bind(packed);
+    this.reset();
+  }
+
+  /** Points the descriptor table at `packed`'s weights (after a reload of the same spec). */
+  bind(packed: PackedRecurrent): void {
+    if (this.bound === packed) return;
+    const { cell, hiddenSize: hs, numLayers: nl } = this.spec;
+    const ps = outputSize(this.spec);
+    const desc = this.rt.i32(this.off.desc, nl * STACK_SLOTS);
+    for (let l = 0; l < nl; l++) {
+      const p = packed.layerDir(l);
+      desc.set(
+        [p.wih, p.whh, p.whr, p.xbias, p.bhh, layerInputSize(this.spec, l),
+          this.off.h + l * this.batch * ps * 4, cell === 'lstm' ? this.off.c + l * this.batch * hs * 4 : 0],
+        l * STACK_SLOTS,
+      );
+    }
+    this.bound = packed;
+  }
+
+  get boundTo(): PackedRecurrent | null {
+    return this.bound;
+  }
+
+  /** Runs one step on `x` ([B, I] floats); returns a view of the last layer's output [B, P]. */
+  step(x: Float32Array): Float32Array {
+    const { cell, hiddenSize: hs } = this.spec;
+    if (this.buffer !== this.rt.memory.buffer) {
+      this.buffer = this.rt.memory.buffer as ArrayBuffer;
+      this.xView = this.rt.f32(this.off.x, this.xLen);
+    }
+    this.xView.set(x);
+    const o = this.off;
+    const outPtr = this.stepFn(CELL_ID[cell], o.desc, this.spec.numLayers, o.x, this.batch, hs, outputSize(this.spec), o.xproj, o.scratch, o.out0, o.out1);
+    return this.rt.f32(outPtr, this.batch * outputSize(this.spec));
+  }
+
+  reset(): void {
+    this.rt.f32(this.off.h, this.hLen).fill(0);
+    if (this.cLen) this.rt.f32(this.off.c, this.cLen).fill(0);
+  }
+
+  getH(): Float32Array {
+    return this.rt.f32(this.off.h, this.hLen).slice();
+  }
+
+  getC(): Float32Array | null {
+    return this.cLen ? this.rt.f32(this.off.c, this.cLen).slice() : null;
+  }
+
+  setH(h: Float32Array): void {
+    this.rt.f32(this.off.h, this.hLen).set(h);
+  }
+
+  setC(c: Float32Array): void {
+    if (this.cLen) this.rt.f32(this.off.c, this.cLen).set(c);
+  }
+
+  dispose(): void {
+    if (this.block) this.rt.free(this.block);
+    this.block = 0;
+    this.bound = null;
   }
 }

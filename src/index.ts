@@ -11,7 +11,7 @@ import { ready as readyRuntime, type InstantiateOptions, type BuildName } from '
 export { RnnError } from './errors.js';
 export type { RnnErrorCode } from './errors.js';
 export type { Tensor, TensorData, DType } from './tensor.js';
-export { LSTM, GRU, RNN, RecurrentLayer } from './layers/index.js';
+export { LSTM, GRU, RNN, RecurrentLayer, RecurrentState } from './layers/index.js';
 export type { RecurrentOptions, LSTMOptions, RNNOptions, ForwardOptions, ForwardResult, LoadOptions, Lengths } from './layers/index.js';
 export { readSafetensors, readSafetensorsMetadata, writeSafetensors } from './safetensors.js';
 export type { StateDict } from './safetensors.js';

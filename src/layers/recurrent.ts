@@ -9,7 +9,7 @@ import { type Tensor, checkFloatTensor, checkShape, checkTensor } from '../tenso
 import { type RecurrentSpec, type LayerDirParams, type CellKind, parameterShapes, outputSize } from '../spec.js';
 import { Rng, randomSeed } from '../random.js';
 import { runtime, type WasmRuntime } from '../../bindings/wasm.js';
-import { PackedRecurrent } from '../../bindings/recurrent.js';
+import { PackedRecurrent, StreamState } from '../../bindings/recurrent.js';
 
 export interface RecurrentOptions {
   inputSize: number;
@@ -101,6 +101,7 @@ export abstract class RecurrentLayer {
   private params: Map<string, Float32Array> = new Map();
   private packed: PackedRecurrent | null = null;
   private disposed = false;
+  private readonly states = new Set<RecurrentState>();
   private readonly rt: WasmRuntime;
   protected abstract readonly kind: string;
 
@@ -281,10 +282,53 @@ export abstract class RecurrentLayer {
     return result;
   }
 
+  /**
+   * A streaming state for `batch` sequences (default 1): h (and c) live in wasm memory, zeros
+   * at first. Unidirectional layers only (a reverse direction needs the whole sequence).
+   */
+  createState(options: { batch?: number } = {}): RecurrentState {
+    const packed = this.alive();
+    if (this.bidirectional) {
+      throw new RnnError('UNSUPPORTED', `${this.kind}.createState: a bidirectional layer cannot be stepped (its reverse direction needs the whole sequence); use forward`);
+    }
+    const batch = checkInt(options?.batch ?? 1, 'batch', 1, `${this.kind}.createState`);
+    const state = new RecurrentState(this, new StreamState(this.rt, packed, batch));
+    this.states.add(state);
+    return state;
+  }
+
+  /**
+   * One time step through every layer: x is [B, inputSize] (B = the state's batch). Returns the
+   * last layer's output [B, P] as a copy, or with `{ view: true }` a view into wasm memory that
+   * is valid until the next call on this layer or state (zero-copy). `step` over N frames gives
+   * the same result as `forward` over the N-frame sequence.
+   */
+  step(x: Tensor, state: RecurrentState, options?: { view?: boolean }): Tensor<Float32Array> {
+    const packed = this.alive();
+    if (!(state instanceof RecurrentState) || state.layer !== this) {
+      throw new RnnError('INVALID_INPUT', `${this.kind}.step: state was not created by this layer's createState()`);
+    }
+    const stream = state.stream();
+    const what = `${this.kind}.step: x`;
+    checkFloatTensor(x, what);
+    if (x.shape.length !== 2 || x.shape[0] !== stream.batch || x.shape[1] !== this.inputSize) {
+      throw new RnnError('SHAPE_MISMATCH', `${what}: expected shape [${stream.batch}, ${this.inputSize}] (state batch, inputSize), got ${fmtShape(x.shape)}`);
+    }
+    stream.bind(packed);
+    const out = stream.step(x.data);
+    return { data: options?.view ? out : out.slice(), shape: [stream.batch, outputSize(this.spec)] };
+  }
+
+  /** @internal */
+  forgetState(state: RecurrentState): void {
+    this.states.delete(state);
+  }
+
   /** Frees the wasm memory. Any later call throws RnnError('DISPOSED'). Safe to call twice. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    for (const s of [...this.states]) s.dispose();
     finalizer?.unregister(this);
     this.packed?.dispose();
     this.packed = null;
@@ -293,6 +337,68 @@ export abstract class RecurrentLayer {
 
   get isDisposed(): boolean {
     return this.disposed;
+  }
+}
+
+/** The streaming state of a layer (see RecurrentLayer.createState). */
+export class RecurrentState {
+  private inner: StreamState | null;
+  /** @internal */
+  constructor(
+    readonly layer: RecurrentLayer,
+    stream: StreamState,
+  ) {
+    this.inner = stream;
+  }
+
+  /** @internal */
+  stream(): StreamState {
+    if (!this.inner) throw new RnnError('DISPOSED', 'RecurrentState: used after dispose()');
+    return this.inner;
+  }
+
+  get batch(): number {
+    return this.stream().batch;
+  }
+
+  /** Back to zeros. */
+  reset(): void {
+    this.stream().reset();
+  }
+
+  /** Copies of h [numLayers, B, P] and (LSTM) c [numLayers, B, H]. */
+  get(): { h: Tensor<Float32Array>; c?: Tensor<Float32Array> } {
+    const s = this.stream();
+    const spec = this.layer.spec;
+    const out: { h: Tensor<Float32Array>; c?: Tensor<Float32Array> } = {
+      h: { data: s.getH(), shape: [spec.numLayers, s.batch, outputSize(spec)] },
+    };
+    const c = s.getC();
+    if (c) out.c = { data: c, shape: [spec.numLayers, s.batch, spec.hiddenSize] };
+    return out;
+  }
+
+  /** Sets h (and c for LSTM; omitted = unchanged), shapes as get(). Validated before writing. */
+  set(h: Tensor, c?: Tensor): void {
+    const s = this.stream();
+    const spec = this.layer.spec;
+    checkFloatTensor(h, 'RecurrentState.set: h');
+    checkShape(h, [spec.numLayers, s.batch, outputSize(spec)], 'RecurrentState.set: h');
+    if (c !== undefined) {
+      if (spec.cell !== 'lstm') throw new RnnError('INVALID_OPTION', 'RecurrentState.set: c is only for LSTM');
+      checkFloatTensor(c, 'RecurrentState.set: c');
+      checkShape(c, [spec.numLayers, s.batch, spec.hiddenSize], 'RecurrentState.set: c');
+    }
+    s.setH(h.data);
+    if (c) s.setC(c.data as Float32Array);
+  }
+
+  /** Frees the state's wasm memory. Safe to call twice. */
+  dispose(): void {
+    if (!this.inner) return;
+    this.inner.dispose();
+    this.inner = null;
+    this.layer.forgetState(this);
   }
 }
 
