@@ -188,7 +188,7 @@ function decodeAttribute(r: Reader): AttributeMsg {
         break;
       case 3:
         r.expect(wt, WT_VARINT, 'i');
-        a.i = r.varint();
+        a.i = r.varintClamped();
         break;
       case 4:
         r.expect(wt, WT_LEN, 's');
@@ -202,7 +202,7 @@ function decodeAttribute(r: Reader): AttributeMsg {
         r.repeated(wt, WT_I32, 'floats', (s) => a.floats.push(s.float32()));
         break;
       case 8:
-        r.repeated(wt, WT_VARINT, 'ints', (s) => a.ints.push(s.varint()));
+        r.repeated(wt, WT_VARINT, 'ints', (s) => a.ints.push(s.varintClamped()));
         break;
       case 9:
         r.expect(wt, WT_LEN, 'strings');

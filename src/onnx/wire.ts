@@ -68,6 +68,17 @@ export class Reader {
     return Number(v);
   }
 
+  /**
+   * A varint as a JS number, int64 values outside the safe range saturated to it (attribute ints:
+   * INT64_MAX / INT64_MIN mean "to the end" in Slice and the like).
+   */
+  varintClamped(): number {
+    const [lo, hi] = this.varintParts();
+    if (hi < 0x200000) return hi * 0x100000000 + lo;
+    const v = BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
+    return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : v < BigInt(Number.MIN_SAFE_INTEGER) ? Number.MIN_SAFE_INTEGER : Number(v);
+  }
+
   /** A varint as a signed 64-bit BigInt (int64 fields). */
   varintBig(): bigint {
     const [lo, hi] = this.varintParts();
