@@ -45,11 +45,15 @@ function safeValidate(bytes: Uint8Array<ArrayBuffer>): boolean {
   }
 }
 
-/** Where a build's .wasm file lives next to this module (same relative path in src and dist). */
+/**
+ * Where a build's .wasm file lives next to this module (same relative path in src and dist:
+ * `<package>/dist/build/<name>.wasm` once published). Bundlers that understand
+ * `new URL('...', import.meta.url)` (Vite, webpack 5, Parcel, esbuild with a file loader) copy the
+ * file into their output; see docs/loading.md.
+ */
 export function buildUrl(build: BuildName): URL {
   return new URL(`../build/${build}.wasm`, import.meta.url);
 }
-
 /** The raw exports every build has. Kernel names are listed in assembly/index.ts. */
 export interface KernelExports {
   memory: WebAssembly.Memory;
@@ -60,11 +64,19 @@ export interface KernelExports {
 export interface InstantiateOptions {
   /** Force a build instead of probing. */
   build?: BuildName;
-  /** A precompiled module (edge workers cannot compile bytes at run time). Needs `build` if not 'simd'. */
+  /**
+   * A compiled module (edge workers, where compiling bytes at run time is forbidden: import the
+   * .wasm as a module and pass it here). Say which one it is with `build` if it is not 'simd'.
+   */
   module?: WebAssembly.Module;
-  /** The bytes of a build (then `build` says which one they are; default: probed best). */
+  /** The bytes of a build (then `build` says which one they are; default: the probed best). */
   bytes?: BufferSource;
-  /** Where to fetch the build from (a URL or string); default: next to this module. */
+  /**
+   * Where to load the build from. A URL ending in '/' is a folder holding all three builds, and
+   * the probed (or forced) build's `<name>.wasm` is taken from it; any other URL is the file
+   * itself. Relative strings resolve against the page (document.baseURI / location). `file:` URLs
+   * are read from disk. Default: `buildUrl(build)`, next to this module.
+   */
   url?: URL | string;
 }
 
@@ -141,14 +153,63 @@ export class WasmRuntime {
   }
 }
 
-async function loadBytes(url: URL): Promise<ArrayBuffer | Uint8Array> {
-  if (url.protocol === 'file:') {
-    const fs = await import(/* @vite-ignore */ 'node:fs/promises');
-    return fs.readFile(url);
+/** Resolves the `url` option (see InstantiateOptions.url) to the URL of one build file. */
+export function resolveBuildUrl(url: URL | string | undefined, build: BuildName): URL {
+  if (url === undefined) return buildUrl(build);
+  const g = globalThis as { document?: { baseURI?: string }; location?: { href?: string } };
+  const base = g.document?.baseURI ?? g.location?.href;
+  let u: URL;
+  try {
+    u = typeof url === 'string' ? new URL(url, base) : new URL(url.href);
+  } catch {
+    throw new RnnError('INVALID_OPTION', `ready: url must be an absolute URL here (no page to resolve it against), got ${String(url)}`);
   }
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`HTTP ${res.status} for ${url.href}`);
-  return res.arrayBuffer();
+  if (u.pathname.endsWith('/')) u = new URL(`${build}.wasm`, u);
+  return u;
+}
+
+type Fs = { readFile(path: URL): Promise<Uint8Array> };
+
+// Node's fs without a static `import 'node:fs'`, which browser bundlers would try to resolve:
+// process.getBuiltinModule (Node >= 20.16, Deno, Bun), else a dynamic import whose specifier is
+// computed so bundlers leave it alone. Undefined where there is no fs (browsers, workers).
+async function nodeFs(): Promise<Fs | undefined> {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown; versions?: { node?: string } } }).process;
+  const fs = proc?.getBuiltinModule?.('fs') as { promises?: Fs } | undefined;
+  if (fs?.promises) return fs.promises;
+  if (!proc?.versions?.node) return undefined;
+  const id = ['node:fs', 'promises'].join('/');
+  try {
+    return (await import(/* @vite-ignore */ /* webpackIgnore: true */ id)) as Fs;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Compiles the build at `url`: fs for file: URLs where there is one, fetch otherwise (streaming if served as application/wasm). */
+async function compileFrom(url: URL): Promise<WebAssembly.Module> {
+  if (url.protocol === 'file:') {
+    const fs = await nodeFs();
+    if (fs) return WebAssembly.compile((await fs.readFile(url)) as Uint8Array<ArrayBuffer>);
+    // Deno and Bun also fetch file: URLs; browsers and workers do not (the error below says what to do)
+  }
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new Error(
+      `cannot fetch ${url.href} (${(e as Error).message}); pass { url } pointing at a served copy, { bytes }, ` +
+        `{ module } (edge workers), or import 'wasm-rnn/embedded' (docs/loading.md)`,
+    );
+  }
+  if (!res.ok) {
+    throw new Error(`HTTP ${res.status} for ${url.href}; serve the package's dist/build/*.wasm there or pass { url }, { bytes } or { module } (docs/loading.md)`);
+  }
+  const type = res.headers.get('content-type') ?? '';
+  if (typeof WebAssembly.compileStreaming === 'function' && type.split(';')[0].trim() === 'application/wasm') {
+    return WebAssembly.compileStreaming(res);
+  }
+  return WebAssembly.compile(await res.arrayBuffer());
 }
 
 /** Compiles (if needed) and instantiates a build. */
@@ -168,8 +229,9 @@ export async function instantiate(options: InstantiateOptions = {}): Promise<Was
   try {
     let module = options.module;
     if (!module) {
-      const bytes = options.bytes ?? (await loadBytes(options.url ? new URL(options.url) : buildUrl(build)));
-      module = await WebAssembly.compile(bytes as BufferSource);
+      module = options.bytes !== undefined
+        ? await WebAssembly.compile(options.bytes)
+        : await compileFrom(resolveBuildUrl(options.url, build));
     }
     const instance = await WebAssembly.instantiate(module, {});
     return new WasmRuntime(instance, build);

