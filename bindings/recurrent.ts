@@ -72,6 +72,20 @@ export class PackedRecurrent {
     }
   }
 
+  /** Bytes of wasm memory the packed weights of `spec` take (before any workspace). */
+  static packedBytes(spec: RecurrentSpec): number {
+    const gh = gateCount(spec.cell) * spec.hiddenSize;
+    const ps = outputSize(spec);
+    const panel = (n: number, k: number) => Math.ceil(n / 8) * 8 * k * 4;
+    let total = 0;
+    for (let l = 0; l < spec.numLayers; l++) {
+      let one = panel(gh, layerInputSize(spec, l)) + panel(gh, ps) + (spec.bias ? 2 * gh * 4 : 0);
+      if (spec.projSize > 0) one += panel(spec.projSize, spec.hiddenSize);
+      total += one * spec.numDirections;
+    }
+    return total;
+  }
+
   private own(bytes: number, what: string): number {
     const ptr = this.rt.alloc(bytes, what);
     this.blocks.push(ptr);

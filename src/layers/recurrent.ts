@@ -8,7 +8,7 @@ import { RnnError, fmtShape } from '../errors.js';
 import { type Tensor, checkFloatTensor, checkShape, checkTensor } from '../tensor.js';
 import { type RecurrentSpec, type LayerDirParams, type CellKind, parameterShapes, outputSize } from '../spec.js';
 import { Rng, randomSeed } from '../random.js';
-import { runtime, type WasmRuntime } from '../../bindings/wasm.js';
+import { runtime, MAX_MEMORY_BYTES, type WasmRuntime } from '../../bindings/wasm.js';
 import { PackedRecurrent, StreamState } from '../../bindings/recurrent.js';
 
 export interface RecurrentOptions {
@@ -142,6 +142,14 @@ export abstract class RecurrentLayer {
       numDirections: this.bidirectional ? 2 : 1,
       bias: this.bias,
     };
+    // refuse a model that cannot fit before making gigabytes of JS arrays for it
+    const need = PackedRecurrent.packedBytes(this.spec);
+    if (need > MAX_MEMORY_BYTES - this.rt.bytesInUse) {
+      throw new RnnError(
+        'OUT_OF_MEMORY',
+        `${kind}: the weights need ${need} bytes of wasm memory, more than the ${MAX_MEMORY_BYTES - this.rt.bytesInUse} left (limit ${MAX_MEMORY_BYTES}); cannot allocate`,
+      );
+    }
     // PyTorch's reset_parameters: every parameter uniform in [-1/sqrt(H), 1/sqrt(H)]
     const rng = new Rng(seed);
     const bound = 1 / Math.sqrt(this.hiddenSize);
