@@ -216,8 +216,9 @@ const dropout: OpFactory = (ctx) => {
     if (training !== undefined && training.data.length > 0 && Boolean(training.data[0])) {
       throw ctx.error('UNSUPPORTED', 'training_mode=true is not supported (inference only)');
     }
-    const mask = alloc('bool', x.shape.slice(), ctx.label);
-    (mask.data as Uint8Array).fill(1);
+    // The mask is bool from opset 10, of the input's type before.
+    const mask = alloc(ctx.opset < 10 ? x.dtype : 'bool', x.shape.slice(), ctx.label);
+    (mask.data as unknown as { fill(v: unknown): void }).fill(mask.dtype === 'int64' ? 1n : 1);
     return [x, mask];
   };
 };
