@@ -156,7 +156,7 @@ const MIME: Record<string, string> = {
 };
 
 /** Serves `dir` on 127.0.0.1 (random port). `wasmType` overrides the .wasm content type. */
-export async function serve(dir: string, opts: { wasmType?: string } = {}): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+export async function serve(dir: string, opts: { wasmType?: string; noWasm?: boolean } = {}): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const root = resolve(dir);
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -166,6 +166,10 @@ export async function serve(dir: string, opts: { wasmType?: string } = {}): Prom
       return;
     }
     if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+    if (opts.noWasm && file.endsWith('.wasm')) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('this host serves no .wasm');
+      return;
+    }
     if (!existsSync(file)) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}`);
       return;

@@ -1,0 +1,78 @@
+/**
+ * The packed package in headless Firefox (Debian's firefox-esr) driven over WebDriver BiDi by
+ * puppeteer-core: the same golden page as Chromium, default loading path.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'puppeteer-core';
+import { FIREFOX, checkGolden, goldenPage, makeApp, parseGolden, removeApp, serve, summary } from './helpers.js';
+
+let app: string;
+let profile: string;
+let browser: Browser | undefined;
+let reason = '';
+
+beforeAll(async () => {
+  app = makeApp('firefox');
+  writeFileSync(join(app, 'index.html'), goldenPage('/node_modules/wasm-rnn/dist/src/index.js', 'firefox'));
+  if (!existsSync(FIREFOX)) {
+    reason = `${FIREFOX} not installed (apt-get install -y firefox-esr)`;
+    return;
+  }
+  profile = mkdtempSync(join(tmpdir(), 'wasm-rnn-ff-'));
+  try {
+    const puppeteer = (await import('puppeteer-core')).default;
+    browser = await puppeteer.launch({
+      browser: 'firefox',
+      executablePath: FIREFOX,
+      headless: true,
+      userDataDir: profile,
+      timeout: 60_000,
+      protocolTimeout: 60_000,
+      extraPrefsFirefox: {
+        // no network beyond the loopback server
+        'network.proxy.type': 0,
+        'app.update.enabled': false,
+        'browser.safebrowsing.malware.enabled': false,
+        'browser.safebrowsing.phishing.enabled': false,
+        'datareporting.policy.dataSubmissionEnabled': false,
+        'toolkit.telemetry.enabled': false,
+        'network.captive-portal-service.enabled': false,
+        'network.connectivity-service.enabled': false,
+      },
+    });
+  } catch (e) {
+    reason = `firefox did not start: ${(e as Error).message}`;
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  removeApp(app);
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+describe('Firefox (WebDriver BiDi)', () => {
+  it('default loading: every supported build vs torch', async (ctx) => {
+    if (!browser) return ctx.skip(`Firefox unavailable: ${reason}`);
+    const srv = await serve(app);
+    const page = await browser.newPage();
+    const log: string[] = [];
+    page.on('console', (m) => log.push(`console.${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => log.push(`pageerror: ${String(e)}`));
+    try {
+      await page.goto(srv.url + 'index.html', { timeout: 30_000 });
+      await page.waitForFunction(() => typeof (window as unknown as { __golden?: string }).__golden === 'string', { timeout: 60_000 });
+      const golden = parseGolden(await page.evaluate(() => (window as unknown as { __golden: string }).__golden));
+      const problems = checkGolden(golden, ['simd', 'scalar']);
+      if (problems.length) throw new Error(`${problems.join('\n')}\n${log.join('\n')}`);
+      console.log(summary(golden!));
+      expect(golden!.runtime).toMatch(/Firefox/);
+    } finally {
+      await page.close();
+      await srv.close();
+    }
+  }, 120_000);
+});
