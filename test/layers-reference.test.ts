@@ -203,12 +203,12 @@ function bitwiseEqual(a: Float32Array, b: Float32Array): boolean {
   return true;
 }
 
-const worst: Record<string, { abs: number; absName: string; scaled: number; scaledName: string }> = {};
+const worst: Record<string, { abs: number; absName: string; scaled: number; scaledName: string; bounded: number; boundedName: string }> = {};
 
 describe.each(builds)('build %s vs float64 reference', (build) => {
   beforeAll(async () => {
     await ready({ build });
-    worst[build] = { abs: 0, absName: '', scaled: 0, scaledName: '' };
+    worst[build] = { abs: 0, absName: '', scaled: 0, scaledName: '', bounded: 0, boundedName: '' };
   });
 
   it.each(cases.map((c) => [c.id, c] as const))('%s', (_id, c) => {
@@ -225,6 +225,7 @@ describe.each(builds)('build %s vs float64 reference', (build) => {
       const w = worst[build];
       if (maxErr > w.abs) Object.assign(w, { abs: maxErr, absName: c.id });
       if (maxScaledErr > w.scaled) Object.assign(w, { scaled: maxScaledErr, scaledName: c.id });
+      if (maxErr === maxScaledErr && maxErr > w.bounded) Object.assign(w, { bounded: maxErr, boundedName: c.id });
       expect(problems, `${build} ${c.id}:\n${problems.join('\n')}`).toEqual([]);
       if (c.module === 'LSTM') expect(got.c).toBeDefined();
       else expect(got.c).toBeUndefined();
@@ -361,7 +362,8 @@ afterAll(() => {
   for (const [build, w] of Object.entries(worst)) {
     console.log(
       `layers(${build}) vs f64 reference over ${cases.length} random cases: worst abs err ${w.abs.toExponential(3)} (${w.absName}); ` +
-        `worst err/max(1,|want|) ${w.scaled.toExponential(3)} (${w.scaledName})`,
+        `worst err/max(1,|want|) ${w.scaled.toExponential(3)} (${w.scaledName}); ` +
+        `worst abs err where all |want| <= 1: ${w.bounded.toExponential(3)} (${w.boundedName})`,
     );
   }
 });
