@@ -18,7 +18,7 @@ export interface OTensor {
 }
 
 /** Largest tensor the executor allocates (elements); larger requests are OUT_OF_MEMORY errors. */
-export const MAX_ELEMENTS = 2 ** 28;
+export const MAX_ELEMENTS = 2 ** 27;
 
 export function numelOf(shape: readonly number[]): number {
   let n = 1;
