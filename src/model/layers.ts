@@ -1,0 +1,470 @@
+/**
+ * The non-recurrent layers a Sequential composes with LSTM / GRU / RNN, mirroring PyTorch:
+ * Embedding (torch.nn.Embedding), Linear (torch.nn.Linear), Softmax / LogSoftmax over the last
+ * dimension, and LastStep (the `out[-1]` of a many-to-one model).
+ *
+ * Each works on the last dimension and treats every leading dimension as rows, so it is the same
+ * code for a whole sequence ([T, B, F], [B, T, F], [T, F]) and for one streaming step ([B, F]).
+ *
+ * Where the arithmetic runs:
+ * - Linear runs in wasm: its weight is packed once (x32_packw_x8 panels) and every call is one
+ *   f32_gemm over all rows (T * B rows for a sequence, B rows for a step); when the input already
+ *   lives in wasm memory (a streaming step of the preceding recurrent layer) it is read in place.
+ *   The product sums in float32 in ascending k order; PyTorch's BLAS sums in another order, so
+ *   results agree to float32 rounding (~1e-6 relative), not bitwise.
+ * - Embedding is a row gather in JS (a copy, no arithmetic: bitwise equal to PyTorch).
+ * - Softmax / LogSoftmax run in JS in float64 and round once to float32 (within 1 ulp of
+ *   PyTorch's float32 kernels).
+ */
+import { RnnError, fmtShape } from '../errors.js';
+import { type Tensor, checkFloatTensor, checkShape, checkTensor, numel } from '../tensor.js';
+import { Rng, randomSeed } from '../random.js';
+import { runtime, type WasmRuntime } from '../../bindings/wasm.js';
+
+export interface LayerLoadOptions {
+  /** Only keys starting with this prefix are read, with the prefix removed (e.g. 'head.'). */
+  prefix?: string;
+  /** Reject keys under the prefix that the layer does not know (default true). */
+  strict?: boolean;
+}
+
+interface Fn {
+  (...args: number[]): number;
+}
+
+/** What every non-recurrent layer of a Sequential provides. */
+export interface FeatureLayer {
+  /** Class name, for messages. */
+  readonly kind: string;
+  /** Parameter names and shapes, in PyTorch's order. */
+  parameterShapes(): Array<[string, number[]]>;
+  /** Output feature size for an input feature size (Embedding: the input is one id per row). */
+  outputSize(inFeatures: number): number;
+  loadStateDict(stateDict: Record<string, Tensor>, options?: LayerLoadOptions): this;
+  stateDict(): Record<string, Tensor<Float32Array>>;
+  dispose(): void;
+}
+
+function checkInt(v: unknown, name: string, min: number, layer: string): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
+    throw new RnnError('INVALID_OPTION', `${layer}: ${name} must be an integer >= ${min}, got ${String(v)}`);
+  }
+  return v;
+}
+
+/** Shared loadStateDict: checks every key and shape before returning copies. */
+function readParams(
+  kind: string,
+  wanted: Array<[string, number[]]>,
+  stateDict: Record<string, Tensor>,
+  options: LayerLoadOptions,
+): Map<string, Float32Array> {
+  if (stateDict === null || typeof stateDict !== 'object') {
+    throw new RnnError('INVALID_INPUT', `${kind}.loadStateDict: expected an object of tensors, got ${String(stateDict)}`);
+  }
+  const prefix = options.prefix ?? '';
+  const strict = options.strict ?? true;
+  const missing = wanted.filter(([n]) => !Object.prototype.hasOwnProperty.call(stateDict, prefix + n)).map(([n]) => prefix + n);
+  if (missing.length) {
+    throw new RnnError('MISSING_KEY', `${kind}.loadStateDict: missing key${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+  }
+  if (strict) {
+    const names = new Set(wanted.map(([n]) => n));
+    const unexpected = Object.keys(stateDict).filter((k) => k.startsWith(prefix) && !names.has(k.slice(prefix.length)));
+    if (unexpected.length) {
+      throw new RnnError(
+        'UNEXPECTED_KEY',
+        `${kind}.loadStateDict: unexpected key${unexpected.length > 1 ? 's' : ''} ${unexpected.join(', ')} (pass { strict: false } to ignore)`,
+      );
+    }
+  }
+  const out = new Map<string, Float32Array>();
+  for (const [name, shape] of wanted) {
+    const t = stateDict[prefix + name];
+    checkFloatTensor(t, `${kind}.loadStateDict: '${prefix + name}'`);
+    checkShape(t, shape, `${kind}.loadStateDict: '${prefix + name}'`);
+    out.set(name, t.data.slice());
+  }
+  return out;
+}
+
+function lastDim(x: Tensor, what: string): number {
+  if (x.shape.length < 1) throw new RnnError('INVALID_INPUT', `${what}: expected at least 1 dimension, got a scalar`);
+  return x.shape[x.shape.length - 1];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface EmbeddingOptions {
+  /** Seed of the initial weights (standard normal, as PyTorch). Default: random. */
+  seed?: number;
+}
+
+/** torch.nn.Embedding(numEmbeddings, embeddingDim): token ids -> rows of `weight`. */
+export class Embedding implements FeatureLayer {
+  readonly kind = 'Embedding';
+  readonly numEmbeddings: number;
+  readonly embeddingDim: number;
+  private weight: Float32Array;
+  private disposed = false;
+
+  constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
+    this.numEmbeddings = checkInt(numEmbeddings, 'numEmbeddings', 1, 'Embedding');
+    this.embeddingDim = checkInt(embeddingDim, 'embeddingDim', 1, 'Embedding');
+    const rng = new Rng(options.seed ?? randomSeed());
+    this.weight = new Float32Array(this.numEmbeddings * this.embeddingDim);
+    for (let i = 0; i < this.weight.length; i += 2) {
+      // Box-Muller: N(0, 1) like torch.nn.init.normal_
+      const u = 1 - rng.next();
+      const r = Math.sqrt(-2 * Math.log(u));
+      const a = 2 * Math.PI * rng.next();
+      this.weight[i] = r * Math.cos(a);
+      if (i + 1 < this.weight.length) this.weight[i + 1] = r * Math.sin(a);
+    }
+  }
+
+  parameterShapes(): Array<[string, number[]]> {
+    return [['weight', [this.numEmbeddings, this.embeddingDim]]];
+  }
+
+  outputSize(): number {
+    return this.embeddingDim;
+  }
+
+  private alive(): void {
+    if (this.disposed) throw new RnnError('DISPOSED', 'Embedding: used after dispose()');
+  }
+
+  loadStateDict(stateDict: Record<string, Tensor>, options: LayerLoadOptions = {}): this {
+    this.alive();
+    this.weight = readParams('Embedding', this.parameterShapes(), stateDict, options).get('weight')!;
+    return this;
+  }
+
+  stateDict(): Record<string, Tensor<Float32Array>> {
+    this.alive();
+    return { weight: { data: this.weight.slice(), shape: [this.numEmbeddings, this.embeddingDim] } };
+  }
+
+  /** ids (Int32Array / BigInt64Array tensor of any shape) -> float32 [...shape, embeddingDim]. */
+  forward(ids: Tensor): Tensor<Float32Array> {
+    this.alive();
+    checkTensor(ids, 'Embedding.forward: ids');
+    if (ids.data instanceof Float32Array) {
+      throw new RnnError('DTYPE_MISMATCH', 'Embedding.forward: ids must be integers (Int32Array or BigInt64Array), got float32');
+    }
+    const out = new Float32Array(ids.data.length * this.embeddingDim);
+    this.gather(ids.data, ids.data.length, out, 'Embedding.forward');
+    return { data: out, shape: [...ids.shape, this.embeddingDim] };
+  }
+
+  /** @internal Writes rows weight[ids[i]] to out[i * E ..]. Checks every id. */
+  gather(ids: ArrayLike<number | bigint>, n: number, out: Float32Array, what: string): void {
+    const e = this.embeddingDim;
+    const w = this.weight;
+    for (let i = 0; i < n; i++) {
+      const id = Number(ids[i]);
+      if (!(id >= 0 && id < this.numEmbeddings) || !Number.isInteger(id)) {
+        throw new RnnError('INVALID_INPUT', `${what}: token id ${String(ids[i])} at index ${i} is outside [0, ${this.numEmbeddings})`);
+      }
+      out.set(w.subarray(id * e, id * e + e), i * e);
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.weight = new Float32Array(0);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface LinearOptions {
+  /** Seed of the initial weights (uniform in +-1/sqrt(inFeatures), as PyTorch). Default: random. */
+  seed?: number;
+}
+
+// frees the wasm memory of Linear layers that were never disposed, once they are unreachable
+const finalizer =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<{ rt: WasmRuntime; blocks: number[] }>((h) => h.blocks.forEach((b) => h.rt.free(b)))
+    : undefined;
+
+/**
+ * torch.nn.Linear(inFeatures, outFeatures, bias): y = x W^T + b on the last dimension, one wasm
+ * f32_gemm per call. Needs ready() to have resolved before construction.
+ */
+export class Linear implements FeatureLayer {
+  readonly kind = 'Linear';
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly bias: boolean;
+  private params: Map<string, Float32Array> = new Map();
+  private readonly rt: WasmRuntime;
+  private readonly gemm: Fn;
+  private packed = { rt: null as unknown as WasmRuntime, blocks: [] as number[] };
+  private wPtr = 0;
+  private bPtr = 0;
+  private ws = 0;
+  private wsBytes = 0;
+  private disposed = false;
+
+  constructor(inFeatures: number, outFeatures: number, bias = true, options: LinearOptions = {}) {
+    this.inFeatures = checkInt(inFeatures, 'inFeatures', 1, 'Linear');
+    this.outFeatures = checkInt(outFeatures, 'outFeatures', 1, 'Linear');
+    if (typeof bias !== 'boolean') throw new RnnError('INVALID_OPTION', `Linear: bias must be a boolean, got ${String(bias)}`);
+    this.bias = bias;
+    this.rt = runtime();
+    this.gemm = (this.rt.exports as unknown as Record<string, Fn>).f32_gemm;
+    // PyTorch's reset_parameters: kaiming_uniform(a=sqrt(5)) = U(+-1/sqrt(in)), bias U(+-1/sqrt(in))
+    const rng = new Rng(options.seed ?? randomSeed());
+    const bound = 1 / Math.sqrt(this.inFeatures);
+    const params = new Map<string, Float32Array>();
+    for (const [name, shape] of this.parameterShapes()) params.set(name, rng.fillUniform(new Float32Array(numel(shape)), bound));
+    this.install(params);
+  }
+
+  parameterShapes(): Array<[string, number[]]> {
+    const out: Array<[string, number[]]> = [['weight', [this.outFeatures, this.inFeatures]]];
+    if (this.bias) out.push(['bias', [this.outFeatures]]);
+    return out;
+  }
+
+  outputSize(): number {
+    return this.outFeatures;
+  }
+
+  private install(params: Map<string, Float32Array>): void {
+    const rt = this.rt;
+    const ex = rt.exports as unknown as Record<string, Fn>;
+    const n = this.outFeatures;
+    const k = this.inFeatures;
+    const blocks: number[] = [];
+    try {
+      const w = rt.alloc(ex.x32_packw_x8_size(n, k) * 4, 'Linear weight');
+      blocks.push(w);
+      const tmp = rt.allocF32(n * k, 'Linear weight');
+      try {
+        rt.f32(tmp, n * k).set(params.get('weight')!);
+        ex.x32_packw_x8(w, tmp, n, k, k);
+      } finally {
+        rt.free(tmp);
+      }
+      let b = 0;
+      if (this.bias) {
+        b = rt.allocF32(n, 'Linear bias');
+        blocks.push(b);
+        rt.f32(b, n).set(params.get('bias')!);
+      }
+      this.freePacked();
+      this.packed = { rt, blocks };
+      finalizer?.register(this, this.packed, this);
+      this.wPtr = w;
+      this.bPtr = b;
+      this.params = params;
+    } catch (e) {
+      blocks.forEach((p) => rt.free(p));
+      throw e;
+    }
+  }
+
+  private freePacked(): void {
+    finalizer?.unregister(this);
+    for (const b of this.packed.blocks) this.rt.free(b);
+    this.packed = { rt: this.rt, blocks: [] };
+    this.wPtr = 0;
+    this.bPtr = 0;
+  }
+
+  private alive(): void {
+    if (this.disposed) throw new RnnError('DISPOSED', 'Linear: used after dispose()');
+  }
+
+  /** Loads `weight` [out, in] and `bias` [out]; nothing changes on error. */
+  loadStateDict(stateDict: Record<string, Tensor>, options: LayerLoadOptions = {}): this {
+    this.alive();
+    this.install(readParams('Linear', this.parameterShapes(), stateDict, options));
+    return this;
+  }
+
+  stateDict(): Record<string, Tensor<Float32Array>> {
+    this.alive();
+    const out: Record<string, Tensor<Float32Array>> = {};
+    for (const [name, shape] of this.parameterShapes()) out[name] = { data: this.params.get(name)!.slice(), shape: [...shape] };
+    return out;
+  }
+
+  /** x [..., inFeatures] float32 -> [..., outFeatures]. */
+  forward(x: Tensor): Tensor<Float32Array> {
+    this.alive();
+    checkFloatTensor(x, 'Linear.forward: x');
+    const k = lastDim(x, 'Linear.forward: x');
+    if (k !== this.inFeatures) {
+      throw new RnnError('SHAPE_MISMATCH', `Linear.forward: x has ${k} features (shape ${fmtShape(x.shape)}), expected inFeatures ${this.inFeatures}`);
+    }
+    const rows = x.data.length / k;
+    const out = new Float32Array(rows * this.outFeatures);
+    if (rows > 0) {
+      const inPtr = this.workspace(rows);
+      const outPtr = inPtr + rows * k * 4;
+      this.rt.f32(inPtr, rows * k).set(x.data);
+      this.runPtr(inPtr, rows, outPtr);
+      out.set(this.rt.f32(outPtr, rows * this.outFeatures));
+    }
+    return { data: out, shape: [...x.shape.slice(0, -1), this.outFeatures] };
+  }
+
+  /** Input and output room for `rows` rows; grows only. */
+  private workspace(rows: number): number {
+    const bytes = rows * (this.inFeatures + this.outFeatures) * 4;
+    if (bytes > this.wsBytes) {
+      const ws = this.rt.alloc(bytes, `Linear workspace for ${rows} rows`);
+      if (this.ws) this.rt.free(this.ws);
+      this.ws = ws;
+      this.wsBytes = bytes;
+    }
+    return this.ws;
+  }
+
+  /** @internal out[rows, outFeatures] = in[rows, inFeatures] W^T + b, both byte addresses in wasm memory. */
+  runPtr(inPtr: number, rows: number, outPtr: number): void {
+    this.gemm(outPtr, inPtr, this.wPtr, this.bPtr, rows, this.outFeatures, this.inFeatures, this.inFeatures, this.outFeatures);
+  }
+
+  /** @internal */
+  get runtime(): WasmRuntime {
+    return this.rt;
+  }
+
+  /** Frees the wasm memory. Safe to call twice. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.freePacked();
+    if (this.ws) this.rt.free(this.ws);
+    this.ws = 0;
+    this.wsBytes = 0;
+    this.params = new Map();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Softmax over the last dimension (torch.nn.Softmax(dim=-1)). No parameters. */
+export class Softmax implements FeatureLayer {
+  readonly kind: string = 'Softmax';
+  protected readonly log: boolean = false;
+
+  parameterShapes(): Array<[string, number[]]> {
+    return [];
+  }
+
+  outputSize(inFeatures: number): number {
+    return inFeatures;
+  }
+
+  loadStateDict(stateDict: Record<string, Tensor>, options: LayerLoadOptions = {}): this {
+    readParams(this.kind, [], stateDict, options);
+    return this;
+  }
+
+  stateDict(): Record<string, Tensor<Float32Array>> {
+    return {};
+  }
+
+  forward(x: Tensor): Tensor<Float32Array> {
+    checkFloatTensor(x, `${this.kind}.forward: x`);
+    const n = lastDim(x, `${this.kind}.forward: x`);
+    const out = new Float32Array(x.data.length);
+    if (n > 0) this.apply(x.data, out, x.data.length / n, n);
+    return { data: out, shape: [...x.shape] };
+  }
+
+  /** @internal rows of n values from src to dst (may be the same array). */
+  apply(src: Float32Array, dst: Float32Array, rows: number, n: number): void {
+    softmaxRows(src, dst, rows, n, this.log);
+  }
+
+  dispose(): void {}
+}
+
+/** log(softmax(x)) over the last dimension (torch.nn.LogSoftmax(dim=-1)), computed stably. */
+export class LogSoftmax extends Softmax {
+  override readonly kind: string = 'LogSoftmax';
+  protected override readonly log: boolean = true;
+}
+
+/** Stable (log-)softmax of each row: exp(x - max) / sum, in float64, rounded once. */
+export function softmaxRows(src: Float32Array, dst: Float32Array, rows: number, n: number, log: boolean): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * n;
+    let max = -Infinity;
+    for (let i = 0; i < n; i++) if (src[o + i] > max) max = src[o + i];
+    if (max === -Infinity || Number.isNaN(max)) max = 0; // all -inf rows give NaN like torch
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += Math.exp(src[o + i] - max);
+    if (log) {
+      const lse = Math.log(sum);
+      for (let i = 0; i < n; i++) dst[o + i] = src[o + i] - max - lse;
+    } else {
+      for (let i = 0; i < n; i++) dst[o + i] = Math.exp(src[o + i] - max) / sum;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The last time step of a sequence, for many-to-one models (PyTorch's `out[-1]` time-major or
+ * `out[:, -1]` batch-first): [T, B, F] -> [B, F] ([B, T, F] -> [B, F] when the Sequential is
+ * batchFirst, [T, F] -> [F] unbatched). In a streaming step it is the identity: the output of a
+ * step is the last step so far. Layers after it see no time dimension (no recurrent layer may
+ * follow it). No parameters.
+ */
+export class LastStep implements FeatureLayer {
+  readonly kind = 'LastStep';
+
+  parameterShapes(): Array<[string, number[]]> {
+    return [];
+  }
+
+  outputSize(inFeatures: number): number {
+    return inFeatures;
+  }
+
+  loadStateDict(stateDict: Record<string, Tensor>, options: LayerLoadOptions = {}): this {
+    readParams('LastStep', [], stateDict, options);
+    return this;
+  }
+
+  stateDict(): Record<string, Tensor<Float32Array>> {
+    return {};
+  }
+
+  /** x: [T, B, F] (batchFirst: [B, T, F]) or unbatched [T, F]. */
+  forward(x: Tensor, batchFirst = false): Tensor<Float32Array> {
+    checkFloatTensor(x, 'LastStep.forward: x');
+    const s = x.shape;
+    if (s.length === 2) {
+      const [t, f] = s;
+      if (t < 1) throw new RnnError('INVALID_INPUT', `LastStep.forward: x has no time step (shape ${fmtShape(s)})`);
+      return { data: x.data.slice((t - 1) * f, t * f), shape: [f] };
+    }
+    if (s.length !== 3) {
+      throw new RnnError('INVALID_INPUT', `LastStep.forward: x must be [T, B, F], [B, T, F] (batchFirst) or [T, F], got ${fmtShape(s)}`);
+    }
+    const f = s[2];
+    if (!batchFirst) {
+      const [t, b] = s;
+      if (t < 1) throw new RnnError('INVALID_INPUT', `LastStep.forward: x has no time step (shape ${fmtShape(s)})`);
+      return { data: x.data.slice((t - 1) * b * f, t * b * f), shape: [b, f] };
+    }
+    const [b, t] = s;
+    if (t < 1) throw new RnnError('INVALID_INPUT', `LastStep.forward: x has no time step (shape ${fmtShape(s)})`);
+    const out = new Float32Array(b * f);
+    for (let i = 0; i < b; i++) out.set(x.data.subarray((i * t + t - 1) * f, (i * t + t) * f), i * f);
+    return { data: out, shape: [b, f] };
+  }
+
+  dispose(): void {}
+}
