@@ -172,6 +172,9 @@ def main():
                 names.append(make_case(f'{base}_torchlike', kind, direction, layout, lbr=1 if kind == 'GRU' else None,
                                        seq=[5, 3, 1], init_h=True, init_c=True, opset=opset,
                                        peep='zero' if kind == 'LSTM' and k % 2 else None))
+                # 0b: fast path without bias or initial states, default activations spelled out
+                names.append(make_case(f'{base}_plain', kind, direction, layout, acts=({'LSTM': ['Sigmoid', 'Tanh', 'Tanh'], 'GRU': ['Sigmoid', 'Tanh'], 'RNN': ['Tanh']}[kind]) * D,
+                                       bias=False, outputs=('Y',), lbr=1 if kind == 'GRU' else None, opset=opset, T=6, B=2, I=5, H=4))
                 # 1: clip + rotating activations with explicit alpha/beta, weights as inputs
                 names.append(make_case(f'{base}_clip_acts', kind, direction, layout, acts=[rot(j) for j in range(n * D)],
                                        clip=0.8, init_h=True, weights_as='input', opset=opset, lbr=0 if kind == 'GRU' else None))
