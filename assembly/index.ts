@@ -17,3 +17,5 @@ export { f32_rnn_tanh, f32_rnn_tanh__scalar, f32_rnn_relu, f32_rnn_relu__scalar 
 export {
   recurrence_scratch_size, lstm_recurrence, gru_recurrence, rnn_tanh_recurrence, rnn_relu_recurrence, stack_step,
 } from './recurrence';
+export { f32_vsigmoid, f32_vsigmoid__scalar } from './kernels/f32-vsigmoid';
+export { f32_vtanh, f32_vtanh__scalar } from './kernels/f32-vtanh';

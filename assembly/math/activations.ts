@@ -1,0 +1,190 @@
+// Sigmoid and tanh for f32, scalar and 4-lane SIMD, shared by the f32_vsigmoid / f32_vtanh
+// kernels and the fused LSTM/GRU gate loops.
+//
+// One algorithm, written twice: the v128 versions use the SIMD helpers (vmadd gives the relaxed
+// build a fused multiply-add), the scalar versions do the same operations lane-wise in the same
+// order with mul-then-add. The scalar build therefore matches the `simd` build bit for bit, and
+// the `relaxed` build differs from both only by FMA rounding (see docs/activations.md).
+//
+// Everything is branch-free. Large arguments are clamped before the exponential, NaN travels
+// through every step (f32.min / f32x4.min propagate NaN; no float-to-int conversion is used,
+// the exponent comes from the bits of a magic-number rounding), and the results stay in
+// [0, 1] / [-1, 1].
+//
+// Shared exponential core, for z <= 0:
+//   n = round(z / ln2)            via j = z * log2(e) + 1.5 * 2^23; n = j - 1.5 * 2^23
+//                                 (round to nearest; the integer n is in the low bits of j)
+//   r = z - n * LN2_HI - n * LN2_LO   (Cody-Waite; LN2_HI has 16 significant bits, so n * LN2_HI
+//                                     is exact for |n| < 2^8), |r| <= ln2 / 2
+//   e^r ~ 1 + r * (E1 + r * (E2 + r * (E3 + r * (E4 + r * (E5 + r * E6)))))
+//   e^z = e^r * 2^n               2^n built from n's bits as an f32 (split in two factors where
+//                                 n can drop below -126, so the result underflows gracefully)
+//
+// Coefficients E1..E6: a relative-error minimax (Remez exchange in float64, numpy) for e^r on
+// [-ln2/2, ln2/2] * 1.0001 with the constant term fixed at 1, rounded to f32 one coefficient at a
+// time (lowest degree first) with the remaining ones refitted after each rounding. Max relative
+// error of the polynomial with the f32 coefficients: 3.2e-9. The fit script is in
+// docs/activations.md.
+
+import { vmadd } from '../simd';
+
+const LOG2E: f32 = 1.4426950216293335; // log2(e) rounded to f32
+const LN2_HI: f32 = 0.693145751953125; // ln2 truncated to 16 bits (0x3f317200)
+const LN2_LO: f32 = 1.428606765330187e-6; // ln2 - LN2_HI rounded to f32
+const MAGIC: f32 = 12582912.0; // 1.5 * 2^23: x + MAGIC rounds x to an integer held in the low bits
+const MAGIC_BITS: i32 = 0x4b400000;
+const ONE_BITS: i32 = 0x3f800000;
+
+const E1: f32 = 1.0;
+const E2: f32 = 0.4999999403953552;
+const E3: f32 = 0.16666516661643982;
+const E4: f32 = 0.04166810214519501;
+const E5: f32 = 0.008369192481040955;
+const E6: f32 = 0.001383890281431377;
+
+// tanh(a) ~ a + a^3 * (T0 + a^2 * (T1 + a^2 * (T2 + a^2 * (T3 + a^2 * T4)))) for 0 <= a < TANH_SMALL.
+// Relative-error minimax (Remez exchange in float64, numpy) on [0, 0.55] in u = a^2, rounded to f32
+// one coefficient at a time with the rest refitted; max relative error with these f32
+// coefficients 1.1e-9.
+const TANH_SMALL: f32 = 0.55;
+const T0: f32 = -0.33333316445350647;
+const T1: f32 = 0.13332544267177582;
+const T2: f32 = -0.0538475476205349;
+const T3: f32 = 0.02105071395635605;
+const T4: f32 = -0.00624284939840436;
+
+// Clamp of the exponential's argument. Sigmoid: e^-120 underflows to 0 even with the split
+// scale (n >= -174 keeps both factors normal), so sigmoid(-x) is exactly 0 and sigmoid(x) exactly
+// 1 beyond |x| = 104. Tanh: e^-40 is far below the point (2|x| > 17.4) where tanh rounds to 1,
+// and n >= -58 keeps a single scale factor normal.
+const SIGMOID_CLAMP: f32 = 120.0;
+const TANH_CLAMP: f32 = 40.0;
+
+/**
+ * Logistic sigmoid 1 / (1 + e^-x), f32.
+ *
+ * Method: e = e^-|x| with the exponential core above (argument clamped to -120, 2^n applied as two
+ * factors 2^(n>>1) * 2^(n - (n>>1)) so that e underflows to subnormals and then 0 correctly);
+ * q = e / (1 + e) = sigmoid(-|x|); result q for x < 0, 1 - q otherwise. One division.
+ * Exact values: sigmoid(0) = 0.5, sigmoid(+inf) = 1, sigmoid(-inf) = 0, sigmoid(x) = 1 for
+ * x >= 16.7 and 0 for x <= -104, NaN -> NaN.
+ *
+ * Max abs error vs float64 1 / (1 + exp(-x)), over every f32 input
+ * (tools/measure-activations.mjs): simd/scalar 7.13e-8, relaxed 7.13e-8.
+ */
+// @ts-ignore: decorator
+@inline export function sigmoid_scalar(x: f32): f32 {
+  const z = -min<f32>(abs<f32>(x), SIGMOID_CLAMP);
+  const j = z * LOG2E + MAGIC;
+  const n = j - MAGIC;
+  let r = n * -LN2_HI + z;
+  r = n * -LN2_LO + r;
+  let h = E6 * r + E5;
+  h = h * r + E4;
+  h = h * r + E3;
+  h = h * r + E2;
+  h = h * r + E1;
+  const p = h * r + <f32>1.0;
+  const ni = reinterpret<i32>(j) - MAGIC_BITS;
+  const n1 = ni >> 1;
+  const s1 = reinterpret<f32>((n1 << 23) + ONE_BITS);
+  const s2 = reinterpret<f32>(((ni - n1) << 23) + ONE_BITS);
+  const e = (p * s1) * s2;
+  const q = e / (<f32>1.0 + e);
+  return select<f32>(q, <f32>1.0 - q, x < 0);
+}
+
+/** 4-lane sigmoid_scalar; same operations, vmadd for the multiply-adds. */
+// @ts-ignore: decorator
+@inline export function sigmoid_v128(x: v128): v128 {
+  const z = f32x4.neg(f32x4.min(f32x4.abs(x), f32x4.splat(SIGMOID_CLAMP)));
+  const j = vmadd(z, f32x4.splat(LOG2E), f32x4.splat(MAGIC));
+  const n = f32x4.sub(j, f32x4.splat(MAGIC));
+  let r = vmadd(n, f32x4.splat(-LN2_HI), z);
+  r = vmadd(n, f32x4.splat(-LN2_LO), r);
+  let h = vmadd(f32x4.splat(E6), r, f32x4.splat(E5));
+  h = vmadd(h, r, f32x4.splat(E4));
+  h = vmadd(h, r, f32x4.splat(E3));
+  h = vmadd(h, r, f32x4.splat(E2));
+  h = vmadd(h, r, f32x4.splat(E1));
+  const p = vmadd(h, r, f32x4.splat(1.0));
+  const ni = i32x4.sub(j, i32x4.splat(MAGIC_BITS));
+  const n1 = i32x4.shr_s(ni, 1);
+  const s1 = i32x4.add(i32x4.shl(n1, 23), i32x4.splat(ONE_BITS));
+  const s2 = i32x4.add(i32x4.shl(i32x4.sub(ni, n1), 23), i32x4.splat(ONE_BITS));
+  const e = f32x4.mul(f32x4.mul(p, s1), s2);
+  const q = f32x4.div(e, f32x4.add(f32x4.splat(1.0), e));
+  return v128.bitselect(q, f32x4.sub(f32x4.splat(1.0), q), f32x4.lt(x, f32x4.splat(0)));
+}
+
+/**
+ * Hyperbolic tangent, f32.
+ *
+ * Method, on a = |x| (the sign of x is then OR-ed back in, so tanh(-x) == -tanh(x) bitwise):
+ *   a < 0.55: a + a^3 * P(a^2), the odd minimax polynomial above (no cancellation near 0;
+ *             tanh(x) = x exactly for |x| < 2^-12 or so, subnormals included);
+ *   otherwise: 1 - 2q with q = e / (1 + e), e = e^-2a from the exponential core (argument clamped
+ *             to -40), i.e. tanh(a) = 1 - 2 sigmoid(-2a).
+ * Both branches are computed and one is selected per lane. One division.
+ * Exact values: tanh(+-0) = +-0, tanh(+-inf) = +-1, tanh(x) = +-1 for |x| >= 9.01, NaN -> NaN.
+ *
+ * Max abs error vs float64 Math.tanh, over every f32 input (tools/measure-activations.mjs):
+ * simd/scalar 9.36e-8, relaxed 8.92e-8. The worst cases sit just above the switch to the
+ * exponential form (|x| ~ 0.554), where 1 - 2q loses a bit to the roundings of e, 1 + e and e / (1 + e).
+ */
+// @ts-ignore: decorator
+@inline export function tanh_scalar(x: f32): f32 {
+  const a = abs<f32>(x);
+  // small |x|: odd polynomial
+  const a2 = a * a;
+  let P = T4 * a2 + T3;
+  P = P * a2 + T2;
+  P = P * a2 + T1;
+  P = P * a2 + T0;
+  const small = (a * a2) * P + a;
+  // large |x|: 1 - 2 e^-2a / (1 + e^-2a)
+  const z = -min<f32>(a + a, TANH_CLAMP);
+  const j = z * LOG2E + MAGIC;
+  const n = j - MAGIC;
+  let r = n * -LN2_HI + z;
+  r = n * -LN2_LO + r;
+  let h = E6 * r + E5;
+  h = h * r + E4;
+  h = h * r + E3;
+  h = h * r + E2;
+  h = h * r + E1;
+  const p = h * r + <f32>1.0;
+  const e = p * reinterpret<f32>((reinterpret<i32>(j) << 23) + ONE_BITS);
+  const q = e / (<f32>1.0 + e);
+  const big = <f32>-2.0 * q + <f32>1.0;
+  const t = select<f32>(small, big, a < TANH_SMALL);
+  return reinterpret<f32>(reinterpret<u32>(t) | (reinterpret<u32>(x) & 0x80000000));
+}
+
+/** 4-lane tanh_scalar; same operations, vmadd for the multiply-adds. */
+// @ts-ignore: decorator
+@inline export function tanh_v128(x: v128): v128 {
+  const a = f32x4.abs(x);
+  const a2 = f32x4.mul(a, a);
+  let P = vmadd(f32x4.splat(T4), a2, f32x4.splat(T3));
+  P = vmadd(P, a2, f32x4.splat(T2));
+  P = vmadd(P, a2, f32x4.splat(T1));
+  P = vmadd(P, a2, f32x4.splat(T0));
+  const small = vmadd(f32x4.mul(a, a2), P, a);
+  const z = f32x4.neg(f32x4.min(f32x4.add(a, a), f32x4.splat(TANH_CLAMP)));
+  const j = vmadd(z, f32x4.splat(LOG2E), f32x4.splat(MAGIC));
+  const n = f32x4.sub(j, f32x4.splat(MAGIC));
+  let r = vmadd(n, f32x4.splat(-LN2_HI), z);
+  r = vmadd(n, f32x4.splat(-LN2_LO), r);
+  let h = vmadd(f32x4.splat(E6), r, f32x4.splat(E5));
+  h = vmadd(h, r, f32x4.splat(E4));
+  h = vmadd(h, r, f32x4.splat(E3));
+  h = vmadd(h, r, f32x4.splat(E2));
+  h = vmadd(h, r, f32x4.splat(E1));
+  const p = vmadd(h, r, f32x4.splat(1.0));
+  const e = f32x4.mul(p, i32x4.add(i32x4.shl(j, 23), i32x4.splat(ONE_BITS)));
+  const q = f32x4.div(e, f32x4.add(f32x4.splat(1.0), e));
+  const big = vmadd(f32x4.splat(-2.0), q, f32x4.splat(1.0));
+  const t = v128.bitselect(small, big, f32x4.lt(a, f32x4.splat(TANH_SMALL)));
+  return v128.or(t, v128.and(x, f32x4.splat(-0.0)));
+}
