@@ -1,0 +1,41 @@
+// Cold start in a fresh process: from the first import of the library to the first W1 result
+// (import, wasm compile + instantiate, layer construction, loading W1's weights, one forward).
+// The weights/model bytes are made before the clock starts. Prints one JSON line.
+//   node bench/cold.mjs wasm-rnn [build] | onnxruntime-web
+import { WORKLOADS, makeData, stateDict, onnxRecurrent } from './lib/models.mjs';
+
+const [peer, build] = process.argv.slice(2);
+const wl = WORKLOADS.W1;
+const data = makeData(wl);
+const model = peer === 'onnxruntime-web' ? onnxRecurrent(wl, data) : null;
+const bootMs = performance.now(); // process start -> here (node bootstrap + this module)
+const t0 = performance.now();
+let y;
+const phases = {};
+let tp = t0;
+const phase = (name) => { const t = performance.now(); phases[name] = t - tp; tp = t; };
+if (peer === 'wasm-rnn') {
+  const lib = await import('./.cache/lib/wasm-rnn.mjs');
+  phase('import');
+  await lib.ready(build ? { build } : undefined);
+  phase('ready');
+  const lstm = new lib.LSTM({ inputSize: wl.I, hiddenSize: wl.H, seed: 1 });
+  phase('construct');
+  lstm.loadStateDict(stateDict(data.layers, wl.H, 'lstm'));
+  phase('loadStateDict');
+  y = lstm.forward({ data: data.x, shape: [wl.T, wl.B, wl.I] }).output.data;
+  phase('forward');
+  y = lstm.forward({ data: data.x, shape: [wl.T, wl.B, wl.I] }).output.data;
+  phase('second forward (not counted)');
+} else {
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
+  phase('import');
+  const s = await ort.InferenceSession.create(model, { executionProviders: ['wasm'] });
+  phase('session');
+  y = (await s.run({ X: new ort.Tensor('float32', data.x, [wl.T, wl.B, wl.I]) })).Y.data;
+  phase('run');
+}
+const ms = Object.entries(phases).filter(([k]) => !k.includes('not counted')).reduce((a, [, v]) => a + v, 0);
+console.log(JSON.stringify({ peer, build: build ?? 'auto', ms, phases, bootMs, total: performance.now(), check: y[y.length - 1] }));
+process.exit(0);

