@@ -2,7 +2,7 @@
 // forecaster plotting its prediction of a live series. Uses the trained models of models/ when
 // the server lists them (/models/list.json), otherwise randomly initialized LSTMs of the same
 // shapes (the page then says so: the text is gibberish, the forecast is not meaningful).
-import { ready, LSTM, readSafetensors, readSafetensorsMetadata } from 'wasm-rnn';
+import { ready, LSTM, GRU, readSafetensors, readSafetensorsMetadata } from 'wasm-rnn';
 
 const $ = (id) => document.getElementById(id);
 const VOCAB = '\n' + 'abcdefghijklmnopqrstuvwxyz';
@@ -145,35 +145,78 @@ function startGenerator(model) {
   restart();
 }
 
-// ---------- the forecaster: LSTM(1, H) -> Linear(H, 1) on a live series
+// ---------- the forecaster: LSTM or GRU(1, H) -> Linear(H, 1), one step ahead, rolled out
+
+/** The LSTM/GRU keys under `prefix` of a 1-input unidirectional model → { Layer, options }. */
+function recurrentShape(sd, prefix) {
+  const w = sd[`${prefix}weight_ih_l0`];
+  const u = sd[`${prefix}weight_hh_l0`];
+  if (!w || !u || w.shape[1] !== 1 || sd[`${prefix}weight_ih_l0_reverse`]) return null;
+  const H = u.shape[1];
+  const Layer = w.shape[0] === 4 * H ? LSTM : w.shape[0] === 3 * H ? GRU : null;
+  if (!Layer) return null;
+  let numLayers = 0;
+  while (sd[`${prefix}weight_ih_l${numLayers}`]) numLayers++;
+  return { Layer, kind: Layer === LSTM ? 'LSTM' : 'GRU', options: { inputSize: 1, hiddenSize: H, numLayers, bias: !!sd[`${prefix}bias_ih_l0`] } };
+}
 
 async function makeForecaster(files) {
   for (const f of files) {
     const { sd } = f;
-    for (const prefix of ['lstm.', 'rnn.', 'encoder.']) {
-      const opts = lstmShape(sd, prefix);
-      if (!opts || opts.inputSize !== 1 || sd['emb.weight']) continue;
-      const headKey = Object.keys(sd).find((k) => k.endsWith('.weight') && !k.startsWith(prefix) && sd[k].shape.length === 2 && sd[k].shape[0] === 1 && sd[k].shape[1] === opts.hiddenSize);
-      if (!headKey) continue;
-      const lstm = new LSTM(opts);
-      lstm.loadStateDict(sd, { prefix, strict: false });
-      const bias = sd[headKey.replace(/weight$/, 'bias')];
+    if (sd['emb.weight']) continue;
+    for (const prefix of ['gru.', 'lstm.', 'rnn.']) {
+      const r = recurrentShape(sd, prefix);
+      const head = sd['head.weight'];
+      if (!r || !head || head.shape[0] !== 1 || head.shape[1] !== r.options.hiddenSize) continue;
+      const layer = new r.Layer(r.options);
+      layer.loadStateDict(sd, { prefix, strict: false });
       let norm = { mean: 0, std: 1 };
       try {
         const cfg = JSON.parse(f.meta.wasm_rnn ?? '{}');
-        if (cfg.normalize) norm = cfg.normalize;
+        if (cfg.normalization) norm = cfg.normalization;
       } catch {}
-      return { label: `${f.name}: LSTM(1, ${opts.hiddenSize}) × ${opts.numLayers} → Linear`, lstm, head: linear(sd[headKey].data, bias?.data, 1, opts.hiddenSize), norm, trained: true };
+      return {
+        label: `${f.name}: ${r.kind}(1, ${r.options.hiddenSize}) → Linear, on a live Mackey-Glass series`,
+        lstm: layer,
+        kind: r.kind,
+        head: linear(head.data, sd['head.bias']?.data, 1, r.options.hiddenSize),
+        norm,
+        series: mackeyGlass(),
+        trained: true,
+      };
     }
   }
   const H = 32;
   return {
     label: `random weights (no trained forecaster in models/ yet): LSTM(1, ${H})`,
     lstm: new LSTM({ inputSize: 1, hiddenSize: H, seed: 11 }),
+    kind: 'LSTM',
     head: randomLinear(1, H),
     norm: { mean: 0, std: 1 },
+    series: (k) => Math.sin(k * 0.21) + 0.5 * Math.sin(k * 0.057 + 1) + 0.15 * (rand() * 2 - 1),
     trained: false,
   };
+}
+
+/** The series models/train_forecast.py trains on: Mackey-Glass (tau 17, RK4 dt 0.1, one sample per time unit) + slow drift + noise. */
+function mackeyGlass() {
+  const dt = 0.1, lag = 170, sub = 10;
+  const f = (x, xl) => (0.2 * xl) / (1 + xl ** 10) - 0.1 * x;
+  const hist = new Array(lag + 1).fill(1.2);
+  let x = 1.2;
+  const stepUnit = () => {
+    for (let i = 0; i < sub; i++) {
+      const xl = hist[hist.length - lag - 1], xn = hist[hist.length - lag], xm = 0.5 * (xl + xn);
+      const k1 = f(x, xl), k2 = f(x + 0.5 * dt * k1, xm), k3 = f(x + 0.5 * dt * k2, xm), k4 = f(x + dt * k3, xn);
+      x += (dt / 6) * (k1 + 2 * k2 + 2 * k3 + k4);
+      hist.push(x);
+      if (hist.length > lag + 2) hist.shift();
+    }
+    return x;
+  };
+  for (let i = 0; i < 1000; i++) stepUnit(); // the transient the training data drops
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  return (k) => stepUnit() + 0.1 * Math.sin((2 * Math.PI * k) / 2000) + 0.01 * gauss();
 }
 
 function startForecast(model) {
@@ -186,7 +229,7 @@ function startForecast(model) {
   let t = 0;
   let paused = false;
   let fcMs = 0;
-  const signal = (k) => Math.sin(k * 0.21) + 0.5 * Math.sin(k * 0.057 + 1) + 0.15 * (rand() * 2 - 1);
+  const signal = model.series;
   for (; t < WINDOW; t++) series.push(signal(t));
   $('pause').addEventListener('click', () => {
     paused = !paused;
@@ -204,7 +247,7 @@ function startForecast(model) {
     let y = model.head(top(h))[0];
     for (let k = 0; k < HORIZON; k++) {
       pred.push(y * std + mean);
-      ({ h, c } = model.lstm.forward({ data: Float32Array.of(y), shape: [1, 1, 1] }, { h0: h, c0: c }));
+      ({ h, c } = model.lstm.forward({ data: Float32Array.of(y), shape: [1, 1, 1] }, model.kind === 'LSTM' ? { h0: h, c0: c } : { h0: h }));
       y = model.head(top(h))[0];
     }
     fcMs += performance.now() - t0;
