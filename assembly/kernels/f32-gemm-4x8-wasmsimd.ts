@@ -3,8 +3,10 @@
 //
 // Full 4-row blocks: 8 accumulators (4 rows x 2 vectors), per k two weight loads, four
 // broadcast loads of A and eight multiply-adds. Leftover rows (and the batch-1 recurrent
-// product, M = 1) take a 1x8 kernel with k unrolled by 4 into independent accumulators, so the
-// add latency chain does not bound it. A partial last panel is computed in full (the packed
+// product, M = 1) take a 1x32 kernel (one row against four panels: 8 independent accumulators,
+// so the add latency chain does not bound it), then 1x8 for the last panels. Every kernel sums
+// each output's k terms in ascending order from zero and adds the bias last, so a row's result
+// is bitwise independent of which kernel (and so which batch size) computed it. A partial last panel is computed in full (the packed
 // weights are zero-padded) and only its valid columns stored. Bias is added at the end, as in
 // the scalar variant. vmadd is mul+add in the `simd` build and relaxed_madd in `relaxed`.
 import { vload, vstore, vload_splat, vmadd, vadd } from '../simd';
@@ -33,38 +35,48 @@ const TAIL: usize = memory.data(64, 16);
   }
 }
 
-/** One row of A against one packed panel, k unrolled by 4 (8 independent accumulators). */
+/** One row of A against one packed panel: 2 accumulators, k ascending. */
 // @ts-ignore: decorator
 @inline function row_1x8(crow: usize, brow: usize, arow: usize, panel: usize, k: i32, cols: i32): void {
-  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), b0 = f32x4.splat(0), b1 = f32x4.splat(0);
-  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), d0 = f32x4.splat(0), d1 = f32x4.splat(0);
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
   let wp = panel;
-  let ap = arow;
-  let kk = 0;
-  for (; kk + 4 <= k; kk += 4) {
-    const x0 = vload_splat(ap);
-    const x1 = vload_splat(ap + 4);
-    const x2 = vload_splat(ap + 8);
-    const x3 = vload_splat(ap + 12);
-    a0 = vmadd(x0, vload(wp), a0);
-    a1 = vmadd(x0, vload(wp + 16), a1);
-    b0 = vmadd(x1, vload(wp + 32), b0);
-    b1 = vmadd(x1, vload(wp + 48), b1);
-    c0 = vmadd(x2, vload(wp + 64), c0);
-    c1 = vmadd(x2, vload(wp + 80), c1);
-    d0 = vmadd(x3, vload(wp + 96), d0);
-    d1 = vmadd(x3, vload(wp + 112), d1);
-    wp += 128;
-    ap += 16;
-  }
-  for (; kk < k; kk++) {
-    const x = vload_splat(ap);
+  for (let kk = 0; kk < k; kk++) {
+    const x = vload_splat(arow + (<usize>kk << 2));
     a0 = vmadd(x, vload(wp), a0);
     a1 = vmadd(x, vload(wp + 16), a1);
     wp += 32;
-    ap += 4;
   }
-  store_row(crow, brow, vadd(vadd(a0, b0), vadd(c0, d0)), vadd(vadd(a1, b1), vadd(c1, d1)), cols);
+  store_row(crow, brow, a0, a1, cols);
+}
+
+/**
+ * One row of A against four consecutive full panels (32 columns): 8 independent accumulators,
+ * so the add latency of one chain is hidden behind the other seven. Each output still sums its
+ * k terms in ascending order from zero, exactly like the 4x8 tile: a row gives bitwise the same
+ * result whichever kernel computes it, so results do not depend on the batch size.
+ */
+// @ts-ignore: decorator
+@inline function row_1x32(crow: usize, brow: usize, arow: usize, panel: usize, k: i32): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), b0 = f32x4.splat(0), b1 = f32x4.splat(0);
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), d0 = f32x4.splat(0), d1 = f32x4.splat(0);
+  const pstride = <usize>(8 * k) << 2; // bytes between panels
+  let wp = panel;
+  for (let kk = 0; kk < k; kk++) {
+    const x = vload_splat(arow + (<usize>kk << 2));
+    a0 = vmadd(x, vload(wp), a0);
+    a1 = vmadd(x, vload(wp + 16), a1);
+    b0 = vmadd(x, vload(wp + pstride), b0);
+    b1 = vmadd(x, vload(wp + pstride + 16), b1);
+    c0 = vmadd(x, vload(wp + 2 * pstride), c0);
+    c1 = vmadd(x, vload(wp + 2 * pstride + 16), c1);
+    d0 = vmadd(x, vload(wp + 3 * pstride), d0);
+    d1 = vmadd(x, vload(wp + 3 * pstride + 16), d1);
+    wp += 32;
+  }
+  store_row(crow, brow, a0, a1, 8);
+  store_row(crow + 32, brow != 0 ? brow + 32 : 0, b0, b1, 8);
+  store_row(crow + 64, brow != 0 ? brow + 64 : 0, c0, c1, 8);
+  store_row(crow + 96, brow != 0 ? brow + 96 : 0, d0, d1, 8);
 }
 
 export function f32_gemm__wasmsimd_4x8(
@@ -114,10 +126,17 @@ export function f32_gemm__wasmsimd_4x8(
       store_row(cp + 3 * cstride, brow, acc30, acc31, cols);
     }
   }
+  const fullPanels = n >> 3;
   for (; i < m; i++) {
     const arow = a + <usize>i * astride;
     const crow = c + <usize>i * cstride;
-    for (let p = 0; p < panels; p++) {
+    let p = 0;
+    for (; p + 4 <= fullPanels; p += 4) {
+      const n0 = p << 3;
+      const brow = bias != 0 ? bias + (<usize>n0 << 2) : 0;
+      row_1x32(crow + (<usize>n0 << 2), brow, arow, w + (<usize>(p * 8 * k) << 2), k);
+    }
+    for (; p < panels; p++) {
       const n0 = p << 3;
       const brow = bias != 0 ? bias + (<usize>n0 << 2) : 0;
       row_1x8(crow + (<usize>n0 << 2), brow, arow, w + (<usize>(p * 8 * k) << 2), k, min(8, n - n0));
