@@ -34,3 +34,5 @@ export async function ready(options?: InstantiateOptions): Promise<RuntimeInfo> 
   const rt = await readyRuntime(options);
   return { build: rt.build };
 }
+export { loadOnnx, readTensorProto, SUPPORTED_OPS } from './onnx/index.js';
+export type { OnnxModel, OnnxInputInfo, LoadOnnxOptions, RecurrentNodeInfo } from './onnx/index.js';
