@@ -54,8 +54,8 @@ const T3: f32 = 0.02105071395635605;
 const T4: f32 = -0.00624284939840436;
 
 // Clamp of the exponential's argument. Sigmoid: e^-120 underflows to 0 even with the split
-// scale (n >= -174 keeps both factors normal), so sigmoid(-x) is exactly 0 and sigmoid(x) exactly
-// 1 beyond |x| = 104. Tanh: e^-40 is far below the point (2|x| > 17.4) where tanh rounds to 1,
+// scale (n >= -174 keeps both factors normal), and sigmoid already reaches exactly 0 / 1 at
+// |x| = 103.97 / 17.33. Tanh: e^-40 is far below where tanh rounds to 1 (|x| = 9.01, 2|x| = 18.02),
 // and n >= -58 keeps a single scale factor normal.
 const SIGMOID_CLAMP: f32 = 120.0;
 const TANH_CLAMP: f32 = 40.0;
@@ -66,8 +66,8 @@ const TANH_CLAMP: f32 = 40.0;
  * Method: e = e^-|x| with the exponential core above (argument clamped to -120, 2^n applied as two
  * factors 2^(n>>1) * 2^(n - (n>>1)) so that e underflows to subnormals and then 0 correctly);
  * q = e / (1 + e) = sigmoid(-|x|); result q for x < 0, 1 - q otherwise. One division.
- * Exact values: sigmoid(0) = 0.5, sigmoid(+inf) = 1, sigmoid(-inf) = 0, sigmoid(x) = 1 for
- * x >= 16.7 and 0 for x <= -104, NaN -> NaN.
+ * Exact values: sigmoid(+-0) = 0.5, sigmoid(+inf) = 1, sigmoid(-inf) = 0, sigmoid(x) = 1 for
+ * x >= 17.3287 and 0 for x <= -103.9721 (where the correctly rounded values get there), NaN -> NaN.
  *
  * Max abs error vs float64 1 / (1 + exp(-x)), over every f32 input
  * (tools/measure-activations.mjs): simd/scalar 7.13e-8, relaxed 7.13e-8.
@@ -126,7 +126,7 @@ const TANH_CLAMP: f32 = 40.0;
  *   otherwise: 1 - 2q with q = e / (1 + e), e = e^-2a from the exponential core (argument clamped
  *             to -40), i.e. tanh(a) = 1 - 2 sigmoid(-2a).
  * Both branches are computed and one is selected per lane. One division.
- * Exact values: tanh(+-0) = +-0, tanh(+-inf) = +-1, tanh(x) = +-1 for |x| >= 9.01, NaN -> NaN.
+ * Exact values: tanh(+-0) = +-0, tanh(+-inf) = +-1, tanh(x) = +-1 for |x| >= 9.0109, NaN -> NaN.
  *
  * Max abs error vs float64 Math.tanh, over every f32 input (tools/measure-activations.mjs):
  * simd/scalar 9.36e-8, relaxed 8.92e-8. The worst cases sit just above the switch to the
