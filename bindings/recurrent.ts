@@ -377,4 +377,8 @@ export class StreamState {
     this.block = 0;
     this.bound = null;
   }
+
+  get isDisposed(): boolean {
+    return this.block === 0;
+  }
 }

@@ -81,10 +81,33 @@ function checkBool(v: unknown, name: string, dflt: boolean, layer: string): bool
   return v;
 }
 
-// frees the wasm memory of layers that were never disposed, once they are unreachable
-const finalizer =
+/**
+ * What a layer owns in wasm memory: its packed weights and the streams of its states. It holds
+ * no reference to the layer or its states, so it can be the held value of the finalizers below.
+ */
+interface Owned {
+  packed: PackedRecurrent | null;
+  streams: Set<StreamState>;
+}
+
+function freeOwned(o: Owned): void {
+  for (const s of o.streams) s.dispose();
+  o.streams.clear();
+  o.packed?.dispose();
+  o.packed = null;
+}
+
+// frees the wasm memory of layers that were never disposed (weights and every state's stream),
+// once they are unreachable
+const finalizer = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Owned>(freeOwned) : undefined;
+
+// frees the stream of a state that was never disposed, once the state is unreachable (its layer
+// may live on: the layer keeps the stream, never the state)
+const stateFinalizer =
   typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry<PackedRecurrent>((packed) => packed.dispose())
+    ? new FinalizationRegistry<{ stream: StreamState; streams: Set<StreamState> }>(({ stream, streams }) => {
+        if (streams.delete(stream)) stream.dispose();
+      })
     : undefined;
 
 /** Common machinery of LSTM, GRU and RNN. */
@@ -99,9 +122,8 @@ export abstract class RecurrentLayer {
   /** The plain model spec this layer runs. */
   readonly spec: RecurrentSpec;
   private params: Map<string, Float32Array> = new Map();
-  private packed: PackedRecurrent | null = null;
+  private readonly owned: Owned = { packed: null, streams: new Set() };
   private disposed = false;
-  private readonly states = new Set<RecurrentState>();
   private readonly rt: WasmRuntime;
   protected abstract readonly kind: string;
 
@@ -181,18 +203,17 @@ export abstract class RecurrentLayer {
       }
     }
     const packed = new PackedRecurrent(this.rt, this.spec, dirs);
-    if (this.packed) {
-      finalizer?.unregister(this);
-      this.packed.dispose();
-    }
-    this.packed = packed;
+    const old = this.owned.packed;
+    this.owned.packed = packed;
     this.params = params;
-    finalizer?.register(this, packed, this);
+    if (old) old.dispose();
+    else finalizer?.register(this, this.owned, this);
   }
 
   private alive(): PackedRecurrent {
-    if (this.disposed || !this.packed) throw new RnnError('DISPOSED', `${this.kind}: used after dispose()`);
-    return this.packed;
+    const packed = this.owned.packed;
+    if (this.disposed || !packed) throw new RnnError('DISPOSED', `${this.kind}: used after dispose()`);
+    return packed;
   }
 
   /**
@@ -300,8 +321,10 @@ export abstract class RecurrentLayer {
       throw new RnnError('UNSUPPORTED', `${this.kind}.createState: a bidirectional layer cannot be stepped (its reverse direction needs the whole sequence); use forward`);
     }
     const batch = checkInt(options?.batch ?? 1, 'batch', 1, `${this.kind}.createState`);
-    const state = new RecurrentState(this, new StreamState(this.rt, packed, batch));
-    this.states.add(state);
+    const stream = new StreamState(this.rt, packed, batch);
+    const state = new RecurrentState(this, stream);
+    this.owned.streams.add(stream);
+    stateFinalizer?.register(state, { stream, streams: this.owned.streams }, state);
     return state;
   }
 
@@ -327,19 +350,18 @@ export abstract class RecurrentLayer {
     return { data: options?.view ? out : out.slice(), shape: [stream.batch, outputSize(this.spec)] };
   }
 
-  /** @internal */
-  forgetState(state: RecurrentState): void {
-    this.states.delete(state);
+  /** @internal Frees the stream of a state disposed by its owner. */
+  forgetState(state: RecurrentState, stream: StreamState): void {
+    stateFinalizer?.unregister(state);
+    if (this.owned.streams.delete(stream)) stream.dispose();
   }
 
   /** Frees the wasm memory. Any later call throws RnnError('DISPOSED'). Safe to call twice. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const s of [...this.states]) s.dispose();
     finalizer?.unregister(this);
-    this.packed?.dispose();
-    this.packed = null;
+    freeOwned(this.owned); // the states' streams too: their RecurrentStates then throw DISPOSED
     this.params = new Map();
   }
 
@@ -361,7 +383,7 @@ export class RecurrentState {
 
   /** @internal */
   stream(): StreamState {
-    if (!this.inner) throw new RnnError('DISPOSED', 'RecurrentState: used after dispose()');
+    if (!this.inner || this.inner.isDisposed) throw new RnnError('DISPOSED', 'RecurrentState: used after dispose()');
     return this.inner;
   }
 
@@ -404,9 +426,9 @@ export class RecurrentState {
   /** Frees the state's wasm memory. Safe to call twice. */
   dispose(): void {
     if (!this.inner) return;
-    this.inner.dispose();
+    const stream = this.inner;
     this.inner = null;
-    this.layer.forgetState(this);
+    this.layer.forgetState(this, stream);
   }
 }
 
