@@ -4,6 +4,7 @@ import vm from 'node:vm';
 import { expect } from 'vitest';
 import { RnnError, type RnnErrorCode } from '../../src/index.js';
 import { runtime, type WasmRuntime } from '../../bindings/wasm.js';
+import { model } from '../onnx/encode.js';
 
 /** mulberry32: small seeded PRNG, so every run draws the same sequence. */
 export function rng(seed: number): () => number {
@@ -77,4 +78,28 @@ export function expectBitwise(a: Float32Array, b: Float32Array, what = ''): void
   for (let i = 0; i < ua.length; i++) {
     if (ua[i] !== ub[i]) expect.fail(`${what}: element ${i} differs: ${a[i]} vs ${b[i]} (0x${ua[i].toString(16)} vs 0x${ub[i].toString(16)})`);
   }
+}
+
+/**
+ * A one-node ONNX model (LSTM / GRU / RNN, forward, PyTorch's attribute set so it takes the fast
+ * path) with seeded weights; input x is [T, B, I] with symbolic T and B.
+ */
+export function recurrentOnnx(op: 'LSTM' | 'GRU' | 'RNN', I: number, H: number, seed: number): Uint8Array {
+  const G = op === 'LSTM' ? 4 : op === 'GRU' ? 3 : 1;
+  const r = rng(seed);
+  const vals = (n: number) => Array.from(randn(n, r, 0.5));
+  return model({
+    opset: 14,
+    nodes: [{
+      op, name: op.toLowerCase(), inputs: ['x', 'W', 'R', 'B'], outputs: ['y', 'yh'],
+      attrs: [{ name: 'hidden_size', i: H }, ...(op === 'GRU' ? [{ name: 'linear_before_reset', i: 1 }] : [])],
+    }],
+    inputs: [{ name: 'x', shape: ['T', 'B', I] }],
+    initializers: [
+      { name: 'W', dims: [1, G * H, I], data: vals(G * H * I) },
+      { name: 'R', dims: [1, G * H, H], data: vals(G * H * H) },
+      { name: 'B', dims: [1, 2 * G * H], data: vals(2 * G * H) },
+    ],
+    outputs: [{ name: 'y' }, { name: 'yh' }],
+  });
 }
