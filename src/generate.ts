@@ -17,7 +17,7 @@
 import { RnnError } from './errors.js';
 import type { Tensor } from './tensor.js';
 import { Rng, randomSeed } from './random.js';
-import { Sequential, type SequentialState } from './model/sequential.js';
+import { Sequential } from './model/sequential.js';
 import { Softmax, LogSoftmax } from './model/layers.js';
 
 export interface SamplingOptions {
@@ -347,4 +347,3 @@ export function generate(model: Sequential | TokenModel, options: GenerateOption
   return result;
 }
 
-export type { SequentialState };

@@ -7,7 +7,7 @@ export type {
   SequentialOptions,
   SequentialLoadOptions,
   SequentialForwardOptions,
-  StepOptions,
+  SequentialStepOptions,
   StepTokens,
 } from './sequential.js';
 export { buildModel, loadModel, CONFIG_KEY } from './load.js';

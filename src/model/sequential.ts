@@ -68,7 +68,7 @@ export interface SequentialForwardOptions {
   state?: SequentialState;
 }
 
-export interface StepOptions {
+export interface SequentialStepOptions {
   /** Return a zero-copy view, valid until the next step/forward on this model or state. */
   view?: boolean;
 }
@@ -346,7 +346,7 @@ export class Sequential {
    * or with `{ view: true }` a view valid until the next step/forward. Step over N frames equals
    * forward over the N-frame sequence.
    */
-  step(x: Tensor | StepTokens | Float32Array, state: SequentialState, options?: StepOptions): Tensor<Float32Array> {
+  step(x: Tensor | StepTokens | Float32Array, state: SequentialState, options?: SequentialStepOptions): Tensor<Float32Array> {
     this.alive('step');
     if (!(state instanceof SequentialState) || state.model !== this) {
       throw new RnnError('INVALID_INPUT', 'Sequential.step: state was not created by this model\'s createState()');
