@@ -215,6 +215,8 @@ export class Sampler {
   }
 }
 
+const VIEW = Object.freeze({ view: true });
+
 /** Converts a prompt to ids with `vocab` (strings: longest match first). */
 export function encode(text: string, vocab: string | readonly string[]): number[] {
   const toks = typeof vocab === 'string' ? Array.from(vocab) : vocab;
@@ -311,7 +313,7 @@ export function generate(model: Sequential | TokenModel, options: GenerateOption
     let scores: Float32Array | null = null;
     for (const t of prompt) {
       ids[0] = t;
-      scores = m.step(ids, state as never, { view: true }).data;
+      scores = m.step(ids, state as never, VIEW).data;
       steps++;
     }
     for (let i = 0; i < maxTokens; i++) {
@@ -335,7 +337,7 @@ export function generate(model: Sequential | TokenModel, options: GenerateOption
       }
       if (i + 1 < maxTokens) {
         ids[0] = tok;
-        scores = m.step(ids, state as never, { view: true }).data;
+        scores = m.step(ids, state as never, VIEW).data;
         steps++;
       }
     }

@@ -377,6 +377,8 @@ function layerKind(layer: SequentialLayer): string {
   return layer instanceof RecurrentLayer ? layer.spec.cell.toUpperCase().replace('_TANH', '').replace('_RELU', '') : layer.kind;
 }
 
+const VIEW = Object.freeze({ view: true });
+
 /** Per-step plan of one child. */
 interface Stage {
   child: Child;
@@ -544,7 +546,7 @@ export class SequentialState {
       const layer = st.child.layer;
       if (st.rs) {
         st.xt!.data = cur;
-        cur = (layer as RecurrentLayer).step(st.xt!, st.rs, { view: true }).data;
+        cur = (layer as RecurrentLayer).step(st.xt!, st.rs, VIEW).data;
       } else if (layer instanceof Linear) {
         if (this.buffer !== mem.buffer) this.refreshViews(stages);
         let inPtr: number;
