@@ -54,7 +54,7 @@ const opts = {
 console.log(`wasm-rnn ${info.build} build | char LSTM (${config.layers.map((l) => l.type).join(' -> ')}), vocab ${config.vocab.length}`);
 console.log(`seed ${seed}, prompt ${JSON.stringify(prefix)}, temperature ${opts.temperature}, topK ${opts.topK || 'off'}, topP ${opts.topP < 1 ? opts.topP : 'off'}\n`);
 
-generate(model, { ...opts, seed: -1, maxTokens: 200, stopTokens: [] }); // warm up the JIT (not timed)
+generate(model, { ...opts, seed: 0, maxTokens: 200, stopTokens: [] }); // warm up the JIT (not timed)
 let steps = 0;
 let tokens = 0;
 const t0 = performance.now();
