@@ -8,6 +8,7 @@ import { GRU, LSTM, RNN, ready, RnnError } from '../../src/index.js';
 import { Embedding, LastStep, Linear, LogSoftmax, Sequential, Softmax } from '../../src/model/index.js';
 import { Rng } from '../../src/random.js';
 import type { Tensor } from '../../src/tensor.js';
+import { runtime } from '../../bindings/wasm.js';
 
 beforeAll(async () => {
   await ready();
@@ -189,6 +190,23 @@ describe('Sequential step == forward', () => {
       for (let i = 0; i < b; i++) expect(y.data.subarray(i * 4, i * 4 + 4).reduce((p, q) => p + q, 0)).toBeCloseTo(1, 6);
       model.dispose();
     }
+  });
+
+  it('memory.grow between steps keeps the cached views valid', () => {
+    const rng = new Rng(9);
+    const model = charStack(false, 75);
+    const ids = randTokens(rng, 6, 11);
+    const want = model.forward({ data: ids, shape: [6, 1] });
+    const s = model.createState();
+    const rt = runtime();
+    const blocks: number[] = [];
+    for (let t = 0; t < 6; t++) {
+      if (t % 2 === 1) blocks.push(rt.alloc(rt.memoryBytes + 65536, 'grow')); // forces memory.grow
+      const y = model.step([ids[t]], s, { view: t % 2 === 0 });
+      expect(maxDiff(y.data, want.data.subarray(t * 11, t * 11 + 11))).toBeLessThanOrEqual(TOL);
+    }
+    blocks.forEach((b) => rt.free(b));
+    model.dispose();
   });
 
   it('many states of one model are independent', () => {
