@@ -297,6 +297,9 @@ export function generate(model: Sequential | TokenModel, options: GenerateOption
   const stops = new Set(options.stopTokens ? Array.from(options.stopTokens, Number) : []);
   const onToken = options.onToken;
   if (onToken !== undefined && typeof onToken !== 'function') throw new RnnError('INVALID_OPTION', 'generate: onToken must be a function');
+  if (model instanceof Sequential && model.inputKind !== 'tokens') {
+    throw new RnnError('INVALID_OPTION', 'generate: the model must take token ids (its first layer must be an Embedding)');
+  }
   const vocabSize = model instanceof Sequential ? model.outputSize : -1;
   const vocabTokens = vocab === undefined ? undefined : typeof vocab === 'string' ? Array.from(vocab) : vocab;
 

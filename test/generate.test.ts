@@ -196,6 +196,9 @@ describe('generate', () => {
     expect(() => generate(m, { prompt: [1], maxTokens: -1 })).toThrowError(/INVALID_OPTION/);
     expect(() => generate(m, { prompt: [1], topP: 2 })).toThrowError(/INVALID_OPTION/);
     expect(() => generate(m, { prompt: [99] })).toThrowError(/INVALID_INPUT/);
+    const floatModel = new Sequential([new Linear(3, 4)]);
+    expect(() => generate(floatModel, { prompt: [1] })).toThrowError(/INVALID_OPTION.*Embedding/);
+    floatModel.dispose();
     m.dispose();
   });
 });
