@@ -1,0 +1,3 @@
+/** Keras / TF.js layers models: public API (re-exported by src/index.ts). */
+export { loadLayersModel, KerasModel } from './model.js';
+export type { LoadLayersModelOptions, KerasRecurrentInfo, Weights as LayersModelWeights } from './model.js';
