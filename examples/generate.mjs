@@ -59,7 +59,9 @@ let steps = 0;
 let tokens = 0;
 const t0 = performance.now();
 const words = [];
-for (let i = 0; i < num('count'); i++) {
+// greedy decoding ignores the seed: every run gives the same word, so make one
+const count = opts.temperature === 0 ? 1 : num('count');
+for (let i = 0; i < count; i++) {
   const r = generate(model, { ...opts, seed: seed + i });
   steps += r.steps;
   tokens += r.tokens.length;
