@@ -60,6 +60,11 @@ const s = model.createState({ batch: 1 });
 const frame = { data: new Float32Array(1), shape: [1, 1] };
 console.log(`\n2. streaming one ${classes[label]} signal, probabilities after each 8 samples:`);
 console.log(`   ${'t'.padStart(3)}${classes.map((c) => c.padStart(10)).join('')}`);
+for (let i = 0; i < 2000; i++) {
+  frame.data[0] = sig[i % T];
+  model.step(frame, s); // warm-up (JIT); not timed
+}
+s.reset();
 t0 = performance.now();
 const rows = [];
 let p;

@@ -72,6 +72,11 @@ console.log(`   one-step RMSE ${rmse.toFixed(4)} vs ${persist.toFixed(4)} for "n
 // 2. streaming
 const s = model.createState({ batch: 1 });
 const frame = { data: new Float32Array(1), shape: [1, 1] };
+for (let t = 0; t < N; t++) {
+  frame.data[0] = series[t];
+  model.step(frame, s, { view: true }); // warm-up (JIT); not timed
+}
+s.reset();
 let maxDiff = 0;
 t0 = performance.now();
 for (let t = 0; t < N; t++) {
