@@ -2,7 +2,7 @@
 //
 //   npm run build && node examples/forecast.mjs [--seed 3]
 //
-// Model: models/forecast.safetensors (GRU(1, 32) -> Linear(32, 1), trained by
+// Model: models/forecast.safetensors (GRU(1, 48) -> Linear(48, 1), trained by
 // models/train_forecast.py). The series here is a fresh one made the same way (Mackey-Glass
 // tau = 17 + slow drift + noise) with another noise seed and starting point, so the model has
 // not seen it. Three ways to run it:
