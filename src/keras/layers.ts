@@ -417,6 +417,7 @@ export class RepeatVector extends KLayer {
     const s = x.t.shape;
     if (s.length !== 2) throw this.bad(`expected a 2-D input, got ${fmtShape(s)}`);
     const [B, F] = s;
+    if (B * this.n * F > 2 ** 27) throw new RnnError('OUT_OF_MEMORY', `${this.where}: output of ${B * this.n * F} elements exceeds 2^27`);
     const d = asFloat(x.t);
     const out = new Float32Array(B * this.n * F);
     for (let b = 0; b < B; b++) for (let t = 0; t < this.n; t++) out.set(d.subarray(b * F, (b + 1) * F), (b * this.n + t) * F);

@@ -86,7 +86,7 @@ function collectTensors(v: unknown, out: Ref[], where: string, depth = 0): void 
 function parseInbound(nodes: unknown, where: string): Ref[][] {
   if (nodes === undefined || nodes === null) return [];
   if (!Array.isArray(nodes)) bad(`${where}: inbound_nodes must be an array`);
-  return nodes.map((node, ni) => {
+  return Array.from(nodes).map((node, ni) => {
     const w = `${where} inbound node ${ni}`;
     const refs: Ref[] = [];
     if (isObj(node)) {
@@ -105,7 +105,7 @@ function parseInbound(nodes: unknown, where: string): Ref[][] {
       return refs;
     }
     if (!Array.isArray(node)) bad(`${w}: must be an array of references`);
-    for (const r of node) {
+    for (const r of Array.from(node)) {
       refs.push(parseRef(r, w));
       const kw = Array.isArray(r) ? r[3] : undefined;
       if (isObj(kw)) {
@@ -124,7 +124,7 @@ function parseInbound(nodes: unknown, where: string): Ref[][] {
 function refList(v: unknown, what: string): Ref[] {
   if (!Array.isArray(v)) bad(`${what} must be an array`);
   if (typeof v[0] === 'string' || isKerasTensor(v[0])) return [parseRef(v, what)];
-  return v.map((r) => parseRef(r, what));
+  return Array.from(v).map((r) => parseRef(r, what));
 }
 
 /** A loaded Keras / TF.js layers model. */
@@ -259,7 +259,7 @@ export function buildModel(model: unknown, weights: WeightMap, writer: Writer, v
     const list = Array.isArray(c) ? c : isObj(c) ? c.layers : undefined;
     if (!Array.isArray(list) || list.length === 0) bad('a Sequential config needs a non-empty layers list');
     if (list.length > MAX_LAYERS) bad(`too many layers (${list.length})`);
-    const seq = list.map(entryOf);
+    const seq = Array.from(list).map(entryOf);
     entries = [];
     let prev: string;
     if (seq[0].className === 'InputLayer') {
@@ -282,7 +282,7 @@ export function buildModel(model: unknown, weights: WeightMap, writer: Writer, v
     const c = model.config;
     if (!isObj(c) || !Array.isArray(c.layers)) bad(`a ${cls} config needs a layers list`);
     if (c.layers.length > MAX_LAYERS) bad(`too many layers (${c.layers.length})`);
-    entries = c.layers.map((l, i) => {
+    entries = Array.from(c.layers).map((l, i) => {
       const e = entryOf(l, i);
       return { ...e, inbound: parseInbound((l as Record<string, unknown>).inbound_nodes, `${e.className} '${e.name}'`) };
     });

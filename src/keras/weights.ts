@@ -52,13 +52,13 @@ export function decodeManifest(manifest: unknown, weights: Uint8Array | Uint8Arr
   if (!Array.isArray(manifest)) fail(`weightsManifest must be an array of groups, got ${manifest === null ? 'null' : typeof manifest}`);
   let paths = 0;
   const specs: Array<{ name: string; shape: number[]; dtype: string; quant?: { dtype: string; scale: number; min: number } }> = [];
-  manifest.forEach((g, gi) => {
+  Array.from(manifest).forEach((g, gi) => {
     if (g === null || typeof g !== 'object') fail(`weightsManifest[${gi}] is not an object`);
     const { paths: p, weights: w } = g as { paths?: unknown; weights?: unknown };
     if (!Array.isArray(p) || p.some((x) => typeof x !== 'string')) fail(`weightsManifest[${gi}].paths must be an array of strings`);
     if (!Array.isArray(w)) fail(`weightsManifest[${gi}].weights must be an array`);
     paths += p.length;
-    w.forEach((s, si) => {
+    Array.from(w).forEach((s, si) => {
       const what = `weightsManifest[${gi}].weights[${si}]`;
       if (s === null || typeof s !== 'object') fail(`${what} is not an object`);
       const { name, shape, dtype, quantization } = s as Record<string, unknown>;
