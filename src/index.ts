@@ -36,3 +36,5 @@ export async function ready(options?: InstantiateOptions): Promise<RuntimeInfo> 
 }
 export { loadOnnx, readTensorProto, SUPPORTED_OPS } from './onnx/index.js';
 export type { OnnxModel, OnnxInputInfo, LoadOnnxOptions, RecurrentNodeInfo } from './onnx/index.js';
+export { loadLayersModel, loadKerasModel, loadLayersModelFile, KerasModel } from './keras/index.js';
+export type { LoadLayersModelOptions, KerasRecurrentInfo, LayersModelWeights } from './keras/index.js';
