@@ -38,3 +38,6 @@ export { loadOnnx, readTensorProto, SUPPORTED_OPS } from './onnx/index.js';
 export type { OnnxModel, OnnxInputInfo, LoadOnnxOptions, RecurrentNodeInfo } from './onnx/index.js';
 export { loadLayersModel, loadKerasModel, loadLayersModelFile, KerasModel } from './keras/index.js';
 export type { LoadLayersModelOptions, KerasRecurrentInfo, LayersModelWeights } from './keras/index.js';
+export * from './model/index.js';
+export { generate, Sampler, encode, decode } from './generate.js';
+export type { SamplingOptions, GenerateOptions, GenerateResult, TokenModel } from './generate.js';
