@@ -77,13 +77,13 @@ export class PackedRecurrent {
     const gh = gateCount(spec.cell) * spec.hiddenSize;
     const ps = outputSize(spec);
     const panel = (n: number, k: number) => Math.ceil(n / 8) * 8 * k * 4;
-    let total = 0;
-    for (let l = 0; l < spec.numLayers; l++) {
+    const layer = (l: number) => {
       let one = panel(gh, layerInputSize(spec, l)) + panel(gh, ps) + (spec.bias ? 2 * gh * 4 : 0);
       if (spec.projSize > 0) one += panel(spec.projSize, spec.hiddenSize);
-      total += one * spec.numDirections;
-    }
-    return total;
+      return one * spec.numDirections;
+    };
+    // layers 1.. all have the same input width: no loop over numLayers, which may be huge here
+    return layer(0) + (spec.numLayers - 1) * (spec.numLayers > 1 ? layer(1) : 0);
   }
 
   private own(bytes: number, what: string): number {
