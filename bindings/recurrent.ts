@@ -38,7 +38,8 @@ const CELL_DRIVER: Record<RecurrentSpec['cell'], string> = {
 };
 const CELL_ID: Record<RecurrentSpec['cell'], number> = { lstm: 0, gru: 1, rnn_tanh: 2, rnn_relu: 3 };
 
-const round4 = (n: number): number => (n + 3) & ~3;
+// not (n + 3) & ~3: sizes past 2^31 floats must stay exact so the allocator can refuse them
+const round4 = (n: number): number => Math.ceil(n / 4) * 4;
 
 export class PackedRecurrent {
   readonly spec: RecurrentSpec;
