@@ -176,8 +176,14 @@ export class PackedRecurrent {
     const ps = outputSize(this.spec);
     const gh = gateCount(cell) * hs;
     const rows = tLen * batch;
-    const w = this.workspace(tLen, batch);
     const rt = this.rt;
+    // inputs may be views of wasm memory (a step output with { view: true }): copy them before
+    // the workspace can grow the memory and detach them
+    const mine = (a: Float32Array | null) => (a && a.buffer === rt.memory.buffer ? a.slice() : a);
+    x = mine(x)!;
+    h0 = mine(h0);
+    c0 = mine(c0);
+    const w = this.workspace(tLen, batch);
 
     // input, time-major
     const xv = rt.f32(w.x, rows * inputSize);
