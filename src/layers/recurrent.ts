@@ -66,6 +66,7 @@ export interface LoadOptions {
   strict?: boolean;
 }
 
+const FORWARD_KEYS = ['h0', 'c0', 'lengths'];
 const COMMON_KEYS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'bidirectional', 'dropout', 'seed'];
 
 function checkInt(v: unknown, name: string, min: number, layer: string): number {
@@ -226,8 +227,14 @@ export abstract class RecurrentLayer {
     if (stateDict === null || typeof stateDict !== 'object') {
       throw new RnnError('INVALID_INPUT', `${this.kind}.loadStateDict: expected an object of tensors, got ${String(stateDict)}`);
     }
+    if (options === null || typeof options !== 'object') {
+      throw new RnnError('INVALID_OPTION', `${this.kind}.loadStateDict: options must be an object`);
+    }
     const prefix = options.prefix ?? '';
-    const strict = options.strict ?? true;
+    if (typeof prefix !== 'string') {
+      throw new RnnError('INVALID_OPTION', `${this.kind}.loadStateDict: prefix must be a string, got ${typeof prefix}`);
+    }
+    const strict = checkBool(options.strict, 'strict', true, `${this.kind}.loadStateDict`);
     const wanted = this.parameterList();
     const names = new Set(wanted.map(([, n]) => n));
     const missing = wanted.filter(([, n]) => !Object.prototype.hasOwnProperty.call(stateDict, prefix + n)).map(([, n]) => prefix + n);
@@ -283,6 +290,11 @@ export abstract class RecurrentLayer {
     }
     if (options === null || typeof options !== 'object') {
       throw new RnnError('INVALID_OPTION', `${what}: options must be an object`);
+    }
+    for (const k of Object.keys(options)) {
+      if (!FORWARD_KEYS.includes(k)) {
+        throw new RnnError('INVALID_OPTION', `${what}: unknown option '${k}' (known: ${FORWARD_KEYS.join(', ')})`);
+      }
     }
     const ld = this.numLayers * this.spec.numDirections;
     const ps = outputSize(this.spec);
