@@ -26,6 +26,9 @@ function tally(map: Map<string, number>, k: string): void {
   map.set(k, (map.get(k) ?? 0) + 1);
 }
 
+/** The first message seen per code (printed, to show what the fuzz reaches). */
+const firstMessage = new Map<string, string>();
+
 /** Runs one case: 'ok' or the RnnError code; anything else is rethrown with the case named. */
 function attempt(what: string, fn: () => void, slowest: { ms: number; what: string }): string {
   const t0 = performance.now();
@@ -35,6 +38,7 @@ function attempt(what: string, fn: () => void, slowest: { ms: number; what: stri
   } catch (e) {
     if (!(e instanceof RnnError)) throw new Error(`${what}: not an RnnError: ${String((e as Error)?.stack ?? e)}`);
     out = e.code;
+    if (!firstMessage.has(out)) firstMessage.set(out, `${what}: ${e.message.slice(0, 200)}`);
   }
   const ms = performance.now() - t0;
   if (ms > slowest.ms) Object.assign(slowest, { ms, what });
@@ -308,6 +312,7 @@ describe('ONNX -> loadOnnx -> run -> dispose', () => {
     }
     console.log('ONNX fuzz outcomes:', JSON.stringify(Object.fromEntries(codes)), 'slowest case', slowest);
     expect(mem().memoryBytes).toBeLessThan(MEMORY_CAP);
+    console.log('first message per code:', Object.fromEntries(firstMessage));
     expect(codes.get('ok') ?? 0).toBeGreaterThan(1000);
     expect(codes.get('INVALID_FORMAT') ?? 0).toBeGreaterThan(1000);
   });
