@@ -10,6 +10,7 @@ const data = makeData(wl);
 const model = peer === 'onnxruntime-web' ? onnxRecurrent(wl, data) : null;
 const bootMs = performance.now(); // process start -> here (node bootstrap + this module)
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 let y;
 const phases = {};
 let tp = t0;
@@ -37,5 +38,6 @@ if (peer === 'wasm-rnn') {
   phase('run');
 }
 const ms = Object.entries(phases).filter(([k]) => !k.includes('not counted')).reduce((a, [, v]) => a + v, 0);
-console.log(JSON.stringify({ peer, build: build ?? 'auto', ms, phases, bootMs, total: performance.now(), check: y[y.length - 1] }));
+const cu = process.cpuUsage(cpu0);
+console.log(JSON.stringify({ peer, build: build ?? 'auto', ms, cpuMs: (cu.user + cu.system) / 1e3, phases, bootMs, total: performance.now(), check: y[y.length - 1] }));
 process.exit(0);

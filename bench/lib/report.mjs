@@ -54,7 +54,7 @@ function ratio(ort, x) {
 function cell(wl, v) {
   if (!v) return '-';
   const bad = v.maxAbsDiff > 1e-4 ? ' (!)' : '';
-  if (wl.kind === 'step') return `${f(v.median * 1e6, 0)} us (p99 ${f(v.p99 * 1e6, 0)})${bad}`;
+  if (wl.kind === 'step') return `${f(v.median * 1e6, 0)} us (p99 ${f(v.p99 * 1e6, 0)}; wall p99 ${f(v.wallP99 * 1e6, 0)})${bad}`;
   if (wl.kind === 'charlm') return `${f(v.tokensPerSec, 0)} tok/s${bad}`;
   if (wl.id === 'W6') return `${ms(v.median)} ms, ${f(v.gflops, 1)} GF/s${bad}`;
   return `${ms(v.median)} ms${bad}`;
@@ -73,7 +73,7 @@ export function report(result) {
     p(`Measured wasm SIMD peak (best of 9): **${f(run.peak.muladd.best, 1)} GFLOP/s** mul+add, **${f(run.peak.fma.best, 1)} GFLOP/s** relaxed_madd (medians ${f(run.peak.muladd.median, 1)} / ${f(run.peak.fma.median, 1)}).`);
     p(`Single-core read bandwidth (GB/s, best of 9): ${Object.entries(run.bandwidth).map(([k, v]) => `${k} ${f(v.best, 0)}`).join(', ')}.`);
     p();
-    p('Medians (seq: ms per call; W3: per step, p99 in brackets; W5: tokens/s; (!) = max |diff| > 1e-4 vs wasm-rnn simd):');
+    p(`Medians of on-${run.clock === 'cpu' ? 'CPU (process.cpuUsage)' : 'wall-clock'} time (seq: ms per call; W3: us per step, p99 of CPU time per step and p99 of wall time per step in brackets; W5: tokens/s; (!) = max |diff| > 1e-4 vs wasm-rnn simd):`);
     p();
     p(`| workload | ${PEERS.join(' | ')} |`);
     p(`|---|${PEERS.map(() => '---').join('|')}|`);
@@ -81,15 +81,15 @@ export function report(result) {
     p();
     p('Speed-up over onnxruntime-web (median of per-round ratios, > 1 = faster) and roofline (bound = max(FLOPs / measured peak, weight bytes / measured bandwidth for that size); % = bound / measured time):');
     p();
-    p('| workload | simd | relaxed | scalar | tfjs-wasm | target | bound (simd) | simd % of roofline | relaxed % of roofline | ORT % of roofline | max abs diff (ORT, relaxed) |');
-    p('|---|---|---|---|---|---|---|---|---|---|---|');
+    p('| workload | simd | relaxed | scalar | tfjs-wasm | target | bound (simd) | simd % of roofline | relaxed % of roofline | ORT % of roofline | best possible vs ORT (simd, relaxed) | max abs diff (ORT, relaxed) |');
+    p('|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const wl of wls) {
       const R = wl.results, o = R['onnxruntime-web'];
       const rs = roofline(run, wl, 'simd'), rr = roofline(run, wl, 'relaxed');
       const pct = (rf, v) => (v ? `${f((100 * rf.seconds) / v.median, 0)}%` : '-');
       let extra = '';
       if (wl.kind === 'step' && R['wasm-rnn simd']) extra = ` (p99/median ${f(R['wasm-rnn simd'].p99 / R['wasm-rnn simd'].median, 1)})`;
-      p(`| ${wl.id} | ${f(ratio(o, R['wasm-rnn simd']))}x${extra} | ${f(ratio(o, R['wasm-rnn relaxed']))}x | ${f(ratio(o, R['wasm-rnn scalar']))}x | ${f(ratio(o, R['tfjs-wasm']))}x | ${TARGET[wl.id]} | ${rs.bound} ${ms(rs.seconds)} ms${wl.kind === 'charlm' ? '/token' : ''} | ${pct(rs, R['wasm-rnn simd'])} | ${pct(rr, R['wasm-rnn relaxed'])} | ${pct(rs, o)} | ${o ? o.maxAbsDiff.toExponential(1) : '-'}, ${R['wasm-rnn relaxed'] ? R['wasm-rnn relaxed'].maxAbsDiff.toExponential(1) : '-'} |`);
+      p(`| ${wl.id} | ${f(ratio(o, R['wasm-rnn simd']))}x${extra} | ${f(ratio(o, R['wasm-rnn relaxed']))}x | ${f(ratio(o, R['wasm-rnn scalar']))}x | ${f(ratio(o, R['tfjs-wasm']))}x | ${TARGET[wl.id]} | ${rs.bound} ${ms(rs.seconds)} ms${wl.kind === 'charlm' ? '/token' : ''} | ${pct(rs, R['wasm-rnn simd'])} | ${pct(rr, R['wasm-rnn relaxed'])} | ${pct(rs, o)} | ${o ? `${f(o.median / rs.seconds, 1)}x, ${f(o.median / rr.seconds, 1)}x` : '-'} | ${o ? o.maxAbsDiff.toExponential(1) : '-'}, ${R['wasm-rnn relaxed'] ? R['wasm-rnn relaxed'].maxAbsDiff.toExponential(1) : '-'} |`);
     }
     p();
     const modes = wls.map((wl) => [wl.id, wl.results['wasm-rnn simd']?.mode]).filter(([, m]) => m);
@@ -119,12 +119,12 @@ export function report(result) {
     if (run.coldStart) {
       p('Cold start, fresh process, import to first W1 result (median ms; phases):');
       p();
-      p('| peer | median ms | phases (median ms) | process start to result |');
-      p('|---|---|---|---|');
+      p('| peer | median ms (wall) | median CPU ms | phases (median wall ms) | process start to result (wall ms) |');
+      p('|---|---|---|---|---|');
       for (const [k, arr] of Object.entries(run.coldStart)) {
         if (!arr.length) continue;
         const ph = Object.keys(arr[0].phases).map((name) => `${name} ${f(med(arr.map((a) => a.phases[name])), 1)}`).join(', ');
-        p(`| ${k} | ${f(med(arr.map((a) => a.ms)), 1)} | ${ph} | ${f(med(arr.map((a) => a.total)), 0)} |`);
+        p(`| ${k} | ${f(med(arr.map((a) => a.ms)), 1)} | ${f(med(arr.map((a) => a.cpuMs)), 1)} | ${ph} | ${f(med(arr.map((a) => a.total)), 0)} |`);
       }
       p();
     }
