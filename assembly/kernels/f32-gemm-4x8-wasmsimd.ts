@@ -1,18 +1,35 @@
 // f32-gemm, wasm SIMD variant, 4x8 register tile: C[M, N] = A[M, K] * W^T + bias, W packed by
-// x32_packw_x8 (per 8-column panel, one 32-byte row per k).
+// x32_packw_x8 (per 8-column panel, one 32-byte row per k). C must not overlap A.
 //
-// Full 4-row blocks: 8 accumulators (4 rows x 2 vectors), per k two weight loads, four
-// broadcast loads of A and eight multiply-adds. Leftover rows (and the batch-1 recurrent
-// product, M = 1) take a 1x32 kernel (one row against four panels: 8 independent accumulators,
-// so the add latency chain does not bound it), then 1x8 for the last panels. Every kernel sums
-// each output's k terms in ascending order from zero and adds the bias last, so a row's result
-// is bitwise independent of which kernel (and so which batch size) computed it. A partial last panel is computed in full (the packed
-// weights are zero-padded) and only its valid columns stored. Bias is added at the end, as in
-// the scalar variant. vmadd is mul+add in the `simd` build and relaxed_madd in `relaxed`.
+// Full 4-row blocks: A is packed (MC x KC at a time, as [MC/4][KC][4]) into a static buffer, so the
+// inner loop reads its four broadcasts with immediate offsets from one pointer (V8 has too few
+// general registers on x64 to keep four row pointers plus the weight pointer live; with them the
+// loop spent more instructions on addresses than on arithmetic). Per k: two weight loads, four
+// broadcast loads, eight multiply-adds into 8 accumulators (4 rows x 2 vectors). Between KC
+// chunks the partial sums go through C (or a staging buffer for a partial last panel) and are
+// reloaded exactly, so chunking does not change the result.
+//
+// Leftover rows (and the batch-1 recurrent product, M = 1) take a 1x24 kernel: one row against
+// three panels, 6 independent accumulators; with 8 (1x32) V8 ran out of vector registers and
+// spilled an accumulator through the stack every k. The last panels take 1x8.
+//
+// Every kernel sums each output's k terms in ascending order from zero and adds the bias last,
+// so a row's result is bitwise independent of which kernel (and so which batch size) computed
+// it. vmadd is mul+add in the `simd` build and relaxed_madd in `relaxed`.
 import { vload, vstore, vload_splat, vmadd, vadd } from '../simd';
 
-// staging for the partial last panel (outputs and bias), so nothing past N is read or written
-const TAIL: usize = memory.data(64, 16);
+/**
+ * Cache blocking: A is packed MC rows x KC columns at a time (64 KiB, held in L2) and every
+ * weight panel's KC x 8 slice (8 KiB, held in L1) is then used for all MC rows before moving on,
+ * so the weights stream from memory once per MC rows instead of once per 4 rows (W6's 8 MiB
+ * W_ih was memory-bound without this).
+ */
+const KC: i32 = 256;
+const MC: i32 = 64;
+const APACK: usize = memory.data(MC * KC * 4, 16);
+// staging for a partial last panel: output lanes (8) and, between K chunks, its partial sums
+const TAIL: usize = memory.data(32, 16);
+const PARTIAL: usize = memory.data(MC * 8 * 4, 16);
 
 // @ts-ignore: decorator
 @inline function store_row(crow: usize, brow: usize, v0: v128, v1: v128, cols: i32): void {
@@ -40,43 +57,63 @@ const TAIL: usize = memory.data(64, 16);
 @inline function row_1x8(crow: usize, brow: usize, arow: usize, panel: usize, k: i32, cols: i32): void {
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
   let wp = panel;
-  for (let kk = 0; kk < k; kk++) {
-    const x = vload_splat(arow + (<usize>kk << 2));
+  let ap = arow;
+  const aend = arow + (<usize>k << 2);
+  while (ap < aend) {
+    const x = vload_splat(ap);
     a0 = vmadd(x, vload(wp), a0);
     a1 = vmadd(x, vload(wp + 16), a1);
     wp += 32;
+    ap += 4;
   }
   store_row(crow, brow, a0, a1, cols);
 }
 
-/**
- * One row of A against four consecutive full panels (32 columns): 8 independent accumulators,
- * so the add latency of one chain is hidden behind the other seven. Each output still sums its
- * k terms in ascending order from zero, exactly like the 4x8 tile: a row gives bitwise the same
- * result whichever kernel computes it, so results do not depend on the batch size.
- */
+/** One row of A against three consecutive full panels (24 columns), 6 accumulators. */
 // @ts-ignore: decorator
-@inline function row_1x32(crow: usize, brow: usize, arow: usize, panel: usize, k: i32): void {
+@inline function row_1x24(crow: usize, brow: usize, arow: usize, panel: usize, k: i32): void {
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), b0 = f32x4.splat(0), b1 = f32x4.splat(0);
-  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), d0 = f32x4.splat(0), d1 = f32x4.splat(0);
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
   const pstride = <usize>(8 * k) << 2; // bytes between panels
-  let wp = panel;
-  for (let kk = 0; kk < k; kk++) {
-    const x = vload_splat(arow + (<usize>kk << 2));
-    a0 = vmadd(x, vload(wp), a0);
-    a1 = vmadd(x, vload(wp + 16), a1);
-    b0 = vmadd(x, vload(wp + pstride), b0);
-    b1 = vmadd(x, vload(wp + pstride + 16), b1);
-    c0 = vmadd(x, vload(wp + 2 * pstride), c0);
-    c1 = vmadd(x, vload(wp + 2 * pstride + 16), c1);
-    d0 = vmadd(x, vload(wp + 3 * pstride), d0);
-    d1 = vmadd(x, vload(wp + 3 * pstride + 16), d1);
-    wp += 32;
+  let w0 = panel;
+  let w1 = panel + pstride;
+  let w2 = panel + 2 * pstride;
+  let ap = arow;
+  const aend = arow + (<usize>k << 2);
+  while (ap < aend) {
+    const x = vload_splat(ap);
+    a0 = vmadd(x, vload(w0), a0);
+    a1 = vmadd(x, vload(w0 + 16), a1);
+    b0 = vmadd(x, vload(w1), b0);
+    b1 = vmadd(x, vload(w1 + 16), b1);
+    c0 = vmadd(x, vload(w2), c0);
+    c1 = vmadd(x, vload(w2 + 16), c1);
+    w0 += 32;
+    w1 += 32;
+    w2 += 32;
+    ap += 4;
   }
   store_row(crow, brow, a0, a1, 8);
   store_row(crow + 32, brow != 0 ? brow + 32 : 0, b0, b1, 8);
   store_row(crow + 64, brow != 0 ? brow + 64 : 0, c0, c1, 8);
-  store_row(crow + 96, brow != 0 ? brow + 96 : 0, d0, d1, 8);
+}
+
+/** Packs rows [0, mc) (mc a multiple of 4) of the kc columns from k0: [mc/4][kc][4] at APACK. */
+// @ts-ignore: decorator
+@inline function pack_a(a0: usize, astride: usize, k0: i32, kc: i32, mc: i32): void {
+  let dst = APACK;
+  for (let r = 0; r < mc; r += 4) {
+    let src = a0 + <usize>r * astride + (<usize>k0 << 2);
+    const end = dst + (<usize>kc << 4);
+    while (dst < end) {
+      store<f32>(dst, load<f32>(src));
+      store<f32>(dst, load<f32>(src + astride), 4);
+      store<f32>(dst, load<f32>(src + 2 * astride), 8);
+      store<f32>(dst, load<f32>(src + 3 * astride), 12);
+      src += 4;
+      dst += 16;
+    }
+  }
 }
 
 export function f32_gemm__wasmsimd_4x8(
@@ -85,56 +122,83 @@ export function f32_gemm__wasmsimd_4x8(
   const panels = (n + 7) >> 3;
   const astride = <usize>lda << 2;
   const cstride = <usize>ldc << 2;
-  let i = 0;
-  for (; i + 4 <= m; i += 4) {
-    const ar0 = a + <usize>i * astride;
-    const ar1 = ar0 + astride;
-    const ar2 = ar1 + astride;
-    const ar3 = ar2 + astride;
-    const cr0 = c + <usize>i * cstride;
-    for (let p = 0; p < panels; p++) {
-      const n0 = p << 3;
-      let wp = w + (<usize>(p * 8 * k) << 2);
-      let acc00 = f32x4.splat(0), acc01 = f32x4.splat(0);
-      let acc10 = f32x4.splat(0), acc11 = f32x4.splat(0);
-      let acc20 = f32x4.splat(0), acc21 = f32x4.splat(0);
-      let acc30 = f32x4.splat(0), acc31 = f32x4.splat(0);
-      for (let kk = 0; kk < k; kk++) {
-        const ko = <usize>kk << 2;
-        const w0 = vload(wp);
-        const w1 = vload(wp + 16);
-        const x0 = vload_splat(ar0 + ko);
-        const x1 = vload_splat(ar1 + ko);
-        const x2 = vload_splat(ar2 + ko);
-        const x3 = vload_splat(ar3 + ko);
-        acc00 = vmadd(x0, w0, acc00);
-        acc01 = vmadd(x0, w1, acc01);
-        acc10 = vmadd(x1, w0, acc10);
-        acc11 = vmadd(x1, w1, acc11);
-        acc20 = vmadd(x2, w0, acc20);
-        acc21 = vmadd(x2, w1, acc21);
-        acc30 = vmadd(x3, w0, acc30);
-        acc31 = vmadd(x3, w1, acc31);
-        wp += 32;
+  const m4 = m & ~3; // rows done by the 4x8 tile
+  // m0 outside k0: the partial sums of a partial last panel (PARTIAL) hold MC rows only
+  for (let m0 = 0; m0 < m4; m0 += MC) {
+    const mc = min(MC, m4 - m0);
+    const cm0 = c + <usize>m0 * cstride;
+    for (let k0 = 0; k0 < k; k0 += KC) {
+      const kc = min(KC, k - k0);
+      const first = k0 == 0;
+      const last = k0 + kc >= k;
+      const ablock = <usize>kc << 4; // bytes of one packed 4-row block
+      pack_a(a + <usize>m0 * astride, astride, k0, kc, mc);
+      for (let p = 0; p < panels; p++) {
+        const n0 = p << 3;
+        const cols = min(8, n - n0);
+        const wpanel = w + (<usize>(p * 8 * k + k0 * 8) << 2);
+        const brow = bias != 0 ? bias + (<usize>n0 << 2) : 0;
+        for (let r = 0; r < mc; r += 4) {
+          const cp = cm0 + <usize>r * cstride + (<usize>n0 << 2);
+          // partial sums of earlier K chunks live in C, or in PARTIAL for a partial panel
+          const sp = cols == 8 ? cp : PARTIAL + (<usize>r << 5);
+          const ss = cols == 8 ? cstride : 32;
+          let acc00 = f32x4.splat(0), acc01 = f32x4.splat(0);
+          let acc10 = f32x4.splat(0), acc11 = f32x4.splat(0);
+          let acc20 = f32x4.splat(0), acc21 = f32x4.splat(0);
+          let acc30 = f32x4.splat(0), acc31 = f32x4.splat(0);
+          if (!first) {
+            acc00 = vload(sp); acc01 = vload(sp + 16);
+            acc10 = vload(sp + ss); acc11 = vload(sp + ss + 16);
+            acc20 = vload(sp + 2 * ss); acc21 = vload(sp + 2 * ss + 16);
+            acc30 = vload(sp + 3 * ss); acc31 = vload(sp + 3 * ss + 16);
+          }
+          let wp = wpanel;
+          let ap = APACK + (<usize>(r >> 2)) * ablock;
+          const apEnd = ap + ablock;
+          while (ap < apEnd) {
+            const w0 = vload(wp);
+            const w1 = vload(wp + 16);
+            const x0 = v128.load32_splat(ap);
+            const x1 = v128.load32_splat(ap, 4);
+            const x2 = v128.load32_splat(ap, 8);
+            const x3 = v128.load32_splat(ap, 12);
+            acc00 = vmadd(x0, w0, acc00);
+            acc01 = vmadd(x0, w1, acc01);
+            acc10 = vmadd(x1, w0, acc10);
+            acc11 = vmadd(x1, w1, acc11);
+            acc20 = vmadd(x2, w0, acc20);
+            acc21 = vmadd(x2, w1, acc21);
+            acc30 = vmadd(x3, w0, acc30);
+            acc31 = vmadd(x3, w1, acc31);
+            wp += 32;
+            ap += 16;
+          }
+          if (last) {
+            store_row(cp, brow, acc00, acc01, cols);
+            store_row(cp + cstride, brow, acc10, acc11, cols);
+            store_row(cp + 2 * cstride, brow, acc20, acc21, cols);
+            store_row(cp + 3 * cstride, brow, acc30, acc31, cols);
+          } else {
+            vstore(sp, acc00); vstore(sp + 16, acc01);
+            vstore(sp + ss, acc10); vstore(sp + ss + 16, acc11);
+            vstore(sp + 2 * ss, acc20); vstore(sp + 2 * ss + 16, acc21);
+            vstore(sp + 3 * ss, acc30); vstore(sp + 3 * ss + 16, acc31);
+          }
+        }
       }
-      const cols = min(8, n - n0);
-      const brow = bias != 0 ? bias + (<usize>n0 << 2) : 0;
-      const cp = cr0 + (<usize>n0 << 2);
-      store_row(cp, brow, acc00, acc01, cols);
-      store_row(cp + cstride, brow, acc10, acc11, cols);
-      store_row(cp + 2 * cstride, brow, acc20, acc21, cols);
-      store_row(cp + 3 * cstride, brow, acc30, acc31, cols);
     }
   }
+  let i = m4;
   const fullPanels = n >> 3;
   for (; i < m; i++) {
     const arow = a + <usize>i * astride;
     const crow = c + <usize>i * cstride;
     let p = 0;
-    for (; p + 4 <= fullPanels; p += 4) {
+    for (; p + 3 <= fullPanels; p += 3) {
       const n0 = p << 3;
       const brow = bias != 0 ? bias + (<usize>n0 << 2) : 0;
-      row_1x32(crow + (<usize>n0 << 2), brow, arow, w + (<usize>(p * 8 * k) << 2), k);
+      row_1x24(crow + (<usize>n0 << 2), brow, arow, w + (<usize>(p * 8 * k) << 2), k);
     }
     for (; p < panels; p++) {
       const n0 = p << 3;

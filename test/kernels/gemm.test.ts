@@ -91,6 +91,35 @@ describe.each(builds)('f32-gemm [%s build]', (build) => {
     });
   }
 
+  it('cache-blocking edges (MC = 64 rows, KC = 256 columns): f32_gemm == f32_gemm__scalar, vs float64', async () => {
+    const rt = await runtimeFor(build);
+    const pack = kernel(rt, 'x32_packw_x8');
+    for (const m of [63, 64, 65, 130])
+      for (const k of [255, 256, 257, 600])
+        for (const n of [9, 24, 25]) {
+          const a = rand(m + k, m * k, -1, 1);
+          const w = rand(n + k, n * k, -1, 1);
+          const bias = rand(n, n, -1, 1);
+          const ap = put(rt, a);
+          const wsrc = put(rt, w);
+          const wp = blank(rt, Math.ceil(n / 8) * 8 * k);
+          pack(wp, wsrc, n, k, k);
+          const bp = put(rt, bias, 0);
+          const c1 = blank(rt, m * n);
+          const c2 = blank(rt, m * n);
+          kernel(rt, 'f32_gemm')(c1, ap, wp, bp, m, n, k, k, n);
+          kernel(rt, 'f32_gemm__scalar')(c2, ap, wp, bp, m, n, k, k, n);
+          const x = get(rt, c1, m * n + 8);
+          const y = get(rt, c2, m * n);
+          expect(x.subarray(m * n)).toEqual(new Float32Array(8).fill(GUARD));
+          const ref = gemmRef(a, w, bias, m, n, k, k);
+          for (let i = 0; i < m * n; i++) expect(Math.abs(x[i] - ref[i]), `m=${m} n=${n} k=${k} [${i}]`).toBeLessThan(k * 2 ** -21);
+          // one summation order everywhere: bitwise equal to the scalar reference without FMA
+          if (build !== 'relaxed') expect(x.subarray(0, m * n)).toEqual(y);
+          for (const p of [ap, wsrc, wp, bp, c1, c2]) rt.free(p);
+        }
+  });
+
   it('f32_gemm agrees with f32_gemm__scalar within rounding on a large shape', async () => {
     const rt = await runtimeFor(build);
     const pack = kernel(rt, 'x32_packw_x8');
