@@ -132,7 +132,7 @@ export class Sequential {
   /** Features per output frame. */
   readonly outputSize: number;
   private readonly children: Child[];
-  private readonly states = new Set<SequentialState>();
+  private readonly states = new Set<StateHandle>();
   private disposed = false;
 
   constructor(layers: SequentialLayers, options: SequentialOptions = {}) {
@@ -335,7 +335,8 @@ export class Sequential {
       throw new RnnError('INVALID_OPTION', `Sequential.createState: batch must be an integer >= 1, got ${String(batch)}`);
     }
     const state = new SequentialState(this, this.children, batch);
-    this.states.add(state);
+    this.states.add(state.handle);
+    stateFinalizer?.register(state, { handle: state.handle, owner: this.states }, state);
     return state;
   }
 
@@ -357,14 +358,17 @@ export class Sequential {
 
   /** @internal */
   forgetState(s: SequentialState): void {
-    this.states.delete(s);
+    this.states.delete(s.handle);
+    stateFinalizer?.unregister(s);
   }
 
   /** Disposes every child and every state. Safe to call twice. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const s of [...this.states]) s.dispose();
+    // states still alive: free their blocks (their recurrent children go with the child layers)
+    for (const h of this.states) freeHandle(h);
+    this.states.clear();
     for (const c of this.children) c.layer.dispose();
   }
 
@@ -378,6 +382,32 @@ function layerKind(layer: SequentialLayer): string {
 }
 
 const VIEW = Object.freeze({ view: true });
+
+/**
+ * What a SequentialState owns in wasm memory besides its recurrent children's states. The model
+ * keeps these handles, never the states themselves, so a state the user forgets can be
+ * collected: its block is then freed by the finalizer (the children's RecurrentStates have their
+ * own), and model.dispose() frees the blocks of states still alive.
+ */
+interface StateHandle {
+  rt: WasmRuntime;
+  block: number;
+  alive: boolean;
+}
+
+function freeHandle(h: StateHandle): void {
+  if (!h.alive) return;
+  h.alive = false;
+  if (h.block) h.rt.free(h.block);
+  h.block = 0;
+}
+
+const stateFinalizer =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<{ handle: StateHandle; owner: Set<StateHandle> }>(({ handle, owner }) => {
+        if (owner.delete(handle)) freeHandle(handle);
+      })
+    : undefined;
 
 /** Per-step plan of one child. */
 interface Stage {
@@ -403,7 +433,8 @@ export class SequentialState {
   readonly batch: number;
   private stages: Stage[] | null;
   private readonly rt: WasmRuntime;
-  private block = 0;
+  /** @internal */
+  readonly handle: StateHandle;
   private buffer: ArrayBuffer | null = null;
 
   /** @internal */
@@ -411,6 +442,7 @@ export class SequentialState {
     this.model = model;
     this.batch = batch;
     this.rt = runtime();
+    this.handle = { rt: this.rt, block: 0, alive: true };
     const stages: Stage[] = [];
     let bytes = 0;
     const linearOffsets: Array<[number, number]> = [];
@@ -430,7 +462,7 @@ export class SequentialState {
         }
         stages.push(st);
       }
-      if (bytes > 0) this.block = this.rt.alloc(bytes, `Sequential state for batch ${batch}`);
+      if (bytes > 0) this.handle.block = this.rt.alloc(bytes, `Sequential state for batch ${batch}`);
     } catch (e) {
       for (const st of stages) st.rs?.dispose();
       throw e;
@@ -438,8 +470,8 @@ export class SequentialState {
     let j = 0;
     for (const st of stages) {
       if (st.child.layer instanceof Linear) {
-        st.inPtr = this.block + linearOffsets[j][0];
-        st.outPtr = this.block + linearOffsets[j][1];
+        st.inPtr = this.handle.block + linearOffsets[j][0];
+        st.outPtr = this.handle.block + linearOffsets[j][1];
         j++;
       }
     }
@@ -447,7 +479,7 @@ export class SequentialState {
   }
 
   private live(what: string): Stage[] {
-    if (!this.stages) throw new RnnError('DISPOSED', `SequentialState.${what}: used after dispose()`);
+    if (!this.stages || !this.handle.alive) throw new RnnError('DISPOSED', `SequentialState.${what}: used after dispose()`);
     return this.stages;
   }
 
@@ -581,8 +613,7 @@ export class SequentialState {
     if (!this.stages) return;
     for (const st of this.stages) st.rs?.dispose();
     this.stages = null;
-    if (this.block) this.rt.free(this.block);
-    this.block = 0;
+    freeHandle(this.handle);
     this.model.forgetState(this);
   }
 }

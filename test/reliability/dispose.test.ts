@@ -166,3 +166,30 @@ describe('FinalizationRegistry', () => {
     expect(runtime().liveBlocks).toBeGreaterThanOrEqual(0);
   });
 });
+
+describe('Sequential states', () => {
+  it('a forgotten Sequential state is freed once unreachable while its model lives on; model.dispose frees the ones still held', async () => {
+    const { Sequential, Embedding, Linear } = await import('../../src/index.js');
+    const model = new Sequential([
+      ['emb', new Embedding(7, 4, { seed: 1 })],
+      ['lstm', new LSTM({ inputSize: 4, hiddenSize: 6, seed: 2 })],
+      ['head', new Linear(6, 7, true, { seed: 3 })],
+    ]);
+    const held = model.createState();
+    const ref = model.step([3], held).data;
+    held.reset();
+    await collect(gc);
+    const before = mem();
+    for (let i = 0; i < 20; i++) model.step([3], model.createState()); // each allocates a block and a stream
+    expect(mem().liveBlocks).toBeGreaterThan(before.liveBlocks);
+    await collect(gc, 8);
+    expect(mem().liveBlocks).toBe(before.liveBlocks);
+    // the held state and the model are intact
+    expectBitwise(model.step([3], held).data, ref, 'held state after the others were collected');
+    const baseline = mem().liveBlocks;
+    model.dispose();
+    expect(mem().liveBlocks).toBeLessThan(baseline);
+    expect(codeOf(() => held.reset())).toBe('DISPOSED');
+    expect(codeOf(() => model.step([3], held))).toBe('DISPOSED');
+  });
+});
