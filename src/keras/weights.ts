@@ -3,6 +3,7 @@
  * named tensors in byte order) decoded into a name -> tensor map, and the matching of a layer's
  * weights by layer name and the last part of the weight path (never by order).
  */
+import { halfToFloat } from '../half.js';
 import { RnnError } from '../errors.js';
 
 export interface WTensor {
@@ -28,15 +29,6 @@ function checkShape(shape: unknown, what: string): number[] {
   }
   if (n > MAX_ELEMENTS) throw new RnnError('OUT_OF_MEMORY', `loadLayersModel: ${what} has ${n} elements (limit ${MAX_ELEMENTS})`);
   return shape as number[];
-}
-
-function f16(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
 }
 
 /** Strips the ':0' that Keras 2 appends to variable names. */
@@ -111,7 +103,7 @@ export function decodeManifest(manifest: unknown, weights: Uint8Array | Uint8Arr
     for (let i = 0; i < n; i++) {
       const p = off + i * width;
       if (!s.quant) data[i] = s.dtype === 'int32' ? view.getInt32(p, true) : view.getFloat32(p, true);
-      else if (s.quant.dtype === 'float16') data[i] = f16(view.getUint16(p, true));
+      else if (s.quant.dtype === 'float16') data[i] = halfToFloat(view.getUint16(p, true));
       else data[i] = (s.quant.dtype === 'uint8' ? view.getUint8(p) : view.getUint16(p, true)) * s.quant.scale + s.quant.min;
     }
     off += n * width;

@@ -6,6 +6,7 @@
 import { RnnError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { DT, dtName, type TensorProtoMsg } from './proto.js';
+import { halfToFloat } from '../half.js';
 import { formatError } from './wire.js';
 
 export type ODType = 'float32' | 'int64' | 'int32' | 'bool';
@@ -83,15 +84,6 @@ export function odtypeOf(dt: number): ODType | undefined {
     default:
       return undefined;
   }
-}
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
 }
 
 /** Decodes a TensorProto's payload into an executor tensor. */
