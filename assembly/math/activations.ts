@@ -123,6 +123,38 @@ const VK: usize = memory.data<i32>([
 }
 
 /**
+ * The exponential core shared by sigmoid and tanh: e^z = 2^n * e^r with n = round(z * log2 e)
+ * (held in j = z * log2e + MAGIC), r = z - n ln2 (Cody-Waite, two steps) and e^r by the degree-6
+ * polynomial above. Returns e^r; the caller applies 2^n from the bits of j.
+ */
+// @ts-ignore: decorator
+@inline function exp_reduced_scalar(z: f32, j: f32): f32 {
+  const n = j - MAGIC;
+  let r = n * -LN2_HI + z;
+  r = n * -LN2_LO + r;
+  let h = E6 * r + E5;
+  h = h * r + E4;
+  h = h * r + E3;
+  h = h * r + E2;
+  h = h * r + E1;
+  return h * r + <f32>1.0;
+}
+
+/** 4-lane exp_reduced_scalar; same operations, vmadd for the multiply-adds. */
+// @ts-ignore: decorator
+@inline function exp_reduced_v128(z: v128, j: v128): v128 {
+  const n = f32x4.sub(j, vk(K_MAGIC));
+  let r = vmadd(n, vk(K_NEG_LN2_HI), z);
+  r = vmadd(n, vk(K_NEG_LN2_LO), r);
+  let h = vmadd(vk(K_E6), r, vk(K_E5));
+  h = vmadd(h, r, vk(K_E4));
+  h = vmadd(h, r, vk(K_E3));
+  h = vmadd(h, r, vk(K_E2));
+  h = vmadd(h, r, vk(K_E1));
+  return vmadd(h, r, vk(K_ONE));
+}
+
+/**
  * Logistic sigmoid 1 / (1 + e^-x), f32.
  *
  * Method: e = e^-|x| with the exponential core above (argument clamped to -120, 2^n applied as two
@@ -139,15 +171,7 @@ const VK: usize = memory.data<i32>([
 @inline export function sigmoid_scalar(x: f32): f32 {
   const z = -min<f32>(abs<f32>(x), SIGMOID_CLAMP);
   const j = z * LOG2E + MAGIC;
-  const n = j - MAGIC;
-  let r = n * -LN2_HI + z;
-  r = n * -LN2_LO + r;
-  let h = E6 * r + E5;
-  h = h * r + E4;
-  h = h * r + E3;
-  h = h * r + E2;
-  h = h * r + E1;
-  const p = h * r + <f32>1.0;
+  const p = exp_reduced_scalar(z, j);
   const ni = reinterpret<i32>(j) - MAGIC_BITS;
   const n1 = ni >> 1;
   const s1 = reinterpret<f32>((n1 << 23) + ONE_BITS);
@@ -162,15 +186,7 @@ const VK: usize = memory.data<i32>([
 @inline export function sigmoid_v128(x: v128): v128 {
   const z = f32x4.neg(f32x4.min(f32x4.abs(x), vk(K_SIGMOID_CLAMP)));
   const j = vmadd(z, vk(K_LOG2E), vk(K_MAGIC));
-  const n = f32x4.sub(j, vk(K_MAGIC));
-  let r = vmadd(n, vk(K_NEG_LN2_HI), z);
-  r = vmadd(n, vk(K_NEG_LN2_LO), r);
-  let h = vmadd(vk(K_E6), r, vk(K_E5));
-  h = vmadd(h, r, vk(K_E4));
-  h = vmadd(h, r, vk(K_E3));
-  h = vmadd(h, r, vk(K_E2));
-  h = vmadd(h, r, vk(K_E1));
-  const p = vmadd(h, r, vk(K_ONE));
+  const p = exp_reduced_v128(z, j);
   const ni = i32x4.sub(j, vk(K_MAGIC_BITS));
   const n1 = i32x4.shr_s(ni, 1);
   const s1 = i32x4.add(i32x4.shl(n1, 23), vk(K_ONE_BITS));
@@ -210,15 +226,7 @@ const VK: usize = memory.data<i32>([
   // large |x|: 1 - 2 e^-2a / (1 + e^-2a)
   const z = -min<f32>(a + a, TANH_CLAMP);
   const j = z * LOG2E + MAGIC;
-  const n = j - MAGIC;
-  let r = n * -LN2_HI + z;
-  r = n * -LN2_LO + r;
-  let h = E6 * r + E5;
-  h = h * r + E4;
-  h = h * r + E3;
-  h = h * r + E2;
-  h = h * r + E1;
-  const p = h * r + <f32>1.0;
+  const p = exp_reduced_scalar(z, j);
   const e = p * reinterpret<f32>((reinterpret<i32>(j) << 23) + ONE_BITS);
   const q = e / (<f32>1.0 + e);
   const big = <f32>-2.0 * q + <f32>1.0;
@@ -238,15 +246,7 @@ const VK: usize = memory.data<i32>([
   const small = vmadd(f32x4.mul(a, a2), P, a);
   const z = f32x4.neg(f32x4.min(f32x4.add(a, a), vk(K_TANH_CLAMP)));
   const j = vmadd(z, vk(K_LOG2E), vk(K_MAGIC));
-  const n = f32x4.sub(j, vk(K_MAGIC));
-  let r = vmadd(n, vk(K_NEG_LN2_HI), z);
-  r = vmadd(n, vk(K_NEG_LN2_LO), r);
-  let h = vmadd(vk(K_E6), r, vk(K_E5));
-  h = vmadd(h, r, vk(K_E4));
-  h = vmadd(h, r, vk(K_E3));
-  h = vmadd(h, r, vk(K_E2));
-  h = vmadd(h, r, vk(K_E1));
-  const p = vmadd(h, r, vk(K_ONE));
+  const p = exp_reduced_v128(z, j);
   const e = f32x4.mul(p, i32x4.add(i32x4.shl(j, 23), vk(K_ONE_BITS)));
   const q = f32x4.div(e, f32x4.add(vk(K_ONE), e));
   const big = vmadd(vk(K_NEG_TWO), q, vk(K_ONE));
