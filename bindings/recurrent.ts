@@ -288,6 +288,7 @@ export class StreamState {
   private bound: PackedRecurrent | null = null;
   private buffer: ArrayBuffer | null = null;
   private xView: Float32Array = new Float32Array(0);
+  private outView: Float32Array = new Float32Array(0);
 
   constructor(rt: WasmRuntime, packed: PackedRecurrent, batch: number) {
     this.rt = rt;
@@ -345,17 +346,22 @@ export class StreamState {
     return this.bound;
   }
 
-  /** Runs one step on `x` ([B, I] floats); returns a view of the last layer's output [B, P]. */
+  /**
+   * Runs one step on `x` ([B, I] floats); returns a view of the last layer's output [B, P]: the
+   * same view object every step until memory.grow, so a step allocates nothing.
+   */
   step(x: Float32Array): Float32Array {
     const { cell, hiddenSize: hs } = this.spec;
+    const o = this.off;
     if (this.buffer !== this.rt.memory.buffer) {
       this.buffer = this.rt.memory.buffer as ArrayBuffer;
-      this.xView = this.rt.f32(this.off.x, this.xLen);
+      this.xView = this.rt.f32(o.x, this.xLen);
+      // stack_step ends in out0 after an odd number of layers, out1 after an even one
+      this.outView = this.rt.f32(this.spec.numLayers % 2 === 1 ? o.out0 : o.out1, this.batch * outputSize(this.spec));
     }
     this.xView.set(x);
-    const o = this.off;
-    const outPtr = this.stepFn(CELL_ID[cell], o.desc, this.spec.numLayers, o.x, this.batch, hs, outputSize(this.spec), o.xproj, o.scratch, o.out0, o.out1);
-    return this.rt.f32(outPtr, this.batch * outputSize(this.spec));
+    this.stepFn(CELL_ID[cell], o.desc, this.spec.numLayers, o.x, this.batch, hs, outputSize(this.spec), o.xproj, o.scratch, o.out0, o.out1);
+    return this.outView;
   }
 
   reset(): void {

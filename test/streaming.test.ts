@@ -71,6 +71,10 @@ describe.each(builds)('streaming [%s build]', (build) => {
     const copy = lstm.step(x, s);
     expect(Array.from(v.data)).toEqual(Array.from(copy.data)); // view now shows step 2
     expect(maxAbsDiff(first, copy.data)).toBeGreaterThan(0);
+    // view steps reuse one tensor object per state (nothing allocated per step)
+    const v2 = lstm.step(x, s, { view: true });
+    expect(v2).toBe(v);
+    expect(v2.shape).toEqual([1, 4]);
     lstm.dispose();
   });
 

@@ -343,8 +343,9 @@ export abstract class RecurrentLayer {
   /**
    * One time step through every layer: x is [B, inputSize] (B = the state's batch). Returns the
    * last layer's output [B, P] as a copy, or with `{ view: true }` a view into wasm memory that
-   * is valid until the next call on this layer or state (zero-copy). `step` over N frames gives
-   * the same result as `forward` over the N-frame sequence.
+   * is valid until the next call on this layer or state (zero-copy; the same tensor object is
+   * returned by every view step of a state, so a view step allocates nothing). `step` over N
+   * frames gives the same result as `forward` over the N-frame sequence.
    */
   step(x: Tensor, state: RecurrentState, options?: { view?: boolean }): Tensor<Float32Array> {
     const packed = this.alive();
@@ -359,7 +360,8 @@ export abstract class RecurrentLayer {
     }
     stream.bind(packed);
     const out = stream.step(x.data);
-    return { data: options?.view ? out : out.slice(), shape: [stream.batch, outputSize(this.spec)] };
+    if (!options?.view) return { data: out.slice(), shape: [stream.batch, outputSize(this.spec)] };
+    return state.viewResult(out);
   }
 
   /** @internal Frees the stream of a state disposed by its owner. */
@@ -391,6 +393,15 @@ export class RecurrentState {
     stream: StreamState,
   ) {
     this.inner = stream;
+  }
+
+  private view: Tensor<Float32Array> | null = null;
+
+  /** @internal The tensor returned by view steps: one object per state, its data the live view. */
+  viewResult(out: Float32Array): Tensor<Float32Array> {
+    if (!this.view) this.view = { data: out, shape: [this.batch, outputSize(this.layer.spec)] };
+    else this.view.data = out;
+    return this.view;
   }
 
   /** @internal */
