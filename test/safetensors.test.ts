@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { RnnError, type RnnErrorCode } from '../src/errors.js';
 import { readSafetensors, readSafetensorsMetadata, writeSafetensors, type StateDict } from '../src/safetensors.js';
+import { rng } from './helpers/common.js';
 import { checkTensor, type Tensor } from '../src/tensor.js';
 
 const FIX = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'safetensors');
@@ -383,17 +384,6 @@ describe('INVALID_FORMAT and UNSUPPORTED', () => {
 });
 
 describe('fuzz', () => {
-  /** mulberry32: small seeded PRNG, so every run mutates the same way. */
-  function rng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
 
   const base = writeSafetensors(
     {

@@ -6,6 +6,8 @@
  * reference tests do not depend on src/ at all, and the layer tests can check the public
  * readSafetensors() against it instead of trusting it.
  */
+import { rng } from './common.js';
+export { rng };
 import { readFileSync, readdirSync } from 'node:fs';
 
 export interface AnyTensor {
@@ -226,17 +228,6 @@ export function compareResults(
   return { maxErr, maxScaledErr, problems, perKey };
 }
 
-/** A small deterministic PRNG (mulberry32) for random configs and inputs. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Standard-normal-ish Float32Array of n values from `rand` (Box-Muller). */
 export function randn(rand: () => number, n: number, scale = 1): Float32Array {

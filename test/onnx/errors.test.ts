@@ -5,21 +5,13 @@ import { RnnError, ready } from '../../src/index.js';
 import { loadOnnx, type OnnxModel } from '../../src/onnx/index.js';
 import type { Tensor } from '../../src/tensor.js';
 import { model, type ModelSpec } from './encode.js';
+import { rng, codeOf } from '../helpers/common.js';
 import { FIXTURES, readBytes, readDataSet } from './helpers.js';
 
 beforeAll(async () => {
   await ready();
 });
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (!(e instanceof RnnError)) throw e;
-    return e.code;
-  }
-  return 'ok';
-}
 
 function errorOf(fn: () => unknown): RnnError {
   try {
@@ -191,17 +183,6 @@ describe('run-time input errors', () => {
 
 // ---------------------------------------------------------------------------------------------
 
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Subject {
   name: string;

@@ -2,22 +2,12 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readTensorProto } from '../../src/onnx/index.js';
+import { varint } from './encode.js';
 import { RnnError } from '../../src/errors.js';
 
 const NODE = new URL('../fixtures/onnx/node/', import.meta.url).pathname;
 
 /** Hand-encoded TensorProto helpers (protobuf wire format). */
-function varint(v: number | bigint): number[] {
-  let x = BigInt.asUintN(64, BigInt(v));
-  const out: number[] = [];
-  do {
-    let b = Number(x & 0x7fn);
-    x >>= 7n;
-    if (x) b |= 0x80;
-    out.push(b);
-  } while (x);
-  return out;
-}
 const tag = (f: number, wt: number) => varint(f * 8 + wt);
 const len = (f: number, bytes: number[]) => [...tag(f, 2), ...varint(bytes.length), ...bytes];
 const str = (s: string) => [...new TextEncoder().encode(s)];

@@ -4,19 +4,10 @@ import vm from 'node:vm';
 import { expect } from 'vitest';
 import { RnnError, type RnnErrorCode } from '../../src/index.js';
 import { runtime, type WasmRuntime } from '../../bindings/wasm.js';
+import { rng, codeOf } from '../helpers/common.js';
+export { rng, codeOf };
 import { model } from '../onnx/encode.js';
 
-/** mulberry32: small seeded PRNG, so every run draws the same sequence. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** n floats uniform in [-scale, scale) from `r`. */
 export function randn(n: number, r: () => number, scale = 1): Float32Array {
@@ -55,16 +46,6 @@ export async function collect(gc: () => void, rounds = 4): Promise<void> {
   }
 }
 
-/** Runs fn and returns the code of the RnnError it throws; any other exception fails the test. */
-export function codeOf(fn: () => unknown): RnnErrorCode | 'ok' {
-  try {
-    fn();
-  } catch (e) {
-    if (!(e instanceof RnnError)) throw e;
-    return e.code;
-  }
-  return 'ok';
-}
 
 export function expectCode(fn: () => unknown, code: RnnErrorCode, what = ''): void {
   expect(codeOf(fn), what).toBe(code);
