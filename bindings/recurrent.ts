@@ -179,10 +179,9 @@ export class PackedRecurrent {
     const rt = this.rt;
     // inputs may be views of wasm memory (a step output with { view: true }): copy them before
     // the workspace can grow the memory and detach them
-    const mine = (a: Float32Array | null) => (a && a.buffer === rt.memory.buffer ? a.slice() : a);
-    x = mine(x)!;
-    h0 = mine(h0);
-    c0 = mine(c0);
+    x = rt.detachSafe(x);
+    h0 = rt.detachSafe(h0);
+    c0 = rt.detachSafe(c0);
     const w = this.workspace(tLen, batch);
 
     // input, time-major

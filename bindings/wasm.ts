@@ -137,6 +137,15 @@ export class WasmRuntime {
     return new Int32Array(this.memory.buffer, ptr, len);
   }
 
+  /**
+   * `a` itself, or a copy if it is a view of this runtime's memory: call before anything that
+   * may grow the memory (an allocation), which would detach such a view (e.g. a step output
+   * taken with { view: true } passed on to another layer).
+   */
+  detachSafe<T extends Float32Array | null>(a: T): T {
+    return (a && a.buffer === this.memory.buffer ? a.slice() : a) as T;
+  }
+
   /** Bytes held by live allocations. */
   get bytesInUse(): number {
     return this.allocator.bytesInUse;

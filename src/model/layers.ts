@@ -305,9 +305,10 @@ export class Linear implements FeatureLayer {
     const rows = x.data.length / k;
     const out = new Float32Array(rows * this.outFeatures);
     if (rows > 0) {
+      const data = this.rt.detachSafe(x.data); // the workspace may grow memory
       const inPtr = this.workspace(rows);
       const outPtr = inPtr + rows * k * 4;
-      this.rt.f32(inPtr, rows * k).set(x.data);
+      this.rt.f32(inPtr, rows * k).set(data);
       this.runPtr(inPtr, rows, outPtr);
       out.set(this.rt.f32(outPtr, rows * this.outFeatures));
     }

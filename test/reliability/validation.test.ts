@@ -4,7 +4,7 @@
  * previous weights and state (nothing half-written).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GRU, LSTM, RNN, RnnError, ready, type RecurrentLayer, type Tensor } from '../../src/index.js';
+import { GRU, LSTM, Linear, RNN, RnnError, ready, type RecurrentLayer, type Tensor } from '../../src/index.js';
 import { loadOnnx } from '../../src/onnx/index.js';
 import { MAX_MEMORY_BYTES, buildUrl, runtime } from '../../bindings/wasm.js';
 import { model } from '../onnx/encode.js';
@@ -225,6 +225,24 @@ describe('inputs that are views of wasm memory', () => {
     ref.dispose();
     rt.free(filler);
     for (const o of [a, big2, follower]) o.dispose();
+  });
+
+  it('a step view fed to Linear.forward gives the same result as a copy when the call grows memory', async () => {
+    await ready({ url: buildUrl(runtime().build), build: runtime().build });
+    const a = new LSTM({ inputSize: 2, hiddenSize: 64, seed: 1 });
+    const s = a.createState({ batch: 16 });
+    const head = new Linear(64, 300, true, { seed: 4 }); // no workspace yet
+    const view = a.step(f32([16, 2], rng(5)), s, { view: true }).data;
+    const copy = view.slice();
+    const rt = runtime();
+    const top = (rt as unknown as { allocator: { heapTop: number } }).allocator.heapTop;
+    const filler = rt.memoryBytes > top ? rt.alloc(rt.memoryBytes - top) : 0;
+    const before = mem().memoryBytes;
+    const got = head.forward({ data: view, shape: [16, 64] }).data;
+    expect(mem().memoryBytes, 'the workspace grew the memory').toBeGreaterThan(before);
+    expectBitwise(got, head.forward({ data: copy, shape: [16, 64] }).data, 'Linear.forward from a view across memory.grow');
+    rt.free(filler);
+    for (const o of [a, head]) o.dispose();
   });
 });
 
