@@ -10,12 +10,13 @@ export function heap_base(): usize {
 }
 
 export { x32_packw_x8, x32_packw_x8_size } from './kernels/x32-packw-x8';
-export { f32_gemm, f32_gemm__scalar } from './kernels/f32-gemm';
+export { x32_packw_x32, x32_packw_x32_size } from './kernels/x32-packw-x32';
+export { f32_gemm, f32_gemm__scalar, f32_gemm_nr32, f32_gemm_nr32__scalar } from './kernels/f32-gemm';
 export { f32_lstm_gates, f32_lstm_gates__scalar } from './cells/lstm';
 export { f32_gru_gates, f32_gru_gates__scalar } from './cells/gru';
 export { f32_rnn_tanh, f32_rnn_tanh__scalar, f32_rnn_relu, f32_rnn_relu__scalar } from './cells/rnn';
 export {
-  recurrence_scratch_size, lstm_recurrence, gru_recurrence, rnn_tanh_recurrence, rnn_relu_recurrence, stack_step,
+  recurrence_scratch_size, recurrent_panel_width, lstm_recurrence, gru_recurrence, rnn_tanh_recurrence, rnn_relu_recurrence, stack_step,
 } from './recurrence';
 export { f32_vsigmoid, f32_vsigmoid__scalar } from './kernels/f32-vsigmoid';
 export { f32_vtanh, f32_vtanh__scalar } from './kernels/f32-vtanh';

@@ -9,7 +9,7 @@
 //   4. active rows: h[b] = hnew[b], out[t, b] = hnew[b]; inactive rows: out[t, b] = 0, h, c kept
 // A row is inactive past its length, so the reverse direction of a packed sequence starts at the
 // row's own last valid step with its initial state, exactly like pack_padded_sequence.
-import { f32_gemm } from './kernels/f32-gemm';
+import { f32_gemm, f32_gemm_nr32 } from './kernels/f32-gemm';
 import { lstm_row } from './cells/lstm';
 import { gru_row } from './cells/gru';
 import { rnn_row } from './cells/rnn';
@@ -18,6 +18,17 @@ export const CELL_LSTM = 0;
 export const CELL_GRU = 1;
 export const CELL_RNN_TANH = 2;
 export const CELL_RNN_RELU = 3;
+
+/**
+ * Panel width the recurrent weights W_hh ([N = G*H, K = P]) are packed with (x32_packw_x8 or
+ * x32_packw_x32): 32 when the packed matrix is at most 1 MiB, which stays in L2 between time steps
+ * and is read fastest by the one-pointer 1x32 row kernel; 8 when it is bigger and streams from
+ * L3/memory every step, where the 8-wide panels' sequential pages prefetch better. The bindings
+ * pack by this function and the driver reads by it, so the rule lives here only.
+ */
+export function recurrent_panel_width(n: i32, k: i32): i32 {
+  return <i64>((n + 31) & ~31) * <i64>k <= 262144 ? 32 : 8;
+}
 
 /** Gates per cell kind. */
 // @ts-ignore: decorator
@@ -40,7 +51,7 @@ export function recurrence_scratch_size(cell: i32, b: i32, hsize: i32, psize: i3
 
 /**
  * xproj: [T, B, G*H] input projections (x W_ih^T + folded biases).
- * whh:   packed W_hh ([G*H, P] by x32_packw_x8);  bhh: [G*H] (GRU only, 0 = none).
+ * whh:   packed W_hh ([G*H, P], panel width recurrent_panel_width);  bhh: [G*H] (GRU only, 0 = none).
  * whr:   packed W_hr ([P, H]) or 0 when there is no projection (then P == H).
  * h:     [B, P] state, in: h0, out: h at each row's last valid step.  c: [B, H] (LSTM), likewise.
  * out:   where out[t=0, b=0] of this direction goes; row (t, b) starts `(t*B + b) * ldo` floats on.
@@ -60,10 +71,12 @@ export function recurrence_scratch_size(cell: i32, b: i32, hsize: i32, psize: i3
   // without projection the cell writes the new state straight into hnew
   const target = whr != 0 ? cellout : hnew;
   const pbytes = <usize>psize << 2;
+  const wide = recurrent_panel_width(gh, psize) == 32;
 
   for (let s = 0; s < t_len; s++) {
     const t = reverse ? t_len - 1 - s : s;
-    f32_gemm(hh, h, whh, bhh, batch, gh, psize, psize, gh);
+    if (wide) f32_gemm_nr32(hh, h, whh, bhh, batch, gh, psize, psize, gh);
+    else f32_gemm(hh, h, whh, bhh, batch, gh, psize, psize, gh);
     for (let b = 0; b < batch; b++) {
       if (lengths != 0 && t >= load<i32>(lengths + (<usize>b << 2))) continue;
       const xp = xproj + (<usize>((t * batch + b) * gh) << 2);

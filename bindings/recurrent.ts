@@ -1,7 +1,8 @@
 /**
  * A recurrent stack packed into wasm memory, and the kernel calls that run it.
  *
- * Weights are packed once (x32_packw_x8 panels, biases folded) when the object is built; `run`
+ * Weights are packed once (panels of 8 columns, or 32 for a W_hh small enough to stay in L2: the
+ * kernels' `recurrent_panel_width` decides; biases folded) when the object is built; `run`
  * copies the input in, makes one GEMM per layer-direction for the input projection of all time
  * steps, and one driver call per layer-direction for the whole time loop (no JS per time step).
  * The workspace is kept between calls and only grows, so repeated calls allocate nothing.
@@ -73,13 +74,17 @@ export class PackedRecurrent {
     }
   }
 
-  /** Bytes of wasm memory the packed weights of `spec` take (before any workspace). */
+  /**
+   * Bytes of wasm memory the packed weights of `spec` take (before any workspace), at most: W_hh
+   * is counted with 32-column panels, which is its size when the kernels pick that layout and
+   * 0-24 columns more than the 8-column one otherwise.
+   */
   static packedBytes(spec: RecurrentSpec): number {
     const gh = gateCount(spec.cell) * spec.hiddenSize;
     const ps = outputSize(spec);
-    const panel = (n: number, k: number) => Math.ceil(n / 8) * 8 * k * 4;
+    const panel = (n: number, k: number, nr = 8) => Math.ceil(n / nr) * nr * k * 4;
     const layer = (l: number) => {
-      let one = panel(gh, layerInputSize(spec, l)) + panel(gh, ps) + (spec.bias ? 2 * gh * 4 : 0);
+      let one = panel(gh, layerInputSize(spec, l)) + panel(gh, ps, 32) + (spec.bias ? 2 * gh * 4 : 0);
       if (spec.projSize > 0) one += panel(spec.projSize, spec.hiddenSize);
       return one * spec.numDirections;
     };
@@ -93,13 +98,16 @@ export class PackedRecurrent {
     return ptr;
   }
 
-  private packMatrix(w: Float32Array, n: number, k: number, what: string): number {
+  /** Packs W [n, k] into panels of 8 columns, or 32 with `nr` 32 (x32_packw_x8 / x32_packw_x32). */
+  private packMatrix(w: Float32Array, n: number, k: number, what: string, nr: 8 | 32 = 8): number {
     const ex = this.rt.exports as unknown as Record<string, Fn>;
-    const dst = this.own(ex.x32_packw_x8_size(n, k) * 4, what);
+    const pack = nr === 32 ? ex.x32_packw_x32 : ex.x32_packw_x8;
+    const size = nr === 32 ? ex.x32_packw_x32_size : ex.x32_packw_x8_size;
+    const dst = this.own(size(n, k) * 4, what);
     const tmp = this.rt.alloc(w.length * 4, what);
     try {
       this.rt.f32(tmp, w.length).set(w);
-      ex.x32_packw_x8(dst, tmp, n, k, k);
+      pack(dst, tmp, n, k, k);
     } finally {
       this.rt.free(tmp);
     }
@@ -112,7 +120,9 @@ export class PackedRecurrent {
     const ps = outputSize(this.spec);
     const out: PackedLayerDir = { wih: 0, whh: 0, whr: 0, xbias: 0, bhh: 0 };
     out.wih = this.packMatrix(p.wih, gh, inSize, 'weight_ih');
-    out.whh = this.packMatrix(p.whh, gh, ps, 'weight_hh');
+    // the recurrence reads W_hh in the panel width this kernel function names for its shape
+    const ex = this.rt.exports as unknown as Record<string, Fn>;
+    out.whh = this.packMatrix(p.whh, gh, ps, 'weight_hh', ex.recurrent_panel_width(gh, ps) === 32 ? 32 : 8);
     if (projSize > 0 && p.whr) out.whr = this.packMatrix(p.whr, projSize, hs, 'weight_hr');
     if (p.bih && p.bhh) {
       out.xbias = this.own(gh * 4, 'bias');

@@ -1,5 +1,7 @@
-// f32-gemm, wasm SIMD variant, 4x8 register tile: C[M, N] = A[M, K] * W^T + bias, W packed by
-// x32_packw_x8 (per 8-column panel, one 32-byte row per k). C must not overlap A.
+// f32-gemm, wasm SIMD variant, 4x8 register tile: C[M, N] = A[M, K] * W^T + bias, W packed in
+// panels of NR columns, NR = 8 (x32_packw_x8) or 32 (x32_packw_x32): one NR*4-byte row per k.
+// The tile reads an 8-column slice of a panel (32 bytes per k). C must not overlap A. The two
+// exports are the same code specialised for a constant NR.
 //
 // Full 4-row blocks: A is packed (MC x KC at a time, as [MC/4][KC][4]) into a static buffer, so the
 // inner loop reads its four broadcasts with immediate offsets from one pointer (V8 has too few
@@ -9,18 +11,24 @@
 // chunks the partial sums go through C (or a staging buffer for a partial last panel) and are
 // reloaded exactly, so chunking does not change the result.
 //
-// Leftover rows (and the batch-1 recurrent product, M = 1) take a 1x24 kernel: one row against
-// three panels, 6 independent accumulators; with 8 (1x32) V8 ran out of vector registers and
-// spilled an accumulator through the stack every k. The last panels take 1x8.
+// Leftover rows (and the batch-1 recurrent product, M = 1):
+//  - NR = 32: a 1x32 kernel, one row against a whole panel through one pointer with immediate
+//    offsets, 8 independent accumulators, one 128-byte weight row per k. Current V8 (Node 22+,
+//    Chromium) interleaves the loads with the FMAs and keeps everything in registers; V8 11
+//    (Node 20) hoists all eight loads and spills one accumulator per k.
+//  - NR = 8: a 1x24 kernel, one row against three panels (three pointers), 6 accumulators; with
+//    8 (1x32 over four panels) V8 ran out of vector registers.
+//  A partial last panel takes 1x8 per slice.
 //
 // Every kernel sums each output's k terms in ascending order from zero and adds the bias last,
 // so a row's result is bitwise independent of which kernel (and so which batch size) computed
 // it. vmadd is mul+add in the `simd` build and relaxed_madd in `relaxed`.
 import { vload, vstore, vload_splat, vmadd, vadd } from '../simd';
 
+
 /**
  * Cache blocking: A is packed MC rows x KC columns at a time (64 KiB, held in L2) and every
- * weight panel's KC x 8 slice (8 KiB, held in L1) is then used for all MC rows before moving on,
+ * weight slice's KC x 8 part (KC 128-byte rows, 16 KiB of cache lines, held in L1) is then used for all MC rows before moving on,
  * so the weights stream from memory once per MC rows instead of once per 4 rows (W6's 8 MiB
  * W_ih was memory-bound without this).
  */
@@ -52,24 +60,58 @@ const PARTIAL: usize = memory.data(MC * 8 * 4, 16);
   }
 }
 
-/** One row of A against one packed panel: 2 accumulators, k ascending. */
+/** Byte address of 8-column slice q (columns 8q..8q+7) at row k0 of W packed in NR-wide panels. */
 // @ts-ignore: decorator
-@inline function row_1x8(crow: usize, brow: usize, arow: usize, panel: usize, k: i32, cols: i32): void {
+@inline function slice_at(w: usize, q: i32, k0: i32, k: i32, nr: i32): usize {
+  const spp = nr >> 3; // slices per panel
+  return w + (<usize>((q / spp) * nr * k + k0 * nr + ((q % spp) << 3)) << 2);
+}
+
+/** One row of A against one 8-column slice of a panel: 2 accumulators, k ascending. */
+// @ts-ignore: decorator
+@inline function row_1x8(crow: usize, brow: usize, arow: usize, slice: usize, k: i32, cols: i32, wrow: usize): void {
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
-  let wp = panel;
+  let wp = slice;
   let ap = arow;
   const aend = arow + (<usize>k << 2);
   while (ap < aend) {
     const x = vload_splat(ap);
     a0 = vmadd(x, vload(wp), a0);
     a1 = vmadd(x, vload(wp + 16), a1);
-    wp += 32;
+    wp += wrow;
     ap += 4;
   }
   store_row(crow, brow, a0, a1, cols);
 }
 
-/** One row of A against three consecutive full panels (24 columns), 6 accumulators. */
+/** One row of A against one full panel (32 columns), 8 accumulators, one weight pointer. */
+// @ts-ignore: decorator
+@inline function row_1x32(crow: usize, brow: usize, arow: usize, panel: usize, k: i32): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), b0 = f32x4.splat(0), b1 = f32x4.splat(0);
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), d0 = f32x4.splat(0), d1 = f32x4.splat(0);
+  let wp = panel;
+  let ap = arow;
+  const aend = arow + (<usize>k << 2);
+  while (ap < aend) {
+    const x = vload_splat(ap);
+    a0 = vmadd(x, v128.load(wp), a0);
+    a1 = vmadd(x, v128.load(wp, 16), a1);
+    b0 = vmadd(x, v128.load(wp, 32), b0);
+    b1 = vmadd(x, v128.load(wp, 48), b1);
+    c0 = vmadd(x, v128.load(wp, 64), c0);
+    c1 = vmadd(x, v128.load(wp, 80), c1);
+    d0 = vmadd(x, v128.load(wp, 96), d0);
+    d1 = vmadd(x, v128.load(wp, 112), d1);
+    wp += 128;
+    ap += 4;
+  }
+  store_row(crow, brow, a0, a1, 8);
+  store_row(crow + 32, brow != 0 ? brow + 32 : 0, b0, b1, 8);
+  store_row(crow + 64, brow != 0 ? brow + 64 : 0, c0, c1, 8);
+  store_row(crow + 96, brow != 0 ? brow + 96 : 0, d0, d1, 8);
+}
+
+/** One row of A against three consecutive 8-wide panels (24 columns), 6 accumulators. */
 // @ts-ignore: decorator
 @inline function row_1x24(crow: usize, brow: usize, arow: usize, panel: usize, k: i32): void {
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), b0 = f32x4.splat(0), b1 = f32x4.splat(0);
@@ -116,10 +158,12 @@ const PARTIAL: usize = memory.data(MC * 8 * 4, 16);
   }
 }
 
-export function f32_gemm__wasmsimd_4x8(
-  c: usize, a: usize, w: usize, bias: usize, m: i32, n: i32, k: i32, lda: i32, ldc: i32,
+// @ts-ignore: decorator
+@inline function gemm(
+  c: usize, a: usize, w: usize, bias: usize, m: i32, n: i32, k: i32, lda: i32, ldc: i32, nr: i32,
 ): void {
-  const panels = (n + 7) >> 3;
+  const wrow = <usize>nr << 2; // bytes between the rows k and k+1 of a panel
+  const slices = (n + 7) >> 3; // 8-column slices, four per panel
   const astride = <usize>lda << 2;
   const cstride = <usize>ldc << 2;
   const m4 = m & ~3; // rows done by the 4x8 tile
@@ -133,10 +177,10 @@ export function f32_gemm__wasmsimd_4x8(
       const last = k0 + kc >= k;
       const ablock = <usize>kc << 4; // bytes of one packed 4-row block
       pack_a(a + <usize>m0 * astride, astride, k0, kc, mc);
-      for (let p = 0; p < panels; p++) {
-        const n0 = p << 3;
+      for (let q = 0; q < slices; q++) {
+        const n0 = q << 3;
         const cols = min(8, n - n0);
-        const wpanel = w + (<usize>(p * 8 * k + k0 * 8) << 2);
+        const wslice = slice_at(w, q, k0, k, nr);
         const brow = bias != 0 ? bias + (<usize>n0 << 2) : 0;
         for (let r = 0; r < mc; r += 4) {
           const cp = cm0 + <usize>r * cstride + (<usize>n0 << 2);
@@ -153,7 +197,7 @@ export function f32_gemm__wasmsimd_4x8(
             acc20 = vload(sp + 2 * ss); acc21 = vload(sp + 2 * ss + 16);
             acc30 = vload(sp + 3 * ss); acc31 = vload(sp + 3 * ss + 16);
           }
-          let wp = wpanel;
+          let wp = wslice;
           let ap = APACK + (<usize>(r >> 2)) * ablock;
           const apEnd = ap + ablock;
           while (ap < apEnd) {
@@ -171,7 +215,7 @@ export function f32_gemm__wasmsimd_4x8(
             acc21 = vmadd(x2, w1, acc21);
             acc30 = vmadd(x3, w0, acc30);
             acc31 = vmadd(x3, w1, acc31);
-            wp += 32;
+            wp += wrow;
             ap += 16;
           }
           if (last) {
@@ -190,20 +234,39 @@ export function f32_gemm__wasmsimd_4x8(
     }
   }
   let i = m4;
-  const fullPanels = n >> 3;
   for (; i < m; i++) {
     const arow = a + <usize>i * astride;
     const crow = c + <usize>i * cstride;
-    let p = 0;
-    for (; p + 3 <= fullPanels; p += 3) {
-      const n0 = p << 3;
-      const brow = bias != 0 ? bias + (<usize>n0 << 2) : 0;
-      row_1x24(crow + (<usize>n0 << 2), brow, arow, w + (<usize>(p * 8 * k) << 2), k);
+    let q = 0; // next slice
+    if (nr == 32) {
+      for (; q + 4 <= slices && (q << 3) + 32 <= n; q += 4) {
+        const n0 = q << 3;
+        row_1x32(crow + (<usize>n0 << 2), bias != 0 ? bias + (<usize>n0 << 2) : 0, arow, slice_at(w, q, 0, k, 32), k);
+      }
+    } else {
+      for (; q + 3 <= (n >> 3); q += 3) {
+        const n0 = q << 3;
+        row_1x24(crow + (<usize>n0 << 2), bias != 0 ? bias + (<usize>n0 << 2) : 0, arow, slice_at(w, q, 0, k, 8), k);
+      }
     }
-    for (; p < panels; p++) {
-      const n0 = p << 3;
+    for (; q < slices; q++) {
+      const n0 = q << 3;
       const brow = bias != 0 ? bias + (<usize>n0 << 2) : 0;
-      row_1x8(crow + (<usize>n0 << 2), brow, arow, w + (<usize>(p * 8 * k) << 2), k, min(8, n - n0));
+      row_1x8(crow + (<usize>n0 << 2), brow, arow, slice_at(w, q, 0, k, nr), k, min(8, n - n0), wrow);
     }
   }
+}
+
+/** W packed by x32_packw_x8. */
+export function f32_gemm__wasmsimd_4x8(
+  c: usize, a: usize, w: usize, bias: usize, m: i32, n: i32, k: i32, lda: i32, ldc: i32,
+): void {
+  gemm(c, a, w, bias, m, n, k, lda, ldc, 8);
+}
+
+/** W packed by x32_packw_x32. */
+export function f32_gemm_nr32__wasmsimd_4x8(
+  c: usize, a: usize, w: usize, bias: usize, m: i32, n: i32, k: i32, lda: i32, ldc: i32,
+): void {
+  gemm(c, a, w, bias, m, n, k, lda, ldc, 32);
 }

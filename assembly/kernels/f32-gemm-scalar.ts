@@ -1,6 +1,7 @@
-// f32-gemm, scalar variant: C[M, N] = A[M, K] * W^T + bias, W packed by x32_packw_x8.
-// The reference every other f32-gemm variant is tested against, and the kernel of the scalar
-// build. One output row x one 8-column panel at a time, 8 accumulators, k ascending.
+// f32-gemm, scalar variant: C[M, N] = A[M, K] * W^T + bias, W packed in NR-column panels by
+// x32_packw_x8 (NR = 8) or x32_packw_x32 (NR = 32). The reference every other f32-gemm variant is
+// tested against, and the kernel of the scalar build. One output row x one 8-column slice of a
+// panel at a time, 8 accumulators, k ascending.
 
 /**
  * c: [M, ldc] output rows; a: [M, lda] input rows; w: packed weights (x32_packw_x8 of [N, K]);
@@ -9,16 +10,33 @@
 export function f32_gemm__scalar(
   c: usize, a: usize, w: usize, bias: usize, m: i32, n: i32, k: i32, lda: i32, ldc: i32,
 ): void {
-  const panels = (n + 7) >> 3;
-  for (let p = 0; p < panels; p++) {
-    const n0 = p << 3;
-    const panel = w + (<usize>(p * 8 * k) << 2);
+  gemm_scalar(c, a, w, bias, m, n, k, lda, ldc, 8);
+}
+
+/** The same on W packed by x32_packw_x32. */
+export function f32_gemm_nr32__scalar(
+  c: usize, a: usize, w: usize, bias: usize, m: i32, n: i32, k: i32, lda: i32, ldc: i32,
+): void {
+  gemm_scalar(c, a, w, bias, m, n, k, lda, ldc, 32);
+}
+
+// @ts-ignore: decorator
+@inline function gemm_scalar(
+  c: usize, a: usize, w: usize, bias: usize, m: i32, n: i32, k: i32, lda: i32, ldc: i32, nr: i32,
+): void {
+  const slices = (n + 7) >> 3;
+  const spp = nr >> 3; // slices per panel
+  const rowBytes = <usize>nr << 2;
+  for (let q = 0; q < slices; q++) {
+    const n0 = q << 3;
+    // slice q is columns 8*(q%spp) .. +7 of panel q/spp
+    const slice = w + (<usize>((q / spp) * nr * k + ((q % spp) << 3)) << 2);
     const cols = min(8, n - n0);
     for (let i = 0; i < m; i++) {
       const arow = a + (<usize>(i * lda) << 2);
       let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
       let s4: f32 = 0, s5: f32 = 0, s6: f32 = 0, s7: f32 = 0;
-      let wp = panel;
+      let wp = slice;
       for (let kk = 0; kk < k; kk++) {
         const x = load<f32>(arow + (<usize>kk << 2));
         s0 += x * load<f32>(wp, 0);
@@ -29,11 +47,11 @@ export function f32_gemm__scalar(
         s5 += x * load<f32>(wp, 20);
         s6 += x * load<f32>(wp, 24);
         s7 += x * load<f32>(wp, 28);
-        wp += 32;
+        wp += rowBytes;
       }
       const crow = c + (<usize>(i * ldc + n0) << 2);
       const brow = bias + (<usize>n0 << 2);
-      // the last panel may be partial: write only the valid columns
+      // the last slice may be partial: write only the valid columns
       if (bias != 0) {
         store<f32>(crow, s0 + load<f32>(brow));
         if (cols > 1) store<f32>(crow, s1 + load<f32>(brow, 4), 4);
