@@ -81,8 +81,11 @@ const rt = lib.runtime();
 const ex = rt.exports;
 const fill = (p, n, s) => { const v = rt.f32(p, n); for (let i = 0; i < n; i++) v[i] = Math.sin(i * 0.37 + s) * 0.5; return p; };
 const buf = (n, s = 0) => fill(rt.allocF32(Math.max(4, n)), n, s);
-const packed = (n, k) => { const src = buf(n * k, 1), dst = rt.allocF32(ex.x32_packw_x8_size(n, k)); ex.x32_packw_x8(dst, src, n, k, k); rt.free(src); return dst; };
-const gemm = (m, n, k) => { const a = buf(m * k, 2), w = packed(n, k), c = buf(m * n), b = buf(n, 3); return () => ex.f32_gemm(c, a, w, b, m, n, k, k, n); };
+// nr: panel width (8 for input projections and Linear; the recurrence packs W_hh with
+// recurrent_panel_width, see assembly/recurrence.ts)
+const packed = (n, k, nr = 8) => { const src = buf(n * k, 1), dst = rt.allocF32(ex[`x32_packw_x${nr}_size`](n, k)); ex[`x32_packw_x${nr}`](dst, src, n, k, k); rt.free(src); return dst; };
+const gemm = (m, n, k, nr = 8) => { const a = buf(m * k, 2), w = packed(n, k, nr), c = buf(m * n), b = buf(n, 3), f = nr === 32 ? ex.f32_gemm_nr32 : ex.f32_gemm; return () => f(c, a, w, b, m, n, k, k, n); };
+const rnr = (n, k) => ex.recurrent_panel_width(n, k);
 const gatesFn = (cell, H) => {
   const G = gates(cell), xp = buf(G * H, 4), hh = buf(G * H, 5), c = buf(H, 6), ho = buf(H);
   return cell === 'lstm' ? () => ex.f32_lstm_gates(xp, hh, c, ho, H) : () => ex.f32_gru_gates(xp, hh, c, ho, H);
@@ -97,12 +100,12 @@ for (const id of (opt('only', 'W1,W2,W3,W4,W5,W6')).split(',')) {
     const layer = new L({ inputSize: I, hiddenSize: H, seed: 1 });
     layer.loadStateDict(stateDict(data.layers, H, cell));
     const x = { data: data.x, shape: [T, B, I] };
-    const xproj = buf(T * B * GH, 7), whh = packed(GH, H), h = buf(B * H), c = buf(B * H), out = buf(T * B * H), bhh = buf(GH, 8);
+    const xproj = buf(T * B * GH, 7), whh = packed(GH, H, rnr(GH, H)), h = buf(B * H), c = buf(B * H), out = buf(T * B * H), bhh = buf(GH, 8);
     const scratch = rt.allocF32(ex.recurrence_scratch_size(cell === 'lstm' ? 0 : 1, B, H, H) + 16);
     const driver = cell === 'lstm'
       ? () => ex.lstm_recurrence(xproj, whh, 0, h, c, out, H, T, B, H, H, 0, 0, scratch)
       : () => ex.gru_recurrence(xproj, whh, bhh, h, out, H, T, B, H, 0, 0, scratch);
-    const sF = t(() => layer.forward(x)), sIn = t(gemm(T * B, GH, I)), sDrv = t(driver), sRec = t(gemm(B, GH, H)), sG = t(gatesFn(cell, H));
+    const sF = t(() => layer.forward(x)), sIn = t(gemm(T * B, GH, I)), sDrv = t(driver), sRec = t(gemm(B, GH, H, rnr(GH, H))), sG = t(gatesFn(cell, H));
     await flush();
     total = V(sF);
     parts = [['input projection GEMM (1 call)', V(sIn)], ['recurrent GEMM x T', T * V(sRec)], ['gate epilogue x T*B', T * B * V(sG)],
@@ -114,7 +117,7 @@ for (const id of (opt('only', 'W1,W2,W3,W4,W5,W6')).split(',')) {
     const st = layer.createState({ batch: 1 });
     const xs = { data: data.x.subarray(0, I), shape: [1, I] };
     const sS = t(() => layer.step(xs, st, { view: true })), sF = t(() => layer.forward({ data: data.x.subarray(0, I), shape: [1, 1, I] }));
-    const sIn = t(gemm(1, 4 * H, I)), sRec = t(gemm(1, 4 * H, H)), sG = t(gatesFn('lstm', H));
+    const sIn = t(gemm(1, 4 * H, I)), sRec = t(gemm(1, 4 * H, H, rnr(4 * H, H))), sG = t(gatesFn('lstm', H));
     await flush();
     total = V(sS);
     parts = [['input GEMM 1x1024x128', V(sIn)], ['recurrent GEMM 1x1024x256', V(sRec)], ['gate epilogue', V(sG)],

@@ -111,11 +111,14 @@ async function kernelBench(build) {
   const res = { gemm: [], act: [] };
   for (const g of GEMMS) {
     const mark = top;
-    const w = alloc(g.n * g.k), wp = alloc(ex.x32_packw_x8_size(g.n, g.k)), a = alloc(g.m * g.k), c = alloc(g.m * g.n), b = alloc(g.n);
+    // the panel width the library packs this matrix with: W_hh by the kernels' own rule, the rest 8
+    const nr = g.what.startsWith('recurrent h') && ex.recurrent_panel_width ? ex.recurrent_panel_width(g.n, g.k) : 8;
+    const pack = ex[`x32_packw_x${nr}`], gemm = nr === 32 ? ex.f32_gemm_nr32 : ex.f32_gemm;
+    const w = alloc(g.n * g.k), wp = alloc(ex[`x32_packw_x${nr}_size`](g.n, g.k)), a = alloc(g.m * g.k), c = alloc(g.m * g.n), b = alloc(g.n);
     fill(w, g.n * g.k, 1); fill(a, g.m * g.k, 2); fill(b, g.n, 3);
-    ex.x32_packw_x8(wp, w, g.n, g.k, g.k);
-    const r = await bench(`gemm ${g.m}x${g.n}x${g.k}`, () => ex.f32_gemm(c, a, wp, b, g.m, g.n, g.k, g.k, g.n), { maxTime: 0.3 });
-    res.gemm.push({ ...g, seconds: r.median, gflops: (2 * g.m * g.n * g.k) / r.median / 1e9, weightBytes: 4 * g.n * g.k });
+    pack(wp, w, g.n, g.k, g.k);
+    const r = await bench(`gemm ${g.m}x${g.n}x${g.k}`, () => gemm(c, a, wp, b, g.m, g.n, g.k, g.k, g.n), { maxTime: 0.3 });
+    res.gemm.push({ ...g, panelWidth: nr, seconds: r.median, gflops: (2 * g.m * g.n * g.k) / r.median / 1e9, weightBytes: 4 * g.n * g.k });
     top = mark;
   }
   const actKernels = Object.keys(ex).filter((k) => /^f32_v(sigmoid|tanh)$/.test(k));

@@ -95,7 +95,7 @@ export function report(result) {
     const modes = wls.map((wl) => [wl.id, wl.results['wasm-rnn simd']?.mode]).filter(([, m]) => m);
     if (modes.length) p(`wasm-rnn streaming path used: ${modes.map(([id, m]) => `${id} ${m}`).join(', ')}.`);
     p();
-    p('Kernel micro-benchmarks (f32_gemm on the packed weights, GFLOP/s; % = roofline bound / time):');
+    p('Kernel micro-benchmarks (f32_gemm on weights packed as the library packs them: 8-column panels, or 32 (f32_gemm_nr32, marked nr32) for a W_hh the recurrence reads that way; GFLOP/s; % = roofline bound / time):');
     p();
     const builds = Object.keys(run.kernels);
     p(`| shape MxNxK | used by | ${builds.map((b) => `${b} GFLOP/s (% roofline)`).join(' | ')} |`);
@@ -108,7 +108,7 @@ export function report(result) {
         const bound = Math.max((2 * k.m * k.n * k.k) / (peak * 1e9), k.weightBytes / (bwAt(run, k.weightBytes) * 1e9));
         return `${f(k.gflops, 1)} (${f((100 * bound) / k.seconds, 0)}%)`;
       });
-      p(`| ${g.m}x${g.n}x${g.k} | ${g.wl} ${g.what} | ${cells.join(' | ')} |`);
+      p(`| ${g.m}x${g.n}x${g.k}${g.panelWidth === 32 ? ' nr32' : ''} | ${g.wl} ${g.what} | ${cells.join(' | ')} |`);
     });
     p();
     const acts = builds.flatMap((b) => run.kernels[b].act.map((a) => ({ b, ...a })));
