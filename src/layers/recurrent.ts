@@ -5,11 +5,12 @@
  * the kernel calls live in bindings/recurrent.ts.
  */
 import { RnnError, fmtShape } from '../errors.js';
-import { type Tensor, checkFloatTensor, checkShape, checkTensor } from '../tensor.js';
+import { type Tensor, checkFloatTensor, checkShape, checkTensor, numel } from '../tensor.js';
 import { type RecurrentSpec, type LayerDirParams, type CellKind, parameterShapes, outputSize } from '../spec.js';
 import { Rng, randomSeed } from '../random.js';
 import { runtime, MAX_MEMORY_BYTES, type WasmRuntime } from '../../bindings/wasm.js';
 import { PackedRecurrent, StreamState } from '../../bindings/recurrent.js';
+import { fillUniform } from '../../bindings/fill.js';
 
 export interface RecurrentOptions {
   inputSize: number;
@@ -174,12 +175,13 @@ export abstract class RecurrentLayer {
       );
     }
     // PyTorch's reset_parameters: every parameter uniform in [-1/sqrt(H), 1/sqrt(H)]
-    const rng = new Rng(seed);
-    const bound = 1 / Math.sqrt(this.hiddenSize);
+    // made in wasm (bindings/fill.ts: the same floats as Rng.fillUniform, but compiled code in a
+    // cold process, where the JS loop would run in the interpreter)
+    const list = this.parameterList();
+    const sizes = list.map(([, , shape]) => numel(shape));
+    const values = fillUniform(this.rt, new Rng(seed), sizes, 1 / Math.sqrt(this.hiddenSize), `${kind}: initial weights`);
     const params = new Map<string, Float32Array>();
-    for (const [, name, shape] of this.parameterList()) {
-      params.set(name, rng.fillUniform(new Float32Array(shape.reduce((a, b) => a * b, 1)), bound));
-    }
+    list.forEach(([, name], i) => params.set(name, values[i]));
     this.install(params);
   }
 
