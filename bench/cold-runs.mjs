@@ -1,7 +1,7 @@
 // Cold start only: bundles the library as bench/run.mjs does (esbuild, bench/entry.ts ->
 // bench/.cache/lib/wasm-rnn.mjs, no wasm rebuild), then runs bench/cold.mjs in N fresh
 // processes and prints the median (and min/max) of every phase.
-//   node bench/cold-runs.mjs [--runs 15] [--build relaxed|simd|scalar] [--no-bundle] [--script bench/cold.mjs] [--json]
+//   node bench/cold-runs.mjs [--runs 15] [--build relaxed|simd|scalar] [--from-state-dict] [--no-bundle] [--script bench/cold.mjs] [--json]
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,7 @@ if (!argv.includes('--no-bundle')) {
 const flags = process.version.startsWith('v20') ? ['--experimental-wasm-relaxed-simd'] : [];
 const rows = [];
 for (let i = 0; i < runs; i++) {
-  const args = [script, 'wasm-rnn', ...(opt('build') ? [opt('build')] : [])];
+  const args = [script, 'wasm-rnn', ...(opt('build') ? [opt('build')] : []), ...(argv.includes('--from-state-dict') ? ['--from-state-dict'] : [])];
   const p = spawnSync('node', [...flags, ...args], { cwd: root });
   if (p.status !== 0) { console.error(p.stderr.toString()); process.exit(1); }
   rows.push(JSON.parse(p.stdout.toString().trim().split('\n').pop()));

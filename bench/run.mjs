@@ -89,10 +89,10 @@ for (const n of runNodes) {
   run.label = n.label;
 
   // cold start: fresh processes, alternating peers
-  const cold = { 'wasm-rnn': [], 'wasm-rnn simd': [], 'onnxruntime-web': [] };
+  const cold = { 'wasm-rnn': [], 'wasm-rnn simd': [], 'wasm-rnn fromStateDict': [], 'onnxruntime-web': [] };
   const coldRuns = Number(opt('cold', '7'));
   for (let i = 0; i < coldRuns; i++) {
-    for (const [key, a] of [['wasm-rnn', ['wasm-rnn']], ['wasm-rnn simd', ['wasm-rnn', 'simd']], ['onnxruntime-web', ['onnxruntime-web']]]) {
+    for (const [key, a] of [['wasm-rnn', ['wasm-rnn']], ['wasm-rnn simd', ['wasm-rnn', 'simd']], ['wasm-rnn fromStateDict', ['wasm-rnn', '--from-state-dict']], ['onnxruntime-web', ['onnxruntime-web']]]) {
       const p = spawnSync(n.bin, [...n.flags, 'bench/cold.mjs', ...a], { cwd: root });
       if (p.status === 0) cold[key].push(JSON.parse(p.stdout.toString().trim().split('\n').pop()));
     }
