@@ -11,6 +11,7 @@ import { Rng, randomSeed } from '../random.js';
 import { runtime, MAX_MEMORY_BYTES, type WasmRuntime } from '../../bindings/wasm.js';
 import { PackedRecurrent, StreamState } from '../../bindings/recurrent.js';
 import { fillUniform } from '../../bindings/fill.js';
+import { warmUp, WARM_UP_BYTES } from '../../bindings/warmup.js';
 
 export interface RecurrentOptions {
   inputSize: number;
@@ -191,6 +192,9 @@ export abstract class RecurrentLayer {
         `${kind}: the weights need ${need} bytes of wasm memory, more than the ${MAX_MEMORY_BYTES - this.rt.bytesInUse} left (limit ${MAX_MEMORY_BYTES}); cannot allocate`,
       );
     }
+    // a large layer's first forward would run in V8's baseline code: start the optimizing
+    // compile of its kernels now, in the background (bindings/warmup.ts; no state or memory change)
+    if (need >= WARM_UP_BYTES) warmUp(this.rt, cell);
     if (given) {
       // fromStateDict: validated completely (readStateDict) before anything is allocated
       this.install(this.readStateDict(given.stateDict, given.options, given.what));
