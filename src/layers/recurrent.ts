@@ -6,7 +6,7 @@
  */
 import { RnnError, fmtShape } from '../errors.js';
 import { type Tensor, checkFloatTensor, checkShape, checkTensor, numel } from '../tensor.js';
-import { type RecurrentSpec, type LayerDirParams, type CellKind, parameterShapes, outputSize } from '../spec.js';
+import { type RecurrentSpec, type LayerDirParams, type CellKind, parameterShapes, outputSize, gateCount } from '../spec.js';
 import { Rng, randomSeed } from '../random.js';
 import { runtime, MAX_MEMORY_BYTES, type WasmRuntime } from '../../bindings/wasm.js';
 import { PackedRecurrent, StreamState } from '../../bindings/recurrent.js';
@@ -194,7 +194,7 @@ export abstract class RecurrentLayer {
     }
     // a large layer's first forward would run in V8's baseline code: start the optimizing
     // compile of its kernels now, in the background (bindings/warmup.ts; no state or memory change)
-    if (need >= WARM_UP_BYTES) warmUp(this.rt, cell);
+    if (need >= WARM_UP_BYTES) warmUp(this.rt, cell, gateCount(cell) * this.hiddenSize, outputSize(this.spec));
     if (given) {
       // fromStateDict: validated completely (readStateDict) before anything is allocated
       this.install(this.readStateDict(given.stateDict, given.options, given.what));

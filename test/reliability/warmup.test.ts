@@ -19,8 +19,9 @@ describe.each(supportedBuilds())('warmUp [%s build]', (build) => {
     const rt = await instantiate({ build });
     const before = footprint(rt);
     for (const cell of CELLS) {
-      warmUp(rt, cell);
-      warmUp(rt, cell); // the second time does nothing
+      warmUp(rt, cell, 1024, 256); // W1's W_hh
+      warmUp(rt, cell, 4096, 1024); // a W_hh past 1 MiB
+      warmUp(rt, cell, 1024, 256); // the second time does nothing
       expect(footprint(rt), cell).toEqual(before);
     }
   });
@@ -29,7 +30,7 @@ describe.each(supportedBuilds())('warmUp [%s build]', (build) => {
     const rt = await instantiate({ build });
     const filler = rt.alloc(rt.memoryBytes - rt.heapTop - 64);
     const before = footprint(rt);
-    for (const cell of CELLS) warmUp(rt, cell);
+    for (const cell of CELLS) warmUp(rt, cell, 1024, 256);
     expect(footprint(rt)).toEqual(before);
     rt.free(filler);
   });
