@@ -20,3 +20,4 @@ export {
 } from './recurrence';
 export { f32_vsigmoid, f32_vsigmoid__scalar } from './kernels/f32-vsigmoid';
 export { f32_vtanh, f32_vtanh__scalar } from './kernels/f32-vtanh';
+export { f32_fill_uniform } from './kernels/f32-fill-uniform';

@@ -1,10 +1,13 @@
 // Cold start in a fresh process: from the first import of the library to the first W1 result
 // (import, wasm compile + instantiate, layer construction, loading W1's weights, one forward).
 // The weights/model bytes are made before the clock starts. Prints one JSON line.
-//   node bench/cold.mjs wasm-rnn [build] | onnxruntime-web
+// --from-state-dict builds the layer with LSTM.fromStateDict (one phase) instead of
+// `new LSTM(...)` + loadStateDict (the seeded random init that the load then replaces).
+//   node bench/cold.mjs wasm-rnn [build] [--from-state-dict] | onnxruntime-web
 import { WORKLOADS, makeData, stateDict, onnxRecurrent } from './lib/models.mjs';
 
-const [peer, build] = process.argv.slice(2);
+const fromStateDict = process.argv.includes('--from-state-dict');
+const [peer, build] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const wl = WORKLOADS.W1;
 const data = makeData(wl);
 const model = peer === 'onnxruntime-web' ? onnxRecurrent(wl, data) : null;
@@ -20,10 +23,16 @@ if (peer === 'wasm-rnn') {
   phase('import');
   await lib.ready(build ? { build } : undefined);
   phase('ready');
-  const lstm = new lib.LSTM({ inputSize: wl.I, hiddenSize: wl.H, seed: 1 });
-  phase('construct');
-  lstm.loadStateDict(stateDict(data.layers, wl.H, 'lstm'));
-  phase('loadStateDict');
+  let lstm;
+  if (fromStateDict) {
+    lstm = lib.LSTM.fromStateDict(stateDict(data.layers, wl.H, 'lstm'), { inputSize: wl.I, hiddenSize: wl.H });
+    phase('fromStateDict');
+  } else {
+    lstm = new lib.LSTM({ inputSize: wl.I, hiddenSize: wl.H, seed: 1 });
+    phase('construct');
+    lstm.loadStateDict(stateDict(data.layers, wl.H, 'lstm'));
+    phase('loadStateDict');
+  }
   y = lstm.forward({ data: data.x, shape: [wl.T, wl.B, wl.I] }).output.data;
   phase('forward');
   y = lstm.forward({ data: data.x, shape: [wl.T, wl.B, wl.I] }).output.data;
@@ -39,5 +48,5 @@ if (peer === 'wasm-rnn') {
 }
 const ms = Object.entries(phases).filter(([k]) => !k.includes('not counted')).reduce((a, [, v]) => a + v, 0);
 const cu = process.cpuUsage(cpu0);
-console.log(JSON.stringify({ peer, build: build ?? 'auto', ms, cpuMs: (cu.user + cu.system) / 1e3, phases, bootMs, total: performance.now(), check: y[y.length - 1] }));
+console.log(JSON.stringify({ peer, build: build ?? 'auto', fromStateDict, ms, cpuMs: (cu.user + cu.system) / 1e3, phases, bootMs, total: performance.now(), check: y[y.length - 1] }));
 process.exit(0);

@@ -151,6 +151,11 @@ export class WasmRuntime {
     return this.allocator.bytesInUse;
   }
 
+  /** First byte past the highest allocation (the heap's footprint in linear memory). */
+  get heapTop(): number {
+    return this.allocator.heapTop;
+  }
+
   /** Number of live allocations (for leak checks). */
   get liveBlocks(): number {
     return this.allocator.liveBlocks;

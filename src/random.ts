@@ -43,10 +43,47 @@ export class Rng {
     return this.nextU32() / 4294967296;
   }
 
-  /** Fills `out` with values uniform in [-bound, bound). */
+  /**
+   * Fills `out` with values uniform in [-bound, bound): out[i] = (next() * 2 - 1) * bound, the
+   * state kept in locals for the loop (same stream and floats as calling next() n times).
+   * bindings/fill.ts does the same in wasm.
+   */
   fillUniform(out: Float32Array, bound: number): Float32Array {
-    for (let i = 0; i < out.length; i++) out[i] = (this.next() * 2 - 1) * bound;
+    let a = this.a, b = this.b, c = this.c, d = this.d;
+    const n = out.length;
+    for (let i = 0; i < n; i++) {
+      const x = Math.imul(b, 5);
+      const r = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+      const t = b << 9;
+      c ^= a;
+      d ^= b;
+      b ^= c;
+      a ^= d;
+      c ^= t;
+      d = (d << 11) | (d >>> 21);
+      out[i] = ((r / 4294967296) * 2 - 1) * bound;
+    }
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
     return out;
+  }
+
+  /** @internal Copies the state (a, b, c, d) to `out[0..3]`, for a kernel that continues the stream. */
+  saveState(out: Uint32Array): void {
+    out[0] = this.a;
+    out[1] = this.b;
+    out[2] = this.c;
+    out[3] = this.d;
+  }
+
+  /** @internal Takes the state back from `s[0..3]` (see saveState). */
+  loadState(s: Uint32Array): void {
+    this.a = s[0];
+    this.b = s[1];
+    this.c = s[2];
+    this.d = s[3];
   }
 }
 

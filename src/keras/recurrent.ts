@@ -112,9 +112,7 @@ export class Direction {
     const order = ORDER[cell];
     const GH = this.G * H;
     const bias = this.w.bias !== null;
-    const opts = { inputSize: I, hiddenSize: H, bias, batchFirst: true, seed: 0 };
-    const layer: RecurrentLayer =
-      cell === 'lstm' ? new LSTM(opts) : cell === 'gru' ? new GRU(opts) : new RNN({ ...opts, nonlinearity: this.cfg.act.name === 'relu' ? 'relu' : 'tanh' });
+    const opts = { inputSize: I, hiddenSize: H, bias, batchFirst: true };
     const dict: Record<string, { data: Float32Array; shape: number[] }> = {
       weight_ih_l0: { data: toTorch(this.w.kernel, I, H, order), shape: [GH, I] },
       weight_hh_l0: { data: toTorch(this.w.rec, H, H, order), shape: [GH, H] },
@@ -129,13 +127,12 @@ export class Direction {
         dict.bias_hh_l0 = { data: new Float32Array(GH), shape: [GH] };
       }
     }
-    try {
-      layer.loadStateDict(dict);
-    } catch (e) {
-      layer.dispose();
-      throw e;
-    }
-    return layer;
+    // fromStateDict allocates nothing when it throws
+    return cell === 'lstm'
+      ? LSTM.fromStateDict(dict, opts)
+      : cell === 'gru'
+        ? GRU.fromStateDict(dict, opts)
+        : RNN.fromStateDict(dict, { ...opts, nonlinearity: this.cfg.act.name === 'relu' ? 'relu' : 'tanh' });
   }
 
   dispose(): void {

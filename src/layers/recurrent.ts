@@ -5,11 +5,13 @@
  * the kernel calls live in bindings/recurrent.ts.
  */
 import { RnnError, fmtShape } from '../errors.js';
-import { type Tensor, checkFloatTensor, checkShape, checkTensor } from '../tensor.js';
-import { type RecurrentSpec, type LayerDirParams, type CellKind, parameterShapes, outputSize } from '../spec.js';
+import { type Tensor, checkFloatTensor, checkShape, checkTensor, numel } from '../tensor.js';
+import { type RecurrentSpec, type LayerDirParams, type CellKind, parameterShapes, outputSize, gateCount } from '../spec.js';
 import { Rng, randomSeed } from '../random.js';
 import { runtime, MAX_MEMORY_BYTES, type WasmRuntime } from '../../bindings/wasm.js';
 import { PackedRecurrent, StreamState } from '../../bindings/recurrent.js';
+import { fillUniform } from '../../bindings/fill.js';
+import { warmUp, WARM_UP_BYTES } from '../../bindings/warmup.js';
 
 export interface RecurrentOptions {
   inputSize: number;
@@ -111,6 +113,21 @@ const stateFinalizer =
       })
     : undefined;
 
+/**
+ * Weights handed to the constructor by a static fromStateDict, for the duration of that one
+ * `new`: the constructor then installs them instead of making seeded random ones.
+ */
+let givenWeights: { stateDict: Record<string, Tensor>; options: LoadOptions; what: string } | undefined;
+
+function withWeights<T>(stateDict: Record<string, Tensor>, options: LoadOptions | undefined, what: string, make: () => T): T {
+  givenWeights = { stateDict, options: options === undefined ? {} : options, what };
+  try {
+    return make();
+  } finally {
+    givenWeights = undefined;
+  }
+}
+
 /** Common machinery of LSTM, GRU and RNN. */
 export abstract class RecurrentLayer {
   readonly inputSize: number;
@@ -129,6 +146,8 @@ export abstract class RecurrentLayer {
   protected abstract readonly kind: string;
 
   protected constructor(cell: CellKind, options: RecurrentOptions & { projSize?: number }, extraKeys: string[], kind: string) {
+    const given = givenWeights;
+    givenWeights = undefined;
     if (options === null || typeof options !== 'object') {
       throw new RnnError('INVALID_OPTION', `${kind}: options must be an object with at least inputSize and hiddenSize`);
     }
@@ -151,7 +170,7 @@ export abstract class RecurrentLayer {
     if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) {
       throw new RnnError('INVALID_OPTION', `${kind}: dropout must be a number in [0, 1), got ${String(dropout)}`);
     }
-    const seed = options.seed ?? randomSeed();
+    const seed = options.seed ?? (given ? 0 : randomSeed());
     if (typeof seed !== 'number' || !Number.isFinite(seed)) {
       throw new RnnError('INVALID_OPTION', `${kind}: seed must be a finite number, got ${String(seed)}`);
     }
@@ -173,13 +192,22 @@ export abstract class RecurrentLayer {
         `${kind}: the weights need ${need} bytes of wasm memory, more than the ${MAX_MEMORY_BYTES - this.rt.bytesInUse} left (limit ${MAX_MEMORY_BYTES}); cannot allocate`,
       );
     }
-    // PyTorch's reset_parameters: every parameter uniform in [-1/sqrt(H), 1/sqrt(H)]
-    const rng = new Rng(seed);
-    const bound = 1 / Math.sqrt(this.hiddenSize);
-    const params = new Map<string, Float32Array>();
-    for (const [, name, shape] of this.parameterList()) {
-      params.set(name, rng.fillUniform(new Float32Array(shape.reduce((a, b) => a * b, 1)), bound));
+    // a large layer's first forward would run in V8's baseline code: start the optimizing
+    // compile of its kernels now, in the background (bindings/warmup.ts; no state or memory change)
+    if (need >= WARM_UP_BYTES) warmUp(this.rt, cell, gateCount(cell) * this.hiddenSize, outputSize(this.spec));
+    if (given) {
+      // fromStateDict: validated completely (readStateDict) before anything is allocated
+      this.install(this.readStateDict(given.stateDict, given.options, given.what));
+      return;
     }
+    // PyTorch's reset_parameters: every parameter uniform in [-1/sqrt(H), 1/sqrt(H)]
+    // made in wasm (bindings/fill.ts: the same floats as Rng.fillUniform, but compiled code in a
+    // cold process, where the JS loop would run in the interpreter)
+    const list = this.parameterList();
+    const sizes = list.map(([, , shape]) => numel(shape));
+    const values = fillUniform(this.rt, new Rng(seed), sizes, 1 / Math.sqrt(this.hiddenSize), `${kind}: initial weights`);
+    const params = new Map<string, Float32Array>();
+    list.forEach(([, name], i) => params.set(name, values[i]));
     this.install(params);
   }
 
@@ -224,41 +252,49 @@ export abstract class RecurrentLayer {
    */
   loadStateDict(stateDict: Record<string, Tensor>, options: LoadOptions = {}): this {
     this.alive();
+    this.install(this.readStateDict(stateDict, options, `${this.kind}.loadStateDict`));
+    return this;
+  }
+
+  /**
+   * Checks every key, dtype and shape of a state_dict against this layer (`what` names the
+   * caller in errors) and returns copies of its parameters; changes nothing.
+   */
+  private readStateDict(stateDict: Record<string, Tensor>, options: LoadOptions, what: string): Map<string, Float32Array> {
     if (stateDict === null || typeof stateDict !== 'object') {
-      throw new RnnError('INVALID_INPUT', `${this.kind}.loadStateDict: expected an object of tensors, got ${String(stateDict)}`);
+      throw new RnnError('INVALID_INPUT', `${what}: expected an object of tensors, got ${String(stateDict)}`);
     }
     if (options === null || typeof options !== 'object') {
-      throw new RnnError('INVALID_OPTION', `${this.kind}.loadStateDict: options must be an object`);
+      throw new RnnError('INVALID_OPTION', `${what}: options must be an object`);
     }
     const prefix = options.prefix ?? '';
     if (typeof prefix !== 'string') {
-      throw new RnnError('INVALID_OPTION', `${this.kind}.loadStateDict: prefix must be a string, got ${typeof prefix}`);
+      throw new RnnError('INVALID_OPTION', `${what}: prefix must be a string, got ${typeof prefix}`);
     }
-    const strict = checkBool(options.strict, 'strict', true, `${this.kind}.loadStateDict`);
+    const strict = checkBool(options.strict, 'strict', true, what);
     const wanted = this.parameterList();
     const names = new Set(wanted.map(([, n]) => n));
     const missing = wanted.filter(([, n]) => !Object.prototype.hasOwnProperty.call(stateDict, prefix + n)).map(([, n]) => prefix + n);
     if (missing.length) {
-      throw new RnnError('MISSING_KEY', `${this.kind}.loadStateDict: missing key${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+      throw new RnnError('MISSING_KEY', `${what}: missing key${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
     }
     if (strict) {
       const unexpected = Object.keys(stateDict).filter((k) => k.startsWith(prefix) && !names.has(k.slice(prefix.length)));
       if (unexpected.length) {
         throw new RnnError(
           'UNEXPECTED_KEY',
-          `${this.kind}.loadStateDict: unexpected key${unexpected.length > 1 ? 's' : ''} ${unexpected.join(', ')} (pass { strict: false } to ignore)`,
+          `${what}: unexpected key${unexpected.length > 1 ? 's' : ''} ${unexpected.join(', ')} (pass { strict: false } to ignore)`,
         );
       }
     }
     const params = new Map<string, Float32Array>();
     for (const [, name, shape] of wanted) {
       const t = stateDict[prefix + name];
-      checkFloatTensor(t, `${this.kind}.loadStateDict: '${prefix + name}'`);
-      checkShape(t, shape, `${this.kind}.loadStateDict: '${prefix + name}'`);
+      checkFloatTensor(t, `${what}: '${prefix + name}'`);
+      checkShape(t, shape, `${what}: '${prefix + name}'`);
       params.set(name, t.data.slice());
     }
-    this.install(params);
-    return this;
+    return params;
   }
 
   /** The parameters under their PyTorch names (copies). */
@@ -484,6 +520,17 @@ export class LSTM extends RecurrentLayer {
   constructor(options: LSTMOptions) {
     super('lstm', options, ['projSize'], 'LSTM');
   }
+
+  /**
+   * A layer holding the parameters of a PyTorch state_dict: the same layer as
+   * `new LSTM(options).loadStateDict(stateDict, load)`, without making the seeded random weights
+   * that loadStateDict would replace (options.seed is not used). Options, keys, dtypes and shapes
+   * are all checked before any wasm memory is touched: on error nothing is allocated.
+   */
+  static fromStateDict(stateDict: Record<string, Tensor>, options: LSTMOptions, load?: LoadOptions): LSTM {
+    return withWeights(stateDict, load, 'LSTM.fromStateDict', () => new LSTM(options));
+  }
+
   override forward(x: Tensor, options?: ForwardOptions): ForwardResult & { c: Tensor<Float32Array> } {
     return super.forward(x, options) as ForwardResult & { c: Tensor<Float32Array> };
   }
@@ -493,6 +540,16 @@ export class GRU extends RecurrentLayer {
   protected readonly kind = 'GRU';
   constructor(options: RecurrentOptions) {
     super('gru', options, [], 'GRU');
+  }
+
+  /**
+   * A layer holding the parameters of a PyTorch state_dict: the same layer as
+   * `new GRU(options).loadStateDict(stateDict, load)`, without making the seeded random weights
+   * that loadStateDict would replace (options.seed is not used). Options, keys, dtypes and shapes
+   * are all checked before any wasm memory is touched: on error nothing is allocated.
+   */
+  static fromStateDict(stateDict: Record<string, Tensor>, options: RecurrentOptions, load?: LoadOptions): GRU {
+    return withWeights(stateDict, load, 'GRU.fromStateDict', () => new GRU(options));
   }
 }
 
@@ -506,5 +563,15 @@ export class RNN extends RecurrentLayer {
     }
     super(nl === 'relu' ? 'rnn_relu' : 'rnn_tanh', options, ['nonlinearity'], 'RNN');
     this.nonlinearity = nl;
+  }
+
+  /**
+   * A layer holding the parameters of a PyTorch state_dict: the same layer as
+   * `new RNN(options).loadStateDict(stateDict, load)`, without making the seeded random weights
+   * that loadStateDict would replace (options.seed is not used). Options, keys, dtypes and shapes
+   * are all checked before any wasm memory is touched: on error nothing is allocated.
+   */
+  static fromStateDict(stateDict: Record<string, Tensor>, options: RNNOptions, load?: LoadOptions): RNN {
+    return withWeights(stateDict, load, 'RNN.fromStateDict', () => new RNN(options));
   }
 }

@@ -20,6 +20,7 @@ import { RnnError, fmtShape } from '../errors.js';
 import { type Tensor, checkFloatTensor, checkShape, checkTensor, numel } from '../tensor.js';
 import { Rng, randomSeed } from '../random.js';
 import { runtime, type WasmRuntime } from '../../bindings/wasm.js';
+import { fillUniform } from '../../bindings/fill.js';
 
 export interface LayerLoadOptions {
   /** Only keys starting with this prefix are read, with the prefix removed (e.g. 'head.'). */
@@ -217,10 +218,11 @@ export class Linear implements FeatureLayer {
     this.rt = runtime();
     this.gemm = (this.rt.exports as unknown as Record<string, Fn>).f32_gemm;
     // PyTorch's reset_parameters: kaiming_uniform(a=sqrt(5)) = U(+-1/sqrt(in)), bias U(+-1/sqrt(in))
-    const rng = new Rng(options.seed ?? randomSeed());
-    const bound = 1 / Math.sqrt(this.inFeatures);
+    // (made in wasm: bindings/fill.ts; the same floats as Rng.fillUniform)
+    const shapes = this.parameterShapes();
+    const values = fillUniform(this.rt, new Rng(options.seed ?? randomSeed()), shapes.map(([, shape]) => numel(shape)), 1 / Math.sqrt(this.inFeatures), 'Linear: initial weights');
     const params = new Map<string, Float32Array>();
-    for (const [name, shape] of this.parameterShapes()) params.set(name, rng.fillUniform(new Float32Array(numel(shape)), bound));
+    shapes.forEach(([name], i) => params.set(name, values[i]));
     this.install(params);
   }
 

@@ -65,11 +65,14 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
   }
   const reverseOnly = D === 1 && at.dirs[0] === 'reverse';
   const batchFirst = at.layout === 1;
-  const opts = { inputSize: I, hiddenSize: H, numLayers: 1, bias: bias !== undefined, batchFirst, bidirectional: D === 2, seed: 0 };
+  const opts = { inputSize: I, hiddenSize: H, numLayers: 1, bias: bias !== undefined, batchFirst, bidirectional: D === 2 };
   const layer: RecurrentLayer =
-    at.kind === 'LSTM' ? new LSTM(opts) : at.kind === 'GRU' ? new GRU(opts) : new RNN({ ...opts, nonlinearity: at.acts[0][0].name === 'relu' ? 'relu' : 'tanh' });
+    at.kind === 'LSTM'
+      ? LSTM.fromStateDict(dict, opts)
+      : at.kind === 'GRU'
+        ? GRU.fromStateDict(dict, opts)
+        : RNN.fromStateDict(dict, { ...opts, nonlinearity: at.acts[0][0].name === 'relu' ? 'relu' : 'tanh' });
   ctx.resources.push(layer);
-  layer.loadStateDict(dict);
 
   return (run) => {
     const { T, B } = run;
