@@ -48,6 +48,12 @@ describe('command-line runtimes', () => {
     expect(g.defaultBuild).toBe('simd');
   });
 
+  it("Node resolves 'wasm-rnn' to the one-file bundle (dist/entries/node.js)", (ctx) => {
+    if (!node20) return ctx.skip('no node on PATH outside node_modules');
+    const r = run(node20, ['--input-type=module', '-e', "console.log(import.meta.resolve('wasm-rnn'))"], { cwd: app });
+    expect(r.stdout.trim(), describeRun(r)).toMatch(/node_modules\/wasm-rnn\/dist\/entries\/node\.js$/);
+  });
+
   it('Node 20 with --experimental-wasm-relaxed-simd: all three builds', (ctx) => {
     if (!node20) return ctx.skip('no node on PATH outside node_modules');
     const g = golden(node20, ['--experimental-wasm-relaxed-simd'], ['relaxed', 'simd', 'scalar']);
