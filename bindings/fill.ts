@@ -8,7 +8,7 @@
 import type { WasmRuntime } from './wasm.js';
 import type { Rng } from '../src/random.js';
 
-type Fill = (state: number, out: number, n: number, bound: number) => void;
+type Fn = (...args: number[]) => number;
 
 // Floats per kernel call. V8 moves a wasm function to optimized code only for calls made after it
 // has run enough (a running call keeps its code), so a large parameter is filled in several calls:
@@ -23,9 +23,7 @@ const CHUNK = 16384;
  * block does not fit; nothing is allocated then.
  */
 export function fillUniform(rt: WasmRuntime, rng: Rng, lengths: readonly number[], bound: number, what: string): Float32Array[] {
-  const fill = (rt.exports as unknown as Record<string, Fill | undefined>).f32_fill_uniform;
-  // a module from an older build (passed to ready() as { module }) has no kernel: same floats in JS
-  if (typeof fill !== 'function') return lengths.map((n) => rng.fillUniform(new Float32Array(n), bound));
+  const fill = (rt.exports as unknown as Record<string, Fn>).f32_fill_uniform;
   const most = lengths.reduce((m, n) => Math.max(m, n), 0);
   const block = rt.alloc(16 + most * 4, what);
   try {

@@ -47,13 +47,10 @@ const warmed = new WeakMap<WasmRuntime, Set<string>>();
 export function warmUp(rt: WasmRuntime, cell: CellKind, gh: number, ps: number): void {
   let done = warmed.get(rt);
   if (!done) warmed.set(rt, (done = new Set()));
-  const f = rt.exports as unknown as Record<string, Fn | undefined>;
-  const has = (k: string) => typeof f[k] === 'function';
+  const f = rt.exports as unknown as Record<string, Fn>;
   const [driver, calls] = DRIVER[cell];
-  if (![driver, 'x32_packw_x8', 'f32_gemm', 'recurrence_scratch_size'].every(has)) return;
-  // builds with 32-wide W_hh panels (recurrent_panel_width, f32_gemm_nr32, x32_packw_x32) read a
-  // W_hh up to 1 MiB with their own GEMM; older builds have only the 8-wide one
-  const wide = (n: number, k: number) => has('recurrent_panel_width') && has('x32_packw_x32') && has('f32_gemm_nr32') && f.recurrent_panel_width!(n, k) === 32;
+  // a W_hh of at most 1 MiB is read in 32-wide panels by f32_gemm_nr32 (recurrent_panel_width)
+  const wide = (n: number, k: number) => f.recurrent_panel_width(n, k) === 32;
   const gemms: Array<[string, string]> = [['f32_gemm', 'x32_packw_x8']];
   if (wide(gh, ps)) gemms.push(['f32_gemm_nr32', 'x32_packw_x32']);
   const todo = gemms.filter(([g]) => !done.has(g));
@@ -67,7 +64,7 @@ export function warmUp(rt: WasmRuntime, cell: CellKind, gh: number, ps: number):
     h: H,
     cell: H,
     out: H,
-    scratch: f.recurrence_scratch_size!(0, 1, H, H), // for LSTM, the cell with the most gates
+    scratch: f.recurrence_scratch_size(0, 1, H, H), // for LSTM, the cell with the most gates
   };
   let bytes = 0;
   const at = {} as Record<keyof typeof floats, number>;
@@ -82,15 +79,15 @@ export function warmUp(rt: WasmRuntime, cell: CellKind, gh: number, ps: number):
     const all = rt.f32(block, bytes / 4);
     for (let i = 0; i < all.length; i++) all[i] = ((i * 7919) % 17) / 64 - 0.125; // small values, no denormals
     for (const [g, p] of todo) {
-      for (let i = 0; i < 16; i++) f[p]!(at.packed, at.w, N, K, K);
-      for (let i = 0; i < 32; i++) f[g]!(at.c, at.w, at.packed, 0, 4, N, K, K, N); // tiers up after ~20
+      for (let i = 0; i < 16; i++) f[p](at.packed, at.w, N, K, K);
+      for (let i = 0; i < 32; i++) f[g](at.c, at.w, at.packed, 0, 4, N, K, K, N); // tiers up after ~20
       done.add(g);
     }
     if (done.has(driver)) return;
     // the driver: T steps of one row, W_hh [G*H, H] packed as it reads it, all output rows
     // written to one place (ldo 0)
-    (wide(N, H) ? f.x32_packw_x32! : f.x32_packw_x8!)(at.packed, at.w, N, H, H);
-    const run = f[driver]!;
+    (wide(N, H) ? f.x32_packw_x32 : f.x32_packw_x8)(at.packed, at.w, N, H, H);
+    const run = f[driver];
     for (let i = 0; i < calls; i++) {
       rt.f32(at.h, 2 * H).fill(0);
       if (cell === 'lstm') run(at.xproj, at.packed, 0, at.h, at.cell, at.out, 0, T, 1, H, H, 0, 0, at.scratch);

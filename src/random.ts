@@ -44,29 +44,12 @@ export class Rng {
   }
 
   /**
-   * Fills `out` with values uniform in [-bound, bound): out[i] = (next() * 2 - 1) * bound, the
-   * state kept in locals for the loop (same stream and floats as calling next() n times).
-   * bindings/fill.ts does the same in wasm.
+   * Fills `out` with values uniform in [-bound, bound): out[i] = (next() * 2 - 1) * bound. The
+   * layers make their initial weights with the f32_fill_uniform kernel instead (bindings/fill.ts),
+   * which continues this same stream bit for bit.
    */
   fillUniform(out: Float32Array, bound: number): Float32Array {
-    let a = this.a, b = this.b, c = this.c, d = this.d;
-    const n = out.length;
-    for (let i = 0; i < n; i++) {
-      const x = Math.imul(b, 5);
-      const r = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
-      const t = b << 9;
-      c ^= a;
-      d ^= b;
-      b ^= c;
-      a ^= d;
-      c ^= t;
-      d = (d << 11) | (d >>> 21);
-      out[i] = ((r / 4294967296) * 2 - 1) * bound;
-    }
-    this.a = a;
-    this.b = b;
-    this.c = c;
-    this.d = d;
+    for (let i = 0; i < out.length; i++) out[i] = (this.next() * 2 - 1) * bound;
     return out;
   }
 
