@@ -27,7 +27,7 @@ export const CELL_RNN_RELU = 3;
  * pack by this function and the driver reads by it, so the rule lives here only.
  */
 export function recurrent_panel_width(n: i32, k: i32): i32 {
-  return <i64>((n + 31) & ~31) * <i64>k <= 262144 ? 32 : 8;
+  return ((<i64>n + 31) & ~31) * <i64>k <= 262144 ? 32 : 8;
 }
 
 /** Gates per cell kind. */

@@ -188,5 +188,6 @@ describe.each(builds)('panel layouts agree [%s build]', (build) => {
     expect(width(2048, 512)).toBe(8);
     expect(width(4, 1)).toBe(32);
     expect(width(2 ** 30, 2 ** 30)).toBe(8); // no i32 overflow
+    expect(width(2 ** 31 - 1, 1)).toBe(8); // n + 31 computed in i64
   });
 });
