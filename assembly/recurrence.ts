@@ -10,9 +10,9 @@
 // A row is inactive past its length, so the reverse direction of a packed sequence starts at the
 // row's own last valid step with its initial state, exactly like pack_padded_sequence.
 import { f32_gemm, f32_gemm_nr32 } from './kernels/f32-gemm';
-import { lstm_row } from './cells/lstm';
-import { gru_row } from './cells/gru';
-import { rnn_row } from './cells/rnn';
+import { f32_lstm_gates } from './cells/lstm';
+import { f32_gru_gates } from './cells/gru';
+import { f32_rnn_tanh, f32_rnn_relu } from './cells/rnn';
 
 export const CELL_LSTM = 0;
 export const CELL_GRU = 1;
@@ -83,11 +83,13 @@ export function recurrence_scratch_size(cell: i32, b: i32, hsize: i32, psize: i3
       const hr = hh + (<usize>(b * gh) << 2);
       const tr = target + (<usize>(b * hsize) << 2);
       if (cell == CELL_LSTM) {
-        lstm_row(xp, hr, c + (<usize>(b * hsize) << 2), tr, hsize);
+        f32_lstm_gates(xp, hr, c + (<usize>(b * hsize) << 2), tr, hsize);
       } else if (cell == CELL_GRU) {
-        gru_row(xp, hr, h + (<usize>(b * psize) << 2), tr, hsize);
+        f32_gru_gates(xp, hr, h + (<usize>(b * psize) << 2), tr, hsize);
+      } else if (cell == CELL_RNN_RELU) {
+        f32_rnn_relu(xp, hr, tr, hsize);
       } else {
-        rnn_row(xp, hr, tr, hsize, cell == CELL_RNN_RELU);
+        f32_rnn_tanh(xp, hr, tr, hsize);
       }
     }
     if (whr != 0) f32_gemm(hnew, cellout, whr, 0, batch, psize, hsize, hsize, psize);
@@ -105,7 +107,10 @@ export function recurrence_scratch_size(cell: i32, b: i32, hsize: i32, psize: i3
 }
 
 // One export per cell kind: after inlining, `cell` is a constant and every cell test folds away,
-// so the time loop contains only the chosen cell's code.
+// so the time loop contains only the chosen cell's code. The cell's row update is a call to its
+// gate kernel (f32_lstm_gates, ...), not inlined: a forward is one long call of the driver, and V8
+// gives a running call no new code, so in a fresh process an inlined gate loop ran the whole
+// first forward in baseline code; called, it switches to optimized code between two rows.
 
 export function lstm_recurrence(
   xproj: usize, whh: usize, whr: usize, h: usize, c: usize, out: usize, ldo: i32,

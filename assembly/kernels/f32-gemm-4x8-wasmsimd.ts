@@ -23,8 +23,16 @@
 // Every kernel sums each output's k terms in ascending order from zero and adds the bias last,
 // so a row's result is bitwise independent of which kernel (and so which batch size) computed
 // it. vmadd is mul+add in the `simd` build and relaxed_madd in `relaxed`.
+//
+// Function sizes: the 4x8 tile (tile_4x8_slice), the A packer and the 1x8 row kernel are
+// functions of their own, called per (M block, K chunk, slice), not inlined into the two exports.
+// V8 compiles a function with TurboFan only after it has run a while in baseline (Liftoff) code,
+// and a running call keeps its code, so in a fresh process small functions called often switch
+// to optimized code sooner, and they take less optimizing compile time (one shared copy of the
+// tile instead of one per export: the exports went from 2.5 KB of wasm each to about 1 KB, their
+// compile from 8-11 ms to 2 ms on Node 20). Calls per tile column keep the call cost out of the
+// inner loops: paired A/B against the inlined version within +-5 % on W1-W6 (docs/performance.md).
 import { vload, vstore, vload_splat, vmadd, vadd } from '../simd';
-
 
 /**
  * Cache blocking: A is packed MC rows x KC columns at a time (64 KiB, held in L2) and every
@@ -68,8 +76,7 @@ const PARTIAL: usize = memory.data(MC * 8 * 4, 16);
 }
 
 /** One row of A against one 8-column slice of a panel: 2 accumulators, k ascending. */
-// @ts-ignore: decorator
-@inline function row_1x8(crow: usize, brow: usize, arow: usize, slice: usize, k: i32, cols: i32, wrow: usize): void {
+function row_1x8(crow: usize, brow: usize, arow: usize, slice: usize, k: i32, cols: i32, wrow: usize): void {
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
   let wp = slice;
   let ap = arow;
@@ -85,8 +92,7 @@ const PARTIAL: usize = memory.data(MC * 8 * 4, 16);
 }
 
 /** One row of A against one full panel (32 columns), 8 accumulators, one weight pointer. */
-// @ts-ignore: decorator
-@inline function row_1x32(crow: usize, brow: usize, arow: usize, panel: usize, k: i32): void {
+function row_1x32(crow: usize, brow: usize, arow: usize, panel: usize, k: i32): void {
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), b0 = f32x4.splat(0), b1 = f32x4.splat(0);
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), d0 = f32x4.splat(0), d1 = f32x4.splat(0);
   let wp = panel;
@@ -112,8 +118,7 @@ const PARTIAL: usize = memory.data(MC * 8 * 4, 16);
 }
 
 /** One row of A against three consecutive 8-wide panels (24 columns), 6 accumulators. */
-// @ts-ignore: decorator
-@inline function row_1x24(crow: usize, brow: usize, arow: usize, panel: usize, k: i32): void {
+function row_1x24(crow: usize, brow: usize, arow: usize, panel: usize, k: i32): void {
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), b0 = f32x4.splat(0), b1 = f32x4.splat(0);
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
   const pstride = <usize>(8 * k) << 2; // bytes between panels
@@ -141,8 +146,7 @@ const PARTIAL: usize = memory.data(MC * 8 * 4, 16);
 }
 
 /** Packs rows [0, mc) (mc a multiple of 4) of the kc columns from k0: [mc/4][kc][4] at APACK. */
-// @ts-ignore: decorator
-@inline function pack_a(a0: usize, astride: usize, k0: i32, kc: i32, mc: i32): void {
+function pack_a(a0: usize, astride: usize, k0: i32, kc: i32, mc: i32): void {
   let dst = APACK;
   for (let r = 0; r < mc; r += 4) {
     let src = a0 + <usize>r * astride + (<usize>k0 << 2);
@@ -154,6 +158,68 @@ const PARTIAL: usize = memory.data(MC * 8 * 4, 16);
       store<f32>(dst, load<f32>(src + 3 * astride), 12);
       src += 4;
       dst += 16;
+    }
+  }
+}
+
+/**
+ * The 4x8 register tile down one column of blocks: the `mc` packed rows of A at APACK (4-row
+ * blocks of `ablock` bytes) against one 8-column weight slice (wslice, `wrow` bytes between k
+ * rows) over one K chunk. C rows start at cbase, `cstride` apart. Partial sums of earlier chunks
+ * live in C, or in PARTIAL for a partial panel (`cols` < 8). first: start from zero, else from
+ * the partial sums; last: add the bias and write `cols` columns to C, else store partial sums.
+ * Its own function (not inlined): the two GEMM exports share it, and V8 compiles and tiers up
+ * small functions sooner (see docs/performance.md, cold start).
+ */
+function tile_4x8_slice(
+  cbase: usize, cstride: usize, brow: usize, wslice: usize, wrow: usize, ablock: usize, mc: i32,
+  cols: i32, first: bool, last: bool,
+): void {
+  const ss = cols == 8 ? cstride : 32;
+  for (let r = 0; r < mc; r += 4) {
+    const cp = cbase + <usize>r * cstride;
+    const sp = cols == 8 ? cp : PARTIAL + (<usize>r << 5);
+    let acc00 = f32x4.splat(0), acc01 = f32x4.splat(0);
+    let acc10 = f32x4.splat(0), acc11 = f32x4.splat(0);
+    let acc20 = f32x4.splat(0), acc21 = f32x4.splat(0);
+    let acc30 = f32x4.splat(0), acc31 = f32x4.splat(0);
+    if (!first) {
+      acc00 = vload(sp); acc01 = vload(sp + 16);
+      acc10 = vload(sp + ss); acc11 = vload(sp + ss + 16);
+      acc20 = vload(sp + 2 * ss); acc21 = vload(sp + 2 * ss + 16);
+      acc30 = vload(sp + 3 * ss); acc31 = vload(sp + 3 * ss + 16);
+    }
+    let wp = wslice;
+    let ap = APACK + (<usize>(r >> 2)) * ablock;
+    const apEnd = ap + ablock;
+    while (ap < apEnd) {
+      const w0 = vload(wp);
+      const w1 = vload(wp + 16);
+      const x0 = v128.load32_splat(ap);
+      const x1 = v128.load32_splat(ap, 4);
+      const x2 = v128.load32_splat(ap, 8);
+      const x3 = v128.load32_splat(ap, 12);
+      acc00 = vmadd(x0, w0, acc00);
+      acc01 = vmadd(x0, w1, acc01);
+      acc10 = vmadd(x1, w0, acc10);
+      acc11 = vmadd(x1, w1, acc11);
+      acc20 = vmadd(x2, w0, acc20);
+      acc21 = vmadd(x2, w1, acc21);
+      acc30 = vmadd(x3, w0, acc30);
+      acc31 = vmadd(x3, w1, acc31);
+      wp += wrow;
+      ap += 16;
+    }
+    if (last) {
+      store_row(cp, brow, acc00, acc01, cols);
+      store_row(cp + cstride, brow, acc10, acc11, cols);
+      store_row(cp + 2 * cstride, brow, acc20, acc21, cols);
+      store_row(cp + 3 * cstride, brow, acc30, acc31, cols);
+    } else {
+      vstore(sp, acc00); vstore(sp + 16, acc01);
+      vstore(sp + ss, acc10); vstore(sp + ss + 16, acc11);
+      vstore(sp + 2 * ss, acc20); vstore(sp + 2 * ss + 16, acc21);
+      vstore(sp + 3 * ss, acc30); vstore(sp + 3 * ss + 16, acc31);
     }
   }
 }
@@ -182,54 +248,7 @@ const PARTIAL: usize = memory.data(MC * 8 * 4, 16);
         const cols = min(8, n - n0);
         const wslice = slice_at(w, q, k0, k, nr);
         const brow = bias != 0 ? bias + (<usize>n0 << 2) : 0;
-        for (let r = 0; r < mc; r += 4) {
-          const cp = cm0 + <usize>r * cstride + (<usize>n0 << 2);
-          // partial sums of earlier K chunks live in C, or in PARTIAL for a partial panel
-          const sp = cols == 8 ? cp : PARTIAL + (<usize>r << 5);
-          const ss = cols == 8 ? cstride : 32;
-          let acc00 = f32x4.splat(0), acc01 = f32x4.splat(0);
-          let acc10 = f32x4.splat(0), acc11 = f32x4.splat(0);
-          let acc20 = f32x4.splat(0), acc21 = f32x4.splat(0);
-          let acc30 = f32x4.splat(0), acc31 = f32x4.splat(0);
-          if (!first) {
-            acc00 = vload(sp); acc01 = vload(sp + 16);
-            acc10 = vload(sp + ss); acc11 = vload(sp + ss + 16);
-            acc20 = vload(sp + 2 * ss); acc21 = vload(sp + 2 * ss + 16);
-            acc30 = vload(sp + 3 * ss); acc31 = vload(sp + 3 * ss + 16);
-          }
-          let wp = wslice;
-          let ap = APACK + (<usize>(r >> 2)) * ablock;
-          const apEnd = ap + ablock;
-          while (ap < apEnd) {
-            const w0 = vload(wp);
-            const w1 = vload(wp + 16);
-            const x0 = v128.load32_splat(ap);
-            const x1 = v128.load32_splat(ap, 4);
-            const x2 = v128.load32_splat(ap, 8);
-            const x3 = v128.load32_splat(ap, 12);
-            acc00 = vmadd(x0, w0, acc00);
-            acc01 = vmadd(x0, w1, acc01);
-            acc10 = vmadd(x1, w0, acc10);
-            acc11 = vmadd(x1, w1, acc11);
-            acc20 = vmadd(x2, w0, acc20);
-            acc21 = vmadd(x2, w1, acc21);
-            acc30 = vmadd(x3, w0, acc30);
-            acc31 = vmadd(x3, w1, acc31);
-            wp += wrow;
-            ap += 16;
-          }
-          if (last) {
-            store_row(cp, brow, acc00, acc01, cols);
-            store_row(cp + cstride, brow, acc10, acc11, cols);
-            store_row(cp + 2 * cstride, brow, acc20, acc21, cols);
-            store_row(cp + 3 * cstride, brow, acc30, acc31, cols);
-          } else {
-            vstore(sp, acc00); vstore(sp + 16, acc01);
-            vstore(sp + ss, acc10); vstore(sp + ss + 16, acc11);
-            vstore(sp + 2 * ss, acc20); vstore(sp + 2 * ss + 16, acc21);
-            vstore(sp + 3 * ss, acc30); vstore(sp + 3 * ss + 16, acc31);
-          }
-        }
+        tile_4x8_slice(cm0 + (<usize>n0 << 2), cstride, brow, wslice, wrow, ablock, mc, cols, first, last);
       }
     }
   }
