@@ -1,7 +1,7 @@
 // Cold start only: bundles the library as bench/run.mjs does (esbuild, bench/entry.ts ->
 // bench/.cache/lib/wasm-rnn.mjs, no wasm rebuild), then runs bench/cold.mjs in N fresh
 // processes and prints the median (and min/max) of every phase.
-//   node bench/cold-runs.mjs [--runs 15] [--build relaxed|simd|scalar] [--from-state-dict] [--node <binary>] [--no-bundle] [--script bench/cold.mjs] [--json]
+//   node bench/cold-runs.mjs [--runs 15] [--build relaxed|simd|scalar] [--from-state-dict] [--core] [--node <binary>] [--no-bundle] [--script bench/cold.mjs] [--json]
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,8 @@ if (!argv.includes('--no-bundle')) {
   try { fs.symlinkSync('../../build', rel('bench/.cache/build')); } catch { /* exists */ }
   execFileSync(rel('node_modules/.bin/esbuild'), ['bench/entry.ts', '--bundle', '--format=esm', '--platform=node', '--log-level=warning',
     '--outfile=bench/.cache/lib/wasm-rnn.mjs'], { cwd: root, stdio: 'inherit' });
+  execFileSync(rel('node_modules/.bin/esbuild'), ['src/core.ts', '--bundle', '--format=esm', '--platform=node', '--log-level=warning',
+    '--outfile=bench/.cache/lib/wasm-rnn-core.mjs'], { cwd: root, stdio: 'inherit' });
 }
 
 const node = opt('node', 'node');
@@ -26,7 +28,7 @@ const version = spawnSync(node, ['--version']).stdout.toString().trim();
 const flags = version.startsWith('v20') ? ['--experimental-wasm-relaxed-simd'] : [];
 const rows = [];
 for (let i = 0; i < runs; i++) {
-  const args = [script, 'wasm-rnn', ...(opt('build') ? [opt('build')] : []), ...(argv.includes('--from-state-dict') ? ['--from-state-dict'] : [])];
+  const args = [script, 'wasm-rnn', ...(opt('build') ? [opt('build')] : []), ...(argv.includes('--from-state-dict') ? ['--from-state-dict'] : []), ...(argv.includes('--core') ? ['--core'] : [])];
   // timeout: Node 24 can deadlock in process.exit() (nodejs/node#54918) after printing the result
   const p = spawnSync(node, [...flags, ...args], { cwd: root, timeout: 20000 });
   const line = p.stdout?.toString().trim().split('\n').pop();

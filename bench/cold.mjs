@@ -3,7 +3,9 @@
 // The weights/model bytes are made before the clock starts. Prints one JSON line.
 // --from-state-dict builds the layer with LSTM.fromStateDict (one phase) instead of
 // `new LSTM(...)` + loadStateDict (the seeded random init that the load then replaces).
-//   node bench/cold.mjs wasm-rnn [build] [--from-state-dict] | onnxruntime-web
+// --core imports 'wasm-rnn/core' (bench/.cache/lib/wasm-rnn-core.mjs: the layers without the
+// importers) instead of the whole library.
+//   node bench/cold.mjs wasm-rnn [build] [--from-state-dict] [--core] | onnxruntime-web
 import { WORKLOADS, makeData, stateDict, onnxRecurrent } from './lib/models.mjs';
 
 const fromStateDict = process.argv.includes('--from-state-dict');
@@ -19,7 +21,7 @@ const phases = {};
 let tp = t0;
 const phase = (name) => { const t = performance.now(); phases[name] = t - tp; tp = t; };
 if (peer === 'wasm-rnn') {
-  const lib = await import('./.cache/lib/wasm-rnn.mjs');
+  const lib = await (process.argv.includes('--core') ? import('./.cache/lib/wasm-rnn-core.mjs') : import('./.cache/lib/wasm-rnn.mjs'));
   phase('import');
   await lib.ready(build ? { build } : undefined);
   phase('ready');
@@ -48,5 +50,5 @@ if (peer === 'wasm-rnn') {
 }
 const ms = Object.entries(phases).filter(([k]) => !k.includes('not counted')).reduce((a, [, v]) => a + v, 0);
 const cu = process.cpuUsage(cpu0);
-console.log(JSON.stringify({ peer, build: build ?? 'auto', fromStateDict, ms, cpuMs: (cu.user + cu.system) / 1e3, phases, bootMs, total: performance.now(), check: y[y.length - 1] }));
+console.log(JSON.stringify({ peer, build: build ?? 'auto', fromStateDict, core: process.argv.includes('--core'), ms, cpuMs: (cu.user + cu.system) / 1e3, phases, bootMs, total: performance.now(), check: y[y.length - 1] }));
 process.exit(0);

@@ -34,6 +34,8 @@ fs.writeFileSync(rel('bench/.cache/.gitignore'), '*\n');
 try { fs.symlinkSync('../../build', rel('bench/.cache/build')); } catch { /* exists */ }
 const esbuild = rel('node_modules/.bin/esbuild');
 sh(esbuild, ['bench/entry.ts', '--bundle', '--format=esm', '--platform=node', '--log-level=warning', '--outfile=bench/.cache/lib/wasm-rnn.mjs']);
+// 'wasm-rnn/core' (the layers without the importers), for the cold start of a user who imports only that
+sh(esbuild, ['src/core.ts', '--bundle', '--format=esm', '--platform=node', '--log-level=warning', '--outfile=bench/.cache/lib/wasm-rnn-core.mjs']);
 sh(esbuild, ['src/index.ts', '--bundle', '--format=esm', '--platform=neutral', '--minify', '--log-level=warning', '--outfile=bench/.cache/min/index.min.mjs']);
 sh(rel('node_modules/.bin/asc'), ['bench/peak.ts', '--enable', 'simd', '--enable', 'relaxed-simd', '-O3', '--runtime', 'stub', '--noAssert', '--use', 'abort=',
   '--initialMemory', '1', '--maximumMemory', '16384', '-o', 'bench/.cache/peak.wasm']);
@@ -89,10 +91,11 @@ for (const n of runNodes) {
   run.label = n.label;
 
   // cold start: fresh processes, alternating peers
-  const cold = { 'wasm-rnn': [], 'wasm-rnn simd': [], 'wasm-rnn fromStateDict': [], 'onnxruntime-web': [] };
+  const cold = { 'wasm-rnn': [], 'wasm-rnn simd': [], 'wasm-rnn fromStateDict': [], 'wasm-rnn/core fromStateDict': [], 'onnxruntime-web': [] };
   const coldRuns = Number(opt('cold', '7'));
   for (let i = 0; i < coldRuns; i++) {
-    for (const [key, a] of [['wasm-rnn', ['wasm-rnn']], ['wasm-rnn simd', ['wasm-rnn', 'simd']], ['wasm-rnn fromStateDict', ['wasm-rnn', '--from-state-dict']], ['onnxruntime-web', ['onnxruntime-web']]]) {
+    for (const [key, a] of [['wasm-rnn', ['wasm-rnn']], ['wasm-rnn simd', ['wasm-rnn', 'simd']], ['wasm-rnn fromStateDict', ['wasm-rnn', '--from-state-dict']],
+      ['wasm-rnn/core fromStateDict', ['wasm-rnn', '--from-state-dict', '--core']], ['onnxruntime-web', ['onnxruntime-web']]]) {
       // Node 24 sometimes deadlocks in process.exit() while V8 compile threads wait for a GC
       // (nodejs/node#54918; seen here for b772bfd too): the result line is out before the exit,
       // so a process killed by the timeout still counts

@@ -5,35 +5,11 @@
  *   await ready();
  *   const lstm = new LSTM({ inputSize: 8, hiddenSize: 16 });
  *   const { output, h, c } = lstm.forward({ data, shape: [T, B, 8] });
+ *
+ * The layers, tensors, safetensors and ready() come from ./core.js (also the 'wasm-rnn/core'
+ * entry); this module adds the importers and models.
  */
-import { ready as readyRuntime, type InstantiateOptions, type BuildName } from '../bindings/wasm.js';
-
-export { RnnError } from './errors.js';
-export type { RnnErrorCode } from './errors.js';
-export type { Tensor, TensorData, DType } from './tensor.js';
-export { LSTM, GRU, RNN, RecurrentLayer, RecurrentState } from './layers/index.js';
-export type { RecurrentOptions, LSTMOptions, RNNOptions, ForwardOptions, ForwardResult, LoadOptions, Lengths } from './layers/index.js';
-export { readSafetensors, readSafetensorsMetadata, writeSafetensors } from './safetensors.js';
-export type { StateDict } from './safetensors.js';
-export type { RecurrentSpec, CellKind } from './spec.js';
-export { supportedBuilds } from '../bindings/wasm.js';
-export type { BuildName, InstantiateOptions as ReadyOptions } from '../bindings/wasm.js';
-
-export interface RuntimeInfo {
-  /** The wasm build in use. */
-  build: BuildName;
-}
-
-/**
- * Loads the wasm once: probes the engine and picks the best build (relaxed SIMD > SIMD >
- * scalar), or the one `options.build` forces; `options.module` takes a precompiled
- * WebAssembly.Module (edge workers), `options.bytes` / `options.url` the build's bytes or
- * location. Layers created afterwards use this runtime.
- */
-export async function ready(options?: InstantiateOptions): Promise<RuntimeInfo> {
-  const rt = await readyRuntime(options);
-  return { build: rt.build };
-}
+export * from './core.js';
 export { loadOnnx, readTensorProto, SUPPORTED_OPS } from './onnx/index.js';
 export type { OnnxModel, OnnxInputInfo, LoadOnnxOptions, RecurrentNodeInfo } from './onnx/index.js';
 export { loadLayersModel, loadKerasModel, loadLayersModelFile, KerasModel } from './keras/index.js';

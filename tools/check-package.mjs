@@ -29,7 +29,8 @@ try {
     /^README\.md$/,
     /^LICENSE$/,
     /^dist\/(src|bindings)\/.+\.(js|d\.ts)$/,
-    /^dist\/entries\/(embedded|workerd|node)\.(js|d\.ts)$/,
+    /^dist\/entries\/(embedded|workerd|workerd-core|node|node-core)\.(js|d\.ts)$/,
+    /^dist\/entries\/chunk-[A-Z0-9]+\.js$/, // the part node.js and node-core.js share
     /^dist\/build\/(relaxed|simd|scalar)\.wasm$/,
   ];
   for (const p of paths) if (!allowed.some((re) => re.test(p))) problems.push(`unexpected file in the package: ${p}`);
@@ -37,7 +38,8 @@ try {
     'package.json', 'README.md', 'LICENSE',
     'dist/src/index.js', 'dist/src/index.d.ts',
     'dist/entries/embedded.js', 'dist/entries/embedded.d.ts', 'dist/entries/workerd.js', 'dist/entries/workerd.d.ts',
-    'dist/entries/node.js', 'dist/entries/node.d.ts',
+    'dist/entries/node.js', 'dist/entries/node.d.ts', 'dist/entries/node-core.js', 'dist/entries/node-core.d.ts',
+    'dist/entries/workerd-core.js', 'dist/entries/workerd-core.d.ts', 'dist/src/core.js', 'dist/src/core.d.ts',
     'dist/build/relaxed.wasm', 'dist/build/simd.wasm', 'dist/build/scalar.wasm',
   ];
   for (const p of required) if (!paths.includes(p)) problems.push(`missing from the package: ${p}`);
@@ -54,7 +56,7 @@ try {
 
   // no top-level await: esbuild refuses to bundle it when told the target lacks it
   const esb = await import('esbuild');
-  for (const entry of ['dist/src/index.js', 'dist/entries/embedded.js', 'dist/entries/node.js']) {
+  for (const entry of ['dist/src/index.js', 'dist/src/core.js', 'dist/entries/embedded.js', 'dist/entries/node.js', 'dist/entries/node-core.js']) {
     try {
       await esb.build({ entryPoints: [join(ROOT, entry)], bundle: true, write: false, format: 'esm', platform: 'neutral', supported: { 'top-level-await': false }, logLevel: 'silent' });
     } catch (e) {

@@ -1,17 +1,22 @@
 // Writes the extra package entries into dist/entries/ after tsc (see docs/loading.md):
 //   embedded.js  the library with all three wasm builds inlined as base64, for hosts that cannot
 //                serve .wasm files or bundles that must be one file (about 37 KB more JS);
-//   workerd.js   the library for Cloudflare Workers / workerd: imports the builds as
-//                WebAssembly.Module values (`import m from './x.wasm'`, the Workers module rule),
-//                so `await ready()` works there without compiling bytes at run time.
-//   node.js      the main entry for Node, Deno and Bun (the `node` export condition): the same
-//                modules as dist/src/index.js bundled into one file, because resolving and
-//                evaluating 38 separate modules took 30-45 ms of a cold start there against
+//   workerd.js, workerd-core.js
+//                the library (and its core, 'wasm-rnn/core') for Cloudflare Workers / workerd:
+//                imports the builds as WebAssembly.Module values (`import m from './x.wasm'`,
+//                the Workers module rule), so `await ready()` works there without compiling
+//                bytes at run time.
+//   node.js, node-core.js
+//                the entries for Node, Deno and Bun (the `node` export condition): the same
+//                modules as dist/src/index.js and dist/src/core.js bundled, because resolving
+//                and evaluating 38 separate modules took 30-45 ms of a cold start there against
 //                11-14 ms for one file (browsers and bundlers keep the separate modules, which
-//                they tree-shake).
-// All keep the API of dist/src/index.js; only ready()'s default loading differs (and node.js
-// loads the .wasm next to it, ../build/, exactly like dist/bindings/wasm.js does).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+//                they tree-shake). Built together with code splitting, so what core holds is one
+//                shared chunk (chunk-<hash>.js, next to them so that its ../build/ URL resolves):
+//                importing both entries gives one runtime and the same classes.
+// All keep the API of their dist/src module; only ready()'s default loading differs (and the
+// node entries load the .wasm from ../build/, exactly like dist/bindings/wasm.js does).
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { buildSync } from 'esbuild';
 
 const BUILDS = ['relaxed', 'simd', 'scalar'];
@@ -19,8 +24,8 @@ mkdirSync('dist/entries', { recursive: true });
 
 // ready() with nothing that says where the wasm comes from uses the entry's own copy. Like the
 // main entry, later calls return the runtime in use unless they force another build.
-const wrapper = (source) => `export * from '../src/index.js';
-import { ready as readyWith, supportedBuilds } from '../src/index.js';
+const wrapper = (source, mod = 'index') => `export * from '../src/${mod}.js';
+import { ready as readyWith, supportedBuilds } from '../src/${mod}.js';
 let last;
 /** As ready() of the main entry; without module/bytes/url the wasm comes from ${source}. */
 export function ready(options = {}) {
@@ -34,6 +39,7 @@ export function ready(options = {}) {
 `;
 
 const dts = `export * from '../src/index.js';\n`;
+const coreDts = `export * from '../src/core.js';\n`;
 
 let embedded = wrapper('this file');
 embedded += `function decode(b64) {
@@ -50,19 +56,28 @@ ${BUILDS.map((b) => `  ${b}: '${readFileSync(`build/${b}.wasm`).toString('base64
 writeFileSync('dist/entries/embedded.js', embedded);
 writeFileSync('dist/entries/embedded.d.ts', dts);
 
-let workerd = BUILDS.map((b) => `import ${b} from '../build/${b}.wasm';`).join('\n') + '\n';
-workerd += wrapper("the .wasm modules this file imports");
-workerd += `const MODULES = { ${BUILDS.join(', ')} };\n`;
-writeFileSync('dist/entries/workerd.js', workerd);
-writeFileSync('dist/entries/workerd.d.ts', dts);
+for (const [mod, name, types] of [['index', 'workerd', dts], ['core', 'workerd-core', coreDts]]) {
+  let workerd = BUILDS.map((b) => `import ${b} from '../build/${b}.wasm';`).join('\n') + '\n';
+  workerd += wrapper('the .wasm modules this file imports', mod);
+  workerd += `const MODULES = { ${BUILDS.join(', ')} };\n`;
+  writeFileSync(`dist/entries/${name}.js`, workerd);
+  writeFileSync(`dist/entries/${name}.d.ts`, types);
+}
 
+for (const f of readdirSync('dist/entries')) if (/^chunk-.*\.js$/.test(f)) rmSync(`dist/entries/${f}`); // stale hashes
 buildSync({
-  entryPoints: ['dist/src/index.js'],
+  entryPoints: [
+    { in: 'dist/src/index.js', out: 'node' },
+    { in: 'dist/src/core.js', out: 'node-core' },
+  ],
   bundle: true,
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
   format: 'esm',
   platform: 'neutral',
-  outfile: 'dist/entries/node.js',
+  outdir: 'dist/entries',
   legalComments: 'none',
   logLevel: 'warning',
 });
 writeFileSync('dist/entries/node.d.ts', dts);
+writeFileSync('dist/entries/node-core.d.ts', coreDts);

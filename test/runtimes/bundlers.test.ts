@@ -6,6 +6,7 @@
  *            package and emits the .wasm files as assets.
  *   esbuild: esbuild does not emit assets for that pattern; the app copies
  *            node_modules/wasm-rnn/dist/build/*.wasm to wasm/ and passes ready({ url: './wasm/' }).
+ *            It imports 'wasm-rnn/core' (the layers without the importers).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ let app: string;
 let browser: Browser | undefined;
 let reason = '';
 
-const main = (readyCall: string) => `import { ready, LSTM, GRU, RNN, readSafetensors, readSafetensorsMetadata, supportedBuilds } from 'wasm-rnn';
+const main = (readyCall: string, from = 'wasm-rnn') => `import { ready, LSTM, GRU, RNN, readSafetensors, readSafetensorsMetadata, supportedBuilds } from '${from}';
 import { GOLDEN_CASES, goldenLine, runGolden } from '../golden.mjs';
 
 const lib = { ready: ${readyCall}, LSTM, GRU, RNN, readSafetensors, readSafetensorsMetadata, supportedBuilds };
@@ -43,7 +44,8 @@ beforeAll(async () => {
   app = makeApp('bundlers', { npmInstall: true });
   mkdirSync(join(app, 'src'));
   writeFileSync(join(app, 'src/vite-main.js'), main('ready'));
-  writeFileSync(join(app, 'src/esbuild-main.js'), main("(o = {}) => ready({ url: './wasm/', ...o })"));
+  // the esbuild app imports the 'wasm-rnn/core' entry (the browser condition: dist/src/core.js)
+  writeFileSync(join(app, 'src/esbuild-main.js'), main("(o = {}) => ready({ url: './wasm/', ...o })", 'wasm-rnn/core'));
   writeFileSync(join(app, 'index.html'), html('/src/vite-main.js'));
   mkdirSync(join(app, 'public'));
   cpSync(join(app, 'fixtures'), join(app, 'public/fixtures'), { recursive: true });

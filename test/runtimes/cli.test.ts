@@ -6,7 +6,8 @@
  * torch, and the bytes / url / embedded loading paths.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { BIN, HERE, checkGolden, systemNode, describeRun, makeApp, parseGolden, removeApp, run, summary } from './helpers.js';
 
@@ -22,7 +23,7 @@ function golden(cmd: string, args: string[], expectBuilds: string[]) {
   const problems = checkGolden(g, expectBuilds);
   if (problems.length) throw new Error(`${problems.join('\n')}\n${describeRun(r)}`);
   console.log(summary(g!));
-  expect(g!.paths).toEqual({ bytes: true, url: true, embedded: true });
+  expect(g!.paths).toEqual({ bytes: true, url: true, embedded: true, core: true });
   return g!;
 }
 
@@ -52,6 +53,16 @@ describe('command-line runtimes', () => {
     if (!node20) return ctx.skip('no node on PATH outside node_modules');
     const r = run(node20, ['--input-type=module', '-e', "console.log(import.meta.resolve('wasm-rnn'))"], { cwd: app });
     expect(r.stdout.trim(), describeRun(r)).toMatch(/node_modules\/wasm-rnn\/dist\/entries\/node\.js$/);
+  });
+
+  it("Node resolves 'wasm-rnn/core' to its bundle, which loads only the shared chunk", (ctx) => {
+    if (!node20) return ctx.skip('no node on PATH outside node_modules');
+    const r = run(node20, ['--input-type=module', '-e', "console.log(import.meta.resolve('wasm-rnn/core'))"], { cwd: app });
+    expect(r.stdout.trim(), describeRun(r)).toMatch(/node_modules\/wasm-rnn\/dist\/entries\/node-core\.js$/);
+    const src = readFileSync(fileURLToPath(r.stdout.trim()), 'utf8');
+    const imports = [...src.matchAll(/from\s*['"]([^'"]+)['"]/g)].map((m) => m[1]);
+    expect(imports.length).toBeGreaterThan(0);
+    for (const i of imports) expect(i).toMatch(/^\.\/chunk-[A-Z0-9]+\.js$/);
   });
 
   it('Node 20 with --experimental-wasm-relaxed-simd: all three builds', (ctx) => {

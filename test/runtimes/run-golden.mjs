@@ -1,7 +1,8 @@
 // Golden runner for the command-line runtimes (Node, Deno, Bun). Copied into a temp app whose
 // node_modules/wasm-rnn is the packed package, and run there, so `import 'wasm-rnn'` resolves as
 // it does for users. Prints one GOLDEN line (see golden.mjs). Also checks the other loading
-// paths: { bytes }, { url } of the build folder, and the 'wasm-rnn/embedded' entry.
+// paths: { bytes }, { url } of the build folder, the 'wasm-rnn/embedded' entry and the
+// 'wasm-rnn/core' entry.
 import * as lib from 'wasm-rnn';
 import { readFileSync } from 'node:fs';
 import { GOLDEN_CASES, goldenLine, runGolden } from './golden.mjs';
@@ -29,6 +30,12 @@ const check = async (name, libx, opts) => {
 await check('bytes', lib, { readyOptions: (b) => ({ bytes: readFileSync(new URL(`${b}.wasm`, wasmDir)) }) });
 await check('url', lib, { readyOptions: () => ({ url: wasmDir }) });
 await check('embedded', await import('wasm-rnn/embedded'), {});
+// 'wasm-rnn/core': the layers alone, sharing one runtime and the same classes with 'wasm-rnn'
+// (in Node, Deno and Bun both are bundles of one build with a shared chunk)
+const core = await import('wasm-rnn/core');
+await check('core', core, {});
+if (core.LSTM !== lib.LSTM || core.ready !== lib.ready) res.problems.push("core: 'wasm-rnn/core' and 'wasm-rnn' export different LSTM / ready");
+if ('loadOnnx' in core) res.problems.push("core: 'wasm-rnn/core' exports the ONNX importer");
 res.paths = paths;
 res.ok = res.ok && res.problems.length === 0;
 console.log(goldenLine(runtime, res));

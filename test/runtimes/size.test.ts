@@ -46,6 +46,13 @@ describe('size budget', () => {
     expect(size).toBeLessThanOrEqual(budget);
   });
 
+  it("the 'wasm-rnn/core' entry (dist/src/core.js, all of it) within the core budget", async () => {
+    assertBuilt();
+    const size = await minified('dist/src/core.js');
+    console.log(`core entry: ${size} bytes minified (budget ${JS_BUDGET})`);
+    expect(size).toBeLessThanOrEqual(JS_BUDGET);
+  });
+
   it('whole entry and embedded entry sizes (reported)', async () => {
     assertBuilt();
     const size = await minified('dist/src/index.js');

@@ -3,9 +3,11 @@
 // modules; workerd forbids compiling wasm bytes at run time, as production does.
 //   /module   main entry, ready({ build, module }) for every supported build
 //   /entry    the package's workerd entry (its `workerd` export condition): plain ready()
+//   /core     the same for 'wasm-rnn/core' (workerd-core.js)
 //   /bytes    ready({ bytes }) must fail here (code generation from bytes is disallowed)
 import * as main from './node_modules/wasm-rnn/dist/src/index.js';
 import * as entry from './node_modules/wasm-rnn/dist/entries/workerd.js';
+import * as coreEntry from './node_modules/wasm-rnn/dist/entries/workerd-core.js';
 import relaxed from './node_modules/wasm-rnn/dist/build/relaxed.wasm';
 import simd from './node_modules/wasm-rnn/dist/build/simd.wasm';
 import scalar from './node_modules/wasm-rnn/dist/build/scalar.wasm';
@@ -32,6 +34,10 @@ export default {
       if (path === '/entry') {
         const res = await runGolden(entry, fixtures());
         return new Response(goldenLine('workerd entry', res));
+      }
+      if (path === '/core') {
+        const res = await runGolden(coreEntry, fixtures());
+        return new Response(goldenLine('workerd core entry', res));
       }
       if (path === '/bytes') {
         const bytes = new Uint8Array(8);

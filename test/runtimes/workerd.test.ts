@@ -71,6 +71,16 @@ describe('workerd (miniflare)', () => {
     expect(g!.defaultBuild).not.toBeNull();
   }, 120_000);
 
+  it("the package's workerd core entry ('wasm-rnn/core'): plain ready() uses the imported modules", async (ctx) => {
+    if (!mf) return ctx.skip(reason);
+    const text = await get('/core');
+    const g = parseGolden(text);
+    const problems = checkGolden(g, ['simd', 'scalar']);
+    if (problems.length) throw new Error(`${problems.join('\n')}\n${text}`);
+    console.log(summary(g!));
+    expect(g!.defaultBuild).not.toBeNull();
+  }, 120_000);
+
   it('compiling wasm bytes at run time is refused, as in production', async (ctx) => {
     if (!mf) return ctx.skip(reason);
     const text = await get('/bytes');

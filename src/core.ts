@@ -1,0 +1,39 @@
+/**
+ * wasm-rnn/core: the layers without the model importers (ONNX, Keras, Sequential models,
+ * generation), for hosts that load the package unbundled (Node, Deno, Bun), where importing
+ * the whole library costs its parse time: the full entry re-exports this module, so the two
+ * share one runtime (see docs/loading.md).
+ *
+ *   import { ready, LSTM } from 'wasm-rnn/core';
+ *   await ready();
+ *   const lstm = new LSTM({ inputSize: 8, hiddenSize: 16 });
+ *   const { output, h, c } = lstm.forward({ data, shape: [T, B, 8] });
+ */
+import { ready as readyRuntime, type InstantiateOptions, type BuildName } from '../bindings/wasm.js';
+
+export { RnnError } from './errors.js';
+export type { RnnErrorCode } from './errors.js';
+export type { Tensor, TensorData, DType } from './tensor.js';
+export { LSTM, GRU, RNN, RecurrentLayer, RecurrentState } from './layers/index.js';
+export type { RecurrentOptions, LSTMOptions, RNNOptions, ForwardOptions, ForwardResult, LoadOptions, Lengths } from './layers/index.js';
+export { readSafetensors, readSafetensorsMetadata, writeSafetensors } from './safetensors.js';
+export type { StateDict } from './safetensors.js';
+export type { RecurrentSpec, CellKind } from './spec.js';
+export { supportedBuilds } from '../bindings/wasm.js';
+export type { BuildName, InstantiateOptions as ReadyOptions } from '../bindings/wasm.js';
+
+export interface RuntimeInfo {
+  /** The wasm build in use. */
+  build: BuildName;
+}
+
+/**
+ * Loads the wasm once: probes the engine and picks the best build (relaxed SIMD > SIMD >
+ * scalar), or the one `options.build` forces; `options.module` takes a precompiled
+ * WebAssembly.Module (edge workers), `options.bytes` / `options.url` the build's bytes or
+ * location. Layers created afterwards use this runtime.
+ */
+export async function ready(options?: InstantiateOptions): Promise<RuntimeInfo> {
+  const rt = await readyRuntime(options);
+  return { build: rt.build };
+}
