@@ -194,7 +194,7 @@ export abstract class RecurrentLayer {
     }
     // a large layer's first forward would run in V8's baseline code: start the optimizing
     // compile of its kernels now, in the background (bindings/warmup.ts; no state or memory change)
-    if (need >= WARM_UP_BYTES) warmUp(this.rt, cell, gateCount(cell) * this.hiddenSize, outputSize(this.spec));
+    if (need >= WARM_UP_BYTES) warmUp(this.rt, gateCount(cell) * this.hiddenSize, outputSize(this.spec));
     if (given) {
       // fromStateDict: validated completely (readStateDict) before anything is allocated
       this.install(this.readStateDict(given.stateDict, given.options, given.what));

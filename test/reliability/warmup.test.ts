@@ -5,32 +5,31 @@
  */
 import { describe, expect, it } from 'vitest';
 import { instantiate, supportedBuilds, type WasmRuntime } from '../../bindings/wasm.js';
-import { warmUp, WARM_UP_BYTES } from '../../bindings/warmup.js';
+import { warmUp, WARM_UP_BYTES, WARM_UP_PAYS } from '../../bindings/warmup.js';
 import { PackedRecurrent } from '../../bindings/recurrent.js';
 import { GRU, LSTM, RNN, ready } from '../../src/index.js';
-import type { CellKind } from '../../src/spec.js';
 import { expectBitwise, randn, rng } from './helpers.js';
 
-const CELLS: CellKind[] = ['lstm', 'gru', 'rnn_tanh', 'rnn_relu'];
 const footprint = (rt: WasmRuntime) => ({ bytesInUse: rt.bytesInUse, liveBlocks: rt.liveBlocks, memoryBytes: rt.memoryBytes, heapTop: rt.heapTop });
 
-describe.each(supportedBuilds())('warmUp [%s build]', (build) => {
-  it('runs every cell kind in a fresh runtime without changing the memory footprint', async () => {
+// the warm-up only runs on V8 <= 11 (Node 18/20, this machine's Node); elsewhere it returns at once
+describe.skipIf(!WARM_UP_PAYS).each(supportedBuilds())('warmUp [%s build]', (build) => {
+  it('runs in a fresh runtime without changing the memory footprint', async () => {
     const rt = await instantiate({ build });
     const before = footprint(rt);
-    for (const cell of CELLS) {
-      warmUp(rt, cell, 1024, 256); // W1's W_hh
-      warmUp(rt, cell, 4096, 1024); // a W_hh past 1 MiB
-      warmUp(rt, cell, 1024, 256); // the second time does nothing
-      expect(footprint(rt), cell).toEqual(before);
-    }
+    warmUp(rt, 4096, 1024); // a W_hh past 1 MiB: f32_gemm only
+    expect(footprint(rt)).toEqual(before);
+    warmUp(rt, 1024, 256); // W1's W_hh: also f32_gemm_nr32
+    expect(footprint(rt)).toEqual(before);
+    warmUp(rt, 1024, 256); // the second time does nothing
+    expect(footprint(rt)).toEqual(before);
   });
 
   it('does nothing when its block would grow the memory', async () => {
     const rt = await instantiate({ build });
     const filler = rt.alloc(rt.memoryBytes - rt.heapTop - 64);
     const before = footprint(rt);
-    for (const cell of CELLS) warmUp(rt, cell, 1024, 256);
+    warmUp(rt, 1024, 256);
     expect(footprint(rt)).toEqual(before);
     rt.free(filler);
   });
