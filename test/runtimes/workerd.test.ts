@@ -61,19 +61,12 @@ describe('workerd (miniflare)', () => {
     console.log(summary(g!));
   }, 120_000);
 
-  it("the package's workerd entry: plain ready() uses the imported modules", async (ctx) => {
+  it.each([
+    ["the package's workerd entry", '/entry'],
+    ["the package's workerd core entry ('wasm-rnn/core')", '/core'],
+  ])('%s: plain ready() uses the imported modules', async (_what, path, ctx) => {
     if (!mf) return ctx.skip(reason);
-    const text = await get('/entry');
-    const g = parseGolden(text);
-    const problems = checkGolden(g, ['simd', 'scalar']);
-    if (problems.length) throw new Error(`${problems.join('\n')}\n${text}`);
-    console.log(summary(g!));
-    expect(g!.defaultBuild).not.toBeNull();
-  }, 120_000);
-
-  it("the package's workerd core entry ('wasm-rnn/core'): plain ready() uses the imported modules", async (ctx) => {
-    if (!mf) return ctx.skip(reason);
-    const text = await get('/core');
+    const text = await get(path);
     const g = parseGolden(text);
     const problems = checkGolden(g, ['simd', 'scalar']);
     if (problems.length) throw new Error(`${problems.join('\n')}\n${text}`);
