@@ -48,7 +48,7 @@ describe('layers past the warm-up size', () => {
     const o = { inputSize: 128, hiddenSize: 256, seed: 3 };
     const x = { data: randn(7 * 2 * 128, rng(1)), shape: [7, 2, 128] };
     for (const make of [() => new LSTM(o), () => new GRU(o), () => new RNN(o), () => new RNN({ ...o, nonlinearity: 'relu' })]) {
-      const first = make(); // warms this cell's kernels (the first of its kind in this runtime)
+      const first = make(); // the first large layer of this runtime warms the GEMM kernels (V8 <= 11)
       const second = make();
       expect(PackedRecurrent.packedBytes(first.spec)).toBeGreaterThanOrEqual(WARM_UP_BYTES);
       expectBitwise(second.forward(x).output.data, first.forward(x).output.data, first.spec.cell);
