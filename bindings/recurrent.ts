@@ -175,12 +175,13 @@ export class PackedRecurrent {
 
   /**
    * Runs the stack. `x` is [T, B, I] ([B, T, I] when batchFirst); h0 [L*D, B, P] and c0
-   * [L*D, B, H] or null for zeros; lengths [B] in [1, T] or null. Inputs are validated by the
-   * caller (the layer classes).
+   * [L*D, B, H] or null for zeros; lengths [B] in [1, T] or null; `into` the array the output
+   * goes to, or null for a new one. Inputs are validated by the caller (the layer classes).
    */
   run(
     x: Float32Array, tLen: number, batch: number, batchFirst: boolean,
     h0: Float32Array | null, c0: Float32Array | null, lengths: Int32Array | null,
+    into: Float32Array | null = null,
   ): RunResult {
     const { cell, hiddenSize: hs, inputSize, numLayers: nl, numDirections: nd } = this.spec;
     const ps = outputSize(this.spec);
@@ -241,7 +242,8 @@ export class PackedRecurrent {
     }
 
     const last = rt.f32(input, rows * ldo);
-    const output = new Float32Array(rows * ldo);
+    // `into`: the caller's array, checked by the layer (length rows * ldo, not in wasm memory)
+    const output = into ?? new Float32Array(rows * ldo);
     if (batchFirst) transposeTB(last, output, tLen, batch, ldo);
     else output.set(last);
     return {

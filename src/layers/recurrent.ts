@@ -50,6 +50,13 @@ export interface ForwardOptions {
   c0?: Tensor;
   /** Packed-sequence semantics: outputs past a length are 0, h/c taken at the last valid step. */
   lengths?: Lengths;
+  /**
+   * Where to write the output: a Float32Array of exactly T * B * D * P floats (the output's
+   * size), which the result's `output.data` then is; calling forward again with the same array
+   * reuses it, so a real-time loop allocates no output per call. It is written only once the
+   * run has succeeded. Not a view of wasm memory (such as a step's `{ view: true }` output).
+   */
+  out?: Float32Array;
 }
 
 export interface ForwardResult {
@@ -68,7 +75,7 @@ export interface LoadOptions {
   strict?: boolean;
 }
 
-const FORWARD_KEYS = ['h0', 'c0', 'lengths'];
+const FORWARD_KEYS = ['h0', 'c0', 'lengths', 'out'];
 const COMMON_KEYS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'bidirectional', 'dropout', 'seed'];
 
 function checkInt(v: unknown, name: string, min: number, layer: string): number {
@@ -349,8 +356,22 @@ export abstract class RecurrentLayer {
       c0 = options.c0.data;
     }
     const lengths = options.lengths === undefined ? null : checkLengths(options.lengths, batch, tLen, what);
-    const r = packed.run(x.data, tLen, batch, batched && this.batchFirst, h0, c0, lengths);
     const od = this.spec.numDirections * ps;
+    let out: Float32Array | null = null;
+    if (options.out !== undefined) {
+      if (!(options.out instanceof Float32Array)) {
+        const got = options.out === null ? 'null' : typeof options.out === 'object' ? (options.out as object).constructor?.name ?? 'object' : typeof options.out;
+        throw new RnnError('INVALID_OPTION', `${what}: out must be a Float32Array, got ${got}`);
+      }
+      if (options.out.length !== tLen * batch * od) {
+        throw new RnnError('SHAPE_MISMATCH', `${what}: out has ${options.out.length} floats, expected ${tLen * batch * od} (the output's size, T * B * ${od})`);
+      }
+      if (options.out.buffer === this.rt.memory.buffer) {
+        throw new RnnError('INVALID_OPTION', `${what}: out is a view of wasm memory (e.g. a step output with { view: true }), which a run can move or overwrite; pass an array of your own`);
+      }
+      out = options.out;
+    }
+    const r = packed.run(x.data, tLen, batch, batched && this.batchFirst, h0, c0, lengths, out);
     const result: ForwardResult = {
       output: { data: r.output, shape: batched ? (this.batchFirst ? [batch, tLen, od] : [tLen, batch, od]) : [tLen, od] },
       h: { data: r.h, shape: stateShape(ps) },

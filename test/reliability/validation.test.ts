@@ -107,6 +107,9 @@ describe('layers: nothing half-written', () => {
         ['lengths bigint huge', () => layer.forward(x, { lengths: new BigInt64Array([2n ** 40n, 1n]) }), 'INVALID_LENGTHS'],
         ['lengths float tensor', () => layer.forward(x, { lengths: { data: new Float32Array([5, 3]), shape: [2] } }), 'INVALID_LENGTHS'],
         ['lengths string', () => layer.forward(x, { lengths: 'abc' as never }), 'INVALID_LENGTHS'],
+        ['out one float too many', () => layer.forward(x, { out: new Float32Array(5 * 2 * D * P + 1) }), 'SHAPE_MISMATCH'],
+        ['out Float64Array', () => layer.forward(x, { out: new Float64Array(5 * 2 * D * P) as never }), 'INVALID_OPTION'],
+        ['out a view of wasm memory', () => layer.forward(x, { out: new Float32Array(runtime().memory.buffer, 0, 5 * 2 * D * P) }), 'INVALID_OPTION'],
         // h0 fine, c0 / lengths bad: h0 must not have been written anywhere
         ['good h0, bad lengths', () => layer.forward(x, { h0: f32([LD, 2, P]), lengths: [9, 9] }), 'INVALID_LENGTHS'],
         // a workspace larger than the memory limit
