@@ -143,7 +143,12 @@ export class WasmRuntime {
    * taken with { view: true } passed on to another layer).
    */
   detachSafe<T extends Float32Array | null>(a: T): T {
-    return (a && a.buffer === this.memory.buffer ? a.slice() : a) as T;
+    return (a && this.isView(a) ? a.slice() : a) as T;
+  }
+
+  /** Whether `a` is a view of this runtime's linear memory (which memory.grow detaches). */
+  isView(a: ArrayBufferView): boolean {
+    return a.buffer === this.memory.buffer;
   }
 
   /** Bytes held by live allocations. */

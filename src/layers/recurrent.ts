@@ -200,13 +200,19 @@ export abstract class RecurrentLayer {
       );
     }
     // a large layer's first forward would run in V8's baseline code: start the optimizing
-    // compile of its kernels now, in the background (bindings/warmup.ts; no state or memory change)
-    if (need >= WARM_UP_BYTES) warmUp(this.rt, gateCount(cell) * this.hiddenSize, outputSize(this.spec));
+    // compile of its kernels in the background before packing (bindings/warmup.ts; no state or
+    // memory change). For fromStateDict only once the weights are known to be valid.
+    const warm = () => {
+      if (need >= WARM_UP_BYTES) warmUp(this.rt, gateCount(cell) * this.hiddenSize, outputSize(this.spec));
+    };
     if (given) {
       // fromStateDict: validated completely (readStateDict) before anything is allocated
-      this.install(this.readStateDict(given.stateDict, given.options, given.what));
+      const params = this.readStateDict(given.stateDict, given.options, given.what);
+      warm();
+      this.install(params);
       return;
     }
+    warm();
     // PyTorch's reset_parameters: every parameter uniform in [-1/sqrt(H), 1/sqrt(H)]
     // made in wasm (bindings/fill.ts: the same floats as Rng.fillUniform, but compiled code in a
     // cold process, where the JS loop would run in the interpreter)
@@ -366,7 +372,7 @@ export abstract class RecurrentLayer {
       if (options.out.length !== tLen * batch * od) {
         throw new RnnError('SHAPE_MISMATCH', `${what}: out has ${options.out.length} floats, expected ${tLen * batch * od} (the output's size, T * B * ${od})`);
       }
-      if (options.out.buffer === this.rt.memory.buffer) {
+      if (this.rt.isView(options.out)) {
         throw new RnnError('INVALID_OPTION', `${what}: out is a view of wasm memory (e.g. a step output with { view: true }), which a run can move or overwrite; pass an array of your own`);
       }
       out = options.out;
