@@ -2,9 +2,9 @@
 // bench/.cache/lib/wasm-rnn.mjs, no wasm rebuild), then runs bench/cold.mjs in N fresh
 // processes and prints the median (and min/max) of every phase.
 //   node bench/cold-runs.mjs [--runs 15] [--build relaxed|simd|scalar] [--from-state-dict] [--core] [--node <binary>] [--no-bundle] [--script bench/cold.mjs] [--json]
-import { execFileSync, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { bundleLibrary } from './lib/bundle.mjs';
 
 const rel = (p) => fileURLToPath(new URL(p, new URL('..', import.meta.url)));
 const root = rel('.');
@@ -13,15 +13,7 @@ const opt = (k, d) => { const i = argv.indexOf(`--${k}`); return i < 0 ? d : arg
 const runs = Number(opt('runs', '15'));
 const script = opt('script', 'bench/cold.mjs');
 
-if (!argv.includes('--no-bundle')) {
-  fs.mkdirSync(rel('bench/.cache/lib'), { recursive: true });
-  fs.writeFileSync(rel('bench/.cache/.gitignore'), '*\n');
-  try { fs.symlinkSync('../../build', rel('bench/.cache/build')); } catch { /* exists */ }
-  execFileSync(rel('node_modules/.bin/esbuild'), ['bench/entry.ts', '--bundle', '--format=esm', '--platform=node', '--log-level=warning',
-    '--outfile=bench/.cache/lib/wasm-rnn.mjs'], { cwd: root, stdio: 'inherit' });
-  execFileSync(rel('node_modules/.bin/esbuild'), ['src/core.ts', '--bundle', '--format=esm', '--platform=node', '--log-level=warning',
-    '--outfile=bench/.cache/lib/wasm-rnn-core.mjs'], { cwd: root, stdio: 'inherit' });
-}
+if (!argv.includes('--no-bundle')) bundleLibrary();
 
 const node = opt('node', 'node');
 const version = spawnSync(node, ['--version']).stdout.toString().trim();

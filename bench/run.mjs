@@ -10,6 +10,7 @@ import zlib from 'node:zlib';
 import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { report } from './lib/report.mjs';
+import { bundleLibrary } from './lib/bundle.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const rel = (p) => fileURLToPath(new URL(p, new URL('..', import.meta.url)));
@@ -29,13 +30,8 @@ if (!flag('no-build')) {
     log(`!!! ${wasmBuild}`);
   }
 } else wasmBuild = 'not rebuilt (--no-build)';
-fs.mkdirSync(rel('bench/.cache/lib'), { recursive: true });
-fs.writeFileSync(rel('bench/.cache/.gitignore'), '*\n');
-try { fs.symlinkSync('../../build', rel('bench/.cache/build')); } catch { /* exists */ }
+bundleLibrary(); // bench/.cache/lib: the whole library, and 'wasm-rnn/core' for a cold-start row
 const esbuild = rel('node_modules/.bin/esbuild');
-sh(esbuild, ['bench/entry.ts', '--bundle', '--format=esm', '--platform=node', '--log-level=warning', '--outfile=bench/.cache/lib/wasm-rnn.mjs']);
-// 'wasm-rnn/core' (the layers without the importers), for the cold start of a user who imports only that
-sh(esbuild, ['src/core.ts', '--bundle', '--format=esm', '--platform=node', '--log-level=warning', '--outfile=bench/.cache/lib/wasm-rnn-core.mjs']);
 sh(esbuild, ['src/index.ts', '--bundle', '--format=esm', '--platform=neutral', '--minify', '--log-level=warning', '--outfile=bench/.cache/min/index.min.mjs']);
 sh(rel('node_modules/.bin/asc'), ['bench/peak.ts', '--enable', 'simd', '--enable', 'relaxed-simd', '-O3', '--runtime', 'stub', '--noAssert', '--use', 'abort=',
   '--initialMemory', '1', '--maximumMemory', '16384', '-o', 'bench/.cache/peak.wasm']);
