@@ -17,6 +17,7 @@ interface Fn {
 interface PackedLayerDir {
   wih: number; // packed [G*H, in]
   whh: number; // packed [G*H, P]
+  whhPanel: 8 | 32; // panel width W_hh was packed with
   whr: number; // packed [P, H] or 0
   xbias: number; // [G*H] folded input-projection bias or 0
   bhh: number; // GRU: [G*H] recurrent bias or 0
@@ -118,11 +119,11 @@ export class PackedRecurrent {
     const { cell, hiddenSize: hs, projSize } = this.spec;
     const gh = gateCount(cell) * hs;
     const ps = outputSize(this.spec);
-    const out: PackedLayerDir = { wih: 0, whh: 0, whr: 0, xbias: 0, bhh: 0 };
-    out.wih = this.packMatrix(p.wih, gh, inSize, 'weight_ih');
     // the recurrence reads W_hh in the panel width this kernel function names for its shape
     const ex = this.rt.exports as unknown as Record<string, Fn>;
-    out.whh = this.packMatrix(p.whh, gh, ps, 'weight_hh', ex.recurrent_panel_width(gh, ps) === 32 ? 32 : 8);
+    const out: PackedLayerDir = { wih: 0, whh: 0, whhPanel: ex.recurrent_panel_width(gh, ps) === 32 ? 32 : 8, whr: 0, xbias: 0, bhh: 0 };
+    out.wih = this.packMatrix(p.wih, gh, inSize, 'weight_ih');
+    out.whh = this.packMatrix(p.whh, gh, ps, 'weight_hh', out.whhPanel);
     if (projSize > 0 && p.whr) out.whr = this.packMatrix(p.whr, projSize, hs, 'weight_hr');
     if (p.bih && p.bhh) {
       out.xbias = this.own(gh * 4, 'bias');
@@ -251,6 +252,37 @@ export class PackedRecurrent {
       h: rt.f32(w.h, nl * nd * batch * ps).slice(),
       c: cell === 'lstm' ? rt.f32(w.c, nl * nd * batch * hs).slice() : null,
     };
+  }
+
+  /**
+   * The weight matrices of layer-direction `i` (l * D + d) read back from their panels: new
+   * row-major arrays, bit for bit what was packed (packing only moves floats). The layer keeps
+   * no JS copy of its matrices (they would double a model's memory); biases are not here, since
+   * LSTM and RNN pack b_ih + b_hh as one sum.
+   */
+  readMatrices(i: number): { wih: Float32Array; whh: Float32Array; whr: Float32Array | null } {
+    const { cell, hiddenSize: hs, projSize } = this.spec;
+    const p = this.layers[i];
+    const gh = gateCount(cell) * hs;
+    const inSize = layerInputSize(this.spec, Math.floor(i / this.spec.numDirections));
+    return {
+      wih: this.unpackMatrix(p.wih, gh, inSize, 8),
+      whh: this.unpackMatrix(p.whh, gh, outputSize(this.spec), p.whhPanel),
+      whr: p.whr ? this.unpackMatrix(p.whr, projSize, hs, 8) : null,
+    };
+  }
+
+  /** Inverse of packMatrix: panel p holds W[p*nr + j][kk] at float (p * k + kk) * nr + j. */
+  private unpackMatrix(ptr: number, n: number, k: number, nr: 8 | 32): Float32Array {
+    const panels = this.rt.f32(ptr, Math.ceil(n / nr) * nr * k);
+    const w = new Float32Array(n * k);
+    for (let row = 0; row < n; row++) {
+      const j = row % nr;
+      const base = (row - j) * k + j;
+      const o = row * k;
+      for (let kk = 0; kk < k; kk++) w[o + kk] = panels[base + kk * nr];
+    }
+    return w;
   }
 
   /** The packed weights of layer-direction `i` (l * D + d). */

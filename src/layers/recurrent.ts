@@ -146,7 +146,12 @@ export abstract class RecurrentLayer {
   readonly projSize: number;
   /** The plain model spec this layer runs. */
   readonly spec: RecurrentSpec;
-  private params: Map<string, Float32Array> = new Map();
+  /**
+   * The biases under their state_dict names (copies). The weight matrices are not kept in JS:
+   * stateDict() reads them back from the packed panels, so a model's weights live once, in wasm
+   * memory (docs/design.md, "Where the weights live").
+   */
+  private biases: Map<string, Float32Array> = new Map();
   private readonly owned: Owned = { packed: null, streams: new Set() };
   private disposed = false;
   private readonly rt: WasmRuntime;
@@ -245,9 +250,13 @@ export abstract class RecurrentLayer {
       }
     }
     const packed = new PackedRecurrent(this.rt, this.spec, dirs);
+    const biases = new Map<string, Float32Array>();
+    for (const [field, name] of this.parameterList()) {
+      if (field === 'bih' || field === 'bhh') biases.set(name, params.get(name)!.slice());
+    }
     const old = this.owned.packed;
     this.owned.packed = packed;
-    this.params = params;
+    this.biases = biases;
     if (old) old.dispose();
     else finalizer?.register(this, this.owned, this);
   }
@@ -271,7 +280,9 @@ export abstract class RecurrentLayer {
 
   /**
    * Checks every key, dtype and shape of a state_dict against this layer (`what` names the
-   * caller in errors) and returns copies of its parameters; changes nothing.
+   * caller in errors) and returns its parameters; changes nothing. The arrays are the caller's
+   * own (install copies what it keeps), except views of wasm memory, which are copied since
+   * packing may grow the memory and detach them.
    */
   private readStateDict(stateDict: Record<string, Tensor>, options: LoadOptions, what: string): Map<string, Float32Array> {
     if (stateDict === null || typeof stateDict !== 'object') {
@@ -305,17 +316,31 @@ export abstract class RecurrentLayer {
       const t = stateDict[prefix + name];
       checkFloatTensor(t, `${what}: '${prefix + name}'`);
       checkShape(t, shape, `${what}: '${prefix + name}'`);
-      params.set(name, t.data.slice());
+      params.set(name, this.rt.detachSafe(t.data));
     }
     return params;
   }
 
-  /** The parameters under their PyTorch names (copies). */
+  /** The parameters under their PyTorch names, in PyTorch's order (new arrays). */
   stateDict(): Record<string, Tensor<Float32Array>> {
-    this.alive();
+    const packed = this.alive();
     const out: Record<string, Tensor<Float32Array>> = {};
-    for (const [, name, shape] of this.parameterList()) out[name] = { data: this.params.get(name)!.slice(), shape: [...shape] };
+    const nd = this.spec.numDirections;
+    for (let l = 0; l < this.numLayers; l++) {
+      for (let d = 0; d < nd; d++) {
+        const matrices = packed.readMatrices(l * nd + d);
+        for (const [field, name, shape] of parameterShapes(this.spec, l, d)) {
+          const data = field === 'bih' || field === 'bhh' ? this.biases.get(name)!.slice() : matrices[field]!;
+          out[name] = { data, shape: [...shape] };
+        }
+      }
+    }
     return out;
+  }
+
+  /** Every parameter's state_dict name and shape, in PyTorch's order (what stateDict() returns, without the data). */
+  parameterShapes(): Array<[string, number[]]> {
+    return this.parameterList().map(([, name, shape]) => [name, [...shape]]);
   }
 
   /** Runs the whole sequence. Synchronous; needs ready() to have resolved before construction. */
@@ -439,7 +464,7 @@ export abstract class RecurrentLayer {
     this.disposed = true;
     finalizer?.unregister(this);
     freeOwned(this.owned); // the states' streams too: their RecurrentStates then throw DISPOSED
-    this.params = new Map();
+    this.biases = new Map();
   }
 
   get isDisposed(): boolean {

@@ -23,7 +23,7 @@ import { type Tensor, checkTensor, checkFloatTensor } from '../tensor.js';
 import { RecurrentLayer, RecurrentState } from '../layers/recurrent.js';
 import { outputSize as recurrentOutputSize } from '../spec.js';
 import { type WasmRuntime, runtime } from '../../bindings/wasm.js';
-import { Embedding, LastStep, Linear, Softmax, type FeatureLayer } from './layers.js';
+import { Embedding, LastStep, Linear, Softmax } from './layers.js';
 
 /** Any layer a Sequential can hold. */
 export type SequentialLayer = RecurrentLayer | Embedding | Linear | Softmax | LastStep;
@@ -234,7 +234,7 @@ export class Sequential {
     const used = new Set<string>();
     const wanted: Array<[Child, string, string[]]> = this.children.map((c) => {
       const prefix = this.prefixOf(c.name, options);
-      const names = c.recurrent ? Object.keys((c.layer as RecurrentLayer).stateDict()) : (c.layer as FeatureLayer).parameterShapes().map(([n]) => n);
+      const names = c.layer.parameterShapes().map(([n]) => n);
       for (const n of names) used.add(prefix + n);
       return [c, prefix, names];
     });
