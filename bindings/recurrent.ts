@@ -8,6 +8,7 @@
  * The workspace is kept between calls and only grows, so repeated calls allocate nothing.
  */
 import type { WasmRuntime } from './wasm.js';
+import { type PanelWidth, packPanels, unpackPanels } from './panels.js';
 import { type RecurrentSpec, type LayerDirParams, gateCount, outputSize, layerInputSize } from '../src/spec.js';
 
 interface Fn {
@@ -17,7 +18,7 @@ interface Fn {
 interface PackedLayerDir {
   wih: number; // packed [G*H, in]
   whh: number; // packed [G*H, P]
-  whhPanel: 8 | 32; // panel width W_hh was packed with
+  whhPanel: PanelWidth; // panel width W_hh was packed with
   whr: number; // packed [P, H] or 0
   xbias: number; // [G*H] folded input-projection bias or 0
   bhh: number; // GRU: [G*H] recurrent bias or 0
@@ -99,20 +100,11 @@ export class PackedRecurrent {
     return ptr;
   }
 
-  /** Packs W [n, k] into panels of 8 columns, or 32 with `nr` 32 (x32_packw_x8 / x32_packw_x32). */
-  private packMatrix(w: Float32Array, n: number, k: number, what: string, nr: 8 | 32 = 8): number {
-    const ex = this.rt.exports as unknown as Record<string, Fn>;
-    const pack = nr === 32 ? ex.x32_packw_x32 : ex.x32_packw_x8;
-    const size = nr === 32 ? ex.x32_packw_x32_size : ex.x32_packw_x8_size;
-    const dst = this.own(size(n, k) * 4, what);
-    const tmp = this.rt.alloc(w.length * 4, what);
-    try {
-      this.rt.f32(tmp, w.length).set(w);
-      pack(dst, tmp, n, k, k);
-    } finally {
-      this.rt.free(tmp);
-    }
-    return dst;
+  /** Packs W [n, k] into panels of 8 columns, or 32 with `nr` 32 (bindings/panels.ts); owned by this object. */
+  private packMatrix(w: Float32Array, n: number, k: number, what: string, nr: PanelWidth = 8): number {
+    const ptr = packPanels(this.rt, w, n, k, nr, what);
+    this.blocks.push(ptr);
+    return ptr;
   }
 
   private packLayerDir(p: LayerDirParams, inSize: number): PackedLayerDir {
@@ -266,23 +258,10 @@ export class PackedRecurrent {
     const gh = gateCount(cell) * hs;
     const inSize = layerInputSize(this.spec, Math.floor(i / this.spec.numDirections));
     return {
-      wih: this.unpackMatrix(p.wih, gh, inSize, 8),
-      whh: this.unpackMatrix(p.whh, gh, outputSize(this.spec), p.whhPanel),
-      whr: p.whr ? this.unpackMatrix(p.whr, projSize, hs, 8) : null,
+      wih: unpackPanels(this.rt, p.wih, gh, inSize, 8),
+      whh: unpackPanels(this.rt, p.whh, gh, outputSize(this.spec), p.whhPanel),
+      whr: p.whr ? unpackPanels(this.rt, p.whr, projSize, hs, 8) : null,
     };
-  }
-
-  /** Inverse of packMatrix: panel p holds W[p*nr + j][kk] at float (p * k + kk) * nr + j. */
-  private unpackMatrix(ptr: number, n: number, k: number, nr: 8 | 32): Float32Array {
-    const panels = this.rt.f32(ptr, Math.ceil(n / nr) * nr * k);
-    const w = new Float32Array(n * k);
-    for (let row = 0; row < n; row++) {
-      const j = row % nr;
-      const base = (row - j) * k + j;
-      const o = row * k;
-      for (let kk = 0; kk < k; kk++) w[o + kk] = panels[base + kk * nr];
-    }
-    return w;
   }
 
   /** The packed weights of layer-direction `i` (l * D + d). */

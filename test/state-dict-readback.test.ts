@@ -1,12 +1,12 @@
 /**
- * stateDict() reads the weight matrices back from the packed panels (the layer keeps no JS copy
- * of them): what was loaded comes back bit for bit, in both panel widths (8 and 32 columns),
+ * stateDict() reads the weight matrices back from the packed panels (recurrent layers and Linear
+ * keep no JS copy of them): what was loaded comes back bit for bit, in both panel widths (8 and 32 columns),
  * across panel edges (sizes 1, 7, 8, 9, 31, 33), with projections, bidirectional and stacked
  * layers; the layer copies what it is given (later changes to the caller's arrays do not reach it),
  * and weights passed as views of wasm memory survive the memory growth of packing.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GRU, LSTM, RNN, ready, type RecurrentLayer, type Tensor } from '../src/index.js';
+import { Embedding, GRU, LSTM, Linear, RNN, ready, type RecurrentLayer, type Tensor } from '../src/index.js';
 import { runtime } from '../bindings/wasm.js';
 import { expectBitwise, randn, rng } from './reliability/helpers.js';
 
@@ -108,5 +108,59 @@ describe('the layer owns its weights', () => {
     for (const [k, t] of Object.entries(layer.stateDict())) expectBitwise(t.data, sd[k].data, k);
     layer.dispose();
     for (const b of blocks) rt.free(b);
+  });
+});
+
+describe('Linear keeps its weights only in wasm memory', () => {
+  for (const [inF, outF, bias] of [[1, 1, true], [5, 7, true], [3, 8, false], [9, 9, true], [16, 33, true], [2, 100, false]] as Array<[number, number, boolean]>) {
+    it(`Linear(${inF}, ${outF}, bias ${bias}): stateDict() returns what was loaded, bit for bit`, () => {
+      const layer = new Linear(inF, outF, bias, { seed: 1 });
+      const r = rng(inF * 100 + outF);
+      const sd = Object.fromEntries(layer.parameterShapes().map(([k, shape]) => [k, { data: randn(shape.reduce((a, b) => a * b, 1), r), shape }]));
+      const frozen = Object.fromEntries(Object.entries(sd).map(([k, t]) => [k, t.data.slice()]));
+      layer.loadStateDict(sd);
+      const x = { data: randn(2 * inF, rng(4)), shape: [2, inF] };
+      const y0 = layer.forward(x).data;
+      for (const t of Object.values(sd)) t.data.fill(3);
+      const back = layer.stateDict();
+      expect(Object.keys(back)).toEqual(bias ? ['weight', 'bias'] : ['weight']);
+      for (const [k, shape] of layer.parameterShapes()) {
+        expect(back[k].shape).toEqual(shape);
+        expectBitwise(back[k].data, frozen[k], k);
+      }
+      expectBitwise(layer.forward(x).data, y0, 'output');
+      layer.dispose();
+    });
+  }
+
+  it('loads weights that are views of wasm memory although packing grows the memory', () => {
+    const rt = runtime();
+    const inF = 256;
+    const outF = Math.ceil(rt.memoryBytes / (inF * 4)) + 8; // more weight bytes than the memory has: packing must grow it
+    const layer = new Linear(inF, outF, false, { seed: 1 });
+    const weight = randn(inF * outF, rng(12));
+    const ptr = rt.alloc(weight.length * 4, 'test');
+    rt.f32(ptr, weight.length).set(weight);
+    const view = rt.f32(ptr, weight.length);
+    const before = rt.memoryBytes;
+    layer.loadStateDict({ weight: { data: view, shape: [outF, inF] } });
+    expect(rt.memoryBytes).toBeGreaterThan(before);
+    expect(view.length).toBe(0);
+    expectBitwise(layer.stateDict().weight.data, weight, 'weight');
+    layer.dispose();
+    rt.free(ptr);
+  });
+});
+
+describe('Embedding copies what it is given', () => {
+  it('changing the array passed in after loading changes nothing', () => {
+    const layer = new Embedding(5, 3, { seed: 1 });
+    const w = randn(15, rng(2));
+    const frozen = w.slice();
+    layer.loadStateDict({ weight: { data: w, shape: [5, 3] } });
+    w.fill(0);
+    expectBitwise(layer.stateDict().weight.data, frozen, 'weight');
+    expectBitwise(layer.forward({ data: new Int32Array([4]), shape: [1] }).data, frozen.subarray(12, 15), 'row 4');
+    layer.dispose();
   });
 });

@@ -21,6 +21,7 @@ import { type Tensor, checkFloatTensor, checkShape, checkTensor, numel } from '.
 import { Rng, randomSeed } from '../random.js';
 import { runtime, type WasmRuntime } from '../../bindings/wasm.js';
 import { fillUniform } from '../../bindings/fill.js';
+import { packPanels, unpackPanels } from '../../bindings/panels.js';
 
 export interface LayerLoadOptions {
   /** Only keys starting with this prefix are read, with the prefix removed (e.g. 'head.'). */
@@ -53,7 +54,7 @@ function checkInt(v: unknown, name: string, min: number, layer: string): number 
   return v;
 }
 
-/** Shared loadStateDict: checks every key and shape before returning copies. */
+/** Shared loadStateDict: checks every key and shape before returning the tensors' arrays (the caller's own: a layer copies what it keeps). */
 function readParams(
   kind: string,
   wanted: Array<[string, number[]]>,
@@ -84,7 +85,7 @@ function readParams(
     const t = stateDict[prefix + name];
     checkFloatTensor(t, `${kind}.loadStateDict: '${prefix + name}'`);
     checkShape(t, shape, `${kind}.loadStateDict: '${prefix + name}'`);
-    out.set(name, t.data.slice());
+    out.set(name, t.data);
   }
   return out;
 }
@@ -138,7 +139,7 @@ export class Embedding implements FeatureLayer {
 
   loadStateDict(stateDict: Record<string, Tensor>, options: LayerLoadOptions = {}): this {
     this.alive();
-    this.weight = readParams('Embedding', this.parameterShapes(), stateDict, options).get('weight')!;
+    this.weight = readParams('Embedding', this.parameterShapes(), stateDict, options).get('weight')!.slice();
     return this;
   }
 
@@ -200,7 +201,6 @@ export class Linear implements FeatureLayer {
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly bias: boolean;
-  private params: Map<string, Float32Array> = new Map();
   private readonly rt: WasmRuntime;
   private readonly gemm: Fn;
   private packed = { rt: null as unknown as WasmRuntime, blocks: [] as number[] };
@@ -236,34 +236,29 @@ export class Linear implements FeatureLayer {
     return this.outFeatures;
   }
 
+  /** Packs the weight (bindings/panels.ts) and copies the bias into wasm memory; the layer keeps no JS copy. */
   private install(params: Map<string, Float32Array>): void {
     const rt = this.rt;
-    const ex = rt.exports as unknown as Record<string, Fn>;
     const n = this.outFeatures;
     const k = this.inFeatures;
+    // arrays that are views of wasm memory would be detached by a memory.grow while allocating
+    const weight = rt.detachSafe(params.get('weight')!);
+    const bias = this.bias ? rt.detachSafe(params.get('bias')!) : null;
     const blocks: number[] = [];
     try {
-      const w = rt.alloc(ex.x32_packw_x8_size(n, k) * 4, 'Linear weight');
+      const w = packPanels(rt, weight, n, k, 8, 'Linear weight');
       blocks.push(w);
-      const tmp = rt.allocF32(n * k, 'Linear weight');
-      try {
-        rt.f32(tmp, n * k).set(params.get('weight')!);
-        ex.x32_packw_x8(w, tmp, n, k, k);
-      } finally {
-        rt.free(tmp);
-      }
       let b = 0;
-      if (this.bias) {
+      if (bias) {
         b = rt.allocF32(n, 'Linear bias');
         blocks.push(b);
-        rt.f32(b, n).set(params.get('bias')!);
+        rt.f32(b, n).set(bias);
       }
       this.freePacked();
       this.packed = { rt, blocks };
       finalizer?.register(this, this.packed, this);
       this.wPtr = w;
       this.bPtr = b;
-      this.params = params;
     } catch (e) {
       blocks.forEach((p) => rt.free(p));
       throw e;
@@ -289,10 +284,14 @@ export class Linear implements FeatureLayer {
     return this;
   }
 
+  /** weight and bias read back from wasm memory (new arrays, bit for bit what was loaded). */
   stateDict(): Record<string, Tensor<Float32Array>> {
     this.alive();
-    const out: Record<string, Tensor<Float32Array>> = {};
-    for (const [name, shape] of this.parameterShapes()) out[name] = { data: this.params.get(name)!.slice(), shape: [...shape] };
+    const n = this.outFeatures;
+    const out: Record<string, Tensor<Float32Array>> = {
+      weight: { data: unpackPanels(this.rt, this.wPtr, n, this.inFeatures, 8), shape: [n, this.inFeatures] },
+    };
+    if (this.bias) out.bias = { data: this.rt.f32(this.bPtr, n).slice(), shape: [n] };
     return out;
   }
 
@@ -347,7 +346,6 @@ export class Linear implements FeatureLayer {
     if (this.ws) this.rt.free(this.ws);
     this.ws = 0;
     this.wsBytes = 0;
-    this.params = new Map();
   }
 }
 

@@ -1,0 +1,52 @@
+/**
+ * Weight matrices in wasm memory, in the panel layout the GEMM kernels read (x32_packw_x8 /
+ * x32_packw_x32): W [n, k] row-major becomes ceil(n / nr) panels of k rows of nr floats, panel p
+ * holding W[p * nr + j][kk] at float (p * k + kk) * nr + j, zero past n.
+ *
+ * A layer packs its matrices once, at load, and keeps no JS copy of them: `unpackPanels` reads
+ * them back (stateDict) bit for bit, since packing only moves floats. One copy of the weights per
+ * model, in wasm memory (docs/design.md, "Where the weights live").
+ */
+import type { WasmRuntime } from './wasm.js';
+
+type Fn = (...args: number[]) => number;
+
+export type PanelWidth = 8 | 32;
+
+/**
+ * Allocates and fills the packed form of `w` [n, k]; returns its address (the caller owns and
+ * frees it). `w` must not be a view of wasm memory (allocating may grow the memory and detach
+ * it: pass it through rt.detachSafe first). Throws OUT_OF_MEMORY naming `what`; on failure
+ * nothing stays allocated.
+ */
+export function packPanels(rt: WasmRuntime, w: Float32Array, n: number, k: number, nr: PanelWidth, what: string): number {
+  const ex = rt.exports as unknown as Record<string, Fn>;
+  const size = nr === 32 ? ex.x32_packw_x32_size : ex.x32_packw_x8_size;
+  const dst = rt.alloc(size(n, k) * 4, what);
+  try {
+    const tmp = rt.alloc(w.length * 4, what);
+    try {
+      rt.f32(tmp, w.length).set(w);
+      (nr === 32 ? ex.x32_packw_x32 : ex.x32_packw_x8)(dst, tmp, n, k, k);
+    } finally {
+      rt.free(tmp);
+    }
+  } catch (e) {
+    rt.free(dst);
+    throw e;
+  }
+  return dst;
+}
+
+/** The row-major [n, k] matrix packed at `ptr` in `nr`-wide panels, as a new array. */
+export function unpackPanels(rt: WasmRuntime, ptr: number, n: number, k: number, nr: PanelWidth): Float32Array {
+  const panels = rt.f32(ptr, Math.ceil(n / nr) * nr * k);
+  const w = new Float32Array(n * k);
+  for (let row = 0; row < n; row++) {
+    const j = row % nr;
+    const from = (row - j) * k + j; // panel (row - j) / nr starts at float (row - j) * k
+    const to = row * k;
+    for (let kk = 0; kk < k; kk++) w[to + kk] = panels[from + kk * nr];
+  }
+  return w;
+}
