@@ -16,7 +16,7 @@
  * Keras outputs the previous output (zeros before the first valid step), or zeros when
  * `zeroOutputForMask` (Keras Bidirectional with return_sequences).
  */
-import { GRU, LSTM, RNN, type RecurrentLayer } from '../layers/index.js';
+import { recurrentFromStateDict, type RecurrentLayer } from '../layers/index.js';
 import type { Act, Writer } from './activations.js';
 
 export type CellKind = 'lstm' | 'gru' | 'simple_rnn';
@@ -128,11 +128,7 @@ export class Direction {
       }
     }
     // fromStateDict allocates nothing when it throws
-    return cell === 'lstm'
-      ? LSTM.fromStateDict(dict, opts)
-      : cell === 'gru'
-        ? GRU.fromStateDict(dict, opts)
-        : RNN.fromStateDict(dict, { ...opts, nonlinearity: this.cfg.act.name === 'relu' ? 'relu' : 'tanh' });
+    return recurrentFromStateDict(cell === 'lstm' ? 'lstm' : cell === 'gru' ? 'gru' : this.cfg.act.name === 'relu' ? 'rnn_relu' : 'rnn_tanh', dict, opts);
   }
 
   dispose(): void {

@@ -627,3 +627,19 @@ export class RNN extends RecurrentLayer {
     return withWeights(stateDict, load, 'RNN.fromStateDict', () => new RNN(options));
   }
 }
+
+/**
+ * The layer of cell kind `cell` built from `stateDict` (LSTM / GRU / RNN.fromStateDict; for the
+ * RNN kinds the nonlinearity comes from the kind): what importers call once they have written a
+ * model's weights under PyTorch's names.
+ */
+export function recurrentFromStateDict(cell: CellKind, stateDict: Record<string, Tensor>, options: RecurrentOptions): RecurrentLayer {
+  switch (cell) {
+    case 'lstm':
+      return LSTM.fromStateDict(stateDict, options);
+    case 'gru':
+      return GRU.fromStateDict(stateDict, options);
+    default:
+      return RNN.fromStateDict(stateDict, { ...options, nonlinearity: cell === 'rnn_relu' ? 'relu' : 'tanh' });
+  }
+}

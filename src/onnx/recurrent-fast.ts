@@ -5,7 +5,7 @@
  * `direction=reverse` runs a unidirectional layer on the per-item time-reversed input.
  */
 import type { Tensor } from '../tensor.js';
-import { GRU, LSTM, RNN, type RecurrentLayer } from '../layers/index.js';
+import { recurrentFromStateDict } from '../layers/index.js';
 import type { NodeContext } from './node.js';
 import type { RecurrentAttrs, RecurrentResult, RecurrentRun } from './recurrent.js';
 import { swap01, torchCompatible } from './recurrent.js';
@@ -66,12 +66,8 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
   const reverseOnly = D === 1 && at.dirs[0] === 'reverse';
   const batchFirst = at.layout === 1;
   const opts = { inputSize: I, hiddenSize: H, numLayers: 1, bias: bias !== undefined, batchFirst, bidirectional: D === 2 };
-  const layer: RecurrentLayer =
-    at.kind === 'LSTM'
-      ? LSTM.fromStateDict(dict, opts)
-      : at.kind === 'GRU'
-        ? GRU.fromStateDict(dict, opts)
-        : RNN.fromStateDict(dict, { ...opts, nonlinearity: at.acts[0][0].name === 'relu' ? 'relu' : 'tanh' });
+  const cell = at.kind === 'LSTM' ? 'lstm' : at.kind === 'GRU' ? 'gru' : at.acts[0][0].name === 'relu' ? 'rnn_relu' : 'rnn_tanh';
+  const layer = recurrentFromStateDict(cell, dict, opts);
   ctx.resources.push(layer);
 
   return (run) => {
