@@ -135,6 +135,9 @@ function withWeights<T>(stateDict: Record<string, Tensor>, options: LoadOptions 
   }
 }
 
+/** Biases stay in JS (b_ih + b_hh are packed as one sum); the matrices only in wasm memory. */
+const isBias = (field: keyof LayerDirParams): field is 'bih' | 'bhh' => field === 'bih' || field === 'bhh';
+
 /** Common machinery of LSTM, GRU and RNN. */
 export abstract class RecurrentLayer {
   readonly inputSize: number;
@@ -252,7 +255,7 @@ export abstract class RecurrentLayer {
     const packed = new PackedRecurrent(this.rt, this.spec, dirs);
     const biases = new Map<string, Float32Array>();
     for (const [field, name] of this.parameterList()) {
-      if (field === 'bih' || field === 'bhh') biases.set(name, params.get(name)!.slice());
+      if (isBias(field)) biases.set(name, params.get(name)!.slice());
     }
     const old = this.owned.packed;
     this.owned.packed = packed;
@@ -330,7 +333,7 @@ export abstract class RecurrentLayer {
       for (let d = 0; d < nd; d++) {
         const matrices = packed.readMatrices(l * nd + d);
         for (const [field, name, shape] of parameterShapes(this.spec, l, d)) {
-          const data = field === 'bih' || field === 'bhh' ? this.biases.get(name)!.slice() : matrices[field]!;
+          const data = isBias(field) ? this.biases.get(name)!.slice() : matrices[field]!;
           out[name] = { data, shape: [...shape] };
         }
       }
