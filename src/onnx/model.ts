@@ -4,15 +4,14 @@
  */
 import { RnnError, fmtShape } from '../errors.js';
 import { checkTensor, dtypeOf, type Tensor } from '../tensor.js';
-import { NodeContext, type Kernel, type KernelResources } from './node.js';
+import type { KernelResources } from './node.js';
 import { OPS, type OpFactory } from './ops.js';
+import { Planner, newRootScope, runBlock, supportedOps, type Block } from './plan.js';
 import { decodeModel, dtName, type ValueInfoMsg } from './proto.js';
 import { recurrentOp } from './recurrent.js';
-import { odtypeOf, tensorFromProto, toPublic, type ODType, type OTensor } from './values.js';
+import { odtypeOf, toPublic, type ODType, type OTensor } from './values.js';
 
-/** Opsets of the default domain ('' / 'ai.onnx') that load. */
-export const MIN_OPSET = 7;
-export const MAX_OPSET = 21;
+export { MIN_OPSET, MAX_OPSET } from './plan.js';
 
 export interface LoadOnnxOptions {
   /**
@@ -67,14 +66,7 @@ const FACTORIES: Record<string, OpFactory> = {
 };
 
 /** Names of the operators loadOnnx supports (default domain). */
-export const SUPPORTED_OPS: readonly string[] = Object.keys(FACTORIES).sort();
-
-interface Step {
-  kernel: Kernel;
-  ctx: NodeContext;
-  inputs: string[];
-  outputs: string[];
-}
+export const SUPPORTED_OPS: readonly string[] = supportedOps(FACTORIES);
 
 export function loadOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {}): OnnxModel {
   if (options === null || typeof options !== 'object') throw new RnnError('INVALID_OPTION', 'loadOnnx: options must be an object');
@@ -85,72 +77,29 @@ export function loadOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {}): Onnx
   if (!graph) throw new RnnError('INVALID_FORMAT', 'ModelProto: the file has no graph (is it an ONNX model?)');
   const opset = model.opsets.get('');
   if (graph.hasSparseInitializers) throw new RnnError('UNSUPPORTED', 'GraphProto: sparse initializers are not supported');
-
-  const consts = new Map<string, OTensor>();
-  for (const init of graph.initializers) {
-    if (!init.name) throw new RnnError('INVALID_FORMAT', 'GraphProto: an initializer has no name');
-    consts.set(init.name, tensorFromProto(init, 'initializer'));
+  if (opset === undefined && graph.nodes.length > 0) {
+    const node = graph.nodes[0];
+    throw new RnnError('INVALID_FORMAT', `${node.opType || '(no op_type)'} node '${node.name || node.outputs[0] || '#0'}': the model imports no opset for the default domain`);
   }
+  const planner = new Planner({ opset: opset ?? 0, fastPath, factories: FACTORIES });
+  const scope = newRootScope();
+  const initializerNames = new Set(graph.initializers.map((t) => t.name));
   const inputs: OnnxInputInfo[] = [];
-  const defined = new Set<string>(consts.keys());
-  for (const vi of graph.inputs) {
-    if (consts.has(vi.name)) continue; // IR < 4 lists initializers as inputs too
-    inputs.push(inputInfo(vi));
-    defined.add(vi.name);
-  }
-  const resources: KernelResources[] = [];
-  const steps: Step[] = [];
+  const inputSlots: number[] = [];
   try {
-    graph.nodes.forEach((node, index) => {
-      const label = `${node.opType || '(no op_type)'} node '${node.name || node.outputs[0] || `#${index}`}'`;
-      if (node.domain !== '' && node.domain !== 'ai.onnx') {
-        throw new RnnError('UNSUPPORTED', `${label}: operator domain '${node.domain}' is not supported (only the default ONNX domain is)`);
-      }
-      if (opset === undefined) throw new RnnError('INVALID_FORMAT', `${label}: the model imports no opset for the default domain`);
-      const factory = Object.prototype.hasOwnProperty.call(FACTORIES, node.opType) ? FACTORIES[node.opType] : undefined;
-      if (!factory) {
-        throw new RnnError('UNSUPPORTED', `${label}: operator '${node.opType}' (opset ${opset}) is not supported; supported operators: ${SUPPORTED_OPS.join(', ')}`);
-      }
-      if (opset < MIN_OPSET || opset > MAX_OPSET) {
-        throw new RnnError('UNSUPPORTED', `${label}: opset ${opset} is not supported (operator '${node.opType}'); supported opsets: ${MIN_OPSET}-${MAX_OPSET}`);
-      }
-      for (const name of node.inputs) {
-        if (name !== '' && !defined.has(name)) {
-          throw new RnnError('INVALID_FORMAT', `${label}: input '${name}' is not a graph input, initializer or output of an earlier node (the graph must be topologically sorted)`);
-        }
-      }
-      for (const name of node.outputs) {
-        if (name !== '' && defined.has(name)) throw new RnnError('INVALID_FORMAT', `${label}: output '${name}' is defined twice`);
-      }
-      const constInputs = node.inputs.map((n) => (n === '' ? undefined : consts.get(n)));
-      const ctx = new NodeContext(node, opset, constInputs);
-      const recurrent = node.opType === 'LSTM' || node.opType === 'GRU' || node.opType === 'RNN';
-      let kernel: Kernel;
-      try {
-        kernel = recurrent && !fastPath ? recurrentOp(node.opType as 'LSTM', false)(ctx) : factory(ctx);
-      } finally {
-        resources.push(...ctx.resources);
-      }
-      const allConst = node.inputs.every((n, i) => n === '' || constInputs[i] !== undefined);
-      if (allConst && !recurrent) {
-        // Fold: nodes of constants only (Constant, shape arithmetic on initializers) run once here.
-        const outs = kernel(constInputs);
-        node.outputs.forEach((n, i) => {
-          if (n !== '' && outs[i] !== undefined) consts.set(n, outs[i]!);
-        });
-      } else {
-        steps.push({ kernel, ctx, inputs: node.inputs, outputs: node.outputs });
-      }
-      for (const name of node.outputs) if (name !== '') defined.add(name);
-    });
-    for (const vi of graph.outputs) {
-      if (!defined.has(vi.name)) throw new RnnError('INVALID_FORMAT', `GraphProto: graph output '${vi.name}' is not produced by any node`);
+    for (const vi of graph.inputs) {
+      if (initializerNames.has(vi.name)) continue; // IR < 4 lists initializers as inputs too
+      inputs.push(inputInfo(vi));
+      const slot = planner.newSlot();
+      scope.define(vi.name, slot);
+      inputSlots.push(slot);
     }
+    const block = planner.planGraph(graph, scope, 0);
+    return new Model(inputs, inputSlots, graph.outputs.map((o) => o.name), block, planner, opset ?? 0);
   } catch (e) {
-    for (const r of resources) r.dispose();
+    for (const r of planner.resources) r.dispose();
     throw e;
   }
-  return new Model(inputs, graph.outputs.map((o) => o.name), consts, steps, resources, opset ?? 0);
 }
 
 function inputInfo(vi: ValueInfoMsg): OnnxInputInfo {
@@ -168,22 +117,30 @@ class Model implements OnnxModel {
   readonly opset: number;
   readonly recurrentNodes: readonly RecurrentNodeInfo[];
   private disposed = false;
+  private readonly slots: (OTensor | undefined)[];
+  private readonly resources: KernelResources[];
+  /** Buffers a run must not hand out (constants; inputs are added per run). */
+  private readonly constantData: Set<unknown>;
+  /** Slots filled during a run (inputs and computed values), cleared after it. */
+  private readonly runtimeSlots: Int32Array;
 
   constructor(
     inputs: OnnxInputInfo[],
+    private readonly inputSlots: number[],
     outputNames: string[],
-    private readonly consts: Map<string, OTensor>,
-    private readonly steps: Step[],
-    private readonly resources: KernelResources[],
+    private readonly block: Block,
+    planner: Planner,
     opset: number,
   ) {
     this.inputs = inputs;
     this.inputNames = inputs.map((i) => i.name);
     this.outputNames = outputNames;
     this.opset = opset;
-    this.recurrentNodes = steps
-      .filter((s) => s.ctx.recurrentPath !== undefined)
-      .map((s) => ({ name: s.ctx.node.name || s.outputs[0], op: s.ctx.node.opType as 'LSTM', path: s.ctx.recurrentPath! }));
+    this.recurrentNodes = planner.recurrent;
+    this.resources = planner.resources;
+    this.slots = planner.constants.slice();
+    this.constantData = new Set(planner.constants.filter((c) => c !== undefined).map((c) => c!.data));
+    this.runtimeSlots = Int32Array.from(planner.constants.flatMap((c, s) => (c === undefined ? [s] : [])));
   }
 
   run(feeds: Record<string, Tensor>): Record<string, Tensor> {
@@ -196,36 +153,31 @@ class Model implements OnnxModel {
         throw new RnnError('INVALID_INPUT', `OnnxModel.run: unknown input '${k}'; the model's inputs are ${this.inputNames.map((n) => `'${n}'`).join(', ') || '(none)'}`);
       }
     }
-    const env = new Map<string, OTensor>(this.consts);
-    const owned = new Set<unknown>();
-    for (const c of this.consts.values()) owned.add(c.data);
     const symbols = new Map<string, number>();
-    for (const info of this.inputs) {
+    const fed: OTensor[] = this.inputs.map((info) => {
       const t = feeds[info.name];
       if (t === undefined) throw new RnnError('INVALID_INPUT', `OnnxModel.run: missing input '${info.name}'`);
-      const v = convertInput(t, info, symbols);
-      env.set(info.name, v);
-      owned.add(t.data);
-    }
-    for (const s of this.steps) {
-      const ins = s.inputs.map((n) => (n === '' ? undefined : env.get(n)));
-      const outs = s.kernel(ins);
-      s.outputs.forEach((n, i) => {
-        if (n === '') return;
-        const o = outs[i];
-        if (o === undefined) throw s.ctx.error('UNSUPPORTED', `output ${i} ('${n}') is not produced`);
-        env.set(n, o);
+      return convertInput(t, info, symbols);
+    });
+    const slots = this.slots;
+    fed.forEach((v, i) => (slots[this.inputSlots[i]] = v));
+    try {
+      runBlock(this.block, slots);
+      const result: Record<string, Tensor> = {};
+      this.outputNames.forEach((n, i) => {
+        const v = slots[this.block.outputs[i]]!;
+        const p = toPublic(v);
+        // Never hand out the model's constants or the caller's input buffers.
+        if (this.constantData.has(v.data) || fed.some((f) => f.data === v.data) || Object.values(result).some((r) => r.data === p.data)) {
+          p.data = p.data.slice() as typeof p.data;
+        }
+        result[n] = p;
       });
+      return result;
+    } finally {
+      // Only the constants stay between runs.
+      for (const s of this.runtimeSlots) slots[s] = undefined;
     }
-    const result: Record<string, Tensor> = {};
-    for (const n of this.outputNames) {
-      const v = env.get(n)!;
-      const p = toPublic(v);
-      // Never hand out the model's constants or the caller's input buffers.
-      if (owned.has(v.data)) p.data = p.data.slice() as typeof p.data;
-      result[n] = p;
-    }
-    return result;
   }
 
   dispose(): void {

@@ -1,6 +1,6 @@
 /** What an operator implementation sees of its node at load time. */
 import { RnnError } from '../errors.js';
-import { AT, type AttributeMsg, type NodeMsg } from './proto.js';
+import { AT, type AttributeMsg, type GraphMsg, type NodeMsg } from './proto.js';
 import { tensorFromProto, type OTensor } from './values.js';
 
 /** Runs a node: one value per node input ('' inputs are undefined), one per node output. */
@@ -94,6 +94,13 @@ export class NodeContext {
     if (a === undefined) return undefined;
     if (a.t === undefined) throw this.error('INVALID_FORMAT', `attribute '${name}' has no tensor value`);
     return tensorFromProto(a.t, `${this.label} attribute '${name}'`);
+  }
+
+  graph(name: string): GraphMsg | undefined {
+    const a = this.get(name, AT.GRAPH, 'a graph');
+    if (a === undefined) return undefined;
+    if (a.g === undefined) throw this.error('INVALID_FORMAT', `attribute '${name}' has no graph value`);
+    return a.g;
   }
 
   /** Fails at load when the node has an attribute this implementation does not understand. */

@@ -2,8 +2,9 @@
  * Decoding of the ONNX protobuf messages wasm-rnn needs (onnx/onnx.proto3, IR version 3-10):
  * ModelProto, OperatorSetIdProto, GraphProto, NodeProto, AttributeProto, TensorProto,
  * ValueInfoProto / TypeProto.Tensor / TensorShapeProto. Unknown fields are skipped. Sub-graphs
- * (attribute fields g / graphs) and non-tensor types are not decoded, so the nesting depth is
- * fixed and a hostile file cannot recurse deeply.
+ * (attribute fields g / graphs: the bodies of If, Loop, Scan) are decoded up to MAX_GRAPH_DEPTH
+ * levels of nesting; deeper nesting is INVALID_FORMAT, so a hostile file cannot recurse without
+ * bound. Sparse tensors and type protos in attributes are not decoded.
  */
 import { RnnError } from '../errors.js';
 import { Reader, WT_I32, WT_I64, WT_LEN, WT_VARINT } from './wire.js';
@@ -61,7 +62,11 @@ export interface AttributeMsg {
   ints: number[];
   strings: Uint8Array[];
   tensors: TensorProtoMsg[];
-  /** Set when the attribute holds a graph, sparse tensor or type proto (not decoded). */
+  /** Sub-graph (type GRAPH). */
+  g?: GraphMsg;
+  /** Sub-graphs (type GRAPHS). */
+  graphs: GraphMsg[];
+  /** Set when the attribute holds a sparse tensor or type proto (not decoded). */
   other: boolean;
   refAttrName?: string;
 }
@@ -173,8 +178,20 @@ export function decodeTensorProto(r: Reader): TensorProtoMsg {
   return t;
 }
 
-function decodeAttribute(r: Reader): AttributeMsg {
-  const a: AttributeMsg = { name: '', type: 0, floats: [], ints: [], strings: [], tensors: [], other: false };
+/**
+ * Deepest nesting of sub-graphs decoded: the main graph is depth 0, an If branch inside it depth
+ * 1. Real models nest a few levels (Silero VAD v5: 5); 32 leaves room and bounds the recursion.
+ */
+export const MAX_GRAPH_DEPTH = 32;
+
+function decodeSubgraph(r: Reader, a: AttributeMsg, depth: number): GraphMsg {
+  const sub = r.sub(`${r.what} attribute '${a.name}'`);
+  if (depth + 1 > MAX_GRAPH_DEPTH) sub.fail(`sub-graphs are nested more than ${MAX_GRAPH_DEPTH} levels deep`);
+  return decodeGraph(sub, depth + 1);
+}
+
+function decodeAttribute(r: Reader, depth: number): AttributeMsg {
+  const a: AttributeMsg = { name: '', type: 0, floats: [], ints: [], strings: [], tensors: [], graphs: [], other: false };
   while (!r.done) {
     const [f, wt] = r.tag();
     switch (f) {
@@ -212,8 +229,14 @@ function decodeAttribute(r: Reader): AttributeMsg {
         r.expect(wt, WT_LEN, 'tensors');
         a.tensors.push(decodeTensorProto(r.sub(`${r.what} attribute '${a.name}'`)));
         break;
-      case 6: // g
-      case 11: // graphs
+      case 6:
+        r.expect(wt, WT_LEN, 'g');
+        a.g = decodeSubgraph(r, a, depth);
+        break;
+      case 11:
+        r.expect(wt, WT_LEN, 'graphs');
+        a.graphs.push(decodeSubgraph(r, a, depth));
+        break;
       case 14: // tp
       case 15: // type_protos
       case 22: // sparse_tensor
@@ -236,7 +259,7 @@ function decodeAttribute(r: Reader): AttributeMsg {
   return a;
 }
 
-function decodeNode(r: Reader, index: number): NodeMsg {
+function decodeNode(r: Reader, index: number, depth: number): NodeMsg {
   const n: NodeMsg = { name: '', opType: '', domain: '', inputs: [], outputs: [], attributes: [] };
   const what = `NodeProto #${index}`;
   while (!r.done) {
@@ -260,7 +283,7 @@ function decodeNode(r: Reader, index: number): NodeMsg {
         break;
       case 5:
         r.expect(wt, WT_LEN, 'attribute');
-        n.attributes.push(decodeAttribute(r.sub(`${what} (${n.opType || '?'})`)));
+        n.attributes.push(decodeAttribute(r.sub(`${what} (${n.opType || '?'})`), depth));
         break;
       case 7:
         r.expect(wt, WT_LEN, 'domain');
@@ -320,14 +343,14 @@ function decodeValueInfo(r: Reader): ValueInfoMsg {
   return v;
 }
 
-function decodeGraph(r: Reader): GraphMsg {
+function decodeGraph(r: Reader, depth: number): GraphMsg {
   const g: GraphMsg = { name: '', nodes: [], initializers: [], inputs: [], outputs: [], hasSparseInitializers: false };
   while (!r.done) {
     const [f, wt] = r.tag();
     switch (f) {
       case 1:
         r.expect(wt, WT_LEN, 'node');
-        g.nodes.push(decodeNode(r.sub(`NodeProto #${g.nodes.length}`), g.nodes.length));
+        g.nodes.push(decodeNode(r.sub(`NodeProto #${g.nodes.length}`), g.nodes.length, depth));
         break;
       case 2:
         r.expect(wt, WT_LEN, 'name');
@@ -375,7 +398,7 @@ export function decodeModel(bytes: Uint8Array): ModelMsg {
         break;
       case 7:
         r.expect(wt, WT_LEN, 'graph');
-        m.graph = decodeGraph(r.sub('GraphProto'));
+        m.graph = decodeGraph(r.sub('GraphProto'), 0);
         break;
       case 8: {
         r.expect(wt, WT_LEN, 'opset_import');

@@ -34,7 +34,7 @@ export function tensor(t: TensorSpec): Bytes {
   return [...t.dims.flatMap((d) => fInt(1, d)), ...fInt(2, type), ...fStr(8, t.name), ...(t.external ? fInt(14, 1) : fLen(9, [...raw]))];
 }
 
-export type Attr = { name: string } & ({ i: number } | { f: number } | { s: string } | { ints: number[] } | { floats: number[] } | { strings: string[] } | { t: TensorSpec });
+export type Attr = { name: string } & ({ i: number } | { f: number } | { s: string } | { ints: number[] } | { floats: number[] } | { strings: string[] } | { t: TensorSpec } | { g: GraphSpec });
 
 function attr(a: Attr): Bytes {
   const b: Bytes = [...fStr(1, a.name)];
@@ -44,6 +44,7 @@ function attr(a: Attr): Bytes {
   else if ('ints' in a) b.push(...a.ints.flatMap((v) => fInt(8, v)), ...fInt(20, 7));
   else if ('floats' in a) b.push(...a.floats.flatMap((v) => fFloat(7, v)), ...fInt(20, 6));
   else if ('strings' in a) b.push(...a.strings.flatMap((v) => fStr(9, v)), ...fInt(20, 8));
+  else if ('g' in a) b.push(...fLen(6, graph(a.g)), ...fInt(20, 5));
   else b.push(...fLen(5, tensor(a.t)), ...fInt(20, 4));
   return b;
 }
@@ -70,23 +71,31 @@ function valueInfo(v: ValueSpec): Bytes {
   return [...fStr(1, v.name), ...fLen(2, fLen(1, tt))];
 }
 
-export interface ModelSpec {
-  opset?: number;
+/** A graph: the main graph of a model, or a sub-graph attribute (If branches: no inputs). */
+export interface GraphSpec {
+  name?: string;
   nodes: NodeSpec[];
   inputs: ValueSpec[];
   outputs: ValueSpec[];
   initializers?: TensorSpec[];
 }
 
-export function model(m: ModelSpec): Uint8Array {
-  const graph: Bytes = [
-    ...m.nodes.flatMap((n) =>
+export interface ModelSpec extends GraphSpec {
+  opset?: number;
+}
+
+function graph(g: GraphSpec): Bytes {
+  return [
+    ...g.nodes.flatMap((n) =>
       fLen(1, [...n.inputs.flatMap((i) => fStr(1, i)), ...n.outputs.flatMap((o) => fStr(2, o)), ...fStr(3, n.name ?? ''), ...fStr(4, n.op), ...(n.attrs ?? []).flatMap((a) => fLen(5, attr(a))), ...(n.domain ? fStr(7, n.domain) : [])]),
     ),
-    ...fStr(2, 'g'),
-    ...(m.initializers ?? []).flatMap((t) => fLen(5, tensor(t))),
-    ...m.inputs.flatMap((v) => fLen(11, valueInfo(v))),
-    ...m.outputs.flatMap((v) => fLen(12, valueInfo(v))),
+    ...fStr(2, g.name ?? 'g'),
+    ...(g.initializers ?? []).flatMap((t) => fLen(5, tensor(t))),
+    ...g.inputs.flatMap((v) => fLen(11, valueInfo(v))),
+    ...g.outputs.flatMap((v) => fLen(12, valueInfo(v))),
   ];
-  return new Uint8Array([...fInt(1, 8), ...fLen(7, graph), ...fLen(8, [...fStr(1, ''), ...fInt(2, m.opset ?? 14)])]);
+}
+
+export function model(m: ModelSpec): Uint8Array {
+  return new Uint8Array([...fInt(1, 8), ...fLen(7, graph(m)), ...fLen(8, [...fStr(1, ''), ...fInt(2, m.opset ?? 14)])]);
 }

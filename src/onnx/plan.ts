@@ -1,0 +1,333 @@
+/**
+ * The execution plan of an ONNX graph, built once at load:
+ *
+ * - every value gets an integer slot; kernels read and write a slot array, never a name map;
+ * - names resolve lexically: a sub-graph (an If branch) sees its own values first, then the
+ *   values of the enclosing graphs defined before its node (outer-scope capture);
+ * - a node whose inputs are all known at load is evaluated then (constant folding), inside
+ *   sub-graphs too, so weights that a graph computes from Constant nodes (Silero VAD's LSTM
+ *   weights, sliced and concatenated in its If branches) are constants by the time the recurrent
+ *   node is prepared and take the packed wasm path;
+ * - an If whose condition folds is replaced by the nodes of the branch taken; the other branch
+ *   is never prepared;
+ * - after each step, the slots it read for the last time are released, so a run holds only the
+ *   values still to be read.
+ */
+import { RnnError } from '../errors.js';
+import { NodeContext, type Kernel, type KernelResources } from './node.js';
+import type { OpFactory } from './ops.js';
+import type { GraphMsg, NodeMsg } from './proto.js';
+import { recurrentOp } from './recurrent.js';
+import { tensorFromProto, type OTensor } from './values.js';
+
+/** Opsets of the default domain ('' / 'ai.onnx') that load. */
+export const MIN_OPSET = 7;
+export const MAX_OPSET = 21;
+
+/** Operators the planner implements itself: they hold sub-graphs. */
+const CONTROL_FLOW = ['If'];
+/** Operators with sub-graphs that are rejected at load with a clear message. */
+const UNSUPPORTED_CONTROL_FLOW = ['Loop', 'Scan', 'SequenceMap'];
+
+export interface RecurrentStepInfo {
+  name: string;
+  op: 'LSTM' | 'GRU' | 'RNN';
+  path: 'fast' | 'general';
+}
+
+/** A node run through its kernel. Inputs and outputs are slot indices, -1 where absent. */
+interface KernelStep {
+  kind: 'kernel';
+  ctx: NodeContext;
+  kernel: Kernel;
+  inputs: Int32Array;
+  outputs: Int32Array;
+  /** Reused argument array: the kernel gets the same array every call. */
+  args: (OTensor | undefined)[];
+  /** Slots read for the last time by this step. */
+  release: Int32Array;
+}
+
+/** An If node whose condition is only known at run time. */
+interface IfStep {
+  kind: 'if';
+  ctx: NodeContext;
+  cond: number;
+  thenBranch: Block;
+  elseBranch: Block;
+  outputs: Int32Array;
+  release: Int32Array;
+}
+
+type Step = KernelStep | IfStep;
+
+/** A list of steps and the slots holding its results (a graph or a branch). */
+export interface Block {
+  steps: Step[];
+  outputs: Int32Array;
+  /** Output slots written by this block's own steps (released once the If copied them out). */
+  localOutputs: Int32Array;
+}
+
+class Scope {
+  private readonly names = new Map<string, number>();
+  constructor(readonly parent: Scope | undefined) {}
+
+  lookup(name: string): number | undefined {
+    for (let s: Scope | undefined = this; s; s = s.parent) {
+      const slot = s.names.get(name);
+      if (slot !== undefined) return slot;
+    }
+    return undefined;
+  }
+
+  definedHere(name: string): boolean {
+    return this.names.has(name);
+  }
+
+  define(name: string, slot: number): void {
+    this.names.set(name, slot);
+  }
+}
+
+export interface PlanOptions {
+  opset: number;
+  fastPath: boolean;
+  factories: Record<string, OpFactory>;
+}
+
+/** Builds plans; owns the slot numbering and the wasm resources the kernels hold. */
+export class Planner {
+  /** Values known at load, by slot (undefined for run-time slots). */
+  readonly constants: (OTensor | undefined)[] = [];
+  readonly resources: KernelResources[] = [];
+  readonly recurrent: RecurrentStepInfo[] = [];
+  private readonly supported: string;
+
+  constructor(private readonly options: PlanOptions) {
+    this.supported = supportedOps(options.factories).join(', ');
+  }
+
+  get slotCount(): number {
+    return this.constants.length;
+  }
+
+  newSlot(value?: OTensor): number {
+    this.constants.push(value);
+    return this.constants.length - 1;
+  }
+
+  /**
+   * Plans `graph`. `scope` holds the names visible in it (for the main graph: its inputs and
+   * initializers; for a branch: a child of the enclosing scope). `depth` 0 is the main graph:
+   * there a node that fails while folding fails the load; in a branch that may never run, the
+   * node is kept to fail when (and if) the branch runs.
+   */
+  planGraph(graph: GraphMsg, scope: Scope, depth: number, steps: Step[] = []): Block {
+    for (const init of graph.initializers) {
+      if (!init.name) throw new RnnError('INVALID_FORMAT', `${graphLabel(graph, depth)}: an initializer has no name`);
+      scope.define(init.name, this.newSlot(tensorFromProto(init, 'initializer')));
+    }
+    graph.nodes.forEach((node, index) => this.planNode(node, index, scope, depth, steps));
+    const outputs = graph.outputs.map((vi) => {
+      const slot = scope.lookup(vi.name);
+      if (slot === undefined) throw new RnnError('INVALID_FORMAT', `${graphLabel(graph, depth)}: graph output '${vi.name}' is not produced by any node`);
+      return slot;
+    });
+    const produced = new Set<number>();
+    for (const s of steps) for (const o of s.outputs) produced.add(o);
+    computeReleases(steps, new Set(outputs));
+    return {
+      steps,
+      outputs: Int32Array.from(outputs),
+      localOutputs: Int32Array.from(outputs.filter((o) => produced.has(o))),
+    };
+  }
+
+  private planNode(node: NodeMsg, index: number, scope: Scope, depth: number, steps: Step[]): void {
+    const { opset, factories } = this.options;
+    const label = `${node.opType || '(no op_type)'} node '${node.name || node.outputs[0] || `#${index}`}'`;
+    if (node.domain !== '' && node.domain !== 'ai.onnx') {
+      throw new RnnError('UNSUPPORTED', `${label}: operator domain '${node.domain}' is not supported (only the default ONNX domain is)`);
+    }
+    if (UNSUPPORTED_CONTROL_FLOW.includes(node.opType)) {
+      throw new RnnError('UNSUPPORTED', `${label}: operator '${node.opType}' (a sub-graph loop) is not supported; If is`);
+    }
+    const isControl = CONTROL_FLOW.includes(node.opType);
+    const factory = Object.prototype.hasOwnProperty.call(factories, node.opType) ? factories[node.opType] : undefined;
+    if (!factory && !isControl) {
+      throw new RnnError('UNSUPPORTED', `${label}: operator '${node.opType}' (opset ${opset}) is not supported; supported operators: ${this.supported}`);
+    }
+    if (opset < MIN_OPSET || opset > MAX_OPSET) {
+      throw new RnnError('UNSUPPORTED', `${label}: opset ${opset} is not supported (operator '${node.opType}'); supported opsets: ${MIN_OPSET}-${MAX_OPSET}`);
+    }
+    const inputs = node.inputs.map((name) => {
+      if (name === '') return -1;
+      const slot = scope.lookup(name);
+      if (slot === undefined) {
+        throw new RnnError('INVALID_FORMAT', `${label}: input '${name}' is not a graph input, initializer or output of an earlier node (the graph must be topologically sorted)`);
+      }
+      return slot;
+    });
+    for (const name of node.outputs) {
+      if (name !== '' && scope.definedHere(name)) throw new RnnError('INVALID_FORMAT', `${label}: output '${name}' is defined twice`);
+    }
+    const constInputs = inputs.map((s) => (s < 0 ? undefined : this.constants[s]));
+    const ctx = new NodeContext(node, opset, constInputs);
+    if (isControl) {
+      this.planIf(ctx, inputs, scope, depth, steps);
+      return;
+    }
+    const recurrent = node.opType === 'LSTM' || node.opType === 'GRU' || node.opType === 'RNN';
+    let kernel: Kernel;
+    try {
+      kernel = recurrent && !this.options.fastPath ? recurrentOp(node.opType as 'LSTM', false)(ctx) : factory!(ctx);
+    } finally {
+      this.resources.push(...ctx.resources);
+    }
+    if (ctx.recurrentPath !== undefined) {
+      this.recurrent.push({ name: node.name || node.outputs[0], op: node.opType as 'LSTM', path: ctx.recurrentPath });
+    }
+    const allConst = inputs.every((s, i) => s < 0 || constInputs[i] !== undefined);
+    if (allConst && !recurrent) {
+      let outs: (OTensor | undefined)[] | undefined;
+      try {
+        outs = kernel(constInputs);
+      } catch (e) {
+        if (depth === 0) throw e;
+      }
+      if (outs) {
+        node.outputs.forEach((name, i) => {
+          if (name === '') return;
+          const v = outs![i];
+          if (v === undefined) throw ctx.error('UNSUPPORTED', `output ${i} ('${name}') is not produced`);
+          scope.define(name, this.newSlot(v));
+        });
+        return;
+      }
+    }
+    const outputs = node.outputs.map((name) => {
+      if (name === '') return -1;
+      const slot = this.newSlot();
+      scope.define(name, slot);
+      return slot;
+    });
+    steps.push({
+      kind: 'kernel', ctx, kernel,
+      inputs: Int32Array.from(inputs), outputs: Int32Array.from(outputs),
+      args: new Array(inputs.length).fill(undefined), release: new Int32Array(0),
+    });
+  }
+
+  private planIf(ctx: NodeContext, inputs: number[], scope: Scope, depth: number, steps: Step[]): void {
+    ctx.allowOnly(['then_branch', 'else_branch']);
+    if (inputs.length !== 1 || inputs[0] < 0) throw ctx.error('INVALID_FORMAT', `If takes exactly one input (cond), got ${inputs.length}`);
+    const branches = (['then_branch', 'else_branch'] as const).map((name) => {
+      const g = ctx.graph(name);
+      if (g === undefined) throw ctx.error('INVALID_FORMAT', `attribute '${name}' is required`);
+      if (g.inputs.length !== 0) throw ctx.error('INVALID_FORMAT', `attribute '${name}': an If branch takes no inputs, this one declares ${g.inputs.length}`);
+      if (g.outputs.length !== ctx.node.outputs.length) {
+        throw ctx.error('INVALID_FORMAT', `attribute '${name}': the branch has ${g.outputs.length} outputs but the node has ${ctx.node.outputs.length}`);
+      }
+      return g;
+    });
+    const condConst = ctx.constInputs[0];
+    if (condConst !== undefined) {
+      // The condition is known: the taken branch's nodes become this graph's nodes.
+      const taken = branches[ifCondition(ctx, condConst) ? 0 : 1];
+      const block = this.planGraph(taken, new Scope(scope), depth + 1, steps);
+      ctx.node.outputs.forEach((name, i) => {
+        if (name !== '') scope.define(name, block.outputs[i]);
+      });
+      return;
+    }
+    const [thenBranch, elseBranch] = branches.map((g) => this.planGraph(g, new Scope(scope), depth + 1));
+    const outputs = ctx.node.outputs.map((name) => {
+      if (name === '') return -1;
+      const slot = this.newSlot();
+      scope.define(name, slot);
+      return slot;
+    });
+    steps.push({ kind: 'if', ctx, cond: inputs[0], thenBranch, elseBranch, outputs: Int32Array.from(outputs), release: new Int32Array(0) });
+  }
+}
+
+export function newRootScope(): Scope {
+  return new Scope(undefined);
+}
+export type { Scope };
+
+export function supportedOps(factories: Record<string, OpFactory>): string[] {
+  return [...Object.keys(factories), ...CONTROL_FLOW].sort();
+}
+
+function graphLabel(graph: GraphMsg, depth: number): string {
+  return depth === 0 ? 'GraphProto' : `sub-graph '${graph.name || '?'}'`;
+}
+
+function ifCondition(ctx: NodeContext, cond: OTensor): boolean {
+  if (cond.data.length !== 1) throw ctx.error('SHAPE_MISMATCH', `cond must hold exactly one element, got shape [${cond.shape.join(', ')}]`);
+  if (cond.dtype !== 'bool') throw ctx.error('DTYPE_MISMATCH', `cond must be bool, got ${cond.dtype}`);
+  return cond.data[0] !== 0;
+}
+
+/** Every slot a step reads, including the reads of the steps inside its branches. */
+function slotsRead(step: Step, into: Set<number>): void {
+  if (step.kind === 'kernel') {
+    for (const s of step.inputs) if (s >= 0) into.add(s);
+    return;
+  }
+  into.add(step.cond);
+  for (const b of [step.thenBranch, step.elseBranch]) {
+    for (const inner of b.steps) slotsRead(inner, into);
+    for (const o of b.outputs) into.add(o);
+  }
+}
+
+/**
+ * Sets each step's release list: the slots written by this block's steps that no later step of
+ * the block reads and that are not among `keep` (the block's outputs). Slots of enclosing blocks
+ * are released by those blocks, after the step that holds this one.
+ */
+function computeReleases(steps: Step[], keep: Set<number>): void {
+  const local = new Set<number>();
+  for (const s of steps) for (const o of s.outputs) if (o >= 0) local.add(o);
+  const lastRead = new Map<number, number>();
+  steps.forEach((s, i) => {
+    const reads = new Set<number>();
+    slotsRead(s, reads);
+    for (const r of reads) if (local.has(r)) lastRead.set(r, i);
+    // An output nobody reads is dropped right after it is made.
+    for (const o of s.outputs) if (o >= 0 && !lastRead.has(o)) lastRead.set(o, i);
+  });
+  const byStep = steps.map(() => [] as number[]);
+  for (const [slot, i] of lastRead) if (!keep.has(slot)) byStep[i].push(slot);
+  steps.forEach((s, i) => (s.release = Int32Array.from(byStep[i])));
+}
+
+/** Runs a block's steps on `slots` (which holds the constants and the fed inputs). */
+export function runBlock(block: Block, slots: (OTensor | undefined)[]): void {
+  for (const step of block.steps) {
+    if (step.kind === 'kernel') {
+      const { inputs, args } = step;
+      for (let i = 0; i < inputs.length; i++) args[i] = inputs[i] < 0 ? undefined : slots[inputs[i]];
+      const outs = step.kernel(args);
+      const outputs = step.outputs;
+      for (let i = 0; i < outputs.length; i++) {
+        if (outputs[i] < 0) continue;
+        const v = outs[i];
+        if (v === undefined) throw step.ctx.error('UNSUPPORTED', `output ${i} ('${step.ctx.node.outputs[i]}') is not produced`);
+        slots[outputs[i]] = v;
+      }
+      args.fill(undefined);
+    } else {
+      const branch = ifCondition(step.ctx, slots[step.cond]!) ? step.thenBranch : step.elseBranch;
+      runBlock(branch, slots);
+      for (let i = 0; i < step.outputs.length; i++) {
+        if (step.outputs[i] >= 0) slots[step.outputs[i]] = slots[branch.outputs[i]];
+      }
+      for (const s of branch.localOutputs) slots[s] = undefined;
+    }
+    for (const s of step.release) slots[s] = undefined;
+  }
+}
