@@ -5,106 +5,18 @@
  * output element.
  */
 import { fmtShape } from '../errors.js';
-import type { Kernel, NodeContext } from './node.js';
+import type { NodeContext } from './node.js';
 import { DT } from './proto.js';
-import { alloc, allocData, i64, numelOf, odtypeOf, toInts, type OData, type ODType, type OTensor } from './values.js';
+import { alloc, allocData, i64, numelOf, odtypeOf, toInts, type OData, type OTensor } from './values.js';
+import {
+  allocLike, axesInputOrAttr, broadcastShapes, bstrides, expandTo, forBroadcast, normAxis, requireFloat, sameDtype, stridesOf, type OpFactory,
+} from './ops/util.js';
+import { ELEMENTWISE_OPS } from './ops/elementwise.js';
+import { LOGICAL_OPS } from './ops/logical.js';
+import { REDUCE_OPS } from './ops/reduce.js';
+import { SHAPE_OPS } from './ops/shape.js';
 
-export type OpFactory = (ctx: NodeContext) => Kernel;
-
-// ---------------------------------------------------------------------------------------------
-// shape helpers
-
-function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
-
-function normAxis(ctx: NodeContext, axis: number, rank: number, what = 'axis'): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    throw ctx.error('INVALID_INPUT', `${what} ${axis} is out of range for rank ${rank}`);
-  }
-  return axis < 0 ? axis + rank : axis;
-}
-
-function broadcastShapes(ctx: NodeContext, a: readonly number[], b: readonly number[]): number[] {
-  const r = Math.max(a.length, b.length);
-  const out = new Array<number>(r);
-  for (let i = 0; i < r; i++) {
-    const da = a[a.length - r + i] ?? 1;
-    const db = b[b.length - r + i] ?? 1;
-    if (da !== db && da !== 1 && db !== 1) {
-      throw ctx.error('SHAPE_MISMATCH', `shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast`);
-    }
-    out[i] = da === 1 ? db : da;
-  }
-  return out;
-}
-
-/** Strides of `shape` viewed as broadcast to `out` (0 where broadcast). */
-function bstrides(shape: readonly number[], out: readonly number[]): number[] {
-  const s = stridesOf(shape);
-  const r = out.length;
-  const res = new Array<number>(r).fill(0);
-  for (let i = 0; i < shape.length; i++) {
-    const oi = r - shape.length + i;
-    res[oi] = shape[i] === 1 ? 0 : s[i];
-  }
-  return res;
-}
-
-/** Calls fn(outIndex, aIndex, bIndex) over the broadcast of a and b to `out`. */
-function forBroadcast(out: readonly number[], sa: number[], sb: number[], fn: (o: number, ia: number, ib: number) => void): void {
-  const n = numelOf(out);
-  const r = out.length;
-  if (n === 0) return;
-  const idx = new Array<number>(r).fill(0);
-  let ia = 0;
-  let ib = 0;
-  for (let o = 0; o < n; o++) {
-    fn(o, ia, ib);
-    for (let d = r - 1; d >= 0; d--) {
-      idx[d]++;
-      ia += sa[d];
-      ib += sb[d];
-      if (idx[d] < out[d]) break;
-      ia -= sa[d] * out[d];
-      ib -= sb[d] * out[d];
-      idx[d] = 0;
-    }
-  }
-}
-
-/** Copies `t` to a broadcast shape (Expand). */
-function expandTo(ctx: NodeContext, t: OTensor, shape: number[]): OTensor {
-  const out = alloc(t.dtype, shape, ctx.label);
-  const src = t.data as unknown as ArrayLike<unknown> & { [i: number]: unknown };
-  const dst = out.data as unknown as { [i: number]: unknown };
-  forBroadcast(shape, bstrides(t.shape, shape), new Array(shape.length).fill(0), (o, ia) => {
-    dst[o] = src[ia];
-  });
-  return out;
-}
-
-function sameDtype(ctx: NodeContext, ts: OTensor[]): ODType {
-  const d = ts[0].dtype;
-  for (const t of ts) if (t.dtype !== d) throw ctx.error('DTYPE_MISMATCH', `inputs have different element types (${d} and ${t.dtype})`);
-  return d;
-}
-
-function requireFloat(ctx: NodeContext, t: OTensor, what: string): Float32Array {
-  if (t.dtype !== 'float32') throw ctx.error('DTYPE_MISMATCH', `${what} must be float32, got ${t.dtype}`);
-  return t.data as Float32Array;
-}
-
-function constInts(ctx: NodeContext, i: number): number[] | undefined {
-  const c = ctx.constInputs[i];
-  return c === undefined ? undefined : toInts(c, `${ctx.label} input ${i}`);
-}
+export * from './ops/util.js';
 
 /** Transposes data of `shape` by `perm`. */
 export function transposeData(data: OData, shape: readonly number[], perm: readonly number[]): OData {
@@ -130,10 +42,6 @@ export function transposeData(data: OData, shape: readonly number[], perm: reado
     }
   }
   return out;
-}
-
-function allocLike(data: OData, n: number): OData {
-  return new (data.constructor as new (n: number) => OData)(n);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -367,16 +275,6 @@ const slice: OpFactory = (ctx) => {
     return [sliceImpl(ctx, ctx.input(ins, 0, 'data'), ints(1) ?? [], ints(2) ?? [], ints(3), ints(4))];
   };
 };
-
-function axesInputOrAttr(ctx: NodeContext, sinceInput: number): (ins: (OTensor | undefined)[]) => number[] | undefined {
-  if (ctx.opset < sinceInput) {
-    const a = ctx.ints('axes');
-    return () => a;
-  }
-  const c = constInts(ctx, 1);
-  if (c) return () => c;
-  return (ins) => (ins[1] === undefined ? undefined : toInts(ins[1], `${ctx.label} axes`));
-}
 
 const squeeze: OpFactory = (ctx) => {
   ctx.allowOnly(ctx.opset < 13 ? ['axes'] : []);
@@ -628,7 +526,7 @@ const gemm: OpFactory = (ctx) => {
 };
 
 // ---------------------------------------------------------------------------------------------
-// softmax and reductions
+// softmax
 
 function softmaxLike(log: boolean): OpFactory {
   return (ctx) => {
@@ -676,69 +574,6 @@ function softmaxLike(log: boolean): OpFactory {
   };
 }
 
-function reduce(kind: 'mean' | 'sum' | 'max', axesInputSince: number): OpFactory {
-  return (ctx) => {
-    ctx.allowOnly(ctx.opset < axesInputSince ? ['axes', 'keepdims'] : ['keepdims', 'noop_with_empty_axes']);
-    const keep = ctx.int('keepdims', 1) !== 0;
-    const noop = ctx.int('noop_with_empty_axes', 0) !== 0;
-    const axesOf = axesInputOrAttr(ctx, axesInputSince);
-    return (ins) => {
-      const x = ctx.input(ins, 0, 'data');
-      const src = requireFloat(ctx, x, 'data');
-      const r = x.shape.length;
-      const given = axesOf(ins);
-      if ((given === undefined || given.length === 0) && noop) return [x];
-      const axes = new Set(given === undefined || given.length === 0 ? x.shape.map((_, i) => i) : given.map((a) => normAxis(ctx, a, r)));
-      const keptShape = x.shape.map((d, i) => (axes.has(i) ? 1 : d));
-      const out = new Float64Array(numelOf(keptShape)).fill(kind === 'max' ? -Infinity : 0);
-      const count = numelOf(x.shape) / Math.max(1, out.length);
-      forBroadcast(x.shape, stridesOf(x.shape), bstrides(keptShape, x.shape), (_o, i, j) => {
-        if (kind === 'max') {
-          if (src[i] > out[j] || Number.isNaN(src[i])) out[j] = src[i];
-        } else out[j] += src[i];
-      });
-      const res = Float32Array.from(out, (v) => (kind === 'mean' ? v / count : v));
-      const shape = keep ? keptShape : x.shape.filter((_, i) => !axes.has(i));
-      return [{ dtype: 'float32', data: res, shape }];
-    };
-  };
-}
-
-const argmax: OpFactory = (ctx) => {
-  ctx.allowOnly(['axis', 'keepdims', 'select_last_index']);
-  const axisAttr = ctx.int('axis', 0);
-  const keep = ctx.int('keepdims', 1) !== 0;
-  const last = ctx.int('select_last_index', 0) !== 0;
-  return (ins) => {
-    const x = ctx.input(ins, 0, 'data');
-    if (x.dtype === 'bool') throw ctx.error('DTYPE_MISMATCH', 'ArgMax of bool');
-    const src = x.data;
-    const r = x.shape.length;
-    const axis = normAxis(ctx, axisAttr, r);
-    const outer = numelOf(x.shape.slice(0, axis));
-    const dim = x.shape[axis];
-    const inner = numelOf(x.shape.slice(axis + 1));
-    if (dim === 0) throw ctx.error('INVALID_INPUT', 'ArgMax over an empty axis');
-    const res = new BigInt64Array(outer * inner);
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        let best = 0;
-        let bv = src[o * dim * inner + i];
-        for (let k = 1; k < dim; k++) {
-          const v = src[(o * dim + k) * inner + i];
-          if (v > bv || (last && v === bv)) {
-            bv = v;
-            best = k;
-          }
-        }
-        res[o * inner + i] = BigInt(best);
-      }
-    }
-    const shape = keep ? x.shape.map((d, i) => (i === axis ? 1 : d)) : x.shape.filter((_, i) => i !== axis);
-    return [{ dtype: 'int64', data: res, shape }];
-  };
-};
-
 // ---------------------------------------------------------------------------------------------
 
 export const OPS: Record<string, OpFactory> = {
@@ -768,9 +603,9 @@ export const OPS: Record<string, OpFactory> = {
   Gemm: gemm,
   Softmax: softmaxLike(false),
   LogSoftmax: softmaxLike(true),
-  ReduceMean: reduce('mean', 18),
-  ReduceSum: reduce('sum', 13),
-  ReduceMax: reduce('max', 18),
-  ArgMax: argmax,
+  ...ELEMENTWISE_OPS,
+  ...LOGICAL_OPS,
+  ...REDUCE_OPS,
+  ...SHAPE_OPS,
 };
 

@@ -1,0 +1,344 @@
+/**
+ * Elementwise arithmetic: unary math and activations, Pow, the variadic Min / Max / Sum / Mean,
+ * Clip and PRelu. Float math runs in float64 and is rounded to float32 once per output element;
+ * integer math wraps to the element type.
+ */
+import type { NodeContext } from '../node.js';
+import { alloc, type ODType, type OTensor } from '../values.js';
+import {
+  broadcastAll, broadcastIndex, requireDtype, requireOpset, sameDtype, scalarOf, type Elems, type OpFactory,
+} from './util.js';
+
+const FLOAT: readonly ODType[] = ['float32'];
+const NUMERIC: readonly ODType[] = ['float32', 'int64', 'int32'];
+
+interface UnarySpec {
+  /** First opset of the operator (default: it exists in every supported opset). */
+  since?: number;
+  /** Attributes the operator accepts (read by `make`). */
+  attrs?: readonly string[];
+  /** Element types accepted (default float32). */
+  dtypes?: readonly ODType[];
+  /** Builds the float function from the node's attributes. */
+  make: (ctx: NodeContext) => (x: number) => number;
+  /** The integer version, for operators defined on integers too. */
+  int?: (x: bigint) => bigint;
+}
+
+/** An elementwise operator of one input: float math in float64, integers through `int`. */
+function unary(spec: UnarySpec): OpFactory {
+  return (ctx) => {
+    if (spec.since !== undefined) requireOpset(ctx, spec.since);
+    ctx.allowOnly(spec.attrs ?? []);
+    const f = spec.make(ctx);
+    const dtypes = spec.dtypes ?? FLOAT;
+    return (ins) => {
+      const x = ctx.input(ins, 0, 'X');
+      requireDtype(ctx, x, 'X', dtypes);
+      const out = alloc(x.dtype, x.shape.slice(), ctx.label);
+      const n = x.data.length;
+      if (x.dtype === 'float32') {
+        const src = x.data as Float32Array;
+        const dst = out.data as Float32Array;
+        for (let i = 0; i < n; i++) dst[i] = f(src[i]);
+      } else if (x.dtype === 'int64') {
+        const src = x.data as BigInt64Array;
+        const dst = out.data as BigInt64Array;
+        for (let i = 0; i < n; i++) dst[i] = BigInt.asIntN(64, spec.int!(src[i]));
+      } else {
+        const src = x.data as Int32Array;
+        const dst = out.data as Int32Array;
+        for (let i = 0; i < n; i++) dst[i] = Number(BigInt.asIntN(32, spec.int!(BigInt(src[i]))));
+      }
+      return [out];
+    };
+  };
+}
+
+/** A parameterless float function as a unary spec. */
+const plain = (f: (x: number) => number, since?: number): UnarySpec => ({ since, make: () => f });
+
+/** erf in float64: Maclaurin series below 3, a continued fraction for erfc above (both < 1e-15 off). */
+export function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (Number.isNaN(x)) return NaN;
+  if (ax < 3) {
+    // erf(x) = 2/sqrt(pi) * sum_n (-1)^n x^(2n+1) / (n! (2n+1))
+    let term = x;
+    let sum = x;
+    const x2 = x * x;
+    for (let n = 1; n < 200; n++) {
+      term *= -x2 / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    return (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  if (ax > 6) return Math.sign(x);
+  // erfc(x) = exp(-x^2)/sqrt(pi) * 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + ...))))), evaluated bottom-up.
+  let frac = ax;
+  for (let k = 60; k >= 1; k--) frac = ax + k / 2 / frac;
+  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / frac;
+  return Math.sign(x) * (1 - erfc);
+}
+
+/** Round half to even (ONNX Round, numpy.round). */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x - Math.trunc(x)) === 0.5 ? 2 * Math.round(x / 2) : r;
+}
+
+/** C's pow, which differs from Math.pow for a base of 1 and for -1 to an infinite power. */
+export function powC(x: number, y: number): number {
+  if (x === 1 || y === 0) return 1;
+  if (x === -1 && !Number.isFinite(y) && !Number.isNaN(y)) return 1;
+  return Math.pow(x, y);
+}
+
+function softplus(x: number): number {
+  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+}
+
+const f32 = Math.fround;
+
+const UNARY: Record<string, UnarySpec> = {
+  Sqrt: plain(Math.sqrt),
+  Log: plain(Math.log),
+  Exp: plain(Math.exp),
+  Reciprocal: plain((x) => 1 / x),
+  Floor: plain(Math.floor),
+  Ceil: plain(Math.ceil),
+  Round: plain(roundHalfEven, 11),
+  Erf: plain(erf, 9),
+  Softplus: plain(softplus),
+  Softsign: plain((x) => x / (1 + Math.abs(x))),
+  Sin: plain(Math.sin),
+  Cos: plain(Math.cos),
+  Neg: { dtypes: NUMERIC, make: () => (x) => -x, int: (x) => -x },
+  Abs: { dtypes: NUMERIC, make: () => Math.abs, int: (x) => (x < 0n ? -x : x) },
+  Sign: { since: 9, dtypes: NUMERIC, make: () => Math.sign, int: (x) => (x > 0n ? 1n : x < 0n ? -1n : 0n) },
+  LeakyRelu: {
+    attrs: ['alpha'],
+    make: (ctx) => {
+      const alpha = ctx.float('alpha', f32(0.01));
+      return (x) => (x < 0 ? alpha * x : x);
+    },
+  },
+  Elu: {
+    attrs: ['alpha'],
+    make: (ctx) => {
+      const alpha = ctx.float('alpha', 1);
+      return (x) => (x < 0 ? alpha * Math.expm1(x) : x);
+    },
+  },
+  Celu: {
+    since: 12,
+    attrs: ['alpha'],
+    make: (ctx) => {
+      const alpha = ctx.float('alpha', 1);
+      if (alpha === 0) throw ctx.error('INVALID_INPUT', "attribute 'alpha' must not be 0");
+      return (x) => Math.max(0, x) + Math.min(0, alpha * Math.expm1(x / alpha));
+    },
+  },
+  Selu: {
+    attrs: ['alpha', 'gamma'],
+    make: (ctx) => {
+      const alpha = ctx.float('alpha', f32(1.6732632423543772848170429916717));
+      const gamma = ctx.float('gamma', f32(1.0507009873554804934193349852946));
+      return (x) => (x > 0 ? gamma * x : gamma * alpha * Math.expm1(x));
+    },
+  },
+  HardSigmoid: {
+    attrs: ['alpha', 'beta'],
+    make: (ctx) => {
+      const alpha = ctx.float('alpha', f32(0.2));
+      const beta = ctx.float('beta', f32(0.5));
+      return (x) => Math.max(0, Math.min(1, alpha * x + beta));
+    },
+  },
+  HardSwish: { since: 14, make: () => (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5)) },
+  ThresholdedRelu: {
+    since: 10,
+    attrs: ['alpha'],
+    make: (ctx) => {
+      const alpha = ctx.float('alpha', 1);
+      return (x) => (x > alpha ? x : 0);
+    },
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Pow
+
+/** x ** y wrapped to 64 bits, by squaring (no huge intermediate bigints). */
+function powInt64(x: bigint, y: bigint): bigint {
+  let result = 1n;
+  let base = BigInt.asIntN(64, x);
+  let e = y;
+  while (e > 0n) {
+    if (e & 1n) result = BigInt.asIntN(64, result * base);
+    base = BigInt.asIntN(64, base * base);
+    e >>= 1n;
+  }
+  return result;
+}
+
+const pow: OpFactory = (ctx) => {
+  ctx.allowOnly(ctx.opset < 7 ? ['broadcast', 'axis'] : []);
+  return (ins) => {
+    const a = ctx.input(ins, 0, 'X');
+    const b = ctx.input(ins, 1, 'Y');
+    requireDtype(ctx, a, 'X', NUMERIC);
+    requireDtype(ctx, b, 'Y', NUMERIC);
+    if (ctx.opset < 12 && a.dtype !== b.dtype) throw ctx.error('DTYPE_MISMATCH', `X and Y must have the same element type before opset 12, got ${a.dtype} and ${b.dtype}`);
+    const shape = broadcastAll(ctx, [a.shape, b.shape]);
+    const ia = broadcastIndex(a.shape, shape);
+    const ib = broadcastIndex(b.shape, shape);
+    const out = alloc(a.dtype, shape, ctx.label);
+    const x = a.data as Elems;
+    const y = b.data as Elems;
+    const z = out.data as Elems;
+    const intExponent = b.dtype !== 'float32';
+    for (let o = 0; o < z.length; o++) {
+      const xv = x[ia[o]];
+      const yv = y[ib[o]];
+      if (a.dtype === 'float32') {
+        z[o] = powC(xv as number, Number(yv));
+        continue;
+      }
+      // Integer base: exact for a non-negative integer exponent, else the float result truncated.
+      let v: bigint;
+      if (intExponent && BigInt(yv) >= 0n) v = powInt64(BigInt(xv), BigInt(yv));
+      else {
+        const p = Math.trunc(powC(Number(xv), Number(yv)));
+        if (!Number.isFinite(p)) throw ctx.error('INVALID_INPUT', `integer Pow ${xv} ** ${yv} has no integer result`);
+        v = BigInt(p);
+      }
+      z[o] = a.dtype === 'int64' ? BigInt.asIntN(64, v) : Number(BigInt.asIntN(32, v));
+    }
+    return [out];
+  };
+};
+
+// ---------------------------------------------------------------------------------------------
+// variadic Min / Max / Sum / Mean
+
+type Fold = 'min' | 'max' | 'sum' | 'mean';
+
+function variadic(kind: Fold): OpFactory {
+  return (ctx) => {
+    ctx.allowOnly([]);
+    return (ins) => {
+      const ts = ins.filter((t): t is OTensor => t !== undefined);
+      if (ts.length === 0) throw ctx.error('INVALID_FORMAT', 'needs at least one input');
+      const dtype = sameDtype(ctx, ts);
+      if (dtype === 'bool' || (kind === 'mean' && dtype !== 'float32')) throw ctx.error('DTYPE_MISMATCH', `inputs must be ${kind === 'mean' ? 'float32' : 'float32, int64 or int32'}, got ${dtype}`);
+      if (ctx.opset < 8 && ts.some((t) => t.shape.length !== ts[0].shape.length || t.shape.some((d, i) => d !== ts[0].shape[i]))) {
+        throw ctx.error('SHAPE_MISMATCH', 'inputs must have the same shape before opset 8 (no broadcasting)');
+      }
+      const shape = broadcastAll(ctx, ts.map((t) => t.shape));
+      const out = alloc(dtype, shape, ctx.label);
+      const n = out.data.length;
+      if (dtype === 'int64') {
+        const acc = out.data as BigInt64Array;
+        ts.forEach((t, k) => {
+          const idx = broadcastIndex(t.shape, shape);
+          const src = t.data as BigInt64Array;
+          for (let o = 0; o < n; o++) {
+            const v = src[idx[o]];
+            if (k === 0) acc[o] = v;
+            else if (kind === 'sum') acc[o] = BigInt.asIntN(64, acc[o] + v);
+            else if (kind === 'min' ? v < acc[o] : v > acc[o]) acc[o] = v;
+          }
+        });
+        return [out];
+      }
+      // float32 and int32: accumulate in float64 (exact for int32 sums, wrapped below).
+      const acc = new Float64Array(n);
+      ts.forEach((t, k) => {
+        const idx = broadcastIndex(t.shape, shape);
+        const src = t.data as Float32Array | Int32Array;
+        for (let o = 0; o < n; o++) {
+          const v = src[idx[o]];
+          if (k === 0) acc[o] = v;
+          else if (kind === 'sum' || kind === 'mean') acc[o] += v;
+          else if (Number.isNaN(v) || (kind === 'min' ? v < acc[o] : v > acc[o])) acc[o] = v;
+        }
+      });
+      if (kind === 'mean') for (let o = 0; o < n; o++) acc[o] /= ts.length;
+      (out.data as Float32Array | Int32Array).set(acc); // rounds to float32, or wraps to int32
+      return [out];
+    };
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clip, PRelu
+
+const clip: OpFactory = (ctx) => {
+  const legacy = ctx.opset < 11;
+  ctx.allowOnly(legacy ? ['min', 'max'] : []);
+  const minAttr = ctx.float('min', -Infinity);
+  const maxAttr = ctx.float('max', Infinity);
+  return (ins) => {
+    const x = ctx.input(ins, 0, 'input');
+    requireDtype(ctx, x, 'input', ctx.opset < 12 ? FLOAT : NUMERIC);
+    const bound = (i: number, what: string, def: number): number | bigint => {
+      if (legacy) return def;
+      const t = ins[i];
+      if (t === undefined) return x.dtype === 'int64' ? (def < 0 ? -(2n ** 63n) : 2n ** 63n - 1n) : def;
+      if (t.dtype !== x.dtype) throw ctx.error('DTYPE_MISMATCH', `${what} must have the input's element type ${x.dtype}, got ${t.dtype}`);
+      return scalarOf(ctx, t, what);
+    };
+    const lo = bound(1, 'min', minAttr);
+    const hi = bound(2, 'max', maxAttr);
+    const out = alloc(x.dtype, x.shape.slice(), ctx.label);
+    const src = x.data as Elems;
+    const dst = out.data as Elems;
+    // min(max(x, lo), hi): when lo > hi every value becomes hi, as the spec says. NaN stays NaN.
+    for (let i = 0; i < src.length; i++) {
+      let v = src[i];
+      if (v < lo) v = lo;
+      if (v > hi) v = hi;
+      dst[i] = v;
+    }
+    return [out];
+  };
+};
+
+const prelu: OpFactory = (ctx) => {
+  ctx.allowOnly([]);
+  return (ins) => {
+    const x = ctx.input(ins, 0, 'X');
+    const s = ctx.input(ins, 1, 'slope');
+    requireDtype(ctx, x, 'X', ctx.opset < 9 ? FLOAT : NUMERIC);
+    if (s.dtype !== x.dtype) throw ctx.error('DTYPE_MISMATCH', `slope must have X's element type ${x.dtype}, got ${s.dtype}`);
+    const shape = broadcastAll(ctx, [x.shape, s.shape]);
+    if (shape.length !== x.shape.length || shape.some((d, i) => d !== x.shape[i])) {
+      throw ctx.error('SHAPE_MISMATCH', `slope of shape [${s.shape.join(', ')}] does not broadcast to X's shape [${x.shape.join(', ')}]`);
+    }
+    const idx = broadcastIndex(s.shape, shape);
+    const out = alloc(x.dtype, shape, ctx.label);
+    const src = x.data as Elems;
+    const slope = s.data as Elems;
+    const dst = out.data as Elems;
+    for (let i = 0; i < src.length; i++) {
+      const v = src[i];
+      // number * number or bigint * bigint (one element type); typed-array stores wrap integers.
+      dst[i] = v < 0 ? (v as number) * (slope[idx[i]] as number) : v;
+    }
+    return [out];
+  };
+};
+
+export const ELEMENTWISE_OPS: Record<string, OpFactory> = {
+  ...Object.fromEntries(Object.entries(UNARY).map(([name, spec]) => [name, unary(spec)])),
+  Pow: pow,
+  Min: variadic('min'),
+  Max: variadic('max'),
+  Sum: variadic('sum'),
+  Mean: variadic('mean'),
+  Clip: clip,
+  PRelu: prelu,
+};

@@ -1,0 +1,81 @@
+/** Comparisons, boolean logic and Where. Comparisons return bool; NaN compares unequal. */
+import { alloc, type ODType } from '../values.js';
+import { broadcastAll, broadcastIndex, requireDtype, requireOpset, sameDtype, type Elems, type OpFactory } from './util.js';
+
+type Pred = (a: number | bigint, b: number | bigint) => boolean;
+
+/**
+ * A broadcasting operator of two inputs of one element type (from `dtypes`) with a bool result.
+ * `since` is the operator's first opset.
+ */
+function compare(pred: Pred, dtypes: readonly ODType[], since = 1): OpFactory {
+  return (ctx) => {
+    requireOpset(ctx, since);
+    ctx.allowOnly(ctx.opset < 7 ? ['broadcast', 'axis'] : []);
+    return (ins) => {
+      const a = ctx.input(ins, 0, 'A');
+      const b = ctx.input(ins, 1, 'B');
+      sameDtype(ctx, [a, b]);
+      requireDtype(ctx, a, 'A', dtypes);
+      const shape = broadcastAll(ctx, [a.shape, b.shape]);
+      const ia = broadcastIndex(a.shape, shape);
+      const ib = broadcastIndex(b.shape, shape);
+      const out = alloc('bool', shape, ctx.label);
+      const x = a.data as Elems;
+      const y = b.data as Elems;
+      const z = out.data as Uint8Array;
+      for (let o = 0; o < z.length; o++) z[o] = pred(x[ia[o]], y[ib[o]]) ? 1 : 0;
+      return [out];
+    };
+  };
+}
+
+const ORDERED: readonly ODType[] = ['float32', 'int64', 'int32'];
+const ANY: readonly ODType[] = ['float32', 'int64', 'int32', 'bool'];
+const BOOL: readonly ODType[] = ['bool'];
+
+const not: OpFactory = (ctx) => {
+  ctx.allowOnly([]);
+  return (ins) => {
+    const x = ctx.input(ins, 0, 'X');
+    requireDtype(ctx, x, 'X', BOOL);
+    const src = x.data as Uint8Array;
+    return [{ dtype: 'bool', data: src.map((v) => (v ? 0 : 1)), shape: x.shape.slice() }];
+  };
+};
+
+const where: OpFactory = (ctx) => {
+  requireOpset(ctx, 9);
+  ctx.allowOnly([]);
+  return (ins) => {
+    const c = ctx.input(ins, 0, 'condition');
+    const x = ctx.input(ins, 1, 'X');
+    const y = ctx.input(ins, 2, 'Y');
+    requireDtype(ctx, c, 'condition', BOOL);
+    const dtype = sameDtype(ctx, [x, y]);
+    const shape = broadcastAll(ctx, [c.shape, x.shape, y.shape]);
+    const ic = broadcastIndex(c.shape, shape);
+    const ix = broadcastIndex(x.shape, shape);
+    const iy = broadcastIndex(y.shape, shape);
+    const out = alloc(dtype, shape, ctx.label);
+    const cond = c.data as Uint8Array;
+    const xs = x.data as Elems;
+    const ys = y.data as Elems;
+    const z = out.data as Elems;
+    for (let o = 0; o < z.length; o++) z[o] = cond[ic[o]] ? xs[ix[o]] : ys[iy[o]];
+    return [out];
+  };
+};
+
+export const LOGICAL_OPS: Record<string, OpFactory> = {
+  Equal: compare((a, b) => a === b, ANY),
+  Less: compare((a, b) => a < b, ORDERED),
+  LessOrEqual: compare((a, b) => a <= b, ORDERED, 12),
+  Greater: compare((a, b) => a > b, ORDERED),
+  GreaterOrEqual: compare((a, b) => a >= b, ORDERED, 12),
+  And: compare((a, b) => Boolean(a) && Boolean(b), BOOL),
+  Or: compare((a, b) => Boolean(a) || Boolean(b), BOOL),
+  Xor: compare((a, b) => Boolean(a) !== Boolean(b), BOOL),
+  Not: not,
+  Where: where,
+};

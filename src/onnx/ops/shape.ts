@@ -1,0 +1,219 @@
+/** Shape and data movement operators beyond ops.ts: Size, Pad, Tile, Split, Range. */
+import { fmtShape } from '../../errors.js';
+import type { NodeContext } from '../node.js';
+import { alloc, i64, numelOf, toInts, type OTensor } from '../values.js';
+import { normAxes, normAxis, requireDtype, requireOpset, scalarOf, stridesOf, type Elems, type OpFactory } from './util.js';
+
+const size: OpFactory = (ctx) => {
+  ctx.allowOnly([]);
+  return (ins) => [i64([numelOf(ctx.input(ins, 0, 'data').shape)], [])];
+};
+
+/**
+ * Builds the output of shape `outShape` where output index o along dimension d reads input index
+ * maps[d][o], or `fill` when any dimension's map is -1 (Pad's constant border).
+ */
+function remap(ctx: NodeContext, x: OTensor, outShape: number[], maps: Int32Array[], fill: number | bigint): OTensor {
+  const out = alloc(x.dtype, outShape, ctx.label);
+  const n = out.data.length;
+  if (n === 0) return out;
+  const r = outShape.length;
+  const str = stridesOf(x.shape);
+  const src = x.data as Elems;
+  const dst = out.data as Elems;
+  if (r === 0) {
+    dst[0] = src[0];
+    return out;
+  }
+  // Walk the output with an odometer over all but the last dimension; the last one is a plain loop.
+  const last = r - 1;
+  const lastMap = maps[last];
+  const lastStride = str[last];
+  const rows = n / outShape[last];
+  const idx = new Array<number>(last).fill(0);
+  let o = 0;
+  for (let row = 0; row < rows; row++) {
+    let base = 0;
+    let outside = false;
+    for (let d = 0; d < last; d++) {
+      const i = maps[d][idx[d]];
+      if (i < 0) outside = true;
+      base += i * str[d];
+    }
+    for (let k = 0; k < outShape[last]; k++, o++) {
+      const i = lastMap[k];
+      dst[o] = outside || i < 0 ? fill : src[base + i * lastStride];
+    }
+    for (let d = last - 1; d >= 0; d--) {
+      if (++idx[d] < outShape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+type PadMode = 'constant' | 'reflect' | 'edge' | 'wrap';
+
+/** Input index read by output index o of a dimension of size `dim` padded by `begin` in front. */
+function padMap(ctx: NodeContext, mode: PadMode, dim: number, begin: number, outDim: number, axis: number): Int32Array {
+  const map = new Int32Array(outDim);
+  for (let o = 0; o < outDim; o++) {
+    let i = o - begin;
+    if (i < 0 || i >= dim) {
+      if (mode === 'constant') i = -1;
+      else if (dim === 0) throw ctx.error('INVALID_INPUT', `cannot pad axis ${axis} of size 0 in mode '${mode}'`);
+      else if (mode === 'edge') i = i < 0 ? 0 : dim - 1;
+      else if (mode === 'wrap') i = ((i % dim) + dim) % dim;
+      else if (dim === 1) i = 0;
+      else {
+        const period = 2 * (dim - 1);
+        i = ((i % period) + period) % period;
+        if (i >= dim) i = period - i;
+      }
+    }
+    map[o] = i;
+  }
+  return map;
+}
+
+const pad: OpFactory = (ctx) => {
+  const legacy = ctx.opset < 11;
+  ctx.allowOnly(legacy ? ['mode', 'pads', 'value'] : ['mode']);
+  const mode = ctx.string('mode', 'constant');
+  const modes = ctx.opset >= 19 ? ['constant', 'reflect', 'edge', 'wrap'] : ['constant', 'reflect', 'edge'];
+  if (!modes.includes(mode)) throw ctx.error('UNSUPPORTED', `attribute 'mode' = '${mode}' is not supported at opset ${ctx.opset} (${modes.join(', ')})`);
+  const padsAttr = ctx.ints('pads');
+  if (legacy && padsAttr === undefined) throw ctx.error('INVALID_FORMAT', "attribute 'pads' is required before opset 11");
+  const valueAttr = ctx.float('value', 0);
+  if (!legacy && ctx.opset < 18 && ctx.node.inputs.length > 3) throw ctx.error('UNSUPPORTED', `input 'axes' exists from opset 18 (model opset ${ctx.opset})`);
+  return (ins) => {
+    const x = ctx.input(ins, 0, 'data');
+    const r = x.shape.length;
+    const pads = legacy ? padsAttr! : toInts(ctx.input(ins, 1, 'pads'), `${ctx.label} pads`);
+    let fill: number | bigint = x.dtype === 'int64' ? BigInt(Math.trunc(valueAttr)) : valueAttr;
+    const cv = legacy ? undefined : ins[2];
+    if (cv !== undefined) {
+      if (cv.dtype !== x.dtype) throw ctx.error('DTYPE_MISMATCH', `constant_value must have the data's element type ${x.dtype}, got ${cv.dtype}`);
+      fill = scalarOf(ctx, cv, 'constant_value');
+    }
+    const axesIn = legacy ? undefined : ins[3];
+    const axes = axesIn === undefined ? x.shape.map((_, i) => i) : normAxes(ctx, toInts(axesIn, `${ctx.label} axes`), r);
+    if (pads.length !== 2 * axes.length) {
+      throw ctx.error('SHAPE_MISMATCH', `pads ${fmtShape(pads)} must hold 2 x ${axes.length} values (begin and end of each padded axis) for data of shape ${fmtShape(x.shape)}`);
+    }
+    const begin = new Array<number>(r).fill(0);
+    const end = new Array<number>(r).fill(0);
+    axes.forEach((a, k) => {
+      begin[a] = pads[k];
+      end[a] = pads[k + axes.length];
+    });
+    const outShape = x.shape.map((d, i) => d + begin[i] + end[i]);
+    if (outShape.some((d) => d < 0)) throw ctx.error('INVALID_INPUT', `pads ${fmtShape(pads)} crop more than the data's shape ${fmtShape(x.shape)}`);
+    const maps = outShape.map((od, i) => padMap(ctx, mode as PadMode, x.shape[i], begin[i], od, i));
+    return [remap(ctx, x, outShape, maps, fill)];
+  };
+};
+
+const tile: OpFactory = (ctx) => {
+  ctx.allowOnly([]);
+  return (ins) => {
+    const x = ctx.input(ins, 0, 'input');
+    const reps = toInts(ctx.input(ins, 1, 'repeats'), `${ctx.label} repeats`);
+    if (reps.length !== x.shape.length) throw ctx.error('SHAPE_MISMATCH', `repeats ${fmtShape(reps)} must have one value per dimension of the input ${fmtShape(x.shape)}`);
+    if (reps.some((v) => v < 0)) throw ctx.error('INVALID_INPUT', `repeats ${fmtShape(reps)} must not be negative`);
+    const outShape = x.shape.map((d, i) => d * reps[i]);
+    const maps = outShape.map((od, i) => Int32Array.from({ length: od }, (_, o) => o % x.shape[i]));
+    return [remap(ctx, x, outShape, maps, 0)];
+  };
+};
+
+const split: OpFactory = (ctx) => {
+  ctx.allowOnly(ctx.opset < 13 ? ['axis', 'split'] : ctx.opset < 18 ? ['axis'] : ['axis', 'num_outputs']);
+  const axisAttr = ctx.int('axis', 0);
+  const splitAttr = ctx.ints('split');
+  const numOutputs = ctx.int('num_outputs');
+  const count = ctx.node.outputs.length;
+  if (numOutputs !== undefined && numOutputs !== count) {
+    throw ctx.error('INVALID_FORMAT', `attribute 'num_outputs' = ${numOutputs} but the node has ${count} outputs`);
+  }
+  return (ins) => {
+    const x = ctx.input(ins, 0, 'input');
+    const axis = normAxis(ctx, axisAttr, x.shape.length);
+    const dim = x.shape[axis];
+    const splitIn = ctx.opset >= 13 ? ins[1] : undefined;
+    if (splitIn !== undefined && numOutputs !== undefined) throw ctx.error('INVALID_FORMAT', "both input 'split' and attribute 'num_outputs' are given");
+    let parts: number[];
+    if (splitIn !== undefined) parts = toInts(splitIn, `${ctx.label} split`);
+    else if (splitAttr !== undefined) parts = splitAttr;
+    else if (numOutputs !== undefined) {
+      // Opset 18: chunks of ceil(dim / n), the last one smaller.
+      const chunk = Math.ceil(dim / numOutputs);
+      parts = Array.from({ length: numOutputs }, (_, k) => Math.max(0, Math.min(chunk, dim - k * chunk)));
+    } else {
+      if (dim % count !== 0) throw ctx.error('SHAPE_MISMATCH', `axis ${axis} of size ${dim} does not split into ${count} equal parts`);
+      parts = new Array<number>(count).fill(dim / count);
+    }
+    if (parts.length !== count) throw ctx.error('SHAPE_MISMATCH', `split ${fmtShape(parts)} has ${parts.length} parts for ${count} outputs`);
+    if (parts.some((p) => p < 0) || parts.reduce((a, b) => a + b, 0) !== dim) {
+      throw ctx.error('SHAPE_MISMATCH', `split ${fmtShape(parts)} does not add up to axis ${axis} of size ${dim} (input ${fmtShape(x.shape)})`);
+    }
+    const outer = numelOf(x.shape.slice(0, axis));
+    const inner = numelOf(x.shape.slice(axis + 1));
+    let offset = 0;
+    return parts.map((p) => {
+      const shape = x.shape.slice();
+      shape[axis] = p;
+      const out = alloc(x.dtype, shape, ctx.label);
+      const src = x.data as Float32Array;
+      const dst = out.data as Float32Array;
+      for (let a = 0; a < outer; a++) {
+        const s = (a * dim + offset) * inner;
+        dst.set(src.subarray(s, s + p * inner), a * p * inner);
+      }
+      offset += p;
+      return out;
+    });
+  };
+};
+
+const range: OpFactory = (ctx) => {
+  requireOpset(ctx, 11);
+  ctx.allowOnly([]);
+  return (ins) => {
+    const ts = [ctx.input(ins, 0, 'start'), ctx.input(ins, 1, 'limit'), ctx.input(ins, 2, 'delta')];
+    const names = ['start', 'limit', 'delta'];
+    ts.forEach((t, i) => {
+      requireDtype(ctx, t, names[i], ['float32', 'int64', 'int32']);
+      if (t.dtype !== ts[0].dtype) throw ctx.error('DTYPE_MISMATCH', `start, limit and delta must have one element type, got ${ts[0].dtype} and ${t.dtype}`);
+    });
+    const [start, limit, delta] = ts.map((t, i) => scalarOf(ctx, t, names[i]));
+    if (Number(delta) === 0) throw ctx.error('INVALID_INPUT', 'delta must not be 0');
+    const dtype = ts[0].dtype;
+    if (dtype === 'int64') {
+      const [s, l, d] = [start, limit, delta] as bigint[];
+      // ceil((l - s) / d) in exact integer arithmetic.
+      const span = l - s;
+      let n = span / d;
+      if (n * d !== span && (span > 0n) === (d > 0n)) n += 1n;
+      const count = Number(n > 0n ? n : 0n);
+      const out = alloc('int64', [count], ctx.label);
+      const z = out.data as BigInt64Array;
+      for (let i = 0; i < count; i++) z[i] = s + BigInt(i) * d;
+      return [out];
+    }
+    const [s, l, d] = [start, limit, delta] as number[];
+    const count = Math.max(Math.ceil((l - s) / d), 0);
+    const out = alloc(dtype, [count], ctx.label);
+    const z = out.data as Float32Array | Int32Array;
+    for (let i = 0; i < count; i++) z[i] = s + i * d;
+    return [out];
+  };
+};
+
+export const SHAPE_OPS: Record<string, OpFactory> = {
+  Size: size,
+  Pad: pad,
+  Tile: tile,
+  Split: split,
+  Range: range,
+};

@@ -1,0 +1,40 @@
+/**
+ * ONNX's backend node tests for the non-recurrent operators (test/fixtures/onnx/node-ops, copied
+ * by tools/copy-onnx-node-tests.mjs; cases.json lists them and the excluded ones with reasons).
+ * Each case feeds every input, so the kernels run (nothing is folded at load).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadOnnx } from '../../src/onnx/index.js';
+import { FIXTURES, expectClose, listDirs, readBytes, readDataSet } from './helpers.js';
+
+const DIR = join(FIXTURES, 'node-ops');
+const manifest = JSON.parse(readFileSync(join(DIR, 'cases.json'), 'utf8')) as { cases: { name: string; op: string }[]; excluded: Record<string, string> };
+
+describe('ONNX backend node tests (non-recurrent operators)', () => {
+  it('the fixture folder holds exactly the listed cases', () => {
+    expect(listDirs(DIR)).toEqual(manifest.cases.map((c) => c.name).sort());
+  });
+  for (const { name, op } of manifest.cases) {
+    it(`${op}: ${name}`, () => {
+      const model = loadOnnx(readBytes(join(DIR, name, 'model.onnx')));
+      const ins = readDataSet(join(DIR, name, 'test_data_set_0'), 'input');
+      const outs = readDataSet(join(DIR, name, 'test_data_set_0'), 'output');
+      expect(ins.length).toBe(model.inputNames.length);
+      const got = model.run(Object.fromEntries(model.inputNames.map((n, i) => [n, ins[i]])));
+      expect(Object.keys(got)).toEqual([...model.outputNames]);
+      expect(outs.length).toBe(model.outputNames.length);
+      model.outputNames.forEach((n, i) => {
+        const want = outs[i];
+        if (want.data instanceof Float32Array) expectClose(got[n], want as never, 2e-6, `${name} ${n}`);
+        else {
+          // Integer and bool results must match exactly (bool comes back as 0/1).
+          expect(got[n].shape, `${name} ${n} shape`).toEqual(want.shape);
+          expect(Array.from(got[n].data, Number), `${name} ${n}`).toEqual(Array.from(want.data, Number));
+        }
+      });
+      model.dispose();
+    });
+  }
+});
