@@ -29,7 +29,7 @@ try {
     /^README\.md$/,
     /^LICENSE$/,
     /^dist\/(src|bindings)\/.+\.(js|d\.ts)$/,
-    /^dist\/entries\/(embedded|workerd|workerd-core|node|node-core)\.(js|d\.ts)$/,
+    /^dist\/entries\/(embedded|workerd|workerd-core|node|node-core|node-ort)\.(js|d\.ts)$/,
     /^dist\/entries\/chunk-[A-Z0-9]+\.js$/, // the part node.js and node-core.js share
     /^dist\/build\/(relaxed|simd|scalar)\.wasm$/,
   ];
@@ -40,6 +40,7 @@ try {
     'dist/entries/embedded.js', 'dist/entries/embedded.d.ts', 'dist/entries/workerd.js', 'dist/entries/workerd.d.ts',
     'dist/entries/node.js', 'dist/entries/node.d.ts', 'dist/entries/node-core.js', 'dist/entries/node-core.d.ts',
     'dist/entries/workerd-core.js', 'dist/entries/workerd-core.d.ts', 'dist/src/core.js', 'dist/src/core.d.ts',
+    'dist/entries/node-ort.js', 'dist/entries/node-ort.d.ts', 'dist/src/ort/index.js', 'dist/src/ort/index.d.ts',
     'dist/build/relaxed.wasm', 'dist/build/simd.wasm', 'dist/build/scalar.wasm',
   ];
   for (const p of required) if (!paths.includes(p)) problems.push(`missing from the package: ${p}`);
@@ -56,7 +57,7 @@ try {
 
   // no top-level await: esbuild refuses to bundle it when told the target lacks it
   const esb = await import('esbuild');
-  for (const entry of ['dist/src/index.js', 'dist/src/core.js', 'dist/entries/embedded.js', 'dist/entries/node.js', 'dist/entries/node-core.js']) {
+  for (const entry of ['dist/src/index.js', 'dist/src/core.js', 'dist/src/ort/index.js', 'dist/entries/embedded.js', 'dist/entries/node.js', 'dist/entries/node-core.js', 'dist/entries/node-ort.js']) {
     try {
       await esb.build({ entryPoints: [join(ROOT, entry)], bundle: true, write: false, format: 'esm', platform: 'neutral', supported: { 'top-level-await': false }, logLevel: 'silent' });
     } catch (e) {

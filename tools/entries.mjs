@@ -6,14 +6,15 @@
 //                imports the builds as WebAssembly.Module values (`import m from './x.wasm'`,
 //                the Workers module rule), so `await ready()` works there without compiling
 //                bytes at run time.
-//   node.js, node-core.js
+//   node.js, node-core.js, node-ort.js
 //                the entries for Node, Deno and Bun (the `node` export condition): the same
-//                modules as dist/src/index.js and dist/src/core.js bundled, because resolving
-//                and evaluating 38 separate modules took 30-45 ms of a cold start there against
+//                modules as dist/src/index.js, dist/src/core.js and dist/src/ort/index.js
+//                ('wasm-rnn/ort') bundled, because resolving and evaluating 38 separate
+//                modules took 30-45 ms of a cold start there against
 //                11-14 ms for one file (browsers and bundlers keep the separate modules, which
 //                they tree-shake). Built together with code splitting, so what core holds is one
 //                shared chunk (chunk-<hash>.js, next to them so that its ../build/ URL resolves):
-//                importing both entries gives one runtime and the same classes.
+//                importing several entries gives one runtime and the same classes (RnnError).
 // All keep the API of their dist/src module; only ready()'s default loading differs (and the
 // node entries load the .wasm from ../build/, exactly like dist/bindings/wasm.js does).
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -69,6 +70,7 @@ buildSync({
   entryPoints: [
     { in: 'dist/src/index.js', out: 'node' },
     { in: 'dist/src/core.js', out: 'node-core' },
+    { in: 'dist/src/ort/index.js', out: 'node-ort' },
   ],
   bundle: true,
   splitting: true,
@@ -81,3 +83,4 @@ buildSync({
 });
 writeFileSync('dist/entries/node.d.ts', dts);
 writeFileSync('dist/entries/node-core.d.ts', coreDts);
+writeFileSync('dist/entries/node-ort.d.ts', `export * from '../src/ort/index.js';\n`);

@@ -3,9 +3,10 @@
  * eval / Function constructor, no top-level await, publint and @arethetypeswrong/cli clean.
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, assertBuilt, describeRun, run } from './helpers.js';
+import { fileURLToPath } from 'node:url';
+import { ROOT, assertBuilt, describeRun, makeApp, removeApp, run, systemNode } from './helpers.js';
 
 describe('npm package', () => {
   let summary: { files: number; size: number; problems: string[]; publint: boolean; attw: boolean } | undefined;
@@ -30,5 +31,50 @@ describe('npm package', () => {
   it('README.md is shipped', (ctx) => {
     if (!existsSync(join(ROOT, 'README.md'))) return ctx.skip('README.md does not exist in the repo yet');
     expect(check().problems).not.toContain('missing from the package: README.md');
+  }, 300_000);
+});
+
+describe("the 'wasm-rnn/ort' entry of the packed package", () => {
+  it('Node resolves it to its bundle (shared chunks only), which runs a model with the main entry\'s RnnError', (ctx) => {
+    const node = systemNode();
+    if (!node) return ctx.skip('no node on PATH outside node_modules');
+    const app = makeApp('ort');
+    try {
+      const dir = join(ROOT, 'test/fixtures/onnx/torch/char_lstm_op17');
+      const script = `
+        import * as ort from 'wasm-rnn/ort';
+        import { RnnError, ready, loadOnnx, readTensorProto } from 'wasm-rnn';
+        import { readFileSync } from 'node:fs';
+        const dir = ${JSON.stringify(dir)};
+        const session = await ort.InferenceSession.create(dir + '/model.onnx');
+        const inputs = session.inputNames.map((_, i) => readTensorProto(readFileSync(dir + '/test_data_set_0/input_' + i + '.pb')));
+        const out = await session.run(Object.fromEntries(inputs.map((t) => [t.name, new ort.Tensor(t.data, t.shape)])));
+        await ready();
+        const direct = loadOnnx(readFileSync(dir + '/model.onnx')).run(Object.fromEntries(inputs.map((t) => [t.name, t])));
+        let code;
+        try { new ort.Tensor('float32', [1, 2], [3]); } catch (e) { code = e instanceof RnnError && e.code; }
+        console.log(JSON.stringify({
+          resolved: import.meta.resolve('wasm-rnn/ort'),
+          same: session.outputNames.every((n) => JSON.stringify(Array.from(out[n].data)) === JSON.stringify(Array.from(direct[n].data))),
+          outputs: session.outputNames.length,
+          code,
+        }));`;
+      const r = run(node, ['--input-type=module', '-e', script], { cwd: app, timeout: 60_000 });
+      const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+      expect(line, describeRun(r)).toBeDefined();
+      const got = JSON.parse(line!);
+      expect(got.resolved).toMatch(/node_modules\/wasm-rnn\/dist\/entries\/node-ort\.js$/);
+      // the same outputs as the main entry's loadOnnx, and its RnnError class (one shared runtime)
+      expect(got.same).toBe(true);
+      expect(got.outputs).toBeGreaterThan(0);
+      expect(got.code).toBe('INVALID_INPUT');
+      const src = readFileSync(fileURLToPath(got.resolved), 'utf8');
+      // module-level imports and re-exports (the bundle's strings may hold "from '...'" too)
+      const imports = [...src.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s*['"]([^'"]+)['"]/gm)].map((m) => m[1]);
+      expect(imports.length).toBeGreaterThan(0);
+      for (const i of imports) expect(i).toMatch(/^\.\/chunk-[A-Z0-9]+\.js$/);
+    } finally {
+      removeApp(app);
+    }
   }, 300_000);
 });

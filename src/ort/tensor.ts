@@ -1,0 +1,162 @@
+/**
+ * Tensor of the onnxruntime-web-compatible entry: the constructor overloads and fields of
+ * onnxruntime-common's Tensor for the element types wasm-rnn's ONNX importer computes in.
+ * Data stays on the CPU ('cpu' location); typed arrays are kept by reference, plain arrays copied.
+ */
+import { RnnError, fmtShape } from '../errors.js';
+
+/** The element types this entry supports (onnxruntime's names). */
+export type TensorType = 'float32' | 'int64' | 'int32' | 'bool';
+
+/** The typed array of each type, as in onnxruntime: bool is one byte per element. */
+export interface DataTypeMap {
+  float32: Float32Array;
+  int64: BigInt64Array;
+  int32: Int32Array;
+  bool: Uint8Array;
+}
+export type TensorDataType = DataTypeMap[TensorType];
+
+const ARRAY_OF: { [T in TensorType]: { name: string; is(d: unknown): d is DataTypeMap[T] } } = {
+  float32: { name: 'Float32Array', is: (d): d is Float32Array => d instanceof Float32Array },
+  int64: { name: 'BigInt64Array', is: (d): d is BigInt64Array => d instanceof BigInt64Array },
+  int32: { name: 'Int32Array', is: (d): d is Int32Array => d instanceof Int32Array },
+  bool: { name: 'Uint8Array', is: (d): d is Uint8Array => d instanceof Uint8Array },
+};
+/** onnxruntime types that exist but that this entry does not compute in. */
+const OTHER_ORT_TYPES = ['string', 'float16', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'uint32', 'uint64', 'int4', 'uint4'];
+
+/** What a value is, for messages: its class name for objects, else its typeof (or 'null'). */
+export function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? (v.constructor?.name ?? 'object') : typeof v;
+}
+
+function isTensorType(t: unknown): t is TensorType {
+  return typeof t === 'string' && Object.prototype.hasOwnProperty.call(ARRAY_OF, t);
+}
+
+function typeError(type: unknown): RnnError {
+  if (typeof type === 'string' && OTHER_ORT_TYPES.includes(type)) {
+    return new RnnError('UNSUPPORTED', `Tensor: type '${type}' is not supported; supported types: ${Object.keys(ARRAY_OF).join(', ')}`);
+  }
+  return new RnnError('INVALID_INPUT', `Tensor: unknown type ${JSON.stringify(type)}; supported types: ${Object.keys(ARRAY_OF).join(', ')}`);
+}
+
+/** Copies a plain array into the typed array of `type`; every element must fit it exactly. */
+function fromArray(type: TensorType, values: readonly unknown[]): TensorDataType {
+  const bad = (i: number, want: string) =>
+    new RnnError('DTYPE_MISMATCH', `Tensor: element ${i} of a ${type} tensor's data must be ${want}, got ${typeof values[i] === 'bigint' ? `${values[i]}n` : JSON.stringify(values[i])}`);
+  switch (type) {
+    case 'float32':
+      return Float32Array.from(values, (v, i) => {
+        if (typeof v !== 'number') throw bad(i, 'a number');
+        return v;
+      });
+    case 'int32':
+      return Int32Array.from(values, (v, i) => {
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < -2147483648 || v > 2147483647) throw bad(i, 'an integer in the int32 range');
+        return v;
+      });
+    case 'int64':
+      return BigInt64Array.from(values, (v, i) => {
+        if (typeof v === 'bigint' && BigInt.asIntN(64, v) === v) return v;
+        if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+        throw bad(i, 'a bigint in the int64 range or a safe integer');
+      });
+    case 'bool':
+      return Uint8Array.from(values, (v, i) => {
+        if (typeof v === 'boolean') return v ? 1 : 0;
+        if (v === 0 || v === 1) return v;
+        throw bad(i, 'a boolean (or 0 / 1)');
+      });
+  }
+}
+
+function checkDims(dims: unknown, length: number): number[] {
+  if (!Array.isArray(dims)) throw new RnnError('INVALID_INPUT', `Tensor: dims must be an array of integers, got ${kindOf(dims)}`);
+  for (const d of dims) {
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
+      throw new RnnError('INVALID_INPUT', `Tensor: dims ${JSON.stringify(dims)} has a dimension that is not a non-negative integer`);
+    }
+  }
+  const size = (dims as number[]).reduce((a, b) => a * b, 1);
+  if (size !== length) throw new RnnError('INVALID_INPUT', `Tensor: dims ${fmtShape(dims as number[])} hold ${size} elements but the data has ${length}`);
+  return (dims as number[]).slice();
+}
+
+export class Tensor {
+  readonly type: TensorType;
+  readonly dims: readonly number[];
+  /** Number of elements. */
+  readonly size: number;
+  private cpuData: TensorDataType | undefined;
+
+  /** A tensor of `type` over `data` (its typed array, kept by reference, or a plain array, copied); dims default to [data.length]. */
+  constructor(type: TensorType, data: TensorDataType | readonly number[] | readonly bigint[] | readonly boolean[], dims?: readonly number[]);
+  /** A tensor whose type follows from the typed array (Float32Array, BigInt64Array, Int32Array) or a boolean[]. */
+  constructor(data: Float32Array | BigInt64Array | Int32Array | readonly boolean[], dims?: readonly number[]);
+  constructor(typeOrData: unknown, dataOrDims?: unknown, maybeDims?: unknown) {
+    let type: TensorType;
+    let data: TensorDataType;
+    let dims: unknown;
+    if (typeof typeOrData === 'string') {
+      if (!isTensorType(typeOrData)) throw typeError(typeOrData);
+      type = typeOrData;
+      dims = maybeDims;
+      const kind = ARRAY_OF[type];
+      if (Array.isArray(dataOrDims)) data = fromArray(type, dataOrDims);
+      else if (kind.is(dataOrDims)) data = dataOrDims;
+      else {
+        throw new RnnError('DTYPE_MISMATCH', `Tensor: a ${type} tensor's data must be a ${kind.name} or a plain array, got ${kindOf(dataOrDims)}`);
+      }
+    } else {
+      dims = dataOrDims;
+      if (Array.isArray(typeOrData)) {
+        if (typeOrData.length === 0 || typeof typeOrData[0] !== 'boolean') {
+          throw new RnnError('INVALID_INPUT', 'Tensor: the type of a plain array cannot be inferred (only boolean[] can); pass the type first, e.g. new Tensor(\'float32\', data, dims)');
+        }
+        type = 'bool';
+        data = fromArray('bool', typeOrData);
+      } else {
+        const inferred = (['float32', 'int64', 'int32'] as const).find((t) => ARRAY_OF[t].is(typeOrData));
+        if (inferred === undefined) {
+          throw new RnnError('DTYPE_MISMATCH', `Tensor: cannot infer a supported type from data of type ${kindOf(typeOrData)} (Float32Array, BigInt64Array, Int32Array or boolean[]; a bool tensor from a Uint8Array needs the type 'bool')`);
+        }
+        type = inferred;
+        data = typeOrData as TensorDataType;
+      }
+    }
+    this.type = type;
+    this.dims = dims === undefined ? [data.length] : checkDims(dims, data.length);
+    this.size = data.length;
+    this.cpuData = data;
+  }
+
+  /** The elements (throws DISPOSED after dispose()). */
+  get data(): TensorDataType {
+    if (this.cpuData === undefined) throw new RnnError('DISPOSED', 'Tensor: data read after dispose()');
+    return this.cpuData;
+  }
+
+  /** Where the data lives: always 'cpu' (onnxruntime also has GPU locations), 'none' after dispose(). */
+  get location(): 'cpu' | 'none' {
+    return this.cpuData === undefined ? 'none' : 'cpu';
+  }
+
+  /** The data, as onnxruntime's async accessor returns it. */
+  async getData(): Promise<TensorDataType> {
+    return this.data;
+  }
+
+  /** A tensor of the same data (shared, not copied) with other dims. */
+  reshape(dims: readonly number[]): Tensor {
+    return new Tensor(this.type, this.data, dims);
+  }
+
+  /** Drops the reference to the data; later reads of data throw DISPOSED. */
+  dispose(): void {
+    this.cpuData = undefined;
+  }
+}
