@@ -21,3 +21,5 @@ export {
 export { f32_vsigmoid, f32_vsigmoid__scalar } from './kernels/f32-vsigmoid';
 export { f32_vtanh, f32_vtanh__scalar } from './kernels/f32-vtanh';
 export { f32_fill_uniform } from './kernels/f32-fill-uniform';
+export { x32_im2col, x32_im2col__scalar } from './kernels/x32-im2col';
+export { f32_dwconv, f32_dwconv__scalar } from './kernels/f32-dwconv';

@@ -1,0 +1,326 @@
+/**
+ * 1-D and 2-D convolutions (ONNX Conv / ConvTranspose, NCHW) on the wasm GEMM kernels, with
+ * their weights packed once into wasm memory.
+ *
+ * Conv: each batch item is copied in channels-last ([rows][cols][C]) with its zero padding, so
+ * a patch of one group is kh runs of kw * Cg floats. The GEMM's A matrix is then
+ *  - the image itself when one patch is one contiguous run (1-D with dilation 1, or a 1x1 kernel
+ *    with unit strides and no padding, and one group): row t starts t * stride pixels further on
+ *    (lda = stride * C), no copy at all;
+ *  - else im2col rows (x32_im2col), per group.
+ * Weights are packed per group as [M/group, kh * kw * Cg] in (ky, kx, c) order, the order of
+ * those rows; the bias is added by the GEMM. A depthwise convolution (group = C = M) runs on
+ * f32_dwconv instead, weights taps-major. The [pixels, M] result is copied out transposed.
+ *
+ * ConvTranspose: per group one GEMM of the channels-last input [pixels, C/group] against the
+ * weights packed as [M/group * kh * kw, C/group] gives every input pixel's contribution to every
+ * (output channel, tap); col2im then adds them at pixel * stride + tap * dilation - pad (in
+ * float64, with the bias, rounded once).
+ *
+ * The workspace is kept between calls and only grows, so repeated calls of the same shape
+ * allocate nothing in wasm memory.
+ */
+import { RnnError } from '../src/errors.js';
+import { packPanels } from './panels.js';
+import type { WasmRuntime } from './wasm.js';
+
+type Fn = (...args: number[]) => void;
+
+/** One call's geometry in 2-D form: a 1-D convolution has inH = outH = 1 and unit H stride/dilation, no H padding. */
+export interface ConvGeometry2D {
+  batch: number;
+  inH: number;
+  inW: number;
+  outH: number;
+  outW: number;
+  strideH: number;
+  strideW: number;
+  dilationH: number;
+  dilationW: number;
+  padTop: number;
+  padLeft: number;
+  padBottom: number;
+  padRight: number;
+}
+
+export interface ConvWeightShape {
+  /** Output channels (M). */
+  cout: number;
+  /** Input channels per group (W dim 1). */
+  cinPerGroup: number;
+  group: number;
+  kh: number;
+  kw: number;
+}
+
+export interface ConvTransposeWeightShape {
+  /** Input channels (W dim 0). */
+  cin: number;
+  /** Output channels per group (W dim 1). */
+  coutPerGroup: number;
+  group: number;
+  kh: number;
+  kw: number;
+}
+
+// not (n + 3) & ~3: sizes past 2^31 floats must stay exact so the allocator can refuse them
+const round4 = (n: number): number => Math.ceil(n / 4) * 4;
+
+/** Owned wasm blocks (weights) and a grow-only workspace split into float regions. */
+class WasmBlocks {
+  private blocks: number[] = [];
+  private ws = 0;
+  private wsBytes = 0;
+
+  constructor(
+    readonly rt: WasmRuntime,
+    readonly what: string,
+  ) {}
+
+  own(ptr: number): number {
+    this.blocks.push(ptr);
+    return ptr;
+  }
+
+  /** Copies `data` into a new owned block. */
+  put(data: Float32Array, what: string): number {
+    const ptr = this.own(this.rt.alloc(data.length * 4, `${this.what}: ${what}`));
+    this.rt.f32(ptr, data.length).set(data);
+    return ptr;
+  }
+
+  /** Byte addresses of regions of the given float counts, growing the workspace if needed. */
+  workspace(floats: readonly number[]): number[] {
+    let total = 0;
+    const off = floats.map((n) => {
+      const o = total;
+      total += round4(n) * 4;
+      return o;
+    });
+    if (total > this.wsBytes) {
+      // allocate the new block before freeing the old one, so a failure leaves the old intact
+      const ws = this.rt.alloc(total, `${this.what}: workspace`);
+      if (this.ws) this.rt.free(this.ws);
+      this.ws = ws;
+      this.wsBytes = total;
+    }
+    return off.map((o) => this.ws + o);
+  }
+
+  get disposed(): boolean {
+    return this.blocks.length === 0 && this.ws === 0;
+  }
+
+  dispose(): void {
+    for (const b of this.blocks) this.rt.free(b);
+    this.blocks = [];
+    if (this.ws) this.rt.free(this.ws);
+    this.ws = 0;
+    this.wsBytes = 0;
+  }
+}
+
+/**
+ * Copies item `n` of x [N, C, H, W] into `dst` as [H + pads][W + pads][C], zero padding around.
+ * Its pad regions are zeroed only when there are pads (the rest is fully overwritten).
+ */
+function toChannelsLast(x: Float32Array, n: number, C: number, g: ConvGeometry2D, dst: Float32Array): void {
+  const { inH: H, inW: W } = g;
+  const wp = W + g.padLeft + g.padRight;
+  if (g.padTop || g.padLeft || g.padBottom || g.padRight) dst.fill(0);
+  let s = n * C * H * W;
+  for (let c = 0; c < C; c++) {
+    for (let y = 0; y < H; y++) {
+      let d = ((y + g.padTop) * wp + g.padLeft) * C + c;
+      for (let xx = 0; xx < W; xx++, d += C) dst[d] = x[s++];
+    }
+  }
+}
+
+export class PackedConv {
+  private readonly mem: WasmBlocks;
+  private readonly shape: ConvWeightShape;
+  private readonly depthwise: boolean;
+  private readonly weights: number[] = []; // per group (one block for depthwise)
+  private readonly bias: number;
+  private readonly gemm: Fn;
+  private readonly im2col: Fn;
+  private readonly dwconv: Fn;
+
+  /** Packs w [M, C/group, kh, kw] (or [M, C/group, kw]) and bias [M] (or null). */
+  constructor(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvWeightShape, what: string) {
+    this.mem = new WasmBlocks(rt, what);
+    this.shape = shape;
+    const ex = rt.exports as unknown as Record<string, Fn>;
+    this.gemm = ex.f32_gemm;
+    this.im2col = ex.x32_im2col;
+    this.dwconv = ex.f32_dwconv;
+    const { cout, cinPerGroup: cg, group, kh, kw } = shape;
+    const taps = kh * kw;
+    this.depthwise = cg === 1 && cout === group;
+    w = rt.detachSafe(w);
+    bias = rt.detachSafe(bias);
+    try {
+      if (this.depthwise) {
+        // [C, 1, kh, kw] -> [kh * kw][C]
+        const t = new Float32Array(taps * cout);
+        for (let c = 0; c < cout; c++) for (let k = 0; k < taps; k++) t[k * cout + c] = w[c * taps + k];
+        this.weights.push(this.mem.put(t, 'depthwise weights'));
+      } else {
+        const mg = cout / group;
+        const kg = taps * cg;
+        const wg = new Float32Array(mg * kg);
+        for (let g = 0; g < group; g++) {
+          // [M/group, Cg, kh*kw] -> [M/group, kh*kw, Cg]
+          for (let m = 0; m < mg; m++) {
+            const src = (g * mg + m) * kg;
+            for (let c = 0; c < cg; c++) for (let k = 0; k < taps; k++) wg[m * kg + k * cg + c] = w[src + c * taps + k];
+          }
+          this.weights.push(this.mem.own(packPanels(rt, wg, mg, kg, 8, `${what}: weights of group ${g}`)));
+        }
+      }
+      this.bias = bias ? this.mem.put(bias, 'bias') : 0;
+    } catch (e) {
+      this.mem.dispose();
+      throw e;
+    }
+  }
+
+  /** x [N, C, inH, inW] -> out [N, M, outH, outW] (the caller's array, checked by the caller). */
+  run(x: Float32Array, g: ConvGeometry2D, out: Float32Array): void {
+    if (this.mem.disposed) throw new RnnError('DISPOSED', `${this.mem.what}: used after dispose()`);
+    const rt = this.mem.rt;
+    const { cout: M, cinPerGroup: cg, group, kh, kw } = this.shape;
+    const C = cg * group;
+    const hp = g.inH + g.padTop + g.padBottom;
+    const wp = g.inW + g.padLeft + g.padRight;
+    const pixels = g.outH * g.outW;
+    const kg = kh * kw * cg;
+    const pads = g.padTop + g.padLeft + g.padBottom + g.padRight;
+    // one patch is one contiguous run of the channels-last image, rows a fixed step apart
+    const rowStep =
+      group !== 1 || this.depthwise ? 0
+        : g.inH === 1 && kh === 1 && (kw === 1 || g.dilationW === 1) ? g.strideW
+          : kh === 1 && kw === 1 && g.strideH === 1 && g.strideW === 1 && pads === 0 ? 1
+            : 0;
+    const im2colFloats = this.depthwise || rowStep ? 0 : pixels * kg;
+    x = rt.detachSafe(x);
+    const [img, patches, result] = this.mem.workspace([hp * wp * C, im2colFloats, pixels * M]);
+    const imgView = rt.f32(img, hp * wp * C);
+    const resultView = rt.f32(result, pixels * M);
+    for (let n = 0; n < g.batch; n++) {
+      toChannelsLast(x, n, C, g, imgView);
+      if (this.depthwise) {
+        this.dwconv(result, img, this.weights[0], this.bias, C, wp, kh, kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.outH, g.outW);
+      } else {
+        const mg = M / group;
+        for (let gi = 0; gi < group; gi++) {
+          let a = img;
+          let lda = rowStep * C;
+          if (!rowStep) {
+            this.im2col(patches, img + gi * cg * 4, C, cg, wp, kh, kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.outH, g.outW);
+            a = patches;
+            lda = kg;
+          }
+          this.gemm(result + gi * mg * 4, a, this.weights[gi], this.bias && this.bias + gi * mg * 4, pixels, mg, kg, lda, M);
+        }
+      }
+      // [pixels, M] -> out[n] as [M, pixels]
+      const base = n * M * pixels;
+      for (let m = 0; m < M; m++) {
+        const o = base + m * pixels;
+        for (let p = 0, s = m; p < pixels; p++, s += M) out[o + p] = resultView[s];
+      }
+    }
+  }
+
+  dispose(): void {
+    this.mem.dispose();
+  }
+}
+
+export class PackedConvTranspose {
+  private readonly mem: WasmBlocks;
+  private readonly shape: ConvTransposeWeightShape;
+  private readonly weights: number[] = [];
+  private readonly bias: Float32Array | null;
+  private readonly gemm: Fn;
+  private acc = new Float64Array(0);
+
+  /** Packs w [C, M/group, kh, kw] (or [C, M/group, kw]); the bias [M] (or null) stays in JS, added by col2im. */
+  constructor(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvTransposeWeightShape, what: string) {
+    this.mem = new WasmBlocks(rt, what);
+    this.shape = shape;
+    this.bias = bias ? bias.slice() : null;
+    this.gemm = (rt.exports as unknown as Record<string, Fn>).f32_gemm;
+    const { cin, coutPerGroup: mg, group, kh, kw } = shape;
+    const cg = cin / group;
+    const ng = mg * kh * kw; // GEMM columns per group: (output channel, tap)
+    w = rt.detachSafe(w);
+    try {
+      const wt = new Float32Array(ng * cg);
+      for (let g = 0; g < group; g++) {
+        // [Cg, M/group * taps] -> [M/group * taps, Cg]
+        for (let c = 0; c < cg; c++) {
+          const src = (g * cg + c) * ng;
+          for (let j = 0; j < ng; j++) wt[j * cg + c] = w[src + j];
+        }
+        this.weights.push(this.mem.own(packPanels(rt, wt, ng, cg, 8, `${what}: weights of group ${g}`)));
+      }
+    } catch (e) {
+      this.mem.dispose();
+      throw e;
+    }
+  }
+
+  /** x [N, C, inH, inW] -> out [N, M, outH, outW] (the caller's array, checked by the caller). */
+  run(x: Float32Array, g: ConvGeometry2D, out: Float32Array): void {
+    if (this.mem.disposed) throw new RnnError('DISPOSED', `${this.mem.what}: used after dispose()`);
+    const rt = this.mem.rt;
+    const { cin: C, coutPerGroup: mg, group, kh, kw } = this.shape;
+    const cg = C / group;
+    const taps = kh * kw;
+    const ng = mg * taps;
+    const M = mg * group;
+    const pixels = g.inH * g.inW;
+    const outPixels = g.outH * g.outW;
+    const ldc = group * ng;
+    x = rt.detachSafe(x);
+    const [img, cols] = this.mem.workspace([pixels * C, pixels * ldc]);
+    const imgView = rt.f32(img, pixels * C);
+    const colView = rt.f32(cols, pixels * ldc);
+    if (this.acc.length < M * outPixels) this.acc = new Float64Array(M * outPixels);
+    const acc = this.acc;
+    const noPads: ConvGeometry2D = { ...g, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0 };
+    for (let n = 0; n < g.batch; n++) {
+      toChannelsLast(x, n, C, noPads, imgView);
+      for (let gi = 0; gi < group; gi++) {
+        this.gemm(cols + gi * ng * 4, img + gi * cg * 4, this.weights[gi], 0, pixels, ng, cg, C, ldc);
+      }
+      for (let m = 0; m < M; m++) acc.fill(this.bias ? this.bias[m] : 0, m * outPixels, (m + 1) * outPixels);
+      // col2im: column (g, m, ky, kx) of input pixel (iy, ix) lands on output pixel
+      // (iy * sh + ky * dh - padTop, ix * sw + kx * dw - padLeft)
+      for (let iy = 0; iy < g.inH; iy++) {
+        for (let ix = 0; ix < g.inW; ix++) {
+          const row = (iy * g.inW + ix) * ldc;
+          for (let ky = 0; ky < kh; ky++) {
+            const oy = iy * g.strideH + ky * g.dilationH - g.padTop;
+            if (oy < 0 || oy >= g.outH) continue;
+            for (let kx = 0; kx < kw; kx++) {
+              const ox = ix * g.strideW + kx * g.dilationW - g.padLeft;
+              if (ox < 0 || ox >= g.outW) continue;
+              const o = oy * g.outW + ox;
+              let s = row + ky * kw + kx;
+              for (let m = 0; m < M; m++, s += taps) acc[m * outPixels + o] += colView[s];
+            }
+          }
+        }
+      }
+      out.set(acc.subarray(0, M * outPixels), n * M * outPixels);
+    }
+  }
+
+  dispose(): void {
+    this.mem.dispose();
+  }
+}

@@ -1,0 +1,363 @@
+/**
+ * ONNX Conv / ConvTranspose (src/onnx/ops/conv.ts, bindings/conv.ts): the wasm path (weights
+ * constant at load, packed once) and the float64 JS reference (weights computed by the graph)
+ * against onnxruntime-web on seeded random cases, and against ONNX's backend node tests
+ * (test/fixtures/onnx/node-conv, tools/copy-onnx-conv-tests.mjs).
+ */
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ready, runtime } from '../../bindings/wasm.js';
+import { RnnError } from '../../src/errors.js';
+import { NodeContext, type Kernel } from '../../src/onnx/node.js';
+import { CONV_OPS } from '../../src/onnx/ops/conv.js';
+import { decodeModel } from '../../src/onnx/proto.js';
+import type { OTensor } from '../../src/onnx/values.js';
+import { Rng } from '../../src/random.js';
+import { model as encodeModel, type Attr } from './encode.js';
+import { FIXTURES, expectClose, listDirs, readBytes, readDataSet } from './helpers.js';
+import { runOrt } from './ort.js';
+import { builds, kernel, runtimeFor } from '../helpers/kernels.js';
+
+type Op = 'Conv' | 'ConvTranspose';
+
+interface Built {
+  kernel: Kernel;
+  ctx: NodeContext;
+  dispose(): void;
+}
+
+/** The node of a one-node model, prepared with `consts` as its inputs known at load. */
+function prepare(bytes: Uint8Array, consts: (OTensor | undefined)[]): Built {
+  const m = decodeModel(bytes);
+  const node = m.graph!.nodes[0];
+  const ctx = new NodeContext(node, m.opsets.get('') ?? 0, node.inputs.map((_, i) => consts[i]));
+  const k = CONV_OPS[node.opType](ctx);
+  return { kernel: k, ctx, dispose: () => ctx.resources.forEach((r) => r.dispose()) };
+}
+
+function rand(seed: number, shape: number[]): OTensor {
+  const r = new Rng(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = r.next() * 2 - 1;
+  return { dtype: 'float32', data, shape };
+}
+
+interface Case {
+  name: string;
+  op: Op;
+  x: number[];
+  w: number[];
+  bias?: boolean;
+  attrs?: Attr[];
+}
+
+const ints = (name: string, v: number[]): Attr => ({ name, ints: v });
+const pads = (v: number[]) => ints('pads', v);
+const strides = (v: number[]) => ints('strides', v);
+const dil = (v: number[]) => ints('dilations', v);
+const group = (g: number): Attr => ({ name: 'group', i: g });
+const autoPad = (s: string): Attr => ({ name: 'auto_pad', s });
+
+const CASES: Case[] = [
+  // Silero VAD's convolutions (v5 16 kHz branch, v5 8 kHz, legacy)
+  { name: 'silero v5 stft k256 s128', op: 'Conv', x: [1, 1, 640], w: [258, 1, 256], attrs: [strides([128]), pads([0, 0]), dil([1]), group(1), ints('kernel_shape', [256])] },
+  { name: 'silero legacy stft k256 s64', op: 'Conv', x: [1, 1, 576], w: [258, 1, 256], attrs: [strides([64]), autoPad('NOTSET')] },
+  { name: 'silero v5 encoder.0 k3 p1', op: 'Conv', x: [1, 129, 4], w: [128, 129, 3], bias: true, attrs: [pads([1, 1])] },
+  { name: 'silero v5 encoder.1 k3 s2 p1', op: 'Conv', x: [1, 128, 4], w: [64, 128, 3], bias: true, attrs: [pads([1, 1]), strides([2])] },
+  { name: 'silero v5 encoder.2 k3 s2 p1 on 2', op: 'Conv', x: [1, 64, 2], w: [64, 64, 3], bias: true, attrs: [pads([1, 1]), strides([2])] },
+  { name: 'silero v5 encoder.3 k3 p1 on 1', op: 'Conv', x: [1, 64, 1], w: [128, 64, 3], bias: true, attrs: [pads([1, 1])] },
+  { name: 'silero v5 decoder k1', op: 'Conv', x: [1, 128, 1], w: [1, 128, 1], bias: true },
+  { name: 'silero legacy adaptive norm k7', op: 'Conv', x: [1, 1, 13], w: [1, 1, 7], attrs: [autoPad('NOTSET'), pads([0, 0])] },
+  { name: 'silero legacy depthwise k5 p2 g258', op: 'Conv', x: [1, 258, 7], w: [258, 1, 5], bias: true, attrs: [group(258), pads([2, 2])] },
+  { name: 'silero legacy depthwise g16', op: 'Conv', x: [1, 16, 4], w: [16, 1, 5], bias: true, attrs: [group(16), pads([2, 2])] },
+  { name: 'silero legacy pointwise k1 s2', op: 'Conv', x: [1, 16, 7], w: [32, 16, 1], bias: true, attrs: [strides([2])] },
+  // tile edges: output channels around the 8-column panel, pixels around the 4-row tile
+  ...[1, 7, 8, 9, 17, 33].map((m): Case => ({ name: `M=${m} k3`, op: 'Conv', x: [1, 5, 9], w: [m, 5, 3], bias: true })),
+  ...[1, 3, 4, 5, 8].map((l): Case => ({ name: `out length ${l} k2 p1`, op: 'Conv', x: [1, 3, l - 1 || 1], w: [9, 3, 2], attrs: [pads([1, l === 1 ? 0 : 1])] })),
+  { name: 'n=3 odd channels', op: 'Conv', x: [3, 7, 11], w: [5, 7, 3], bias: true, attrs: [pads([2, 1])] },
+  { name: 'kernel longer than the input, padded', op: 'Conv', x: [1, 2, 2], w: [3, 2, 5], attrs: [pads([2, 2])] },
+  { name: 'input length 1, k3 p1', op: 'Conv', x: [1, 4, 1], w: [6, 4, 3], bias: true, attrs: [pads([1, 1])] },
+  { name: 'dilation 2 stride 3', op: 'Conv', x: [2, 3, 20], w: [4, 3, 3], attrs: [dil([2]), strides([3]), pads([1, 2])] },
+  { name: 'dilation 3 k1', op: 'Conv', x: [1, 3, 6], w: [4, 3, 1], attrs: [dil([3])] },
+  { name: 'groups 2', op: 'Conv', x: [1, 6, 10], w: [4, 3, 3], bias: true, attrs: [group(2), pads([1, 1])] },
+  { name: 'groups 3, 3 outputs per group', op: 'Conv', x: [2, 9, 8], w: [9, 3, 2], attrs: [group(3), strides([2])] },
+  { name: 'depthwise multiplier 2', op: 'Conv', x: [1, 3, 8], w: [6, 1, 3], bias: true, attrs: [group(3), pads([1, 1])] },
+  { name: 'depthwise dilation 2 stride 2', op: 'Conv', x: [2, 5, 12], w: [5, 1, 3], attrs: [group(5), dil([2]), strides([2]), pads([2, 2])] },
+  { name: 'SAME_UPPER s2', op: 'Conv', x: [1, 3, 10], w: [4, 3, 4], attrs: [autoPad('SAME_UPPER'), strides([2])] },
+  { name: 'SAME_LOWER s3', op: 'Conv', x: [1, 3, 10], w: [4, 3, 4], attrs: [autoPad('SAME_LOWER'), strides([3])] },
+  { name: 'SAME_UPPER odd padding', op: 'Conv', x: [1, 2, 7], w: [3, 2, 2], attrs: [autoPad('SAME_UPPER')] },
+  { name: 'SAME_LOWER odd padding', op: 'Conv', x: [1, 2, 7], w: [3, 2, 2], attrs: [autoPad('SAME_LOWER')] },
+  { name: 'VALID s2', op: 'Conv', x: [1, 3, 10], w: [4, 3, 3], attrs: [autoPad('VALID'), strides([2])] },
+  // 2-D
+  { name: '2-D 3x3 s2 p1', op: 'Conv', x: [1, 3, 7, 6], w: [10, 3, 3, 3], bias: true, attrs: [strides([2, 2]), pads([1, 1, 1, 1])] },
+  { name: '2-D 1x1 pointwise', op: 'Conv', x: [2, 5, 3, 4], w: [9, 5, 1, 1], bias: true },
+  { name: '2-D 1xk on height 1', op: 'Conv', x: [1, 4, 1, 9], w: [3, 4, 1, 3], attrs: [pads([0, 1, 0, 1])] },
+  { name: '2-D asymmetric pads, dilation 2x1', op: 'Conv', x: [1, 2, 6, 5], w: [3, 2, 2, 3], attrs: [pads([1, 0, 2, 1]), dil([2, 1]), strides([1, 2])] },
+  { name: '2-D groups 2', op: 'Conv', x: [1, 4, 5, 5], w: [6, 2, 3, 3], bias: true, attrs: [group(2), pads([1, 1, 1, 1])] },
+  { name: '2-D depthwise', op: 'Conv', x: [1, 6, 5, 4], w: [6, 1, 3, 3], bias: true, attrs: [group(6), pads([1, 1, 1, 1]), strides([2, 1])] },
+  { name: '2-D SAME_LOWER', op: 'Conv', x: [1, 3, 5, 6], w: [4, 3, 2, 3], attrs: [autoPad('SAME_LOWER'), strides([2, 2])] },
+  { name: '3-D (JS reference)', op: 'Conv', x: [1, 2, 3, 4, 3], w: [3, 2, 2, 2, 2], bias: true, attrs: [pads([1, 0, 1, 0, 1, 1])] },
+  // ConvTranspose
+  { name: 'T 1-D k3 s2 p1 output_padding 1', op: 'ConvTranspose', x: [1, 4, 5], w: [4, 3, 3], bias: true, attrs: [strides([2]), pads([1, 1]), ints('output_padding', [1])] },
+  { name: 'T 1-D groups 2 dilation 2', op: 'ConvTranspose', x: [2, 4, 6], w: [4, 3, 3], bias: true, attrs: [group(2), dil([2]), strides([3])] },
+  { name: 'T 1-D output_shape', op: 'ConvTranspose', x: [1, 3, 4], w: [3, 2, 3], attrs: [strides([2]), ints('output_shape', [10])] },
+  { name: 'T 1-D SAME_UPPER s2 odd padding', op: 'ConvTranspose', x: [1, 2, 4], w: [2, 2, 3], attrs: [strides([2]), autoPad('SAME_UPPER')] },
+  { name: 'T 1-D SAME_LOWER s2 odd padding', op: 'ConvTranspose', x: [1, 2, 4], w: [2, 2, 3], attrs: [strides([2]), autoPad('SAME_LOWER')] },
+  { name: 'T 1-D output_shape odd padding', op: 'ConvTranspose', x: [1, 2, 4], w: [2, 2, 3], attrs: [strides([2]), ints('output_shape', [1, 2, 8])] },
+  { name: 'T 1-D output_shape past the full output', op: 'ConvTranspose', x: [1, 2, 4], w: [2, 2, 3], bias: true, attrs: [strides([2]), ints('output_shape', [10])] },
+  { name: 'T 1-D SAME_UPPER s2', op: 'ConvTranspose', x: [1, 3, 5], w: [3, 2, 4], attrs: [strides([2]), autoPad('SAME_UPPER')] },
+  { name: 'T 1-D SAME_LOWER s2', op: 'ConvTranspose', x: [1, 3, 5], w: [3, 2, 4], attrs: [strides([2]), autoPad('SAME_LOWER')] },
+  { name: 'T 1-D 9 output channels, length 1', op: 'ConvTranspose', x: [1, 2, 1], w: [2, 9, 2], bias: true },
+  { name: 'T 2-D k3 s2 p1', op: 'ConvTranspose', x: [1, 3, 4, 3], w: [3, 5, 3, 3], bias: true, attrs: [strides([2, 2]), pads([1, 1, 1, 1]), ints('output_padding', [1, 0])] },
+  { name: 'T 2-D depthwise', op: 'ConvTranspose', x: [1, 4, 3, 3], w: [4, 1, 2, 2], attrs: [group(4), strides([2, 1])] },
+];
+
+function caseModel(c: Case): Uint8Array {
+  const names = c.bias ? ['X', 'W', 'B'] : ['X', 'W'];
+  return encodeModel({
+    opset: 11,
+    nodes: [{ op: c.op, name: 'conv_under_test', inputs: names, outputs: ['Y'], attrs: c.attrs }],
+    inputs: names.map((name) => ({ name })),
+    outputs: [{ name: 'Y' }],
+  });
+}
+
+function caseInputs(c: Case, seed: number): OTensor[] {
+  const g = (c.attrs?.find((a) => a.name === 'group') as { i: number } | undefined)?.i ?? 1;
+  const cout = c.op === 'Conv' ? c.w[0] : c.w[1] * g;
+  const ins = [rand(seed, c.x), rand(seed + 1, c.w)];
+  if (c.bias) ins.push(rand(seed + 2, [cout]));
+  return ins;
+}
+
+describe('before ready(): the JS reference', () => {
+  it('a Conv node prepared before the wasm is loaded runs in JS and holds no wasm memory', async () => {
+    const c = CASES[2];
+    const ins = caseInputs(c, 7);
+    const before = prepare(caseModel(c), [undefined, ins[1], ins[2]]);
+    expect(before.ctx.resources).toHaveLength(0);
+    const y0 = before.kernel(ins)[0]!;
+    await ready();
+    const after = prepare(caseModel(c), [undefined, ins[1], ins[2]]);
+    expect(after.ctx.resources).toHaveLength(1);
+    const y1 = after.kernel(ins)[0]!;
+    expectClose({ data: y1.data as Float32Array, shape: y1.shape }, { data: y0.data as Float32Array, shape: y0.shape }, 1e-5, 'packed vs JS');
+    after.dispose();
+  });
+});
+
+describe('Conv / ConvTranspose vs onnxruntime', () => {
+  beforeAll(async () => {
+    await ready();
+  });
+  CASES.forEach((c, ci) => {
+    it(c.name, async () => {
+      const bytes = caseModel(c);
+      const ins = caseInputs(c, 1000 + 10 * ci);
+      const rt = runtime();
+      const blocksBefore = rt.liveBlocks;
+      const general = prepare(bytes, []);
+      const packed = prepare(bytes, [undefined, ...ins.slice(1)]);
+      expect(general.ctx.resources).toHaveLength(0);
+      expect(packed.ctx.resources).toHaveLength(c.x.length <= 4 ? 1 : 0);
+      const ref = general.kernel(ins)[0]!;
+      const got = packed.kernel(ins)[0]!;
+      // a second call of the same shape allocates no wasm memory
+      const top = rt.heapTop;
+      const blocks = rt.liveBlocks;
+      const again = packed.kernel(ins)[0]!;
+      expect(rt.heapTop).toBe(top);
+      expect(rt.liveBlocks).toBe(blocks);
+      expect(again.data).toEqual(got.data);
+      packed.dispose();
+      expect(rt.liveBlocks).toBe(blocksBefore);
+
+      const feeds = Object.fromEntries(['X', 'W', 'B'].slice(0, ins.length).map((n, i) => [n, { data: ins[i].data as Float32Array, shape: ins[i].shape }]));
+      const o = await runOrt(bytes, feeds);
+      expect(o.error).toBeUndefined();
+      const want = o.outputs!.Y;
+      const pub = (t: OTensor) => ({ data: t.data as Float32Array, shape: t.shape });
+      expectClose(pub(ref), want, 1e-5, `${c.name}: JS reference vs onnxruntime`);
+      expectClose(pub(got), want, 1e-5, `${c.name}: wasm vs onnxruntime`);
+      expectClose(pub(got), pub(ref), 1e-5, `${c.name}: wasm vs JS reference`);
+    });
+  });
+});
+
+describe('ONNX backend node tests', () => {
+  const DIR = join(FIXTURES, 'node-conv');
+  const cases = listDirs(DIR);
+  beforeAll(async () => {
+    await ready();
+  });
+  it('has the 16 Conv / ConvTranspose cases', () => expect(cases).toHaveLength(16));
+  for (const c of cases) {
+    for (const constWeights of [true, false]) {
+      it(`${c} (weights ${constWeights ? 'constant: wasm' : 'inputs: JS reference'})`, () => {
+        const bytes = readBytes(join(DIR, c, 'model.onnx'));
+        const ins = readDataSet(join(DIR, c, 'test_data_set_0'), 'input').map((t): OTensor => ({ dtype: 'float32', data: t.data as Float32Array, shape: t.shape }));
+        const [want] = readDataSet(join(DIR, c, 'test_data_set_0'), 'output');
+        const built = prepare(bytes, constWeights ? [undefined, ...ins.slice(1)] : []);
+        const spatial = ins[1].shape.length - 2;
+        expect(built.ctx.resources).toHaveLength(constWeights && spatial <= 2 ? 1 : 0);
+        const y = built.kernel(ins)[0]!;
+        expectClose({ data: y.data as Float32Array, shape: y.shape }, want as never, 1e-5, c);
+        built.dispose();
+      });
+    }
+  }
+});
+
+describe('kernel variants', () => {
+  const data = (n: number, seed: number) => rand(seed, [n]).data as Float32Array;
+  for (const build of builds) {
+    it(`${build}: x32_im2col equals x32_im2col__scalar, f32_dwconv is close to f32_dwconv__scalar`, async () => {
+      const rt = await runtimeFor(build);
+      // channels-last image 5 x 7 x 13 channels, group of 6 channels at channel 5, 2x3 kernel
+      const C = 13;
+      const img = data(5 * 7 * C, 3);
+      const src = rt.alloc(img.length * 4);
+      rt.f32(src, img.length).set(img);
+      const [oh, ow, kh, kw] = [2, 3, 2, 3];
+      const n = oh * ow * kh * kw * 6;
+      const a = rt.alloc(n * 4);
+      const b = rt.alloc(n * 4);
+      const args = [C, 6, 7, kh, kw, 2, 2, 1, 1, oh, ow];
+      kernel(rt, 'x32_im2col')(a, src + 5 * 4, ...args);
+      kernel(rt, 'x32_im2col__scalar')(b, src + 5 * 4, ...args);
+      expect(rt.f32(a, n)).toEqual(rt.f32(b, n));
+      // the scalar kernel's rows are the patches, (ky, kx, c) order
+      expect(rt.f32(b, 6).slice()).toEqual(img.slice(5, 11));
+      expect(rt.f32(b + 6 * 4, 6).slice()).toEqual(img.slice(C + 5, C + 11));
+
+      const w = data(kh * kw * C, 4);
+      const wp = rt.alloc(w.length * 4);
+      rt.f32(wp, w.length).set(w);
+      const bias = rt.alloc(C * 4);
+      rt.f32(bias, C).set(data(C, 5));
+      const m = oh * ow * C;
+      kernel(rt, 'f32_dwconv')(a, src, wp, bias, C, 7, kh, kw, 2, 2, 1, 1, oh, ow);
+      kernel(rt, 'f32_dwconv__scalar')(b, src, wp, bias, C, 7, kh, kw, 2, 2, 1, 1, oh, ow);
+      const fast = rt.f32(a, m).slice();
+      const slow = rt.f32(b, m).slice();
+      for (let i = 0; i < m; i++) expect(Math.abs(fast[i] - slow[i])).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(slow[i])));
+      if (build !== 'relaxed') expect(fast).toEqual(slow);
+      for (const p of [src, a, b, wp, bias]) rt.free(p);
+    });
+  }
+});
+
+describe('bad input', () => {
+  beforeAll(async () => {
+    await ready();
+  });
+  const node = (op: Op, attrs: Attr[], w: number[], bias?: number[]) => {
+    const c: Case = { name: '', op, x: [1, 1, 1], w, attrs, bias: bias !== undefined };
+    const wT = rand(1, w);
+    const consts = [undefined, wT, ...(bias ? [rand(2, bias)] : [])];
+    return { bytes: caseModel(c), consts, wT };
+  };
+  const expectError = (f: () => unknown, code: string, ...parts: (string | RegExp)[]) => {
+    let err: unknown;
+    try {
+      f();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RnnError);
+    expect((err as RnnError).code).toBe(code);
+    for (const p of parts) expect((err as Error).message).toMatch(p);
+  };
+
+  it('weight / input channel mismatch (at run, both paths)', () => {
+    const { bytes, consts, wT } = node('Conv', [], [4, 3, 3]);
+    for (const k of [prepare(bytes, consts), prepare(bytes, [])]) {
+      expectError(() => k.kernel([rand(3, [1, 5, 8]), wT]), 'SHAPE_MISMATCH', "Conv node 'conv_under_test'", /X has 5 channels but the weight expects 3/);
+      k.dispose();
+    }
+  });
+  it('group not dividing the channels', () => {
+    const { bytes, wT } = node('Conv', [group(4)], [4, 1, 3]);
+    const k = prepare(bytes, []);
+    expectError(() => k.kernel([rand(3, [1, 6, 8]), wT]), 'SHAPE_MISMATCH', "attribute 'group' (4) must divide the input channels (X dim 1 = 6)");
+  });
+  it('group not dividing the output channels (at load)', () => {
+    const { bytes, consts } = node('Conv', [group(2)], [3, 2, 3]);
+    expectError(() => prepare(bytes, consts), 'SHAPE_MISMATCH', "attribute 'group' (2) must divide the output channels (W dim 0 = 3)");
+  });
+  it('bad pads / strides / dilations / kernel_shape lengths (at load when W is constant)', () => {
+    for (const [a, name, want] of [[pads([1, 1, 1]), 'pads', 2], [strides([1, 1]), 'strides', 1], [dil([1, 1]), 'dilations', 1], [ints('kernel_shape', [3, 3]), 'kernel_shape', 1]] as const) {
+      const { bytes, consts } = node('Conv', [a], [4, 3, 3]);
+      expectError(() => prepare(bytes, consts), 'INVALID_FORMAT', `attribute '${name}' must have ${want} values for a 1-D convolution`);
+    }
+  });
+  it('bad pads length with a weight known only at run time', () => {
+    const { bytes, wT } = node('Conv', [pads([1, 1, 1, 1])], [4, 3, 3]);
+    const k = prepare(bytes, []);
+    expectError(() => k.kernel([rand(3, [1, 3, 8]), wT]), 'INVALID_FORMAT', "attribute 'pads' must have 2 values", /got 4/);
+  });
+  it('kernel_shape that disagrees with W', () => {
+    const { bytes, consts } = node('Conv', [ints('kernel_shape', [5])], [4, 3, 3]);
+    expectError(() => prepare(bytes, consts), 'SHAPE_MISMATCH', "attribute 'kernel_shape' [5] does not match the weight's kernel dims [3]");
+  });
+  it('negative pads, zero strides, group 0, unknown auto_pad, pads with auto_pad', () => {
+    const cases: [Attr[], RegExp][] = [
+      [[pads([-1, 0])], /'pads' must hold values >= 0, got \[-1, 0\]/],
+      [[strides([0])], /'strides' must hold values >= 1/],
+      [[group(0)], /'group' must be at least 1, got 0/],
+      [[autoPad('SAME')], /'auto_pad' must be one of NOTSET, SAME_UPPER, SAME_LOWER, VALID, got 'SAME'/],
+      [[autoPad('VALID'), pads([1, 1])], /'pads' cannot be used with auto_pad=VALID/],
+    ];
+    for (const [attrs, re] of cases) {
+      const { bytes, consts } = node('Conv', attrs, [4, 3, 3]);
+      expectError(() => prepare(bytes, consts), 'INVALID_FORMAT', re);
+    }
+  });
+  it('an unknown attribute', () => {
+    const { bytes, consts } = node('Conv', [ints('output_padding', [1])], [4, 3, 3]);
+    expectError(() => prepare(bytes, consts), 'UNSUPPORTED', "attribute 'output_padding' is not supported");
+  });
+  it('bias of the wrong shape, at load and at run', () => {
+    const { bytes, consts, wT } = node('Conv', [], [4, 3, 3], [5]);
+    expectError(() => prepare(bytes, consts), 'SHAPE_MISMATCH', /bias B must have shape \[4\].*got \[5\]/);
+    const k = prepare(bytes, []);
+    expectError(() => k.kernel([rand(3, [1, 3, 8]), wT, rand(4, [5])]), 'SHAPE_MISMATCH', /bias B must have shape \[4\]/);
+  });
+  it('input rank that does not match the weight', () => {
+    const { bytes, consts, wT } = node('Conv', [], [4, 3, 3]);
+    const k = prepare(bytes, consts);
+    expectError(() => k.kernel([rand(3, [1, 3, 4, 4]), wT]), 'SHAPE_MISMATCH', /input X must have rank 3/);
+    k.dispose();
+  });
+  it('a padded input shorter than the dilated kernel', () => {
+    const { bytes, consts, wT } = node('Conv', [dil([2]), pads([1, 0])], [4, 3, 3]);
+    const k = prepare(bytes, consts);
+    expectError(() => k.kernel([rand(3, [1, 3, 3]), wT]), 'SHAPE_MISMATCH', /spatial dim 0: the padded input \(3 \+ pads 1, 0 = 4\) is smaller than the dilated kernel \(5\)/);
+    k.dispose();
+  });
+  it('zero-length dims: an empty batch gives an empty output, zero channels or length are errors', () => {
+    const { bytes, consts, wT } = node('Conv', [], [4, 3, 3]);
+    const k = prepare(bytes, consts);
+    const y = k.kernel([{ dtype: 'float32', data: new Float32Array(0), shape: [0, 3, 5] }, wT])[0]!;
+    expect(y.shape).toEqual([0, 4, 3]);
+    expect(y.data).toHaveLength(0);
+    expectError(() => k.kernel([{ dtype: 'float32', data: new Float32Array(0), shape: [1, 3, 0] }, wT]), 'INVALID_INPUT', /zero-length channel or spatial dimension: shape \[1, 3, 0\]/);
+    k.dispose();
+    const z = node('Conv', [], [0, 3, 3]);
+    expectError(() => prepare(z.bytes, z.consts), 'SHAPE_MISMATCH', /weight W has a zero-length dimension/);
+  });
+  it('ConvTranspose: channel mismatch and a non-positive output size', () => {
+    const { bytes, consts, wT } = node('ConvTranspose', [pads([3, 3])], [4, 2, 3]);
+    const k = prepare(bytes, consts);
+    expectError(() => k.kernel([rand(3, [1, 3, 4]), wT]), 'SHAPE_MISMATCH', /X has 3 channels but the weight expects 4 \(W dim 0 = 4\)/);
+    expectError(() => k.kernel([rand(3, [1, 4, 1]), wT]), 'SHAPE_MISMATCH', /output size would be -3/);
+    k.dispose();
+  });
+  it('integer inputs', () => {
+    const { bytes, consts } = node('Conv', [], [4, 3, 3]);
+    const k = prepare(bytes, consts);
+    expectError(() => k.kernel([{ dtype: 'int32', data: new Int32Array(24), shape: [1, 3, 8] }, consts[1]!]), 'DTYPE_MISMATCH', /input X must be float32, got int32/);
+    k.dispose();
+  });
+});
