@@ -91,6 +91,21 @@ const ALLOW = {
   ReduceLogSum: suffixes('test_reduce_log_sum', '', 'asc_axes', 'default', 'desc_axes', 'negative_axes'),
   ReduceLogSumExp: suffixes('test_reduce_log_sum_exp', 'default_axes_keepdims_example', 'default_axes_keepdims_random', 'do_not_keepdims_example',
     'do_not_keepdims_random', 'keepdims_example', 'keepdims_random', 'negative_axes_keepdims_example', 'negative_axes_keepdims_random'),
+  BatchNormalization: ['test_batchnorm_epsilon', 'test_batchnorm_example'],
+  LayerNormalization: [...layerNorm, ...layerNorm.map((c) => `${c}_expanded`)],
+  InstanceNormalization: ['test_instancenorm_epsilon', 'test_instancenorm_example'],
+  MaxPool: [...pools('maxpool'), 'test_maxpool_2d_dilations', 'test_maxpool_2d_uint8', 'test_maxpool_3d_default',
+    'test_maxpool_with_argmax_2d_precomputed_pads', 'test_maxpool_with_argmax_2d_precomputed_strides'],
+  AveragePool: [...pools('averagepool'), 'test_averagepool_2d_pads_count_include_pad', 'test_averagepool_2d_precomputed_pads_count_include_pad',
+    'test_averagepool_3d_default'],
+  GlobalAveragePool: ['test_globalaveragepool', 'test_globalaveragepool_precomputed'],
+  GlobalMaxPool: ['test_globalmaxpool', 'test_globalmaxpool_precomputed'],
+  Tile: ['test_tile', 'test_tile_precomputed'],
+  Split: suffixes('test_split', 'equal_parts_1d', 'equal_parts_2d', 'equal_parts_default_axis', 'variable_parts_1d', 'variable_parts_2d',
+    'variable_parts_default_axis', 'zero_size_splits'),
+  Range: ['test_range_float_type_positive_delta', 'test_range_int32_type_negative_delta'],
+  TopK: ['test_top_k', 'test_top_k_negative_axis', 'test_top_k_smallest'],
+  CumSum: suffixes('test_cumsum', '1d', '1d_exclusive', '1d_reverse', '1d_reverse_exclusive', '2d_axis_0', '2d_axis_1', '2d_negative_axis'),
   ArgMax: argCases('argmax'),
   ArgMin: argCases('argmin'),
 };
@@ -103,6 +118,8 @@ const EXCLUDED = {
   test_div_uint8: 'uint8 arithmetic wraps at 8 bits; uint8 is computed as int32 here',
   test_max_uint64: 'uint64 values above 2^63 do not fit int64, the type uint64 is computed as',
   test_min_uint64: 'uint64 values above 2^63 do not fit int64, the type uint64 is computed as',
+  test_batchnorm_epsilon_training_mode: 'training mode (batch statistics) is not supported: inference only',
+  test_batchnorm_example_training_mode: 'training mode (batch statistics) is not supported: inference only',
   test_range_float_type_positive_delta_expanded: 'the function body uses Loop',
   test_range_int32_type_negative_delta_expanded: 'the function body uses Loop',
 };
@@ -112,6 +129,8 @@ const RAISE_OPSET = new Set([
   'test_not_2d', 'test_not_3d', 'test_not_4d', 'test_softplus', 'test_softplus_example', 'test_softsign', 'test_softsign_example',
   'test_elu', 'test_elu_default', 'test_elu_example', 'test_selu', 'test_selu_default', 'test_selu_example',
   'test_hardsigmoid', 'test_hardsigmoid_default', 'test_hardsigmoid_example', 'test_reduce_log_sum',
+  'test_instancenorm_epsilon', 'test_instancenorm_example', 'test_globalaveragepool', 'test_globalaveragepool_precomputed',
+  'test_globalmaxpool', 'test_globalmaxpool_precomputed',
 ]);
 
 // --- protobuf: rewrite ModelProto.opset_import (field 8) versions of the default domain to 7 ---

@@ -13,6 +13,9 @@ import {
 } from './ops/util.js';
 import { ELEMENTWISE_OPS } from './ops/elementwise.js';
 import { LOGICAL_OPS } from './ops/logical.js';
+import { MISC_OPS } from './ops/misc.js';
+import { NORM_OPS } from './ops/norm.js';
+import { POOL_OPS } from './ops/pool.js';
 import { REDUCE_OPS } from './ops/reduce.js';
 import { SHAPE_OPS } from './ops/shape.js';
 
@@ -607,5 +610,8 @@ export const OPS: Record<string, OpFactory> = {
   ...LOGICAL_OPS,
   ...REDUCE_OPS,
   ...SHAPE_OPS,
+  ...NORM_OPS,
+  ...POOL_OPS,
+  ...MISC_OPS,
 };
 

@@ -1,0 +1,253 @@
+/**
+ * Pooling over the spatial dims of [N, C, D1, ...]: MaxPool (with Indices), AveragePool, and the
+ * global versions. Any number of spatial dims; auto_pad, pads, strides, dilations, ceil_mode,
+ * count_include_pad and storage_order as the spec defines them.
+ */
+import { fmtShape } from '../../errors.js';
+import type { NodeContext } from '../node.js';
+import { alloc, numelOf, type ODType } from '../values.js';
+import { requireDtype, type OpFactory } from './util.js';
+
+type AutoPad = 'NOTSET' | 'SAME_UPPER' | 'SAME_LOWER' | 'VALID';
+const AUTO_PADS: readonly AutoPad[] = ['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'];
+
+interface PoolAttrs {
+  autoPad: AutoPad;
+  kernel: number[];
+  pads?: number[];
+  strides?: number[];
+  dilations?: number[];
+  ceil: boolean;
+}
+
+function poolAttrs(ctx: NodeContext, extra: readonly string[], dilationsSince: number): PoolAttrs {
+  const names = ['auto_pad', 'kernel_shape', 'pads', 'strides', ...extra];
+  if (ctx.opset >= 10) names.push('ceil_mode');
+  if (ctx.opset >= dilationsSince) names.push('dilations');
+  ctx.allowOnly(names);
+  const autoPad = ctx.string('auto_pad', 'NOTSET') as AutoPad;
+  if (!AUTO_PADS.includes(autoPad)) throw ctx.error('UNSUPPORTED', `attribute 'auto_pad' = '${autoPad}' is not supported (${AUTO_PADS.join(', ')})`);
+  const kernel = ctx.ints('kernel_shape');
+  if (kernel === undefined) throw ctx.error('INVALID_FORMAT', "attribute 'kernel_shape' is required");
+  if (kernel.some((k) => !(k >= 1))) throw ctx.error('INVALID_FORMAT', `attribute 'kernel_shape' ${fmtShape(kernel)} must be positive`);
+  const pads = ctx.ints('pads');
+  if (pads !== undefined && autoPad !== 'NOTSET' && pads.some((p) => p !== 0)) {
+    throw ctx.error('INVALID_FORMAT', `attribute 'pads' cannot be used with auto_pad=${autoPad}`);
+  }
+  const ceilMode = ctx.int('ceil_mode', 0);
+  if (ceilMode !== 0 && ceilMode !== 1) throw ctx.error('UNSUPPORTED', `attribute 'ceil_mode' = ${ceilMode} is not supported (0 or 1)`);
+  return { autoPad, kernel, pads, strides: ctx.ints('strides'), dilations: ctx.ints('dilations'), ceil: ceilMode === 1 };
+}
+
+interface Geometry {
+  inSp: number[];
+  outSp: number[];
+  kernel: number[];
+  strides: number[];
+  dilations: number[];
+  padsBegin: number[];
+  padsEnd: number[];
+}
+
+function geometry(ctx: NodeContext, at: PoolAttrs, xShape: readonly number[]): Geometry {
+  const k = at.kernel.length;
+  if (xShape.length !== k + 2) throw ctx.error('SHAPE_MISMATCH', `input of shape ${fmtShape(xShape)} does not match kernel_shape ${fmtShape(at.kernel)} (expected rank ${k + 2})`);
+  const check = (v: number[] | undefined, what: string, len: number, def: number, min: number): number[] => {
+    if (v === undefined) return new Array<number>(len).fill(def);
+    if (v.length !== len || v.some((x) => !(x >= min))) throw ctx.error('INVALID_FORMAT', `attribute '${what}' ${fmtShape(v)} must hold ${len} values >= ${min}`);
+    return v;
+  };
+  const strides = check(at.strides, 'strides', k, 1, 1);
+  const dilations = check(at.dilations, 'dilations', k, 1, 1);
+  const pads = check(at.pads, 'pads', 2 * k, 0, 0);
+  const inSp = xShape.slice(2);
+  const padsBegin = pads.slice(0, k);
+  const padsEnd = pads.slice(k);
+  const outSp = inSp.map((d, i) => {
+    const span = (at.kernel[i] - 1) * dilations[i] + 1;
+    const s = strides[i];
+    if (at.autoPad === 'SAME_UPPER' || at.autoPad === 'SAME_LOWER') {
+      const out = Math.ceil(d / s);
+      const total = Math.max(0, (out - 1) * s + span - d);
+      const small = Math.floor(total / 2);
+      padsBegin[i] = at.autoPad === 'SAME_UPPER' ? small : total - small;
+      padsEnd[i] = total - padsBegin[i];
+      return out;
+    }
+    if (at.autoPad === 'VALID') {
+      padsBegin[i] = padsEnd[i] = 0;
+      return d < span ? 0 : Math.floor((d - span) / s) + 1;
+    }
+    const room = d + padsBegin[i] + padsEnd[i] - span;
+    if (room < 0) throw ctx.error('SHAPE_MISMATCH', `kernel span ${span} is larger than the padded input (${d} + ${padsBegin[i]} + ${padsEnd[i]}) on spatial axis ${i}`);
+    let out = (at.ceil ? Math.ceil(room / s) : Math.floor(room / s)) + 1;
+    // ceil_mode: a last window that would start in the end padding is dropped.
+    if (at.ceil && (out - 1) * s >= d + padsBegin[i]) out--;
+    return out;
+  });
+  return { inSp, outSp, kernel: at.kernel, strides, dilations, padsBegin, padsEnd };
+}
+
+/**
+ * For spatial axis i and output index o: the input coordinates the window reads (inside the
+ * input) and the number of window taps inside input plus explicit padding.
+ */
+function windows(g: Geometry, i: number): { taps: number[][]; padded: number[] } {
+  const taps: number[][] = [];
+  const padded: number[] = [];
+  for (let o = 0; o < g.outSp[i]; o++) {
+    const list: number[] = [];
+    let inPad = 0;
+    for (let k = 0; k < g.kernel[i]; k++) {
+      const p = o * g.strides[i] - g.padsBegin[i] + k * g.dilations[i];
+      if (p >= 0 && p < g.inSp[i]) list.push(p);
+      if (p >= -g.padsBegin[i] && p < g.inSp[i] + g.padsEnd[i]) inPad++;
+    }
+    taps.push(list);
+    padded.push(inPad);
+  }
+  return { taps, padded };
+}
+
+/** Visits every output position of one (n, c) plane with the window's taps as flat plane offsets. */
+function forWindows(g: Geometry, visit: (out: number, taps: number[], padded: number) => void): void {
+  const k = g.inSp.length;
+  const per = g.inSp.map((_, i) => windows(g, i));
+  const inStr = new Array<number>(k);
+  for (let i = k - 1, acc = 1; i >= 0; i--) {
+    inStr[i] = acc;
+    acc *= g.inSp[i];
+  }
+  const nOut = numelOf(g.outSp);
+  const idx = new Array<number>(k).fill(0);
+  for (let o = 0; o < nOut; o++) {
+    // The window is the product of the per-axis tap lists.
+    let offsets = [0];
+    let padded = 1;
+    for (let i = 0; i < k; i++) {
+      const list = per[i].taps[idx[i]];
+      padded *= per[i].padded[idx[i]];
+      const next: number[] = [];
+      for (const base of offsets) for (const p of list) next.push(base + p * inStr[i]);
+      offsets = next;
+    }
+    visit(o, offsets, padded);
+    for (let i = k - 1; i >= 0; i--) {
+      if (++idx[i] < g.outSp[i]) break;
+      idx[i] = 0;
+    }
+  }
+}
+
+const maxPool: OpFactory = (ctx) => {
+  const at = poolAttrs(ctx, ctx.opset >= 8 ? ['storage_order'] : [], 10);
+  const storageOrder = ctx.int('storage_order', 0);
+  if (storageOrder !== 0 && storageOrder !== 1) throw ctx.error('UNSUPPORTED', `attribute 'storage_order' = ${storageOrder} is not supported (0 or 1)`);
+  const wantIndices = ctx.node.outputs.length > 1 && ctx.node.outputs[1] !== '';
+  const dtypes: ODType[] = ctx.opset >= 12 ? ['float32', 'int32'] : ['float32'];
+  return (ins) => {
+    const x = ctx.input(ins, 0, 'X');
+    requireDtype(ctx, x, 'X', dtypes);
+    const g = geometry(ctx, at, x.shape);
+    const planes = x.shape[0] * x.shape[1];
+    const plane = numelOf(g.inSp);
+    const nOut = numelOf(g.outSp);
+    const out = alloc(x.dtype, [x.shape[0], x.shape[1], ...g.outSp], ctx.label);
+    const indices = wantIndices ? alloc('int64', out.shape.slice(), ctx.label) : undefined;
+    const src = x.data as Float32Array | Int32Array;
+    const dst = out.data as Float32Array | Int32Array;
+    // Column-major (storage_order 1) position of each row-major plane offset.
+    const colMajor = storageOrder === 1 ? columnMajorOffsets(g.inSp) : undefined;
+    for (let pl = 0; pl < planes; pl++) {
+      const base = pl * plane;
+      forWindows(g, (o, taps) => {
+        let best = -Infinity;
+        let at = -1;
+        for (const t of taps) {
+          const v = src[base + t];
+          if (at < 0 || v > best) {
+            best = v;
+            at = t;
+          }
+        }
+        dst[pl * nOut + o] = best;
+        if (indices) (indices.data as BigInt64Array)[pl * nOut + o] = BigInt(at < 0 ? -1 : base + (colMajor ? colMajor[at] : at));
+      });
+    }
+    return indices ? [out, indices] : [out];
+  };
+};
+
+function columnMajorOffsets(dims: readonly number[]): Int32Array {
+  const n = numelOf(dims);
+  const res = new Int32Array(n);
+  const idx = new Array<number>(dims.length).fill(0);
+  for (let o = 0; o < n; o++) {
+    let cm = 0;
+    for (let i = dims.length - 1; i >= 0; i--) cm = cm * dims[i] + idx[i];
+    res[o] = cm;
+    for (let i = dims.length - 1; i >= 0; i--) {
+      if (++idx[i] < dims[i]) break;
+      idx[i] = 0;
+    }
+  }
+  return res;
+}
+
+const averagePool: OpFactory = (ctx) => {
+  const at = poolAttrs(ctx, ['count_include_pad'], 19);
+  const includePad = ctx.int('count_include_pad', 0) !== 0;
+  return (ins) => {
+    const x = ctx.input(ins, 0, 'X');
+    requireDtype(ctx, x, 'X', ['float32']);
+    const g = geometry(ctx, at, x.shape);
+    const planes = x.shape[0] * x.shape[1];
+    const plane = numelOf(g.inSp);
+    const nOut = numelOf(g.outSp);
+    const out = alloc('float32', [x.shape[0], x.shape[1], ...g.outSp], ctx.label);
+    const src = x.data as Float32Array;
+    const dst = out.data as Float32Array;
+    for (let pl = 0; pl < planes; pl++) {
+      const base = pl * plane;
+      forWindows(g, (o, taps, padded) => {
+        let sum = 0;
+        for (const t of taps) sum += src[base + t];
+        dst[pl * nOut + o] = sum / (includePad ? padded : taps.length);
+      });
+    }
+    return [out];
+  };
+};
+
+function globalPool(kind: 'max' | 'average'): OpFactory {
+  return (ctx) => {
+    ctx.allowOnly([]);
+    return (ins) => {
+      const x = ctx.input(ins, 0, 'X');
+      requireDtype(ctx, x, 'X', ['float32']);
+      if (x.shape.length < 2) throw ctx.error('INVALID_INPUT', `input must have shape [N, C, ...], got ${fmtShape(x.shape)}`);
+      const planes = x.shape[0] * x.shape[1];
+      const plane = numelOf(x.shape.slice(2));
+      const out = alloc('float32', x.shape.map((d, i) => (i < 2 ? d : 1)), ctx.label);
+      const src = x.data as Float32Array;
+      const dst = out.data as Float32Array;
+      for (let pl = 0; pl < planes; pl++) {
+        let acc = kind === 'max' ? -Infinity : 0;
+        for (let j = 0; j < plane; j++) {
+          const v = src[pl * plane + j];
+          acc = kind === 'max' ? (v > acc || Number.isNaN(v) ? v : acc) : acc + v;
+        }
+        dst[pl] = kind === 'max' ? acc : acc / plane;
+      }
+      return [out];
+    };
+  };
+}
+
+export const POOL_OPS: Record<string, OpFactory> = {
+  MaxPool: maxPool,
+  AveragePool: averagePool,
+  GlobalMaxPool: globalPool('max'),
+  GlobalAveragePool: globalPool('average'),
+};
+
