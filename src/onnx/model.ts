@@ -6,7 +6,9 @@ import { RnnError, fmtShape } from '../errors.js';
 import { checkTensor, dtypeOf, type Tensor } from '../tensor.js';
 import type { KernelResources } from './node.js';
 import { OPS, type OpFactory } from './ops.js';
+import { CONV_OPS } from './ops/conv.js';
 import { Planner, newRootScope, runBlock, supportedOps, type Block } from './plan.js';
+import { specialize } from './specialize.js';
 import { decodeModel, dtName, type ValueInfoMsg } from './proto.js';
 import { recurrentOp } from './recurrent.js';
 import { odtypeOf, toPublic, type ODType, type OTensor } from './values.js';
@@ -60,6 +62,7 @@ export interface OnnxModel {
 
 const FACTORIES: Record<string, OpFactory> = {
   ...OPS,
+  ...CONV_OPS,
   LSTM: recurrentOp('LSTM'),
   GRU: recurrentOp('GRU'),
   RNN: recurrentOp('RNN'),
@@ -117,12 +120,12 @@ class Model implements OnnxModel {
   readonly opset: number;
   readonly recurrentNodes: readonly RecurrentNodeInfo[];
   private disposed = false;
-  private readonly slots: (OTensor | undefined)[];
   private readonly resources: KernelResources[];
-  /** Buffers a run must not hand out (constants; inputs are added per run). */
-  private readonly constantData: Set<unknown>;
-  /** Slots filled during a run (inputs and computed values), cleared after it. */
-  private readonly runtimeSlots: Int32Array;
+  private readonly general: Plan;
+  /** Plans specialised to the input shapes of earlier runs, by signature (see specialize.ts). */
+  private readonly byShapes = new Map<string, Plan>();
+  private last: { key: string; plan: Plan } | undefined;
+  private readonly constants: readonly (OTensor | undefined)[];
 
   constructor(
     inputs: OnnxInputInfo[],
@@ -138,9 +141,8 @@ class Model implements OnnxModel {
     this.opset = opset;
     this.recurrentNodes = planner.recurrent;
     this.resources = planner.resources;
-    this.slots = planner.constants.slice();
-    this.constantData = new Set(planner.constants.filter((c) => c !== undefined).map((c) => c!.data));
-    this.runtimeSlots = Int32Array.from(planner.constants.flatMap((c, s) => (c === undefined ? [s] : [])));
+    this.constants = planner.constants;
+    this.general = new Plan(block, planner.constants);
   }
 
   run(feeds: Record<string, Tensor>): Record<string, Tensor> {
@@ -159,16 +161,17 @@ class Model implements OnnxModel {
       if (t === undefined) throw new RnnError('INVALID_INPUT', `OnnxModel.run: missing input '${info.name}'`);
       return convertInput(t, info, symbols);
     });
-    const slots = this.slots;
+    const plan = this.planFor(fed);
+    const slots = plan.slots;
     fed.forEach((v, i) => (slots[this.inputSlots[i]] = v));
     try {
-      runBlock(this.block, slots);
+      runBlock(plan.block, slots);
       const result: Record<string, Tensor> = {};
       this.outputNames.forEach((n, i) => {
-        const v = slots[this.block.outputs[i]]!;
+        const v = slots[plan.block.outputs[i]]!;
         const p = toPublic(v);
         // Never hand out the model's constants or the caller's input buffers.
-        if (this.constantData.has(v.data) || fed.some((f) => f.data === v.data) || Object.values(result).some((r) => r.data === p.data)) {
+        if (plan.constantData.has(v.data) || fed.some((f) => f.data === v.data) || Object.values(result).some((r) => r.data === p.data)) {
           p.data = p.data.slice() as typeof p.data;
         }
         result[n] = p;
@@ -176,14 +179,48 @@ class Model implements OnnxModel {
       return result;
     } finally {
       // Only the constants stay between runs.
-      for (const s of this.runtimeSlots) slots[s] = undefined;
+      for (const s of plan.runtimeSlots) slots[s] = undefined;
     }
+  }
+
+  /** The plan for these inputs' shapes: specialised once per signature, up to MAX_SPECIALIZED. */
+  private planFor(fed: OTensor[]): Plan {
+    let key = '';
+    for (const t of fed) key += `${t.dtype}[${t.shape.join(',')}]`;
+    if (this.last?.key === key) return this.last.plan;
+    let plan = this.byShapes.get(key);
+    if (plan === undefined) {
+      if (this.byShapes.size >= MAX_SPECIALIZED) return this.general;
+      const s = specialize(this.block, this.constants, fed.map((t, i) => ({ slot: this.inputSlots[i], dtype: t.dtype, shape: t.shape })));
+      plan = new Plan(s.block, s.constants);
+      this.byShapes.set(key, plan);
+    }
+    this.last = { key, plan };
+    return plan;
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     for (const r of this.resources) r.dispose();
+  }
+}
+
+/** Input shape signatures a model keeps specialised plans for; later ones run the general plan. */
+const MAX_SPECIALIZED = 8;
+
+/** A block with the slot array it runs on. */
+class Plan {
+  readonly slots: (OTensor | undefined)[];
+  /** Buffers a run must not hand out (constants; the caller's inputs are checked per run). */
+  readonly constantData: Set<unknown>;
+  /** Slots filled during a run (inputs and computed values), cleared after it. */
+  readonly runtimeSlots: Int32Array;
+
+  constructor(readonly block: Block, constants: readonly (OTensor | undefined)[]) {
+    this.slots = constants.slice();
+    this.constantData = new Set(constants.filter((c) => c !== undefined).map((c) => c!.data));
+    this.runtimeSlots = Int32Array.from(constants.flatMap((c, s) => (c === undefined ? [s] : [])));
   }
 }
 
@@ -204,6 +241,9 @@ function convertInput(t: Tensor, info: OnnxInputInfo, symbols: Map<string, numbe
   const spec = info.shape;
   if (spec !== undefined) {
     const bad = () => new RnnError('SHAPE_MISMATCH', `${what}: expected shape [${spec.map((d) => (d === null ? '?' : d)).join(', ')}], got ${fmtShape(t.shape)}`);
+    // A declared scalar also takes a one-element [1] tensor, as onnxruntime accepts it (vad-web
+    // feeds Silero's scalar 'sr' that way).
+    if (spec.length === 0 && t.shape.length === 1 && t.shape[0] === 1) return { ...v, shape: [1] };
     if (spec.length !== t.shape.length) throw bad();
     spec.forEach((d, i) => {
       const g = t.shape[i];

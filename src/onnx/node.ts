@@ -3,7 +3,12 @@ import { RnnError } from '../errors.js';
 import { AT, type AttributeMsg, type GraphMsg, type NodeMsg } from './proto.js';
 import { tensorFromProto, type OTensor } from './values.js';
 
-/** Runs a node: one value per node input ('' inputs are undefined), one per node output. */
+/**
+ * Runs a node: one value per node input ('' inputs are undefined), one per node output. The
+ * outputs belong to the caller, who may keep them (folded constants are kept for the model's
+ * life): fresh arrays, or input tensors passed through unchanged; never a buffer the kernel
+ * writes again on a later call.
+ */
 export type Kernel = (inputs: (OTensor | undefined)[]) => (OTensor | undefined)[];
 
 /** Disposable resources a kernel holds (recurrent fast path layers). */

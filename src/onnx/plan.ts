@@ -36,7 +36,7 @@ export interface RecurrentStepInfo {
 }
 
 /** A node run through its kernel. Inputs and outputs are slot indices, -1 where absent. */
-interface KernelStep {
+export interface KernelStep {
   kind: 'kernel';
   ctx: NodeContext;
   kernel: Kernel;
@@ -49,7 +49,7 @@ interface KernelStep {
 }
 
 /** An If node whose condition is only known at run time. */
-interface IfStep {
+export interface IfStep {
   kind: 'if';
   ctx: NodeContext;
   cond: number;
@@ -59,7 +59,7 @@ interface IfStep {
   release: Int32Array;
 }
 
-type Step = KernelStep | IfStep;
+export type Step = KernelStep | IfStep;
 
 /** A list of steps and the slots holding its results (a graph or a branch). */
 export interface Block {
@@ -265,7 +265,7 @@ function graphLabel(graph: GraphMsg, depth: number): string {
   return depth === 0 ? 'GraphProto' : `sub-graph '${graph.name || '?'}'`;
 }
 
-function ifCondition(ctx: NodeContext, cond: OTensor): boolean {
+export function ifCondition(ctx: NodeContext, cond: OTensor): boolean {
   if (cond.data.length !== 1) throw ctx.error('SHAPE_MISMATCH', `cond must hold exactly one element, got shape [${cond.shape.join(', ')}]`);
   if (cond.dtype !== 'bool') throw ctx.error('DTYPE_MISMATCH', `cond must be bool, got ${cond.dtype}`);
   return cond.data[0] !== 0;
@@ -289,7 +289,7 @@ function slotsRead(step: Step, into: Set<number>): void {
  * the block reads and that are not among `keep` (the block's outputs). Slots of enclosing blocks
  * are released by those blocks, after the step that holds this one.
  */
-function computeReleases(steps: Step[], keep: Set<number>): void {
+export function computeReleases(steps: Step[], keep: Set<number>): void {
   const local = new Set<number>();
   for (const s of steps) for (const o of s.outputs) if (o >= 0) local.add(o);
   const lastRead = new Map<number, number>();

@@ -86,6 +86,23 @@ export function odtypeOf(dt: number): ODType | undefined {
   }
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * raw_data of the types stored as they are computed (float32, int64, int32, bool), copied in one
+ * move: raw_data is little-endian, as typed arrays are on every engine this runs on.
+ */
+function bulkCopy(dt: number, raw: Uint8Array, n: number): OData | undefined {
+  if (!LITTLE_ENDIAN) return undefined;
+  const bytes = new Uint8Array(raw); // an aligned copy (Buffer.slice would be a view)
+  switch (dt) {
+    case DT.FLOAT: return new Float32Array(bytes.buffer, 0, n);
+    case DT.INT64: return new BigInt64Array(bytes.buffer, 0, n);
+    case DT.INT32: return new Int32Array(bytes.buffer, 0, n);
+    default: return undefined;
+  }
+}
+
 /** Decodes a TensorProto's payload into an executor tensor. */
 export function tensorFromProto(t: TensorProtoMsg, what: string): OTensor {
   const label = `${what}${t.name ? ` '${t.name}'` : ''}`;
@@ -106,6 +123,8 @@ export function tensorFromProto(t: TensorProtoMsg, what: string): OTensor {
   if (raw !== undefined) {
     const size = ({ [DT.FLOAT]: 4, [DT.DOUBLE]: 8, [DT.FLOAT16]: 2, [DT.BFLOAT16]: 2, [DT.INT64]: 8, [DT.UINT64]: 8, [DT.UINT32]: 4, [DT.INT32]: 4, [DT.INT16]: 2, [DT.UINT16]: 2, [DT.INT8]: 1, [DT.UINT8]: 1, [DT.BOOL]: 1 } as Record<number, number>)[dt];
     if (raw.length !== n * size) mismatch(Math.floor(raw.length / size));
+    const bulk = bulkCopy(dt, raw, n);
+    if (bulk !== undefined) return { dtype, data: bulk, shape };
     const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     const out = allocData(dtype, n);
     for (let i = 0; i < n; i++) {

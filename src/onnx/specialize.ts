@@ -1,0 +1,201 @@
+/**
+ * Plans specialised to the shapes of a run's inputs.
+ *
+ * Exported graphs compute a lot from the shapes of their inputs: `Shape -> Gather -> Equal -> If`
+ * chains that choose between a squeezed and an unsqueezed tensor, `Size(Shape(x))` rank tests,
+ * zero states sized from a batch dimension. When the inputs' dims are declared unknown (Silero VAD
+ * declares `input ['', '']`), none of that can fold at load. Given concrete input shapes it can:
+ * this pass walks the load-time plan with the shapes of one call's inputs and
+ *
+ * - infers the shape of every value it can (see SHAPE_RULES),
+ * - evaluates `Shape` / `Size` of a value whose shape is known, and every node whose inputs
+ *   then all have known values,
+ * - replaces an If whose condition became known by the steps of the branch taken.
+ *
+ * The result is a plan valid for every call whose inputs have exactly those shapes and dtypes,
+ * whatever their values. It reuses the load-time kernels (prepared for unknown inputs, so they
+ * accept any), so nothing is packed again.
+ *
+ * Shape inference runs a node's kernel once on zero-filled placeholders of the known input shapes
+ * and keeps only the output shapes. That is sound only for operators whose output shape is a
+ * function of the input shapes and of the values of inputs that are constants here: SHAPE_RULES
+ * lists those operators with the inputs whose values matter; any other node's outputs have
+ * unknown shapes.
+ */
+import type { Block, IfStep, KernelStep, Step } from './plan.js';
+import { computeReleases, ifCondition } from './plan.js';
+import { allocData, numelOf, type ODType, type OTensor } from './values.js';
+
+/**
+ * Operators whose output shapes follow from their input shapes plus the values of the listed
+ * inputs (which must be known for the inference to run).
+ */
+const SHAPE_RULES: Record<string, readonly number[]> = {
+  // elementwise and activations
+  Add: [], Sub: [], Mul: [], Div: [], Pow: [], Mod: [], Min: [], Max: [], Sum: [], Mean: [],
+  Equal: [], Less: [], LessOrEqual: [], Greater: [], GreaterOrEqual: [], And: [], Or: [], Xor: [],
+  Not: [], Where: [], Clip: [], PRelu: [],
+  Relu: [], Tanh: [], Sigmoid: [], Sqrt: [], Log: [], Exp: [], Neg: [], Abs: [], Sign: [],
+  Reciprocal: [], Floor: [], Ceil: [], Round: [], Erf: [], Softplus: [], Softsign: [], Sin: [],
+  Cos: [], LeakyRelu: [], Elu: [], Celu: [], Selu: [], HardSigmoid: [], HardSwish: [],
+  ThresholdedRelu: [], Cast: [], Identity: [], Dropout: [],
+  // layout: the listed inputs are axes / shapes / pads / starts...
+  Transpose: [], Concat: [], Gather: [], Flatten: [], Squeeze: [1], Unsqueeze: [1],
+  Reshape: [1], Expand: [1], Tile: [1], Slice: [1, 2, 3, 4], Pad: [1, 2, 3], Split: [1],
+  ConstantOfShape: [0],
+  // reductions (axes input from opsets 13 / 18)
+  ReduceMean: [1], ReduceSum: [1], ReduceMax: [1], ReduceMin: [1], ReduceProd: [1], ReduceL1: [1],
+  ReduceL2: [1], ReduceSumSquare: [1], ReduceLogSumExp: [1], ArgMax: [], ArgMin: [], CumSum: [],
+  TopK: [1], Softmax: [], LogSoftmax: [],
+  // networks
+  MatMul: [], Gemm: [], Conv: [], ConvTranspose: [], MaxPool: [], AveragePool: [],
+  GlobalAveragePool: [], GlobalMaxPool: [], BatchNormalization: [], LayerNormalization: [],
+  InstanceNormalization: [], LSTM: [], GRU: [], RNN: [],
+};
+
+/** Operators whose output value depends only on the shape of input 0. */
+const SHAPE_VALUED = new Set(['Shape', 'Size']);
+
+/** Placeholders larger than this are not made: the value's shape stays unknown. */
+const MAX_PLACEHOLDER_ELEMENTS = 1 << 20;
+
+interface Known {
+  value?: OTensor;
+  dtype?: ODType;
+  shape?: readonly number[];
+}
+
+export interface SpecializedPlan {
+  block: Block;
+  /** Slot values a run starts from: the load-time constants plus what folded here. */
+  constants: (OTensor | undefined)[];
+}
+
+/**
+ * Specialises `block` (planned with `constants`) to inputs of the given dtypes and shapes,
+ * filling `inputSlots`.
+ */
+export function specialize(
+  block: Block,
+  constants: readonly (OTensor | undefined)[],
+  inputs: readonly { slot: number; dtype: ODType; shape: readonly number[] }[],
+): SpecializedPlan {
+  return new Specializer(constants, inputs).run(block);
+}
+
+class Specializer {
+  private readonly known: (Known | undefined)[] = [];
+  /** If outputs that became aliases of a branch's outputs. */
+  private readonly alias = new Map<number, number>();
+  readonly constants: (OTensor | undefined)[];
+
+  constructor(constants: readonly (OTensor | undefined)[], inputs: readonly { slot: number; dtype: ODType; shape: readonly number[] }[]) {
+    this.constants = constants.slice();
+    constants.forEach((c, s) => {
+      if (c !== undefined) this.known[s] = { value: c, dtype: c.dtype, shape: c.shape };
+    });
+    for (const i of inputs) this.known[i.slot] = { dtype: i.dtype, shape: i.shape };
+  }
+
+  run(block: Block): SpecializedPlan {
+    return { block: this.block(block), constants: this.constants };
+  }
+
+  private slot(s: number): number {
+    return s < 0 ? s : (this.alias.get(s) ?? s);
+  }
+
+  private block(block: Block, steps: Step[] = []): Block {
+    for (const step of block.steps) {
+      if (step.kind === 'kernel') this.kernelStep(step, steps);
+      else this.ifStep(step, steps);
+    }
+    const outputs = Array.from(block.outputs, (s) => this.slot(s));
+    const produced = new Set<number>();
+    for (const s of steps) for (const o of s.outputs) produced.add(o);
+    computeReleases(steps, new Set(outputs));
+    return { steps, outputs: Int32Array.from(outputs), localOutputs: Int32Array.from(outputs.filter((o) => produced.has(o))) };
+  }
+
+  private setValue(slot: number, v: OTensor): void {
+    this.known[slot] = { value: v, dtype: v.dtype, shape: v.shape };
+    this.constants[slot] = v;
+  }
+
+  private kernelStep(step: KernelStep, steps: Step[]): void {
+    const inputs = Array.from(step.inputs, (s) => this.slot(s));
+    const known = inputs.map((s) => (s < 0 ? undefined : this.known[s]));
+    const op = step.ctx.node.opType;
+    const recurrent = op === 'LSTM' || op === 'GRU' || op === 'RNN';
+    const allValues = inputs.every((s, i) => s < 0 || known[i]?.value !== undefined);
+    if (!recurrent && (allValues || (SHAPE_VALUED.has(op) && known[0]?.shape !== undefined))) {
+      // Shape and Size read only the shape: their input needs no data.
+      const args = known.map((k) => (k === undefined ? undefined : (k.value ?? { dtype: k.dtype!, shape: k.shape!.slice(), data: allocData(k.dtype!, 0) })));
+      const outs = tryKernel(step, args);
+      if (outs !== undefined) {
+        step.outputs.forEach((o, i) => {
+          if (o >= 0) this.setValue(o, outs[i]!);
+        });
+        return;
+      }
+    }
+    const rule = SHAPE_RULES[op];
+    if (rule !== undefined && inputs.every((s, i) => s < 0 || (known[i]?.shape !== undefined && (known[i]!.value !== undefined || !rule.includes(i))))) {
+      const args = known.map((k) => (k === undefined ? undefined : (k.value ?? placeholder(k))));
+      if (args.every((a) => a !== null)) {
+        const outs = tryKernel(step, args as (OTensor | undefined)[]);
+        if (outs !== undefined) {
+          step.outputs.forEach((o, i) => {
+            if (o >= 0) this.known[o] = { dtype: outs[i]!.dtype, shape: outs[i]!.shape };
+          });
+        }
+      }
+    }
+    steps.push({ ...step, inputs: Int32Array.from(inputs), args: new Array(inputs.length).fill(undefined) });
+  }
+
+  private ifStep(step: IfStep, steps: Step[]): void {
+    const cond = this.slot(step.cond);
+    const value = this.known[cond]?.value;
+    if (value !== undefined) {
+      const taken = ifCondition(step.ctx, value) ? step.thenBranch : step.elseBranch;
+      const block = this.block(taken, steps);
+      step.outputs.forEach((o, i) => {
+        if (o >= 0) this.alias.set(o, block.outputs[i]);
+      });
+      return;
+    }
+    const thenBranch = this.block(step.thenBranch);
+    const elseBranch = this.block(step.elseBranch);
+    step.outputs.forEach((o, i) => {
+      const a = this.known[thenBranch.outputs[i]];
+      const b = this.known[elseBranch.outputs[i]];
+      if (o >= 0 && a?.shape && b?.shape && a.dtype === b.dtype && sameShape(a.shape, b.shape)) this.known[o] = { dtype: a.dtype, shape: a.shape };
+    });
+    steps.push({ ...step, cond, thenBranch, elseBranch });
+  }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Zeros of a known dtype and shape; null when unknown or too large to make. */
+function placeholder(k: Known): OTensor | null {
+  if (k.dtype === undefined || k.shape === undefined) return null;
+  const n = numelOf(k.shape);
+  if (!(n <= MAX_PLACEHOLDER_ELEMENTS)) return null;
+  return { dtype: k.dtype, shape: k.shape.slice(), data: allocData(k.dtype, n) };
+}
+
+/** The kernel's outputs, or undefined when it fails on these inputs (left to fail at run). */
+function tryKernel(step: KernelStep, args: (OTensor | undefined)[]): OTensor[] | undefined {
+  let outs: (OTensor | undefined)[];
+  try {
+    outs = step.kernel(args);
+  } catch {
+    return undefined;
+  }
+  for (let i = 0; i < step.outputs.length; i++) if (step.outputs[i] >= 0 && outs[i] === undefined) return undefined;
+  return outs as OTensor[];
+}
