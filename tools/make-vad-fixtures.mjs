@@ -14,7 +14,8 @@
 //            states, and the segments vad-web's FrameProcessor finds in those probabilities.
 //            Frames are fed exactly the way vad-web's dist/models/silero.js and legacy.js do.
 // wav/       tiny files for test/audio/wav.test.ts, made by sox from the clip: PCM16 44.1 kHz
-//            stereo and float32 48 kHz with 3 channels, each with sox's own
+//            stereo, float32 48 kHz with 3 channels, PCM24, unsigned 8-bit and u-law (which the
+//            reader refuses), each with sox's own
 //            decode as raw interleaved float32 (<name>.f32) and its 16 kHz mono resampling
 //            (<name>.16k.f32, sox's default high-quality `rate`).
 import { execFileSync } from 'node:child_process';
@@ -157,12 +158,16 @@ function makeWavFixtures() {
   const files = {
     'pcm16-44k-stereo': ['-r', '44100', '-e', 'signed-integer', '-b', '16'],
     'float32-48k-3ch': ['-r', '48000', '-e', 'floating-point', '-b', '32'],
+    'pcm24-22k-stereo': ['-r', '22050', '-e', 'signed-integer', '-b', '24'],
+    'u8-8k-stereo': ['-r', '8000', '-e', 'unsigned-integer', '-b', '8'],
+    'ulaw-8k-stereo': ['-r', '8000', '-e', 'u-law'], // an encoding readWav refuses
   };
   for (const [name, format] of Object.entries(files)) {
     const wav = join(dir, `${name}.wav`);
     // channels that differ: channel k is the clip at volume 1 / 2^k
     const channels = name.includes('3ch') ? ['1', '1v0.5', '1v0.25'] : ['1', '1v0.5'];
     sox([clip, ...format, wav, ...excerpt, 'remix', ...channels]);
+    if (name.startsWith('ulaw')) continue;
     sox([wav, '-t', 'raw', '-e', 'floating-point', '-b', '32', '-L', join(dir, `${name}.f32`)]);
     sox([wav, '-t', 'raw', '-e', 'floating-point', '-b', '32', '-L', '-c', '1', '-r', String(RATE), join(dir, `${name}.16k.f32`)]);
   }
