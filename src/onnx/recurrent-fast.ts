@@ -97,9 +97,12 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
         Yc: cN && { dtype: 'float32', data: swap01(cN, D, B, H), shape: [B, D, H] },
       };
     }
-    // [T, B, D, H] -> [T, D, B, H]
-    const Y = new Float32Array(out.length);
-    for (let t = 0; t < T; t++) Y.set(swap01(out.subarray(t * B * D * H, (t + 1) * B * D * H), B, D, H), t * B * D * H);
+    // [T, B, D, H] -> [T, D, B, H]: the same bytes when B or D is 1.
+    let Y = out;
+    if (B > 1 && D > 1) {
+      Y = new Float32Array(out.length);
+      for (let t = 0; t < T; t++) Y.set(swap01(out.subarray(t * B * D * H, (t + 1) * B * D * H), B, D, H), t * B * D * H);
+    }
     return {
       Y: { dtype: 'float32', data: Y, shape: [T, D, B, H] },
       Yh: { dtype: 'float32', data: hN, shape: [D, B, H] },
