@@ -1,0 +1,257 @@
+/**
+ * The operators of src/onnx/ops/ (elementwise, logical, reduce, shape, norm, pool, misc) on
+ * random inputs against onnxruntime-web: broadcasting, odd shapes and the opsets that change an
+ * operator's signature (attribute vs input forms). Floats within 1e-5 relative, integers and
+ * bools exactly. Also the load-time and run-time errors of bad attributes and inputs.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadOnnx } from '../../src/onnx/index.js';
+import type { Tensor } from '../../src/tensor.js';
+import { model, type Attr, type NodeSpec } from './encode.js';
+import { expectClose } from './helpers.js';
+import { runOrt } from './ort.js';
+
+type InType = 'float32' | 'int64' | 'int32' | 'bool';
+interface In {
+  type?: InType;
+  shape: number[];
+  /** Fixed values; otherwise uniform random in [lo, hi) (integers for integer types). */
+  data?: number[];
+  lo?: number;
+  hi?: number;
+  /** An optional input left out ('' in the node). */
+  omit?: boolean;
+}
+interface Case {
+  name: string;
+  op: string;
+  opset: number;
+  attrs?: Attr[];
+  inputs: In[];
+  outputs?: number;
+}
+
+const BOOL_RESULT = new Set(['Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'And', 'Or', 'Xor', 'Not']);
+
+/** Element type of output i: bool for comparisons, int64 for sizes and indices, else input 0's (Where: input 1's). */
+function outType(c: Case, i: number): InType {
+  if (BOOL_RESULT.has(c.op)) return 'bool';
+  if (c.op === 'Size' || c.op === 'ArgMin' || c.op === 'ArgMax' || (i === 1 && (c.op === 'TopK' || c.op === 'MaxPool'))) return 'int64';
+  return c.inputs[c.op === 'Where' ? 1 : 0].type ?? 'float32';
+}
+
+const ONNX_TYPE: Record<InType, number> = { float32: 1, int64: 7, int32: 6, bool: 9 };
+
+/** Deterministic uniform numbers (a 32-bit LCG), so failures reproduce. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function build(c: Case, seed: number): { bytes: Uint8Array; feeds: Record<string, Tensor> } {
+  const rand = rng(seed);
+  const nodes: NodeSpec[] = [];
+  const inputs: { name: string; type: number; shape: number[] }[] = [];
+  const feeds: Record<string, Tensor> = {};
+  const names = c.inputs.map((inp, i) => {
+    if (inp.omit) return '';
+    const type = inp.type ?? 'float32';
+    const n = inp.shape.reduce((a, b) => a * b, 1);
+    const lo = inp.lo ?? (type === 'bool' ? 0 : -3);
+    const hi = inp.hi ?? (type === 'bool' ? 2 : 3);
+    const values = inp.data ?? Array.from({ length: n }, () => (type === 'float32' ? lo + (hi - lo) * rand() : Math.floor(lo + (hi - lo) * rand())));
+    // bool inputs are fed as int32 and cast in the graph (the ORT test helper feeds no bools).
+    const fedType = type === 'bool' ? 'int32' : type;
+    const fedName = type === 'bool' ? `raw${i}` : `in${i}`;
+    inputs.push({ name: fedName, type: ONNX_TYPE[fedType], shape: inp.shape });
+    const data = fedType === 'float32' ? Float32Array.from(values) : fedType === 'int64' ? BigInt64Array.from(values, (v) => BigInt(v)) : Int32Array.from(values);
+    feeds[fedName] = { data, shape: inp.shape };
+    if (type === 'bool') nodes.push({ op: 'Cast', name: `cast${i}`, inputs: [fedName], outputs: [`in${i}`], attrs: [{ name: 'to', i: 9 }] });
+    return `in${i}`;
+  });
+  const outs = Array.from({ length: c.outputs ?? 1 }, (_, i) => `out${i}`);
+  nodes.push({ op: c.op, name: 'node_under_test', inputs: names, outputs: outs, attrs: c.attrs });
+  const bytes = model({ opset: c.opset, nodes, inputs, outputs: outs.map((name, i) => ({ name, type: ONNX_TYPE[outType(c, i)] })) });
+  return { bytes, feeds };
+}
+
+async function expectLikeOrt(c: Case, seed = 1): Promise<void> {
+  const { bytes, feeds } = build(c, seed);
+  const got = loadOnnx(bytes).run(feeds);
+  const r = await runOrt(bytes, feeds as never);
+  expect(r.error, `onnxruntime rejected ${c.name}`).toBeUndefined();
+  for (const [n, w] of Object.entries(r.outputs!)) {
+    const want = w as unknown as { data: ArrayLike<number | bigint>; shape: number[] };
+    const g = got[n];
+    if (want.data instanceof Float32Array) expectClose(g, want as never, 1e-5, `${c.name} ${n}`);
+    else {
+      expect(g.shape, `${c.name} ${n} shape`).toEqual(want.shape);
+      expect(Array.from(g.data as ArrayLike<number | bigint>, Number), `${c.name} ${n}`).toEqual(Array.from(want.data, Number));
+    }
+  }
+}
+
+const f = (...shape: number[]): In => ({ shape });
+const i64 = (data: number[], shape = [data.length]): In => ({ type: 'int64', shape, data });
+
+const CASES: Case[] = [];
+const add = (c: Case) => CASES.push(c);
+
+// --- broadcasting elementwise and comparisons, odd shapes ---
+for (const op of ['Add', 'Sub', 'Mul', 'Div', 'Min', 'Max', 'Sum', 'Mean']) {
+  add({ name: `${op} [2,1,3,1] x [4,1,1] x [1,5]`, op, opset: 13, inputs: [f(2, 1, 3, 1), f(4, 1, 1), f(1, 5)].slice(0, ['Min', 'Max', 'Sum', 'Mean'].includes(op) ? 3 : 2) });
+}
+add({ name: 'Max int64 broadcast', op: 'Max', opset: 13, inputs: [{ type: 'int64', shape: [3, 1] }, { type: 'int64', shape: [4] }] });
+add({ name: 'Min int32 three inputs', op: 'Min', opset: 12, inputs: [{ type: 'int32', shape: [2, 3] }, { type: 'int32', shape: [3] }, { type: 'int32', shape: [1, 1] }] });
+add({ name: 'Pow float ** float, broadcast', op: 'Pow', opset: 15, inputs: [{ shape: [3, 4], lo: 0.1, hi: 3 }, f(4)] });
+add({ name: 'Pow float ** int64 exponent', op: 'Pow', opset: 13, inputs: [f(2, 3), { type: 'int64', shape: [1], data: [2] }] });
+add({ name: 'Pow int32 ** int32', op: 'Pow', opset: 13, inputs: [{ type: 'int32', shape: [5], lo: -4, hi: 5 }, { type: 'int32', shape: [5], lo: 0, hi: 4 }] });
+add({ name: 'Pow opset 7 same type', op: 'Pow', opset: 7, inputs: [{ shape: [2, 2], lo: 0.5, hi: 2 }, f(2)] });
+for (const op of ['Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual']) {
+  add({ name: `${op} int64 [3,1] vs [1,4]`, op, opset: 16, inputs: [{ type: 'int64', shape: [3, 1], lo: -2, hi: 2 }, { type: 'int64', shape: [1, 4], lo: -2, hi: 2 }] });
+  add({ name: `${op} float scalar vs [2,3]`, op, opset: 13, inputs: [{ shape: [], data: [0.25] }, f(2, 3)] });
+}
+add({ name: 'Equal int32 opset 7', op: 'Equal', opset: 7, inputs: [{ type: 'int32', shape: [6], lo: 0, hi: 3 }, { type: 'int32', shape: [1], lo: 0, hi: 3 }] });
+add({ name: 'Equal bool', op: 'Equal', opset: 11, inputs: [{ type: 'bool', shape: [2, 3] }, { type: 'bool', shape: [3] }] });
+for (const op of ['And', 'Or', 'Xor']) add({ name: `${op} [2,1,4] x [3,1]`, op, opset: 7, inputs: [{ type: 'bool', shape: [2, 1, 4] }, { type: 'bool', shape: [3, 1] }] });
+add({ name: 'Not', op: 'Not', opset: 7, inputs: [{ type: 'bool', shape: [3, 2] }] });
+add({ name: 'Where 3-way broadcast float', op: 'Where', opset: 16, inputs: [{ type: 'bool', shape: [2, 1, 3] }, f(4, 1), f(1, 3)] });
+add({ name: 'Where int64', op: 'Where', opset: 9, inputs: [{ type: 'bool', shape: [5] }, { type: 'int64', shape: [5] }, { type: 'int64', shape: [] , data: [7] }] });
+add({ name: 'PRelu slope [3,1]', op: 'PRelu', opset: 9, inputs: [f(2, 3, 4), f(3, 1)] });
+
+// --- unary math and activations ---
+const UNARY: [string, Attr[]?, number?, [number, number]?][] = [
+  ['Sqrt', [], 13, [0, 5]], ['Log', [], 13, [0.01, 5]], ['Exp'], ['Neg'], ['Abs'], ['Reciprocal', [], 13, [0.5, 3]], ['Floor'], ['Ceil'],
+  ['Round', [], 11], ['Erf', [], 13, [-5, 5]], ['Sign', [], 13], ['Softplus', [], 7, [-30, 30]], ['Softsign'], ['Sin'], ['Cos'],
+  ['LeakyRelu', [{ name: 'alpha', f: 0.3 }]], ['LeakyRelu', [], 16], ['Elu', [{ name: 'alpha', f: 0.7 }]], ['Celu', [{ name: 'alpha', f: 1.5 }], 12],
+  ['Selu', []], ['Selu', [{ name: 'alpha', f: 1.2 }, { name: 'gamma', f: 0.9 }]], ['HardSigmoid', [{ name: 'alpha', f: 0.3 }, { name: 'beta', f: 0.4 }]],
+  ['HardSigmoid', []], ['HardSwish', [], 14, [-5, 5]], ['ThresholdedRelu', [{ name: 'alpha', f: 0.5 }], 10],
+];
+for (const [op, attrs, opset, range] of UNARY) {
+  add({ name: `${op} ${JSON.stringify(attrs ?? [])} opset ${opset ?? 13}`, op, opset: opset ?? 13, attrs, inputs: [{ shape: [3, 7], lo: range?.[0], hi: range?.[1] }] });
+}
+add({ name: 'Neg int64', op: 'Neg', opset: 13, inputs: [{ type: 'int64', shape: [6] }] });
+add({ name: 'Abs int32', op: 'Abs', opset: 13, inputs: [{ type: 'int32', shape: [6] }] });
+add({ name: 'Sign int32', op: 'Sign', opset: 13, inputs: [{ type: 'int32', shape: [6] }] });
+add({ name: 'Clip opset 6-10 attributes', op: 'Clip', opset: 7, attrs: [{ name: 'min', f: -0.5 }, { name: 'max', f: 1.25 }], inputs: [f(4, 5)] });
+add({ name: 'Clip opset 11 inputs', op: 'Clip', opset: 11, inputs: [f(4, 5), { shape: [], data: [-1] }, { shape: [], data: [0.5] }] });
+add({ name: 'Clip opset 13 max only', op: 'Clip', opset: 13, inputs: [f(4, 5), { shape: [], omit: true }, { shape: [], data: [0.5] }] });
+add({ name: 'Clip int64 min only', op: 'Clip', opset: 13, inputs: [{ type: 'int64', shape: [7] }, { type: 'int64', shape: [], data: [0] }] });
+
+// --- Pad: every mode, attribute and input forms, axes, negative pads ---
+for (const mode of ['constant', 'reflect', 'edge']) {
+  add({ name: `Pad ${mode} 2-D runtime pads`, op: 'Pad', opset: 13, attrs: [{ name: 'mode', s: mode }], inputs: [f(3, 4), i64([1, 2, 2, 1])] });
+  add({ name: `Pad ${mode} 4-D`, op: 'Pad', opset: 11, attrs: [{ name: 'mode', s: mode }], inputs: [f(1, 2, 3, 4), i64([0, 0, 2, 1, 0, 0, 1, 3])] });
+  add({ name: `Pad ${mode} opset 7 attributes`, op: 'Pad', opset: 7, attrs: [{ name: 'mode', s: mode }, { name: 'pads', ints: [0, 1, 2, 0, 2, 1] }, ...(mode === 'constant' ? [{ name: 'value', f: 1.5 }] : [])], inputs: [f(2, 3, 4)] });
+  add({ name: `Pad ${mode} opset 18 axes`, op: 'Pad', opset: 18, attrs: [{ name: 'mode', s: mode }], inputs: [f(2, 3, 4), i64([2, 1, 1, 2]), { shape: [], omit: true }, i64([-1, 1])] });
+}
+add({ name: 'Pad wrap opset 19', op: 'Pad', opset: 19, attrs: [{ name: 'mode', s: 'wrap' }], inputs: [f(3, 4), i64([1, 2, 2, 3])] });
+add({ name: 'Pad constant value and crop', op: 'Pad', opset: 13, inputs: [f(4, 5), i64([1, -1, -2, 2]), { shape: [], data: [-7] }] });
+add({ name: 'Pad int64 constant', op: 'Pad', opset: 13, inputs: [{ type: 'int64', shape: [2, 3] }, i64([1, 1, 1, 1]), { type: 'int64', shape: [], data: [9] }] });
+
+// --- reductions: attribute axes (before 13 / 18) and input axes, keepdims, noop ---
+const REDUCE = ['ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceLogSum', 'ReduceLogSumExp'];
+for (const op of REDUCE) {
+  const positive = op === 'ReduceLogSum' ? { lo: 0.1, hi: 2 } : {};
+  add({ name: `${op} opset 11 axes attr keepdims 0`, op, opset: 11, attrs: [{ name: 'axes', ints: [0, -1] }, { name: 'keepdims', i: 0 }], inputs: [{ shape: [2, 3, 4], ...positive }] });
+  add({ name: `${op} opset 18 axes input`, op, opset: 18, inputs: [{ shape: [2, 3, 4], ...positive }, i64([1])] });
+  add({ name: `${op} opset 18 all axes`, op, opset: 18, attrs: [{ name: 'keepdims', i: 0 }], inputs: [{ shape: [3, 5], ...positive }] });
+}
+add({ name: 'ReduceSum int64 opset 13 axes input', op: 'ReduceSum', opset: 13, inputs: [{ type: 'int64', shape: [3, 4] }, i64([0])] });
+add({ name: 'ReduceMax int32 opset 13', op: 'ReduceMax', opset: 13, attrs: [{ name: 'axes', ints: [1] }], inputs: [{ type: 'int32', shape: [3, 4] }] });
+add({ name: 'ReduceMean opset 18 noop_with_empty_axes', op: 'ReduceMean', opset: 18, attrs: [{ name: 'noop_with_empty_axes', i: 1 }], inputs: [f(2, 3)] });
+add({ name: 'ArgMin select_last_index', op: 'ArgMin', opset: 13, attrs: [{ name: 'axis', i: 1 }, { name: 'select_last_index', i: 1 }], inputs: [{ type: 'int32', shape: [3, 6], lo: 0, hi: 3 }] });
+
+// --- shape family ---
+add({ name: 'Size', op: 'Size', opset: 13, inputs: [f(2, 0, 3)] });
+add({ name: 'Tile 3-D', op: 'Tile', opset: 13, inputs: [f(2, 1, 3), i64([2, 3, 1])] });
+add({ name: 'Tile int64', op: 'Tile', opset: 7, inputs: [{ type: 'int64', shape: [2, 2] }, i64([1, 3])] });
+add({ name: 'Split opset 11 attribute', op: 'Split', opset: 11, attrs: [{ name: 'axis', i: 1 }, { name: 'split', ints: [1, 3, 2] }], inputs: [f(2, 6)], outputs: 3 });
+add({ name: 'Split opset 13 input', op: 'Split', opset: 13, attrs: [{ name: 'axis', i: -1 }], inputs: [f(3, 5), i64([2, 0, 3])], outputs: 3 });
+add({ name: 'Split opset 13 equal', op: 'Split', opset: 13, inputs: [f(4, 2)], outputs: 2 });
+add({ name: 'Split opset 18 num_outputs uneven', op: 'Split', opset: 18, attrs: [{ name: 'num_outputs', i: 3 }, { name: 'axis', i: 1 }], inputs: [f(2, 7)], outputs: 3 });
+add({ name: 'Range float', op: 'Range', opset: 11, inputs: [{ shape: [], data: [-1.5] }, { shape: [], data: [4] }, { shape: [], data: [0.75] }] });
+add({ name: 'Range int64 negative delta', op: 'Range', opset: 11, inputs: [i64([10], []), i64([-3], []), i64([-4], [])] });
+add({ name: 'TopK largest', op: 'TopK', opset: 11, attrs: [{ name: 'axis', i: 1 }], inputs: [f(3, 6, 2), i64([4])], outputs: 2 });
+add({ name: 'TopK smallest int32 ties', op: 'TopK', opset: 11, attrs: [{ name: 'largest', i: 0 }], inputs: [{ type: 'int32', shape: [2, 8], lo: 0, hi: 3 }, i64([5])], outputs: 2 });
+add({ name: 'TopK opset 7 k attribute', op: 'TopK', opset: 7, attrs: [{ name: 'k', i: 2 }], inputs: [f(4, 5)], outputs: 2 });
+add({ name: 'CumSum exclusive reverse 3-D', op: 'CumSum', opset: 14, attrs: [{ name: 'exclusive', i: 1 }, { name: 'reverse', i: 1 }], inputs: [f(2, 5, 3), { type: 'int32', shape: [], data: [1] }] });
+add({ name: 'CumSum int64 axis -1', op: 'CumSum', opset: 11, inputs: [{ type: 'int64', shape: [3, 4] }, i64([-1], [])] });
+
+// --- normalization ---
+const bnInputs = (c: number, spatialShape: number[] = [c]): In[] => [f(2, c, 5), f(...spatialShape), f(...spatialShape), f(...spatialShape), { shape: spatialShape, lo: 0.2, hi: 2 }];
+add({ name: 'BatchNormalization opset 7', op: 'BatchNormalization', opset: 7, attrs: [{ name: 'epsilon', f: 1e-3 }], inputs: bnInputs(3) });
+add({ name: 'BatchNormalization opset 9 4-D', op: 'BatchNormalization', opset: 9, inputs: [f(2, 3, 2, 4), f(3), f(3), f(3), { shape: [3], lo: 0.2, hi: 2 }] });
+add({ name: 'BatchNormalization opset 15 momentum', op: 'BatchNormalization', opset: 15, attrs: [{ name: 'momentum', f: 0.8 }, { name: 'training_mode', i: 0 }], inputs: bnInputs(4) });
+add({ name: 'LayerNormalization axis 1 outputs', op: 'LayerNormalization', opset: 17, attrs: [{ name: 'axis', i: 1 }, { name: 'epsilon', f: 1e-3 }], inputs: [f(2, 3, 4), f(3, 4), f(4)], outputs: 3 });
+add({ name: 'LayerNormalization no bias', op: 'LayerNormalization', opset: 17, inputs: [f(3, 5), f(5), { shape: [5], omit: true }] });
+add({ name: 'InstanceNormalization 1-D', op: 'InstanceNormalization', opset: 7, attrs: [{ name: 'epsilon', f: 1e-2 }], inputs: [f(2, 3, 6), f(3), f(3)] });
+
+// --- pooling ---
+const pool = (name: string, op: string, opset: number, shape: number[], attrs: Attr[], outputs = 1) => add({ name: `${op} ${name}`, op, opset, attrs, inputs: [f(...shape)], outputs });
+for (const op of ['MaxPool', 'AveragePool']) {
+  pool('1-D k3 s2 p1', op, 11, [2, 3, 10], [{ name: 'kernel_shape', ints: [3] }, { name: 'strides', ints: [2] }, { name: 'pads', ints: [1, 1] }]);
+  pool('2-D asymmetric pads', op, 11, [1, 2, 7, 6], [{ name: 'kernel_shape', ints: [3, 2] }, { name: 'pads', ints: [1, 0, 2, 1] }, { name: 'strides', ints: [2, 1] }]);
+  pool('2-D ceil_mode', op, 12, [1, 1, 7, 8], [{ name: 'kernel_shape', ints: [3, 3] }, { name: 'strides', ints: [2, 3] }, { name: 'ceil_mode', i: 1 }, { name: 'pads', ints: [1, 1, 1, 1] }]);
+  for (const autoPad of ['SAME_UPPER', 'SAME_LOWER', 'VALID', 'NOTSET']) {
+    pool(`2-D ${autoPad}`, op, 11, [1, 2, 6, 7], [{ name: 'kernel_shape', ints: [3, 4] }, { name: 'strides', ints: [2, 2] }, { name: 'auto_pad', s: autoPad }]);
+  }
+}
+pool('count_include_pad', 'AveragePool', 11, [1, 2, 5, 5], [{ name: 'kernel_shape', ints: [3, 3] }, { name: 'pads', ints: [1, 2, 1, 0] }, { name: 'count_include_pad', i: 1 }]);
+pool('dilations opset 19', 'AveragePool', 19, [1, 1, 9, 9], [{ name: 'kernel_shape', ints: [2, 3] }, { name: 'dilations', ints: [2, 2] }, { name: 'pads', ints: [1, 1, 1, 1] }]);
+pool('dilations opset 12', 'MaxPool', 12, [1, 2, 9, 8], [{ name: 'kernel_shape', ints: [2, 2] }, { name: 'dilations', ints: [3, 2] }, { name: 'strides', ints: [1, 2] }]);
+pool('indices', 'MaxPool', 12, [2, 2, 5, 6], [{ name: 'kernel_shape', ints: [2, 3] }, { name: 'pads', ints: [1, 1, 0, 1] }, { name: 'strides', ints: [2, 2] }], 2);
+pool('indices storage_order 1', 'MaxPool', 12, [1, 2, 4, 5], [{ name: 'kernel_shape', ints: [2, 2] }, { name: 'storage_order', i: 1 }], 2);
+pool('opset 7', 'MaxPool', 7, [1, 1, 6, 6], [{ name: 'kernel_shape', ints: [2, 2] }, { name: 'strides', ints: [2, 2] }]);
+add({ name: 'GlobalAveragePool 1-D', op: 'GlobalAveragePool', opset: 13, inputs: [f(2, 3, 7)] });
+add({ name: 'GlobalMaxPool 2-D', op: 'GlobalMaxPool', opset: 13, inputs: [f(2, 3, 4, 5)] });
+
+describe('operators vs onnxruntime-web on random inputs', () => {
+  for (const c of CASES) it(c.name, () => expectLikeOrt(c));
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('bad attributes and inputs', () => {
+  const load = (c: Case) => loadOnnx(build(c, 1).bytes);
+  const run = (c: Case) => {
+    const { bytes, feeds } = build(c, 1);
+    return loadOnnx(bytes).run(feeds);
+  };
+  it.each([
+    ['Pad mode wrap before opset 19', { name: '', op: 'Pad', opset: 18, attrs: [{ name: 'mode', s: 'wrap' }], inputs: [f(2, 2), i64([1, 1, 1, 1])] }, "'mode'"],
+    ['MaxPool auto_pad', { name: '', op: 'MaxPool', opset: 13, attrs: [{ name: 'kernel_shape', ints: [2] }, { name: 'auto_pad', s: 'SAME' }], inputs: [f(1, 1, 4)] }, "'auto_pad'"],
+    ['AveragePool dilations before opset 19', { name: '', op: 'AveragePool', opset: 18, attrs: [{ name: 'kernel_shape', ints: [2] }, { name: 'dilations', ints: [2] }], inputs: [f(1, 1, 4)] }, "'dilations'"],
+    ['BatchNormalization training_mode', { name: '', op: 'BatchNormalization', opset: 15, attrs: [{ name: 'training_mode', i: 1 }], inputs: bnInputs(3) }, "'training_mode'"],
+    ['BatchNormalization spatial after opset 8', { name: '', op: 'BatchNormalization', opset: 9, attrs: [{ name: 'spatial', i: 1 }], inputs: bnInputs(3) }, "'spatial'"],
+    ['Elu unknown attribute', { name: '', op: 'Elu', opset: 13, attrs: [{ name: 'beta', f: 1 }], inputs: [f(2)] }, "'beta'"],
+    ['Split num_outputs before opset 18', { name: '', op: 'Split', opset: 13, attrs: [{ name: 'num_outputs', i: 2 }], inputs: [f(4)], outputs: 2 }, "'num_outputs'"],
+    ['Clip min attribute from opset 11', { name: '', op: 'Clip', opset: 11, attrs: [{ name: 'min', f: 0 }], inputs: [f(4)] }, "'min'"],
+    ['LayerNormalization before opset 17', { name: '', op: 'LayerNormalization', opset: 16, inputs: [f(2, 3), f(3)] }, 'opset 17'],
+    ['Erf before opset 9', { name: '', op: 'Erf', opset: 8, inputs: [f(2)] }, 'opset 9'],
+  ] as [string, Case, string][])('%s: UNSUPPORTED at load, naming node and attribute', (_, c, what) => {
+    expect(() => load(c)).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED', message: expect.stringMatching(new RegExp(`${c.op} node 'node_under_test'.*${what}`)) }),
+    );
+  });
+
+  it.each([
+    ['Not of float', 'DTYPE_MISMATCH', { name: '', op: 'Not', opset: 13, inputs: [f(2)] }],
+    ['Where with a float condition', 'DTYPE_MISMATCH', { name: '', op: 'Where', opset: 13, inputs: [f(2), f(2), f(2)] }],
+    ['Equal of float and int64', 'DTYPE_MISMATCH', { name: '', op: 'Equal', opset: 13, inputs: [f(2), { type: 'int64', shape: [2] }] }],
+    ['Sqrt of int64', 'DTYPE_MISMATCH', { name: '', op: 'Sqrt', opset: 13, inputs: [{ type: 'int64', shape: [2] }] }],
+    ['Add [2,3] + [4]', 'SHAPE_MISMATCH', { name: '', op: 'Add', opset: 13, inputs: [f(2, 3), f(4)] }],
+    ['Where [2] [3] [2]', 'SHAPE_MISMATCH', { name: '', op: 'Where', opset: 13, inputs: [{ type: 'bool', shape: [2] }, f(3), f(2)] }],
+    ['Pad with 3 pads for rank 2', 'SHAPE_MISMATCH', { name: '', op: 'Pad', opset: 13, inputs: [f(2, 2), i64([1, 1, 1])] }],
+    ['Split parts not adding up', 'SHAPE_MISMATCH', { name: '', op: 'Split', opset: 13, inputs: [f(5), i64([2, 2])], outputs: 2 }],
+    ['BatchNormalization scale of the wrong size', 'SHAPE_MISMATCH', { name: '', op: 'BatchNormalization', opset: 15, inputs: [f(1, 3, 2), f(4), f(3), f(3), f(3)] }],
+    ['MaxPool kernel rank vs input rank', 'SHAPE_MISMATCH', { name: '', op: 'MaxPool', opset: 13, attrs: [{ name: 'kernel_shape', ints: [2, 2] }], inputs: [f(1, 1, 4)] }],
+    ['Tile repeats of the wrong length', 'SHAPE_MISMATCH', { name: '', op: 'Tile', opset: 13, inputs: [f(2, 2), i64([2])] }],
+    ['TopK k larger than the axis', 'INVALID_INPUT', { name: '', op: 'TopK', opset: 11, inputs: [f(3), i64([4])], outputs: 2 }],
+  ] as [string, string, Case][])('%s: %s at run, naming the node', (_, code, c) => {
+    expect(() => run(c)).toThrow(expect.objectContaining({ code, message: expect.stringContaining(`${c.op} node 'node_under_test'`) }));
+  });
+});
