@@ -23,3 +23,4 @@ export { f32_vtanh, f32_vtanh__scalar } from './kernels/f32-vtanh';
 export { f32_fill_uniform } from './kernels/f32-fill-uniform';
 export { x32_im2col, x32_im2col__scalar } from './kernels/x32-im2col';
 export { f32_dwconv, f32_dwconv__scalar } from './kernels/f32-dwconv';
+export { x32_transpose } from './kernels/x32-transpose';

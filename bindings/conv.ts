@@ -107,6 +107,24 @@ class WasmBlocks {
     return off.map((o) => this.ws + o);
   }
 
+  /**
+   * build()'s value for `key` (a call's geometry object), reused while the key and the wasm
+   * memory buffer stay the same: the workspace addresses and views of a repeated call are not
+   * worked out again. One entry: another key replaces it.
+   */
+  memo<T>(key: object, build: () => T): T {
+    if (this.memoKey !== key || this.memoBuffer !== this.rt.memory.buffer) {
+      this.memoValue = build();
+      this.memoKey = key;
+      this.memoBuffer = this.rt.memory.buffer; // after build(), which may have grown the memory
+    }
+    return this.memoValue as T;
+  }
+
+  private memoKey: object | null = null;
+  private memoBuffer: ArrayBufferLike | null = null;
+  private memoValue: unknown;
+
   get disposed(): boolean {
     return this.blocks.length === 0 && this.ws === 0;
   }
@@ -117,23 +135,38 @@ class WasmBlocks {
     if (this.ws) this.rt.free(this.ws);
     this.ws = 0;
     this.wsBytes = 0;
+    this.memoKey = null;
   }
 }
 
+/** Where a batch item is staged (as given, NCHW) and laid out channels-last with its padding. */
+interface ImageRegions {
+  staged: number;
+  stagedView: Float32Array;
+  img: number;
+  imgView: Float32Array;
+}
+
 /**
- * Copies item `n` of x [N, C, H, W] into `dst` as [H + pads][W + pads][C], zero padding around.
- * Its pad regions are zeroed only when there are pads (the rest is fully overwritten).
+ * Lays out item `n` of x [N, C, H, W] in `r.img` as [H + pads][W + pads][C], zero padding
+ * around: copied into wasm memory as it is, then transposed there (x32_transpose, per image row
+ * when there are left / right pads), or copied straight in when one channel or one pixel makes
+ * both layouts the same.
  */
-function toChannelsLast(x: Float32Array, n: number, C: number, g: ConvGeometry2D, dst: Float32Array): void {
+function loadChannelsLast(transpose: Fn, x: Float32Array, n: number, C: number, g: ConvGeometry2D, r: ImageRegions): void {
   const { inH: H, inW: W } = g;
   const wp = W + g.padLeft + g.padRight;
-  if (g.padTop || g.padLeft || g.padBottom || g.padRight) dst.fill(0);
-  let s = n * C * H * W;
-  for (let c = 0; c < C; c++) {
-    for (let y = 0; y < H; y++) {
-      let d = ((y + g.padTop) * wp + g.padLeft) * C + c;
-      for (let xx = 0; xx < W; xx++, d += C) dst[d] = x[s++];
-    }
+  const item = x.subarray(n * C * H * W, (n + 1) * C * H * W);
+  if (g.padTop || g.padLeft || g.padBottom || g.padRight) r.imgView.fill(0);
+  const first = (g.padTop * wp + g.padLeft) * C; // float offset of pixel (0, 0)
+  if (C === 1 && g.padLeft + g.padRight !== 0) {
+    for (let y = 0; y < H; y++) r.imgView.set(item.subarray(y * W, (y + 1) * W), first + y * wp);
+  } else if (C === 1 || H * W === 1) {
+    r.imgView.set(item, first);
+  } else {
+    r.stagedView.set(item);
+    if (g.padLeft + g.padRight === 0) transpose(r.img + first * 4, r.staged, C, H * W, H * W, C);
+    else for (let y = 0; y < H; y++) transpose(r.img + (first + y * wp * C) * 4, r.staged + y * W * 4, C, W, H * W, C);
   }
 }
 
@@ -146,6 +179,7 @@ export class PackedConv {
   private readonly gemm: Fn;
   private readonly im2col: Fn;
   private readonly dwconv: Fn;
+  private readonly transpose: Fn;
 
   /** Packs w [M, C/group, kh, kw] (or [M, C/group, kw]) and bias [M] (or null). */
   constructor(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvWeightShape, what: string) {
@@ -155,6 +189,7 @@ export class PackedConv {
     this.gemm = ex.f32_gemm;
     this.im2col = ex.x32_im2col;
     this.dwconv = ex.f32_dwconv;
+    this.transpose = ex.x32_transpose;
     const { cout, cinPerGroup: cg, group, kh, kw } = shape;
     const taps = kh * kw;
     this.depthwise = cg === 1 && cout === group;
@@ -186,16 +221,14 @@ export class PackedConv {
     }
   }
 
-  /** x [N, C, inH, inW] -> out [N, M, outH, outW] (the caller's array, checked by the caller). */
-  run(x: Float32Array, g: ConvGeometry2D, out: Float32Array): void {
-    if (this.mem.disposed) throw new RnnError('DISPOSED', `${this.mem.what}: used after dispose()`);
+  /** Workspace regions and views for geometry `g`, and how A is formed. */
+  private plan(g: ConvGeometry2D) {
     const rt = this.mem.rt;
     const { cout: M, cinPerGroup: cg, group, kh, kw } = this.shape;
     const C = cg * group;
     const hp = g.inH + g.padTop + g.padBottom;
     const wp = g.inW + g.padLeft + g.padRight;
     const pixels = g.outH * g.outW;
-    const kg = kh * kw * cg;
     const pads = g.padTop + g.padLeft + g.padBottom + g.padRight;
     // one patch is one contiguous run of the channels-last image, rows a fixed step apart
     const rowStep =
@@ -203,13 +236,26 @@ export class PackedConv {
         : g.inH === 1 && kh === 1 && (kw === 1 || g.dilationW === 1) ? g.strideW
           : kh === 1 && kw === 1 && g.strideH === 1 && g.strideW === 1 && pads === 0 ? 1
             : 0;
-    const im2colFloats = this.depthwise || rowStep ? 0 : pixels * kg;
-    x = rt.detachSafe(x);
-    const [img, patches, result] = this.mem.workspace([hp * wp * C, im2colFloats, pixels * M]);
-    const imgView = rt.f32(img, hp * wp * C);
-    const resultView = rt.f32(result, pixels * M);
+    const im2colFloats = this.depthwise || rowStep ? 0 : pixels * kh * kw * cg;
+    const inFloats = C * g.inH * g.inW;
+    const [staged, img, patches, result, transposed] = this.mem.workspace([inFloats, hp * wp * C, im2colFloats, pixels * M, pixels * M]);
+    const image: ImageRegions = { staged, stagedView: rt.f32(staged, inFloats), img, imgView: rt.f32(img, hp * wp * C) };
+    return { image, patches, result, resultView: rt.f32(result, pixels * M), transposed, transposedView: rt.f32(transposed, pixels * M), rowStep };
+  }
+
+  /** x [N, C, inH, inW] -> out [N, M, outH, outW] (the caller's array, checked by the caller). */
+  run(x: Float32Array, g: ConvGeometry2D, out: Float32Array): void {
+    if (this.mem.disposed) throw new RnnError('DISPOSED', `${this.mem.what}: used after dispose()`);
+    const { cout: M, cinPerGroup: cg, group, kh, kw } = this.shape;
+    const C = cg * group;
+    const wp = g.inW + g.padLeft + g.padRight;
+    const pixels = g.outH * g.outW;
+    const kg = kh * kw * cg;
+    x = this.mem.rt.detachSafe(x);
+    const { image, patches, result, resultView, transposed, transposedView, rowStep } = this.mem.memo(g, () => this.plan(g));
+    const img = image.img;
     for (let n = 0; n < g.batch; n++) {
-      toChannelsLast(x, n, C, g, imgView);
+      loadChannelsLast(this.transpose, x, n, C, g, image);
       if (this.depthwise) {
         this.dwconv(result, img, this.weights[0], this.bias, C, wp, kh, kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.outH, g.outW);
       } else {
@@ -226,10 +272,10 @@ export class PackedConv {
         }
       }
       // [pixels, M] -> out[n] as [M, pixels]
-      const base = n * M * pixels;
-      for (let m = 0; m < M; m++) {
-        const o = base + m * pixels;
-        for (let p = 0, s = m; p < pixels; p++, s += M) out[o + p] = resultView[s];
+      if (M === 1 || pixels === 1) out.set(resultView, n * M * pixels);
+      else {
+        this.transpose(transposed, result, pixels, M, M, pixels);
+        out.set(transposedView, n * M * pixels);
       }
     }
   }
@@ -245,6 +291,7 @@ export class PackedConvTranspose {
   private readonly weights: number[] = [];
   private readonly bias: Float32Array | null;
   private readonly gemm: Fn;
+  private readonly transpose: Fn;
   private acc = new Float64Array(0);
 
   /** Packs w [C, M/group, kh, kw] (or [C, M/group, kw]); the bias [M] (or null) stays in JS, added by col2im. */
@@ -252,7 +299,9 @@ export class PackedConvTranspose {
     this.mem = new WasmBlocks(rt, what);
     this.shape = shape;
     this.bias = bias ? bias.slice() : null;
-    this.gemm = (rt.exports as unknown as Record<string, Fn>).f32_gemm;
+    const ex = rt.exports as unknown as Record<string, Fn>;
+    this.gemm = ex.f32_gemm;
+    this.transpose = ex.x32_transpose;
     const { cin, coutPerGroup: mg, group, kh, kw } = shape;
     const cg = cin / group;
     const ng = mg * kh * kw; // GEMM columns per group: (output channel, tap)
@@ -286,14 +335,18 @@ export class PackedConvTranspose {
     const outPixels = g.outH * g.outW;
     const ldc = group * ng;
     x = rt.detachSafe(x);
-    const [img, cols] = this.mem.workspace([pixels * C, pixels * ldc]);
-    const imgView = rt.f32(img, pixels * C);
-    const colView = rt.f32(cols, pixels * ldc);
+    const { image, cols, colView, unpadded } = this.mem.memo(g, () => {
+      const [staged, img, cols] = this.mem.workspace([pixels * C, pixels * C, pixels * ldc]);
+      const image: ImageRegions = { staged, stagedView: rt.f32(staged, pixels * C), img, imgView: rt.f32(img, pixels * C) };
+      // the padding of a transposed convolution crops the output; the input is laid out as it is
+      const unpadded: ConvGeometry2D = { ...g, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0 };
+      return { image, cols, colView: rt.f32(cols, pixels * ldc), unpadded };
+    });
+    const img = image.img;
     if (this.acc.length < M * outPixels) this.acc = new Float64Array(M * outPixels);
     const acc = this.acc;
-    const noPads: ConvGeometry2D = { ...g, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0 };
     for (let n = 0; n < g.batch; n++) {
-      toChannelsLast(x, n, C, noPads, imgView);
+      loadChannelsLast(this.transpose, x, n, C, unpadded, image);
       for (let gi = 0; gi < group; gi++) {
         this.gemm(cols + gi * ng * 4, img + gi * cg * 4, this.weights[gi], 0, pixels, ng, cg, C, ldc);
       }

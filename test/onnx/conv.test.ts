@@ -77,6 +77,7 @@ const CASES: Case[] = [
   ...[1, 3, 4, 5, 8].map((l): Case => ({ name: `out length ${l} k2 p1`, op: 'Conv', x: [1, 3, l - 1 || 1], w: [9, 3, 2], attrs: [pads([1, l === 1 ? 0 : 1])] })),
   { name: 'n=3 odd channels', op: 'Conv', x: [3, 7, 11], w: [5, 7, 3], bias: true, attrs: [pads([2, 1])] },
   { name: 'kernel longer than the input, padded', op: 'Conv', x: [1, 2, 2], w: [3, 2, 5], attrs: [pads([2, 2])] },
+  { name: 'one input channel, padded', op: 'Conv', x: [2, 1, 9], w: [4, 1, 3], attrs: [pads([2, 1])] },
   { name: 'input length 1, k3 p1', op: 'Conv', x: [1, 4, 1], w: [6, 4, 3], bias: true, attrs: [pads([1, 1])] },
   { name: 'dilation 2 stride 3', op: 'Conv', x: [2, 3, 20], w: [4, 3, 3], attrs: [dil([2]), strides([3]), pads([1, 2])] },
   { name: 'dilation 3 k1', op: 'Conv', x: [1, 3, 6], w: [4, 3, 1], attrs: [dil([3])] },
@@ -94,6 +95,8 @@ const CASES: Case[] = [
   { name: '2-D 1x1 pointwise', op: 'Conv', x: [2, 5, 3, 4], w: [9, 5, 1, 1], bias: true },
   { name: '2-D 1xk on height 1', op: 'Conv', x: [1, 4, 1, 9], w: [3, 4, 1, 3], attrs: [pads([0, 1, 0, 1])] },
   { name: '2-D asymmetric pads, dilation 2x1', op: 'Conv', x: [1, 2, 6, 5], w: [3, 2, 2, 3], attrs: [pads([1, 0, 2, 1]), dil([2, 1]), strides([1, 2])] },
+  { name: '2-D top / bottom pads only', op: 'Conv', x: [2, 3, 4, 5], w: [2, 3, 3, 1], bias: true, attrs: [pads([1, 0, 1, 0])] },
+  { name: '2-D one channel, padded', op: 'Conv', x: [1, 1, 4, 5], w: [3, 1, 2, 2], attrs: [pads([0, 1, 1, 1])] },
   { name: '2-D groups 2', op: 'Conv', x: [1, 4, 5, 5], w: [6, 2, 3, 3], bias: true, attrs: [group(2), pads([1, 1, 1, 1])] },
   { name: '2-D depthwise', op: 'Conv', x: [1, 6, 5, 4], w: [6, 1, 3, 3], bias: true, attrs: [group(6), pads([1, 1, 1, 1]), strides([2, 1])] },
   { name: '2-D SAME_LOWER', op: 'Conv', x: [1, 3, 5, 6], w: [4, 3, 2, 3], attrs: [autoPad('SAME_LOWER'), strides([2, 2])] },
@@ -183,6 +186,27 @@ describe('Conv / ConvTranspose vs onnxruntime', () => {
       expectClose(pub(got), pub(ref), 1e-5, `${c.name}: wasm vs JS reference`);
     });
   });
+});
+
+describe('one node, calls of different shapes', () => {
+  beforeAll(async () => {
+    await ready();
+  });
+  for (const c of [CASES.find((k) => k.name === 'groups 2')!, CASES.find((k) => k.name === 'T 1-D k3 s2 p1 output_padding 1')!, CASES.find((k) => k.name === 'silero legacy depthwise g16')!]) {
+    it(`${c.op} ${c.name}: lengths 9, 30, 1 and 9 again match the JS reference`, () => {
+      const ins = caseInputs(c, 77);
+      const packed = prepare(caseModel(c), [undefined, ...ins.slice(1)]);
+      const general = prepare(caseModel(c), []);
+      expect(packed.ctx.resources).toHaveLength(1);
+      [9, 30, 1, 9].forEach((len, i) => {
+        const x = rand(500 + i, [c.x[0], c.x[1], len]);
+        const a = packed.kernel([x, ...ins.slice(1)])[0]!;
+        const b = general.kernel([x, ...ins.slice(1)])[0]!;
+        expectClose({ data: a.data as Float32Array, shape: a.shape }, { data: b.data as Float32Array, shape: b.shape }, 1e-5, `length ${len}`);
+      });
+      packed.dispose();
+    });
+  }
 });
 
 describe('ONNX backend node tests', () => {

@@ -410,19 +410,42 @@ function convFactory(transposed: boolean): OpFactory {
       }
     }
     const reference = transposed ? convTransposeReference : convReference;
+    const label = ctx.label;
+    // the packed path's last input shape and what it resolved to: a stream of same-shape calls
+    // (one audio frame after another) checks and resolves its geometry once
+    let lastShape: readonly number[] = [];
+    let lastResolved: ResolvedConv | undefined;
+    let lastGeometry: ConvGeometry2D | undefined;
     return (ins) => {
       const x = floatInput(ctx, ins, 0, 'input X');
       const w = floatInput(ctx, ins, 1, 'weight W');
       const b = hasBias ? floatInput(ctx, ins, 2, 'bias B') : undefined;
-      const res = resolve(ctx, at, x.shape, w.shape, b?.shape);
-      const out = alloc('float32', res.outShape, ctx.label);
-      if (res.outShape[0] === 0) return [out];
       const onPacked = packed !== undefined && w.data === W!.data && (b === undefined || b.data === B!.data);
-      if (onPacked) packed!.run(x.data as Float32Array, geometry2D(x.shape, res), out.data as Float32Array);
-      else out.data = reference(x.data as Float32Array, x.shape, w.data as Float32Array, w.shape, b?.data as Float32Array | undefined, res.params, res.outShape);
+      if (onPacked && lastResolved && sameShape(x.shape, lastShape)) {
+        const out = alloc('float32', lastResolved.outShape.slice(), label);
+        packed!.run(x.data as Float32Array, lastGeometry!, out.data as Float32Array);
+        return [out];
+      }
+      const res = resolve(ctx, at, x.shape, w.shape, b?.shape);
+      const out = alloc('float32', res.outShape, label);
+      if (res.outShape[0] === 0) return [out];
+      if (onPacked) {
+        lastShape = x.shape.slice();
+        lastResolved = res;
+        lastGeometry = geometry2D(x.shape, res);
+        packed!.run(x.data as Float32Array, lastGeometry, out.data as Float32Array);
+      } else {
+        out.data = reference(x.data as Float32Array, x.shape, w.data as Float32Array, w.shape, b?.data as Float32Array | undefined, res.params, res.outShape);
+      }
       return [out];
     };
   };
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export const CONV_OPS: Record<string, OpFactory> = {
