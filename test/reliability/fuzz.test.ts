@@ -1,7 +1,9 @@
 /**
  * Combined fuzz, importer to wasm: mutated safetensors files go through readSafetensors into
  * loadStateDict of real layers and a forward; mutated and randomly built ONNX models go through
- * loadOnnx, run and dispose. Every case must end in a result or an RnnError (anything else fails),
+ * loadOnnx, run and dispose (among them a small Silero-shaped model with If, Pad, Conv and an LSTM
+ * whose weights fold inside a branch, and the real Silero VAD files). Every case must end in a
+ * result or an RnnError (anything else fails),
  * no case may hang (generous per-case bound), and wasm memory must come back to the baseline after
  * every case, with linear memory under a fixed cap at the end. Seeds are fixed.
  */
@@ -201,6 +203,11 @@ function subjects(): Subject[] {
     { name: 'gru', bytes: recurrentOnnx('GRU', 2, 5, 2), feeds: x(2, 2) },
     { name: 'rnn', bytes: recurrentOnnx('RNN', 4, 3, 3), feeds: x(4, 3) },
   ];
+  const vad = { name: 'vad_like', bytes: vadLikeOnnx(), feeds: vadLikeFeeds(rng(4)) };
+  const unmutated = loadOnnx(vad.bytes);
+  expect(unmutated.run(vad.feeds).y.shape).toEqual([1, 2]); // the subject itself runs
+  unmutated.dispose();
+  out.push(vad);
   for (const [dir, sub] of [['torch', 'char_lstm_op17'], ['torch', 'stacked_rnn_op14'], ['generated', 'gru_bid_l1_clip_acts']]) {
     const bytes = readBytes(join(FIXTURES, dir, sub, 'model.onnx'));
     const m = loadOnnx(bytes);
@@ -209,6 +216,56 @@ function subjects(): Subject[] {
     m.dispose();
   }
   return out;
+}
+
+/**
+ * A small model shaped like Silero VAD: a run-time If on an int64 `sr`, inside it reflect padding
+ * with pads computed from a Constant, a strided Conv front-end, a nested If on the rank of a
+ * computed value, an LSTM whose weights are Slice/Concat of Constants (folded in the branch), and
+ * Sigmoid/ReduceMean at the end.
+ */
+function vadLikeOnnx(): Uint8Array {
+  const r = rng(77);
+  const I64 = 7;
+  const c = (name: string, dims: number[], data: number[], type = 1): NodeSpec => ({ op: 'Constant', inputs: [], outputs: [name], attrs: [{ name: 'value', t: { name: '', dims, data, type } }] });
+  const H = 4;
+  const branch = (tag: string, stride: number) => ({
+    name: tag,
+    inputs: [],
+    outputs: [{ name: `${tag}_y` }],
+    nodes: [
+      c(`${tag}_pads`, [4], [0, 2, 0, 2], I64),
+      { op: 'Pad', inputs: ['x', `${tag}_pads`], outputs: [`${tag}_p`], attrs: [{ name: 'mode', s: 'reflect' }] },
+      c(`${tag}_ax`, [1], [1], I64),
+      { op: 'Unsqueeze', inputs: [`${tag}_p`, `${tag}_ax`], outputs: [`${tag}_u`] },
+      { op: 'Conv', inputs: [`${tag}_u`, 'convW', 'convB'], outputs: [`${tag}_conv`], attrs: [{ name: 'kernel_shape', ints: [4] }, { name: 'strides', ints: [stride] }, { name: 'pads', ints: [1, 1] }] },
+      { op: 'Relu', inputs: [`${tag}_conv`], outputs: [`${tag}_relu`] },
+      c(`${tag}_perm_ax`, [1], [0], I64),
+      { op: 'Transpose', inputs: [`${tag}_relu`], outputs: [`${tag}_t`], attrs: [{ name: 'perm', ints: [2, 0, 1] }] },
+      c(`${tag}_w0`, [1, 2 * H, 3], Array.from(randn(6 * H, r))),
+      c(`${tag}_w1`, [1, 2 * H, 3], Array.from(randn(6 * H, r))),
+      { op: 'Concat', inputs: [`${tag}_w0`, `${tag}_w1`], outputs: [`${tag}_W`], attrs: [{ name: 'axis', i: 1 }] },
+      c(`${tag}_R`, [1, 4 * H, H], Array.from(randn(4 * H * H, r))),
+      { op: 'LSTM', inputs: [`${tag}_t`, `${tag}_W`, `${tag}_R`], outputs: [`${tag}_Y`], attrs: [{ name: 'hidden_size', i: H }] },
+      { op: 'Sigmoid', inputs: [`${tag}_Y`], outputs: [`${tag}_s`] },
+      { op: 'ReduceMean', inputs: [`${tag}_s`], outputs: [`${tag}_y`], attrs: [{ name: 'axes', ints: [0, 3] }, { name: 'keepdims', i: 0 }] },
+    ],
+  });
+  return model({
+    opset: 16,
+    nodes: [
+      c('k16000', [], [16000], I64),
+      { op: 'Equal', inputs: ['sr', 'k16000'], outputs: ['is16k'] },
+      { op: 'If', inputs: ['is16k'], outputs: ['y'], attrs: [{ name: 'then_branch', g: branch('a', 2) }, { name: 'else_branch', g: branch('b', 1) }] },
+    ],
+    inputs: [{ name: 'x', shape: ['', ''] }, { name: 'sr', type: I64, shape: [] }],
+    initializers: [{ name: 'convW', dims: [3, 1, 4], data: Array.from(randn(12, r)) }, { name: 'convB', dims: [3], data: Array.from(randn(3, r)) }],
+    outputs: [{ name: 'y' }],
+  });
+}
+
+function vadLikeFeeds(r: () => number): Record<string, Tensor> {
+  return { x: { data: randn(2 * 16, r), shape: [2, 16] }, sr: { data: BigInt64Array.of(r() < 0.5 ? 16000n : 8000n), shape: [] } };
 }
 
 function mutateBytes(src: Uint8Array, r: () => number): Uint8Array {
@@ -315,5 +372,38 @@ describe('ONNX -> loadOnnx -> run -> dispose', () => {
     console.log('first message per code:', Object.fromEntries(firstMessage));
     expect(codes.get('ok') ?? 0).toBeGreaterThan(1000);
     expect(codes.get('INVALID_FORMAT') ?? 0).toBeGreaterThan(1000);
+  });
+});
+
+describe('real models with sub-graphs and convs', () => {
+  const dist = new URL('../../node_modules/@ricky0123/vad-web/dist/', import.meta.url).pathname;
+  const models = [
+    { name: 'silero_vad_v5', feeds: { input: { data: randn(576, rng(5)), shape: [1, 576] }, state: { data: new Float32Array(256), shape: [2, 1, 128] }, sr: { data: BigInt64Array.of(16000n), shape: [1] } } },
+    { name: 'silero_vad_legacy', feeds: { input: { data: randn(1536, rng(6)), shape: [1, 1536] }, h: { data: new Float32Array(128), shape: [2, 1, 64] }, c: { data: new Float32Array(128), shape: [2, 1, 64] }, sr: { data: BigInt64Array.of(16000n), shape: [1] } } },
+  ];
+  it('40 mutations of each Silero VAD file end in a result or an RnnError; memory back to the baseline', () => {
+    const base = mem();
+    const r = rng(0x51e70);
+    const codes = new Map<string, number>();
+    const slowest = { ms: 0, what: '' };
+    for (const { name, feeds } of models) {
+      const bytes = readBytes(`${dist}${name}.onnx`);
+      for (let i = 0; i < 40; i++) {
+        const code = attempt(`${name} mutation ${i}`, () => {
+          let m: OnnxModel | undefined;
+          try {
+            m = loadOnnx(mutateBytes(bytes, r));
+            m.run(feeds as Record<string, Tensor>);
+          } finally {
+            m?.dispose();
+          }
+        }, slowest);
+        tally(codes, code);
+        const now = mem();
+        if (now.bytesInUse !== base.bytesInUse || now.liveBlocks !== base.liveBlocks) expect.fail(`${name} mutation ${i} (${code}): wasm memory not back to the baseline`);
+      }
+    }
+    console.log('Silero mutation outcomes:', JSON.stringify(Object.fromEntries(codes)), 'slowest case', slowest);
+    expect([...codes.values()].reduce((a, b) => a + b, 0)).toBe(80);
   });
 });

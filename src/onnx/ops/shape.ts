@@ -1,7 +1,7 @@
 /** Shape and data movement operators beyond ops.ts: Size, Pad, Tile, Split, Range. */
 import { fmtShape } from '../../errors.js';
 import type { NodeContext } from '../node.js';
-import { alloc, i64, numelOf, toInts, type OTensor } from '../values.js';
+import { alloc, checkSize, i64, numelOf, toInts, type OTensor } from '../values.js';
 import { normAxes, normAxis, requireDtype, requireOpset, scalarOf, stridesOf, type Elems, type OpFactory } from './util.js';
 
 const size: OpFactory = (ctx) => {
@@ -50,6 +50,12 @@ function remap(ctx: NodeContext, x: OTensor, outShape: number[], maps: Int32Arra
     }
   }
   return out;
+}
+
+/** The output and each per-axis index map must fit (an axis can be huge where another is 0). */
+function checkRemapSize(ctx: NodeContext, outShape: number[]): void {
+  checkSize(outShape, ctx.label);
+  for (const d of outShape) checkSize([d], ctx.label);
 }
 
 type PadMode = 'constant' | 'reflect' | 'edge' | 'wrap';
@@ -109,6 +115,7 @@ const pad: OpFactory = (ctx) => {
     });
     const outShape = x.shape.map((d, i) => d + begin[i] + end[i]);
     if (outShape.some((d) => d < 0)) throw ctx.error('INVALID_INPUT', `pads ${fmtShape(pads)} crop more than the data's shape ${fmtShape(x.shape)}`);
+    checkRemapSize(ctx, outShape);
     const maps = outShape.map((od, i) => padMap(ctx, mode as PadMode, x.shape[i], begin[i], od, i));
     return [remap(ctx, x, outShape, maps, fill)];
   };
@@ -122,6 +129,7 @@ const tile: OpFactory = (ctx) => {
     if (reps.length !== x.shape.length) throw ctx.error('SHAPE_MISMATCH', `repeats ${fmtShape(reps)} must have one value per dimension of the input ${fmtShape(x.shape)}`);
     if (reps.some((v) => v < 0)) throw ctx.error('INVALID_INPUT', `repeats ${fmtShape(reps)} must not be negative`);
     const outShape = x.shape.map((d, i) => d * reps[i]);
+    checkRemapSize(ctx, outShape);
     const maps = outShape.map((od, i) => Int32Array.from({ length: od }, (_, o) => o % x.shape[i]));
     return [remap(ctx, x, outShape, maps, 0)];
   };
