@@ -228,6 +228,26 @@ function tapOffsets(p: ConvParams): number[][] {
   return out;
 }
 
+/**
+ * pos[t] <- the row-major flat index in `dims` of tap t seen from multi-index `idx`, i.e. of
+ * idx * stride + tap offset - padBegin in every dim, or -1 where that falls outside `dims`.
+ * (Conv reads the input there; ConvTranspose writes the output there.)
+ */
+function tapPositions(idx: readonly number[], p: ConvParams, taps: readonly number[][], dims: readonly number[], pos: number[]): void {
+  for (let t = 0; t < taps.length; t++) {
+    let flat = 0;
+    for (let i = 0; i < dims.length; i++) {
+      const q = idx[i] * p.strides[i] - p.padsBegin[i] + taps[t][i];
+      if (q < 0 || q >= dims[i]) {
+        flat = -1;
+        break;
+      }
+      flat = flat * dims[i] + q;
+    }
+    pos[t] = flat;
+  }
+}
+
 /** Advances a row-major multi-index over `dims`. */
 function nextIndex(idx: number[], dims: readonly number[]): void {
   for (let i = dims.length - 1; i >= 0; i--) {
@@ -255,30 +275,18 @@ export function convReference(
   const taps = tapOffsets(p);
   const out = new Float32Array(N * M * outSize);
   const oIdx = new Array<number>(r);
-  const base = new Array<number>(r);
+  const pos = new Array<number>(taps.length);
   for (let n = 0; n < N; n++) {
     for (let m = 0; m < M; m++) {
       const g = Math.floor(m / Mg);
       oIdx.fill(0);
       for (let o = 0; o < outSize; o++) {
-        for (let i = 0; i < r; i++) base[i] = oIdx[i] * p.strides[i] - p.padsBegin[i];
+        tapPositions(oIdx, p, taps, inSp, pos);
         let acc = 0;
         for (let ci = 0; ci < Cg; ci++) {
           const xc = (n * C + g * Cg + ci) * inSize;
           const wc = (m * Cg + ci) * taps.length;
-          for (let t = 0; t < taps.length; t++) {
-            let pos = 0;
-            let inside = true;
-            for (let i = 0; i < r; i++) {
-              const q = base[i] + taps[t][i];
-              if (q < 0 || q >= inSp[i]) {
-                inside = false;
-                break;
-              }
-              pos = pos * inSp[i] + q;
-            }
-            if (inside) acc += x[xc + pos] * w[wc + t];
-          }
+          for (let t = 0; t < taps.length; t++) if (pos[t] >= 0) acc += x[xc + pos[t]] * w[wc + t];
         }
         out[(n * M + m) * outSize + o] = acc + (bias ? bias[m] : 0);
         nextIndex(oIdx, outSp);
@@ -312,28 +320,18 @@ export function convTransposeReference(
     for (let m = 0; m < M; m++) acc.fill(bias ? bias[m] : 0, (n * M + m) * outSize, (n * M + m + 1) * outSize);
   }
   const iIdx = new Array<number>(r);
-  const base = new Array<number>(r);
+  const pos = new Array<number>(taps.length);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       const g = Math.floor(c / Cg);
       iIdx.fill(0);
       for (let ii = 0; ii < inSize; ii++) {
         const xv = x[(n * C + c) * inSize + ii];
-        for (let i = 0; i < r; i++) base[i] = iIdx[i] * p.strides[i] - p.padsBegin[i];
+        tapPositions(iIdx, p, taps, outSp, pos);
         for (let t = 0; t < taps.length; t++) {
-          let pos = 0;
-          let inside = true;
-          for (let i = 0; i < r; i++) {
-            const q = base[i] + taps[t][i];
-            if (q < 0 || q >= outSp[i]) {
-              inside = false;
-              break;
-            }
-            pos = pos * outSp[i] + q;
-          }
-          if (!inside) continue;
+          if (pos[t] < 0) continue;
           for (let mg = 0; mg < Mg; mg++) {
-            acc[(n * M + g * Mg + mg) * outSize + pos] += xv * w[(c * Mg + mg) * taps.length + t];
+            acc[(n * M + g * Mg + mg) * outSize + pos[t]] += xv * w[(c * Mg + mg) * taps.length + t];
           }
         }
         nextIndex(iIdx, inSp);
