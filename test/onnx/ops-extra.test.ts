@@ -180,6 +180,13 @@ add({ name: 'TopK smallest int32 ties', op: 'TopK', opset: 11, attrs: [{ name: '
 add({ name: 'TopK opset 7 k attribute', op: 'TopK', opset: 7, attrs: [{ name: 'k', i: 2 }], inputs: [f(4, 5)], outputs: 2 });
 add({ name: 'CumSum exclusive reverse 3-D', op: 'CumSum', opset: 14, attrs: [{ name: 'exclusive', i: 1 }, { name: 'reverse', i: 1 }], inputs: [f(2, 5, 3), { type: 'int32', shape: [], data: [1] }] });
 add({ name: 'CumSum int64 axis -1', op: 'CumSum', opset: 11, inputs: [{ type: 'int64', shape: [3, 4] }, i64([-1], [])] });
+const einsum = (equation: string, ...shapes: number[][]) => add({ name: `Einsum '${equation}'`, op: 'Einsum', opset: 12, attrs: [{ name: 'equation', s: equation }], inputs: shapes.map((sh) => f(...sh)) });
+einsum('...ij,...jk->...ik', [2, 1, 3, 4], [1, 5, 4, 2]);
+einsum('ij,jk', [3, 4], [4, 2]);
+einsum('ii->i', [4, 4]);
+einsum('i,j->ij', [3], [5]);
+einsum('bij,bkj->bik', [2, 3, 4], [2, 5, 4]);
+einsum('ijk->', [2, 3, 4]);
 
 // --- normalization ---
 const bnInputs = (c: number, spatialShape: number[] = [c]): In[] => [f(2, c, 5), f(...spatialShape), f(...spatialShape), f(...spatialShape), { shape: spatialShape, lo: 0.2, hi: 2 }];

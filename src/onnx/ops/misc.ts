@@ -1,7 +1,8 @@
-/** TopK and CumSum. */
+/** TopK, CumSum and Einsum. */
 import { fmtShape } from '../../errors.js';
-import { alloc, numelOf } from '../values.js';
-import { normAxis, requireDtype, requireOpset, scalarOf, type Elems, type OpFactory } from './util.js';
+import type { NodeContext } from '../node.js';
+import { alloc, numelOf, type OTensor } from '../values.js';
+import { normAxis, requireDtype, requireFloat, requireOpset, scalarOf, type Elems, type OpFactory } from './util.js';
 
 const topK: OpFactory = (ctx) => {
   ctx.allowOnly(ctx.opset < 10 ? ['axis', 'k'] : ctx.opset < 11 ? ['axis'] : ['axis', 'largest', 'sorted']);
@@ -91,7 +92,107 @@ const cumSum: OpFactory = (ctx) => {
   };
 };
 
+// ---------------------------------------------------------------------------------------------
+// Einsum
+
+/** An equation term as labels: letters are 0-51, the k-th ellipsis dim from the right is -1 - k. */
+type Term = { labels: number[]; ellipsis: boolean };
+
+function parseTerm(ctx: NodeContext, text: string): Term {
+  const labels: number[] = [];
+  let ellipsis = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '.') {
+      if (ellipsis || text.slice(i, i + 3) !== '...') throw ctx.error('INVALID_FORMAT', `equation term '${text}' has a malformed ellipsis`);
+      ellipsis = true;
+      labels.push(NaN); // placeholder, expanded once the rank is known
+      i += 2;
+    } else if (/[a-zA-Z]/.test(ch)) labels.push(ch >= 'a' ? ch.charCodeAt(0) - 97 : ch.charCodeAt(0) - 65 + 26);
+    else throw ctx.error('INVALID_FORMAT', `equation term '${text}' has the character '${ch}'`);
+  }
+  return { labels, ellipsis };
+}
+
+/** The term's labels for a tensor of `rank` dims (the ellipsis expanded, right-aligned ids). */
+function expandTerm(ctx: NodeContext, t: Term, rank: number, what: string): number[] {
+  const letters = t.labels.length - (t.ellipsis ? 1 : 0);
+  const dots = rank - letters;
+  if (dots < 0 || (!t.ellipsis && dots !== 0)) throw ctx.error('SHAPE_MISMATCH', `${what} of rank ${rank} does not match its equation term of ${letters} labels`);
+  return t.labels.flatMap((l) => (Number.isNaN(l) ? Array.from({ length: dots }, (_, k) => -dots + k) : [l]));
+}
+
+const einsum: OpFactory = (ctx) => {
+  requireOpset(ctx, 12);
+  ctx.allowOnly(['equation']);
+  const equation = ctx.string('equation');
+  if (equation === undefined) throw ctx.error('INVALID_FORMAT', "attribute 'equation' is required");
+  const [lhs, rhs] = equation.replace(/\s+/g, '').split('->');
+  const terms = lhs.split(',').map((t) => parseTerm(ctx, t));
+  const outTerm = rhs === undefined ? undefined : parseTerm(ctx, rhs);
+  return (ins) => {
+    const xs = ins.filter((t): t is OTensor => t !== undefined);
+    if (xs.length !== terms.length) throw ctx.error('INVALID_FORMAT', `equation '${equation}' has ${terms.length} terms for ${xs.length} inputs`);
+    const data = xs.map((x, i) => requireFloat(ctx, x, `input ${i}`));
+    const inLabels = xs.map((x, i) => expandTerm(ctx, terms[i], x.shape.length, `input ${i}`));
+    // Size of every label; ellipsis dims broadcast (size 1 stretches), letters must agree.
+    const size = new Map<number, number>();
+    inLabels.forEach((ls, i) => ls.forEach((l, d) => {
+      const n = xs[i].shape[d];
+      const prev = size.get(l);
+      if (prev === undefined || (l < 0 && prev === 1)) size.set(l, n);
+      else if (prev !== n && !(l < 0 && n === 1)) throw ctx.error('SHAPE_MISMATCH', `label size ${n} of input ${i} disagrees with ${prev} in equation '${equation}'`);
+    }));
+    const dots = Math.max(0, ...inLabels.map((ls) => ls.filter((l) => l < 0).length));
+    const ellipsisIds = Array.from({ length: dots }, (_, k) => -dots + k);
+    let outLabels: number[];
+    if (outTerm) {
+      outLabels = outTerm.labels.flatMap((l) => (Number.isNaN(l) ? ellipsisIds : [l]));
+      for (const l of outLabels) if (!size.has(l)) throw ctx.error('INVALID_FORMAT', `output label of equation '${equation}' is not in any input`);
+    } else {
+      // Implicit output: the ellipsis dims, then the letters used exactly once, in alphabetical order.
+      const counts = new Map<number, number>();
+      for (const ls of inLabels) for (const l of ls) if (l >= 0) counts.set(l, (counts.get(l) ?? 0) + 1);
+      outLabels = [...ellipsisIds, ...[...counts].filter(([, c]) => c === 1).map(([l]) => l).sort((a, b) => a - b)];
+    }
+    const summed = [...size.keys()].filter((l) => !outLabels.includes(l));
+    const all = [...outLabels, ...summed];
+    const dims = all.map((l) => size.get(l)!);
+    // Stride of every label in every input (repeated labels add up: diagonals; broadcast dims 0).
+    const strides = xs.map((x, i) => {
+      const st = all.map(() => 0);
+      let acc = 1;
+      for (let d = x.shape.length - 1; d >= 0; d--) {
+        if (x.shape[d] !== 1) st[all.indexOf(inLabels[i][d])] += acc;
+        acc *= x.shape[d];
+      }
+      return st;
+    });
+    const out = alloc('float32', outLabels.map((l) => size.get(l)!), ctx.label);
+    const acc = new Float64Array(out.data.length);
+    const inner = numelOf(dims.slice(outLabels.length));
+    const total = numelOf(dims);
+    const idx = new Array<number>(all.length).fill(0);
+    const off = new Array<number>(xs.length).fill(0);
+    for (let n = 0; n < total; n++) {
+      let p = 1;
+      for (let i = 0; i < xs.length; i++) p *= data[i][off[i]];
+      acc[Math.floor(n / inner)] += p;
+      for (let d = all.length - 1; d >= 0; d--) {
+        idx[d]++;
+        for (let i = 0; i < xs.length; i++) off[i] += strides[i][d];
+        if (idx[d] < dims[d]) break;
+        for (let i = 0; i < xs.length; i++) off[i] -= strides[i][d] * dims[d];
+        idx[d] = 0;
+      }
+    }
+    (out.data as Float32Array).set(acc);
+    return [out];
+  };
+};
+
 export const MISC_OPS: Record<string, OpFactory> = {
   TopK: topK,
   CumSum: cumSum,
+  Einsum: einsum,
 };
