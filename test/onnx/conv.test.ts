@@ -10,6 +10,7 @@ import { ready, runtime } from '../../bindings/wasm.js';
 import { RnnError } from '../../src/errors.js';
 import { NodeContext, type Kernel } from '../../src/onnx/node.js';
 import { CONV_OPS } from '../../src/onnx/ops/conv.js';
+import { loadOnnx } from '../../src/onnx/index.js';
 import { decodeModel } from '../../src/onnx/proto.js';
 import type { OTensor } from '../../src/onnx/values.js';
 import { Rng } from '../../src/random.js';
@@ -209,6 +210,44 @@ describe('one node, calls of different shapes', () => {
   }
 });
 
+describe('through loadOnnx', () => {
+  beforeAll(async () => {
+    await ready();
+  });
+  // Conv (weights and bias initializers: wasm) -> Relu -> ConvTranspose (weight a graph input: JS)
+  const x = rand(1, [1, 6, 11]);
+  const w1 = rand(2, [8, 3, 3]);
+  const b1 = rand(3, [8]);
+  const w2 = rand(4, [8, 2, 4]);
+  const bytes = encodeModel({
+    opset: 13,
+    nodes: [
+      { op: 'Conv', name: 'c1', inputs: ['X', 'W1', 'B1'], outputs: ['h'], attrs: [group(2), pads([1, 1])] },
+      { op: 'Relu', inputs: ['h'], outputs: ['r'] },
+      { op: 'ConvTranspose', name: 't1', inputs: ['r', 'W2'], outputs: ['Y'], attrs: [strides([2]), pads([1, 0])] },
+    ],
+    inputs: [{ name: 'X', shape: [1, 6, 11] }, { name: 'W2', shape: [8, 2, 4] }],
+    outputs: [{ name: 'Y' }],
+    initializers: [
+      { name: 'W1', dims: w1.shape, data: Array.from(w1.data as Float32Array) },
+      { name: 'B1', dims: b1.shape, data: Array.from(b1.data as Float32Array) },
+    ],
+  });
+  it('a Conv -> Relu -> ConvTranspose graph matches onnxruntime and frees its wasm memory on dispose', async () => {
+    const rt = runtime();
+    const blocks = rt.liveBlocks;
+    const m = loadOnnx(bytes);
+    expect(rt.liveBlocks).toBeGreaterThan(blocks); // c1's packed weights
+    const feeds = { X: { data: x.data as Float32Array, shape: x.shape }, W2: { data: w2.data as Float32Array, shape: w2.shape } };
+    const got = m.run(feeds).Y;
+    const o = await runOrt(bytes, feeds);
+    expect(o.error).toBeUndefined();
+    expectClose(got, o.outputs!.Y, 1e-5, 'Y');
+    m.dispose();
+    expect(rt.liveBlocks).toBe(blocks);
+  });
+});
+
 describe('ONNX backend node tests', () => {
   const DIR = join(FIXTURES, 'node-conv');
   const cases = listDirs(DIR);
@@ -309,6 +348,10 @@ describe('bad input', () => {
   it('group not dividing the output channels (at load)', () => {
     const { bytes, consts } = node('Conv', [group(2)], [3, 2, 3]);
     expectError(() => prepare(bytes, consts), 'SHAPE_MISMATCH', "attribute 'group' (2) must divide the output channels (W dim 0 = 3)");
+  });
+  it('ConvTranspose: group not dividing the input channels (at load)', () => {
+    const { bytes, consts } = node('ConvTranspose', [group(2)], [3, 2, 3]);
+    expectError(() => prepare(bytes, consts), 'SHAPE_MISMATCH', "attribute 'group' (2) must divide the input channels (W dim 0 = 3)");
   });
   it('bad pads / strides / dilations / kernel_shape lengths (at load when W is constant)', () => {
     for (const [a, name, want] of [[pads([1, 1, 1]), 'pads', 2], [strides([1, 1]), 'strides', 1], [dil([1, 1]), 'dilations', 1], [ints('kernel_shape', [3, 3]), 'kernel_shape', 1]] as const) {

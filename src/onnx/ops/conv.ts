@@ -108,8 +108,9 @@ function checkWeight(ctx: NodeContext, at: ConvAttrs, wShape: readonly number[])
   if (at.kernelShape && at.kernelShape.some((k, i) => k !== kernel[i])) {
     throw ctx.error('SHAPE_MISMATCH', `attribute 'kernel_shape' ${fmtShape(at.kernelShape)} does not match the weight's kernel dims ${fmtShape(kernel)} (W shape ${fmtShape(wShape)})`);
   }
-  if (!at.transposed && wShape[0] % at.group !== 0) {
-    throw ctx.error('SHAPE_MISMATCH', `attribute 'group' (${at.group}) must divide the output channels (W dim 0 = ${wShape[0]})`);
+  if (wShape[0] % at.group !== 0) {
+    const what = at.transposed ? 'input' : 'output';
+    throw ctx.error('SHAPE_MISMATCH', `attribute 'group' (${at.group}) must divide the ${what} channels (W dim 0 = ${wShape[0]})`);
   }
 }
 
