@@ -20,6 +20,7 @@ import { REDUCE_OPS } from './ops/reduce.js';
 import { SHAPE_OPS } from './ops/shape.js';
 
 export * from './ops/util.js';
+export { sigmoid } from './ops/elementwise.js';
 
 /** Transposes data of `shape` by `perm`. */
 export function transposeData(data: OData, shape: readonly number[], perm: readonly number[]): OData {
@@ -92,23 +93,6 @@ function divInt(ctx: NodeContext): BinI {
     if (b === 0n) throw ctx.error('INVALID_INPUT', 'integer division by zero');
     return a / b;
   };
-}
-
-function unaryFloat(f: (x: number) => number): OpFactory {
-  return (ctx) => {
-    ctx.allowOnly([]);
-    return (ins) => {
-      const x = ctx.input(ins, 0, 'X');
-      const src = requireFloat(ctx, x, 'X');
-      const out = new Float32Array(src.length);
-      for (let i = 0; i < src.length; i++) out[i] = f(src[i]);
-      return [{ dtype: 'float32', data: out, shape: x.shape.slice() }];
-    };
-  };
-}
-
-export function sigmoid(x: number): number {
-  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -584,9 +568,6 @@ export const OPS: Record<string, OpFactory> = {
   Sub: (ctx) => binary('Sub', (a, b) => a - b, (a, b) => a - b)(ctx),
   Mul: (ctx) => binary('Mul', (a, b) => a * b, (a, b) => a * b)(ctx),
   Div: (ctx) => binary('Div', (a, b) => a / b, divInt(ctx))(ctx),
-  Relu: unaryFloat((x) => (x > 0 ? x : x === 0 || x < 0 ? 0 : x)),
-  Tanh: unaryFloat(Math.tanh),
-  Sigmoid: unaryFloat(sigmoid),
   Identity: identity,
   Dropout: dropout,
   Constant: constant,

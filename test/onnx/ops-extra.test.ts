@@ -124,7 +124,7 @@ add({ name: 'PRelu slope [3,1]', op: 'PRelu', opset: 9, inputs: [f(2, 3, 4), f(3
 
 // --- unary math and activations ---
 const UNARY: [string, Attr[]?, number?, [number, number]?][] = [
-  ['Sqrt', [], 13, [0, 5]], ['Log', [], 13, [0.01, 5]], ['Exp'], ['Neg'], ['Abs'], ['Reciprocal', [], 13, [0.5, 3]], ['Floor'], ['Ceil'],
+  ['Relu'], ['Tanh'], ['Sigmoid', [], 13, [-20, 20]], ['Sqrt', [], 13, [0, 5]], ['Log', [], 13, [0.01, 5]], ['Exp'], ['Neg'], ['Abs'], ['Reciprocal', [], 13, [0.5, 3]], ['Floor'], ['Ceil'],
   ['Round', [], 11], ['Erf', [], 13, [-5, 5]], ['Sign', [], 13], ['Softplus', [], 7, [-30, 30]], ['Softsign'], ['Sin'], ['Cos'],
   ['LeakyRelu', [{ name: 'alpha', f: 0.3 }]], ['LeakyRelu', [], 16], ['Elu', [{ name: 'alpha', f: 0.7 }]], ['Celu', [{ name: 'alpha', f: 1.5 }], 12],
   ['Selu', []], ['Selu', [{ name: 'alpha', f: 1.2 }, { name: 'gamma', f: 0.9 }]], ['HardSigmoid', [{ name: 'alpha', f: 0.3 }, { name: 'beta', f: 0.4 }]],
@@ -133,6 +133,7 @@ const UNARY: [string, Attr[]?, number?, [number, number]?][] = [
 for (const [op, attrs, opset, range] of UNARY) {
   add({ name: `${op} ${JSON.stringify(attrs ?? [])} opset ${opset ?? 13}`, op, opset: opset ?? 13, attrs, inputs: [{ shape: [3, 7], lo: range?.[0], hi: range?.[1] }] });
 }
+add({ name: 'Relu int32 opset 14', op: 'Relu', opset: 14, inputs: [{ type: 'int32', shape: [6] }] });
 add({ name: 'Neg int64', op: 'Neg', opset: 13, inputs: [{ type: 'int64', shape: [6] }] });
 add({ name: 'Abs int32', op: 'Abs', opset: 13, inputs: [{ type: 'int32', shape: [6] }] });
 add({ name: 'Sign int32', op: 'Sign', opset: 13, inputs: [{ type: 'int32', shape: [6] }] });

@@ -96,6 +96,10 @@ export function powC(x: number, y: number): number {
   return Math.pow(x, y);
 }
 
+export function sigmoid(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+
 function softplus(x: number): number {
   return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
 }
@@ -103,6 +107,10 @@ function softplus(x: number): number {
 const f32 = Math.fround;
 
 const UNARY: Record<string, UnarySpec> = {
+  // max(0, x) with -0 -> +0 and NaN kept, as onnxruntime
+  Relu: { dtypes: NUMERIC, make: () => (x) => (x > 0 ? x : x <= 0 ? 0 : x), int: (x) => (x < 0n ? 0n : x) },
+  Tanh: plain(Math.tanh),
+  Sigmoid: plain(sigmoid),
   Sqrt: plain(Math.sqrt),
   Log: plain(Math.log),
   Exp: plain(Math.exp),
@@ -199,15 +207,16 @@ const pow: OpFactory = (ctx) => {
     const x = a.data as Elems;
     const y = b.data as Elems;
     const z = out.data as Elems;
+    if (a.dtype === 'float32') {
+      const zf = out.data as Float32Array;
+      for (let o = 0; o < zf.length; o++) zf[o] = powC(x[ia[o]] as number, Number(y[ib[o]]));
+      return [out];
+    }
+    // Integer base: exact for a non-negative integer exponent, else the float result truncated.
     const intExponent = b.dtype !== 'float32';
     for (let o = 0; o < z.length; o++) {
       const xv = x[ia[o]];
       const yv = y[ib[o]];
-      if (a.dtype === 'float32') {
-        z[o] = powC(xv as number, Number(yv));
-        continue;
-      }
-      // Integer base: exact for a non-negative integer exponent, else the float result truncated.
       let v: bigint;
       if (intExponent && BigInt(yv) >= 0n) v = powInt64(BigInt(xv), BigInt(yv));
       else {
@@ -215,7 +224,7 @@ const pow: OpFactory = (ctx) => {
         if (!Number.isFinite(p)) throw ctx.error('INVALID_INPUT', `integer Pow ${xv} ** ${yv} has no integer result`);
         v = BigInt(p);
       }
-      z[o] = a.dtype === 'int64' ? BigInt.asIntN(64, v) : Number(BigInt.asIntN(32, v));
+      z[o] = a.dtype === 'int64' ? v : Number(BigInt.asIntN(32, v));
     }
     return [out];
   };

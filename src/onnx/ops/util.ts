@@ -164,9 +164,3 @@ export function scalarOf(ctx: NodeContext, t: OTensor, what: string): number | b
   if (t.data.length !== 1) throw ctx.error('SHAPE_MISMATCH', `${what} must hold one element, got shape ${fmtShape(t.shape)}`);
   return t.data[0];
 }
-
-/** Output values of a float kernel are computed in float64 and stored (rounded) once. */
-export function floatOut(shape: number[], ctx: NodeContext): { t: OTensor; z: Float32Array } {
-  const t = alloc('float32', shape, ctx.label);
-  return { t, z: t.data as Float32Array };
-}
