@@ -192,6 +192,7 @@ einsum('ijk->', [2, 3, 4]);
 // --- normalization ---
 const bnInputs = (c: number, spatialShape: number[] = [c]): In[] => [f(2, c, 5), f(...spatialShape), f(...spatialShape), f(...spatialShape), { shape: spatialShape, lo: 0.2, hi: 2 }];
 add({ name: 'BatchNormalization opset 7', op: 'BatchNormalization', opset: 7, attrs: [{ name: 'epsilon', f: 1e-3 }], inputs: bnInputs(3) });
+add({ name: 'BatchNormalization opset 7 spatial 0', op: 'BatchNormalization', opset: 7, attrs: [{ name: 'spatial', i: 0 }], inputs: bnInputs(3, [3, 5]) });
 add({ name: 'BatchNormalization opset 9 4-D', op: 'BatchNormalization', opset: 9, inputs: [f(2, 3, 2, 4), f(3), f(3), f(3), { shape: [3], lo: 0.2, hi: 2 }] });
 add({ name: 'BatchNormalization opset 15 momentum', op: 'BatchNormalization', opset: 15, attrs: [{ name: 'momentum', f: 0.8 }, { name: 'training_mode', i: 0 }], inputs: bnInputs(4) });
 add({ name: 'LayerNormalization axis 1 outputs', op: 'LayerNormalization', opset: 17, attrs: [{ name: 'axis', i: 1 }, { name: 'epsilon', f: 1e-3 }], inputs: [f(2, 3, 4), f(3, 4), f(4)], outputs: 3 });
