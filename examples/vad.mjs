@@ -12,8 +12,7 @@
 // 100 ms below threshold - 0.15; segments shorter than 250 ms are dropped.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ready, loadOnnx } from '../dist/src/index.js';
-import { readWav, mixDown, resample } from '../dist/src/audio/index.js';
+import { ready, loadOnnx, readWav, mixDown, resample } from '../dist/src/index.js';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,

@@ -11,7 +11,9 @@
  */
 export * from './core.js';
 export { loadOnnx, readTensorProto, SUPPORTED_OPS } from './onnx/index.js';
-export type { OnnxModel, OnnxInputInfo, LoadOnnxOptions, RecurrentNodeInfo } from './onnx/index.js';
+export type { OnnxModel, OnnxInputInfo, OnnxOutputInfo, LoadOnnxOptions, RecurrentNodeInfo } from './onnx/index.js';
+export { readWav, mixDown, resample } from './audio/index.js';
+export type { WavAudio } from './audio/index.js';
 export { loadLayersModel, loadKerasModel, loadLayersModelFile, KerasModel } from './keras/index.js';
 export type { LoadLayersModelOptions, KerasRecurrentInfo, LayersModelWeights } from './keras/index.js';
 export * from './model/index.js';

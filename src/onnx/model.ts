@@ -31,6 +31,12 @@ export interface OnnxInputInfo {
   shape: (number | string | null)[] | undefined;
 }
 
+export interface OnnxOutputInfo {
+  name: string;
+  dtype: ODType | undefined;
+  shape: (number | string | null)[] | undefined;
+}
+
 export interface RecurrentNodeInfo {
   /** Node name (or its first output when unnamed). */
   name: string;
@@ -50,6 +56,11 @@ export interface OnnxModel {
   readonly outputNames: readonly string[];
   /** Element type and shape of each input as declared by the graph. */
   readonly inputs: readonly OnnxInputInfo[];
+  /**
+   * Element type and shape of each output as declared by the graph (dtype undefined where the
+   * graph does not say). run() returns bool outputs as Int32Array of 0/1.
+   */
+  readonly outputs: readonly OnnxOutputInfo[];
   /** The default-domain opset the model imports. */
   readonly opset: number;
   /** The LSTM / GRU / RNN nodes and the implementation each runs on. */
@@ -98,7 +109,8 @@ export function loadOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {}): Onnx
       inputSlots.push(slot);
     }
     const block = planner.planGraph(graph, scope, 0);
-    return new Model(inputs, inputSlots, graph.outputs.map((o) => o.name), block, planner, opset ?? 0);
+    const outputs = graph.outputs.map((o) => ({ name: o.name, dtype: o.elemType === undefined ? undefined : odtypeOf(o.elemType), shape: o.shape }));
+    return new Model(inputs, inputSlots, outputs, block, planner, opset ?? 0);
   } catch (e) {
     for (const r of planner.resources) r.dispose();
     throw e;
@@ -117,6 +129,7 @@ class Model implements OnnxModel {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   readonly inputs: readonly OnnxInputInfo[];
+  readonly outputs: readonly OnnxOutputInfo[];
   readonly opset: number;
   readonly recurrentNodes: readonly RecurrentNodeInfo[];
   private disposed = false;
@@ -130,14 +143,15 @@ class Model implements OnnxModel {
   constructor(
     inputs: OnnxInputInfo[],
     private readonly inputSlots: number[],
-    outputNames: string[],
+    outputs: OnnxOutputInfo[],
     private readonly block: Block,
     planner: Planner,
     opset: number,
   ) {
     this.inputs = inputs;
     this.inputNames = inputs.map((i) => i.name);
-    this.outputNames = outputNames;
+    this.outputs = outputs;
+    this.outputNames = outputs.map((o) => o.name);
     this.opset = opset;
     this.recurrentNodes = planner.recurrent;
     this.resources = planner.resources;

@@ -124,7 +124,7 @@ export class InferenceSession {
     }
     const results = model.run(inputs);
     const out: OutputsType = {};
-    for (const name of wanted) out[name] = fromPlain(results[name]);
+    for (const name of wanted) out[name] = fromPlain(results[name], model.outputs.find((o) => o.name === name)?.dtype === 'bool');
     return out;
   }
 
@@ -175,7 +175,9 @@ function plain(t: Tensor): PlainTensor {
   return { data, shape: t.dims.slice() };
 }
 
-function fromPlain(t: PlainTensor): Tensor {
+/** wasm-rnn's outputs as onnxruntime Tensors; outputs the graph declares bool become 'bool' again. */
+function fromPlain(t: PlainTensor, declaredBool: boolean): Tensor {
+  if (declaredBool && t.data instanceof Int32Array) return new Tensor('bool', Uint8Array.from(t.data), t.shape);
   const type: TensorType = t.data instanceof Float32Array ? 'float32' : t.data instanceof BigInt64Array ? 'int64' : 'int32';
   return new Tensor(type, t.data, t.shape);
 }

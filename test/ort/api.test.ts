@@ -269,6 +269,27 @@ describe('int64 inputs and outputs', () => {
   });
 });
 
+describe('bool outputs', () => {
+  it("ONNX's test_greater gives its expected output as a 'bool' tensor of Uint8Array, as onnxruntime-web does", async () => {
+    const dir = join(FIXTURES, 'node-ops/test_greater');
+    const model = readBytes(join(dir, 'model.onnx'));
+    const ins = readDataSet(join(dir, 'test_data_set_0'), 'input');
+    const want = readDataSet(join(dir, 'test_data_set_0'), 'output')[0];
+    const feeds = (T: typeof ort.Tensor) => Object.fromEntries(ins.map((t) => [t.name, new T('float32', t.data as Float32Array, t.shape)]));
+    const session = await ort.InferenceSession.create(model);
+    const out = (await session.run(feeds(ort.Tensor)))[want.name];
+    const web = await ortWeb.InferenceSession.create(model);
+    const webOut = (await web.run(feeds(ortWeb.Tensor as never) as never))[want.name];
+    expect(out.type).toBe('bool');
+    expect(out.type).toBe(webOut.type);
+    expect(out.data).toBeInstanceOf(Uint8Array);
+    expect(Array.from(out.data as Uint8Array)).toEqual(Array.from(webOut.data as Uint8Array));
+    expect(Array.from(out.data as Uint8Array)).toEqual(Array.from(want.data as Int32Array));
+    await session.release();
+    await web.release();
+  });
+});
+
 describe('env', () => {
   it("accepts the fields callers set on onnxruntime-web's env", () => {
     ort.env.wasm.wasmPaths = '/ort/';
