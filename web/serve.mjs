@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Static server of the web demo (npm run demo:web): web/ at /, the built library at /dist/,
-// the demo models at /models/ (with /models/list.json listing the .safetensors files there).
+// the demo models at /models/ (with /models/list.json listing the .safetensors files there),
+// the Silero VAD models of @ricky0123/vad-web (a devDependency) at /vad-models/ (.onnx only).
 // Listens on 127.0.0.1 only. PORT=0 picks a free port; the URL is printed.
 import { createServer } from 'node:http';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -11,6 +12,7 @@ const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const MOUNTS = [
   ['/dist/', join(ROOT, 'dist')],
   ['/models/', join(ROOT, 'models')],
+  ['/vad-models/', join(ROOT, 'node_modules/@ricky0123/vad-web/dist')],
   ['/', join(ROOT, 'web')],
 ];
 const MIME = {
@@ -20,6 +22,7 @@ const MIME = {
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json',
   '.wasm': 'application/wasm',
+  '.onnx': 'application/octet-stream',
   '.svg': 'image/svg+xml',
 };
 
@@ -35,6 +38,7 @@ export function startServer(port = Number(process.env.PORT ?? 8080)) {
     const [prefix, dir] = MOUNTS.find(([p]) => path.startsWith(p));
     let file = normalize(join(dir, path.slice(prefix.length)));
     if (!file.startsWith(dir)) return void res.writeHead(403).end();
+    if (prefix === '/vad-models/' && extname(file) !== '.onnx') return void res.writeHead(403).end();
     if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
     if (!existsSync(file)) return void res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}`);
     res
