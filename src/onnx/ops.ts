@@ -9,8 +9,9 @@ import type { NodeContext } from './node.js';
 import { DT } from './proto.js';
 import { alloc, allocData, i64, numelOf, odtypeOf, toInts, type OData, type OTensor } from './values.js';
 import {
-  allocLike, axesInputOrAttr, broadcastShapes, bstrides, expandTo, forBroadcast, normAxis, requireFloat, sameDtype, stridesOf, type OpFactory,
+  allocLike, axesInputOrAttr, broadcastIndex, broadcastShapes, bstrides, expandTo, forBroadcast, normAxis, requireFloat, sameDtype, stridesOf, type OpFactory,
 } from './ops/util.js';
+import { BroadcastCache, binaryF32, same, type BinaryF32 } from './ops/loops.js';
 import { ELEMENTWISE_OPS } from './ops/elementwise.js';
 import { LOGICAL_OPS } from './ops/logical.js';
 import { MISC_OPS } from './ops/misc.js';
@@ -51,28 +52,30 @@ export function transposeData(data: OData, shape: readonly number[], perm: reado
 // ---------------------------------------------------------------------------------------------
 // elementwise
 
-type BinF = (a: number, b: number) => number;
 type BinI = (a: bigint, b: bigint) => bigint;
 
-function binary(name: string, ff: BinF, fi: BinI): OpFactory {
+function binary(name: BinaryF32, fi: BinI): OpFactory {
   return (ctx) => {
     ctx.allowOnly(ctx.opset < 7 ? ['broadcast', 'axis'] : []);
+    const indices = new BroadcastCache();
     return (ins) => {
       const a = ctx.input(ins, 0, 'A');
       const b = ctx.input(ins, 1, 'B');
       const dtype = sameDtype(ctx, [a, b]);
       const shape = broadcastShapes(ctx, a.shape, b.shape);
       const out = alloc(dtype, shape, ctx.label);
+      if (dtype === 'float32') {
+        const z = out.data as Float32Array;
+        if (same(a.shape, b.shape)) binaryF32(name, a.data as Float32Array, b.data as Float32Array, z);
+        else {
+          const [ia, ib] = indices.get(a.shape, b.shape, shape, broadcastIndex);
+          binaryF32(name, a.data as Float32Array, b.data as Float32Array, z, ia, ib);
+        }
+        return [out];
+      }
       const sa = bstrides(a.shape, shape);
       const sb = bstrides(b.shape, shape);
-      if (dtype === 'float32') {
-        const x = a.data as Float32Array;
-        const y = b.data as Float32Array;
-        const z = out.data as Float32Array;
-        if (a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i])) {
-          for (let i = 0; i < z.length; i++) z[i] = ff(x[i], y[i]);
-        } else forBroadcast(shape, sa, sb, (o, i, j) => (z[o] = ff(x[i], y[j])));
-      } else if (dtype === 'int64') {
+      if (dtype === 'int64') {
         const x = a.data as BigInt64Array;
         const y = b.data as BigInt64Array;
         const z = out.data as BigInt64Array;
@@ -229,14 +232,24 @@ function sliceImpl(ctx: NodeContext, x: OTensor, starts: number[], ends: number[
   const n = out.data.length;
   if (n === 0) return out;
   const str = stridesOf(x.shape);
-  const src = x.data as unknown as { [i: number]: unknown };
-  const dst = out.data as unknown as { [i: number]: unknown };
-  const idx = new Array<number>(r).fill(0);
   let ii = 0;
   for (let d = 0; d < r; d++) ii += begin[d] * str[d];
-  for (let o = 0; o < n; o++) {
-    dst[o] = src[ii];
-    for (let d = r - 1; d >= 0; d--) {
+  if (r === 0) {
+    out.data[0] = x.data[0];
+    return out;
+  }
+  // Row by row over the last axis (one typed-array copy per row when its step is 1), with an
+  // odometer over the axes before it.
+  const last = r - 1;
+  const len = shape[last];
+  const lastStep = step[last] * str[last];
+  const src = x.data;
+  const dst = out.data;
+  const idx = new Array<number>(last).fill(0);
+  for (let o = 0; o < n; o += len) {
+    if (lastStep === 1) dst.set(src.subarray(ii, ii + len) as never, o);
+    else copyStrided(src, ii, lastStep, dst, o, len);
+    for (let d = last - 1; d >= 0; d--) {
       idx[d]++;
       ii += step[d] * str[d];
       if (idx[d] < shape[d]) break;
@@ -245,6 +258,21 @@ function sliceImpl(ctx: NodeContext, x: OTensor, starts: number[], ends: number[
     }
   }
   return out;
+}
+
+/** dst[o + k] = src[i + k * stride] for k < len (same element type). */
+function copyStrided(src: OData, i: number, stride: number, dst: OData, o: number, len: number): void {
+  if (src instanceof Float32Array) {
+    const d = dst as Float32Array;
+    for (let k = 0; k < len; k++) d[o + k] = src[i + k * stride];
+  } else if (src instanceof BigInt64Array) {
+    const d = dst as BigInt64Array;
+    for (let k = 0; k < len; k++) d[o + k] = src[i + k * stride];
+  } else {
+    const d = dst as Int32Array | Uint8Array;
+    const s = src as Int32Array | Uint8Array;
+    for (let k = 0; k < len; k++) d[o + k] = s[i + k * stride];
+  }
 }
 
 const slice: OpFactory = (ctx) => {
@@ -564,10 +592,10 @@ function softmaxLike(log: boolean): OpFactory {
 // ---------------------------------------------------------------------------------------------
 
 export const OPS: Record<string, OpFactory> = {
-  Add: (ctx) => binary('Add', (a, b) => a + b, (a, b) => a + b)(ctx),
-  Sub: (ctx) => binary('Sub', (a, b) => a - b, (a, b) => a - b)(ctx),
-  Mul: (ctx) => binary('Mul', (a, b) => a * b, (a, b) => a * b)(ctx),
-  Div: (ctx) => binary('Div', (a, b) => a / b, divInt(ctx))(ctx),
+  Add: (ctx) => binary('Add', (a, b) => a + b)(ctx),
+  Sub: (ctx) => binary('Sub', (a, b) => a - b)(ctx),
+  Mul: (ctx) => binary('Mul', (a, b) => a * b)(ctx),
+  Div: (ctx) => binary('Div', divInt(ctx))(ctx),
   Identity: identity,
   Dropout: dropout,
   Constant: constant,

@@ -8,6 +8,7 @@ import { alloc, type ODType, type OTensor } from '../values.js';
 import {
   broadcastAll, broadcastIndex, requireDtype, requireOpset, sameDtype, scalarOf, type Elems, type OpFactory,
 } from './util.js';
+import { UNARY_F32_LOOPS } from './loops.js';
 
 const FLOAT: readonly ODType[] = ['float32'];
 const NUMERIC: readonly ODType[] = ['float32', 'int64', 'int32'];
@@ -25,8 +26,11 @@ interface UnarySpec {
   int?: (x: bigint) => bigint;
 }
 
-/** An elementwise operator of one input: float math in float64, integers through `int`. */
-function unary(spec: UnarySpec): OpFactory {
+/**
+ * An elementwise operator of one input: float math in float64, integers through `int`. `loop`, when
+ * given, is the operator's own float32 loop (see loops.ts); it computes what `make` computes.
+ */
+function unary(spec: UnarySpec, loop?: (src: Float32Array, dst: Float32Array) => void): OpFactory {
   return (ctx) => {
     if (spec.since !== undefined) requireOpset(ctx, spec.since);
     ctx.allowOnly(spec.attrs ?? []);
@@ -37,7 +41,8 @@ function unary(spec: UnarySpec): OpFactory {
       requireDtype(ctx, x, 'X', dtypes);
       const out = alloc(x.dtype, x.shape.slice(), ctx.label);
       const n = x.data.length;
-      if (x.dtype === 'float32') {
+      if (x.dtype === 'float32' && loop) loop(x.data as Float32Array, out.data as Float32Array);
+      else if (x.dtype === 'float32') {
         const src = x.data as Float32Array;
         const dst = out.data as Float32Array;
         for (let i = 0; i < n; i++) dst[i] = f(src[i]);
@@ -201,9 +206,18 @@ const pow: OpFactory = (ctx) => {
     requireDtype(ctx, b, 'Y', NUMERIC);
     if (ctx.opset < 12 && a.dtype !== b.dtype) throw ctx.error('DTYPE_MISMATCH', `X and Y must have the same element type before opset 12, got ${a.dtype} and ${b.dtype}`);
     const shape = broadcastAll(ctx, [a.shape, b.shape]);
+    const out = alloc(a.dtype, shape, ctx.label);
+    if (a.dtype === 'float32' && b.data.length === 1 && shape.length === a.shape.length) {
+      // A scalar exponent (Silero's |X|^2): one loop, x * x for 2 (Math.pow(x, 2) is x * x exactly).
+      const e = Number(b.data[0]);
+      const xf = a.data as Float32Array;
+      const zf = out.data as Float32Array;
+      if (e === 2) for (let o = 0; o < zf.length; o++) zf[o] = xf[o] * xf[o];
+      else for (let o = 0; o < zf.length; o++) zf[o] = powC(xf[o], e);
+      return [out];
+    }
     const ia = broadcastIndex(a.shape, shape);
     const ib = broadcastIndex(b.shape, shape);
-    const out = alloc(a.dtype, shape, ctx.label);
     const x = a.data as Elems;
     const y = b.data as Elems;
     const z = out.data as Elems;
@@ -342,7 +356,7 @@ const prelu: OpFactory = (ctx) => {
 };
 
 export const ELEMENTWISE_OPS: Record<string, OpFactory> = {
-  ...Object.fromEntries(Object.entries(UNARY).map(([name, spec]) => [name, unary(spec)])),
+  ...Object.fromEntries(Object.entries(UNARY).map(([name, spec]) => [name, unary(spec, UNARY_F32_LOOPS[name])])),
   Pow: pow,
   Min: variadic('min'),
   Max: variadic('max'),
