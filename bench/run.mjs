@@ -4,6 +4,7 @@
 // --node: bench/.cache/partial-run.json, unless --json names a file) plus the markdown tables
 // (bench/.cache/tables.md; into BENCHMARKS.md between the results markers with --write-md).
 //   node bench/run.mjs [--rounds 5] [--only W1,W3] [--peers simd,onnx] [--node 20|24] [--cold 7] [--write-md] [--no-build]
+//   node bench/run.mjs --only vad [bench/vad.mjs's options]   (the Silero VAD bench)
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +21,12 @@ const opt = (k, d) => { const i = argv.indexOf(`--${k}`); return i < 0 ? d : arg
 const flag = (k) => argv.includes(`--${k}`);
 const log = (...a) => console.error(...a);
 const sh = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
+
+// `--only vad`: the Silero VAD bench (bench/vad.mjs, its own options), not the RNN workloads
+if (opt('only') === 'vad') {
+  const i = argv.indexOf('--only');
+  process.exit(spawnSync(process.execPath, ['bench/vad.mjs', ...argv.slice(0, i), ...argv.slice(i + 2)], { cwd: root, stdio: 'inherit' }).status ?? 1);
+}
 
 // ------------------------------------------------------------------ build
 let wasmBuild = 'fresh';
