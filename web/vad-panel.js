@@ -131,7 +131,15 @@ async function start() {
     $('vad-segments').replaceChildren();
     $('vad-none').hidden = false;
     const node = new AudioWorkletNode(context, 'vad-capture', { numberOfInputs: 1, numberOfOutputs: 0 });
-    node.port.onmessage = (e) => onFrame(e.data);
+    node.port.onmessage = (e) => {
+      try {
+        onFrame(e.data);
+      } catch (err) {
+        status.error = String(err && err.stack ? err.stack : err);
+        setMessage(`error: ${err && err.message}`);
+        stop();
+      }
+    };
     context.createMediaStreamSource(stream).connect(node);
     await context.resume();
     session = { context, stream, node };
@@ -148,6 +156,7 @@ async function start() {
 }
 
 async function stop() {
+  if (!session) return;
   const { context, stream, node } = session;
   session = undefined;
   node.port.onmessage = null;
@@ -156,7 +165,7 @@ async function stop() {
   const last = segmenter.flush();
   if (last) addSegment(last);
   status.listening = false;
-  setMessage('stopped');
+  if (!status.error) setMessage('stopped');
   $('vad-toggle').textContent = 'Start listening';
   draw();
 }
