@@ -238,23 +238,37 @@ function sliceImpl(ctx: NodeContext, x: OTensor, starts: number[], ends: number[
     out.data[0] = x.data[0];
     return out;
   }
-  // Row by row over the last axis (one typed-array copy per row when its step is 1), with an
-  // odometer over the axes before it.
-  const last = r - 1;
-  const len = shape[last];
-  const lastStep = step[last] * str[last];
+  // Axes at the end that are taken whole (start 0, step 1) join into one contiguous run with
+  // the axis before them when its step is 1; an odometer walks the axes before the run.
+  let d = r - 1;
+  let run = 1;
+  while (d >= 0 && begin[d] === 0 && step[d] === 1 && shape[d] === x.shape[d]) run *= shape[d--];
+  let blocks = 1; // contiguous runs per odometer position
+  let blockStride = 0;
+  if (d >= 0) {
+    if (step[d] === 1) run *= shape[d];
+    else {
+      blocks = shape[d];
+      blockStride = step[d] * str[d];
+    }
+    d--;
+  }
   const src = x.data;
   const dst = out.data;
-  const idx = new Array<number>(last).fill(0);
-  for (let o = 0; o < n; o += len) {
-    if (lastStep === 1) dst.set(src.subarray(ii, ii + len) as never, o);
-    else copyStrided(src, ii, lastStep, dst, o, len);
-    for (let d = last - 1; d >= 0; d--) {
-      idx[d]++;
-      ii += step[d] * str[d];
-      if (idx[d] < shape[d]) break;
-      ii -= step[d] * str[d] * shape[d];
-      idx[d] = 0;
+  const idx = new Array<number>(d + 1).fill(0);
+  for (let o = 0; o < n; ) {
+    if (run === 1) {
+      copyStrided(src, ii, blockStride, dst, o, blocks);
+      o += blocks;
+    } else {
+      for (let b = 0, from = ii; b < blocks; b++, from += blockStride, o += run) dst.set(src.subarray(from, from + run) as never, o);
+    }
+    for (let a = d; a >= 0; a--) {
+      idx[a]++;
+      ii += step[a] * str[a];
+      if (idx[a] < shape[a]) break;
+      ii -= step[a] * str[a] * shape[a];
+      idx[a] = 0;
     }
   }
   return out;
