@@ -439,6 +439,8 @@ const cast: OpFactory = (ctx) => {
   const narrow = to === DT.INT8 ? 8 : to === DT.INT16 ? 16 : to === DT.UINT8 ? -8 : to === DT.UINT16 ? -16 : 0;
   return (ins) => {
     const x = ctx.input(ins, 0, 'input');
+    // To its own type (Silero casts its float STFT halves to float): the values as they are.
+    if (x.dtype === dtype && narrow === 0) return [x];
     const n = x.data.length;
     const out = allocData(dtype, n);
     const src = x.data;

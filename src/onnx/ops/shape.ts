@@ -40,16 +40,29 @@ function remap(ctx: NodeContext, x: OTensor, outShape: number[], maps: Int32Arra
       if (i < 0) outside = true;
       base += i * str[d];
     }
-    for (let k = 0; k < outShape[last]; k++, o++) {
-      const i = lastMap[k];
-      dst[o] = outside || i < 0 ? fill : src[base + i * lastStride];
+    if (outside) dst.fill(fill as never, o, o + outShape[last]);
+    else if (src instanceof Float32Array) remapRowF32(src, base, lastStride, lastMap, dst as Float32Array, o, fill as number);
+    else {
+      for (let k = 0; k < outShape[last]; k++) {
+        const i = lastMap[k];
+        dst[o + k] = i < 0 ? fill : src[base + i * lastStride];
+      }
     }
+    o += outShape[last];
     for (let d = last - 1; d >= 0; d--) {
       if (++idx[d] < outShape[d]) break;
       idx[d] = 0;
     }
   }
   return out;
+}
+
+/** One output row of a float32 remap (a monomorphic loop: Pad's hot case). */
+function remapRowF32(src: Float32Array, base: number, stride: number, map: Int32Array, dst: Float32Array, o: number, fill: number): void {
+  for (let k = 0; k < map.length; k++) {
+    const i = map[k];
+    dst[o + k] = i < 0 ? fill : src[base + i * stride];
+  }
 }
 
 /** The output and each per-axis index map must fit (an axis can be huge where another is 0). */
