@@ -5,7 +5,7 @@
  */
 import type { NodeContext } from '../node.js';
 import { alloc, numelOf, type ODType, type OTensor } from '../values.js';
-import { axesInputOrAttr, bstrides, forBroadcast, normAxes, normAxis, requireDtype, stridesOf, type Elems, type OpFactory } from './util.js';
+import { axesInputOrAttr, broadcastIndex, bstrides, forBroadcast, normAxes, normAxis, requireDtype, stridesOf, type Elems, type OpFactory } from './util.js';
 
 interface Reduction {
   /** Opset from which `axes` is an input rather than an attribute. */
@@ -54,6 +54,47 @@ function intStep(name: string): ((a: bigint, v: bigint) => bigint) | undefined {
   return undefined;
 }
 
+/**
+ * For each input element, the output element it folds into (the input's shape against the
+ * reduced shape with kept dims), remembered for the last pair of shapes.
+ */
+class TargetCache {
+  private key = '';
+  private map: Int32Array | undefined;
+
+  get(shape: readonly number[], kept: readonly number[]): Int32Array {
+    const key = `${shape.join(',')}/${kept.join(',')}`;
+    if (this.map === undefined || key !== this.key) {
+      this.map = broadcastIndex(kept, shape);
+      this.key = key;
+    }
+    return this.map;
+  }
+}
+
+/**
+ * The float32 reductions in loops of their own (monomorphic, see loops.ts); false for the ones
+ * left to the generic walk. acc holds the initial value.
+ */
+function reduceF32(name: string, src: Float32Array, target: Int32Array, acc: Float64Array): boolean {
+  const n = src.length;
+  switch (name) {
+    case 'ReduceSum':
+    case 'ReduceMean':
+    case 'ReduceLogSum':
+      for (let i = 0; i < n; i++) acc[target[i]] += src[i];
+      return true;
+    case 'ReduceSumSquare':
+    case 'ReduceL2':
+      for (let i = 0; i < n; i++) acc[target[i]] += src[i] * src[i];
+      return true;
+    case 'ReduceL1':
+      for (let i = 0; i < n; i++) acc[target[i]] += Math.abs(src[i]);
+      return true;
+  }
+  return false;
+}
+
 function reduceOp(name: string, spec: Reduction): OpFactory {
   return (ctx) => {
     const axesAsInput = ctx.opset >= spec.axesInputSince;
@@ -62,6 +103,7 @@ function reduceOp(name: string, spec: Reduction): OpFactory {
     const noop = ctx.int('noop_with_empty_axes', 0) !== 0;
     const axesOf = axesInputOrAttr(ctx, spec.axesInputSince);
     const dtypes: ODType[] = spec.ints ? ['float32', 'int64', 'int32'] : ['float32'];
+    const targets = new TargetCache();
     return (ins) => {
       const x = ctx.input(ins, 0, 'data');
       requireDtype(ctx, x, 'data', dtypes);
@@ -86,8 +128,10 @@ function reduceOp(name: string, spec: Reduction): OpFactory {
       } else {
         acc.fill(spec.init);
         const pre = spec.pre;
-        if (pre) walk((i, j) => (acc[j] = spec.step(acc[j], pre(src[i]))));
-        else walk((i, j) => (acc[j] = spec.step(acc[j], src[i])));
+        if (!reduceF32(name, src, targets.get(x.shape, keptShape), acc)) {
+          if (pre) walk((i, j) => (acc[j] = spec.step(acc[j], pre(src[i]))));
+          else walk((i, j) => (acc[j] = spec.step(acc[j], src[i])));
+        }
         if (spec.post) for (let j = 0; j < m; j++) acc[j] = spec.post(acc[j], count);
       }
       return [{ dtype: 'float32', data: Float32Array.from(acc), shape }];

@@ -40,7 +40,7 @@ function remap(ctx: NodeContext, x: OTensor, outShape: number[], maps: Int32Arra
       if (i < 0) outside = true;
       base += i * str[d];
     }
-    if (outside) dst.fill(fill as never, o, o + outShape[last]);
+    if (outside) out.data.fill(fill as never, o, o + outShape[last]);
     else if (src instanceof Float32Array) remapRowF32(src, base, lastStride, lastMap, dst as Float32Array, o, fill as number);
     else {
       for (let k = 0; k < outShape[last]; k++) {
