@@ -21,6 +21,11 @@ export interface LoadOnnxOptions {
    * (default true). false forces the general float32 JS implementation for every node.
    */
   fastPath?: boolean;
+  /**
+   * Derive a plan for each new set of input shapes, folding what follows from the shapes (default
+   * true; see docs/onnx.md). false runs every call on the load-time plan.
+   */
+  specializeShapes?: boolean;
 }
 
 export interface OnnxInputInfo {
@@ -65,6 +70,11 @@ export interface OnnxModel {
   readonly opset: number;
   /** The LSTM / GRU / RNN nodes and the implementation each runs on. */
   readonly recurrentNodes: readonly RecurrentNodeInfo[];
+  /**
+   * How many nodes the last run() executed through their kernels: what was left after constant
+   * folding, shape specialisation and the If branches not taken (0 before the first run).
+   */
+  readonly lastRunNodes: number;
   /** Runs the graph synchronously. */
   run(inputs: Record<string, Tensor>): Record<string, Tensor>;
   /** Frees the wasm memory of the recurrent layers; later run() calls throw DISPOSED. */
@@ -95,6 +105,8 @@ export function loadOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {}): Onnx
     const node = graph.nodes[0];
     throw new RnnError('INVALID_FORMAT', `${node.opType || '(no op_type)'} node '${node.name || node.outputs[0] || '#0'}': the model imports no opset for the default domain`);
   }
+  const specializeShapes = options.specializeShapes ?? true;
+  if (typeof specializeShapes !== 'boolean') throw new RnnError('INVALID_OPTION', `loadOnnx: specializeShapes must be a boolean, got ${typeof specializeShapes}`);
   const planner = new Planner({ opset: opset ?? 0, fastPath, factories: FACTORIES });
   const scope = newRootScope();
   const initializerNames = new Set(graph.initializers.map((t) => t.name));
@@ -110,7 +122,7 @@ export function loadOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {}): Onnx
     }
     const block = planner.planGraph(graph, scope, 0);
     const outputs = graph.outputs.map((o) => ({ name: o.name, dtype: o.elemType === undefined ? undefined : odtypeOf(o.elemType), shape: o.shape }));
-    return new Model(inputs, inputSlots, outputs, block, planner, opset ?? 0);
+    return new Model(inputs, inputSlots, outputs, block, planner, opset ?? 0, specializeShapes);
   } catch (e) {
     for (const r of planner.resources) r.dispose();
     throw e;
@@ -132,6 +144,7 @@ class Model implements OnnxModel {
   readonly outputs: readonly OnnxOutputInfo[];
   readonly opset: number;
   readonly recurrentNodes: readonly RecurrentNodeInfo[];
+  lastRunNodes = 0;
   private disposed = false;
   private readonly resources: KernelResources[];
   private readonly general: Plan;
@@ -147,6 +160,7 @@ class Model implements OnnxModel {
     private readonly block: Block,
     planner: Planner,
     opset: number,
+    private readonly specializeShapes: boolean,
   ) {
     this.inputs = inputs;
     this.inputNames = inputs.map((i) => i.name);
@@ -179,7 +193,7 @@ class Model implements OnnxModel {
     const slots = plan.slots;
     fed.forEach((v, i) => (slots[this.inputSlots[i]] = v));
     try {
-      runBlock(plan.block, slots);
+      this.lastRunNodes = runBlock(plan.block, slots);
       const result: Record<string, Tensor> = {};
       this.outputNames.forEach((n, i) => {
         const v = slots[plan.block.outputs[i]]!;
@@ -199,6 +213,7 @@ class Model implements OnnxModel {
 
   /** The plan for these inputs' shapes: specialised once per signature, up to MAX_SPECIALIZED. */
   private planFor(fed: OTensor[]): Plan {
+    if (!this.specializeShapes) return this.general;
     let key = '';
     for (const t of fed) key += `${t.dtype}[${t.shape.join(',')}]`;
     if (this.last?.key === key) return this.last.plan;

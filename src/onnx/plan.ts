@@ -305,8 +305,12 @@ export function computeReleases(steps: Step[], keep: Set<number>): void {
   steps.forEach((s, i) => (s.release = Int32Array.from(byStep[i])));
 }
 
-/** Runs a block's steps on `slots` (which holds the constants and the fed inputs). */
-export function runBlock(block: Block, slots: (OTensor | undefined)[]): void {
+/**
+ * Runs a block's steps on `slots` (which holds the constants and the fed inputs); returns the
+ * number of nodes run through their kernels.
+ */
+export function runBlock(block: Block, slots: (OTensor | undefined)[]): number {
+  let ran = 0;
   for (const step of block.steps) {
     if (step.kind === 'kernel') {
       const { inputs, args } = step;
@@ -320,9 +324,10 @@ export function runBlock(block: Block, slots: (OTensor | undefined)[]): void {
         slots[outputs[i]] = v;
       }
       args.fill(undefined);
+      ran++;
     } else {
       const branch = ifCondition(step.ctx, slots[step.cond]!) ? step.thenBranch : step.elseBranch;
-      runBlock(branch, slots);
+      ran += runBlock(branch, slots);
       for (let i = 0; i < step.outputs.length; i++) {
         if (step.outputs[i] >= 0) slots[step.outputs[i]] = slots[branch.outputs[i]];
       }
@@ -330,4 +335,5 @@ export function runBlock(block: Block, slots: (OTensor | undefined)[]): void {
     }
     for (const s of step.release) slots[s] = undefined;
   }
+  return ran;
 }
