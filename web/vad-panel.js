@@ -1,13 +1,18 @@
 // The live voice activity panel of the web demo: microphone -> AudioWorklet (web/vad-worklet.js:
 // mono, resampled to 16 kHz, 512-sample frames) -> Silero VAD v5 on wasm-rnn on the main thread
 // (one frame is well under a millisecond of model time; the page shows the measured time) ->
-// a plot of the last seconds of speech probability and the list of speech segments.
+// a plot of the last seconds of speech probability and the list of speech segments. The model's
+// calling protocol and the segment rules are the library's SileroVad and SpeechSegmenter.
 // window.vadStatus mirrors what the panel shows, for test/runtimes/vad-web-demo.test.ts.
-import { ready, loadOnnx } from 'wasm-rnn';
-import { SileroVad, SpeechSegmenter, FRAME_SAMPLES, SAMPLE_RATE } from './vad.js';
+import { ready, SileroVad, SpeechSegmenter } from 'wasm-rnn';
 
 const MODEL_URL = './vad-models/silero_vad_v5.onnx';
-const SEGMENTER = { positiveThreshold: 0.5, negativeThreshold: 0.35, redemptionMs: 500, minSpeechMs: 250 };
+/** What web/vad-worklet.js posts: 512-sample frames at 16 kHz, Silero v5's frame. */
+const SAMPLE_RATE = 16000;
+const FRAME_SAMPLES = 512;
+// vad-web's rules with a shorter redemption and minimum than the defaults (1400 / 400 ms), so
+// that the live list follows speech closely
+const SEGMENTER = { positiveSpeechThreshold: 0.5, negativeSpeechThreshold: 0.35, redemptionMs: 500, minSpeechMs: 250 };
 const PLOT_SECONDS = 10;
 const PLOT_FRAMES = Math.round((PLOT_SECONDS * SAMPLE_RATE) / FRAME_SAMPLES);
 const FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE;
@@ -30,7 +35,7 @@ function fmt(seconds) {
 }
 
 function addSegment(seg) {
-  status.segments.push(seg);
+  status.segments.push({ start: seg.start, end: seg.end });
   const li = document.createElement('li');
   li.textContent = `${fmt(seg.start)} s – ${fmt(seg.end)} s (${fmt(seg.end - seg.start)} s)`;
   $('vad-segments').append(li);
@@ -44,8 +49,7 @@ function onFrame(frame) {
   if (modelTimes.length > 300) modelTimes.shift();
   status.probabilities.push(p);
   status.frames++;
-  const closed = segmenter.push(p);
-  if (closed) addSegment(closed);
+  for (const event of segmenter.push(p)) if (event.type === 'speech-end') addSegment(event.segment);
   $('vad-prob').textContent = p.toFixed(2);
   if (!dirty) {
     dirty = true;
@@ -68,7 +72,7 @@ function draw() {
   // speech segments (closed ones and the open one) as shaded bands
   ctx.fillStyle = 'rgba(46, 160, 67, 0.18)';
   const bands = status.segments.map((s) => [s.start / FRAME_SECONDS, s.end / FRAME_SECONDS]);
-  if (segmenter?.speaking) bands.push([segmenter.openSince / FRAME_SECONDS, status.frames]);
+  if (segmenter?.speaking) bands.push([segmenter.speechStart / FRAME_SECONDS, status.frames]);
   for (const [a, b] of bands) {
     if (b < first) continue;
     const x0 = xs(Math.max(a, first));
@@ -87,7 +91,7 @@ function draw() {
     ctx.fillText(p.toFixed(1), 6, ys(p) + 4);
   }
   ctx.setLineDash([4, 4]);
-  for (const [p, color] of [[SEGMENTER.positiveThreshold, '#2ea043'], [SEGMENTER.negativeThreshold, '#d29922']]) {
+  for (const [p, color] of [[SEGMENTER.positiveSpeechThreshold, '#2ea043'], [SEGMENTER.negativeSpeechThreshold, '#d29922']]) {
     ctx.strokeStyle = color;
     ctx.beginPath();
     ctx.moveTo(left, ys(p));
@@ -124,7 +128,7 @@ async function start() {
       audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
     });
     vad.reset();
-    segmenter = new SpeechSegmenter(SEGMENTER);
+    segmenter = new SpeechSegmenter({ ...SEGMENTER, frameSamples: vad.frameSamples, sampleRate: vad.sampleRate });
     status.frames = 0;
     status.probabilities = [];
     status.segments = [];
@@ -162,8 +166,7 @@ async function stop() {
   node.port.onmessage = null;
   for (const track of stream.getTracks()) track.stop();
   await context.close();
-  const last = segmenter.flush();
-  if (last) addSegment(last);
+  for (const event of segmenter.flush()) if (event.type === 'speech-end') addSegment(event.segment);
   status.listening = false;
   if (!status.error) setMessage('stopped');
   $('vad-toggle').textContent = 'Start listening';
@@ -175,8 +178,8 @@ try {
   const t0 = performance.now();
   const res = await fetch(MODEL_URL);
   if (!res.ok) throw new Error(`${MODEL_URL}: HTTP ${res.status}`);
-  const model = loadOnnx(new Uint8Array(await res.arrayBuffer()));
-  vad = new SileroVad(model);
+  vad = SileroVad.load(new Uint8Array(await res.arrayBuffer()));
+  if (vad.frameSamples !== FRAME_SAMPLES) throw new Error(`${MODEL_URL}: frames of ${vad.frameSamples} samples; the worklet posts ${FRAME_SAMPLES}`);
   setMessage(`Silero VAD v5 loaded in ${Math.round(performance.now() - t0)} ms; press the button and speak`);
   $('vad-toggle').disabled = false;
   $('vad-toggle').addEventListener('click', () => (session ? stop() : start()));
