@@ -31,6 +31,7 @@ const pools = (op) => suffixes(`test_${op}`, '1d_default', '2d_ceil', '2d_defaul
 
 /** Operator -> the cases that exercise it (an `_expanded` case runs the operator's function body). */
 const ALLOW = {
+  If: ['test_if'],
   Equal: ['test_equal', 'test_equal_bcast'],
   Not: ['test_not_2d', 'test_not_3d', 'test_not_4d'],
   Size: ['test_size', 'test_size_example'],
@@ -116,6 +117,8 @@ const ALLOW = {
 
 /** Cases of implemented operators that are not copied, and why. */
 const EXCLUDED = {
+  test_if_opt: 'optional types (Optional, OptionalHasElement) are not supported',
+  test_if_seq: 'sequence types (SequenceConstruct) are not supported',
   test_batchnorm_epsilon_training_mode: 'training mode (batch statistics) is not supported: inference only',
   test_batchnorm_example_training_mode: 'training mode (batch statistics) is not supported: inference only',
   test_range_float_type_positive_delta_expanded: 'the function body uses Loop',
