@@ -21,6 +21,10 @@ export {
 export { f32_vsigmoid, f32_vsigmoid__scalar } from './kernels/f32-vsigmoid';
 export { f32_vtanh, f32_vtanh__scalar } from './kernels/f32-vtanh';
 export { f32_fill_uniform } from './kernels/f32-fill-uniform';
-export { x32_im2col, x32_im2col__scalar } from './kernels/x32-im2col';
-export { f32_dwconv, f32_dwconv__scalar } from './kernels/f32-dwconv';
+export { x64_im2col, x64_im2col__scalar } from './kernels/x64-im2col';
+export { f32_f64_vcvt, f32_f64_vcvt__scalar } from './kernels/f32-f64-vcvt';
+export {
+  f32_gemm_f64acc, f32_gemm_f64acc__scalar, f32_gemm_f64acc_f64out, f32_gemm_f64acc_f64out__scalar,
+} from './kernels/f32-gemm-f64acc';
+export { f32_dwconv_f64acc, f32_dwconv_f64acc__scalar } from './kernels/f32-dwconv-f64acc';
 export { x32_transpose } from './kernels/x32-transpose';

@@ -1,7 +1,8 @@
 // Per-call time of the ONNX Conv nodes of Silero VAD (batch 1, one frame, random weights of the
 // models' shapes): the wasm path (weights packed at load) next to the float64 JS reference (the
 // path of a node whose weights are not constants).
-//   node bench/conv.mjs            (BENCH_CLOCK=wall for wall time; default: process CPU time)
+//   node bench/conv.mjs            (BENCH_CLOCK=wall for wall time; default: process CPU time;
+//                                   WASM_BUILD=simd|relaxed|scalar forces a build, default: the best the engine runs)
 // Bundles src/onnx/ops/conv.ts with esbuild into bench/.cache/lib/conv.mjs first.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,7 +20,7 @@ export { ready } from './bindings/wasm.js';`;
 execFileSync(rel('node_modules/.bin/esbuild'), ['--bundle', '--format=esm', '--platform=node', '--log-level=warning',
   '--sourcefile=conv-bench-entry.ts', '--loader=ts', '--outfile=bench/.cache/lib/conv.mjs'], { cwd: rel('.'), input: entry });
 const { CONV_OPS, NodeContext, ready } = await import(rel('bench/.cache/lib/conv.mjs'));
-const rt = await ready();
+const rt = await ready(process.env.WASM_BUILD ? { build: process.env.WASM_BUILD } : {});
 
 const INTS = 7;
 const INT = 2;

@@ -1,27 +1,32 @@
 /**
- * 1-D and 2-D convolutions (ONNX Conv / ConvTranspose, NCHW) on the wasm GEMM kernels, with
- * their weights packed once into wasm memory.
+ * 1-D and 2-D convolutions (ONNX Conv / ConvTranspose, NCHW) on the wasm kernels, with their
+ * weights packed once into wasm memory.
+ *
+ * Numerics: as the rest of the ONNX importer, every output is accumulated in float64 and rounded
+ * to float32 once. The kernels (f32_gemm_f64acc, f32_dwconv_f64acc) read float32 values held as
+ * float64: the weights and bias are widened when packed, each image once per call
+ * (f32_f64_vcvt); products of float32 values are exact in float64, so the result is the same on
+ * every build and differs from the float64 JS reference only by the order of the sums.
  *
  * Conv: each batch item is copied in channels-last ([rows][cols][C]) with its zero padding, so
- * a patch of one group is kh runs of kw * Cg floats. The GEMM's A matrix is then
+ * a patch of one group is kh runs of kw * Cg values. The GEMM's A matrix is then
  *  - the image itself when one patch is one contiguous run (1-D with dilation 1, or a 1x1 kernel
  *    with unit strides and no padding, and one group): row t starts t * stride pixels further on
  *    (lda = stride * C), no copy at all;
- *  - else im2col rows (x32_im2col), per group.
+ *  - else im2col rows (x64_im2col), per group.
  * Weights are packed per group as [M/group, kh * kw * Cg] in (ky, kx, c) order, the order of
  * those rows; the bias is added by the GEMM. A depthwise convolution (group = C = M) runs on
- * f32_dwconv instead, weights taps-major. The [pixels, M] result is copied out transposed.
+ * f32_dwconv_f64acc instead, weights taps-major. The [pixels, M] result is copied out transposed.
  *
  * ConvTranspose: per group one GEMM of the channels-last input [pixels, C/group] against the
  * weights packed as [M/group * kh * kw, C/group] gives every input pixel's contribution to every
- * (output channel, tap); col2im then adds them at pixel * stride + tap * dilation - pad (in
- * float64, with the bias, rounded once).
+ * (output channel, tap), kept in float64 (f32_gemm_f64acc_f64out); col2im then adds them at
+ * pixel * stride + tap * dilation - pad (in float64, with the bias, rounded once).
  *
  * The workspace is kept between calls and only grows, so repeated calls of the same shape
  * allocate nothing in wasm memory.
  */
 import { RnnError } from '../src/errors.js';
-import { packPanels } from './panels.js';
 import type { WasmRuntime } from './wasm.js';
 
 type Fn = (...args: number[]) => void;
@@ -66,6 +71,25 @@ export interface ConvTransposeWeightShape {
 // not (n + 3) & ~3: sizes past 2^31 floats must stay exact so the allocator can refuse them
 const round4 = (n: number): number => Math.ceil(n / 4) * 4;
 
+/** Columns per weight panel of f32_gemm_f64acc. */
+const PANEL = 8;
+
+/**
+ * rows [n, k] (row-major) widened to float64 in the panel layout f32_gemm_f64acc reads:
+ * ceil(n / 8) panels of k rows of 8 doubles, W[8p + j][kk] at (p * k + kk) * 8 + j, zero past n.
+ */
+function panels64(rows: Float32Array, n: number, k: number): Float64Array {
+  const out = new Float64Array(Math.ceil(n / PANEL) * k * PANEL);
+  for (let r = 0; r < n; r++) {
+    const j = r % PANEL;
+    const base = (r - j) * k + j; // panel (r - j) / 8 starts at double (r - j) * k
+    for (let kk = 0; kk < k; kk++) out[base + kk * PANEL] = rows[r * k + kk];
+  }
+  return out;
+}
+
+const f64View = (rt: WasmRuntime, ptr: number, n: number): Float64Array => new Float64Array(rt.memory.buffer, ptr, n);
+
 /** Owned wasm blocks (weights) and a grow-only workspace split into float regions. */
 class WasmBlocks {
   private blocks: number[] = [];
@@ -83,13 +107,16 @@ class WasmBlocks {
   }
 
   /** Copies `data` into a new owned block. */
-  put(data: Float32Array, what: string): number {
-    const ptr = this.own(this.rt.alloc(data.length * 4, `${this.what}: ${what}`));
-    this.rt.f32(ptr, data.length).set(data);
+  put(data: Float64Array, what: string): number {
+    const ptr = this.own(this.rt.alloc(data.length * 8, `${this.what}: ${what}`));
+    f64View(this.rt, ptr, data.length).set(data);
     return ptr;
   }
 
-  /** Byte addresses of regions of the given float counts, growing the workspace if needed. */
+  /**
+   * Byte addresses of regions of the given float counts (a region of n doubles is 2n floats),
+   * growing the workspace if needed. Every region starts 16-byte aligned.
+   */
   workspace(floats: readonly number[]): number[] {
     let total = 0;
     const off = floats.map((n) => {
@@ -139,21 +166,31 @@ class WasmBlocks {
   }
 }
 
-/** Where a batch item is staged (as given, NCHW) and laid out channels-last with its padding. */
+/**
+ * Where a batch item is staged (as given, NCHW), laid out channels-last with its padding, and
+ * widened to float64 (`wide`, what the kernels read).
+ */
 interface ImageRegions {
   staged: number;
   stagedView: Float32Array;
   img: number;
   imgView: Float32Array;
+  wide: number;
+}
+
+/** The image regions at the first three workspace addresses: staged input, padded image (floats), and its widened copy. */
+function imageRegions(rt: WasmRuntime, [staged, img, wide]: number[], inFloats: number, imgFloats: number): ImageRegions {
+  return { staged, stagedView: rt.f32(staged, inFloats), img, imgView: rt.f32(img, imgFloats), wide };
 }
 
 /**
  * Lays out item `n` of x [N, C, H, W] in `r.img` as [H + pads][W + pads][C], zero padding
  * around: copied into wasm memory as it is, then transposed there (x32_transpose, per image row
  * when there are left / right pads), or copied straight in when one channel or one pixel makes
- * both layouts the same.
+ * both layouts the same; then widened into `r.wide` (f32_f64_vcvt).
  */
-function loadChannelsLast(transpose: Fn, x: Float32Array, n: number, C: number, g: ConvGeometry2D, r: ImageRegions): void {
+function loadChannelsLast(ex: ConvExports, x: Float32Array, n: number, C: number, g: ConvGeometry2D, r: ImageRegions): void {
+  const transpose = ex.x32_transpose;
   const { inH: H, inW: W } = g;
   const wp = W + g.padLeft + g.padRight;
   const item = x.subarray(n * C * H * W, (n + 1) * C * H * W);
@@ -168,28 +205,63 @@ function loadChannelsLast(transpose: Fn, x: Float32Array, n: number, C: number, 
     if (g.padLeft + g.padRight === 0) transpose(r.img + first * 4, r.staged, C, H * W, H * W, C);
     else for (let y = 0; y < H; y++) transpose(r.img + (first + y * wp * C) * 4, r.staged + y * W * 4, C, W, H * W, C);
   }
+  ex.f32_f64_vcvt(r.wide, r.img, r.imgView.length);
+}
+
+/** The kernels the convolutions call. */
+interface ConvExports {
+  f32_gemm_f64acc: Fn;
+  f32_gemm_f64acc_f64out: Fn;
+  f32_dwconv_f64acc: Fn;
+  x64_im2col: Fn;
+  f32_f64_vcvt: Fn;
+  x32_transpose: Fn;
+}
+
+/**
+ * Output pixels [first, first + count) whose in-bounds taps are taps [tap0, tap0 + taps) in the
+ * (ky, kx) order: the GEMM sums only those K terms (products with the zero padding are left out,
+ * as the float64 reference leaves them out: same sums, less work).
+ */
+interface TapRun {
+  first: number;
+  count: number;
+  tap0: number;
+  taps: number;
+}
+
+/**
+ * The runs of a call: in a 1-D convolution (one output row, kw taps along it) the pixels near
+ * the ends see fewer taps, each its own run; otherwise one run of every pixel and tap.
+ */
+function tapRuns(g: ConvGeometry2D, kh: number, kw: number): TapRun[] {
+  if (!(kh === 1 && g.outH === 1 && g.padTop === 0)) return [{ first: 0, count: g.outH * g.outW, tap0: 0, taps: kh * kw }];
+  const runs: TapRun[] = [];
+  for (let t = 0; t < g.outW; t++) {
+    const x0 = t * g.strideW - g.padLeft; // input column of tap 0
+    let lo = Math.max(0, Math.ceil(-x0 / g.dilationW));
+    let hi = Math.min(kw, Math.floor((g.inW - 1 - x0) / g.dilationW) + 1);
+    if (hi <= lo) lo = hi = 0; // only padding: the output is the bias
+    const last = runs[runs.length - 1];
+    if (last && last.tap0 === lo && last.taps === hi - lo) last.count++;
+    else runs.push({ first: t, count: 1, tap0: lo, taps: hi - lo });
+  }
+  return runs;
 }
 
 export class PackedConv {
   private readonly mem: WasmBlocks;
   private readonly shape: ConvWeightShape;
   private readonly depthwise: boolean;
-  private readonly weights: number[] = []; // per group (one block for depthwise)
-  private readonly bias: number;
-  private readonly gemm: Fn;
-  private readonly im2col: Fn;
-  private readonly dwconv: Fn;
-  private readonly transpose: Fn;
+  private readonly weights: number[] = []; // per group (one block for depthwise), float64
+  private readonly bias: number; // float64
+  private readonly ex: ConvExports;
 
-  /** Packs w [M, C/group, kh, kw] (or [M, C/group, kw]) and bias [M] (or null). */
+  /** Packs w [M, C/group, kh, kw] (or [M, C/group, kw]) and bias [M] (or null), widened to float64. */
   constructor(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvWeightShape, what: string) {
     this.mem = new WasmBlocks(rt, what);
     this.shape = shape;
-    const ex = rt.exports as unknown as Record<string, Fn>;
-    this.gemm = ex.f32_gemm;
-    this.im2col = ex.x32_im2col;
-    this.dwconv = ex.f32_dwconv;
-    this.transpose = ex.x32_transpose;
+    this.ex = rt.exports as unknown as ConvExports;
     const { cout, cinPerGroup: cg, group, kh, kw } = shape;
     const taps = kh * kw;
     this.depthwise = cg === 1 && cout === group;
@@ -198,7 +270,7 @@ export class PackedConv {
     try {
       if (this.depthwise) {
         // [C, 1, kh, kw] -> [kh * kw][C]
-        const t = new Float32Array(taps * cout);
+        const t = new Float64Array(taps * cout);
         for (let c = 0; c < cout; c++) for (let k = 0; k < taps; k++) t[k * cout + c] = w[c * taps + k];
         this.weights.push(this.mem.put(t, 'depthwise weights'));
       } else {
@@ -211,10 +283,10 @@ export class PackedConv {
             const src = (g * mg + m) * kg;
             for (let c = 0; c < cg; c++) for (let k = 0; k < taps; k++) wg[m * kg + k * cg + c] = w[src + c * taps + k];
           }
-          this.weights.push(this.mem.own(packPanels(rt, wg, mg, kg, 8, `${what}: weights of group ${g}`)));
+          this.weights.push(this.mem.put(panels64(wg, mg, kg), `weights of group ${g}`));
         }
       }
-      this.bias = bias ? this.mem.put(bias, 'bias') : 0;
+      this.bias = bias ? this.mem.put(Float64Array.from(bias), 'bias') : 0;
     } catch (e) {
       this.mem.dispose();
       throw e;
@@ -236,11 +308,15 @@ export class PackedConv {
         : g.inH === 1 && kh === 1 && (kw === 1 || g.dilationW === 1) ? g.strideW
           : kh === 1 && kw === 1 && g.strideH === 1 && g.strideW === 1 && pads === 0 ? 1
             : 0;
-    const im2colFloats = this.depthwise || rowStep ? 0 : pixels * kh * kw * cg;
+    const patchDoubles = this.depthwise || rowStep ? 0 : pixels * kh * kw * cg;
     const inFloats = C * g.inH * g.inW;
-    const [staged, img, patches, result, transposed] = this.mem.workspace([inFloats, hp * wp * C, im2colFloats, pixels * M, pixels * M]);
-    const image: ImageRegions = { staged, stagedView: rt.f32(staged, inFloats), img, imgView: rt.f32(img, hp * wp * C) };
-    return { image, patches, result, resultView: rt.f32(result, pixels * M), transposed, transposedView: rt.f32(transposed, pixels * M), rowStep };
+    const imgFloats = hp * wp * C;
+    const at = this.mem.workspace([inFloats, imgFloats, 2 * imgFloats, 2 * patchDoubles, pixels * M, pixels * M]);
+    const [patches, result, transposed] = at.slice(3);
+    return {
+      image: imageRegions(rt, at, inFloats, imgFloats), patches, rowStep, runs: tapRuns(g, kh, kw),
+      result, resultView: rt.f32(result, pixels * M), transposed, transposedView: rt.f32(transposed, pixels * M),
+    };
   }
 
   /** x [N, C, inH, inW] -> out [N, M, outH, outW] (the caller's array, checked by the caller). */
@@ -251,30 +327,37 @@ export class PackedConv {
     const wp = g.inW + g.padLeft + g.padRight;
     const pixels = g.outH * g.outW;
     const kg = kh * kw * cg;
+    const ex = this.ex;
     x = this.mem.rt.detachSafe(x);
-    const { image, patches, result, resultView, transposed, transposedView, rowStep } = this.mem.memo(g, () => this.plan(g));
-    const img = image.img;
+    const { image, patches, result, resultView, transposed, transposedView, rowStep, runs } = this.mem.memo(g, () => this.plan(g));
+    const img = image.wide;
     for (let n = 0; n < g.batch; n++) {
-      loadChannelsLast(this.transpose, x, n, C, g, image);
+      loadChannelsLast(ex, x, n, C, g, image);
       if (this.depthwise) {
-        this.dwconv(result, img, this.weights[0], this.bias, C, wp, kh, kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.outH, g.outW);
+        ex.f32_dwconv_f64acc(result, img, this.weights[0], this.bias, C, wp, kh, kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.outH, g.outW);
       } else {
         const mg = M / group;
         for (let gi = 0; gi < group; gi++) {
           let a = img;
           let lda = rowStep * C;
           if (!rowStep) {
-            this.im2col(patches, img + gi * cg * 4, C, cg, wp, kh, kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.outH, g.outW);
+            ex.x64_im2col(patches, img + gi * cg * 8, C, cg, wp, kh, kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.outH, g.outW);
             a = patches;
             lda = kg;
           }
-          this.gemm(result + gi * mg * 4, a, this.weights[gi], this.bias && this.bias + gi * mg * 4, pixels, mg, kg, lda, M);
+          const bias = this.bias && this.bias + gi * mg * 8;
+          for (const r of runs) {
+            ex.f32_gemm_f64acc(
+              result + (r.first * M + gi * mg) * 4, a + (r.first * lda + r.tap0 * cg) * 8, this.weights[gi] + r.tap0 * cg * PANEL * 8, bias,
+              r.count, mg, r.taps * cg, kg, lda, M,
+            );
+          }
         }
       }
       // [pixels, M] -> out[n] as [M, pixels]
       if (M === 1 || pixels === 1) out.set(resultView, n * M * pixels);
       else {
-        this.transpose(transposed, result, pixels, M, M, pixels);
+        ex.x32_transpose(transposed, result, pixels, M, M, pixels);
         out.set(transposedView, n * M * pixels);
       }
     }
@@ -288,20 +371,17 @@ export class PackedConv {
 export class PackedConvTranspose {
   private readonly mem: WasmBlocks;
   private readonly shape: ConvTransposeWeightShape;
-  private readonly weights: number[] = [];
+  private readonly weights: number[] = []; // per group, float64
   private readonly bias: Float32Array | null;
-  private readonly gemm: Fn;
-  private readonly transpose: Fn;
+  private readonly ex: ConvExports;
   private acc = new Float64Array(0);
 
-  /** Packs w [C, M/group, kh, kw] (or [C, M/group, kw]); the bias [M] (or null) stays in JS, added by col2im. */
+  /** Packs w [C, M/group, kh, kw] (or [C, M/group, kw]) widened to float64; the bias [M] (or null) stays in JS, added by col2im. */
   constructor(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvTransposeWeightShape, what: string) {
     this.mem = new WasmBlocks(rt, what);
     this.shape = shape;
     this.bias = bias ? bias.slice() : null;
-    const ex = rt.exports as unknown as Record<string, Fn>;
-    this.gemm = ex.f32_gemm;
-    this.transpose = ex.x32_transpose;
+    this.ex = rt.exports as unknown as ConvExports;
     const { cin, coutPerGroup: mg, group, kh, kw } = shape;
     const cg = cin / group;
     const ng = mg * kh * kw; // GEMM columns per group: (output channel, tap)
@@ -314,7 +394,7 @@ export class PackedConvTranspose {
           const src = (g * cg + c) * ng;
           for (let j = 0; j < ng; j++) wt[j * cg + c] = w[src + j];
         }
-        this.weights.push(this.mem.own(packPanels(rt, wt, ng, cg, 8, `${what}: weights of group ${g}`)));
+        this.weights.push(this.mem.put(panels64(wt, ng, cg), `weights of group ${g}`));
       }
     } catch (e) {
       this.mem.dispose();
@@ -334,21 +414,22 @@ export class PackedConvTranspose {
     const pixels = g.inH * g.inW;
     const outPixels = g.outH * g.outW;
     const ldc = group * ng;
+    const ex = this.ex;
     x = rt.detachSafe(x);
     const { image, cols, colView, unpadded } = this.mem.memo(g, () => {
-      const [staged, img, cols] = this.mem.workspace([pixels * C, pixels * C, pixels * ldc]);
-      const image: ImageRegions = { staged, stagedView: rt.f32(staged, pixels * C), img, imgView: rt.f32(img, pixels * C) };
+      const at = this.mem.workspace([pixels * C, pixels * C, 2 * pixels * C, 2 * pixels * ldc]);
+      const cols = at[3];
       // the padding of a transposed convolution crops the output; the input is laid out as it is
       const unpadded: ConvGeometry2D = { ...g, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0 };
-      return { image, cols, colView: rt.f32(cols, pixels * ldc), unpadded };
+      return { image: imageRegions(rt, at, pixels * C, pixels * C), cols, colView: f64View(rt, cols, pixels * ldc), unpadded };
     });
-    const img = image.img;
+    const img = image.wide;
     if (this.acc.length < M * outPixels) this.acc = new Float64Array(M * outPixels);
     const acc = this.acc;
     for (let n = 0; n < g.batch; n++) {
-      loadChannelsLast(this.transpose, x, n, C, unpadded, image);
+      loadChannelsLast(ex, x, n, C, unpadded, image);
       for (let gi = 0; gi < group; gi++) {
-        this.gemm(cols + gi * ng * 4, img + gi * cg * 4, this.weights[gi], 0, pixels, ng, cg, C, ldc);
+        ex.f32_gemm_f64acc_f64out(cols + gi * ng * 8, img + gi * cg * 8, this.weights[gi], 0, pixels, ng, cg, cg, C, ldc);
       }
       for (let m = 0; m < M; m++) acc.fill(this.bias ? this.bias[m] : 0, m * outPixels, (m + 1) * outPixels);
       // col2im: column (g, m, ky, kx) of input pixel (iy, ix) lands on output pixel

@@ -17,7 +17,8 @@ import { Rng } from '../../src/random.js';
 import { model as encodeModel, type Attr } from './encode.js';
 import { FIXTURES, expectClose, listDirs, readBytes, readDataSet } from './helpers.js';
 import { runOrt } from './ort.js';
-import { builds, kernel, runtimeFor } from '../helpers/kernels.js';
+import { GUARD, blank, builds, get, kernel, put, runtimeFor } from '../helpers/kernels.js';
+import type { WasmRuntime } from '../../bindings/wasm.js';
 
 type Op = 'Conv' | 'ConvTranspose';
 
@@ -34,6 +35,23 @@ function prepare(bytes: Uint8Array, consts: (OTensor | undefined)[]): Built {
   const ctx = new NodeContext(node, m.opsets.get('') ?? 0, node.inputs.map((_, i) => consts[i]));
   const k = CONV_OPS[node.opType](ctx);
   return { kernel: k, ctx, dispose: () => ctx.resources.forEach((r) => r.dispose()) };
+}
+
+/**
+ * The packed path and the float64 reference both round one float64 sum per output; only their
+ * summation orders differ, so they agree to within one float32 rounding: |got - want| <=
+ * 2^-23 |want| (one ulp), plus 1e-12 for float64 differences of a sum that cancels to ~0.
+ */
+function expectOneRounding(got: OTensor, want: OTensor, what: string): void {
+  expect(got.shape, `${what} shape`).toEqual(want.shape);
+  const g = got.data as Float32Array;
+  const w = want.data as Float32Array;
+  let worst = 0;
+  for (let i = 0; i < w.length; i++) {
+    const e = Math.abs(g[i] - w[i]) / (2 ** -23 * Math.abs(w[i]) + 1e-12);
+    if (!(e <= worst)) worst = Number.isNaN(e) ? Infinity : e;
+  }
+  expect(worst, `${what}: worst |got - want| in units of 2^-23 |want|`).toBeLessThanOrEqual(1);
 }
 
 function rand(seed: number, shape: number[]): OTensor {
@@ -146,7 +164,7 @@ describe('before ready(): the JS reference', () => {
     const after = prepare(caseModel(c), [undefined, ins[1], ins[2]]);
     expect(after.ctx.resources).toHaveLength(1);
     const y1 = after.kernel(ins)[0]!;
-    expectClose({ data: y1.data as Float32Array, shape: y1.shape }, { data: y0.data as Float32Array, shape: y0.shape }, 1e-5, 'packed vs JS');
+    expectOneRounding(y1, y0, 'packed vs JS');
     after.dispose();
   });
 });
@@ -184,7 +202,7 @@ describe('Conv / ConvTranspose vs onnxruntime', () => {
       const pub = (t: OTensor) => ({ data: t.data as Float32Array, shape: t.shape });
       expectClose(pub(ref), want, 1e-5, `${c.name}: JS reference vs onnxruntime`);
       expectClose(pub(got), want, 1e-5, `${c.name}: wasm vs onnxruntime`);
-      expectClose(pub(got), pub(ref), 1e-5, `${c.name}: wasm vs JS reference`);
+      expectOneRounding(got, ref, `${c.name}: wasm vs JS reference`);
     });
   });
 });
@@ -203,7 +221,7 @@ describe('one node, calls of different shapes', () => {
         const x = rand(500 + i, [c.x[0], c.x[1], len]);
         const a = packed.kernel([x, ...ins.slice(1)])[0]!;
         const b = general.kernel([x, ...ins.slice(1)])[0]!;
-        expectClose({ data: a.data as Float32Array, shape: a.shape }, { data: b.data as Float32Array, shape: b.shape }, 1e-5, `length ${len}`);
+        expectOneRounding(a, b, `length ${len}`);
       });
       packed.dispose();
     });
@@ -274,41 +292,159 @@ describe('ONNX backend node tests', () => {
 
 describe('kernel variants', () => {
   const data = (n: number, seed: number) => rand(seed, [n]).data as Float32Array;
-  for (const build of builds) {
-    it(`${build}: x32_im2col equals x32_im2col__scalar, f32_dwconv is close to f32_dwconv__scalar`, async () => {
-      const rt = await runtimeFor(build);
-      // channels-last image 5 x 7 x 13 channels, group of 6 channels at channel 5, 2x3 kernel
-      const C = 13;
-      const img = data(5 * 7 * C, 3);
-      const src = rt.alloc(img.length * 4);
-      rt.f32(src, img.length).set(img);
-      const [oh, ow, kh, kw] = [2, 3, 2, 3];
-      const n = oh * ow * kh * kw * 6;
-      const a = rt.alloc(n * 4);
-      const b = rt.alloc(n * 4);
-      const args = [C, 6, 7, kh, kw, 2, 2, 1, 1, oh, ow];
-      kernel(rt, 'x32_im2col')(a, src + 5 * 4, ...args);
-      kernel(rt, 'x32_im2col__scalar')(b, src + 5 * 4, ...args);
-      expect(rt.f32(a, n)).toEqual(rt.f32(b, n));
-      // the scalar kernel's rows are the patches, (ky, kx, c) order
-      expect(rt.f32(b, 6).slice()).toEqual(img.slice(5, 11));
-      expect(rt.f32(b + 6 * 4, 6).slice()).toEqual(img.slice(C + 5, C + 11));
+  /** A wasm block holding `v` as doubles (or floats). */
+  const put64 = (rt: WasmRuntime, v: ArrayLike<number>): number => {
+    const p = rt.alloc(v.length * 8 + 16);
+    new Float64Array(rt.memory.buffer, p, v.length).set(v);
+    return p;
+  };
+  const get64 = (rt: WasmRuntime, p: number, n: number) => new Float64Array(rt.memory.buffer, p, n).slice();
 
-      const w = data(kh * kw * C, 4);
-      const wp = rt.alloc(w.length * 4);
-      rt.f32(wp, w.length).set(w);
-      const bias = rt.alloc(C * 4);
-      rt.f32(bias, C).set(data(C, 5));
-      const m = oh * ow * C;
-      kernel(rt, 'f32_dwconv')(a, src, wp, bias, C, 7, kh, kw, 2, 2, 1, 1, oh, ow);
-      kernel(rt, 'f32_dwconv__scalar')(b, src, wp, bias, C, 7, kh, kw, 2, 2, 1, 1, oh, ow);
-      const fast = rt.f32(a, m).slice();
-      const slow = rt.f32(b, m).slice();
-      for (let i = 0; i < m; i++) expect(Math.abs(fast[i] - slow[i])).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(slow[i])));
-      if (build !== 'relaxed') expect(fast).toEqual(slow);
-      for (const p of [src, a, b, wp, bias]) rt.free(p);
+  /**
+   * f32_gemm_f64acc(_f64out) on one shape: every variant must equal, bit for bit, the float64 sum
+   * in ascending k plus the bias (rounded once to float32 unless f64out), which is what the kernel
+   * header promises (exact products, one summation order) - on every build.
+   */
+  function gemmCase(rt: WasmRuntime, m: number, n: number, k: number, withBias: boolean, f64out: boolean, seed: number): Float64Array {
+    const k0 = 2; // W rows k0 .. k0 + k - 1 of panels of wk rows: the tap-skipping form
+    const wk = k + k0 + 1;
+    const lda = k + 3;
+    const ldc = n + 2;
+    const a = data(m * lda, seed);
+    const w = data(n * wk, seed + 1); // W [n][wk]
+    const bias = withBias ? data(n, seed + 2) : undefined;
+    const panels = new Float64Array(Math.ceil(n / 8) * wk * 8);
+    for (let j = 0; j < n; j++) for (let kk = 0; kk < wk; kk++) panels[(Math.floor(j / 8) * wk + kk) * 8 + (j % 8)] = w[j * wk + kk];
+    const want = new Float64Array(m * ldc);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let kk = 0; kk < k; kk++) s += a[i * lda + kk] * w[j * wk + k0 + kk];
+        if (bias) s += bias[j];
+        want[i * ldc + j] = f64out ? s : Math.fround(s);
+      }
+    }
+    const esize = f64out ? 8 : 4;
+    const pa = put64(rt, a);
+    const pw = put64(rt, panels);
+    const pb = bias ? put64(rt, bias) : 0;
+    const pc = rt.alloc(m * ldc * esize);
+    const name = f64out ? 'f32_gemm_f64acc_f64out' : 'f32_gemm_f64acc';
+    let got = new Float64Array(0);
+    for (const variant of [name, `${name}__scalar`]) {
+      const sentinel = f64out ? new Float64Array(rt.memory.buffer, pc, m * ldc) : rt.f32(pc, m * ldc);
+      sentinel.fill(GUARD);
+      kernel(rt, variant)(pc, pa, pw + k0 * 64, pb, m, n, k, wk, lda, ldc);
+      got = f64out ? get64(rt, pc, m * ldc) : Float64Array.from(rt.f32(pc, m * ldc));
+      for (let i = 0; i < m; i++) {
+        const row = (v: Float64Array) => Array.from(v.subarray(i * ldc, i * ldc + n));
+        expect(row(got), `${variant} m=${m} n=${n} k=${k} row ${i}`).toEqual(row(want));
+        // columns past n are not written
+        expect(Array.from(got.subarray(i * ldc + n, i * ldc + ldc)), `${variant} row ${i} past n`).toEqual([GUARD, GUARD]);
+      }
+    }
+    for (const p of [pa, pw, pb, pc]) rt.free(p);
+    return got;
+  }
+
+  // rows around the 2-row tile and the 1 x 16 odd row, columns around the 8-wide panel and the
+  // panel pairs, K of 0 (the bias alone), 1, odd and long; 19 rows of K = 1000 span three row blocks
+  const SHAPES: [number, number, number][] = [];
+  for (const m of [1, 2, 3, 4, 5]) for (const n of [1, 7, 8, 9, 16, 17, 33]) for (const k of [0, 1, 5, 64]) SHAPES.push([m, n, k]);
+  SHAPES.push([19, 9, 1000], [4, 258, 256]);
+
+  for (const f64out of [false, true]) {
+    it(`f32_gemm_f64acc${f64out ? '_f64out' : ''}: every build and variant equals the ascending float64 sum exactly (${SHAPES.length} shapes, with and without bias)`, async () => {
+      const first = new Map<string, Float64Array>();
+      for (const build of builds) {
+        const rt = await runtimeFor(build);
+        SHAPES.forEach(([m, n, k], i) => {
+          for (const withBias of [true, false]) {
+            const got = gemmCase(rt, m, n, k, withBias, f64out, 100 + i);
+            const key = `${m},${n},${k},${withBias}`;
+            if (first.has(key)) expect(got, `${build} vs ${builds[0]} ${key}`).toEqual(first.get(key));
+            else first.set(key, got);
+          }
+        });
+      }
     });
   }
+
+  it('f32_dwconv_f64acc: every build and variant equals the float64 sum over the taps plus the bias, rounded once', async () => {
+    // channels-last padded image 5 x 7 x C, 2x3 kernel, strides 2 x 1, dilations 1 x 2
+    for (const build of builds) {
+      const rt = await runtimeFor(build);
+      for (const C of [1, 2, 3, 4, 5, 6, 9]) {
+        const [hp, wp, kh, kw, sh, sw, dh, dw] = [5, 7, 2, 3, 2, 1, 1, 2];
+        const oh = Math.floor((hp - (kh - 1) * dh - 1) / sh) + 1;
+        const ow = Math.floor((wp - (kw - 1) * dw - 1) / sw) + 1;
+        const img = data(hp * wp * C, C);
+        const w = data(kh * kw * C, C + 1);
+        for (const withBias of [true, false]) {
+          const bias = data(C, C + 2);
+          const want = new Float32Array(oh * ow * C);
+          for (let oy = 0; oy < oh; oy++) {
+            for (let ox = 0; ox < ow; ox++) {
+              for (let c = 0; c < C; c++) {
+                let s = 0;
+                for (let ky = 0; ky < kh; ky++) {
+                  for (let kx = 0; kx < kw; kx++) s += img[((oy * sh + ky * dh) * wp + ox * sw + kx * dw) * C + c] * w[(ky * kw + kx) * C + c];
+                }
+                want[(oy * ow + ox) * C + c] = withBias ? s + bias[c] : s;
+              }
+            }
+          }
+          const [px, pw, pb] = [put64(rt, img), put64(rt, w), withBias ? put64(rt, bias) : 0];
+          const out = blank(rt, oh * ow * C);
+          for (const variant of ['f32_dwconv_f64acc', 'f32_dwconv_f64acc__scalar']) {
+            kernel(rt, variant)(out, px, pw, pb, C, wp, kh, kw, sh, sw, dh, dw, oh, ow);
+            expect(get(rt, out, oh * ow * C), `${build} ${variant} C=${C}`).toEqual(want);
+            expect(get(rt, out + oh * ow * C * 4, 1)[0], 'past the output').toBe(GUARD);
+          }
+          for (const p of [px, pw, pb, out]) rt.free(p);
+        }
+      }
+    }
+  });
+
+  it('x64_im2col equals x64_im2col__scalar and gathers (ky, kx, c) patches; f32_f64_vcvt widens exactly', async () => {
+    for (const build of builds) {
+      const rt = await runtimeFor(build);
+      // channels-last image 5 x 7 x 13 channels, group of 5 channels at channel 5 (odd: a scalar tail), 2x3 kernel
+      const C = 13;
+      const cg = 5;
+      const img = data(5 * 7 * C, 3);
+      const src = put64(rt, img);
+      const [oh, ow, kh, kw] = [2, 3, 2, 3];
+      const n = oh * ow * kh * kw * cg;
+      const a = rt.alloc(n * 8);
+      const b = rt.alloc(n * 8);
+      const args = [C, cg, 7, kh, kw, 2, 2, 1, 1, oh, ow];
+      kernel(rt, 'x64_im2col')(a, src + 5 * 8, ...args);
+      kernel(rt, 'x64_im2col__scalar')(b, src + 5 * 8, ...args);
+      expect(get64(rt, a, n)).toEqual(get64(rt, b, n));
+      const want: number[] = [];
+      for (let oy = 0; oy < oh; oy++) {
+        for (let ox = 0; ox < ow; ox++) {
+          for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) for (let c = 0; c < cg; c++) want.push(img[((oy * 2 + ky) * 7 + ox * 2 + kx) * C + 5 + c]);
+        }
+      }
+      expect(Array.from(get64(rt, b, n))).toEqual(want);
+
+      for (const len of [0, 1, 3, 4, 5, 8, 11]) {
+        const x = put(rt, data(len, len));
+        const d = rt.alloc(len * 8 + 16);
+        for (const variant of ['f32_f64_vcvt', 'f32_f64_vcvt__scalar']) {
+          new Float64Array(rt.memory.buffer, d, len + 1).fill(GUARD);
+          kernel(rt, variant)(d, x, len);
+          expect(get64(rt, d, len + 1), `${build} ${variant} n=${len}`).toEqual(Float64Array.from([...data(len, len), GUARD]));
+        }
+        rt.free(x);
+        rt.free(d);
+      }
+      for (const p of [src, a, b]) rt.free(p);
+    }
+  });
 });
 
 describe('bad input', () => {
