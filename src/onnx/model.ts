@@ -11,7 +11,7 @@ import { Planner, newRootScope, runBlock, supportedOps, type Block } from './pla
 import { specialize } from './specialize.js';
 import { decodeModel, dtName, type ValueInfoMsg } from './proto.js';
 import { recurrentOp } from './recurrent.js';
-import { odtypeOf, toPublic, type ODType, type OTensor } from './values.js';
+import { Arena, odtypeOf, toPublic, withArena, type ODType, type OTensor } from './values.js';
 
 export { MIN_OPSET, MAX_OPSET } from './plan.js';
 
@@ -193,13 +193,13 @@ class Model implements OnnxModel {
     const slots = plan.slots;
     fed.forEach((v, i) => (slots[this.inputSlots[i]] = v));
     try {
-      this.lastRunNodes = runBlock(plan.block, slots);
+      this.lastRunNodes = withArena(plan.arena, () => runBlock(plan.block, slots));
       const result: Record<string, Tensor> = {};
       this.outputNames.forEach((n, i) => {
         const v = slots[plan.block.outputs[i]]!;
         const p = toPublic(v);
-        // Never hand out the model's constants or the caller's input buffers.
-        if (plan.constantData.has(v.data) || fed.some((f) => f.data === v.data) || Object.values(result).some((r) => r.data === p.data)) {
+        // Never hand out the model's constants, the caller's input buffers or the run's arena.
+        if (plan.arena.owns(v.data) || plan.constantData.has(v.data) || fed.some((f) => f.data === v.data) || Object.values(result).some((r) => r.data === p.data)) {
           p.data = p.data.slice() as typeof p.data;
         }
         result[n] = p;
@@ -245,6 +245,8 @@ class Plan {
   readonly constantData: Set<unknown>;
   /** Slots filled during a run (inputs and computed values), cleared after it. */
   readonly runtimeSlots: Int32Array;
+  /** Memory of a run's intermediate values, reused by the next run of this plan. */
+  readonly arena = new Arena();
 
   constructor(readonly block: Block, constants: readonly (OTensor | undefined)[]) {
     this.slots = constants.slice();
