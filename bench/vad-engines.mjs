@@ -9,18 +9,30 @@
 //   legacy:  input [1, 1536], h and c [2, 1, 64], sr; outputs output, hn, cn.
 // The engines:
 //   wasm-rnn         loadOnnx(bytes).run(feeds), synchronous, tensors as { data, shape };
+//   wasm-rnn SileroVad  the library's own Silero driver: SileroVad.load(bytes).process(frame),
+//                    synchronous (the same protocol inside, its input window reused);
 //   wasm-rnn/ort     wasm-rnn's onnxruntime-web-compatible InferenceSession (await session.run);
 //   onnxruntime-web  the wasm execution provider, env.wasm.numThreads = 1;
 //   onnxruntime-node the native CPU provider, intraOpNumThreads = interOpNumThreads = 1.
-// wasm-rnn is imported as the built package ('wasm-rnn' and 'wasm-rnn/ort' resolve to this
-// repository's own dist/ through its package.json exports, the `node` condition), so the bench
-// measures what `npm run build:ts` produced.
+// wasm-rnn is imported as the built package, through its package.json exports (the `node`
+// condition): from the snapshot of dist/ that bench/vad.mjs takes after `npm run build:ts`
+// (VAD_PKG names its folder), so that a rebuild by other work during a run does not change what
+// is measured; without VAD_PKG, as 'wasm-rnn' and 'wasm-rnn/ort' (this repository's own dist/).
 import fs from 'node:fs';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const rel = (p) => fileURLToPath(new URL(p, new URL('..', import.meta.url)));
+
+/** The module a `node` import of wasm-rnn's `subpath` ('.' or './ort') loads. */
+function wasmRnnModule(subpath) {
+  const pkgDir = process.env.VAD_PKG;
+  if (!pkgDir) return import(subpath === '.' ? 'wasm-rnn' : `wasm-rnn/${subpath.slice(2)}`);
+  const { exports } = JSON.parse(fs.readFileSync(`${pkgDir}/package.json`, 'utf8'));
+  const entry = exports[subpath].node?.default ?? exports[subpath].default;
+  return import(pathToFileURL(`${pkgDir}/${entry}`).href);
+}
 
 export const VAD_DIST = 'node_modules/@ricky0123/vad-web/dist/';
 export const CLIP = 'test/fixtures/vad/clip.wav';
@@ -31,7 +43,7 @@ export const MODELS = {
   v5: { file: 'silero_vad_v5.onnx', legacy: false, frameSamples: 512, contextSamples: 64, reference: 'test/fixtures/vad/silero_vad_v5.json' },
   v6: { file: 'silero_vad_v6.onnx', legacy: false, frameSamples: 512, contextSamples: 64, reference: 'test/fixtures/vad/silero_vad_v6.json' },
 };
-export const ENGINES = ['wasm-rnn', 'wasm-rnn/ort', 'onnxruntime-web', 'onnxruntime-node'];
+export const ENGINES = ['wasm-rnn', 'wasm-rnn SileroVad', 'wasm-rnn/ort', 'onnxruntime-web', 'onnxruntime-node'];
 
 export const modelBytes = (model) => new Uint8Array(fs.readFileSync(rel(VAD_DIST + MODELS[model].file)));
 
@@ -70,8 +82,13 @@ export function clipFrames(model, clip = readClip()) {
 /** Imports an engine's module(s): the "import" phase of a cold start. */
 export async function importEngine(engine) {
   switch (engine) {
-    case 'wasm-rnn': return { lib: await import('wasm-rnn') };
-    case 'wasm-rnn/ort': return { ort: await import('wasm-rnn/ort') };
+    case 'wasm-rnn': return { lib: await wasmRnnModule('.') };
+    case 'wasm-rnn SileroVad': {
+      const lib = await wasmRnnModule('.');
+      if (typeof lib.SileroVad !== 'function') throw new Error('this build of wasm-rnn has no SileroVad');
+      return { lib };
+    }
+    case 'wasm-rnn/ort': return { ort: await wasmRnnModule('./ort') };
     case 'onnxruntime-web': {
       const ort = await import('onnxruntime-web');
       ort.env.wasm.numThreads = 1;
@@ -146,6 +163,23 @@ export async function createVad(engine, mods, model, bytes, phase = () => {}) {
       frame: (samples) => framePrepared({ data: withContext(samples), shape }),
       states: () => (m.legacy ? { hn: feeds.h.data, cn: feeds.c.data } : { stateN: feeds.state.data }),
       release: () => session.dispose(),
+    };
+  }
+
+  if (engine === 'wasm-rnn SileroVad') {
+    const runtime = await mods.lib.ready();
+    phase('ready');
+    const vad = mods.lib.SileroVad.load(bytes);
+    phase('session');
+    return {
+      async: false,
+      info: { build: runtime?.build },
+      reset: () => vad.reset(),
+      prepared: (samples) => samples,
+      framePrepared: (samples) => vad.process(samples),
+      frame: (samples) => vad.process(samples),
+      states: () => null, // not exposed
+      release: () => vad.dispose(),
     };
   }
 

@@ -1,5 +1,6 @@
 // Markdown tables from a bench/results/<date>-vad.json object (bench/vad.mjs).
-const ENGINE_ORDER = ['wasm-rnn', 'wasm-rnn/ort', 'onnxruntime-web', 'onnxruntime-node'];
+import { ENGINES } from './vad-engines.mjs';
+
 const med = (a) => { const s = [...a].sort((x, y) => x - y); const n = s.length; return n ? (n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2) : NaN; };
 const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 /** One figure per repeat -> "a" or "lo–hi". */
@@ -20,7 +21,7 @@ export function vadReport(result, outPath) {
   const repeats = Math.max(...result.runs.map((r) => r.repeat));
   p(`Run ${result.date.slice(0, 16)}Z (\`${outPath}\`) on **${cpu.modelName}** (vendor ${cpu.vendor}, family ${cpu.family}, model ${cpu.model}, stepping ${cpu.stepping}), ${cpu.cpus} cores: ${result.machine.note}.`);
   p();
-  p(`Engines: wasm-rnn ${v['wasm-rnn']} at ${w.commit}${w.uncommitted.length ? ` plus ${w.uncommitted.length} uncommitted files in src/, bindings/, assembly/ (work in progress of other sessions)` : ''}, package ${w.packageBuild}, wasm ${Object.entries(w.wasm).map(([k, x]) => `${k} ${x.sha256}`).join(', ')}; onnxruntime-web ${v['onnxruntime-web']} (wasm EP, \`env.wasm.numThreads = 1\`); onnxruntime-node ${v['onnxruntime-node']} (CPU EP, intra/inter-op threads 1); models and calling protocol from @ricky0123/vad-web ${v['@ricky0123/vad-web']}. The Node and V8 versions head each table.`);
+  p(`Engines: wasm-rnn ${v['wasm-rnn']} at ${w.commit}${w.uncommitted.length ? ` plus ${w.uncommitted.length} uncommitted files in src/, bindings/, assembly/ (work in progress of other sessions)` : ''}, package ${w.packageBuild} (dist/ snapshot ${w.distSha256}), wasm ${Object.entries(w.wasm).map(([k, x]) => `${k} ${x.sha256}`).join(', ')}; onnxruntime-web ${v['onnxruntime-web']} (wasm EP, \`env.wasm.numThreads = 1\`); onnxruntime-node ${v['onnxruntime-node']} (CPU EP, intra/inter-op threads 1); models and calling protocol from @ricky0123/vad-web ${v['@ricky0123/vad-web']}. The Node and V8 versions head each table.`);
   p();
   const labels = [...new Set(result.runs.map((r) => r.label))];
   for (const label of labels) {
@@ -28,7 +29,7 @@ export function vadReport(result, outPath) {
     const suites = runs.map((r) => r.suite).filter(Boolean);
     const s0 = suites[0];
     if (s0) {
-      const engines = ENGINE_ORDER.filter((e) => Object.values(s0.models).some((m) => m.engines[e]));
+      const engines = ENGINES.filter((e) => Object.values(s0.models).some((m) => m.engines[e]));
       const models = Object.keys(s0.models);
       const each = (fn) => suites.map(fn);
       const build = Object.values(s0.models)[0].engines['wasm-rnn']?.info?.build;
@@ -44,18 +45,15 @@ export function vadReport(result, outPath) {
         p(`| ${m} | ${engines.map((e) => `${range(each((s) => s.models[m]?.engines[e]?.median))} / ${range(each((s) => s.models[m]?.engines[e]?.p99))}`).join(' | ')} |`);
       }
       p();
-      const wasmEngines = engines.filter((e) => e.startsWith('wasm-rnn'));
-      p('Speed-up (median of per-round ratios of the medians; > 1 = wasm-rnn faster) and wasm-rnn\'s p99 / median. Targets: >= 3x onnxruntime-web, > 1x onnxruntime-node, p99 < 2x median:');
+      p('Speed-up (median of per-round ratios of the medians; > 1 = faster than the peer) and p99 / median. Targets for wasm-rnn: >= 3x onnxruntime-web, > 1x onnxruntime-node, p99 < 2x median:');
       p();
-      p(`| model | ${wasmEngines.flatMap((e) => [`onnxruntime-web / ${e}`, `onnxruntime-node / ${e}`, `${e} p99/median`]).join(' | ')} | onnxruntime-web p99/median |`);
-      p(`|---|${wasmEngines.flatMap(() => ['---', '---', '---']).join('|')}|---|`);
+      p('| model | engine | onnxruntime-web / engine | onnxruntime-node / engine | p99 / median |');
+      p('|---|---|---|---|---|');
       for (const m of models) {
-        const cells = wasmEngines.flatMap((e) => [
-          `${range(each((s) => s.models[m]?.engines[e]?.vs['onnxruntime-web']?.median), 2)}x`,
-          `${range(each((s) => s.models[m]?.engines[e]?.vs['onnxruntime-node']?.median), 2)}x`,
-          range(each((s) => s.models[m]?.engines[e]?.p99OverMedian), 1),
-        ]);
-        p(`| ${m} | ${cells.join(' | ')} | ${range(each((s) => s.models[m]?.engines['onnxruntime-web']?.p99OverMedian), 1)} |`);
+        for (const e of engines) {
+          const ratio = (peer) => (e === peer ? '-' : `${range(each((s) => s.models[m]?.engines[e]?.vs[peer]?.median), 2)}x`);
+          p(`| ${m} | ${e} | ${ratio('onnxruntime-web')} | ${ratio('onnxruntime-node')} | ${range(each((s) => s.models[m]?.engines[e]?.p99OverMedian), 1)} |`);
+        }
       }
       p();
       p('Process CPU time per frame (mean over a round, us; median over rounds) and agreement with onnxruntime-node\'s committed per-frame probabilities (test/fixtures/vad; max |p - ref| over the clip and final-state relative error, worst over the runs):');
@@ -63,36 +61,37 @@ export function vadReport(result, outPath) {
       p(`| model | ${engines.map((e) => `${e} CPU`).join(' | ')} | ${engines.map((e) => `${e} max abs diff, state`).join(' | ')} |`);
       p(`|---|${engines.map(() => '---').join('|')}|${engines.map(() => '---').join('|')}|`);
       for (const m of models) {
-        const worst = (e, k) => Math.max(...each((s) => s.models[m]?.engines[e]?.[k] ?? NaN));
-        p(`| ${m} | ${engines.map((e) => range(each((s) => s.models[m]?.engines[e]?.cpuMean))).join(' | ')} | ${engines.map((e) => `${worst(e, 'maxProbDiff').toExponential(1)}, ${worst(e, 'stateRelError').toExponential(1)}`).join(' | ')} |`);
+        const worst = (e, k) => { const x = Math.max(...each((s) => s.models[m]?.engines[e]?.[k] ?? NaN)); return Number.isFinite(x) ? x.toExponential(1) : '-'; };
+        p(`| ${m} | ${engines.map((e) => range(each((s) => s.models[m]?.engines[e]?.cpuMean))).join(' | ')} | ${engines.map((e) => `${worst(e, 'maxProbDiff')}, ${worst(e, 'stateRelError')}`).join(' | ')} |`);
       }
       p();
     }
     const colds = runs.map((r) => r.cold).filter((c) => c && Object.keys(c).length);
     if (colds.length) {
-      const keys = Object.keys(colds[0]);
-      const n = colds[0][keys[0]].length;
+      const n = Object.values(Object.values(colds[0])[0])[0].length;
       p(`Cold start in fresh processes, import -> session -> first frame's probability (model bytes read before the clock), ${n} process${n > 1 ? 'es' : ''} per engine and model in each run, interleaved; ms of wall time, median per run (a–b), [min..max] over all ${n * colds.length}, median CPU ms, median phases. Target < 30 ms:`);
       p();
       p('| engine | model | median ms | [min..max] | CPU ms | phases (median ms) |');
       p('|---|---|---|---|---|---|');
-      for (const k of keys.sort((a, b) => ENGINE_ORDER.indexOf(a.split(' ')[0]) - ENGINE_ORDER.indexOf(b.split(' ')[0]))) {
-        const all = colds.flatMap((c) => c[k] ?? []);
-        if (!all.length) continue;
-        const phases = Object.keys(all[0].phases).map((ph) => `${ph} ${f(med(all.map((a) => a.phases[ph])), 1)}`).join(', ');
-        const [engine, model] = k.split(' ');
-        p(`| ${engine} | ${model} | ${range(colds.map((c) => med((c[k] ?? []).map((a) => a.ms))))} | [${f(Math.min(...all.map((a) => a.ms)))}..${f(Math.max(...all.map((a) => a.ms)))}] | ${f(med(all.map((a) => a.cpuMs)))} | ${phases} |`);
+      for (const engine of ENGINES) {
+        for (const model of Object.keys(colds[0][engine] ?? {})) {
+          const all = colds.flatMap((c) => c[engine]?.[model] ?? []);
+          if (!all.length) continue;
+          const phases = Object.keys(all[0].phases).map((ph) => `${ph} ${f(med(all.map((a) => a.phases[ph])), 1)}`).join(', ');
+          p(`| ${engine} | ${model} | ${range(colds.map((c) => med((c[engine]?.[model] ?? []).map((a) => a.ms))))} | [${f(Math.min(...all.map((a) => a.ms)))}..${f(Math.max(...all.map((a) => a.ms)))}] | ${f(med(all.map((a) => a.cpuMs)))} | ${phases} |`);
+        }
       }
       p();
     }
     const alloc = runs.find((r) => r.alloc)?.alloc;
     if (alloc) {
-      const a0 = Object.values(alloc)[0];
+      const rows = ENGINES.flatMap((e) => Object.values(alloc[e] ?? {}));
+      const a0 = rows[0];
       p(`Allocation per frame in steady state (${a0.frames} frames after two warm passes; V8 heap bytes from used-heap deltas plus what collections freed, external = ArrayBuffer backing stores; memory inside a wasm instance is not counted). "engine": input tensors made beforehand, one feeds object reused; "vad-web caller": vad-web's per-frame input Float32Array and tensor included. Target: nothing:`);
       p();
       p('| engine | model | engine: JS heap | engine: external | vad-web caller: JS heap | vad-web caller: external | collections in the window |');
       p('|---|---|---|---|---|---|---|');
-      for (const [k, a] of Object.entries(alloc).sort((x, y) => ENGINE_ORDER.indexOf(x[1].engine) - ENGINE_ORDER.indexOf(y[1].engine))) {
+      for (const a of rows) {
         const ext = (x) => `${bytes(x.externalBytesPerFrame)}${x.externalFrames !== a.frames ? ` (over ${x.externalFrames} frames)` : ''}`;
         p(`| ${a.engine} | ${a.model} | ${bytes(a.engineOnly.heapBytesPerFrame)} | ${ext(a.engineOnly)} | ${bytes(a.vadWebCaller.heapBytesPerFrame)} | ${ext(a.vadWebCaller)} | ${a.engineOnly.gcsInWindow}, ${a.vadWebCaller.gcsInWindow} |`);
       }
@@ -107,10 +106,13 @@ export function vadReport(result, outPath) {
     p('|---|---|---|---|');
     for (const s of [...S['wasm-rnn'], ...S['onnxruntime-web'], ...S.models]) p(`| ${s.what} | ${s.path.replace('node_modules/', '')} | ${s.bytes} | ${s.gzip} |`);
     p();
-    p('| model | wasm-rnn/ort: JS + wasm + model | wasm-rnn loadOnnx: JS + wasm + model | onnxruntime-web: JS + wasm + model | onnxruntime-web / wasm-rnn/ort | target |');
-    p('|---|---|---|---|---|---|');
+    const kinds = Object.keys(Object.values(S.totals)[0]);
+    const ours = kinds.filter((k) => k !== 'onnxruntime-web');
+    p(`| model | ${kinds.map((k) => `${k}: JS + wasm + model`).join(' | ')} | onnxruntime-web / wasm-rnn/ort | target |`);
+    p(`|---|${kinds.map(() => '---').join('|')}|---|---|`);
     for (const [m, t] of Object.entries(S.totals)) {
-      p(`| ${m} | ${kb(t['wasm-rnn/ort'].bytes)} (gzip ${kb(t['wasm-rnn/ort'].gzip)}) | ${kb(t['wasm-rnn loadOnnx'].bytes)} (gzip ${kb(t['wasm-rnn loadOnnx'].gzip)}) | ${kb(t['onnxruntime-web'].bytes)} (gzip ${kb(t['onnxruntime-web'].gzip)}) | ${f(t['onnxruntime-web'].bytes / t['wasm-rnn/ort'].bytes, 1)}x (gzip ${f(t['onnxruntime-web'].gzip / t['wasm-rnn/ort'].gzip, 1)}x) | < 2.5 MB |`);
+      const ort = t['onnxruntime-web'], mine = t['wasm-rnn/ort'] ?? t[ours[0]];
+      p(`| ${m} | ${kinds.map((k) => `${kb(t[k].bytes)} (gzip ${kb(t[k].gzip)})`).join(' | ')} | ${f(ort.bytes / mine.bytes, 1)}x (gzip ${f(ort.gzip / mine.gzip, 1)}x) | < 2.5 MB |`);
     }
     p();
   }

@@ -3,7 +3,8 @@
 //                      [--models legacy,v5,v6] [--engines wasm-rnn,onnxruntime-web] [--no-build]
 //                      [--no-cold] [--no-alloc] [--write-md] [--json <file>]
 // (also `npm run bench -- --only vad [same options]`). It builds the package (`npm run build:ts`;
-// the wasm in build/ is used as it is and its sha256 recorded), then for each repeat and each Node
+// the wasm in build/ is used as it is and its sha256 recorded), takes a snapshot of dist/ that
+// every process of the run imports (bench/.cache/vad-pkg), then for each repeat and each Node
 // version (Node 20 with --experimental-wasm-relaxed-simd, as bench/run.mjs runs it, and the Node 24
 // of test/runtimes/node24):
 //   bench/vad-suite.mjs  per-frame wall time (median, p99) of every engine on the clip's frames,
@@ -49,12 +50,23 @@ if (!flag('no-build')) {
     log(`!!! ${packageBuild}`);
   }
 } else packageBuild = 'not rebuilt (--no-build)';
-// wasm-rnn/ort is measured if the built package has it
-const hasOrt = spawnSync('node', ['--input-type=module', '-e', "await import('wasm-rnn/ort')"], { cwd: root }).status === 0;
-if (!hasOrt) {
-  engines = engines.filter((e) => e !== 'wasm-rnn/ort');
-  log('!!! wasm-rnn/ort not importable from dist/: measured without it');
-}
+// Every process of the run imports wasm-rnn from one snapshot of the built package (other work
+// may rebuild dist/ while the bench runs): bench/.cache/vad-pkg/{package.json, dist/}, named to
+// the children by VAD_PKG (bench/vad-engines.mjs), fingerprinted in the results.
+const pkgDir = rel('bench/.cache/vad-pkg');
+fs.rmSync(pkgDir, { recursive: true, force: true });
+fs.cpSync(rel('dist'), `${pkgDir}/dist`, { recursive: true });
+fs.copyFileSync(rel('package.json'), `${pkgDir}/package.json`);
+process.env.VAD_PKG = pkgDir;
+const filesUnder = (d) => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(`${d}/${e.name}`) : [`${d}/${e.name}`])).sort();
+const snapshotHash = crypto.createHash('sha256');
+for (const f of filesUnder(`${pkgDir}/dist`)) snapshotHash.update(f.slice(pkgDir.length)).update(fs.readFileSync(f));
+// wasm-rnn/ort and SileroVad are measured if the built package has them
+engines = engines.filter((e) => {
+  const p = spawnSync('node', ['--input-type=module', '-e', `await (await import('./bench/vad-engines.mjs')).importEngine(${JSON.stringify(e)})`], { cwd: root });
+  if (p.status !== 0) log(`!!! ${e} cannot be imported from the built package: measured without it (${p.stderr.toString().trim().split('\n').pop()})`);
+  return p.status === 0;
+});
 
 const git = (args) => { try { return sh('git', args).trim(); } catch { return undefined; } };
 const dirty = git(['status', '--porcelain', '--', 'src', 'bindings', 'assembly', 'build'])?.split('\n').filter(Boolean) ?? [];
@@ -62,8 +74,9 @@ const wasmRnn = {
   commit: git(['rev-parse', '--short=12', 'HEAD']),
   uncommitted: dirty, // the bench measures the working tree, other work in progress included
   packageBuild,
-  wasm: Object.fromEntries(fs.readdirSync(rel('dist/build')).filter((f) => f.endsWith('.wasm')).map((f) => {
-    const b = fs.readFileSync(rel(`dist/build/${f}`));
+  distSha256: snapshotHash.digest('hex').slice(0, 16),
+  wasm: Object.fromEntries(fs.readdirSync(`${pkgDir}/dist/build`).filter((f) => f.endsWith('.wasm')).map((f) => {
+    const b = fs.readFileSync(`${pkgDir}/dist/build/${f}`);
     return [f, { bytes: b.length, sha256: sha(b), mtime: fs.statSync(rel(`dist/build/${f}`)).mtime.toISOString() }];
   })),
 };
@@ -102,7 +115,7 @@ for (let repeat = 1; repeat <= REPEATS; repeat++) {
     // ---------------------------------------------------------------- per-frame timing
     const outFile = rel(`bench/.cache/vad-suite-${n.label.replace(/\W+/g, '_')}-${repeat}.json`);
     const args = [...n.flags, 'bench/vad-suite.mjs', '--rounds', opt('rounds', '7'), '--frames', opt('frames', '1100'), '--models', models.join(','), '--engines', engines.join(','), '--out', outFile];
-    const cmd = `${binName(n)} ${args.join(' ').replace(outFile, '<out>')}`;
+    const cmd = `${binName(n)} ${args.map((a) => (a === outFile ? '<out>' : a.includes(' ') ? `'${a}'` : a)).join(' ')}`;
     if (repeat === 1) result.commands.push(cmd);
     log(`\n=== repeat ${repeat}, ${n.label}: ${cmd}`);
     const started = Date.now();
@@ -121,14 +134,14 @@ for (let repeat = 1; repeat <= REPEATS; repeat++) {
           const engine = engines[(k + i) % engines.length];
           const p = spawnSync(n.bin, [...n.flags, 'bench/vad-cold.mjs', engine, model], { cwd: root, timeout: 60000 });
           const line = lastJsonLine(p);
-          const key = `${engine} ${model}`;
-          run.cold[key] ??= [];
-          if (line?.startsWith('{')) run.cold[key].push(JSON.parse(line));
-          else log(`!!! cold ${key} on ${n.label}: ${p.stderr?.toString().trim().split('\n').slice(-3).join(' / ')}`);
+          run.cold[engine] ??= {};
+          run.cold[engine][model] ??= [];
+          if (line?.startsWith('{')) run.cold[engine][model].push(JSON.parse(line));
+          else log(`!!! cold ${engine} ${model} on ${n.label}: ${p.stderr?.toString().trim().split('\n').slice(-3).join(' / ')}`);
         }
       }
     }
-    if (COLD) log(`cold start (${COLD} processes each):`, Object.entries(run.cold).map(([k, a]) => `${k} ${a.map((r) => r.ms.toFixed(0)).join('/')}`).join('; '));
+    if (COLD) log(`cold start (${COLD} processes each):`, Object.entries(run.cold).flatMap(([e, byModel]) => Object.entries(byModel).map(([m, a]) => `${e} ${m} ${a.map((r) => r.ms.toFixed(0)).join('/')}`)).join('; '));
 
     // ---------------------------------------------------------------- allocation per frame
     if (repeat === 1 && !flag('no-alloc')) {
@@ -139,11 +152,11 @@ for (let repeat = 1; repeat <= REPEATS; repeat++) {
         for (const engine of engines) {
           const p = spawnSync(n.bin, [...n.flags, ...allocFlags, 'bench/vad-alloc.mjs', engine, model], { cwd: root, timeout: 120000 });
           const line = lastJsonLine(p);
-          if (line?.startsWith('{')) run.alloc[`${engine} ${model}`] = JSON.parse(line);
+          if (line?.startsWith('{')) (run.alloc[engine] ??= {})[model] = JSON.parse(line);
           else log(`!!! alloc ${engine} ${model} on ${n.label}: ${p.stderr?.toString().trim().split('\n').slice(-3).join(' / ')}`);
         }
       }
-      log('allocation per frame (engine only, heap + external bytes):', Object.entries(run.alloc).map(([k, a]) => `${k} ${(a.engineOnly.heapBytesPerFrame + a.engineOnly.externalBytesPerFrame).toFixed(0)}`).join('; '));
+      log('allocation per frame (engine only, heap + external bytes):', Object.values(run.alloc).flatMap((byModel) => Object.values(byModel)).map((a) => `${a.engine} ${a.model} ${(a.engineOnly.heapBytesPerFrame + a.engineOnly.externalBytesPerFrame).toFixed(0)}`).join('; '));
     }
     result.runs.push(run);
   }
@@ -165,10 +178,11 @@ const bundle = (name, source) => {
 const fileSize = (p, what) => { const b = fs.readFileSync(rel(p)); return { what, path: p, bytes: b.length, gzip: zlib.gzipSync(b, { level: 9 }).length, sha256: sha(b) }; };
 const sizes = {
   'wasm-rnn': [
-    fileSize(bundle('wasm-rnn-ort', "export * from './dist/src/ort/index.js';"), "JS: wasm-rnn/ort (import * as ort), esbuild --minify"),
-    fileSize(bundle('wasm-rnn-loadOnnx', "export { ready, loadOnnx } from './dist/src/index.js';"), 'JS: { ready, loadOnnx } from wasm-rnn, esbuild --minify'),
-    fileSize(bundle('wasm-rnn-all', "export * from './dist/src/index.js';"), 'JS: the whole wasm-rnn entry, esbuild --minify'),
-    ...['relaxed', 'simd', 'scalar'].map((b) => fileSize(`dist/build/${b}.wasm`, `wasm: ${b} build`)),
+    fileSize(bundle('wasm-rnn-ort', "export * from './bench/.cache/vad-pkg/dist/src/ort/index.js';"), 'JS: wasm-rnn/ort (import * as ort), esbuild --minify'),
+    fileSize(bundle('wasm-rnn-loadOnnx', "export { ready, loadOnnx } from './bench/.cache/vad-pkg/dist/src/index.js';"), 'JS: { ready, loadOnnx } from wasm-rnn, esbuild --minify'),
+    ...(engines.includes('wasm-rnn SileroVad') ? [fileSize(bundle('wasm-rnn-SileroVad', "export { ready, SileroVad } from './bench/.cache/vad-pkg/dist/src/index.js';"), 'JS: { ready, SileroVad } from wasm-rnn, esbuild --minify')] : []),
+    fileSize(bundle('wasm-rnn-all', "export * from './bench/.cache/vad-pkg/dist/src/index.js';"), 'JS: the whole wasm-rnn entry, esbuild --minify'),
+    ...['relaxed', 'simd', 'scalar'].map((b) => fileSize(`bench/.cache/vad-pkg/dist/build/${b}.wasm`, `wasm: ${b} build`)),
   ],
   'onnxruntime-web': [
     fileSize('node_modules/onnxruntime-web/dist/ort.wasm.min.mjs', 'JS: onnxruntime-web/wasm (what vad-web imports)'),
@@ -186,6 +200,7 @@ for (const m of Object.keys(MODELS)) {
   sizes.totals[m] = {
     'wasm-rnn/ort': sum([pick('wasm-rnn', 'JS: wasm-rnn/ort'), bigWasm, model]),
     'wasm-rnn loadOnnx': sum([pick('wasm-rnn', 'JS: { ready, loadOnnx }'), bigWasm, model]),
+    ...(pick('wasm-rnn', 'JS: { ready, SileroVad }') ? { 'wasm-rnn SileroVad': sum([pick('wasm-rnn', 'JS: { ready, SileroVad }'), bigWasm, model]) } : {}),
     'onnxruntime-web': sum([...sizes['onnxruntime-web'], model]),
   };
 }
