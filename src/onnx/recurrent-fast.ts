@@ -67,10 +67,20 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
   const batchFirst = at.layout === 1;
   const opts = { inputSize: I, hiddenSize: H, numLayers: 1, bias: bias !== undefined, batchFirst, bidirectional: D === 2 };
   const cell = at.kind === 'LSTM' ? 'lstm' : at.kind === 'GRU' ? 'gru' : at.acts[0][0].name === 'relu' ? 'rnn_relu' : 'rnn_tanh';
-  const layer = recurrentFromStateDict(cell, dict, opts);
-  ctx.resources.push(layer);
+  // The wasm layer is built (weights packed) at the node's first run, so a branch that never
+  // runs (Silero's 8 kHz half when fed 16 kHz) costs no packing; its weights were checked above.
+  let layer: ReturnType<typeof recurrentFromStateDict> | undefined;
+  let disposed = false;
+  ctx.resources.push({
+    dispose() {
+      disposed = true;
+      layer?.dispose();
+    },
+  });
 
   return (run) => {
+    if (layer === undefined && !disposed) layer = recurrentFromStateDict(cell, dict, opts);
+    if (layer === undefined) return undefined;
     const { T, B } = run;
     if (run.W !== w || run.R !== r || T < 1 || B < 1 || run.I !== I || run.H !== H) return undefined;
     if (run.lens && run.lens.some((l) => l === 0)) return undefined; // onnxruntime semantics for 0 in the general path
@@ -78,7 +88,7 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
     const at3 = (t: number, b: number) => (batchFirst ? b * T + t : t * B + b) * I;
     let x = run.X;
     if (reverseOnly) x = reverseTime(x, T, B, I, lens, at3);
-    const res = layer.forward(
+    const res = layer!.forward(
       { data: x, shape: batchFirst ? [B, T, I] : [T, B, I] },
       {
         h0: run.h0 && { data: run.h0, shape: [D, B, H] },
