@@ -21,8 +21,11 @@
 // terms summed are rows 0..K-1 from `w`, so w = start + k0 * 64 bytes with K <= wk - k0 sums
 // rows k0..k0+K-1 only: the convolution bindings leave out the taps that fall on padding.
 //
-// Cost against a float32 GEMM: a v128 holds 2 doubles instead of 4 floats, so twice the
-// multiply-add instructions per output (measured in docs/onnx.md, Conv numerics).
+// Cost: a v128 holds 2 doubles instead of 4 floats, so twice the multiply-add instructions of a
+// float32 GEMM per output, and these tiles run at about the float32 kernel's instruction rate:
+// compute-bound shapes take ~1.8-2.1x the float32 time (Silero's STFT conv, 4 x 258 x 256). The
+// Silero v5 encoder + decoder convs, with their padding taps left out, went from 18 to 26-29 us
+// (1.4-1.6x; docs/onnx.md, Conv numerics).
 //
 // SIMD tiles: 2 rows x 8 columns (8 f64x2 accumulators, 4 weight loads and 2 broadcasts per k)
 // down each panel; a last odd row runs 1 x 16 over pairs of panels (8 accumulators: enough

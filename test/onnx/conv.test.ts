@@ -2,7 +2,9 @@
  * ONNX Conv / ConvTranspose (src/onnx/ops/conv.ts, bindings/conv.ts): the wasm path (weights
  * constant at load, packed once) and the float64 JS reference (weights computed by the graph)
  * against onnxruntime-web on seeded random cases, and against ONNX's backend node tests
- * (test/fixtures/onnx/node-conv, tools/copy-onnx-conv-tests.mjs).
+ * (test/fixtures/onnx/node-conv, tools/copy-onnx-conv-tests.mjs). Both round one float64 sum
+ * per output, so the wasm path must be within one float32 rounding of the reference; the
+ * kernels themselves must equal the ascending float64 sum bit for bit on every build.
  */
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -96,6 +98,8 @@ const CASES: Case[] = [
   ...[1, 3, 4, 5, 8].map((l): Case => ({ name: `out length ${l} k2 p1`, op: 'Conv', x: [1, 3, l - 1 || 1], w: [9, 3, 2], attrs: [pads([1, l === 1 ? 0 : 1])] })),
   { name: 'n=3 odd channels', op: 'Conv', x: [3, 7, 11], w: [5, 7, 3], bias: true, attrs: [pads([2, 1])] },
   { name: 'kernel longer than the input, padded', op: 'Conv', x: [1, 2, 2], w: [3, 2, 5], attrs: [pads([2, 2])] },
+  { name: 'outputs that see only padding (the bias alone)', op: 'Conv', x: [1, 2, 2], w: [3, 2, 3], bias: true, attrs: [pads([3, 4])] },
+  { name: 'dilated taps on padding, im2col path', op: 'Conv', x: [1, 3, 5], w: [4, 3, 3], bias: true, attrs: [dil([2]), pads([3, 3])] },
   { name: 'one input channel, padded', op: 'Conv', x: [2, 1, 9], w: [4, 1, 3], attrs: [pads([2, 1])] },
   { name: 'input length 1, k3 p1', op: 'Conv', x: [1, 4, 1], w: [6, 4, 3], bias: true, attrs: [pads([1, 1])] },
   { name: 'dilation 2 stride 3', op: 'Conv', x: [2, 3, 20], w: [4, 3, 3], attrs: [dil([2]), strides([3]), pads([1, 2])] },
