@@ -133,7 +133,7 @@ describe('SileroVad over the clip: every frame within 2e-5 of onnxruntime-node',
       expect(probs.length).toBe(ref.frames);
       const { err, frame } = maxError(probs, ref.probs);
       console.log(`${name}: max |p - onnxruntime-node| ${err.toExponential(2)} (frame ${frame})`);
-      // soft: the segments are checked too (v6 frame 129 is ill-conditioned in the conv kernels, see docs/ort.md)
+      // soft: the segments are checked too when a frame is off
       expect.soft(err, `${name}: max |p - onnxruntime-node|, frame ${frame}`).toBeLessThanOrEqual(PROB_TOLERANCE);
 
       // vad-web's NonRealTimeVAD reports a segment as [its start, the end of the frame that closed it]
