@@ -53,6 +53,19 @@ const SHAPE_RULES: Record<string, readonly number[]> = {
   InstanceNormalization: [], LSTM: [], GRU: [], RNN: [],
 };
 
+/**
+ * Operators whose output is input 0's data under another shape. Once that shape is inferred, the
+ * specialised plan runs them as a relabelling of the data, without the kernel's checks.
+ */
+const VIEW_OPS = new Set(['Identity', 'Squeeze', 'Unsqueeze', 'Reshape', 'Flatten']);
+
+function viewKernel(shape: readonly number[]): KernelStep['kernel'] {
+  return (ins) => {
+    const x = ins[0]!;
+    return [{ dtype: x.dtype, data: x.data, shape: shape.slice() }];
+  };
+}
+
 /** Operators whose output value depends only on the shape of input 0. */
 const SHAPE_VALUED = new Set(['Shape', 'Size']);
 
@@ -151,7 +164,9 @@ class Specializer {
         }
       }
     }
-    steps.push({ ...step, inputs: Int32Array.from(inputs), args: new Array(inputs.length).fill(undefined) });
+    const viewShape = VIEW_OPS.has(op) && step.outputs[0] >= 0 ? this.known[step.outputs[0]]?.shape : undefined;
+    const kernel = viewShape === undefined ? step.kernel : viewKernel(viewShape);
+    steps.push({ ...step, kernel, inputs: Int32Array.from(inputs), args: new Array(inputs.length).fill(undefined) });
   }
 
   private ifStep(step: IfStep, steps: Step[]): void {
