@@ -1,11 +1,38 @@
 /**
  * MatMul (numpy semantics: 1-D operands, broadcast batch dimensions) and Gemm (alpha, beta,
- * transA, transB, unidirectional broadcast of C), accumulating in float64.
+ * transA, transB, unidirectional broadcast of C), accumulating in float64 and rounding each output
+ * once to float32.
+ *
+ * A node whose B is a float32 constant at load (MatMul: B 1-D or 2-D, A of any rank, batch
+ * dimensions flattened into rows; Gemm: always 2-D) packs B once into wasm memory
+ * (bindings/matmul.ts) and runs on the wasm GEMM, which sums every output's products in the same
+ * ascending order from the same exact float64 products as the JS loops below: the same bits on
+ * every build. Anything else (B computed by the graph, batched B, integer types, the wasm runtime
+ * not loaded yet) runs the float64 JS path, which is also the tests' oracle.
  */
-import { fmtShape } from '../../errors.js';
-import { alloc } from '../values.js';
+import { RnnError, fmtShape } from '../../errors.js';
+import { runtime, type WasmRuntime } from '../../../bindings/wasm.js';
+import { PackedMatMul } from '../../../bindings/matmul.js';
+import type { NodeContext } from '../node.js';
+import { alloc, numelOf, type OTensor } from '../values.js';
 import { broadcastShapes, bstrides, forBroadcast, requireFloat, type OpFactory } from './util.js';
 
+/** The wasm runtime once ready() has resolved, else undefined (the node then runs in JS). */
+function loadedRuntime(): WasmRuntime | undefined {
+  try {
+    return runtime();
+  } catch (e) {
+    if (e instanceof RnnError && e.code === 'NOT_READY') return undefined;
+    throw e;
+  }
+}
+
+/** B of `node input 1` when it is a float32 constant of a rank the packed path takes, with no zero dimension. */
+function constantB(ctx: NodeContext, ranks: readonly number[]): OTensor | undefined {
+  const B = ctx.constInputs[1];
+  if (!B || B.dtype !== 'float32' || !ranks.includes(B.shape.length) || numelOf(B.shape) === 0) return undefined;
+  return B;
+}
 
 function matmulCore(a: Float32Array, aOff: number, b: Float32Array, bOff: number, out: Float32Array, oOff: number, M: number, K: number, N: number): void {
   const acc = new Float64Array(N);
@@ -13,7 +40,6 @@ function matmulCore(a: Float32Array, aOff: number, b: Float32Array, bOff: number
     acc.fill(0);
     for (let k = 0; k < K; k++) {
       const av = a[aOff + m * K + k];
-      if (av === 0) continue;
       const row = bOff + k * N;
       for (let n = 0; n < N; n++) acc[n] += av * b[row + n];
     }
@@ -23,11 +49,24 @@ function matmulCore(a: Float32Array, aOff: number, b: Float32Array, bOff: number
 
 const matmul: OpFactory = (ctx) => {
   ctx.allowOnly([]);
+  // packed: B [K, N] (or [K], N = 1) constant; A [..., K] is (numel / K) rows of K
+  const Bc = constantB(ctx, [1, 2]);
+  const rt = Bc && loadedRuntime();
+  let packed: PackedMatMul | undefined;
+  if (Bc && rt) {
+    packed = new PackedMatMul(rt, Bc.data as Float32Array, Bc.shape[0], Bc.shape[1] ?? 1, false, null, ctx.label);
+    ctx.resources.push(packed);
+  }
   return (ins) => {
     const A = ctx.input(ins, 0, 'A');
     const B = ctx.input(ins, 1, 'B');
     const a = requireFloat(ctx, A, 'A');
     const b = requireFloat(ctx, B, 'B');
+    if (packed && B.data === Bc!.data && A.shape.length >= 1 && A.shape[A.shape.length - 1] === packed.k) {
+      const out = alloc('float32', [...A.shape.slice(0, -1), ...(B.shape.length === 2 ? [packed.n] : [])], ctx.label);
+      packed.run(a, a.length / packed.k, false, out.data as Float32Array);
+      return [out];
+    }
     const as = A.shape.length === 1 ? [1, A.shape[0]] : A.shape;
     const bs = B.shape.length === 1 ? [B.shape[0], 1] : B.shape;
     if (as.length === 0 || bs.length === 0) throw ctx.error('INVALID_INPUT', 'MatMul of a scalar');
@@ -52,12 +91,72 @@ const matmul: OpFactory = (ctx) => {
   };
 };
 
+/** Gemm's C broadcast to [M, N]: its values and strides (0 along broadcast dims). */
+interface GemmC {
+  c: Float32Array;
+  s0: number;
+  s1: number;
+}
+
+/** C (when present and beta is not 0) checked against [M, N]. */
+function gemmC(ctx: NodeContext, C: OTensor | undefined, beta: number, M: number, N: number): GemmC | undefined {
+  if (C === undefined || beta === 0) return undefined;
+  const c = requireFloat(ctx, C, 'C');
+  const out = [M, N];
+  if (C.shape.length > 2 || !C.shape.every((d, j) => d === 1 || d === out[2 - C.shape.length + j])) {
+    throw ctx.error('SHAPE_MISMATCH', `C of shape ${fmtShape(C.shape)} does not broadcast to ${fmtShape(out)} (unidirectional: each of its last dims 1 or the output's)`);
+  }
+  const [s0, s1] = bstrides(C.shape, out);
+  return { c, s0, s1 };
+}
+
+/** Each output alpha * sum + beta * C in float64, rounded once: o [M, N] from the float64 sums of A B. */
+function finishGemm(sums: Float64Array, M: number, N: number, alpha: number, beta: number, C: GemmC | undefined, o: Float32Array): void {
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < N; n++) {
+      let v = alpha * sums[m * N + n];
+      if (C) v += beta * C.c[m * C.s0 + n * C.s1];
+      o[m * N + n] = v;
+    }
+  }
+}
+
+/**
+ * For alpha = 1, what the GEMM adds to every row's sums so that it returns Gemm's output: null
+ * when C plays no part (absent, or beta 0), beta * C as a float64 vector [N] when C is a constant
+ * of one row for all (shape [], [1], [N], [1, 1] or [1, N]), else undefined (not foldable). beta * c
+ * is a product of two float32 values, exact in float64, so sum + bias rounds as sum + beta * C does.
+ */
+function rowBias(C: OTensor | undefined, hasC: boolean, beta: number, N: number): Float64Array | null | undefined {
+  if (!hasC || beta === 0) return null;
+  if (!C || C.dtype !== 'float32' || C.shape.length > 2 || (C.shape.length === 2 && C.shape[0] !== 1)) return undefined;
+  const n = numelOf(C.shape);
+  if (n !== 1 && (n !== N || C.shape[C.shape.length - 1] !== N)) return undefined;
+  const c = C.data as Float32Array;
+  return Float64Array.from({ length: N }, (_, j) => beta * c[n === 1 ? 0 : j]);
+}
+
 const gemm: OpFactory = (ctx) => {
   ctx.allowOnly(['alpha', 'beta', 'transA', 'transB', 'broadcast']);
   const alpha = ctx.float('alpha', 1);
   const beta = ctx.float('beta', 1);
   const tA = ctx.int('transA', 0) !== 0;
   const tB = ctx.int('transB', 0) !== 0;
+  // packed: B constant; C folded into the GEMM's bias when alpha is 1 and C is one row for all,
+  // else the GEMM's float64 sums finished here
+  const Bc = constantB(ctx, [2]);
+  const rt = Bc && loadedRuntime();
+  const hasC = (ctx.node.inputs[2] ?? '') !== '';
+  const Cc = hasC ? ctx.constInputs[2] : undefined;
+  let packed: PackedMatMul | undefined;
+  let fused = false;
+  if (Bc && rt) {
+    const [K, N] = tB ? [Bc.shape[1], Bc.shape[0]] : Bc.shape;
+    const bias = alpha === 1 ? rowBias(Cc, hasC, beta, N) : undefined;
+    fused = bias !== undefined;
+    packed = new PackedMatMul(rt, Bc.data as Float32Array, K, N, tB, bias ?? null, ctx.label);
+    ctx.resources.push(packed);
+  }
   return (ins) => {
     const A = ctx.input(ins, 0, 'A');
     const B = ctx.input(ins, 1, 'B');
@@ -69,24 +168,25 @@ const gemm: OpFactory = (ctx) => {
     if (K !== K2) throw ctx.error('SHAPE_MISMATCH', `cannot multiply ${fmtShape(A.shape)} by ${fmtShape(B.shape)} (transA=${+tA}, transB=${+tB})`);
     const out = alloc('float32', [M, N], ctx.label);
     const o = out.data as Float32Array;
-    let cAt: ((m: number, n: number) => number) | undefined;
-    const C = ins[2];
-    if (C !== undefined && beta !== 0) {
-      const c = requireFloat(ctx, C, 'C');
-      const s = broadcastShapes(ctx, C.shape, [M, N]);
-      if (s[0] !== M || s[1] !== N || s.length !== 2) throw ctx.error('SHAPE_MISMATCH', `C of shape ${fmtShape(C.shape)} does not broadcast to ${fmtShape([M, N])}`);
-      const [s0, s1] = bstrides(C.shape, [M, N]);
-      cAt = (m, n) => c[m * s0 + n * s1];
+    if (packed && B.data === Bc!.data) {
+      if (fused && (!hasC || beta === 0 || ins[2]?.data === Cc!.data)) {
+        packed.run(a, M, tA, o);
+      } else {
+        const C = gemmC(ctx, ins[2], beta, M, N);
+        finishGemm(packed.sums(a, M, tA), M, N, alpha, beta, C, o);
+      }
+      return [out];
     }
+    const C = gemmC(ctx, ins[2], beta, M, N);
+    const sums = new Float64Array(M * N);
     for (let m = 0; m < M; m++) {
       for (let n = 0; n < N; n++) {
         let acc = 0;
         for (let k = 0; k < K; k++) acc += a[tA ? k * M + m : m * K + k] * b[tB ? n * K + k : k * N + n];
-        let v = alpha * acc;
-        if (cAt) v += beta * cAt(m, n);
-        o[m * N + n] = v;
+        sums[m * N + n] = acc;
       }
     }
+    finishGemm(sums, M, N, alpha, beta, C, o);
     return [out];
   };
 };

@@ -1,0 +1,178 @@
+/**
+ * A matrix product against a constant right operand (ONNX MatMul / Gemm whose B is known at
+ * load) on the wasm GEMM f32_gemm_f64acc, with B packed once into wasm memory.
+ *
+ * Numerics: as the rest of the ONNX importer, every output is accumulated in float64 and rounded
+ * to float32 once. B is widened to float64 when packed and A on each call (f32_f64_vcvt), so
+ * every product is exact; the kernel sums an output's K products in ascending k from zero, as
+ * the float64 JS path does, then adds the bias. The result is the same on every build (relaxed,
+ * simd, scalar) and equal to the JS path's.
+ *
+ * Two ways out of a call:
+ *  - run(): C = A B + bias, each sum plus its bias rounded once to float32 (the bias is a
+ *    float64 [N] vector given at construction, for example Gemm's beta * C when C is one row);
+ *  - sums(): the float64 sums A B as they are, for a caller that finishes each output in float64
+ *    before rounding it (Gemm's alpha * AB + beta * C with C of any broadcastable shape).
+ *
+ * The workspace (A staged, widened, and the result) is kept between calls and only grows, so
+ * repeated calls of the same M allocate nothing in wasm memory.
+ */
+import { RnnError } from '../src/errors.js';
+import type { WasmRuntime } from './wasm.js';
+
+type Fn = (...args: number[]) => void;
+
+/** The kernels a product calls. */
+interface MatMulExports {
+  f32_gemm_f64acc: Fn;
+  f32_gemm_f64acc_f64out: Fn;
+  f32_f64_vcvt: Fn;
+  x32_transpose: Fn;
+}
+
+/** Columns per weight panel of f32_gemm_f64acc. */
+export const PANEL64 = 8;
+
+/**
+ * The [n, k] matrix whose element (j, kk) is src[j * strideN + kk * strideK], widened to float64
+ * in the panel layout f32_gemm_f64acc reads: ceil(n / 8) panels of k rows of 8 doubles, element
+ * (8p + j, kk) at double (p * k + kk) * 8 + j, zero past n. Row-major W [n, k] is strides (k, 1);
+ * B [k, n] read as its transpose is strides (1, n).
+ */
+export function packPanels64(src: Float32Array, n: number, k: number, strideN: number, strideK: number): Float64Array {
+  const out = new Float64Array(Math.ceil(n / PANEL64) * k * PANEL64);
+  for (let r = 0; r < n; r++) {
+    const j = r % PANEL64;
+    const base = (r - j) * k + j; // panel (r - j) / 8 starts at double (r - j) * k
+    for (let kk = 0; kk < k; kk++) out[base + kk * PANEL64] = src[r * strideN + kk * strideK];
+  }
+  return out;
+}
+
+/** Workspace addresses and views for one M (and output kind), valid while the memory buffer stays. */
+interface Regions {
+  m: number;
+  f64out: boolean;
+  buffer: ArrayBufferLike;
+  staged: Float32Array;
+  stagedAt: number;
+  transposedAt: number;
+  wideAt: number;
+  outAt: number;
+  out: Float32Array | Float64Array;
+}
+
+// not (n + 3) & ~3: sizes past 2^31 floats must stay exact so the allocator can refuse them
+const round4 = (n: number): number => Math.ceil(n / 4) * 4;
+
+export class PackedMatMul {
+  /** Inner dimension (columns of A, rows of B). */
+  readonly k: number;
+  /** Output columns. */
+  readonly n: number;
+  private readonly rt: WasmRuntime;
+  private readonly ex: MatMulExports;
+  private readonly what: string;
+  private weights: number; // float64 panels
+  private bias: number; // float64 [n] or 0
+  private ws = 0;
+  private wsBytes = 0;
+  private regions: Regions | undefined;
+
+  /**
+   * Packs B: [k, n] row-major, or [n, k] when `transB` (Gemm's transB = 1), widened to float64;
+   * `bias` [n] (float64) is added to every row's sums by run(). Throws OUT_OF_MEMORY naming `what`,
+   * with nothing left allocated.
+   */
+  constructor(rt: WasmRuntime, b: Float32Array, k: number, n: number, transB: boolean, bias: Float64Array | null, what: string) {
+    if (!(k >= 1 && n >= 1) || b.length !== k * n || (bias && bias.length !== n)) {
+      throw new RnnError('INVALID_INPUT', `${what}: cannot pack a [${k}, ${n}] weight from ${b.length} values${bias ? ` and a bias of ${bias.length}` : ''}`);
+    }
+    this.rt = rt;
+    this.ex = rt.exports as unknown as MatMulExports;
+    this.what = what;
+    this.k = k;
+    this.n = n;
+    b = rt.detachSafe(b);
+    const panels = transB ? packPanels64(b, n, k, k, 1) : packPanels64(b, n, k, 1, n);
+    this.weights = this.put(panels, 'packed weights');
+    try {
+      this.bias = bias ? this.put(bias, 'bias') : 0;
+    } catch (e) {
+      rt.free(this.weights);
+      this.weights = 0;
+      throw e;
+    }
+  }
+
+  private put(data: Float64Array, what: string): number {
+    const ptr = this.rt.alloc(data.length * 8, `${this.what}: ${what}`);
+    new Float64Array(this.rt.memory.buffer, ptr, data.length).set(data);
+    return ptr;
+  }
+
+  /** The workspace for m rows: staged A (floats), A transposed (floats), A widened (doubles), the result. */
+  private regionsFor(m: number, f64out: boolean): Regions {
+    const r = this.regions;
+    if (r && r.m === m && r.f64out === f64out && r.buffer === this.rt.memory.buffer) return r;
+    const { k, n } = this;
+    const floats = [m * k, m * k, 2 * m * k, (f64out ? 2 : 1) * m * n];
+    let total = 0;
+    const at = floats.map((f) => {
+      const o = total;
+      total += round4(f) * 4;
+      return o;
+    });
+    if (total > this.wsBytes) {
+      // allocate the new block before freeing the old one, so a failure leaves the old intact
+      const ws = this.rt.alloc(total, `${this.what}: workspace`);
+      if (this.ws) this.rt.free(this.ws);
+      this.ws = ws;
+      this.wsBytes = total;
+    }
+    const [stagedAt, transposedAt, wideAt, outAt] = at.map((o) => this.ws + o);
+    const buffer = this.rt.memory.buffer;
+    const out = f64out ? new Float64Array(buffer, outAt, m * n) : new Float32Array(buffer, outAt, m * n);
+    this.regions = { m, f64out, buffer, staged: new Float32Array(buffer, stagedAt, m * k), stagedAt, transposedAt, wideAt, outAt, out };
+    return this.regions;
+  }
+
+  /** A [m, k] (or [k, m] when transA) into the workspace as float64 rows, then the GEMM; returns the regions. */
+  private multiply(a: Float32Array, m: number, transA: boolean, f64out: boolean): Regions {
+    if (this.weights === 0) throw new RnnError('DISPOSED', `${this.what}: used after dispose()`);
+    const { k, n, ex } = this;
+    if (a.length !== m * k) throw new RnnError('INVALID_INPUT', `${this.what}: A holds ${a.length} values, not ${m} x ${k}`);
+    a = this.rt.detachSafe(a);
+    const r = this.regionsFor(m, f64out);
+    if (m === 0) return r;
+    r.staged.set(a);
+    let rows = r.stagedAt;
+    if (transA && m > 1 && k > 1) {
+      ex.x32_transpose(r.transposedAt, r.stagedAt, k, m, m, k); // [k, m] -> [m, k]
+      rows = r.transposedAt;
+    }
+    ex.f32_f64_vcvt(r.wideAt, rows, m * k);
+    (f64out ? ex.f32_gemm_f64acc_f64out : ex.f32_gemm_f64acc)(r.outAt, r.wideAt, this.weights, f64out ? 0 : this.bias, m, n, k, k, k, n);
+    return r;
+  }
+
+  /** out [m, n] = A B + bias, each output rounded once to float32. A: [m, k], or [k, m] when transA. */
+  run(a: Float32Array, m: number, transA: boolean, out: Float32Array): void {
+    const r = this.multiply(a, m, transA, false);
+    out.set(r.out);
+  }
+
+  /**
+   * The float64 sums A B [m, n] (no bias), as a view of wasm memory valid until the next call or
+   * allocation: read it before anything else touches this runtime.
+   */
+  sums(a: Float32Array, m: number, transA: boolean): Float64Array {
+    return this.multiply(a, m, transA, true).out as Float64Array;
+  }
+
+  dispose(): void {
+    for (const p of [this.weights, this.bias, this.ws]) this.rt.free(p);
+    this.weights = this.bias = this.ws = this.wsBytes = 0;
+    this.regions = undefined;
+  }
+}
