@@ -105,6 +105,8 @@ const pad: OpFactory = (ctx) => {
   if (legacy && padsAttr === undefined) throw ctx.error('INVALID_FORMAT', "attribute 'pads' is required before opset 11");
   const valueAttr = ctx.float('value', 0);
   if (!legacy && ctx.opset < 18 && ctx.node.inputs.length > 3) throw ctx.error('UNSUPPORTED', `input 'axes' exists from opset 18 (model opset ${ctx.opset})`);
+  let lastKey = '';
+  let lastMaps: Int32Array[] = [];
   return (ins) => {
     const x = ctx.input(ins, 0, 'data');
     const r = x.shape.length;
@@ -129,8 +131,13 @@ const pad: OpFactory = (ctx) => {
     const outShape = x.shape.map((d, i) => d + begin[i] + end[i]);
     if (outShape.some((d) => d < 0)) throw ctx.error('INVALID_INPUT', `pads ${fmtShape(pads)} crop more than the data's shape ${fmtShape(x.shape)}`);
     checkRemapSize(ctx, outShape);
-    const maps = outShape.map((od, i) => padMap(ctx, mode as PadMode, x.shape[i], begin[i], od, i));
-    return [remap(ctx, x, outShape, maps, fill)];
+    // The index maps depend only on the shapes and pads: a stream of same-shape frames builds them once.
+    const key = `${x.shape.join(',')}|${begin.join(',')}|${end.join(',')}`;
+    if (key !== lastKey) {
+      lastMaps = outShape.map((od, i) => padMap(ctx, mode as PadMode, x.shape[i], begin[i], od, i));
+      lastKey = key;
+    }
+    return [remap(ctx, x, outShape, lastMaps, fill)];
   };
 };
 
