@@ -150,7 +150,7 @@ class Model implements OnnxModel {
   private readonly general: Plan;
   /** Plans specialised to the input shapes of earlier runs, by signature (see specialize.ts). */
   private readonly byShapes = new Map<string, Plan>();
-  private last: { key: string; plan: Plan } | undefined;
+  private last: { fed: { dtype: ODType; shape: number[] }[]; plan: Plan } | undefined;
   private readonly constants: readonly (OTensor | undefined)[];
 
   constructor(
@@ -214,9 +214,11 @@ class Model implements OnnxModel {
   /** The plan for these inputs' shapes: specialised once per signature, up to MAX_SPECIALIZED. */
   private planFor(fed: OTensor[]): Plan {
     if (!this.specializeShapes) return this.general;
+    // The same shapes as the last call (a stream of frames): no key to build.
+    const last = this.last;
+    if (last !== undefined && sameSignature(fed, last.fed)) return last.plan;
     let key = '';
     for (const t of fed) key += `${t.dtype}[${t.shape.join(',')}]`;
-    if (this.last?.key === key) return this.last.plan;
     let plan = this.byShapes.get(key);
     if (plan === undefined) {
       if (this.byShapes.size >= MAX_SPECIALIZED) return this.general;
@@ -224,7 +226,7 @@ class Model implements OnnxModel {
       plan = new Plan(s.block, s.constants);
       this.byShapes.set(key, plan);
     }
-    this.last = { key, plan };
+    this.last = { fed: fed.map((t) => ({ dtype: t.dtype, shape: t.shape.slice() })), plan };
     return plan;
   }
 
@@ -233,6 +235,16 @@ class Model implements OnnxModel {
     this.disposed = true;
     for (const r of this.resources) r.dispose();
   }
+}
+
+function sameSignature(a: readonly { dtype: ODType; shape: readonly number[] }[], b: readonly { dtype: ODType; shape: readonly number[] }[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i].shape;
+    const y = b[i].shape;
+    if (a[i].dtype !== b[i].dtype || x.length !== y.length) return false;
+    for (let d = 0; d < x.length; d++) if (x[d] !== y[d]) return false;
+  }
+  return true;
 }
 
 /** Input shape signatures a model keeps specialised plans for; later ones run the general plan. */
