@@ -32,6 +32,9 @@ const pools = (op) => suffixes(`test_${op}`, '1d_default', '2d_ceil', '2d_defaul
 /** Operator -> the cases that exercise it (an `_expanded` case runs the operator's function body). */
 const ALLOW = {
   If: ['test_if'],
+  MatMul: ['test_matmul_2d', 'test_matmul_3d', 'test_matmul_4d'],
+  Gemm: suffixes('test_gemm', 'all_attributes', 'alpha', 'beta', 'default_matrix_bias', 'default_no_bias', 'default_scalar_bias',
+    'default_single_elem_vector_bias', 'default_vector_bias', 'default_zero_bias', 'transposeA', 'transposeB'),
   Equal: ['test_equal', 'test_equal_bcast'],
   Not: ['test_not_2d', 'test_not_3d', 'test_not_4d'],
   Size: ['test_size', 'test_size_example'],

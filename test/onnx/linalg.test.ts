@@ -315,15 +315,10 @@ describe('through loadOnnx', () => {
   });
 });
 
-/**
- * ONNX's backend node tests: from test/fixtures/onnx/node-ops once tools/copy-onnx-node-tests.mjs
- * copies them there, else from Debian's libonnx-testdata.
- */
+/** ONNX's backend node tests (test/fixtures/onnx/node-ops, copied by tools/copy-onnx-node-tests.mjs). */
 describe('ONNX backend node tests, B (and C) fed and constant', () => {
   const NODE_OPS = join(FIXTURES, 'node-ops');
-  const DEBIAN = '/usr/share/libonnx-testdata/data/node';
-  const copied = new Set((JSON.parse(readFileSync(join(NODE_OPS, 'cases.json'), 'utf8')) as { cases: { name: string }[] }).cases.map((c) => c.name));
-  const dirOf = (name: string) => (copied.has(name) ? join(NODE_OPS, name) : join(DEBIAN, name));
+  const dirOf = (name: string) => join(NODE_OPS, name);
   const NAMES = [
     'test_matmul_2d', 'test_matmul_3d', 'test_matmul_4d',
     ...['all_attributes', 'alpha', 'beta', 'default_matrix_bias', 'default_no_bias', 'default_scalar_bias', 'default_single_elem_vector_bias',
@@ -335,7 +330,7 @@ describe('ONNX backend node tests, B (and C) fed and constant', () => {
   for (const name of NAMES) {
     it(name, () => {
       const dir = dirOf(name);
-      expect(existsSync(join(dir, 'model.onnx')), `${dir}: copy it with tools/copy-onnx-node-tests.mjs or install libonnx-testdata`).toBe(true);
+      expect(existsSync(join(dir, 'model.onnx')), `${dir}: copy it with tools/copy-onnx-node-tests.mjs`).toBe(true);
       const bytes = readBytes(join(dir, 'model.onnx'));
       const ins = readDataSet(join(dir, 'test_data_set_0'), 'input').map((t): OTensor => ({ dtype: 'float32', data: t.data as Float32Array, shape: t.shape }));
       const [want] = readDataSet(join(dir, 'test_data_set_0'), 'output');
