@@ -8,7 +8,7 @@
  * (Gemm: alpha * sum + beta * C in float64 first), so they must agree bit for bit - stronger
  * than the one float32 rounding that any two summation orders would allow.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ready, runtime } from '../../bindings/wasm.js';
