@@ -203,6 +203,11 @@ export class Planner {
           if (v === undefined) throw ctx.error('UNSUPPORTED', `output ${i} ('${name}') is not produced`);
           scope.define(name, this.newSlot(v));
         });
+        // A folded node never runs again: what its kernel holds in wasm memory goes now.
+        for (const r of ctx.resources) {
+          r.dispose();
+          this.resources.splice(this.resources.indexOf(r), 1);
+        }
         return;
       }
     }

@@ -279,3 +279,23 @@ describe('Silero VAD v5: the specialised plan', () => {
     expect(() => loadOnnx(bytes, { specializeShapes: 1 as never })).toThrow(/specializeShapes must be a boolean/);
   });
 });
+
+describe('folding frees what folded nodes hold', () => {
+  it('a Conv whose input is constant too is folded at load and keeps no wasm memory', async () => {
+    const { mem } = await import('../reliability/helpers.js');
+    const before = mem();
+    const m = loadOnnx(model({
+      nodes: [
+        { op: 'Conv', inputs: ['k', 'w'], outputs: ['c'], attrs: [{ name: 'kernel_shape', ints: [3] }] },
+        { op: 'Add', inputs: ['x', 'c'], outputs: ['y'] },
+      ],
+      inputs: [{ name: 'x', shape: [1, 2, 6] }],
+      initializers: [{ name: 'k', dims: [1, 3, 8], data: Array.from(randn(24, 1)) }, { name: 'w', dims: [2, 3, 3], data: Array.from(randn(18, 2)) }],
+      outputs: [{ name: 'y' }],
+    }));
+    expect(mem()).toMatchObject({ bytesInUse: before.bytesInUse, liveBlocks: before.liveBlocks });
+    const x = { data: randn(12, 3), shape: [1, 2, 6] };
+    expect(m.run({ x }).y.shape).toEqual([1, 2, 6]);
+    m.dispose();
+  });
+});
