@@ -288,3 +288,11 @@ export function runtime(): WasmRuntime {
   if (!current) throw new RnnError('NOT_READY', 'call and await ready() before creating or running models');
   return current;
 }
+
+/**
+ * The runtime ready() made, or undefined before that: for code with a JS fallback (ONNX nodes
+ * that pack their weights into wasm memory when the runtime is there, else run in JS).
+ */
+export function loadedRuntime(): WasmRuntime | undefined {
+  return current;
+}

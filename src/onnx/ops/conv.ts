@@ -7,8 +7,8 @@
  * graph, 3-D and higher convolutions, the wasm runtime not loaded yet) runs the float64 JS
  * reference below, which is also the tests' oracle.
  */
-import { RnnError, fmtShape } from '../../errors.js';
-import { runtime, type WasmRuntime } from '../../../bindings/wasm.js';
+import { fmtShape } from '../../errors.js';
+import { loadedRuntime } from '../../../bindings/wasm.js';
 import { PackedConv, PackedConvTranspose, type ConvGeometry2D } from '../../../bindings/conv.js';
 import type { Kernel, NodeContext } from '../node.js';
 import type { OpFactory } from '../ops.js';
@@ -345,16 +345,6 @@ export function convTransposeReference(
 // ---------------------------------------------------------------------------------------------
 // the operators
 
-/** The wasm runtime if ready() has resolved, else undefined (the node then runs in JS). */
-function readyRuntime(): WasmRuntime | undefined {
-  try {
-    return runtime();
-  } catch (e) {
-    if (e instanceof RnnError && e.code === 'NOT_READY') return undefined;
-    throw e;
-  }
-}
-
 /** A resolved 1-D or 2-D call in the 2-D form the bindings take (a 1-D one has height 1). */
 function geometry2D(xShape: readonly number[], res: ResolvedConv): ConvGeometry2D {
   const p = res.params;
@@ -397,7 +387,7 @@ function convFactory(transposed: boolean): OpFactory {
         if (B.dtype !== 'float32') throw ctx.error('DTYPE_MISMATCH', `bias B must be float32, got ${B.dtype}`);
         checkBias(ctx, B.shape, cout);
       }
-      const rt = W.shape.length <= 4 && (!hasBias || B) ? readyRuntime() : undefined;
+      const rt = W.shape.length <= 4 && (!hasBias || B) ? loadedRuntime() : undefined;
       if (rt) {
         const [kh, kw] = W.shape.length === 4 ? [W.shape[2], W.shape[3]] : [1, W.shape[2]];
         const bias = B ? (B.data as Float32Array) : null;

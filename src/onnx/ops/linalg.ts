@@ -10,22 +10,12 @@
  * every build. Anything else (B computed by the graph, batched B, integer types, the wasm runtime
  * not loaded yet) runs the float64 JS path, which is also the tests' oracle.
  */
-import { RnnError, fmtShape } from '../../errors.js';
-import { runtime, type WasmRuntime } from '../../../bindings/wasm.js';
+import { fmtShape } from '../../errors.js';
+import { loadedRuntime } from '../../../bindings/wasm.js';
 import { PackedMatMul } from '../../../bindings/matmul.js';
 import type { NodeContext } from '../node.js';
 import { alloc, numelOf, type OTensor } from '../values.js';
 import { broadcastShapes, bstrides, forBroadcast, requireFloat, type OpFactory } from './util.js';
-
-/** The wasm runtime once ready() has resolved, else undefined (the node then runs in JS). */
-function loadedRuntime(): WasmRuntime | undefined {
-  try {
-    return runtime();
-  } catch (e) {
-    if (e instanceof RnnError && e.code === 'NOT_READY') return undefined;
-    throw e;
-  }
-}
 
 /** B of `node input 1` when it is a float32 constant of a rank the packed path takes, with no zero dimension. */
 function constantB(ctx: NodeContext, ranks: readonly number[]): OTensor | undefined {
