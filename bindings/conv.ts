@@ -27,6 +27,7 @@
  * allocate nothing in wasm memory.
  */
 import { RnnError } from '../src/errors.js';
+import { PANEL64, packPanels64 } from './panels.js';
 import type { WasmRuntime } from './wasm.js';
 
 type Fn = (...args: number[]) => void;
@@ -70,23 +71,6 @@ export interface ConvTransposeWeightShape {
 
 // not (n + 3) & ~3: sizes past 2^31 floats must stay exact so the allocator can refuse them
 const round4 = (n: number): number => Math.ceil(n / 4) * 4;
-
-/** Columns per weight panel of f32_gemm_f64acc. */
-const PANEL = 8;
-
-/**
- * rows [n, k] (row-major) widened to float64 in the panel layout f32_gemm_f64acc reads:
- * ceil(n / 8) panels of k rows of 8 doubles, W[8p + j][kk] at (p * k + kk) * 8 + j, zero past n.
- */
-function panels64(rows: Float32Array, n: number, k: number): Float64Array {
-  const out = new Float64Array(Math.ceil(n / PANEL) * k * PANEL);
-  for (let r = 0; r < n; r++) {
-    const j = r % PANEL;
-    const base = (r - j) * k + j; // panel (r - j) / 8 starts at double (r - j) * k
-    for (let kk = 0; kk < k; kk++) out[base + kk * PANEL] = rows[r * k + kk];
-  }
-  return out;
-}
 
 const f64View = (rt: WasmRuntime, ptr: number, n: number): Float64Array => new Float64Array(rt.memory.buffer, ptr, n);
 
@@ -283,7 +267,7 @@ export class PackedConv {
             const src = (g * mg + m) * kg;
             for (let c = 0; c < cg; c++) for (let k = 0; k < taps; k++) wg[m * kg + k * cg + c] = w[src + c * taps + k];
           }
-          this.weights.push(this.mem.put(panels64(wg, mg, kg), `weights of group ${g}`));
+          this.weights.push(this.mem.put(packPanels64(wg, mg, kg, kg, 1), `weights of group ${g}`));
         }
       }
       this.bias = bias ? this.mem.put(Float64Array.from(bias), 'bias') : 0;
@@ -348,7 +332,7 @@ export class PackedConv {
           const bias = this.bias && this.bias + gi * mg * 8;
           for (const r of runs) {
             ex.f32_gemm_f64acc(
-              result + (r.first * M + gi * mg) * 4, a + (r.first * lda + r.tap0 * cg) * 8, this.weights[gi] + r.tap0 * cg * PANEL * 8, bias,
+              result + (r.first * M + gi * mg) * 4, a + (r.first * lda + r.tap0 * cg) * 8, this.weights[gi] + r.tap0 * cg * PANEL64 * 8, bias,
               r.count, mg, r.taps * cg, kg, lda, M,
             );
           }
@@ -394,7 +378,7 @@ export class PackedConvTranspose {
           const src = (g * cg + c) * ng;
           for (let j = 0; j < ng; j++) wt[j * cg + c] = w[src + j];
         }
-        this.weights.push(this.mem.put(panels64(wt, ng, cg), `weights of group ${g}`));
+        this.weights.push(this.mem.put(packPanels64(wt, ng, cg, cg, 1), `weights of group ${g}`));
       }
     } catch (e) {
       this.mem.dispose();

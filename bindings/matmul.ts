@@ -18,6 +18,7 @@
  * repeated calls of the same M allocate nothing in wasm memory.
  */
 import { RnnError } from '../src/errors.js';
+import { packPanels64 } from './panels.js';
 import type { WasmRuntime } from './wasm.js';
 
 type Fn = (...args: number[]) => void;
@@ -28,25 +29,6 @@ interface MatMulExports {
   f32_gemm_f64acc_f64out: Fn;
   f32_f64_vcvt: Fn;
   x32_transpose: Fn;
-}
-
-/** Columns per weight panel of f32_gemm_f64acc. */
-export const PANEL64 = 8;
-
-/**
- * The [n, k] matrix whose element (j, kk) is src[j * strideN + kk * strideK], widened to float64
- * in the panel layout f32_gemm_f64acc reads: ceil(n / 8) panels of k rows of 8 doubles, element
- * (8p + j, kk) at double (p * k + kk) * 8 + j, zero past n. Row-major W [n, k] is strides (k, 1);
- * B [k, n] read as its transpose is strides (1, n).
- */
-export function packPanels64(src: Float32Array, n: number, k: number, strideN: number, strideK: number): Float64Array {
-  const out = new Float64Array(Math.ceil(n / PANEL64) * k * PANEL64);
-  for (let r = 0; r < n; r++) {
-    const j = r % PANEL64;
-    const base = (r - j) * k + j; // panel (r - j) / 8 starts at double (r - j) * k
-    for (let kk = 0; kk < k; kk++) out[base + kk * PANEL64] = src[r * strideN + kk * strideK];
-  }
-  return out;
 }
 
 /** Workspace addresses and views for one M (and output kind), valid while the memory buffer stays. */

@@ -6,6 +6,9 @@
  * A layer packs its matrices once, at load, and keeps no JS copy of them: `unpackPanels` reads
  * them back (stateDict) bit for bit, since packing only moves floats. One copy of the weights per
  * model, in wasm memory (docs/design.md, "Where the weights live").
+ *
+ * `packPanels64` gives the float64 panels of f32_gemm_f64acc (the ONNX Conv and MatMul / Gemm
+ * bindings), in JS, for the caller to copy into wasm memory.
  */
 import type { WasmRuntime } from './wasm.js';
 
@@ -49,4 +52,23 @@ export function unpackPanels(rt: WasmRuntime, ptr: number, n: number, k: number,
     for (let kk = 0; kk < k; kk++) w[to + kk] = panels[from + kk * nr];
   }
   return w;
+}
+
+/** Columns per weight panel of f32_gemm_f64acc. */
+export const PANEL64 = 8;
+
+/**
+ * The [n, k] matrix whose element (j, kk) is src[j * strideN + kk * strideK], widened to float64
+ * in the panel layout f32_gemm_f64acc reads: ceil(n / 8) panels of k rows of 8 doubles, element
+ * (8p + j, kk) at double (p * k + kk) * 8 + j, zero past n. Row-major W [n, k] is strides (k, 1);
+ * B [k, n] read as its transpose is strides (1, n).
+ */
+export function packPanels64(src: Float32Array, n: number, k: number, strideN: number, strideK: number): Float64Array {
+  const out = new Float64Array(Math.ceil(n / PANEL64) * k * PANEL64);
+  for (let r = 0; r < n; r++) {
+    const j = r % PANEL64;
+    const base = (r - j) * k + j; // panel (r - j) / 8 starts at double (r - j) * k
+    for (let kk = 0; kk < k; kk++) out[base + kk * PANEL64] = src[r * strideN + kk * strideK];
+  }
+  return out;
 }
