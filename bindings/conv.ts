@@ -29,6 +29,7 @@
 import { RnnError } from '../src/errors.js';
 import { PANEL64, packPanels64 } from './panels.js';
 import type { WasmRuntime } from './wasm.js';
+import { Workspace } from './workspace.js';
 
 type Fn = (...args: number[]) => void;
 
@@ -69,21 +70,19 @@ export interface ConvTransposeWeightShape {
   kw: number;
 }
 
-// not (n + 3) & ~3: sizes past 2^31 floats must stay exact so the allocator can refuse them
-const round4 = (n: number): number => Math.ceil(n / 4) * 4;
-
 const f64View = (rt: WasmRuntime, ptr: number, n: number): Float64Array => new Float64Array(rt.memory.buffer, ptr, n);
 
 /** Owned wasm blocks (weights) and a grow-only workspace split into float regions. */
 class WasmBlocks {
   private blocks: number[] = [];
-  private ws = 0;
-  private wsBytes = 0;
+  private readonly ws: Workspace;
 
   constructor(
     readonly rt: WasmRuntime,
     readonly what: string,
-  ) {}
+  ) {
+    this.ws = new Workspace(rt);
+  }
 
   own(ptr: number): number {
     this.blocks.push(ptr);
@@ -102,20 +101,7 @@ class WasmBlocks {
    * growing the workspace if needed. Every region starts 16-byte aligned.
    */
   workspace(floats: readonly number[]): number[] {
-    let total = 0;
-    const off = floats.map((n) => {
-      const o = total;
-      total += round4(n) * 4;
-      return o;
-    });
-    if (total > this.wsBytes) {
-      // allocate the new block before freeing the old one, so a failure leaves the old intact
-      const ws = this.rt.alloc(total, `${this.what}: workspace`);
-      if (this.ws) this.rt.free(this.ws);
-      this.ws = ws;
-      this.wsBytes = total;
-    }
-    return off.map((o) => this.ws + o);
+    return this.ws.regions(floats, `${this.what}: workspace`);
   }
 
   /**
@@ -137,15 +123,13 @@ class WasmBlocks {
   private memoValue: unknown;
 
   get disposed(): boolean {
-    return this.blocks.length === 0 && this.ws === 0;
+    return this.blocks.length === 0 && !this.ws.allocated;
   }
 
   dispose(): void {
     for (const b of this.blocks) this.rt.free(b);
     this.blocks = [];
-    if (this.ws) this.rt.free(this.ws);
-    this.ws = 0;
-    this.wsBytes = 0;
+    this.ws.free();
     this.memoKey = null;
   }
 }

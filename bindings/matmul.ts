@@ -20,6 +20,7 @@
 import { RnnError } from '../src/errors.js';
 import { packPanels64 } from './panels.js';
 import type { WasmRuntime } from './wasm.js';
+import { Workspace } from './workspace.js';
 
 type Fn = (...args: number[]) => void;
 
@@ -44,9 +45,6 @@ interface Regions {
   out: Float32Array | Float64Array;
 }
 
-// not (n + 3) & ~3: sizes past 2^31 floats must stay exact so the allocator can refuse them
-const round4 = (n: number): number => Math.ceil(n / 4) * 4;
-
 export class PackedMatMul {
   /** Inner dimension (columns of A, rows of B). */
   readonly k: number;
@@ -57,8 +55,7 @@ export class PackedMatMul {
   private readonly what: string;
   private weights: number; // float64 panels
   private bias: number; // float64 [n] or 0
-  private ws = 0;
-  private wsBytes = 0;
+  private readonly ws: Workspace;
   private regions: Regions | undefined;
 
   /**
@@ -73,6 +70,7 @@ export class PackedMatMul {
     this.rt = rt;
     this.ex = rt.exports as unknown as MatMulExports;
     this.what = what;
+    this.ws = new Workspace(rt);
     this.k = k;
     this.n = n;
     b = rt.detachSafe(b);
@@ -99,20 +97,7 @@ export class PackedMatMul {
     if (r && r.m === m && r.f64out === f64out && r.buffer === this.rt.memory.buffer) return r;
     const { k, n } = this;
     const floats = [m * k, m * k, 2 * m * k, (f64out ? 2 : 1) * m * n];
-    let total = 0;
-    const at = floats.map((f) => {
-      const o = total;
-      total += round4(f) * 4;
-      return o;
-    });
-    if (total > this.wsBytes) {
-      // allocate the new block before freeing the old one, so a failure leaves the old intact
-      const ws = this.rt.alloc(total, `${this.what}: workspace`);
-      if (this.ws) this.rt.free(this.ws);
-      this.ws = ws;
-      this.wsBytes = total;
-    }
-    const [stagedAt, transposedAt, wideAt, outAt] = at.map((o) => this.ws + o);
+    const [stagedAt, transposedAt, wideAt, outAt] = this.ws.regions(floats, `${this.what}: workspace`);
     const buffer = this.rt.memory.buffer;
     const out = f64out ? new Float64Array(buffer, outAt, m * n) : new Float32Array(buffer, outAt, m * n);
     this.regions = { m, f64out, buffer, staged: new Float32Array(buffer, stagedAt, m * k), stagedAt, transposedAt, wideAt, outAt, out };
@@ -153,8 +138,10 @@ export class PackedMatMul {
   }
 
   dispose(): void {
-    for (const p of [this.weights, this.bias, this.ws]) this.rt.free(p);
-    this.weights = this.bias = this.ws = this.wsBytes = 0;
+    this.rt.free(this.weights);
+    this.rt.free(this.bias);
+    this.ws.free();
+    this.weights = this.bias = 0;
     this.regions = undefined;
   }
 }

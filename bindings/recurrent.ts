@@ -9,6 +9,7 @@
  */
 import type { WasmRuntime } from './wasm.js';
 import { type PanelWidth, packPanels, unpackPanels } from './panels.js';
+import { Workspace, layoutRegions } from './workspace.js';
 import { type RecurrentSpec, type LayerDirParams, gateCount, outputSize, layerInputSize } from '../src/spec.js';
 
 interface Fn {
@@ -41,16 +42,12 @@ const CELL_DRIVER: Record<RecurrentSpec['cell'], string> = {
 };
 const CELL_ID: Record<RecurrentSpec['cell'], number> = { lstm: 0, gru: 1, rnn_tanh: 2, rnn_relu: 3 };
 
-// not (n + 3) & ~3: sizes past 2^31 floats must stay exact so the allocator can refuse them
-const round4 = (n: number): number => Math.ceil(n / 4) * 4;
-
 export class PackedRecurrent {
   readonly spec: RecurrentSpec;
   private readonly rt: WasmRuntime;
   private readonly layers: PackedLayerDir[] = [];
   private blocks: number[] = []; // every weight block, freed by dispose
-  private ws = 0; // workspace block
-  private wsBytes = 0;
+  private readonly ws: Workspace;
   private readonly gemm: Fn;
   private readonly driver: Fn;
 
@@ -61,6 +58,7 @@ export class PackedRecurrent {
   constructor(rt: WasmRuntime, spec: RecurrentSpec, params: LayerDirParams[]) {
     this.rt = rt;
     this.spec = spec;
+    this.ws = new Workspace(rt);
     const ex = rt.exports as unknown as Record<string, Fn>;
     this.gemm = ex.f32_gemm;
     this.driver = ex[CELL_DRIVER[spec.cell]];
@@ -139,31 +137,20 @@ export class PackedRecurrent {
     const gh = gateCount(cell) * hs;
     const ex = this.rt.exports as unknown as Record<string, Fn>;
     const rows = tLen * batch;
-    const sizes = {
-      x: round4(rows * inputSize),
-      bufA: round4(rows * nd * ps),
-      bufB: nl > 1 ? round4(rows * nd * ps) : 0,
-      xproj: round4(rows * gh),
-      scratch: round4(ex.recurrence_scratch_size(CELL_ID[cell], batch, hs, ps)),
-      h: round4(nl * nd * batch * ps),
-      c: cell === 'lstm' ? round4(nl * nd * batch * hs) : 0,
-      lengths: round4(batch),
-    };
-    let total = 0;
-    const off: Record<keyof typeof sizes, number> = { ...sizes };
-    for (const k of Object.keys(sizes) as Array<keyof typeof sizes>) {
-      off[k] = total;
-      total += sizes[k] * 4;
-    }
-    if (total > this.wsBytes) {
-      // allocate the new block before freeing the old one, so a failure leaves the old intact
-      const ws = this.rt.alloc(total, `workspace for T=${tLen}, batch=${batch}`);
-      if (this.ws) this.rt.free(this.ws);
-      this.ws = ws;
-      this.wsBytes = total;
-    }
-    for (const k of Object.keys(off) as Array<keyof typeof sizes>) off[k] += this.ws;
-    return off;
+    const [x, bufA, bufB, xproj, scratch, h, c, lengths] = this.ws.regions(
+      [
+        rows * inputSize, // x
+        rows * nd * ps, // bufA
+        nl > 1 ? rows * nd * ps : 0, // bufB
+        rows * gh, // xproj
+        ex.recurrence_scratch_size(CELL_ID[cell], batch, hs, ps), // scratch
+        nl * nd * batch * ps, // h
+        cell === 'lstm' ? nl * nd * batch * hs : 0, // c
+        batch, // lengths
+      ],
+      `workspace for T=${tLen}, batch=${batch}`,
+    );
+    return { x, bufA, bufB, xproj, scratch, h, c, lengths };
   }
 
   /**
@@ -273,9 +260,7 @@ export class PackedRecurrent {
   dispose(): void {
     for (const b of this.blocks) this.rt.free(b);
     this.blocks = [];
-    if (this.ws) this.rt.free(this.ws);
-    this.ws = 0;
-    this.wsBytes = 0;
+    this.ws.free();
   }
 }
 
@@ -324,25 +309,19 @@ export class StreamState {
     this.hLen = nl * batch * ps;
     this.cLen = cell === 'lstm' ? nl * batch * hs : 0;
     this.xLen = batch * inputSize;
-    const sizes = {
-      desc: round4(nl * STACK_SLOTS),
-      h: round4(this.hLen),
-      c: round4(this.cLen),
-      x: round4(this.xLen),
-      xproj: round4(batch * gh),
-      scratch: round4(ex.recurrence_scratch_size(CELL_ID[cell], batch, hs, ps)),
-      out0: round4(batch * ps),
-      out1: round4(batch * ps),
-    };
-    let total = 0;
-    const off = { ...sizes };
-    for (const k of Object.keys(sizes) as Array<keyof typeof sizes>) {
-      off[k] = total;
-      total += sizes[k] * 4;
-    }
-    this.block = rt.alloc(total, `streaming state for batch ${batch}`);
-    for (const k of Object.keys(off) as Array<keyof typeof sizes>) off[k] += this.block;
-    this.off = off;
+    const { offsets, bytes } = layoutRegions([
+      nl * STACK_SLOTS, // desc
+      this.hLen, // h
+      this.cLen, // c
+      this.xLen, // x
+      batch * gh, // xproj
+      ex.recurrence_scratch_size(CELL_ID[cell], batch, hs, ps), // scratch
+      batch * ps, // out0
+      batch * ps, // out1
+    ]);
+    this.block = rt.alloc(bytes, `streaming state for batch ${batch}`);
+    const [desc, h, c, x, xproj, scratch, out0, out1] = offsets.map((o) => this.block + o);
+    this.off = { desc, h, c, x, xproj, scratch, out0, out1 };
     this.bind(packed);
     this.reset();
   }
