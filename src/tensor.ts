@@ -20,7 +20,7 @@ export function dtypeOf(data: TensorData): DType {
 /** Number of elements of a shape (1 for a scalar []). */
 export function numel(shape: readonly number[]): number {
   let n = 1;
-  for (const d of shape) n *= d;
+  for (let i = 0; i < shape.length; i++) n *= shape[i]; // an index loop: no iterator per call
   return n;
 }
 
@@ -40,7 +40,8 @@ export function checkTensor(t: unknown, what: string): asserts t is Tensor {
   if (!Array.isArray(shape)) {
     throw new RnnError('INVALID_INPUT', `${what}: shape must be an array of integers, got ${typeof shape}`);
   }
-  for (const d of shape) {
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
     if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
       throw new RnnError('INVALID_INPUT', `${what}: shape ${JSON.stringify(shape)} has a dimension that is not a non-negative integer`);
     }

@@ -207,7 +207,8 @@ class Model implements OnnxModel {
       return result;
     } finally {
       // Only the constants stay between runs.
-      for (const s of plan.runtimeSlots) slots[s] = undefined;
+      const runtime = plan.runtimeSlots;
+      for (let i = 0; i < runtime.length; i++) slots[runtime[i]] = undefined;
     }
   }
 

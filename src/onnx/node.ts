@@ -33,10 +33,13 @@ export class NodeContext {
     for (const a of node.attributes) this.attrs.set(a.name, a);
   }
 
-  /** "LSTM node 'lstm_1' (opset 14)" for messages. */
+  /** "LSTM node 'lstm_1' (opset 14)" for messages (made once: kernels pass it on every call). */
   get label(): string {
-    return `${this.node.opType} node '${this.node.name || this.node.outputs[0] || '?'}' (opset ${this.opset})`;
+    if (this.labelText === undefined) this.labelText = `${this.node.opType} node '${this.node.name || this.node.outputs[0] || '?'}' (opset ${this.opset})`;
+    return this.labelText;
   }
+
+  private labelText: string | undefined;
 
   error(code: 'INVALID_FORMAT' | 'UNSUPPORTED' | 'SHAPE_MISMATCH' | 'DTYPE_MISMATCH' | 'INVALID_INPUT' | 'INVALID_LENGTHS', message: string): RnnError {
     return new RnnError(code, `${this.label}: ${message}`);

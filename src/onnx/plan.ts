@@ -316,7 +316,9 @@ export function computeReleases(steps: Step[], keep: Set<number>): void {
  */
 export function runBlock(block: Block, slots: (OTensor | undefined)[]): number {
   let ran = 0;
-  for (const step of block.steps) {
+  const steps = block.steps;
+  for (let k = 0; k < steps.length; k++) {
+    const step = steps[k];
     if (step.kind === 'kernel') {
       const { inputs, args } = step;
       for (let i = 0; i < inputs.length; i++) args[i] = inputs[i] < 0 ? undefined : slots[inputs[i]];
@@ -336,9 +338,11 @@ export function runBlock(block: Block, slots: (OTensor | undefined)[]): number {
       for (let i = 0; i < step.outputs.length; i++) {
         if (step.outputs[i] >= 0) slots[step.outputs[i]] = slots[branch.outputs[i]];
       }
-      for (const s of branch.localOutputs) slots[s] = undefined;
+      const local = branch.localOutputs;
+      for (let i = 0; i < local.length; i++) slots[local[i]] = undefined;
     }
-    for (const s of step.release) slots[s] = undefined;
+    const release = step.release;
+    for (let i = 0; i < release.length; i++) slots[release[i]] = undefined;
   }
   return ran;
 }

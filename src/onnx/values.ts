@@ -4,7 +4,7 @@
  * types are widened when a TensorProto is decoded (see docs/onnx.md).
  */
 import { RnnError, fmtShape } from '../errors.js';
-import type { Tensor } from '../tensor.js';
+import { numel, type Tensor } from '../tensor.js';
 import { DT, dtName, type TensorProtoMsg } from './proto.js';
 import { halfToFloat } from '../half.js';
 import { formatError } from './wire.js';
@@ -21,11 +21,7 @@ export interface OTensor {
 /** Largest tensor the executor allocates (elements); larger requests are OUT_OF_MEMORY errors. */
 export const MAX_ELEMENTS = 2 ** 27;
 
-export function numelOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
+export const numelOf = numel;
 
 export function checkSize(shape: readonly number[], what: string): number {
   const n = numelOf(shape);
@@ -255,10 +251,12 @@ export function toPublic(t: OTensor): Tensor {
 /** Reads an integer-valued tensor (int64/int32) as JS numbers. */
 export function toInts(t: OTensor, what: string): number[] {
   if (t.dtype === 'int64') {
-    const out: number[] = [];
-    for (const v of t.data as BigInt64Array) {
+    const data = t.data as BigInt64Array;
+    const out = new Array<number>(data.length);
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
       // Clamp to the safe range: INT64_MAX/MIN are used as "to the end" markers (Slice).
-      out.push(v > 9007199254740991n ? Number.MAX_SAFE_INTEGER : v < -9007199254740991n ? Number.MIN_SAFE_INTEGER : Number(v));
+      out[i] = v > 9007199254740991n ? Number.MAX_SAFE_INTEGER : v < -9007199254740991n ? Number.MIN_SAFE_INTEGER : Number(v);
     }
     return out;
   }

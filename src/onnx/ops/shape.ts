@@ -59,9 +59,12 @@ function remap(ctx: NodeContext, x: OTensor, outShape: number[], maps: Int32Arra
 
 /** One output row of a float32 remap (a monomorphic loop: Pad's hot case). */
 function remapRowF32(src: Float32Array, base: number, stride: number, map: Int32Array, dst: Float32Array, o: number, fill: number): void {
+  // Two stores, not `dst[o + k] = i < 0 ? fill : src[...]`: V8 merged the element read with the
+  // (tagged) fill into one value and boxed every element read (16 bytes of garbage each).
   for (let k = 0; k < map.length; k++) {
     const i = map[k];
-    dst[o + k] = i < 0 ? fill : src[base + i * stride];
+    if (i < 0) dst[o + k] = fill;
+    else dst[o + k] = src[base + i * stride];
   }
 }
 
