@@ -1,4 +1,5 @@
 // Small helpers shared by test suites.
+import { expect } from 'vitest';
 import { RnnError, type RnnErrorCode } from '../../src/errors.js';
 
 /** mulberry32: a small seeded PRNG, so every run draws (and mutates) the same way. */
@@ -22,4 +23,28 @@ export function codeOf(fn: () => unknown): RnnErrorCode | 'ok' {
     return e.code;
   }
   return 'ok';
+}
+
+/** The RnnError that fn throws; the test fails if it throws anything else or nothing. */
+export function errorOf(fn: () => unknown): RnnError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(RnnError);
+    return e as RnnError;
+  }
+  throw new Error('expected an RnnError, nothing was thrown');
+}
+
+/** errorOf for async code: the RnnError that `p` (or what `p()` returns) rejects with, or that `p()` throws. */
+export async function rejectionOf(p: Promise<unknown> | (() => unknown)): Promise<RnnError> {
+  const outcome = await Promise.resolve()
+    .then(() => (typeof p === 'function' ? p() : p))
+    .then(
+      () => ({ threw: false, error: undefined as unknown }),
+      (error: unknown) => ({ threw: true, error }),
+    );
+  return errorOf(() => {
+    if (outcome.threw) throw outcome.error;
+  });
 }

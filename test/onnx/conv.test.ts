@@ -9,35 +9,19 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ready, runtime } from '../../bindings/wasm.js';
-import { RnnError } from '../../src/errors.js';
-import { NodeContext, type Kernel } from '../../src/onnx/node.js';
 import { CONV_OPS } from '../../src/onnx/ops/conv.js';
 import { loadOnnx } from '../../src/onnx/index.js';
-import { decodeModel } from '../../src/onnx/proto.js';
 import type { OTensor } from '../../src/onnx/values.js';
-import { Rng } from '../../src/random.js';
 import { model as encodeModel, type Attr } from './encode.js';
-import { FIXTURES, expectClose, listDirs, readBytes, readDataSet } from './helpers.js';
+import { FIXTURES, expectClose, expectError, listDirs, prepareNode, randTensor, readBytes, readDataSet } from './helpers.js';
 import { runOrt } from './ort.js';
 import { GUARD, blank, builds, get, kernel, put, runtimeFor } from '../helpers/kernels.js';
 import type { WasmRuntime } from '../../bindings/wasm.js';
 
 type Op = 'Conv' | 'ConvTranspose';
 
-interface Built {
-  kernel: Kernel;
-  ctx: NodeContext;
-  dispose(): void;
-}
-
 /** The node of a one-node model, prepared with `consts` as its inputs known at load. */
-function prepare(bytes: Uint8Array, consts: (OTensor | undefined)[]): Built {
-  const m = decodeModel(bytes);
-  const node = m.graph!.nodes[0];
-  const ctx = new NodeContext(node, m.opsets.get('') ?? 0, node.inputs.map((_, i) => consts[i]));
-  const k = CONV_OPS[node.opType](ctx);
-  return { kernel: k, ctx, dispose: () => ctx.resources.forEach((r) => r.dispose()) };
-}
+const prepare = (bytes: Uint8Array, consts: (OTensor | undefined)[]) => prepareNode(CONV_OPS, bytes, consts);
 
 /**
  * The packed path and the float64 reference both round one float64 sum per output; only their
@@ -54,14 +38,6 @@ function expectOneRounding(got: OTensor, want: OTensor, what: string): void {
     if (!(e <= worst)) worst = Number.isNaN(e) ? Infinity : e;
   }
   expect(worst, `${what}: worst |got - want| in units of 2^-23 |want|`).toBeLessThanOrEqual(1);
-}
-
-function rand(seed: number, shape: number[]): OTensor {
-  const r = new Rng(seed);
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) data[i] = r.next() * 2 - 1;
-  return { dtype: 'float32', data, shape };
 }
 
 interface Case {
@@ -152,8 +128,8 @@ function caseModel(c: Case): Uint8Array {
 function caseInputs(c: Case, seed: number): OTensor[] {
   const g = (c.attrs?.find((a) => a.name === 'group') as { i: number } | undefined)?.i ?? 1;
   const cout = c.op === 'Conv' ? c.w[0] : c.w[1] * g;
-  const ins = [rand(seed, c.x), rand(seed + 1, c.w)];
-  if (c.bias) ins.push(rand(seed + 2, [cout]));
+  const ins = [randTensor(seed, c.x), randTensor(seed + 1, c.w)];
+  if (c.bias) ins.push(randTensor(seed + 2, [cout]));
   return ins;
 }
 
@@ -222,7 +198,7 @@ describe('one node, calls of different shapes', () => {
       const general = prepare(caseModel(c), []);
       expect(packed.ctx.resources).toHaveLength(1);
       [9, 30, 1, 9].forEach((len, i) => {
-        const x = rand(500 + i, [c.x[0], c.x[1], len]);
+        const x = randTensor(500 + i, [c.x[0], c.x[1], len]);
         const a = packed.kernel([x, ...ins.slice(1)])[0]!;
         const b = general.kernel([x, ...ins.slice(1)])[0]!;
         expectOneRounding(a, b, `length ${len}`);
@@ -237,10 +213,10 @@ describe('through loadOnnx', () => {
     await ready();
   });
   // Conv (weights and bias initializers: wasm) -> Relu -> ConvTranspose (weight a graph input: JS)
-  const x = rand(1, [1, 6, 11]);
-  const w1 = rand(2, [8, 3, 3]);
-  const b1 = rand(3, [8]);
-  const w2 = rand(4, [8, 2, 4]);
+  const x = randTensor(1, [1, 6, 11]);
+  const w1 = randTensor(2, [8, 3, 3]);
+  const b1 = randTensor(3, [8]);
+  const w2 = randTensor(4, [8, 2, 4]);
   const bytes = encodeModel({
     opset: 13,
     nodes: [
@@ -295,7 +271,7 @@ describe('ONNX backend node tests', () => {
 });
 
 describe('kernel variants', () => {
-  const data = (n: number, seed: number) => rand(seed, [n]).data as Float32Array;
+  const data = (n: number, seed: number) => randTensor(seed, [n]).data as Float32Array;
   /** A wasm block holding `v` as doubles (or floats). */
   const put64 = (rt: WasmRuntime, v: ArrayLike<number>): number => {
     const p = rt.alloc(v.length * 8 + 16);
@@ -457,33 +433,22 @@ describe('bad input', () => {
   });
   const node = (op: Op, attrs: Attr[], w: number[], bias?: number[]) => {
     const c: Case = { name: '', op, x: [1, 1, 1], w, attrs, bias: bias !== undefined };
-    const wT = rand(1, w);
-    const consts = [undefined, wT, ...(bias ? [rand(2, bias)] : [])];
+    const wT = randTensor(1, w);
+    const consts = [undefined, wT, ...(bias ? [randTensor(2, bias)] : [])];
     return { bytes: caseModel(c), consts, wT };
-  };
-  const expectError = (f: () => unknown, code: string, ...parts: (string | RegExp)[]) => {
-    let err: unknown;
-    try {
-      f();
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(RnnError);
-    expect((err as RnnError).code).toBe(code);
-    for (const p of parts) expect((err as Error).message).toMatch(p);
   };
 
   it('weight / input channel mismatch (at run, both paths)', () => {
     const { bytes, consts, wT } = node('Conv', [], [4, 3, 3]);
     for (const k of [prepare(bytes, consts), prepare(bytes, [])]) {
-      expectError(() => k.kernel([rand(3, [1, 5, 8]), wT]), 'SHAPE_MISMATCH', "Conv node 'conv_under_test'", /X has 5 channels but the weight expects 3/);
+      expectError(() => k.kernel([randTensor(3, [1, 5, 8]), wT]), 'SHAPE_MISMATCH', "Conv node 'conv_under_test'", /X has 5 channels but the weight expects 3/);
       k.dispose();
     }
   });
   it('group not dividing the channels', () => {
     const { bytes, wT } = node('Conv', [group(4)], [4, 1, 3]);
     const k = prepare(bytes, []);
-    expectError(() => k.kernel([rand(3, [1, 6, 8]), wT]), 'SHAPE_MISMATCH', "attribute 'group' (4) must divide the input channels (X dim 1 = 6)");
+    expectError(() => k.kernel([randTensor(3, [1, 6, 8]), wT]), 'SHAPE_MISMATCH', "attribute 'group' (4) must divide the input channels (X dim 1 = 6)");
   });
   it('group not dividing the output channels (at load)', () => {
     const { bytes, consts } = node('Conv', [group(2)], [3, 2, 3]);
@@ -502,7 +467,7 @@ describe('bad input', () => {
   it('bad pads length with a weight known only at run time', () => {
     const { bytes, wT } = node('Conv', [pads([1, 1, 1, 1])], [4, 3, 3]);
     const k = prepare(bytes, []);
-    expectError(() => k.kernel([rand(3, [1, 3, 8]), wT]), 'INVALID_FORMAT', "attribute 'pads' must have 2 values", /got 4/);
+    expectError(() => k.kernel([randTensor(3, [1, 3, 8]), wT]), 'INVALID_FORMAT', "attribute 'pads' must have 2 values", /got 4/);
   });
   it('kernel_shape that disagrees with W', () => {
     const { bytes, consts } = node('Conv', [ints('kernel_shape', [5])], [4, 3, 3]);
@@ -529,18 +494,18 @@ describe('bad input', () => {
     const { bytes, consts, wT } = node('Conv', [], [4, 3, 3], [5]);
     expectError(() => prepare(bytes, consts), 'SHAPE_MISMATCH', /bias B must have shape \[4\].*got \[5\]/);
     const k = prepare(bytes, []);
-    expectError(() => k.kernel([rand(3, [1, 3, 8]), wT, rand(4, [5])]), 'SHAPE_MISMATCH', /bias B must have shape \[4\]/);
+    expectError(() => k.kernel([randTensor(3, [1, 3, 8]), wT, randTensor(4, [5])]), 'SHAPE_MISMATCH', /bias B must have shape \[4\]/);
   });
   it('input rank that does not match the weight', () => {
     const { bytes, consts, wT } = node('Conv', [], [4, 3, 3]);
     const k = prepare(bytes, consts);
-    expectError(() => k.kernel([rand(3, [1, 3, 4, 4]), wT]), 'SHAPE_MISMATCH', /input X must have rank 3/);
+    expectError(() => k.kernel([randTensor(3, [1, 3, 4, 4]), wT]), 'SHAPE_MISMATCH', /input X must have rank 3/);
     k.dispose();
   });
   it('a padded input shorter than the dilated kernel', () => {
     const { bytes, consts, wT } = node('Conv', [dil([2]), pads([1, 0])], [4, 3, 3]);
     const k = prepare(bytes, consts);
-    expectError(() => k.kernel([rand(3, [1, 3, 3]), wT]), 'SHAPE_MISMATCH', /spatial dim 0: the padded input \(3 \+ pads 1, 0 = 4\) is smaller than the dilated kernel \(5\)/);
+    expectError(() => k.kernel([randTensor(3, [1, 3, 3]), wT]), 'SHAPE_MISMATCH', /spatial dim 0: the padded input \(3 \+ pads 1, 0 = 4\) is smaller than the dilated kernel \(5\)/);
     k.dispose();
   });
   it('zero-length dims: an empty batch gives an empty output, zero channels or length are errors', () => {
@@ -557,8 +522,8 @@ describe('bad input', () => {
   it('ConvTranspose: channel mismatch and a non-positive output size', () => {
     const { bytes, consts, wT } = node('ConvTranspose', [pads([3, 3])], [4, 2, 3]);
     const k = prepare(bytes, consts);
-    expectError(() => k.kernel([rand(3, [1, 3, 4]), wT]), 'SHAPE_MISMATCH', /X has 3 channels but the weight expects 4 \(W dim 0 = 4\)/);
-    expectError(() => k.kernel([rand(3, [1, 4, 1]), wT]), 'SHAPE_MISMATCH', /output size would be -3/);
+    expectError(() => k.kernel([randTensor(3, [1, 3, 4]), wT]), 'SHAPE_MISMATCH', /X has 3 channels but the weight expects 4 \(W dim 0 = 4\)/);
+    expectError(() => k.kernel([randTensor(3, [1, 4, 1]), wT]), 'SHAPE_MISMATCH', /output size would be -3/);
     k.dispose();
   });
   it('integer inputs', () => {

@@ -5,23 +5,12 @@ import { RnnError, ready } from '../../src/index.js';
 import { loadOnnx, type OnnxModel } from '../../src/onnx/index.js';
 import type { Tensor } from '../../src/tensor.js';
 import { model, type ModelSpec } from './encode.js';
-import { rng, codeOf } from '../helpers/common.js';
+import { rng, codeOf, errorOf } from '../helpers/common.js';
 import { FIXTURES, readBytes, readDataSet } from './helpers.js';
 
 beforeAll(async () => {
   await ready();
 });
-
-
-function errorOf(fn: () => unknown): RnnError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(RnnError);
-    return e as RnnError;
-  }
-  throw new Error('expected an RnnError');
-}
 
 const reluModel = (extra: Partial<ModelSpec> = {}): Uint8Array =>
   model({

@@ -2,7 +2,13 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { readTensorProto } from '../../src/onnx/index.js';
+import { NodeContext, type Kernel } from '../../src/onnx/node.js';
+import type { OpFactory } from '../../src/onnx/ops/util.js';
+import { decodeModel } from '../../src/onnx/proto.js';
+import { numelOf, type OTensor } from '../../src/onnx/values.js';
 import type { Tensor } from '../../src/tensor.js';
+import { errorOf } from '../helpers/common.js';
+import { rand } from '../helpers/kernels.js';
 
 export const FIXTURES = new URL('../fixtures/onnx/', import.meta.url).pathname;
 
@@ -38,4 +44,31 @@ export function maxRelErr(got: Tensor, want: { data: ArrayLike<number>; shape: r
 export function expectClose(got: Tensor, want: { data: ArrayLike<number>; shape: readonly number[] }, tol: number, what: string): void {
   const e = maxRelErr(got, want, what);
   expect(e, `${what}: max relative error ${e}`).toBeLessThanOrEqual(tol);
+}
+
+export interface PreparedNode {
+  kernel: Kernel;
+  ctx: NodeContext;
+  dispose(): void;
+}
+
+/** The node of a one-node model made by its op's factory in `ops`, with `consts` as its inputs known at load. */
+export function prepareNode(ops: Record<string, OpFactory>, bytes: Uint8Array, consts: (OTensor | undefined)[]): PreparedNode {
+  const m = decodeModel(bytes);
+  const node = m.graph!.nodes[0];
+  const ctx = new NodeContext(node, m.opsets.get('') ?? 0, node.inputs.map((_, i) => consts[i]));
+  const kernel = ops[node.opType](ctx);
+  return { kernel, ctx, dispose: () => ctx.resources.forEach((r) => r.dispose()) };
+}
+
+/** A float32 tensor of `shape`, seeded uniform values in [-1, 1). */
+export function randTensor(seed: number, shape: number[]): OTensor {
+  return { dtype: 'float32', data: rand(seed, numelOf(shape)), shape };
+}
+
+/** fn throws an RnnError of `code` whose message matches every one of `parts`. */
+export function expectError(fn: () => unknown, code: string, ...parts: (string | RegExp)[]): void {
+  const e = errorOf(fn);
+  expect(e.code).toBe(code);
+  for (const p of parts) expect(e.message).toMatch(p);
 }

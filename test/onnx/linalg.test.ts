@@ -14,43 +14,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ready, runtime } from '../../bindings/wasm.js';
 import { PackedMatMul } from '../../bindings/matmul.js';
 import { packPanels64 } from '../../bindings/panels.js';
-import { RnnError } from '../../src/errors.js';
 import { loadOnnx } from '../../src/onnx/index.js';
-import { NodeContext, type Kernel } from '../../src/onnx/node.js';
 import { LINALG_OPS } from '../../src/onnx/ops/linalg.js';
-import { decodeModel } from '../../src/onnx/proto.js';
 import type { OTensor } from '../../src/onnx/values.js';
-import { Rng } from '../../src/random.js';
 import { builds, runtimeFor } from '../helpers/kernels.js';
 import { mem } from '../reliability/helpers.js';
 import { model as encodeModel, type Attr } from './encode.js';
-import { FIXTURES, expectClose, readBytes, readDataSet } from './helpers.js';
+import { FIXTURES, expectClose, expectError, prepareNode, randTensor, readBytes, readDataSet } from './helpers.js';
 import { runOrt } from './ort.js';
 
 type Op = 'MatMul' | 'Gemm';
 
-interface Built {
-  kernel: Kernel;
-  ctx: NodeContext;
-  dispose(): void;
-}
-
 /** The node of a one-node model, prepared with `consts` as its inputs known at load. */
-function prepare(bytes: Uint8Array, consts: (OTensor | undefined)[]): Built {
-  const m = decodeModel(bytes);
-  const node = m.graph!.nodes[0];
-  const ctx = new NodeContext(node, m.opsets.get('') ?? 0, node.inputs.map((_, i) => consts[i]));
-  const k = LINALG_OPS[node.opType](ctx);
-  return { kernel: k, ctx, dispose: () => ctx.resources.forEach((r) => r.dispose()) };
-}
-
-function rand(seed: number, shape: number[]): OTensor {
-  const r = new Rng(seed);
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) data[i] = r.next() * 2 - 1;
-  return { dtype: 'float32', data, shape };
-}
+const prepare = (bytes: Uint8Array, consts: (OTensor | undefined)[]) => prepareNode(LINALG_OPS, bytes, consts);
 
 /** Same shape and the same value everywhere (NaN where the reference has NaN). */
 function expectSameValues(got: OTensor, want: OTensor, what: string): void {
@@ -96,7 +72,7 @@ function packedVsJs(bytes: Uint8Array, ins: OTensor[], constAt: number[], what: 
 describe('before ready(): the JS path', () => {
   it('a MatMul node prepared before the wasm is loaded runs in JS and holds no wasm memory', async () => {
     const bytes = nodeModel('MatMul', ['A', 'B']);
-    const ins = [rand(1, [3, 5]), rand(2, [5, 4])];
+    const ins = [randTensor(1, [3, 5]), randTensor(2, [5, 4])];
     const before = prepare(bytes, [undefined, ins[1]]);
     expect(before.ctx.resources).toHaveLength(0);
     const y0 = before.kernel(ins)[0]!;
@@ -129,7 +105,7 @@ for (const build of builds) {
       const bytes = nodeModel('MatMul', ['A', 'B']);
       let seed = 1;
       for (const M of EDGES) for (const N of EDGES) for (const K of EDGES) {
-        packedVsJs(bytes, [rand(seed++, [M, K]), rand(seed++, [K, N])], [1], `M=${M} N=${N} K=${K}`);
+        packedVsJs(bytes, [randTensor(seed++, [M, K]), randTensor(seed++, [K, N])], [1], `M=${M} N=${N} K=${K}`);
       }
     });
 
@@ -139,7 +115,7 @@ for (const build of builds) {
         [[9], [9, 17]], [[9], [9]], [[3, 9], [9]], [[2, 3, 9], [9, 8]], [[2, 1, 5, 9], [9, 7]], [[4, 2, 3, 17], [17]], [[0, 9], [9, 3]], [[2, 0, 9], [9, 3]],
       ];
       cases.forEach(([as, bs], j) => {
-        const y = packedVsJs(bytes, [rand(10 + j, as), rand(20 + j, bs)], [1], `A ${as} x B ${bs}`);
+        const y = packedVsJs(bytes, [randTensor(10 + j, as), randTensor(20 + j, bs)], [1], `A ${as} x B ${bs}`);
         expect(y.shape).toEqual([...as.slice(0, -1), ...bs.slice(1)]);
       });
     });
@@ -152,7 +128,7 @@ for (const build of builds) {
           for (const cs of C_SHAPES(M, N)) for (const constC of cs ? [true, false] : [false]) {
             const names = cs ? ['A', 'B', 'C'] : ['A', 'B'];
             const bytes = nodeModel('Gemm', names, [f('alpha', alpha), f('beta', beta), i('transA', tA), i('transB', tB)]);
-            const ins = [rand(seed++, tA ? [K, M] : [M, K]), rand(seed++, tB ? [N, K] : [K, N]), ...(cs ? [rand(seed++, cs)] : [])];
+            const ins = [randTensor(seed++, tA ? [K, M] : [M, K]), randTensor(seed++, tB ? [N, K] : [K, N]), ...(cs ? [randTensor(seed++, cs)] : [])];
             const y = packedVsJs(bytes, ins, constC ? [1, 2] : [1], `M=${M} N=${N} K=${K} tA=${tA} tB=${tB} alpha=${alpha} beta=${beta} C ${cs ? `[${cs}] ${constC ? 'constant' : 'fed'}` : 'absent'}`);
             expect(y.shape).toEqual([M, N]);
             count++;
@@ -164,13 +140,13 @@ for (const build of builds) {
 
     it('one node, calls of M = 1, 64, 3, 0, 1: each equals the JS path; a repeated M allocates nothing', () => {
       const bytes = nodeModel('Gemm', ['A', 'B', 'C'], [f('alpha', 0.5), i('transB', 1)]);
-      const B = rand(1, [17, 33]);
-      const C = rand(2, [17]);
+      const B = randTensor(1, [17, 33]);
+      const C = randTensor(2, [17]);
       const packed = prepare(bytes, [undefined, B, C]);
       const general = prepare(bytes, []);
       const rt = runtime();
       for (const [j, M] of [1, 64, 3, 0, 1].entries()) {
-        const ins = [rand(10 + j, [M, 33]), B, C];
+        const ins = [randTensor(10 + j, [M, 33]), B, C];
         expectSameValues(packed.kernel(ins)[0]!, general.kernel(ins)[0]!, `M=${M}`);
         const top = rt.heapTop;
         const blocks = rt.liveBlocks;
@@ -191,9 +167,9 @@ describe('PackedMatMul on every build', () => {
       const before = mem(rt);
       for (const [m, n, k] of [[1, 1, 1], [3, 9, 17], [5, 16, 64], [2, 65, 33]]) {
         for (const transB of [false, true]) {
-          const b = rand(m + n + k, transB ? [n, k] : [k, n]).data as Float32Array;
-          const a = rand(7 * m + k, [m, k]).data as Float32Array;
-          const bias = Float64Array.from(rand(3, [n]).data as Float32Array, (v) => v * 0.5);
+          const b = randTensor(m + n + k, transB ? [n, k] : [k, n]).data as Float32Array;
+          const a = randTensor(7 * m + k, [m, k]).data as Float32Array;
+          const bias = Float64Array.from(randTensor(3, [n]).data as Float32Array, (v) => v * 0.5);
           const bAt = (kk: number, j: number) => (transB ? b[j * k + kk] : b[kk * n + j]);
           const want = new Float64Array(m * n);
           for (let r = 0; r < m; r++) for (let j = 0; j < n; j++) {
@@ -225,7 +201,7 @@ describe('PackedMatMul on every build', () => {
   it('packPanels64 lays W out as f32_gemm_f64acc reads it, from row-major W and from B read transposed', () => {
     const n = 11;
     const k = 3;
-    const w = rand(5, [n, k]).data as Float32Array; // W [n, k]
+    const w = randTensor(5, [n, k]).data as Float32Array; // W [n, k]
     const bT = new Float32Array(k * n); // B = W^T [k, n]
     for (let j = 0; j < n; j++) for (let kk = 0; kk < k; kk++) bT[kk * n + j] = w[j * k + kk];
     const a = packPanels64(w, n, k, k, 1);
@@ -260,7 +236,7 @@ describe('MatMul / Gemm vs onnxruntime', () => {
     it(c.name, async () => {
       const names = ['A', 'B', 'C'].slice(0, c.shapes.length);
       const bytes = nodeModel(c.op, names, c.attrs);
-      const ins = c.shapes.map((s, j) => rand(300 + j, s));
+      const ins = c.shapes.map((s, j) => randTensor(300 + j, s));
       const got = packedVsJs(bytes, ins, c.op === 'Gemm' ? [1, 2] : [1], c.name);
       const o = await runOrt(bytes, Object.fromEntries(names.map((n, j) => [n, { data: ins[j].data as Float32Array, shape: ins[j].shape }])));
       expect(o.error).toBeUndefined();
@@ -284,10 +260,10 @@ describe('through loadOnnx', () => {
     await ready();
   });
   it('MatMul (B initializer) -> Relu -> Gemm (B, C initializers) matches onnxruntime and frees its wasm memory on dispose', async () => {
-    const x = rand(1, [2, 3, 16]);
-    const w1 = rand(2, [16, 33]);
-    const w2 = rand(3, [9, 33]);
-    const c2 = rand(4, [9]);
+    const x = randTensor(1, [2, 3, 16]);
+    const w1 = randTensor(2, [16, 33]);
+    const w2 = randTensor(3, [9, 33]);
+    const c2 = randTensor(4, [9]);
     const init = (name: string, t: OTensor) => ({ name, dims: t.shape, data: Array.from(t.data as Float32Array) });
     const bytes = encodeModel({
       opset: 13,
@@ -354,32 +330,21 @@ describe('bad input', () => {
   beforeAll(async () => {
     await ready();
   });
-  const expectError = (fn: () => unknown, code: string, re: RegExp) => {
-    let err: unknown;
-    try {
-      fn();
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(RnnError);
-    expect((err as RnnError).code).toBe(code);
-    expect((err as Error).message).toMatch(re);
-  };
   it('the packed path reports the JS path errors: inner dims, A rank, C shape, integer A', () => {
-    const B = rand(1, [4, 3]);
+    const B = randTensor(1, [4, 3]);
     const mm = prepare(nodeModel('MatMul', ['A', 'B']), [undefined, B]);
     expect(mm.ctx.resources).toHaveLength(1);
-    expectError(() => mm.kernel([rand(2, [2, 5]), B]), 'SHAPE_MISMATCH', /MatMul node 'matmul_under_test'.*cannot multiply \[2, 5\] by \[4, 3\]/);
+    expectError(() => mm.kernel([randTensor(2, [2, 5]), B]), 'SHAPE_MISMATCH', /MatMul node 'matmul_under_test'.*cannot multiply \[2, 5\] by \[4, 3\]/);
     expectError(() => mm.kernel([{ dtype: 'int32', data: new Int32Array(4), shape: [1, 4] }, B]), 'DTYPE_MISMATCH', /A must be float32, got int32/);
     mm.dispose();
     const g = prepare(nodeModel('Gemm', ['A', 'B', 'C']), [undefined, B]);
-    expectError(() => g.kernel([rand(2, [2, 4]), B, rand(3, [2, 2])]), 'SHAPE_MISMATCH', /C of shape \[2, 2\] does not broadcast to \[2, 3\]/);
-    expectError(() => g.kernel([rand(2, [2, 2, 4]), B, rand(3, [3])]), 'INVALID_INPUT', /Gemm needs 2-D A and B, got \[2, 2, 4\]/);
-    expectError(() => g.kernel([rand(2, [2, 5]), B, rand(3, [3])]), 'SHAPE_MISMATCH', /cannot multiply \[2, 5\] by \[4, 3\] \(transA=0, transB=0\)/);
+    expectError(() => g.kernel([randTensor(2, [2, 4]), B, randTensor(3, [2, 2])]), 'SHAPE_MISMATCH', /C of shape \[2, 2\] does not broadcast to \[2, 3\]/);
+    expectError(() => g.kernel([randTensor(2, [2, 2, 4]), B, randTensor(3, [3])]), 'INVALID_INPUT', /Gemm needs 2-D A and B, got \[2, 2, 4\]/);
+    expectError(() => g.kernel([randTensor(2, [2, 5]), B, randTensor(3, [3])]), 'SHAPE_MISMATCH', /cannot multiply \[2, 5\] by \[4, 3\] \(transA=0, transB=0\)/);
     g.dispose();
   });
   it('integer or batched B stays on the JS path', () => {
-    const batched = prepare(nodeModel('MatMul', ['A', 'B']), [undefined, rand(1, [2, 4, 3])]);
+    const batched = prepare(nodeModel('MatMul', ['A', 'B']), [undefined, randTensor(1, [2, 4, 3])]);
     expect(batched.ctx.resources).toHaveLength(0);
     const ints = prepare(nodeModel('MatMul', ['A', 'B']), [undefined, { dtype: 'int32', data: new Int32Array(12), shape: [4, 3] }]);
     expect(ints.ctx.resources).toHaveLength(0);

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ort from '../../src/ort/index.js';
 import { ready } from '../../src/index.js';
 import { loadOnnx } from '../../src/onnx/index.js';
+import { rejectionOf } from '../helpers/common.js';
 import { FIXTURES, expectClose, readBytes, readDataSet } from '../onnx/helpers.js';
 
 const MODEL_DIR = join(FIXTURES, 'torch/char_lstm_op17');
@@ -35,16 +36,6 @@ function expectPyTorchOutputs(out: Record<string, ort.Tensor>, names = expected.
     expect(t.size).toBe(want.data.length);
     expectClose({ data: t.data as Float32Array, shape: [...t.dims] }, want, 1e-5, `output ${name}`);
   }
-}
-
-async function rnnError(p: Promise<unknown> | (() => unknown)): Promise<ort.RnnError> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ort.RnnError);
-    return e as ort.RnnError;
-  }
-  throw new Error('expected an RnnError, nothing was thrown');
 }
 
 describe('Tensor: the same type, dims, size and data as onnxruntime-web for the same arguments', () => {
@@ -94,7 +85,7 @@ describe('Tensor: the same type, dims, size and data as onnxruntime-web for the 
     expect(await t.getData()).toBe(f32);
     t.dispose();
     expect(t.location).toBe('none');
-    expect((await rnnError(() => t.data)).code).toBe('DISPOSED');
+    expect((await rejectionOf(() => t.data)).code).toBe('DISPOSED');
     expect(r.data).toBe(f32);
   });
 
@@ -118,7 +109,7 @@ describe('Tensor: the same type, dims, size and data as onnxruntime-web for the 
   ];
   for (const [what, args, code] of invalid) {
     it(`RnnError ${code} for ${what}`, async () => {
-      const e = await rnnError(() => new (ort.Tensor as unknown as new (...a: unknown[]) => ort.Tensor)(...args));
+      const e = await rejectionOf(() => new (ort.Tensor as unknown as new (...a: unknown[]) => ort.Tensor)(...args));
       expect(e.code).toBe(code);
       expect(e.message).toMatch(/^\[\w+\] Tensor: /);
     });
@@ -202,7 +193,7 @@ describe('InferenceSession over a model exported by torch.onnx.export', () => {
     const session = await ort.InferenceSession.create(bytes);
     await session.release();
     await session.release();
-    expect((await rnnError(session.run(feedsOf()))).code).toBe('DISPOSED');
+    expect((await rejectionOf(session.run(feedsOf()))).code).toBe('DISPOSED');
   });
 
   it('run rejects feeds and fetches the model does not take, with RnnErrors that name them', async () => {
@@ -224,7 +215,7 @@ describe('InferenceSession over a model exported by torch.onnx.export', () => {
       ['fetches that are a string', () => session.run(feedsOf(), 'x' as never), 'INVALID_OPTION', /second argument/],
     ];
     for (const [what, call, code, message] of cases) {
-      const e = await rnnError(call());
+      const e = await rejectionOf(call());
       expect(e.code, what).toBe(code);
       expect(e.message, what).toMatch(message);
     }
@@ -242,7 +233,7 @@ describe('InferenceSession over a model exported by torch.onnx.export', () => {
       ['options that are not an object', [bytes, 'wasm'], 'INVALID_OPTION', /options must be an object/],
     ];
     for (const [what, args, code, message] of cases) {
-      const e = await rnnError(create(...args));
+      const e = await rejectionOf(create(...args));
       expect(e.code, what).toBe(code);
       expect(e.message, what).toMatch(message);
     }
