@@ -237,10 +237,20 @@ const slice: OpFactory = (ctx) => {
     return (ins) => [sliceImpl(ctx, ctx.input(ins, 0, 'data'), starts, ends, axes, undefined)];
   }
   ctx.allowOnly([]);
-  return (ins) => {
-    const ints = (i: number) => (ins[i] === undefined ? undefined : toInts(ins[i]!, `${ctx.label} input ${i}`));
-    return [sliceImpl(ctx, ctx.input(ins, 0, 'data'), ints(1) ?? [], ints(2) ?? [], ints(3), ints(4))];
+  // starts / ends / axes / steps are constants in exported graphs: the same tensors every call, so
+  // their conversion to numbers is kept and reused while the tensor is the same.
+  const seen: (OTensor | undefined)[] = [];
+  const kept: (number[] | undefined)[] = [];
+  const ints = (ins: (OTensor | undefined)[], i: number): number[] | undefined => {
+    const t = ins[i];
+    if (t === undefined) return undefined;
+    if (seen[i] !== t) {
+      kept[i] = toInts(t, `${ctx.label} input ${i}`);
+      seen[i] = t;
+    }
+    return kept[i];
   };
+  return (ins) => [sliceImpl(ctx, ctx.input(ins, 0, 'data'), ints(ins, 1) ?? [], ints(ins, 2) ?? [], ints(ins, 3), ints(ins, 4))];
 };
 
 const squeeze: OpFactory = (ctx) => {
