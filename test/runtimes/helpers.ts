@@ -106,7 +106,14 @@ export function checkGolden(g: GoldenResult | undefined, expectBuilds?: string[]
   return out;
 }
 
-const TMP_ROOT = join(tmpdir(), 'wasm-rnn-runtimes');
+/** Where the runtime tests keep their temp apps, bundles and screenshots. */
+export const TMP_ROOT = join(tmpdir(), 'wasm-rnn-runtimes');
+
+/** A fresh temp dir under TMP_ROOT named `<prefix>-...` (removeApp removes it). */
+export function tempDir(prefix: string): string {
+  mkdirSync(TMP_ROOT, { recursive: true });
+  return mkdtempSync(join(TMP_ROOT, `${prefix}-`));
+}
 
 /** Fails clearly if the package was not built (npm run build / build:ts). */
 export function assertBuilt(): void {
@@ -118,8 +125,7 @@ export function assertBuilt(): void {
 /** npm pack into a fresh temp dir; returns the tarball path. */
 export function pack(): string {
   assertBuilt();
-  mkdirSync(TMP_ROOT, { recursive: true });
-  const dir = mkdtempSync(join(TMP_ROOT, 'pack-'));
+  const dir = tempDir('pack');
   const r = run('npm', ['pack', '--silent', '--pack-destination', dir], { timeout: 120_000 });
   if (r.status !== 0) throw new Error(`npm pack failed: ${describeRun(r)}`);
   const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'));
@@ -134,13 +140,13 @@ export function pack(): string {
  */
 export function makeApp(name: string, opts: { npmInstall?: boolean } = {}): string {
   const tgz = pack();
-  const app = mkdtempSync(join(TMP_ROOT, `${name}-`));
+  const app = tempDir(name);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: `app-${name}`, private: true, type: 'module' }, null, 2));
   if (opts.npmInstall) {
     const r = run('npm', ['install', '--no-audit', '--no-fund', '--offline', '--no-package-lock', tgz], { cwd: app, timeout: 180_000 });
     if (r.status !== 0) throw new Error(`npm install of the tarball failed: ${describeRun(r)}`);
   } else {
-    const x = mkdtempSync(join(TMP_ROOT, 'x-'));
+    const x = tempDir('x');
     const r = run('tar', ['-xzf', tgz, '-C', x]);
     if (r.status !== 0) throw new Error(`tar failed: ${describeRun(r)}`);
     mkdirSync(join(app, 'node_modules'), { recursive: true });
@@ -226,12 +232,12 @@ document.getElementById('out').textContent = window.__golden;
 </script>`;
 }
 
-/** Chromium through playwright-core, or a reason why not. */
-export async function launchChromium(): Promise<{ browser?: import('playwright-core').Browser; reason?: string }> {
+/** Chromium through playwright-core (CHROMIUM_ARGS and `extraArgs`), or a reason why not. */
+export async function launchChromium(extraArgs: string[] = []): Promise<{ browser?: import('playwright-core').Browser; reason?: string }> {
   if (!existsSync(CHROMIUM)) return { reason: `${CHROMIUM} not installed (apt-get install -y chromium)` };
   try {
     const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs], timeout: 60_000 });
     return { browser };
   } catch (e) {
     return { reason: `chromium did not start: ${(e as Error).message}` };
@@ -241,9 +247,7 @@ export async function launchChromium(): Promise<{ browser?: import('playwright-c
 /** Opens `url` in a new page, waits (bounded) for window.__golden, and returns it parsed. */
 export async function goldenInChromium(browser: import('playwright-core').Browser, url: string): Promise<{ golden?: GoldenResult; log: string[] }> {
   const page = await browser.newPage();
-  const log: string[] = [];
-  page.on('console', (m) => log.push(`console.${m.type()}: ${m.text()}`));
-  page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
+  const log = pageLog(page);
   page.on('requestfailed', (r) => log.push(`requestfailed: ${r.url()} ${r.failure()?.errorText}`));
   try {
     await page.goto(url, { timeout: 30_000 });
@@ -256,4 +260,56 @@ export async function goldenInChromium(browser: import('playwright-core').Browse
   } finally {
     await page.close();
   }
+}
+
+/** The page's console messages and uncaught errors, collected as they come ('console.<type>: ...', 'pageerror: ...'). */
+export function pageLog(page: import('playwright-core').Page): string[] {
+  const log: string[] = [];
+  page.on('console', (m) => log.push(`console.${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
+  return log;
+}
+
+/**
+ * The web demo (web/serve.mjs, on a free port) and Chromium (with `extraArgs`) to open it in;
+ * `browser` is undefined where Chromium cannot start, and `reason` says why. close() stops both.
+ */
+export async function webDemoInChromium(extraArgs: string[] = []): Promise<{ url: string; browser?: import('playwright-core').Browser; reason: string; close(): Promise<void> }> {
+  assertBuilt();
+  // @ts-expect-error plain JS module without types
+  const { startServer } = await import('../../web/serve.mjs');
+  const srv: { server: Server; url: string } = await startServer(0);
+  const { browser, reason } = await launchChromium(extraArgs);
+  return {
+    url: srv.url,
+    browser,
+    reason: reason ?? '',
+    close: async () => {
+      await browser?.close();
+      await new Promise<void>((ok) => srv.server.close(() => ok()));
+    },
+  };
+}
+
+/** A file's module type in miniflare: ES modules by extension, .wasm compiled, anything else (models, weights) as data. */
+const miniflareType = (f: string) => (/\.m?js$/.test(f) ? 'ESModule' : f.endsWith('.wasm') ? 'CompiledWasm' : 'Data');
+
+/**
+ * workerd through miniflare, running the modules `files` (paths relative to `root`, the main
+ * module first), or a reason why not (miniflare not installed).
+ */
+export async function startMiniflare(root: string, files: string[]): Promise<{ mf?: import('miniflare').Miniflare; reason: string }> {
+  let Miniflare: typeof import('miniflare').Miniflare;
+  try {
+    ({ Miniflare } = await import('miniflare'));
+  } catch (e) {
+    return { reason: `miniflare is not installed: ${(e as Error).message}` };
+  }
+  const mf = new Miniflare({
+    modules: files.map((f) => ({ type: miniflareType(f), path: join(root, f) })) as never,
+    modulesRoot: root,
+    compatibilityDate: '2025-06-01',
+  });
+  await mf.ready;
+  return { mf, reason: '' };
 }

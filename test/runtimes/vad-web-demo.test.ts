@@ -9,16 +9,12 @@
  * of the panel is saved (path printed; VAD_DEMO_SCREENSHOT overrides it).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, assertBuilt } from './helpers.js';
-// @ts-expect-error plain JS module without types
-import { startServer } from '../../web/serve.mjs';
+import { ROOT, TMP_ROOT, pageLog, webDemoInChromium } from './helpers.js';
 
 const CLIP = join(ROOT, 'test/fixtures/vad/clip.wav');
-const SHOT = process.env.VAD_DEMO_SCREENSHOT ?? join(tmpdir(), 'wasm-rnn-runtimes', 'vad-web-demo.png');
+const SHOT = process.env.VAD_DEMO_SCREENSHOT ?? join(TMP_ROOT, 'vad-web-demo.png');
 const FRAME_SECONDS = 512 / 16000;
 
 interface Piece {
@@ -36,33 +32,15 @@ const reference: number[] = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/va
 type Segment = { start: number; end: number };
 type VadStatus = { ready: boolean; listening: boolean; frames: number; probabilities: number[]; segments: Segment[]; contextRate: number; error: string };
 
-let browser: Browser | undefined;
-let reason = '';
-let srv: { server: import('node:http').Server; url: string } | undefined;
+let demo: Awaited<ReturnType<typeof webDemoInChromium>> | undefined;
 
 beforeAll(async () => {
-  assertBuilt();
-  srv = await startServer(0);
-  if (!existsSync(CHROMIUM)) {
-    reason = `${CHROMIUM} not installed (apt-get install -y chromium)`;
-    return;
-  }
-  try {
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // the clip plays once as the microphone (%noloop), then the fake device gives silence
-      args: [...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${CLIP}%noloop`],
-      timeout: 60_000,
-    });
-  } catch (e) {
-    reason = `chromium did not start: ${(e as Error).message}`;
-  }
+  // the clip plays once as the microphone (%noloop), then the fake device gives silence
+  demo = await webDemoInChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${CLIP}%noloop`]);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await new Promise<void>((ok) => (srv ? srv.server.close(() => ok()) : ok()));
+  await demo?.close();
 });
 
 const overlap = (a: Segment, b: Segment) => Math.max(0, Math.min(a.end, b.end) - Math.max(a.start, b.start));
@@ -85,14 +63,12 @@ function bestAlignment(got: number[]): { lag: number; agreement: number } {
 
 describe('web demo: live VAD panel in Chromium', () => {
   it('a fake microphone playing the clip: segments cover the sentences, probabilities plotted; screenshot', async (ctx) => {
-    if (!browser) return ctx.skip(`Chromium unavailable: ${reason}`);
-    const page = await browser.newPage({ viewport: { width: 900, height: 1000 } });
-    const log: string[] = [];
-    page.on('console', (m) => log.push(`console.${m.type()}: ${m.text()}`));
-    page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
+    if (!demo?.browser) return ctx.skip(`Chromium unavailable: ${demo?.reason}`);
+    const page = await demo.browser.newPage({ viewport: { width: 900, height: 1000 } });
+    const log = pageLog(page);
     const status = () => page.evaluate(() => (window as unknown as { vadStatus: VadStatus }).vadStatus);
     try {
-      await page.goto(srv!.url, { timeout: 30_000 });
+      await page.goto(demo.url, { timeout: 30_000 });
       await page
         .waitForFunction(() => {
           const s = (window as unknown as { vadStatus?: VadStatus }).vadStatus;

@@ -7,10 +7,9 @@
  * copy (sox) still finds the sentences; a body that is not a WAV is a 400 naming the problem.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, assertBuilt, run } from './helpers.js';
+import { ROOT, assertBuilt, removeApp, run, startMiniflare, tempDir } from './helpers.js';
 
 const CLIP = join(ROOT, 'test/fixtures/vad/clip.wav');
 const PROB_TOLERANCE = 2e-5;
@@ -39,15 +38,7 @@ let reason = '';
 
 beforeAll(async () => {
   assertBuilt();
-  mkdirSync(join(tmpdir(), 'wasm-rnn-runtimes'), { recursive: true });
-  app = mkdtempSync(join(tmpdir(), 'wasm-rnn-runtimes', 'vad-worker-'));
-  let Miniflare: typeof import('miniflare').Miniflare;
-  try {
-    ({ Miniflare } = await import('miniflare'));
-  } catch (e) {
-    reason = `miniflare is not installed: ${(e as Error).message}`;
-    return;
-  }
+  app = tempDir('vad-worker');
   // what wrangler does: bundle with esbuild for workerd; .wasm and .onnx stay separate modules
   const { build } = await import('esbuild');
   const out = join(app, 'bundle');
@@ -70,18 +61,12 @@ beforeAll(async () => {
   const files = readdirSync(out);
   const kB = (f: string) => `${(statSync(join(out, f)).size / 1024).toFixed(0)} kB`;
   console.log(`bundle: ${files.map((f) => `${f} ${kB(f)}`).join(', ')}`);
-  const type = (f: string) => (f.endsWith('.wasm') ? 'CompiledWasm' : f.endsWith('.onnx') ? 'Data' : 'ESModule');
-  mf = new Miniflare({
-    modules: ['worker.js', ...files.filter((f) => f !== 'worker.js')].map((f) => ({ type: type(f), path: join(out, f) })) as never,
-    modulesRoot: out,
-    compatibilityDate: '2025-06-01',
-  });
-  await mf.ready;
+  ({ mf, reason } = await startMiniflare(out, ['worker.js', ...files.filter((f) => f !== 'worker.js')]));
 }, 180_000);
 
 afterAll(async () => {
   await mf?.dispose();
-  if (app) rmSync(app, { recursive: true, force: true });
+  removeApp(app);
 });
 
 async function post(body: Uint8Array, query = ''): Promise<{ status: number; text: string }> {

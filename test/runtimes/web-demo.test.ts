@@ -5,42 +5,29 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { assertBuilt, launchChromium } from './helpers.js';
-// @ts-expect-error plain JS module without types
-import { startServer } from '../../web/serve.mjs';
+import { TMP_ROOT, pageLog, webDemoInChromium } from './helpers.js';
 
-let browser: Browser | undefined;
-let reason = '';
-let srv: { server: import('node:http').Server; url: string } | undefined;
-const SHOT = process.env.WEB_DEMO_SCREENSHOT ?? join(tmpdir(), 'wasm-rnn-runtimes', 'web-demo.png');
+let demo: Awaited<ReturnType<typeof webDemoInChromium>> | undefined;
+const SHOT = process.env.WEB_DEMO_SCREENSHOT ?? join(TMP_ROOT, 'web-demo.png');
 
 beforeAll(async () => {
-  assertBuilt();
-  srv = await startServer(0);
-  const l = await launchChromium();
-  browser = l.browser;
-  reason = l.reason ?? '';
+  demo = await webDemoInChromium();
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await new Promise<void>((ok) => (srv ? srv.server.close(() => ok()) : ok()));
+  await demo?.close();
 });
 
 type Status = { ready: boolean; tokens: number; forecasts: number; charModel: string; forecastModel: string; error: string };
 
 describe('web demo in Chromium', () => {
   it('loads, generates as you type, draws the forecast; screenshot', async (ctx) => {
-    if (!browser) return ctx.skip(`Chromium unavailable: ${reason}`);
-    const page = await browser.newPage({ viewport: { width: 900, height: 1000 } });
-    const log: string[] = [];
-    page.on('console', (m) => log.push(`console.${m.type()}: ${m.text()}`));
-    page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
+    if (!demo?.browser) return ctx.skip(`Chromium unavailable: ${demo?.reason}`);
+    const page = await demo.browser.newPage({ viewport: { width: 900, height: 1000 } });
+    const log = pageLog(page);
     try {
-      await page.goto(srv!.url + '?seed=3', { timeout: 30_000 });
+      await page.goto(demo.url + '?seed=3', { timeout: 30_000 });
       const status = () => page.evaluate(() => (window as unknown as { demoStatus: Status }).demoStatus);
       await page
         .waitForFunction(() => {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { HERE, checkGolden, makeApp, parseGolden, removeApp, summary } from './helpers.js';
+import { HERE, checkGolden, makeApp, parseGolden, removeApp, startMiniflare, summary } from './helpers.js';
 
 let app: string;
 let mf: import('miniflare').Miniflare | undefined;
@@ -15,26 +15,13 @@ let reason = '';
 beforeAll(async () => {
   app = makeApp('workerd');
   cpSync(join(HERE, 'worker.mjs'), join(app, 'worker.mjs'));
-  let Miniflare: typeof import('miniflare').Miniflare;
-  try {
-    ({ Miniflare } = await import('miniflare'));
-  } catch (e) {
-    reason = `miniflare is not installed: ${(e as Error).message}`;
-    return;
-  }
   // Every module listed explicitly (what a bundler such as wrangler would collect): miniflare's
   // own import scan refuses the computed dynamic import the Node fs fallback uses, which never
   // runs in workerd (there is no process there).
-  const type = (f: string) => (f.endsWith('.wasm') ? 'CompiledWasm' : f.endsWith('.safetensors') ? 'Data' : 'ESModule');
   const files = [join(app, 'worker.mjs'), join(app, 'golden.mjs'), ...walk(join(app, 'node_modules/wasm-rnn/dist')), ...walk(join(app, 'fixtures'))]
     .map((f) => relative(app, f))
     .filter((f) => /\.(m?js|wasm|safetensors)$/.test(f));
-  mf = new Miniflare({
-    modules: files.map((f) => ({ type: type(f), path: join(app, f) })) as never,
-    modulesRoot: app,
-    compatibilityDate: '2025-06-01',
-  });
-  await mf.ready;
+  ({ mf, reason } = await startMiniflare(app, files));
 }, 180_000);
 
 afterAll(async () => {
