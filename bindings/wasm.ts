@@ -8,6 +8,7 @@
  */
 import { Allocator } from './allocator.js';
 import { RnnError } from '../src/errors.js';
+import { nodeBuiltin } from '../src/node-builtin.js';
 
 export type BuildName = 'relaxed' | 'simd' | 'scalar';
 
@@ -189,24 +190,15 @@ export function resolveBuildUrl(url: URL | string | undefined, build: BuildName)
 
 type Fs = { readFileSync(path: URL): Uint8Array };
 
-// Node's fs without a static `import 'node:fs'`, which browser bundlers would try to resolve:
-// process.getBuiltinModule (Node >= 20.16, Deno, Bun), else a dynamic import whose specifier is
-// computed so bundlers leave it alone. Undefined where there is no fs (browsers, workers).
-// readFileSync, not fs.promises: the build is one ~20 KB local file read once, and on Node 22+
-// the first touch of fs.promises loads its internal modules, 2.7-3.5 ms of a ~17 ms cold start
-// (readFileSync: 0.1 ms; the callback readFile starts libuv's thread pool: 0.8-1 ms). Measured
-// in fresh processes, Node 24; Node 20 loads fs.promises at startup (0.4 ms, sync 0.6 ms).
+// Node's fs (nodeBuiltin: no static import for browser bundlers to resolve), undefined where there
+// is no fs (browsers, workers). readFileSync, not fs.promises: the build is one ~20 KB local file
+// read once, and on Node 22+ the first touch of fs.promises loads its internal modules, 2.7-3.5 ms
+// of a ~17 ms cold start (readFileSync: 0.1 ms; the callback readFile starts libuv's thread pool:
+// 0.8-1 ms). Measured in fresh processes, Node 24; Node 20 loads fs.promises at startup (0.4 ms,
+// sync 0.6 ms).
 async function nodeFs(): Promise<Fs | undefined> {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown; versions?: { node?: string } } }).process;
-  const fs = proc?.getBuiltinModule?.('fs') as Partial<Fs> | undefined;
-  if (typeof fs?.readFileSync === 'function') return fs as Fs;
-  if (!proc?.versions?.node) return undefined;
-  const id = ['node', 'fs'].join(':');
-  try {
-    return (await import(/* @vite-ignore */ /* webpackIgnore: true */ id)) as Fs;
-  } catch {
-    return undefined;
-  }
+  const fs = await nodeBuiltin<Fs>('fs');
+  return typeof fs?.readFileSync === 'function' ? (fs as Fs) : undefined;
 }
 
 /** Compiles the build at `url`: fs for file: URLs where there is one, fetch otherwise (streaming if served as application/wasm). */

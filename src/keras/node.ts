@@ -5,6 +5,7 @@
  * call it do not pull it in.
  */
 import { RnnError } from '../errors.js';
+import { nodeBuiltin } from '../node-builtin.js';
 import { loadKerasModel } from './files.js';
 import { type KerasModel, type LoadLayersModelOptions, loadLayersModel } from './model.js';
 
@@ -12,13 +13,11 @@ type Fs = { readFile(path: string): Promise<Uint8Array> };
 type PathMod = { dirname(p: string): string; resolve(...p: string[]): string };
 
 async function nodeModules(): Promise<{ fs: Fs; path: PathMod }> {
-  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;
-  if (!proc?.versions?.node) throw new RnnError('UNSUPPORTED', 'loadLayersModelFile: needs Node (use loadLayersModel / loadKerasModel with the bytes elsewhere)');
-  if (proc.getBuiltinModule) {
-    return { fs: proc.getBuiltinModule('node:fs/promises') as Fs, path: proc.getBuiltinModule('node:path') as PathMod };
+  const [fs, path] = await Promise.all([nodeBuiltin<Fs>('fs/promises'), nodeBuiltin<PathMod>('path')]);
+  if (typeof fs?.readFile !== 'function' || typeof path?.resolve !== 'function' || typeof path.dirname !== 'function') {
+    throw new RnnError('UNSUPPORTED', 'loadLayersModelFile: needs Node (use loadLayersModel / loadKerasModel with the bytes elsewhere)');
   }
-  const spec = (m: string) => `node:${m}`; // computed so bundlers leave it alone
-  return { fs: (await import(/* @vite-ignore */ spec('fs/promises'))) as Fs, path: (await import(/* @vite-ignore */ spec('path'))) as PathMod };
+  return { fs: fs as Fs, path: path as PathMod };
 }
 
 /** Loads a model.json (with its shards), `.keras` or `.h5` file from a path. Node only. */

@@ -4,21 +4,14 @@
  * reached at run time only, so browser bundles never resolve it.
  */
 import { RnnError } from '../errors.js';
+import { nodeBuiltin } from '../node-builtin.js';
 
 type ReadFile = (path: string | URL) => Promise<Uint8Array>;
 
 /** Node's fs.promises.readFile, or undefined where there is no fs (browsers, workers). */
 async function nodeReadFile(): Promise<ReadFile | undefined> {
-  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;
-  if (!proc?.versions?.node) return undefined;
-  const fromBuiltin = proc.getBuiltinModule?.('fs/promises') as { readFile?: ReadFile } | undefined;
-  if (typeof fromBuiltin?.readFile === 'function') return fromBuiltin.readFile;
-  const id = ['node', 'fs/promises'].join(':'); // computed so that bundlers leave it alone
-  try {
-    return ((await import(/* @vite-ignore */ /* webpackIgnore: true */ id)) as { readFile: ReadFile }).readFile;
-  } catch {
-    return undefined;
-  }
+  const fs = await nodeBuiltin<{ readFile: ReadFile }>('fs/promises');
+  return typeof fs?.readFile === 'function' ? fs.readFile : undefined;
 }
 
 const FETCHED = /^(https?|blob|data):/i;
