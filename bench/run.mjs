@@ -10,16 +10,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import zlib from 'node:zlib';
 import crypto from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { report } from './lib/report.mjs';
 import { bundleLibrary } from './lib/bundle.mjs';
+import { argv, flag, log, opt, rel, root } from './lib/cli.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const rel = (p) => fileURLToPath(new URL(p, new URL('..', import.meta.url)));
-const argv = process.argv.slice(2);
-const opt = (k, d) => { const i = argv.indexOf(`--${k}`); return i < 0 ? d : argv[i + 1]; };
-const flag = (k) => argv.includes(`--${k}`);
-const log = (...a) => console.error(...a);
 const sh = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
 
 // `--only vad`: the Silero VAD bench (bench/vad.mjs, its own options), not the RNN workloads

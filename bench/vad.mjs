@@ -20,16 +20,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import zlib from 'node:zlib';
-import { fileURLToPath } from 'node:url';
 import { MODELS, ENGINES, VAD_DIST, cpuInfo, engineVersions } from './vad-engines.mjs';
 import { vadReport } from './vad-report.mjs';
+import { flag, log, opt, rel, root } from './lib/cli.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const rel = (p) => fileURLToPath(new URL(p, new URL('..', import.meta.url)));
-const argv = process.argv.slice(2);
-const opt = (k, d) => { const i = argv.indexOf(`--${k}`); return i < 0 ? d : argv[i + 1]; };
-const flag = (k) => argv.includes(`--${k}`);
-const log = (...a) => console.error(...a);
 const sh = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 const sha = (b) => crypto.createHash('sha256').update(b).digest('hex').slice(0, 16);
 
