@@ -11,8 +11,8 @@ import { fmtShape } from '../../errors.js';
 import { loadedRuntime } from '../../../bindings/wasm.js';
 import { PackedConv, PackedConvTranspose, type ConvGeometry2D } from '../../../bindings/conv.js';
 import type { Kernel, NodeContext } from '../node.js';
-import type { OpFactory } from '../ops.js';
 import { alloc, numelOf, type OTensor } from '../values.js';
+import { requireFloat, type OpFactory } from './util.js';
 
 // ---------------------------------------------------------------------------------------------
 // geometry
@@ -258,6 +258,21 @@ function nextIndex(idx: number[], dims: readonly number[]): void {
 }
 
 /**
+ * The spatial side of a reference pass over x [N, C, ...in] giving [N, M, ...out]: the input and
+ * output spatial dims and sizes, the taps (tapOffsets), and scratch for the multi-index walked
+ * (nextIndex) and the taps' positions (tapPositions).
+ */
+function spatialPass(xShape: readonly number[], outShape: readonly number[], p: ConvParams) {
+  const inSp = xShape.slice(2);
+  const outSp = outShape.slice(2);
+  const taps = tapOffsets(p);
+  return {
+    inSp, outSp, inSize: numelOf(inSp), outSize: numelOf(outSp), taps,
+    idx: new Array<number>(inSp.length), pos: new Array<number>(taps.length),
+  };
+}
+
+/**
  * Conv in float64, rounded once per output to float32. x [N, C, ...in], w [M, C/group, ...k],
  * bias [M] or undefined; out [N, M, ...outSpatial].
  */
@@ -268,15 +283,8 @@ export function convReference(
   const [N, C] = xShape;
   const [M, Cg] = wShape;
   const Mg = M / p.group;
-  const inSp = xShape.slice(2);
-  const outSp = outShape.slice(2);
-  const r = inSp.length;
-  const inSize = numelOf(inSp);
-  const outSize = numelOf(outSp);
-  const taps = tapOffsets(p);
+  const { inSp, outSp, inSize, outSize, taps, idx: oIdx, pos } = spatialPass(xShape, outShape, p);
   const out = new Float32Array(N * M * outSize);
-  const oIdx = new Array<number>(r);
-  const pos = new Array<number>(taps.length);
   for (let n = 0; n < N; n++) {
     for (let m = 0; m < M; m++) {
       const g = Math.floor(m / Mg);
@@ -310,18 +318,11 @@ export function convTransposeReference(
   const Mg = wShape[1];
   const M = outShape[1];
   const Cg = C / p.group;
-  const inSp = xShape.slice(2);
-  const outSp = outShape.slice(2);
-  const r = inSp.length;
-  const inSize = numelOf(inSp);
-  const outSize = numelOf(outSp);
-  const taps = tapOffsets(p);
+  const { inSp, outSp, inSize, outSize, taps, idx: iIdx, pos } = spatialPass(xShape, outShape, p);
   const acc = new Float64Array(N * M * outSize);
   for (let n = 0; n < N; n++) {
     for (let m = 0; m < M; m++) acc.fill(bias ? bias[m] : 0, (n * M + m) * outSize, (n * M + m + 1) * outSize);
   }
-  const iIdx = new Array<number>(r);
-  const pos = new Array<number>(taps.length);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       const g = Math.floor(c / Cg);
@@ -369,7 +370,7 @@ function geometry2D(xShape: readonly number[], res: ResolvedConv): ConvGeometry2
 
 function floatInput(ctx: NodeContext, ins: (OTensor | undefined)[], i: number, what: string): OTensor {
   const t = ctx.input(ins, i, what);
-  if (t.dtype !== 'float32') throw ctx.error('DTYPE_MISMATCH', `${what} must be float32, got ${t.dtype}`);
+  requireFloat(ctx, t, what);
   return t;
 }
 
@@ -384,7 +385,7 @@ function convFactory(transposed: boolean): OpFactory {
       checkWeight(ctx, at, W.shape);
       const cout = outChannels(at, W.shape);
       if (B) {
-        if (B.dtype !== 'float32') throw ctx.error('DTYPE_MISMATCH', `bias B must be float32, got ${B.dtype}`);
+        requireFloat(ctx, B, 'bias B');
         checkBias(ctx, B.shape, cout);
       }
       const rt = W.shape.length <= 4 && (!hasBias || B) ? loadedRuntime() : undefined;

@@ -24,6 +24,13 @@ function constantB(ctx: NodeContext, ranks: readonly number[]): OTensor | undefi
   return B;
 }
 
+/** Inputs A and B of a call, and their float32 data (DTYPE_MISMATCH for any other type). */
+function floatAB(ctx: NodeContext, ins: (OTensor | undefined)[]): { A: OTensor; B: OTensor; a: Float32Array; b: Float32Array } {
+  const A = ctx.input(ins, 0, 'A');
+  const B = ctx.input(ins, 1, 'B');
+  return { A, B, a: requireFloat(ctx, A, 'A'), b: requireFloat(ctx, B, 'B') };
+}
+
 function matmulCore(a: Float32Array, aOff: number, b: Float32Array, bOff: number, out: Float32Array, oOff: number, M: number, K: number, N: number): void {
   const acc = new Float64Array(N);
   for (let m = 0; m < M; m++) {
@@ -48,10 +55,7 @@ const matmul: OpFactory = (ctx) => {
     ctx.resources.push(packed);
   }
   return (ins) => {
-    const A = ctx.input(ins, 0, 'A');
-    const B = ctx.input(ins, 1, 'B');
-    const a = requireFloat(ctx, A, 'A');
-    const b = requireFloat(ctx, B, 'B');
+    const { A, B, a, b } = floatAB(ctx, ins);
     if (packed && B.data === Bc!.data && A.shape.length >= 1 && A.shape[A.shape.length - 1] === packed.k) {
       const out = alloc('float32', [...A.shape.slice(0, -1), ...(B.shape.length === 2 ? [packed.n] : [])], ctx.label);
       packed.run(a, a.length / packed.k, false, out.data as Float32Array);
@@ -148,10 +152,7 @@ const gemm: OpFactory = (ctx) => {
     ctx.resources.push(packed);
   }
   return (ins) => {
-    const A = ctx.input(ins, 0, 'A');
-    const B = ctx.input(ins, 1, 'B');
-    const a = requireFloat(ctx, A, 'A');
-    const b = requireFloat(ctx, B, 'B');
+    const { A, B, a, b } = floatAB(ctx, ins);
     if (A.shape.length !== 2 || B.shape.length !== 2) throw ctx.error('INVALID_INPUT', `Gemm needs 2-D A and B, got ${fmtShape(A.shape)} and ${fmtShape(B.shape)}`);
     const [M, K] = tA ? [A.shape[1], A.shape[0]] : A.shape;
     const [K2, N] = tB ? [B.shape[1], B.shape[0]] : B.shape;
