@@ -380,6 +380,9 @@ function convFactory(transposed: boolean): OpFactory {
     const hasBias = (ctx.node.inputs[2] ?? '') !== '';
     const W = ctx.constInputs[1];
     const B = hasBias ? ctx.constInputs[2] : undefined;
+    // Weights known at load are checked now and packed into wasm memory at the node's first run,
+    // so a branch that never runs (Silero's 8 kHz half when fed 16 kHz) costs no packing.
+    let pack: (() => PackedConv | PackedConvTranspose) | undefined;
     let packed: PackedConv | PackedConvTranspose | undefined;
     if (W && W.dtype === 'float32') {
       checkWeight(ctx, at, W.shape);
@@ -393,10 +396,20 @@ function convFactory(transposed: boolean): OpFactory {
         const [kh, kw] = W.shape.length === 4 ? [W.shape[2], W.shape[3]] : [1, W.shape[2]];
         const bias = B ? (B.data as Float32Array) : null;
         const w = W.data as Float32Array;
-        packed = transposed
-          ? new PackedConvTranspose(rt, w, bias, { cin: W.shape[0], coutPerGroup: W.shape[1], group: at.group, kh, kw }, ctx.label)
-          : new PackedConv(rt, w, bias, { cout, cinPerGroup: W.shape[1], group: at.group, kh, kw }, ctx.label);
-        ctx.resources.push(packed);
+        let disposed = false;
+        pack = () => {
+          if (disposed) throw ctx.error('INVALID_INPUT', 'used after its model was disposed');
+          return transposed
+            ? new PackedConvTranspose(rt, w, bias, { cin: W.shape[0], coutPerGroup: W.shape[1], group: at.group, kh, kw }, ctx.label)
+            : new PackedConv(rt, w, bias, { cout, cinPerGroup: W.shape[1], group: at.group, kh, kw }, ctx.label);
+        };
+        ctx.resources.push({
+          dispose() {
+            disposed = true;
+            packed?.dispose();
+            packed = undefined;
+          },
+        });
       }
     }
     const reference = transposed ? convTransposeReference : convReference;
@@ -410,7 +423,8 @@ function convFactory(transposed: boolean): OpFactory {
       const x = floatInput(ctx, ins, 0, 'input X');
       const w = floatInput(ctx, ins, 1, 'weight W');
       const b = hasBias ? floatInput(ctx, ins, 2, 'bias B') : undefined;
-      const onPacked = packed !== undefined && w.data === W!.data && (b === undefined || b.data === B!.data);
+      const onPacked = pack !== undefined && w.data === W!.data && (b === undefined || b.data === B!.data);
+      if (onPacked && packed === undefined) packed = pack!();
       if (onPacked && lastResolved && sameShape(x.shape, lastShape)) {
         const out = alloc('float32', lastResolved.outShape.slice(), label);
         packed!.run(x.data as Float32Array, lastGeometry!, out.data as Float32Array);
