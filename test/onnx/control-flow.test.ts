@@ -299,3 +299,48 @@ describe('folding frees what folded nodes hold', () => {
     m.dispose();
   });
 });
+
+describe('recurrent fast path, one time step', () => {
+  // A single step runs as a layer step (one wasm call); it must give bitwise what the first step
+  // of a longer sequence gives through forward.
+  const I = 5;
+  const H = 6;
+  for (const op of ['LSTM', 'GRU', 'RNN'] as const) {
+    for (const layout of [0, 1]) {
+      for (const B of [1, 3]) {
+        it(`${op}, layout ${layout}, batch ${B}`, () => {
+          const G = op === 'LSTM' ? 4 : op === 'GRU' ? 3 : 1;
+          const states = op === 'LSTM' ? ['h0', 'c0'] : ['h0'];
+          const stateShape = layout ? [B, 1, H] : [1, B, H];
+          const bytes = model({
+            nodes: [{
+              op, name: 'rec', inputs: ['x', 'W', 'R', 'B', '', ...states], outputs: op === 'LSTM' ? ['y', 'yh', 'yc'] : ['y', 'yh'],
+              attrs: [{ name: 'hidden_size', i: H }, { name: 'layout', i: layout }, ...(op === 'GRU' ? [{ name: 'linear_before_reset', i: 1 }] : [])],
+            }],
+            inputs: [{ name: 'x', shape: layout ? [B, 'T', I] : ['T', B, I] }, ...states.map((name) => ({ name, shape: stateShape }))],
+            initializers: [
+              { name: 'W', dims: [1, G * H, I], data: Array.from(randn(G * H * I, 1)) },
+              { name: 'R', dims: [1, G * H, H], data: Array.from(randn(G * H * H, 2)) },
+              { name: 'B', dims: [1, 2 * G * H], data: Array.from(randn(2 * G * H, 3)) },
+            ],
+            outputs: op === 'LSTM' ? [{ name: 'y' }, { name: 'yh' }, { name: 'yc' }] : [{ name: 'y' }, { name: 'yh' }],
+          });
+          const m = loadOnnx(bytes);
+          expect(m.recurrentNodes[0].path).toBe('fast');
+          const x2 = randn(2 * B * I, 4); // [T=2, B, I] or [B, T=2, I]
+          const x1 = new Float32Array(B * I);
+          for (let b = 0; b < B; b++) x1.set(x2.subarray(layout ? b * 2 * I : b * I, (layout ? b * 2 * I : b * I) + I), b * I);
+          const st = Object.fromEntries(states.map((name, k) => [name, { data: randn(B * H, 5 + k), shape: stateShape }]));
+          const two = m.run({ x: { data: x2, shape: layout ? [B, 2, I] : [2, B, I] }, ...st }).y;
+          const one = m.run({ x: { data: x1, shape: layout ? [B, 1, I] : [1, B, I] }, ...st }).y;
+          const firstStep = new Float32Array(B * H);
+          for (let b = 0; b < B; b++) firstStep.set((two.data as Float32Array).subarray(layout ? b * 2 * H : b * H, (layout ? b * 2 * H : b * H) + H), b * H);
+          expect(Array.from(one.data as Float32Array)).toEqual(Array.from(firstStep));
+          const general = loadOnnx(bytes, { fastPath: false }).run({ x: { data: x1, shape: layout ? [B, 1, I] : [1, B, I] }, ...st }).y;
+          expectClose(one, general as never, 1e-6, `${op} one step vs the general path`);
+          m.dispose();
+        });
+      }
+    }
+  }
+});
