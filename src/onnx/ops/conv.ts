@@ -13,6 +13,7 @@ import { PackedConv, PackedConvTranspose, type ConvGeometry2D } from '../../../b
 import type { Kernel, NodeContext } from '../node.js';
 import { alloc, numelOf, type OTensor } from '../values.js';
 import { requireFloat, type OpFactory } from './util.js';
+import { same } from './loops.js';
 
 // ---------------------------------------------------------------------------------------------
 // geometry
@@ -425,7 +426,7 @@ function convFactory(transposed: boolean): OpFactory {
       const b = hasBias ? floatInput(ctx, ins, 2, 'bias B') : undefined;
       const onPacked = pack !== undefined && w.data === W!.data && (b === undefined || b.data === B!.data);
       if (onPacked && packed === undefined) packed = pack!();
-      if (onPacked && lastResolved && sameShape(x.shape, lastShape)) {
+      if (onPacked && lastResolved && same(x.shape, lastShape)) {
         const out = alloc('float32', lastResolved.outShape.slice(), label);
         packed!.run(x.data as Float32Array, lastGeometry!, out.data as Float32Array);
         return [out];
@@ -446,11 +447,6 @@ function convFactory(transposed: boolean): OpFactory {
   };
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 export const CONV_OPS: Record<string, OpFactory> = {
   Conv: convFactory(false),

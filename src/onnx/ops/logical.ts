@@ -1,6 +1,7 @@
 /** Comparisons, boolean logic and Where. Comparisons return bool; NaN compares unequal. */
 import { alloc, type ODType } from '../values.js';
 import { broadcastAll, broadcastIndex, requireDtype, requireOpset, sameDtype, type Elems, type OpFactory } from './util.js';
+import { BroadcastCache } from './loops.js';
 
 type Pred = (a: number | bigint, b: number | bigint) => boolean;
 
@@ -12,14 +13,14 @@ function compare(pred: Pred, dtypes: readonly ODType[], since = 1): OpFactory {
   return (ctx) => {
     requireOpset(ctx, since);
     ctx.allowOnly(ctx.opset < 7 ? ['broadcast', 'axis'] : []);
+    const indices = new BroadcastCache();
     return (ins) => {
       const a = ctx.input(ins, 0, 'A');
       const b = ctx.input(ins, 1, 'B');
       sameDtype(ctx, [a, b]);
       requireDtype(ctx, a, 'A', dtypes);
       const shape = broadcastAll(ctx, [a.shape, b.shape]);
-      const ia = broadcastIndex(a.shape, shape);
-      const ib = broadcastIndex(b.shape, shape);
+      const [ia, ib] = indices.get(a.shape, b.shape, shape, broadcastIndex);
       const out = alloc('bool', shape, ctx.label);
       const x = a.data as Elems;
       const y = b.data as Elems;

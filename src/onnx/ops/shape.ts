@@ -3,6 +3,7 @@ import { fmtShape } from '../../errors.js';
 import type { NodeContext } from '../node.js';
 import { alloc, checkSize, i64, numelOf, toInts, type OTensor } from '../values.js';
 import { normAxes, normAxis, requireDtype, requireOpset, scalarOf, stridesOf, type Elems, type OpFactory } from './util.js';
+import { same } from './loops.js';
 
 const size: OpFactory = (ctx) => {
   ctx.allowOnly([]);
@@ -108,39 +109,39 @@ const pad: OpFactory = (ctx) => {
   if (legacy && padsAttr === undefined) throw ctx.error('INVALID_FORMAT', "attribute 'pads' is required before opset 11");
   const valueAttr = ctx.float('value', 0);
   if (!legacy && ctx.opset < 18 && ctx.node.inputs.length > 3) throw ctx.error('UNSUPPORTED', `input 'axes' exists from opset 18 (model opset ${ctx.opset})`);
-  let lastKey = '';
-  let lastMaps: Int32Array[] = [];
+  // The output shape and index maps depend on the data's shape and the pads / axes tensors
+  // (constants in exported graphs): a stream of same-shape frames works them out once.
+  let last: { shape: number[]; pads: OTensor | undefined; axes: OTensor | undefined; outShape: number[]; maps: Int32Array[] } | undefined;
   return (ins) => {
     const x = ctx.input(ins, 0, 'data');
-    const r = x.shape.length;
-    const pads = legacy ? padsAttr! : toInts(ctx.input(ins, 1, 'pads'), `${ctx.label} pads`);
     let fill: number | bigint = x.dtype === 'int64' ? BigInt(Math.trunc(valueAttr)) : valueAttr;
     const cv = legacy ? undefined : ins[2];
     if (cv !== undefined) {
       if (cv.dtype !== x.dtype) throw ctx.error('DTYPE_MISMATCH', `constant_value must have the data's element type ${x.dtype}, got ${cv.dtype}`);
       fill = scalarOf(ctx, cv, 'constant_value');
     }
+    const padsIn = legacy ? undefined : ctx.input(ins, 1, 'pads');
     const axesIn = legacy ? undefined : ins[3];
-    const axes = axesIn === undefined ? x.shape.map((_, i) => i) : normAxes(ctx, toInts(axesIn, `${ctx.label} axes`), r);
-    if (pads.length !== 2 * axes.length) {
-      throw ctx.error('SHAPE_MISMATCH', `pads ${fmtShape(pads)} must hold 2 x ${axes.length} values (begin and end of each padded axis) for data of shape ${fmtShape(x.shape)}`);
+    if (last === undefined || last.pads !== padsIn || last.axes !== axesIn || !same(last.shape, x.shape)) {
+      const r = x.shape.length;
+      const pads = legacy ? padsAttr! : toInts(padsIn!, `${ctx.label} pads`);
+      const axes = axesIn === undefined ? x.shape.map((_, i) => i) : normAxes(ctx, toInts(axesIn, `${ctx.label} axes`), r);
+      if (pads.length !== 2 * axes.length) {
+        throw ctx.error('SHAPE_MISMATCH', `pads ${fmtShape(pads)} must hold 2 x ${axes.length} values (begin and end of each padded axis) for data of shape ${fmtShape(x.shape)}`);
+      }
+      const begin = new Array<number>(r).fill(0);
+      const end = new Array<number>(r).fill(0);
+      axes.forEach((a, k) => {
+        begin[a] = pads[k];
+        end[a] = pads[k + axes.length];
+      });
+      const outShape = x.shape.map((d, i) => d + begin[i] + end[i]);
+      if (outShape.some((d) => d < 0)) throw ctx.error('INVALID_INPUT', `pads ${fmtShape(pads)} crop more than the data's shape ${fmtShape(x.shape)}`);
+      checkRemapSize(ctx, outShape);
+      const maps = outShape.map((od, i) => padMap(ctx, mode as PadMode, x.shape[i], begin[i], od, i));
+      last = { shape: x.shape.slice(), pads: padsIn, axes: axesIn, outShape, maps };
     }
-    const begin = new Array<number>(r).fill(0);
-    const end = new Array<number>(r).fill(0);
-    axes.forEach((a, k) => {
-      begin[a] = pads[k];
-      end[a] = pads[k + axes.length];
-    });
-    const outShape = x.shape.map((d, i) => d + begin[i] + end[i]);
-    if (outShape.some((d) => d < 0)) throw ctx.error('INVALID_INPUT', `pads ${fmtShape(pads)} crop more than the data's shape ${fmtShape(x.shape)}`);
-    checkRemapSize(ctx, outShape);
-    // The index maps depend only on the shapes and pads: a stream of same-shape frames builds them once.
-    const key = `${x.shape.join(',')}|${begin.join(',')}|${end.join(',')}`;
-    if (key !== lastKey) {
-      lastMaps = outShape.map((od, i) => padMap(ctx, mode as PadMode, x.shape[i], begin[i], od, i));
-      lastKey = key;
-    }
-    return [remap(ctx, x, outShape, lastMaps, fill)];
+    return [remap(ctx, x, last.outShape.slice(), last.maps, fill)];
   };
 };
 
