@@ -7,32 +7,16 @@
  * streaming and detectSpeech agree; reset() restarts exactly; misuse is a typed RnnError.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SileroVad, SpeechSegmenter, readWav, resample, type SegmentOptions, type SpeechEvent, type SpeechSegment } from '../../src/audio/index.js';
+import { SileroVad, SpeechSegmenter, resample, type SegmentOptions, type SpeechEvent, type SpeechSegment } from '../../src/audio/index.js';
 import type { RnnErrorCode } from '../../src/errors.js';
 import { ready } from '../../src/index.js';
 import { rng } from '../helpers/common.js';
+import { VAD_DIST, readClip, readReference, vadWeb, type VadReference } from '../helpers/vad.js';
 
-const require = createRequire(import.meta.url);
-const VAD_DIST = new URL('../../node_modules/@ricky0123/vad-web/dist/', import.meta.url).pathname;
-const { FrameProcessor } = require(`${VAD_DIST}frame-processor.js`);
-const { Message } = require(`${VAD_DIST}messages.js`);
-const FIXTURES = new URL('../fixtures/vad/', import.meta.url).pathname;
-
-interface Reference {
-  frameSamples: number;
-  contextSamples: number;
-  frames: number;
-  segmentOptions: SegmentOptions & { submitUserSpeechOnPause?: boolean };
-  segments: [number, number][];
-  probs: number[];
-}
-interface Piece {
-  kind: string;
-  start: number;
-  end: number;
-}
+const { FrameProcessor } = vadWeb('frame-processor.js');
+const { Message } = vadWeb('messages.js');
+type Reference = VadReference;
 
 const PROB_TOLERANCE = 2e-5;
 const MODELS = [
@@ -40,10 +24,10 @@ const MODELS = [
   { name: 'silero_vad_v5', kind: 'v5', frameSamples: 512, contextSamples: 64 },
   { name: 'silero_vad_v6', kind: 'v5', frameSamples: 512, contextSamples: 64 },
 ] as const;
-const clip = readWav(readFileSync(`${FIXTURES}clip.wav`)).channels[0];
-const sentences: Piece[] = JSON.parse(readFileSync(`${FIXTURES}clip.json`, 'utf8')).pieces.filter((p: Piece) => p.kind === 'sentence');
+const { samples: clip, pieces } = readClip();
+const sentences = pieces.filter((p) => p.kind === 'sentence');
 const modelBytes = (name: string) => new Uint8Array(readFileSync(`${VAD_DIST}${name}.onnx`));
-const reference = (name: string): Reference => JSON.parse(readFileSync(`${FIXTURES}${name}.json`, 'utf8'));
+const reference = readReference;
 /** The fixtures' segment options without vad-web's submitUserSpeechOnPause (a MicVAD pause setting). */
 const segmentOptions = (ref: Reference): SegmentOptions => {
   const { submitUserSpeechOnPause, ...rest } = ref.segmentOptions;

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { mixDown, readWav, resample } from '../../src/audio/index.js';
-import { RnnError } from '../../src/errors.js';
+import { errorOf } from '../helpers/common.js';
 
 const DIR = new URL('../fixtures/vad/', import.meta.url).pathname;
 const bytesOf = (name: string) => new Uint8Array(readFileSync(DIR + name));
@@ -34,15 +34,6 @@ function interleave(channels: Float32Array[]): Float32Array {
   return out;
 }
 
-function rnnError(f: () => unknown): RnnError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(RnnError);
-    return e as RnnError;
-  }
-  throw new Error('expected an RnnError');
-}
 
 describe('readWav: the same samples as sox decodes', () => {
   for (const [name, rate, channels, encoding, bits] of FILES) {
@@ -103,11 +94,11 @@ describe('readWav: the same samples as sox decodes', () => {
     new DataView(badAlign.buffer).setUint16(32, 3, true);
     cases.push(['a block align that does not fit', badAlign, 'INVALID_FORMAT', /block align 3/]);
     for (const [what, bytes, code, message] of cases) {
-      const e = rnnError(() => readWav(bytes));
+      const e = errorOf(() => readWav(bytes));
       expect(e.code, what).toBe(code);
       expect(e.message, what).toMatch(message);
     }
-    expect(rnnError(() => readWav('x.wav' as never)).code).toBe('INVALID_INPUT');
+    expect(errorOf(() => readWav('x.wav' as never)).code).toBe('INVALID_INPUT');
   });
 });
 
@@ -117,8 +108,8 @@ describe('mixDown and resample', () => {
     const mixed = mixDown(channels);
     for (const i of [0, 100, 2399]) expect(mixed[i]).toBeCloseTo((channels[0][i] + channels[1][i] + channels[2][i]) / 3, 7);
     expect(mixDown([channels[0]])).toBe(channels[0]);
-    expect(rnnError(() => mixDown([])).code).toBe('INVALID_INPUT');
-    expect(rnnError(() => mixDown([new Float32Array(2), new Float32Array(3)])).code).toBe('INVALID_INPUT');
+    expect(errorOf(() => mixDown([])).code).toBe('INVALID_INPUT');
+    expect(errorOf(() => mixDown([new Float32Array(2), new Float32Array(3)])).code).toBe('INVALID_INPUT');
   });
 
   // sox's `rate` (its default high quality, 95% band) is another filter than ours (97%), so the
@@ -175,7 +166,7 @@ describe('mixDown and resample', () => {
     const same = resample(x, 16000, 16000);
     expect(same).toEqual(x);
     expect(same).not.toBe(x);
-    for (const bad of [0, -1, 1.5, NaN]) expect(rnnError(() => resample(x, bad, 16000)).code).toBe('INVALID_OPTION');
-    expect(rnnError(() => resample([1, 2] as never, 8000, 16000)).code).toBe('INVALID_INPUT');
+    for (const bad of [0, -1, 1.5, NaN]) expect(errorOf(() => resample(x, bad, 16000)).code).toBe('INVALID_OPTION');
+    expect(errorOf(() => resample([1, 2] as never, 8000, 16000)).code).toBe('INVALID_INPUT');
   });
 });

@@ -6,39 +6,21 @@
  * states within 2e-5 relative, and vad-web's FrameProcessor finds the two sentences.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readWav } from '../../src/audio/index.js';
 import { ready } from '../../src/index.js';
 import { loadOnnx } from '../../src/onnx/index.js';
 import * as ort from '../../src/ort/index.js';
 import type { Tensor } from '../../src/tensor.js';
 import { speechSegments } from '../../tools/vad-segments.mjs';
+import { VAD_DIST, readClip, readReference, vadWeb, type VadReference } from '../helpers/vad.js';
 
-const require = createRequire(import.meta.url);
-const VAD_DIST = new URL('../../node_modules/@ricky0123/vad-web/dist/', import.meta.url).pathname;
-const { Silero } = require(`${VAD_DIST}models/silero.js`);
-const { SileroLegacy } = require(`${VAD_DIST}models/legacy.js`);
-const FIXTURES = new URL('../fixtures/vad/', import.meta.url).pathname;
-
-interface Reference {
-  frameSamples: number;
-  contextSamples: number;
-  frames: number;
-  segments: [number, number][];
-  probs: number[];
-  finalStates: Record<string, { dims: number[]; data: number[] }>;
-}
-interface Piece {
-  kind: string;
-  start: number;
-  end: number;
-}
+const { Silero } = vadWeb('models/silero.js');
+const { SileroLegacy } = vadWeb('models/legacy.js');
+type Reference = VadReference;
 
 const PROB_TOLERANCE = 2e-5;
 const STATE_TOLERANCE = 2e-5;
-const clip = readWav(readFileSync(`${FIXTURES}clip.wav`)).channels[0];
-const pieces: Piece[] = JSON.parse(readFileSync(`${FIXTURES}clip.json`, 'utf8')).pieces;
+const { samples: clip, pieces } = readClip();
 const sentences = pieces.filter((p) => p.kind === 'sentence');
 const noise = pieces.find((p) => p.kind === 'noise')!;
 
@@ -112,7 +94,7 @@ beforeAll(async () => {
 describe("vad-web's own Silero classes on 'wasm-rnn/ort'", () => {
   for (const { name, legacy } of MODELS) {
     it(`${name}: every frame within ${PROB_TOLERANCE} of onnxruntime-node, final states, segments`, async () => {
-      const ref: Reference = JSON.parse(readFileSync(`${FIXTURES}${name}.json`, 'utf8'));
+      const ref: Reference = readReference(name);
       const bytes = readFileSync(`${VAD_DIST}${name}.onnx`);
       const modelBuffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
       const t0 = performance.now();
@@ -143,7 +125,7 @@ describe("vad-web's own Silero classes on 'wasm-rnn/ort'", () => {
 describe('the same protocol through loadOnnx', () => {
   for (const { name, legacy } of MODELS) {
     it(`${name}: every frame within ${PROB_TOLERANCE} of onnxruntime-node, final states, segments`, async () => {
-      const ref: Reference = JSON.parse(readFileSync(`${FIXTURES}${name}.json`, 'utf8'));
+      const ref: Reference = readReference(name);
       const model = loadOnnx(new Uint8Array(readFileSync(`${VAD_DIST}${name}.onnx`)));
       const sr: Tensor = { data: new BigInt64Array([16000n]), shape: [1] };
       let states: Record<string, Tensor> = legacy
