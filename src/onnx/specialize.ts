@@ -67,7 +67,7 @@ function viewKernel(shape: readonly number[]): KernelStep['kernel'] {
 }
 
 /** Operators that, when their output is their input tensor itself, are dropped from the plan. */
-const PASS_THROUGH = new Set(['Identity', 'Cast']);
+const PASS_THROUGH = new Set(['Identity', 'Cast', 'Slice']);
 
 /** Operators whose output value depends only on the shape of input 0. */
 const SHAPE_VALUED = new Set(['Shape', 'Size']);
@@ -164,8 +164,8 @@ class Specializer {
           step.outputs.forEach((o, i) => {
             if (o >= 0) this.known[o] = { dtype: outs[i]!.dtype, shape: outs[i]!.shape };
           });
-          // Identity, and Cast to the type it already has, hand back their input: later steps
-          // read the input's slot and the node does not run.
+          // Identity, a Cast to the type it already has and a Slice of everything hand back their
+          // input (the same for every call of this plan): later steps read the input's slot.
           if (PASS_THROUGH.has(op) && step.outputs.length === 1 && step.outputs[0] >= 0 && outs[0] === args[0]) {
             this.alias.set(step.outputs[0], inputs[0]);
             return;

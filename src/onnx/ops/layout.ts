@@ -10,6 +10,7 @@ import { alloc, allocData, i64, numelOf, odtypeOf, toInts, type OData, type OTen
 import {
   allocLike, axesInputOrAttr, broadcastShapes, expandTo, normAxis, sameDtype, stridesOf, type OpFactory,
 } from './util.js';
+import { same } from './loops.js';
 
 /** Transposes data of `shape` by `perm`. */
 export function transposeData(data: OData, shape: readonly number[], perm: readonly number[]): OData {
@@ -166,6 +167,8 @@ function sliceImpl(ctx: NodeContext, x: OTensor, starts: number[], ends: number[
     begin[a] = s;
     step[a] = st;
   }
+  // Everything, in order (Silero's first STFT slice): the tensor as it is.
+  if (begin.every((b) => b === 0) && step.every((st) => st === 1) && same(shape, x.shape)) return x;
   const out = alloc(x.dtype, shape, ctx.label);
   const n = out.data.length;
   if (n === 0) return out;
