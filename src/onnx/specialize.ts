@@ -101,7 +101,10 @@ export function specialize(
 
 class Specializer {
   private readonly known: (Known | undefined)[] = [];
-  /** If outputs that became aliases of a branch's outputs. */
+  /**
+   * Slots read from another slot instead: outputs of an If replaced by its branch, and outputs of
+   * nodes that hand back their input (PASS_THROUGH).
+   */
   private readonly alias = new Map<number, number>();
   readonly constants: (OTensor | undefined)[];
 
