@@ -1,7 +1,7 @@
 /** What an operator implementation sees of its node at load time. */
 import { RnnError } from '../errors.js';
 import { AT, type AttributeMsg, type GraphMsg, type NodeMsg } from './proto.js';
-import { tensorFromProto, type OTensor } from './values.js';
+import { tensorFromProto, type ODType, type OTensor } from './values.js';
 
 /**
  * Runs a node: one value per node input ('' inputs are undefined), one per node output. The
@@ -9,7 +9,20 @@ import { tensorFromProto, type OTensor } from './values.js';
  * life): fresh arrays, or input tensors passed through unchanged; never a buffer the kernel
  * writes again on a later call.
  */
-export type Kernel = (inputs: (OTensor | undefined)[]) => (OTensor | undefined)[];
+export type Kernel = ((inputs: (OTensor | undefined)[]) => (OTensor | undefined)[]) & {
+  /**
+   * Output dtypes and shapes from the inputs' (where a heavy kernel can tell them without running:
+   * Conv, the recurrent operators). Used by plan specialisation instead of a run on placeholders;
+   * throws, or gives undefined, where the inputs do not fit.
+   */
+  inferShapes?: (inputs: (ValueType | undefined)[]) => (ValueType | undefined)[];
+};
+
+/** A value's element type and shape, without its data. */
+export interface ValueType {
+  dtype: ODType;
+  shape: readonly number[];
+}
 
 /** Disposable resources a kernel holds (recurrent fast path layers). */
 export interface KernelResources {

@@ -370,10 +370,20 @@ export function recurrentOp(kind: CellKind, allowFast = true): (ctx: NodeContext
     ctx.recurrentPath = fast ? 'fast' : 'general';
     const nOut = ctx.node.outputs.length;
     if (nOut > (kind === 'LSTM' ? 3 : 2)) throw ctx.error('INVALID_FORMAT', `${kind} has at most ${kind === 'LSTM' ? 3 : 2} outputs, got ${nOut}`);
-    return (ins) => {
+    const kernel: Kernel = (ins) => {
       const run = validateRun(ctx, at, ins);
       const res = (fast && fast(run)) || runGeneral(at, run);
       return [res.Y, res.Yh, res.Yc];
     };
+    // Y [T, D, B, H] / [B, T, D, H] (layout 1), Y_h and Y_c [D, B, H] / [B, D, H].
+    kernel.inferShapes = ([x, , r]) => {
+      if (x?.dtype !== 'float32' || x.shape.length !== 3 || r === undefined || r.shape.length !== 3) return [undefined, undefined, undefined];
+      const [T, B] = at.layout ? [x.shape[1], x.shape[0]] : [x.shape[0], x.shape[1]];
+      const D = at.dirs.length;
+      const H = at.hiddenSize ?? r.shape[2];
+      const state = { dtype: 'float32' as const, shape: at.layout ? [B, D, H] : [D, B, H] };
+      return [{ dtype: 'float32', shape: at.layout ? [B, T, D, H] : [T, D, B, H] }, state, kind === 'LSTM' ? state : undefined];
+    };
+    return kernel;
   };
 }

@@ -158,6 +158,22 @@ class Specializer {
         return;
       }
     }
+    const infer = step.kernel.inferShapes;
+    if (infer !== undefined && inputs.every((s, i) => s < 0 || known[i]?.shape !== undefined)) {
+      // The kernel tells its output shapes without running (Conv, the recurrent operators).
+      let types: ReturnType<typeof infer> | undefined;
+      try {
+        types = infer(known.map((k) => (k === undefined ? undefined : { dtype: k.dtype!, shape: k.shape! })));
+      } catch {
+        types = undefined;
+      }
+      types?.forEach((t, i) => {
+        const o = step.outputs[i];
+        if (t !== undefined && o !== undefined && o >= 0) this.known[o] = { dtype: t.dtype, shape: t.shape.slice() };
+      });
+      steps.push({ ...step, inputs: Int32Array.from(inputs), args: new Array(inputs.length).fill(undefined) });
+      return;
+    }
     const rule = SHAPE_RULES[op];
     if (rule !== undefined && inputs.every((s, i) => s < 0 || (known[i]?.shape !== undefined && (known[i]!.value !== undefined || !rule.includes(i))))) {
       const args = known.map((k) => (k === undefined ? undefined : (k.value ?? placeholder(k))));

@@ -420,7 +420,7 @@ function convFactory(transposed: boolean): OpFactory {
     let lastShape: readonly number[] = [];
     let lastResolved: ResolvedConv | undefined;
     let lastGeometry: ConvGeometry2D | undefined;
-    return (ins) => {
+    const kernel: Kernel = (ins) => {
       const x = floatInput(ctx, ins, 0, 'input X');
       const w = floatInput(ctx, ins, 1, 'weight W');
       const b = hasBias ? floatInput(ctx, ins, 2, 'bias B') : undefined;
@@ -444,6 +444,11 @@ function convFactory(transposed: boolean): OpFactory {
       }
       return [out];
     };
+    kernel.inferShapes = ([x, w, b]) => {
+      if (x?.dtype !== 'float32' || w?.dtype !== 'float32' || (hasBias && b?.dtype !== 'float32')) return [undefined];
+      return [{ dtype: 'float32', shape: resolve(ctx, at, x.shape, w.shape, b?.shape).outShape }];
+    };
+    return kernel;
   };
 }
 
