@@ -10,7 +10,9 @@ import { loadOnnx } from '../../src/onnx/index.js';
 import type { Tensor } from '../../src/tensor.js';
 import { codeOf, rng } from '../helpers/common.js';
 import { model, type GraphSpec, type NodeSpec } from './encode.js';
-import { expectClose, readBytes } from './helpers.js';
+import { expectClose, prepareNode, readBytes } from './helpers.js';
+import { recurrentOp } from '../../src/onnx/recurrent.js';
+import type { OTensor } from '../../src/onnx/values.js';
 import { runOrt } from './ort.js';
 
 const BOOL = 9;
@@ -332,10 +334,24 @@ describe('recurrent fast path, one time step', () => {
           for (let b = 0; b < B; b++) x1.set(x2.subarray(layout ? b * 2 * I : b * I, (layout ? b * 2 * I : b * I) + I), b * I);
           const st = Object.fromEntries(states.map((name, k) => [name, { data: randn(B * H, 5 + k), shape: stateShape }]));
           const two = m.run({ x: { data: x2, shape: layout ? [B, 2, I] : [2, B, I] }, ...st }).y;
-          const one = m.run({ x: { data: x1, shape: layout ? [B, 1, I] : [1, B, I] }, ...st }).y;
+          const oneRun = m.run({ x: { data: x1, shape: layout ? [B, 1, I] : [1, B, I] }, ...st });
+          const one = oneRun.y;
+          // the shapes specialisation infers for the recurrent node (Kernel.inferShapes) are the run's
+          expect(one.shape).toEqual(layout ? [B, 1, 1, H] : [1, 1, B, H]);
+          expect(oneRun.yh.shape).toEqual(layout ? [B, 1, H] : [1, B, H]);
           const firstStep = new Float32Array(B * H);
           for (let b = 0; b < B; b++) firstStep.set((two.data as Float32Array).subarray(layout ? b * 2 * H : b * H, (layout ? b * 2 * H : b * H) + H), b * H);
           expect(Array.from(one.data as Float32Array)).toEqual(Array.from(firstStep));
+          // Kernel.inferShapes (what specialisation uses) against the outputs of a run
+          const W = { dtype: 'float32' as const, data: randn(G * H * I, 1), shape: [1, G * H, I] };
+          const R = { dtype: 'float32' as const, data: randn(G * H * H, 2), shape: [1, G * H, H] };
+          const Bias = { dtype: 'float32' as const, data: randn(2 * G * H, 3), shape: [1, 2 * G * H] };
+          const node = prepareNode({ [op]: recurrentOp(op) }, bytes, [undefined, W, R, Bias]);
+          const ins: (OTensor | undefined)[] = [{ dtype: 'float32', data: x2, shape: layout ? [B, 2, I] : [2, B, I] }, W, R, Bias, undefined,
+            ...states.map((name) => ({ dtype: 'float32' as const, data: st[name].data, shape: stateShape }))];
+          const outs = node.kernel(ins);
+          expect(node.kernel.inferShapes!(ins)).toEqual(outs.map((o) => o && { dtype: o.dtype, shape: o.shape }));
+          node.dispose();
           const general = loadOnnx(bytes, { fastPath: false }).run({ x: { data: x1, shape: layout ? [B, 1, I] : [1, B, I] }, ...st }).y;
           expectClose(one, general as never, 1e-6, `${op} one step vs the general path`);
           m.dispose();

@@ -165,6 +165,9 @@ describe('Conv / ConvTranspose vs onnxruntime', () => {
       expect(packed.ctx.resources).toHaveLength(c.x.length <= 4 ? 1 : 0);
       const ref = general.kernel(ins)[0]!;
       const got = packed.kernel(ins)[0]!;
+      // the shapes plan specialisation takes from inferShapes are the ones a run gives
+      expect(packed.kernel.inferShapes!(ins)).toEqual([{ dtype: 'float32', shape: got.shape }]);
+      expect(general.kernel.inferShapes!(ins)).toEqual([{ dtype: 'float32', shape: ref.shape }]);
       // a second call of the same shape allocates no wasm memory
       const top = rt.heapTop;
       const blocks = rt.liveBlocks;
