@@ -378,6 +378,12 @@ export class StreamState {
     return this.cLen ? this.rt.f32(this.off.c, this.cLen).slice() : null;
   }
 
+  /** Copies h (and c) into the caller's arrays (no allocation). */
+  copyTo(h: Float32Array, c: Float32Array | undefined): void {
+    h.set(this.rt.f32(this.off.h, this.hLen));
+    if (c && this.cLen) c.set(this.rt.f32(this.off.c, this.cLen));
+  }
+
   setH(h: Float32Array): void {
     this.rt.f32(this.off.h, this.hLen).set(h);
   }

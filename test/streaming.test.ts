@@ -78,6 +78,25 @@ describe.each(builds)('streaming [%s build]', (build) => {
     lstm.dispose();
   });
 
+  it('copyTo writes what get() returns into the caller\'s arrays; checks lengths and c', () => {
+    const l = new LSTM({ inputSize: 3, hiddenSize: 4, numLayers: 2, seed: 9 });
+    const st = l.createState({ batch: 2 });
+    l.step({ data: rand(5, 6, -1, 1), shape: [2, 3] }, st);
+    const h = new Float32Array(2 * 2 * 4);
+    const c = new Float32Array(2 * 2 * 4);
+    st.copyTo(h, c);
+    const got = st.get();
+    expect(Array.from(h)).toEqual(Array.from(got.h.data));
+    expect(Array.from(c)).toEqual(Array.from(got.c!.data));
+    expect(() => st.copyTo(new Float32Array(3))).toThrow(expect.objectContaining({ code: 'SHAPE_MISMATCH' }));
+    const g = new GRU({ inputSize: 3, hiddenSize: 4 });
+    const sg = g.createState();
+    expect(() => sg.copyTo(new Float32Array(4), new Float32Array(4))).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    st.dispose();
+    expect(() => st.copyTo(h, c)).toThrow(expect.objectContaining({ code: 'DISPOSED' }));
+    for (const x of [l, g]) x.dispose();
+  });
+
   it('errors: bidirectional, foreign state, wrong frame shape, disposed state and layer', () => {
     const bi = new GRU({ inputSize: 2, hiddenSize: 3, bidirectional: true });
     expect(() => bi.createState()).toThrow(expect.objectContaining({ code: 'UNSUPPORTED' }));

@@ -522,6 +522,27 @@ export class RecurrentState {
     return out;
   }
 
+  /**
+   * Copies h [numLayers, B, P] (and, for LSTM, c [numLayers, B, H]) into the caller's arrays, as
+   * get() without allocating (a streaming loop can reuse its arrays). Lengths are checked.
+   */
+  copyTo(h: Float32Array, c?: Float32Array): void {
+    const s = this.stream();
+    const spec = this.layer.spec;
+    const hLen = spec.numLayers * s.batch * outputSize(spec);
+    if (!(h instanceof Float32Array) || h.length !== hLen) {
+      throw new RnnError('SHAPE_MISMATCH', `RecurrentState.copyTo: h must be a Float32Array of ${hLen} floats, got ${h instanceof Float32Array ? h.length : typeof h}`);
+    }
+    if (c !== undefined) {
+      const cLen = spec.numLayers * s.batch * spec.hiddenSize;
+      if (spec.cell !== 'lstm') throw new RnnError('INVALID_OPTION', 'RecurrentState.copyTo: c is only for LSTM');
+      if (!(c instanceof Float32Array) || c.length !== cLen) {
+        throw new RnnError('SHAPE_MISMATCH', `RecurrentState.copyTo: c must be a Float32Array of ${cLen} floats, got ${c instanceof Float32Array ? c.length : typeof c}`);
+      }
+    }
+    s.copyTo(h, c);
+  }
+
   /** Sets h (and c for LSTM; omitted = unchanged), shapes as get(). Validated before writing. */
   set(h: Tensor, c?: Tensor): void {
     const s = this.stream();

@@ -90,19 +90,26 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
       stepState?.dispose();
       stepState = layer!.createState({ batch: B });
     }
-    stepState.reset();
-    // [1, B, H] and [B, 1, H] (layout 1) hold the same bytes for one direction.
+    const lstm = at.kind === 'LSTM';
+    // Zeros where no initial state is given; [1, B, H] and [B, 1, H] (layout 1) hold the same
+    // bytes for one direction.
+    if (!run.h0 || (lstm && !run.c0)) stepState.reset();
     if (run.h0) stepState.set({ data: run.h0, shape: [1, B, H] }, run.c0 && { data: run.c0, shape: [1, B, H] });
-    else if (run.c0) stepState.set(stepState.get().h, { data: run.c0, shape: [1, B, H] });
+    else if (run.c0) {
+      const zeros = new Float32Array(B * H);
+      stepState.set({ data: zeros, shape: [1, B, H] }, { data: run.c0, shape: [1, B, H] });
+    }
     const y = layer!.step({ data: run.X, shape: [B, I] }, stepState).data;
     const Y = allocData('float32', y.length) as Float32Array;
     Y.set(y);
-    const { h, c } = stepState.get();
+    const h = allocData('float32', B * H) as Float32Array;
+    const c = lstm ? (allocData('float32', B * H) as Float32Array) : undefined;
+    stepState.copyTo(h, c);
     const stateShape = batchFirst ? [B, 1, H] : [1, B, H];
     return {
       Y: { dtype: 'float32', data: Y, shape: batchFirst ? [B, 1, 1, H] : [1, 1, B, H] },
-      Yh: { dtype: 'float32', data: h.data, shape: stateShape },
-      Yc: c && { dtype: 'float32', data: c.data, shape: stateShape.slice() },
+      Yh: { dtype: 'float32', data: h, shape: stateShape },
+      Yc: c && { dtype: 'float32', data: c, shape: stateShape.slice() },
     };
   };
 

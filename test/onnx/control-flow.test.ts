@@ -360,3 +360,32 @@ describe('recurrent fast path, one time step', () => {
     }
   }
 });
+
+describe('recurrent fast path, one time step without some initial states', () => {
+  const I = 4;
+  const H = 3;
+  for (const given of [[], ['h0'], ['c0']] as string[][]) {
+    it(`LSTM with ${given.length ? given.join(', ') + ' only' : 'no initial state'}: the first step of forward, bitwise`, () => {
+      const inputs = ['x', 'W', 'R', 'B', '', given.includes('h0') ? 'h0' : '', given.includes('c0') ? 'c0' : ''];
+      const bytes = model({
+        nodes: [{ op: 'LSTM', inputs, outputs: ['y', 'yh', 'yc'], attrs: [{ name: 'hidden_size', i: H }] }],
+        inputs: [{ name: 'x', shape: ['T', 2, I] }, ...given.map((name) => ({ name, shape: [1, 2, H] }))],
+        initializers: [
+          { name: 'W', dims: [1, 4 * H, I], data: Array.from(randn(4 * H * I, 11)) },
+          { name: 'R', dims: [1, 4 * H, H], data: Array.from(randn(4 * H * H, 12)) },
+          { name: 'B', dims: [1, 8 * H], data: Array.from(randn(8 * H, 13)) },
+        ],
+        outputs: [{ name: 'y' }, { name: 'yh' }, { name: 'yc' }],
+      });
+      const m = loadOnnx(bytes);
+      const st = Object.fromEntries(given.map((name, k) => [name, { data: randn(2 * H, 20 + k), shape: [1, 2, H] }]));
+      const x2 = randn(2 * 2 * I, 14);
+      const two = m.run({ x: { data: x2, shape: [2, 2, I] }, ...st });
+      // after a first run, a second one-step run must not see the first run's state
+      m.run({ x: { data: x2.subarray(0, 2 * I), shape: [1, 2, I] }, ...st });
+      const one = m.run({ x: { data: x2.subarray(0, 2 * I), shape: [1, 2, I] }, ...st });
+      expect(Array.from(one.y.data as Float32Array)).toEqual(Array.from((two.y.data as Float32Array).subarray(0, 2 * H)));
+      m.dispose();
+    });
+  }
+});

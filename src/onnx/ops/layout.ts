@@ -143,11 +143,11 @@ function sliceImpl(ctx: NodeContext, x: OTensor, starts: number[], ends: number[
   const begin = new Array<number>(r).fill(0);
   const step = new Array<number>(r).fill(1);
   const shape = x.shape.slice();
-  const seen = new Set<number>();
+  const seen = new Array<boolean>(r).fill(false);
   for (let k = 0; k < ax.length; k++) {
     const a = normAxis(ctx, ax[k], r);
-    if (seen.has(a)) throw ctx.error('INVALID_INPUT', `axis ${a} repeated`);
-    seen.add(a);
+    if (seen[a]) throw ctx.error('INVALID_INPUT', `axis ${a} repeated`);
+    seen[a] = true;
     const dim = x.shape[a];
     const st = steps ? steps[k] : 1;
     if (st === 0) throw ctx.error('INVALID_INPUT', 'slice step 0');
