@@ -11,7 +11,7 @@ import { Planner, newRootScope, runBlock, supportedOps, type Block } from './pla
 import { specialize } from './specialize.js';
 import { decodeModel, dtName, type ValueInfoMsg } from './proto.js';
 import { recurrentOp } from './recurrent.js';
-import { Arena, odtypeOf, toPublic, withArena, type ODType, type OTensor } from './values.js';
+import { Arena, odtypeOf, sameShape, toPublic, withArena, type ODType, type OTensor } from './values.js';
 
 export { MIN_OPSET, MAX_OPSET } from './plan.js';
 
@@ -239,12 +239,7 @@ class Model implements OnnxModel {
 }
 
 function sameSignature(a: readonly { dtype: ODType; shape: readonly number[] }[], b: readonly { dtype: ODType; shape: readonly number[] }[]): boolean {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i].shape;
-    const y = b[i].shape;
-    if (a[i].dtype !== b[i].dtype || x.length !== y.length) return false;
-    for (let d = 0; d < x.length; d++) if (x[d] !== y[d]) return false;
-  }
+  for (let i = 0; i < a.length; i++) if (a[i].dtype !== b[i].dtype || !sameShape(a[i].shape, b[i].shape)) return false;
   return true;
 }
 

@@ -24,7 +24,7 @@
  */
 import type { Block, IfStep, KernelStep, Step } from './plan.js';
 import { computeReleases, ifCondition } from './plan.js';
-import { allocData, numelOf, type ODType, type OTensor } from './values.js';
+import { allocData, numelOf, sameShape, type ODType, type OTensor } from './values.js';
 
 /**
  * Operators whose output shapes follow from their input shapes plus the values of the listed
@@ -219,9 +219,6 @@ class Specializer {
   }
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
 
 /** Zeros of a known dtype and shape; null when unknown or too large to make. */
 function placeholder(k: Known): OTensor | null {

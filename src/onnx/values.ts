@@ -23,6 +23,13 @@ export const MAX_ELEMENTS = 2 ** 27;
 
 export const numelOf = numel;
 
+/** Whether two shapes are the same dims (an index loop: called on every run of hot kernels). */
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export function checkSize(shape: readonly number[], what: string): number {
   const n = numelOf(shape);
   if (!(n <= MAX_ELEMENTS)) {

@@ -3,9 +3,9 @@
  * of loops.ts, int64 / int32 exactly (integer Div truncates; division by zero is INVALID_INPUT).
  */
 import type { NodeContext } from '../node.js';
-import { alloc } from '../values.js';
-import { broadcastIndex, broadcastShapes, bstrides, forBroadcast, sameDtype, type OpFactory } from './util.js';
-import { BroadcastCache, binaryF32, same, type BinaryF32 } from './loops.js';
+import { alloc, sameShape } from '../values.js';
+import { broadcastShapes, bstrides, forBroadcast, sameDtype, type OpFactory } from './util.js';
+import { BroadcastCache, binaryF32, type BinaryF32 } from './loops.js';
 
 
 type BinI = (a: bigint, b: bigint) => bigint;
@@ -22,9 +22,9 @@ function binary(name: BinaryF32, fi: BinI): OpFactory {
       const out = alloc(dtype, shape, ctx.label);
       if (dtype === 'float32') {
         const z = out.data as Float32Array;
-        if (same(a.shape, b.shape)) binaryF32(name, a.data as Float32Array, b.data as Float32Array, z);
+        if (sameShape(a.shape, b.shape)) binaryF32(name, a.data as Float32Array, b.data as Float32Array, z);
         else {
-          const [ia, ib] = indices.get(a.shape, b.shape, shape, broadcastIndex);
+          const [ia, ib] = indices.get(a.shape, b.shape, shape);
           binaryF32(name, a.data as Float32Array, b.data as Float32Array, z, ia, ib);
         }
         return [out];

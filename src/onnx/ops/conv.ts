@@ -11,9 +11,8 @@ import { fmtShape } from '../../errors.js';
 import { loadedRuntime } from '../../../bindings/wasm.js';
 import { PackedConv, PackedConvTranspose, type ConvGeometry2D } from '../../../bindings/conv.js';
 import type { Kernel, NodeContext } from '../node.js';
-import { alloc, numelOf, type OTensor } from '../values.js';
+import { alloc, numelOf, sameShape, type OTensor } from '../values.js';
 import { requireFloat, type OpFactory } from './util.js';
-import { same } from './loops.js';
 
 // ---------------------------------------------------------------------------------------------
 // geometry
@@ -426,7 +425,7 @@ function convFactory(transposed: boolean): OpFactory {
       const b = hasBias ? floatInput(ctx, ins, 2, 'bias B') : undefined;
       const onPacked = pack !== undefined && w.data === W!.data && (b === undefined || b.data === B!.data);
       if (onPacked && packed === undefined) packed = pack!();
-      if (onPacked && lastResolved && same(x.shape, lastShape)) {
+      if (onPacked && lastResolved && sameShape(x.shape, lastShape)) {
         const out = alloc('float32', lastResolved.outShape.slice(), label);
         packed!.run(x.data as Float32Array, lastGeometry!, out.data as Float32Array);
         return [out];

@@ -4,7 +4,7 @@
  * integer math wraps to the element type.
  */
 import type { NodeContext } from '../node.js';
-import { alloc, type ODType, type OTensor } from '../values.js';
+import { alloc, sameShape, type ODType, type OTensor } from '../values.js';
 import {
   broadcastAll, broadcastIndex, requireDtype, requireOpset, sameDtype, scalarOf, type Elems, type OpFactory,
 } from './util.js';
@@ -257,7 +257,7 @@ function variadic(kind: Fold): OpFactory {
       if (ts.length === 0) throw ctx.error('INVALID_FORMAT', 'needs at least one input');
       const dtype = sameDtype(ctx, ts);
       if (dtype === 'bool' || (kind === 'mean' && dtype !== 'float32')) throw ctx.error('DTYPE_MISMATCH', `inputs must be ${kind === 'mean' ? 'float32' : 'float32, int64 or int32'}, got ${dtype}`);
-      if (ctx.opset < 8 && ts.some((t) => t.shape.length !== ts[0].shape.length || t.shape.some((d, i) => d !== ts[0].shape[i]))) {
+      if (ctx.opset < 8 && ts.some((t) => !sameShape(t.shape, ts[0].shape))) {
         throw ctx.error('SHAPE_MISMATCH', 'inputs must have the same shape before opset 8 (no broadcasting)');
       }
       const shape = broadcastAll(ctx, ts.map((t) => t.shape));
@@ -338,7 +338,7 @@ const prelu: OpFactory = (ctx) => {
     requireDtype(ctx, x, 'X', ctx.opset < 9 ? FLOAT : NUMERIC);
     if (s.dtype !== x.dtype) throw ctx.error('DTYPE_MISMATCH', `slope must have X's element type ${x.dtype}, got ${s.dtype}`);
     const shape = broadcastAll(ctx, [x.shape, s.shape]);
-    if (shape.length !== x.shape.length || shape.some((d, i) => d !== x.shape[i])) {
+    if (!sameShape(shape, x.shape)) {
       throw ctx.error('SHAPE_MISMATCH', `slope of shape [${s.shape.join(', ')}] does not broadcast to X's shape [${x.shape.join(', ')}]`);
     }
     const idx = broadcastIndex(s.shape, shape);

@@ -6,11 +6,10 @@
 import { fmtShape } from '../../errors.js';
 import type { NodeContext } from '../node.js';
 import { DT } from '../proto.js';
-import { alloc, allocData, i64, numelOf, odtypeOf, toInts, type OData, type OTensor } from '../values.js';
+import { alloc, allocData, i64, numelOf, odtypeOf, sameShape, toInts, type OData, type OTensor } from '../values.js';
 import {
   allocLike, axesInputOrAttr, broadcastShapes, expandTo, normAxis, sameDtype, stridesOf, type OpFactory,
 } from './util.js';
-import { same } from './loops.js';
 
 /** Transposes data of `shape` by `perm`. */
 export function transposeData(data: OData, shape: readonly number[], perm: readonly number[]): OData {
@@ -168,7 +167,7 @@ function sliceImpl(ctx: NodeContext, x: OTensor, starts: number[], ends: number[
     step[a] = st;
   }
   // Everything, in order (Silero's first STFT slice): the tensor as it is.
-  if (begin.every((b) => b === 0) && step.every((st) => st === 1) && same(shape, x.shape)) return x;
+  if (begin.every((b) => b === 0) && step.every((st) => st === 1) && sameShape(shape, x.shape)) return x;
   const out = alloc(x.dtype, shape, ctx.label);
   const n = out.data.length;
   if (n === 0) return out;

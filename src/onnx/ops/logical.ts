@@ -20,7 +20,7 @@ function compare(pred: Pred, dtypes: readonly ODType[], since = 1): OpFactory {
       sameDtype(ctx, [a, b]);
       requireDtype(ctx, a, 'A', dtypes);
       const shape = broadcastAll(ctx, [a.shape, b.shape]);
-      const [ia, ib] = indices.get(a.shape, b.shape, shape, broadcastIndex);
+      const [ia, ib] = indices.get(a.shape, b.shape, shape);
       const out = alloc('bool', shape, ctx.label);
       const x = a.data as Elems;
       const y = b.data as Elems;

@@ -8,6 +8,8 @@
  * is the same as the generic paths: float64 arithmetic on float32 values, rounded once when
  * stored.
  */
+import { sameShape } from '../values.js';
+import { broadcastIndex } from './util.js';
 
 /** Unary loops by ONNX operator name; operators not listed take the generic path. */
 export const UNARY_F32_LOOPS: Record<string, (src: Float32Array, dst: Float32Array) => void> = {
@@ -69,28 +71,30 @@ export function binaryF32(op: BinaryF32, x: Float32Array, y: Float32Array, z: Fl
 }
 
 /**
- * Index arrays of two operands broadcast to one output, remembered for the last pair of input
- * shapes (a stream of same-shape calls computes them once).
+ * broadcastIndex(shape, out) remembered for the last pair of shapes: a stream of same-shape calls
+ * computes the index array once.
  */
-export class BroadcastCache {
-  private aShape: readonly number[] = [];
-  private bShape: readonly number[] = [];
-  private ia: Int32Array | undefined;
-  private ib: Int32Array | undefined;
+export class IndexCache {
+  private shape: readonly number[] = [];
+  private out: readonly number[] = [];
+  private index: Int32Array | undefined;
 
-  get(a: readonly number[], b: readonly number[], out: readonly number[], index: (s: readonly number[], out: readonly number[]) => Int32Array): [Int32Array, Int32Array] {
-    if (this.ia === undefined || !same(a, this.aShape) || !same(b, this.bShape)) {
-      this.ia = index(a, out);
-      this.ib = index(b, out);
-      this.aShape = a.slice();
-      this.bShape = b.slice();
+  get(shape: readonly number[], out: readonly number[]): Int32Array {
+    if (this.index === undefined || !sameShape(shape, this.shape) || !sameShape(out, this.out)) {
+      this.index = broadcastIndex(shape, out);
+      this.shape = shape.slice();
+      this.out = out.slice();
     }
-    return [this.ia, this.ib!];
+    return this.index;
   }
 }
 
-export function same(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/** The index arrays of two operands broadcast to one output (see IndexCache). */
+export class BroadcastCache {
+  private readonly a = new IndexCache();
+  private readonly b = new IndexCache();
+
+  get(a: readonly number[], b: readonly number[], out: readonly number[]): [Int32Array, Int32Array] {
+    return [this.a.get(a, out), this.b.get(b, out)];
+  }
 }

@@ -4,7 +4,7 @@
  */
 import { fmtShape } from '../../errors.js';
 import type { NodeContext } from '../node.js';
-import { alloc, numelOf, type OTensor } from '../values.js';
+import { alloc, numelOf, sameShape, type OTensor } from '../values.js';
 import { broadcastIndex, normAxis, requireFloat, requireOpset, type OpFactory } from './util.js';
 
 /** UNSUPPORTED when the node asks for outputs past the first `count` (training statistics). */
@@ -22,7 +22,7 @@ function channelsOf(ctx: NodeContext, x: OTensor): { n: number; c: number; plane
 
 function requireShape(ctx: NodeContext, t: OTensor, what: string, want: readonly number[]): Float32Array {
   const data = requireFloat(ctx, t, what);
-  if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
+  if (!sameShape(t.shape, want)) {
     throw ctx.error('SHAPE_MISMATCH', `${what} must have shape ${fmtShape(want)}, got ${fmtShape(t.shape)}`);
   }
   return data;

@@ -5,7 +5,8 @@
  */
 import type { NodeContext } from '../node.js';
 import { alloc, numelOf, type ODType, type OTensor } from '../values.js';
-import { axesInputOrAttr, broadcastIndex, bstrides, forBroadcast, normAxes, normAxis, requireDtype, stridesOf, type Elems, type OpFactory } from './util.js';
+import { axesInputOrAttr, bstrides, forBroadcast, normAxes, normAxis, requireDtype, stridesOf, type Elems, type OpFactory } from './util.js';
+import { IndexCache } from './loops.js';
 
 interface Reduction {
   /** Opset from which `axes` is an input rather than an attribute. */
@@ -55,24 +56,6 @@ function intStep(name: string): ((a: bigint, v: bigint) => bigint) | undefined {
 }
 
 /**
- * For each input element, the output element it folds into (the input's shape against the
- * reduced shape with kept dims), remembered for the last pair of shapes.
- */
-class TargetCache {
-  private key = '';
-  private map: Int32Array | undefined;
-
-  get(shape: readonly number[], kept: readonly number[]): Int32Array {
-    const key = `${shape.join(',')}/${kept.join(',')}`;
-    if (this.map === undefined || key !== this.key) {
-      this.map = broadcastIndex(kept, shape);
-      this.key = key;
-    }
-    return this.map;
-  }
-}
-
-/**
  * The float32 reductions in loops of their own (monomorphic, see loops.ts); false for the ones
  * left to the generic walk. acc holds the initial value.
  */
@@ -103,7 +86,7 @@ function reduceOp(name: string, spec: Reduction): OpFactory {
     const noop = ctx.int('noop_with_empty_axes', 0) !== 0;
     const axesOf = axesInputOrAttr(ctx, spec.axesInputSince);
     const dtypes: ODType[] = spec.ints ? ['float32', 'int64', 'int32'] : ['float32'];
-    const targets = new TargetCache();
+    const targets = new IndexCache();
     return (ins) => {
       const x = ctx.input(ins, 0, 'data');
       requireDtype(ctx, x, 'data', dtypes);
@@ -128,7 +111,7 @@ function reduceOp(name: string, spec: Reduction): OpFactory {
       } else {
         acc.fill(spec.init);
         const pre = spec.pre;
-        if (!reduceF32(name, src, targets.get(x.shape, keptShape), acc)) {
+        if (!reduceF32(name, src, targets.get(keptShape, x.shape), acc)) {
           if (pre) walk((i, j) => (acc[j] = spec.step(acc[j], pre(src[i]))));
           else walk((i, j) => (acc[j] = spec.step(acc[j], src[i])));
         }

@@ -1,9 +1,8 @@
 /** Shape and data movement operators beyond ops.ts: Size, Pad, Tile, Split, Range. */
 import { fmtShape } from '../../errors.js';
 import type { NodeContext } from '../node.js';
-import { alloc, checkSize, i64, numelOf, toInts, type OTensor } from '../values.js';
+import { alloc, checkSize, i64, numelOf, sameShape, toInts, type OTensor } from '../values.js';
 import { normAxes, normAxis, requireDtype, requireOpset, scalarOf, stridesOf, type Elems, type OpFactory } from './util.js';
-import { same } from './loops.js';
 
 const size: OpFactory = (ctx) => {
   ctx.allowOnly([]);
@@ -122,7 +121,7 @@ const pad: OpFactory = (ctx) => {
     }
     const padsIn = legacy ? undefined : ctx.input(ins, 1, 'pads');
     const axesIn = legacy ? undefined : ins[3];
-    if (last === undefined || last.pads !== padsIn || last.axes !== axesIn || !same(last.shape, x.shape)) {
+    if (last === undefined || last.pads !== padsIn || last.axes !== axesIn || !sameShape(last.shape, x.shape)) {
       const r = x.shape.length;
       const pads = legacy ? padsAttr! : toInts(padsIn!, `${ctx.label} pads`);
       const axes = axesIn === undefined ? x.shape.map((_, i) => i) : normAxes(ctx, toInts(axesIn, `${ctx.label} axes`), r);

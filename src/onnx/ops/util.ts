@@ -4,7 +4,7 @@
  */
 import { fmtShape } from '../../errors.js';
 import type { Kernel, NodeContext } from '../node.js';
-import { alloc, numelOf, toInts, type OData, type ODType, type OTensor } from '../values.js';
+import { alloc, numelOf, sameShape, toInts, type OData, type ODType, type OTensor } from '../values.js';
 
 export type OpFactory = (ctx: NodeContext) => Kernel;
 
@@ -96,7 +96,7 @@ export function forBroadcast(out: readonly number[], sa: number[], sb: number[],
  */
 export function broadcastIndex(shape: readonly number[], out: readonly number[]): Int32Array {
   const idx = new Int32Array(numelOf(out));
-  if (shape.length === out.length && shape.every((d, i) => d === out[i])) {
+  if (sameShape(shape, out)) {
     for (let i = 0; i < idx.length; i++) idx[i] = i;
     return idx;
   }
