@@ -108,10 +108,6 @@ export class Planner {
     this.supported = supportedOps(options.factories).join(', ');
   }
 
-  get slotCount(): number {
-    return this.constants.length;
-  }
-
   newSlot(value?: OTensor): number {
     this.constants.push(value);
     return this.constants.length - 1;
@@ -123,25 +119,26 @@ export class Planner {
    * there a node that fails while folding fails the load; in a branch that may never run, the
    * node is kept to fail when (and if) the branch runs.
    */
-  planGraph(graph: GraphMsg, scope: Scope, depth: number, steps: Step[] = []): Block {
+  planGraph(graph: GraphMsg, scope: Scope, depth: number): Block {
+    const steps: Step[] = [];
+    return finishBlock(steps, this.planNodes(graph, scope, depth, steps));
+  }
+
+  /**
+   * Plans `graph`'s initializers and nodes into `steps` (which may be an enclosing graph's, for
+   * an inlined branch) and returns the slots of its outputs.
+   */
+  private planNodes(graph: GraphMsg, scope: Scope, depth: number, steps: Step[]): number[] {
     for (const init of graph.initializers) {
       if (!init.name) throw new RnnError('INVALID_FORMAT', `${graphLabel(graph, depth)}: an initializer has no name`);
       scope.define(init.name, this.newSlot(tensorFromProto(init, 'initializer')));
     }
     graph.nodes.forEach((node, index) => this.planNode(node, index, scope, depth, steps));
-    const outputs = graph.outputs.map((vi) => {
+    return graph.outputs.map((vi) => {
       const slot = scope.lookup(vi.name);
       if (slot === undefined) throw new RnnError('INVALID_FORMAT', `${graphLabel(graph, depth)}: graph output '${vi.name}' is not produced by any node`);
       return slot;
     });
-    const produced = new Set<number>();
-    for (const s of steps) for (const o of s.outputs) produced.add(o);
-    computeReleases(steps, new Set(outputs));
-    return {
-      steps,
-      outputs: Int32Array.from(outputs),
-      localOutputs: Int32Array.from(outputs.filter((o) => produced.has(o))),
-    };
   }
 
   private planNode(node: NodeMsg, index: number, scope: Scope, depth: number, steps: Step[]): void {
@@ -240,9 +237,9 @@ export class Planner {
     if (condConst !== undefined) {
       // The condition is known: the taken branch's nodes become this graph's nodes.
       const taken = branches[ifCondition(ctx, condConst) ? 0 : 1];
-      const block = this.planGraph(taken, new Scope(scope), depth + 1, steps);
+      const outputs = this.planNodes(taken, new Scope(scope), depth + 1, steps);
       ctx.node.outputs.forEach((name, i) => {
-        if (name !== '') scope.define(name, block.outputs[i]);
+        if (name !== '') scope.define(name, outputs[i]);
       });
       return;
     }
@@ -276,6 +273,14 @@ export function ifCondition(ctx: NodeContext, cond: OTensor): boolean {
   return cond.data[0] !== 0;
 }
 
+/** A block of `steps` with results in `outputs`: release lists set, its own outputs marked. */
+export function finishBlock(steps: Step[], outputs: number[]): Block {
+  const produced = new Set<number>();
+  for (const s of steps) for (const o of s.outputs) produced.add(o);
+  computeReleases(steps, new Set(outputs));
+  return { steps, outputs: Int32Array.from(outputs), localOutputs: Int32Array.from(outputs.filter((o) => produced.has(o))) };
+}
+
 /** Every slot a step reads, including the reads of the steps inside its branches. */
 function slotsRead(step: Step, into: Set<number>): void {
   if (step.kind === 'kernel') {
@@ -294,7 +299,7 @@ function slotsRead(step: Step, into: Set<number>): void {
  * the block reads and that are not among `keep` (the block's outputs). Slots of enclosing blocks
  * are released by those blocks, after the step that holds this one.
  */
-export function computeReleases(steps: Step[], keep: Set<number>): void {
+function computeReleases(steps: Step[], keep: Set<number>): void {
   const local = new Set<number>();
   for (const s of steps) for (const o of s.outputs) if (o >= 0) local.add(o);
   const lastRead = new Map<number, number>();

@@ -23,7 +23,7 @@
  * unknown shapes.
  */
 import type { Block, IfStep, KernelStep, Step } from './plan.js';
-import { computeReleases, ifCondition } from './plan.js';
+import { finishBlock, ifCondition } from './plan.js';
 import { allocData, numelOf, sameShape, type ODType, type OTensor } from './values.js';
 
 /**
@@ -120,20 +120,23 @@ class Specializer {
     return { block: this.block(block), constants: this.constants };
   }
 
+  /** `block` specialised as a block of its own. */
+  private block(block: Block): Block {
+    const steps: Step[] = [];
+    return finishBlock(steps, this.stepsOf(block, steps));
+  }
+
   private slot(s: number): number {
     return s < 0 ? s : (this.alias.get(s) ?? s);
   }
 
-  private block(block: Block, steps: Step[] = []): Block {
+  /** Specialises `block`'s steps into `steps` (an enclosing block's, for an inlined branch); its output slots. */
+  private stepsOf(block: Block, steps: Step[]): number[] {
     for (const step of block.steps) {
       if (step.kind === 'kernel') this.kernelStep(step, steps);
       else this.ifStep(step, steps);
     }
-    const outputs = Array.from(block.outputs, (s) => this.slot(s));
-    const produced = new Set<number>();
-    for (const s of steps) for (const o of s.outputs) produced.add(o);
-    computeReleases(steps, new Set(outputs));
-    return { steps, outputs: Int32Array.from(outputs), localOutputs: Int32Array.from(outputs.filter((o) => produced.has(o))) };
+    return Array.from(block.outputs, (s) => this.slot(s));
   }
 
   private setValue(slot: number, v: OTensor): void {
@@ -202,9 +205,9 @@ class Specializer {
     const value = this.known[cond]?.value;
     if (value !== undefined) {
       const taken = ifCondition(step.ctx, value) ? step.thenBranch : step.elseBranch;
-      const block = this.block(taken, steps);
+      const outputs = this.stepsOf(taken, steps);
       step.outputs.forEach((o, i) => {
-        if (o >= 0) this.alias.set(o, block.outputs[i]);
+        if (o >= 0) this.alias.set(o, outputs[i]);
       });
       return;
     }
