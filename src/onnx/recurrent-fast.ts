@@ -75,12 +75,13 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
   // One time step (a streaming model's frame) runs as a layer step on this state: one wasm call
   // instead of forward's workspace set-up, and bitwise the same result (tested).
   let stepState: RecurrentState | undefined;
-  let disposed = false;
+  // A disposed model's kernels never run again (OnnxModel.run throws DISPOSED first).
   ctx.resources.push({
     dispose() {
-      disposed = true;
       stepState?.dispose();
       layer?.dispose();
+      stepState = undefined;
+      layer = undefined;
     },
   });
 
@@ -114,8 +115,7 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
   };
 
   return (run) => {
-    if (layer === undefined && !disposed) layer = recurrentFromStateDict(cell, dict, opts);
-    if (layer === undefined) return undefined;
+    layer ??= recurrentFromStateDict(cell, dict, opts);
     const { T, B } = run;
     if (run.W !== w || run.R !== r || T < 1 || B < 1 || run.I !== I || run.H !== H) return undefined;
     if (run.lens && run.lens.some((l) => l === 0)) return undefined; // onnxruntime semantics for 0 in the general path
@@ -124,7 +124,7 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
     if (T === 1 && D === 1 && !reverseOnly && lens === undefined) return oneStep(run);
     let x = run.X;
     if (reverseOnly) x = reverseTime(x, T, B, I, lens, at3);
-    const res = layer!.forward(
+    const res = layer.forward(
       { data: x, shape: batchFirst ? [B, T, I] : [T, B, I] },
       {
         h0: run.h0 && { data: run.h0, shape: [D, B, H] },

@@ -396,16 +396,13 @@ function convFactory(transposed: boolean): OpFactory {
         const [kh, kw] = W.shape.length === 4 ? [W.shape[2], W.shape[3]] : [1, W.shape[2]];
         const bias = B ? (B.data as Float32Array) : null;
         const w = W.data as Float32Array;
-        let disposed = false;
-        pack = () => {
-          if (disposed) throw ctx.error('INVALID_INPUT', 'used after its model was disposed');
-          return transposed
+        pack = () =>
+          transposed
             ? new PackedConvTranspose(rt, w, bias, { cin: W.shape[0], coutPerGroup: W.shape[1], group: at.group, kh, kw }, ctx.label)
             : new PackedConv(rt, w, bias, { cout, cinPerGroup: W.shape[1], group: at.group, kh, kw }, ctx.label);
-        };
+        // A disposed model's kernels never run again (OnnxModel.run throws DISPOSED first).
         ctx.resources.push({
           dispose() {
-            disposed = true;
             packed?.dispose();
             packed = undefined;
           },
