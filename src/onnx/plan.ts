@@ -102,11 +102,7 @@ export class Planner {
   readonly constants: (OTensor | undefined)[] = [];
   readonly resources: KernelResources[] = [];
   readonly recurrent: RecurrentStepInfo[] = [];
-  private readonly supported: string;
-
-  constructor(private readonly options: PlanOptions) {
-    this.supported = supportedOps(options.factories).join(', ');
-  }
+  constructor(private readonly options: PlanOptions) {}
 
   newSlot(value?: OTensor): number {
     this.constants.push(value);
@@ -153,7 +149,7 @@ export class Planner {
     const isControl = CONTROL_FLOW.includes(node.opType);
     const factory = Object.prototype.hasOwnProperty.call(factories, node.opType) ? factories[node.opType] : undefined;
     if (!factory && !isControl) {
-      throw new RnnError('UNSUPPORTED', `${label}: operator '${node.opType}' (opset ${opset}) is not supported; supported operators: ${this.supported}`);
+      throw new RnnError('UNSUPPORTED', `${label}: operator '${node.opType}' (opset ${opset}) is not supported; supported operators: ${supportedOps(factories).join(', ')}`);
     }
     if (opset < MIN_OPSET || opset > MAX_OPSET) {
       throw new RnnError('UNSUPPORTED', `${label}: opset ${opset} is not supported (operator '${node.opType}'); supported opsets: ${MIN_OPSET}-${MAX_OPSET}`);
