@@ -32,3 +32,16 @@ export class RnnError extends Error {
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
+
+/** What a value is, for messages: its class name for objects, else its typeof (or 'null'). */
+export function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  return typeof v === 'object' ? (v.constructor?.name ?? 'object') : typeof v;
+}
+
+/** INVALID_OPTION naming the first key of `options` that is not in `known`. */
+export function checkOptionKeys(options: object, known: readonly string[], what: string): void {
+  for (const k of Object.keys(options)) {
+    if (!known.includes(k)) throw new RnnError('INVALID_OPTION', `${what}: unknown option '${k}' (known: ${known.join(', ')})`);
+  }
+}

@@ -13,7 +13,7 @@
  *
  * docs/vad.md describes the protocol, the rules and the defaults.
  */
-import { RnnError } from '../errors.js';
+import { RnnError, checkOptionKeys, kindOf } from '../errors.js';
 import { loadOnnx, type OnnxModel } from '../onnx/index.js';
 import type { Tensor } from '../tensor.js';
 import { resample } from './resample.js';
@@ -67,18 +67,6 @@ const PROTOCOLS: readonly SileroProtocol[] = [
 const SAMPLE_RATES: readonly number[] = [16000, 8000];
 const LOAD_OPTION_KEYS: readonly string[] = ['sampleRate'];
 
-function typeName(x: unknown): string {
-  if (x === null) return 'null';
-  if (typeof x !== 'object') return typeof x;
-  return (x as object).constructor?.name ?? 'object';
-}
-
-function rejectUnknownKeys(options: object, known: readonly string[], what: string): void {
-  for (const k of Object.keys(options)) {
-    if (!known.includes(k)) throw new RnnError('INVALID_OPTION', `${what}: unknown option '${k}' (known: ${known.join(', ')})`);
-  }
-}
-
 /** The protocol whose input names the model has, or an UNSUPPORTED error naming what was expected. */
 function protocolOf(model: OnnxModel): SileroProtocol {
   const names = model.inputNames;
@@ -122,8 +110,8 @@ export class SileroVad {
    * and checks it with one silent frame. Synchronous; needs `await ready()` first.
    */
   static load(bytes: Uint8Array | ArrayBuffer, options: SileroVadOptions = {}): SileroVad {
-    if (options === null || typeof options !== 'object') throw new RnnError('INVALID_OPTION', `SileroVad.load: options must be an object, got ${typeName(options)}`);
-    rejectUnknownKeys(options, LOAD_OPTION_KEYS, 'SileroVad.load');
+    if (options === null || typeof options !== 'object') throw new RnnError('INVALID_OPTION', `SileroVad.load: options must be an object, got ${kindOf(options)}`);
+    checkOptionKeys(options, LOAD_OPTION_KEYS, 'SileroVad.load');
     const sampleRate = options.sampleRate ?? 16000;
     if (!SAMPLE_RATES.includes(sampleRate)) {
       throw new RnnError('INVALID_OPTION', `SileroVad.load: sampleRate must be 16000 or 8000 (the rates Silero VAD runs at; resample other audio), got ${sampleRate}`);
@@ -173,7 +161,7 @@ export class SileroVad {
     for (const s of this.states) {
       const got = out[s.output];
       if (!(got.data instanceof Float32Array) || got.data.length !== this.initialStates[s.input].data.length) {
-        bad.push(`${s.output} has ${got.data.length} ${typeName(got.data)} elements, expected ${this.initialStates[s.input].data.length} float32 (shape [${s.shape.join(', ')}])`);
+        bad.push(`${s.output} has ${got.data.length} ${kindOf(got.data)} elements, expected ${this.initialStates[s.input].data.length} float32 (shape [${s.shape.join(', ')}])`);
       }
     }
     if (bad.length > 0) throw new RnnError('UNSUPPORTED', `SileroVad.load: the model is not ${what}: ${bad.join('; ')}`);
@@ -188,7 +176,7 @@ export class SileroVad {
     if (this.disposed) throw new RnnError('DISPOSED', 'SileroVad: used after dispose()');
     const n = this.frameSamples;
     if (!(frame instanceof Float32Array)) {
-      throw new RnnError('DTYPE_MISMATCH', `SileroVad.process: a frame must be a Float32Array of ${n} samples, got ${typeName(frame)}`);
+      throw new RnnError('DTYPE_MISMATCH', `SileroVad.process: a frame must be a Float32Array of ${n} samples, got ${kindOf(frame)}`);
     }
     if (frame.length !== n) {
       const ms = (1000 * n) / this.sampleRate;
@@ -223,7 +211,7 @@ export class SileroVad {
    */
   detectSpeech(samples: Float32Array, sampleRate: number, options: SegmentOptions = {}): SpeechDetection {
     if (!(samples instanceof Float32Array)) {
-      throw new RnnError('DTYPE_MISMATCH', `SileroVad.detectSpeech: samples must be a Float32Array, got ${typeName(samples)}`);
+      throw new RnnError('DTYPE_MISMATCH', `SileroVad.detectSpeech: samples must be a Float32Array, got ${kindOf(samples)}`);
     }
     for (const k of GEOMETRY_KEYS) {
       if (options !== null && typeof options === 'object' && k in options) {
@@ -376,8 +364,8 @@ export class SpeechSegmenter {
    */
   constructor(options: SpeechSegmenterOptions = {}) {
     const what = 'SpeechSegmenter';
-    if (options === null || typeof options !== 'object') throw new RnnError('INVALID_OPTION', `${what}: options must be an object, got ${typeName(options)}`);
-    rejectUnknownKeys(options, [...SEGMENT_KEYS, ...GEOMETRY_KEYS], what);
+    if (options === null || typeof options !== 'object') throw new RnnError('INVALID_OPTION', `${what}: options must be an object, got ${kindOf(options)}`);
+    checkOptionKeys(options, [...SEGMENT_KEYS, ...GEOMETRY_KEYS], what);
     const o = { ...SEGMENT_DEFAULTS };
     for (const k of SEGMENT_KEYS as (keyof SegmentOptions)[]) if (options[k] !== undefined) o[k] = options[k]!;
     const { positiveSpeechThreshold: pos, negativeSpeechThreshold: neg } = o;

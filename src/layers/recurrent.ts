@@ -4,7 +4,7 @@
  * passes (options, state_dicts, inputs) and turns it into the plain model spec; the packing and
  * the kernel calls live in bindings/recurrent.ts.
  */
-import { RnnError, fmtShape } from '../errors.js';
+import { RnnError, checkOptionKeys, fmtShape } from '../errors.js';
 import { type Tensor, checkFloatTensor, checkShape, checkTensor, numel } from '../tensor.js';
 import { type RecurrentSpec, type LayerDirParams, type CellKind, parameterShapes, outputSize, gateCount } from '../spec.js';
 import { Rng, randomSeed } from '../random.js';
@@ -166,11 +166,7 @@ export abstract class RecurrentLayer {
     if (options === null || typeof options !== 'object') {
       throw new RnnError('INVALID_OPTION', `${kind}: options must be an object with at least inputSize and hiddenSize`);
     }
-    for (const k of Object.keys(options)) {
-      if (!COMMON_KEYS.includes(k) && !extraKeys.includes(k)) {
-        throw new RnnError('INVALID_OPTION', `${kind}: unknown option '${k}' (known: ${[...COMMON_KEYS, ...extraKeys].join(', ')})`);
-      }
-    }
+    checkOptionKeys(options, [...COMMON_KEYS, ...extraKeys], kind);
     this.inputSize = checkInt(options.inputSize, 'inputSize', 1, kind);
     this.hiddenSize = checkInt(options.hiddenSize, 'hiddenSize', 1, kind);
     this.numLayers = checkInt(options.numLayers ?? 1, 'numLayers', 1, kind);
@@ -368,11 +364,7 @@ export abstract class RecurrentLayer {
     if (options === null || typeof options !== 'object') {
       throw new RnnError('INVALID_OPTION', `${what}: options must be an object`);
     }
-    for (const k of Object.keys(options)) {
-      if (!FORWARD_KEYS.includes(k)) {
-        throw new RnnError('INVALID_OPTION', `${what}: unknown option '${k}' (known: ${FORWARD_KEYS.join(', ')})`);
-      }
-    }
+    checkOptionKeys(options, FORWARD_KEYS, what);
     const ld = this.numLayers * this.spec.numDirections;
     const ps = outputSize(this.spec);
     const stateShape = (width: number) => (batched ? [ld, batch, width] : [ld, width]);

@@ -3,7 +3,7 @@
  * onnxruntime-common's Tensor for the element types wasm-rnn's ONNX importer computes in.
  * Data stays on the CPU ('cpu' location); typed arrays are kept by reference, plain arrays copied.
  */
-import { RnnError, fmtShape } from '../errors.js';
+import { RnnError, fmtShape, kindOf } from '../errors.js';
 
 /** The element types this entry supports (onnxruntime's names). */
 export type TensorType = 'float32' | 'int64' | 'int32' | 'bool';
@@ -26,12 +26,7 @@ const ARRAY_OF: { [T in TensorType]: { name: string; is(d: unknown): d is DataTy
 /** onnxruntime types that exist but that this entry does not compute in. */
 const OTHER_ORT_TYPES = ['string', 'float16', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'uint32', 'uint64', 'int4', 'uint4'];
 
-/** What a value is, for messages: its class name for objects, else its typeof (or 'null'). */
-export function kindOf(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  return typeof v === 'object' ? (v.constructor?.name ?? 'object') : typeof v;
-}
+export { kindOf };
 
 function isTensorType(t: unknown): t is TensorType {
   return typeof t === 'string' && Object.prototype.hasOwnProperty.call(ARRAY_OF, t);
