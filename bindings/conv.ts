@@ -26,7 +26,7 @@
  * The workspace is kept between calls and only grows, so repeated calls of the same shape
  * allocate nothing in wasm memory.
  */
-import { RnnError } from '../src/errors.js';
+import { RnnError } from '../base/errors.js';
 import { PANEL64, packPanels64 } from './panels.js';
 import type { WasmRuntime } from './wasm.js';
 import { Workspace } from './workspace.js';

@@ -6,7 +6,7 @@
  * the kernel, which is compiled code from its first call.
  */
 import type { WasmRuntime } from './wasm.js';
-import type { Rng } from '../src/random.js';
+import type { Rng } from '../base/random.js';
 
 type Fn = (...args: number[]) => number;
 

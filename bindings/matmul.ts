@@ -17,7 +17,7 @@
  * The workspace (A staged, widened, and the result) is kept between calls and only grows, so
  * repeated calls of the same M allocate nothing in wasm memory.
  */
-import { RnnError } from '../src/errors.js';
+import { RnnError } from '../base/errors.js';
 import { packPanels64 } from './panels.js';
 import type { WasmRuntime } from './wasm.js';
 import { Workspace } from './workspace.js';

@@ -10,7 +10,7 @@
 import type { WasmRuntime } from './wasm.js';
 import { type PanelWidth, packPanels, unpackPanels } from './panels.js';
 import { Workspace, layoutRegions } from './workspace.js';
-import { type RecurrentSpec, type LayerDirParams, gateCount, outputSize, layerInputSize } from '../src/spec.js';
+import { type RecurrentSpec, type LayerDirParams, gateCount, outputSize, layerInputSize } from '../base/spec.js';
 
 interface Fn {
   (...args: number[]): number;

@@ -7,8 +7,8 @@
  * Several models share one runtime without interfering: each owns its own blocks.
  */
 import { Allocator } from './allocator.js';
-import { RnnError } from '../src/errors.js';
-import { nodeBuiltin } from '../src/node-builtin.js';
+import { RnnError } from '../base/errors.js';
+import { nodeBuiltin } from '../base/node-builtin.js';
 
 export type BuildName = 'relaxed' | 'simd' | 'scalar';
 

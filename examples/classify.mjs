@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ready, loadModel } from '../dist/src/index.js';
-import { Rng } from '../dist/src/random.js';
+import { Rng } from '../dist/base/random.js';
 
 const { values: args } = parseArgs({ options: { seed: { type: 'string', default: '5' }, count: { type: 'string', default: '2000' } } });
 const rng = new Rng(Number(args.seed));

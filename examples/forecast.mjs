@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ready, loadModel } from '../dist/src/index.js';
-import { Rng } from '../dist/src/random.js';
+import { Rng } from '../dist/base/random.js';
 
 const { values: args } = parseArgs({ options: { seed: { type: 'string', default: '3' } } });
 const seed = Number(args.seed);

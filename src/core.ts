@@ -11,14 +11,14 @@
  */
 import { ready as readyRuntime, type InstantiateOptions, type BuildName } from '../bindings/wasm.js';
 
-export { RnnError } from './errors.js';
-export type { RnnErrorCode } from './errors.js';
-export type { Tensor, TensorData, DType } from './tensor.js';
+export { RnnError } from '../base/errors.js';
+export type { RnnErrorCode } from '../base/errors.js';
+export type { Tensor, TensorData, DType } from '../base/tensor.js';
 export { LSTM, GRU, RNN, RecurrentLayer, RecurrentState } from './layers/index.js';
 export type { RecurrentOptions, LSTMOptions, RNNOptions, ForwardOptions, ForwardResult, LoadOptions, Lengths } from './layers/index.js';
 export { readSafetensors, readSafetensorsMetadata, writeSafetensors } from './safetensors.js';
 export type { StateDict } from './safetensors.js';
-export type { RecurrentSpec, CellKind } from './spec.js';
+export type { RecurrentSpec, CellKind } from '../base/spec.js';
 export { supportedBuilds } from '../bindings/wasm.js';
 export type { BuildName, InstantiateOptions as ReadyOptions } from '../bindings/wasm.js';
 

@@ -12,11 +12,11 @@
  *     topP p < 1   -> then the smallest prefix of those, by decreasing probability, whose
  *                     probability (renormalized over the top-k set) sums to >= p (at least one).
  *   Excluded tokens have probability exactly 0 and are never emitted. One Rng.next() per token.
- * A seed makes a run repeat exactly (seeded xoshiro128**, src/random.ts).
+ * A seed makes a run repeat exactly (seeded xoshiro128**, base/random.ts).
  */
-import { RnnError } from './errors.js';
-import type { Tensor } from './tensor.js';
-import { Rng, randomSeed } from './random.js';
+import { RnnError } from '../base/errors.js';
+import type { Tensor } from '../base/tensor.js';
+import { Rng, randomSeed } from '../base/random.js';
 import { Sequential } from './model/sequential.js';
 import { Softmax, LogSoftmax } from './model/layers.js';
 

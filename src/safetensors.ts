@@ -28,8 +28,8 @@
  * the reference implementation (larger dtypes first, then by name) so every tensor is aligned to
  * its element size, and the header padded with spaces so the data starts at a multiple of 8.
  */
-import { RnnError, fmtShape } from './errors.js';
-import { checkTensor, type Tensor, type TensorData } from './tensor.js';
+import { RnnError, fmtShape } from '../base/errors.js';
+import { checkTensor, type Tensor, type TensorData } from '../base/tensor.js';
 
 export type StateDict = Record<string, Tensor>;
 

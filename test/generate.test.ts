@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { LSTM, ready } from '../src/index.js';
 import { Embedding, Linear, Sequential, Softmax } from '../src/model/index.js';
 import { Sampler, decode, encode, generate } from '../src/generate.js';
-import { Rng } from '../src/random.js';
+import { Rng } from '../base/random.js';
 
 beforeAll(async () => {
   await ready();

@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { RnnError, type RnnErrorCode } from '../src/errors.js';
+import { RnnError, type RnnErrorCode } from '../base/errors.js';
 import { readSafetensors, readSafetensorsMetadata, writeSafetensors, type StateDict } from '../src/safetensors.js';
 import { rng } from './helpers/common.js';
-import { checkTensor, type Tensor } from '../src/tensor.js';
+import { checkTensor, type Tensor } from '../base/tensor.js';
 
 const FIX = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'safetensors');
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(join(FIX, name)));

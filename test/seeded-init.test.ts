@@ -3,7 +3,7 @@
 // same as before the fill moved to wasm (hashes recorded from commit b772bfd), on every build.
 import { describe, it, expect } from 'vitest';
 import { GRU, LSTM, Linear, RNN, ready, supportedBuilds, type Tensor } from '../src/index.js';
-import { Rng } from '../src/random.js';
+import { Rng } from '../base/random.js';
 
 /** FNV-1a over the float bits of every parameter, keys sorted. */
 function hash(sd: Record<string, Tensor<Float32Array>>): string {

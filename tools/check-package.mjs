@@ -28,7 +28,7 @@ try {
     /^package\.json$/,
     /^README\.md$/,
     /^LICENSE$/,
-    /^dist\/(src|bindings)\/.+\.(js|d\.ts)$/,
+    /^dist\/(base|bindings|src)\/.+\.(js|d\.ts)$/,
     /^dist\/entries\/(embedded|workerd|workerd-core|node|node-core|node-ort)\.(js|d\.ts)$/,
     /^dist\/entries\/chunk-[A-Z0-9]+\.js$/, // the part node.js and node-core.js share
     /^dist\/build\/(relaxed|simd|scalar)\.wasm$/,

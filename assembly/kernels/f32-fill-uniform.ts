@@ -1,4 +1,4 @@
-// f32-fill-uniform: the seeded weight initialisation of src/random.ts (Rng.fillUniform) in wasm.
+// f32-fill-uniform: the seeded weight initialisation of base/random.ts (Rng.fillUniform) in wasm.
 // xoshiro128** (Blackman & Vigna), one 32-bit draw per float, mapped exactly as the JS does it:
 //   out[i] = f32(((r / 2^32) * 2 - 1) * bound)     every step in f64, one rounding to f32 at the end
 // r / 2^32, * 2 and - 1 are exact in f64, so the only roundings are the f64 multiply by `bound`

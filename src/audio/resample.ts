@@ -6,7 +6,7 @@
  * When the rates' ratio reduces to at most MAX_PHASES output phases (44100 -> 16000: 160) the
  * filter taps are computed once per phase; other ratios compute them per output sample.
  */
-import { RnnError } from '../errors.js';
+import { RnnError } from '../../base/errors.js';
 
 const ZERO_CROSSINGS = 32;
 const CUTOFF = 0.97;

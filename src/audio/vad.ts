@@ -13,9 +13,9 @@
  *
  * docs/vad.md describes the protocol, the rules and the defaults.
  */
-import { RnnError, checkOptionKeys, kindOf } from '../errors.js';
+import { RnnError, checkOptionKeys, kindOf } from '../../base/errors.js';
 import { loadOnnx, type OnnxModel } from '../onnx/index.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../../base/tensor.js';
 import { resample } from './resample.js';
 
 /** The sample rates Silero VAD was trained at (its graphs branch on `sr == 16000`). */

@@ -4,7 +4,7 @@
  * 32/64-bit, plain or WAVE_FORMAT_EXTENSIBLE, any number of channels and any sample rate.
  * Integers are scaled by 2^(bits-1) (PCM16: x / 32768, as browsers' decodeAudioData and sox do).
  */
-import { RnnError } from '../errors.js';
+import { RnnError } from '../../base/errors.js';
 
 export interface WavAudio {
   sampleRate: number;

@@ -5,7 +5,7 @@
  * `hard_sigmoid` depends on the writer: Keras 2 and TF.js compute clip(0.2x + 0.5, 0, 1),
  * Keras 3 computes relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1).
  */
-import { RnnError } from '../errors.js';
+import { RnnError } from '../../base/errors.js';
 
 export type Writer = 'tfjs' | 'keras2' | 'keras3';
 

@@ -3,7 +3,7 @@
  * model.weights.h5) and Keras 2 `.h5` files (model_config attribute + model_weights group).
  * Both are read with wasm-rnn's own HDF5 reader (hdf5.ts) and zip reader (below).
  */
-import { RnnError } from '../errors.js';
+import { RnnError } from '../../base/errors.js';
 import { type Writer } from './activations.js';
 import { H5File } from './hdf5.js';
 import { type KerasModel, type LoadLayersModelOptions, buildModel, detectWriter } from './model.js';

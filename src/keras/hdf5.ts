@@ -9,7 +9,7 @@
  * attribute storage, big-endian data) is RnnError('UNSUPPORTED'). Every read is bounds-checked
  * and every loop is bounded, so malformed bytes end in RnnError('INVALID_FORMAT').
  */
-import { RnnError } from '../errors.js';
+import { RnnError } from '../../base/errors.js';
 
 function fail(msg: string): never {
   throw new RnnError('INVALID_FORMAT', `HDF5: ${msg}`);

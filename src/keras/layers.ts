@@ -3,7 +3,7 @@
  * Every option that changes what a layer computes is either implemented or rejected with
  * RnnError('UNSUPPORTED') naming the class, the layer name and the option.
  */
-import { RnnError, fmtShape } from '../errors.js';
+import { RnnError, fmtShape } from '../../base/errors.js';
 import { type Act, type Writer, applyActivation, resolveActivation } from './activations.js';
 import { Direction, GATES, type CellConfig, type CellKind, type CellWeights, type DirResult } from './recurrent.js';
 import { type WeightMap, type WTensor, layerWeights, pick } from './weights.js';

@@ -3,8 +3,8 @@
  * TF.js spellings) is turned at load into a list of layer calls in topological order; predict
  * runs them synchronously.
  */
-import { RnnError, fmtShape } from '../errors.js';
-import { type Tensor, checkTensor } from '../tensor.js';
+import { RnnError, fmtShape } from '../../base/errors.js';
+import { type Tensor, checkTensor } from '../../base/tensor.js';
 import type { Writer } from './activations.js';
 import { Bidirectional, type BuildContext, type Flow, InputLayer, type KLayer, Recurrent, buildLayer } from './layers.js';
 import { type WeightMap, decodeManifest } from './weights.js';

@@ -4,8 +4,8 @@
  * with loadKerasModel. Uses node:fs through a runtime import, so bundles for browsers that never
  * call it do not pull it in.
  */
-import { RnnError } from '../errors.js';
-import { nodeBuiltin } from '../node-builtin.js';
+import { RnnError } from '../../base/errors.js';
+import { nodeBuiltin } from '../../base/node-builtin.js';
 import { loadKerasModel } from './files.js';
 import { type KerasModel, type LoadLayersModelOptions, loadLayersModel } from './model.js';
 

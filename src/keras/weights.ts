@@ -3,8 +3,8 @@
  * named tensors in byte order) decoded into a name -> tensor map, and the matching of a layer's
  * weights by layer name and the last part of the weight path (never by order).
  */
-import { halfToFloat } from '../half.js';
-import { RnnError } from '../errors.js';
+import { halfToFloat } from '../../base/half.js';
+import { RnnError } from '../../base/errors.js';
 
 export interface WTensor {
   data: Float32Array;

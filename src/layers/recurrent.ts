@@ -4,10 +4,10 @@
  * passes (options, state_dicts, inputs) and turns it into the plain model spec; the packing and
  * the kernel calls live in bindings/recurrent.ts.
  */
-import { RnnError, checkOptionKeys, fmtShape } from '../errors.js';
-import { type Tensor, checkFloatTensor, checkShape, checkTensor, numel } from '../tensor.js';
-import { type RecurrentSpec, type LayerDirParams, type CellKind, parameterShapes, outputSize, gateCount } from '../spec.js';
-import { Rng, randomSeed } from '../random.js';
+import { RnnError, checkOptionKeys, fmtShape } from '../../base/errors.js';
+import { type Tensor, checkFloatTensor, checkShape, checkTensor, numel } from '../../base/tensor.js';
+import { type RecurrentSpec, type LayerDirParams, type CellKind, parameterShapes, outputSize, gateCount } from '../../base/spec.js';
+import { Rng, randomSeed } from '../../base/random.js';
 import { runtime, MAX_MEMORY_BYTES, type WasmRuntime } from '../../bindings/wasm.js';
 import { PackedRecurrent, StreamState } from '../../bindings/recurrent.js';
 import { fillUniform } from '../../bindings/fill.js';

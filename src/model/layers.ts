@@ -16,9 +16,9 @@
  * - Softmax / LogSoftmax run in JS in float64 and round once to float32 (within 1 ulp of
  *   PyTorch's float32 kernels).
  */
-import { RnnError, fmtShape } from '../errors.js';
-import { type Tensor, checkFloatTensor, checkShape, checkTensor, numel } from '../tensor.js';
-import { Rng, randomSeed } from '../random.js';
+import { RnnError, fmtShape } from '../../base/errors.js';
+import { type Tensor, checkFloatTensor, checkShape, checkTensor, numel } from '../../base/tensor.js';
+import { Rng, randomSeed } from '../../base/random.js';
 import { runtime, type WasmRuntime } from '../../bindings/wasm.js';
 import { fillUniform } from '../../bindings/fill.js';
 import { packPanels, unpackPanels } from '../../bindings/panels.js';

@@ -11,7 +11,7 @@
  * "outFeatures": 27 } ], ...anything else (vocab, task, normalization) }. Layer options are the
  * constructor options of each class; parameters are read under `name.` (PyTorch's names).
  */
-import { RnnError } from '../errors.js';
+import { RnnError } from '../../base/errors.js';
 import { readSafetensors, readSafetensorsMetadata } from '../safetensors.js';
 import { GRU, LSTM, RNN } from '../layers/recurrent.js';
 import { Embedding, LastStep, Linear, LogSoftmax, Softmax } from './layers.js';

@@ -18,10 +18,10 @@
  * Embedding / Softmax write into buffers the state owns. Nothing is allocated per step except the
  * returned copy (none with `{ view: true }`).
  */
-import { RnnError, fmtShape } from '../errors.js';
-import { type Tensor, checkTensor, checkFloatTensor } from '../tensor.js';
+import { RnnError, fmtShape } from '../../base/errors.js';
+import { type Tensor, checkTensor, checkFloatTensor } from '../../base/tensor.js';
 import { RecurrentLayer, RecurrentState } from '../layers/recurrent.js';
-import { outputSize as recurrentOutputSize } from '../spec.js';
+import { outputSize as recurrentOutputSize } from '../../base/spec.js';
 import { type WasmRuntime, runtime } from '../../bindings/wasm.js';
 import { Embedding, LastStep, Linear, Softmax } from './layers.js';
 

@@ -2,8 +2,8 @@
  * loadOnnx: decodes a .onnx file, checks the graph (topological order, supported operators,
  * opsets) and prepares every node once; OnnxModel.run executes the prepared nodes in order.
  */
-import { RnnError, fmtShape } from '../errors.js';
-import { checkTensor, dtypeOf, type Tensor } from '../tensor.js';
+import { RnnError, fmtShape } from '../../base/errors.js';
+import { checkTensor, dtypeOf, type Tensor } from '../../base/tensor.js';
 import type { KernelResources } from './node.js';
 import { OPS, type OpFactory } from './ops.js';
 import { CONV_OPS } from './ops/conv.js';

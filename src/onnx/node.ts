@@ -1,5 +1,5 @@
 /** What an operator implementation sees of its node at load time. */
-import { RnnError } from '../errors.js';
+import { RnnError } from '../../base/errors.js';
 import { AT, type AttributeMsg, type GraphMsg, type NodeMsg } from './proto.js';
 import { tensorFromProto, type ODType, type OTensor } from './values.js';
 

@@ -13,7 +13,7 @@
  * - after each step, the slots it read for the last time are released, so a run holds only the
  *   values still to be read.
  */
-import { RnnError } from '../errors.js';
+import { RnnError } from '../../base/errors.js';
 import { NodeContext, type Kernel, type KernelResources } from './node.js';
 import type { OpFactory } from './ops.js';
 import type { GraphMsg, NodeMsg } from './proto.js';

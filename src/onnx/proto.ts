@@ -6,7 +6,7 @@
  * levels of nesting; deeper nesting is INVALID_FORMAT, so a hostile file cannot recurse without
  * bound. Sparse tensors and type protos in attributes are not decoded.
  */
-import { RnnError } from '../errors.js';
+import { RnnError } from '../../base/errors.js';
 import { Reader, WT_I32, WT_I64, WT_LEN, WT_VARINT } from './wire.js';
 
 /** ONNX TensorProto.DataType values. */

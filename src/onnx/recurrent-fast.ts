@@ -4,7 +4,7 @@
  * wasm-rnn core layer (gate rows reordered from ONNX to PyTorch order) and every run calls it.
  * `direction=reverse` runs a unidirectional layer on the per-item time-reversed input.
  */
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../../base/tensor.js';
 import { recurrentFromStateDict } from '../layers/index.js';
 import type { NodeContext } from './node.js';
 import type { RecurrentAttrs, RecurrentResult, RecurrentRun } from './recurrent.js';

@@ -13,7 +13,7 @@
  * pre-activation is rounded to float32 once; activations and elementwise updates are evaluated in
  * float64 and rounded to float32; states are stored in float32.
  */
-import { fmtShape } from '../errors.js';
+import { fmtShape } from '../../base/errors.js';
 import type { Kernel, NodeContext } from './node.js';
 import { sigmoid } from './ops.js';
 import { checkSize, toInts, type OTensor } from './values.js';

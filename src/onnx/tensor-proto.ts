@@ -1,5 +1,5 @@
-import { RnnError } from '../errors.js';
-import type { Tensor } from '../tensor.js';
+import { RnnError } from '../../base/errors.js';
+import type { Tensor } from '../../base/tensor.js';
 import { decodeTensorProto } from './proto.js';
 import { toPublic, tensorFromProto } from './values.js';
 import { Reader } from './wire.js';

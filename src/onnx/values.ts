@@ -3,10 +3,10 @@
  * int64 (BigInt64Array), int32 (Int32Array) and bool (Uint8Array of 0/1). Other ONNX element
  * types are widened when a TensorProto is decoded (see docs/onnx.md).
  */
-import { RnnError, fmtShape } from '../errors.js';
-import { numel, type Tensor } from '../tensor.js';
+import { RnnError, fmtShape } from '../../base/errors.js';
+import { numel, type Tensor } from '../../base/tensor.js';
 import { DT, dtName, type TensorProtoMsg } from './proto.js';
-import { halfToFloat } from '../half.js';
+import { halfToFloat } from '../../base/half.js';
 import { formatError } from './wire.js';
 
 export type ODType = 'float32' | 'int64' | 'int32' | 'bool';

@@ -3,7 +3,7 @@
  * every loop advances by at least one byte, so malformed or truncated input ends in an
  * RnnError('INVALID_FORMAT') after at most `buffer.length` steps, never a hang or a RangeError.
  */
-import { RnnError } from '../errors.js';
+import { RnnError } from '../../base/errors.js';
 
 export const WT_VARINT = 0;
 export const WT_I64 = 1;

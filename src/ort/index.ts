@@ -14,5 +14,5 @@ export { Tensor } from './tensor.js';
 export type { TensorType, TensorDataType, DataTypeMap } from './tensor.js';
 export { env } from './env.js';
 export type { Env } from './env.js';
-export { RnnError } from '../errors.js';
-export type { RnnErrorCode } from '../errors.js';
+export { RnnError } from '../../base/errors.js';
+export type { RnnErrorCode } from '../../base/errors.js';

@@ -3,9 +3,9 @@
  * that inference code calls (create, run, inputNames, outputNames, release), over loadOnnx.
  */
 import { ready } from '../core.js';
-import { RnnError } from '../errors.js';
+import { RnnError } from '../../base/errors.js';
 import { loadOnnx, type OnnxModel } from '../onnx/index.js';
-import type { Tensor as PlainTensor, TensorData } from '../tensor.js';
+import type { Tensor as PlainTensor, TensorData } from '../../base/tensor.js';
 import { readModelSource } from './source.js';
 import { Tensor, kindOf, type TensorType } from './tensor.js';
 

@@ -3,8 +3,8 @@
  * (also Deno, Bun) a file path or file: URL read from disk, as onnxruntime-node does. Node's fs is
  * reached at run time only, so browser bundles never resolve it.
  */
-import { RnnError } from '../errors.js';
-import { nodeBuiltin } from '../node-builtin.js';
+import { RnnError } from '../../base/errors.js';
+import { nodeBuiltin } from '../../base/node-builtin.js';
 
 type ReadFile = (path: string | URL) => Promise<Uint8Array>;
 

@@ -3,7 +3,7 @@
  * onnxruntime-common's Tensor for the element types wasm-rnn's ONNX importer computes in.
  * Data stays on the CPU ('cpu' location); typed arrays are kept by reference, plain arrays copied.
  */
-import { RnnError, fmtShape, kindOf } from '../errors.js';
+import { RnnError, fmtShape, kindOf } from '../../base/errors.js';
 
 /** The element types this entry supports (onnxruntime's names). */
 export type TensorType = 'float32' | 'int64' | 'int32' | 'bool';

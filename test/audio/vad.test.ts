@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SileroVad, SpeechSegmenter, resample, type SegmentOptions, type SpeechEvent, type SpeechSegment } from '../../src/audio/index.js';
-import type { RnnErrorCode } from '../../src/errors.js';
+import type { RnnErrorCode } from '../../base/errors.js';
 import { ready } from '../../src/index.js';
 import { rng } from '../helpers/common.js';
 import { VAD_DIST, readClip, readReference, vadWeb, type VadReference } from '../helpers/vad.js';

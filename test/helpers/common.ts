@@ -1,6 +1,6 @@
 // Small helpers shared by test suites.
 import { expect } from 'vitest';
-import { RnnError, type RnnErrorCode } from '../../src/errors.js';
+import { RnnError, type RnnErrorCode } from '../../base/errors.js';
 
 /** mulberry32: a small seeded PRNG, so every run draws (and mutates) the same way. */
 export function rng(seed: number): () => number {

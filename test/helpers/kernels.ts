@@ -1,7 +1,7 @@
 // Helpers for kernel tests: load each build the engine supports, move arrays in and out of wasm
 // memory, seeded random data, and error measures against float64 references.
 import { instantiate, supportedBuilds, type WasmRuntime, type BuildName } from '../../bindings/wasm.js';
-import { Rng } from '../../src/random.js';
+import { Rng } from '../../base/random.js';
 
 export type Kernel = (...args: number[]) => void;
 

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '../../src/index.js';
 import { loadLayersModel } from '../../src/keras/index.js';
-import type { Tensor } from '../../src/tensor.js';
+import type { Tensor } from '../../base/tensor.js';
 import { Lcg, expectClose, randomizeWeights, save, tf, tfPredict, useCpu } from './tfjs.js';
 
 beforeAll(async () => {

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
-import type { Tensor } from '../../src/tensor.js';
+import type { Tensor } from '../../base/tensor.js';
 
 export { tf };
 

@@ -2,7 +2,7 @@
 // every build: the floats, and where the stream continues afterwards.
 import { describe, it, expect } from 'vitest';
 import { builds, runtimeFor, kernel, blank, get, GUARD } from '../helpers/kernels.js';
-import { Rng } from '../../src/random.js';
+import { Rng } from '../../base/random.js';
 import { fillUniform } from '../../bindings/fill.js';
 
 const SIZES = [1, 3, 4, 5, 1000];

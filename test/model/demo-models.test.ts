@@ -10,7 +10,7 @@ import { ready, readSafetensors, readSafetensorsMetadata } from '../../src/index
 import { loadModel } from '../../src/model/index.js';
 import { generate } from '../../src/generate.js';
 import { supportedBuilds } from '../../bindings/wasm.js';
-import type { Tensor } from '../../src/tensor.js';
+import type { Tensor } from '../../base/tensor.js';
 
 const TOL = 1e-5;
 const builds = supportedBuilds();

@@ -6,8 +6,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GRU, LSTM, RNN, ready, RnnError } from '../../src/index.js';
 import { Embedding, LastStep, Linear, LogSoftmax, Sequential, Softmax } from '../../src/model/index.js';
-import { Rng } from '../../src/random.js';
-import type { Tensor } from '../../src/tensor.js';
+import { Rng } from '../../base/random.js';
+import type { Tensor } from '../../base/tensor.js';
 import { runtime } from '../../bindings/wasm.js';
 
 beforeAll(async () => {

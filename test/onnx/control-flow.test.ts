@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '../../src/index.js';
 import { loadOnnx } from '../../src/onnx/index.js';
-import type { Tensor } from '../../src/tensor.js';
+import type { Tensor } from '../../base/tensor.js';
 import { codeOf, rng } from '../helpers/common.js';
 import { model, type GraphSpec, type NodeSpec } from './encode.js';
 import { expectClose, prepareNode, readBytes } from './helpers.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RnnError, ready } from '../../src/index.js';
 import { loadOnnx, type OnnxModel } from '../../src/onnx/index.js';
-import type { Tensor } from '../../src/tensor.js';
+import type { Tensor } from '../../base/tensor.js';
 import { model, type ModelSpec } from './encode.js';
 import { rng, codeOf, errorOf } from '../helpers/common.js';
 import { FIXTURES, readBytes, readDataSet } from './helpers.js';

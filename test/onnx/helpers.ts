@@ -6,7 +6,7 @@ import { NodeContext, type Kernel } from '../../src/onnx/node.js';
 import type { OpFactory } from '../../src/onnx/ops/util.js';
 import { decodeModel } from '../../src/onnx/proto.js';
 import { numelOf, type OTensor } from '../../src/onnx/values.js';
-import type { Tensor } from '../../src/tensor.js';
+import type { Tensor } from '../../base/tensor.js';
 import { errorOf } from '../helpers/common.js';
 import { rand } from '../helpers/kernels.js';
 

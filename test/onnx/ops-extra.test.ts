@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadOnnx } from '../../src/onnx/index.js';
-import type { Tensor } from '../../src/tensor.js';
+import type { Tensor } from '../../base/tensor.js';
 import { model, type Attr, type NodeSpec } from './encode.js';
 import { expectClose } from './helpers.js';
 import { runOrt } from './ort.js';

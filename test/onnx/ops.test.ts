@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadOnnx } from '../../src/onnx/index.js';
-import type { Tensor } from '../../src/tensor.js';
+import type { Tensor } from '../../base/tensor.js';
 import { FIXTURES, expectClose, listDirs, readBytes, readDataSet } from './helpers.js';
 import { runOrt } from './ort.js';
 

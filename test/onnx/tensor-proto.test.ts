@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readTensorProto } from '../../src/onnx/index.js';
 import { varint } from './encode.js';
-import { RnnError } from '../../src/errors.js';
+import { RnnError } from '../../base/errors.js';
 
 const NODE = new URL('../fixtures/onnx/node/', import.meta.url).pathname;
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '../../src/index.js';
 import { loadOnnx } from '../../src/onnx/index.js';
-import type { Tensor } from '../../src/tensor.js';
+import type { Tensor } from '../../base/tensor.js';
 import { FIXTURES, expectClose, listDirs, maxRelErr, readBytes, readDataSet } from './helpers.js';
 import { runOrt } from './ort.js';
 

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '../../src/index.js';
 import { loadOnnx } from '../../src/onnx/index.js';
 import * as ort from '../../src/ort/index.js';
-import type { Tensor } from '../../src/tensor.js';
+import type { Tensor } from '../../base/tensor.js';
 import { speechSegments } from '../../tools/vad-segments.mjs';
 import { VAD_DIST, readClip, readReference, vadWeb, type VadReference } from '../helpers/vad.js';
 

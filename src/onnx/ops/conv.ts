@@ -7,7 +7,7 @@
  * graph, 3-D and higher convolutions, the wasm runtime not loaded yet) runs the float64 JS
  * reference below, which is also the tests' oracle.
  */
-import { fmtShape } from '../../errors.js';
+import { fmtShape } from '../../../base/errors.js';
 import { loadedRuntime } from '../../../bindings/wasm.js';
 import { PackedConv, PackedConvTranspose, type ConvGeometry2D } from '../../../bindings/conv.js';
 import type { Kernel, NodeContext } from '../node.js';

@@ -3,7 +3,7 @@
  * Gather, Slice, Squeeze, Unsqueeze, Concat, Reshape, Flatten, Transpose, Expand, Cast: the
  * operators torch.onnx.export writes around recurrent layers.
  */
-import { fmtShape } from '../../errors.js';
+import { fmtShape } from '../../../base/errors.js';
 import type { NodeContext } from '../node.js';
 import { DT } from '../proto.js';
 import { alloc, allocData, i64, numelOf, odtypeOf, sameShape, toInts, type OData, type OTensor } from '../values.js';

@@ -10,7 +10,7 @@
  * every build. Anything else (B computed by the graph, batched B, integer types, the wasm runtime
  * not loaded yet) runs the float64 JS path, which is also the tests' oracle.
  */
-import { fmtShape } from '../../errors.js';
+import { fmtShape } from '../../../base/errors.js';
 import { loadedRuntime } from '../../../bindings/wasm.js';
 import { PackedMatMul } from '../../../bindings/matmul.js';
 import type { NodeContext } from '../node.js';

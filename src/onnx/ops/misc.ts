@@ -1,5 +1,5 @@
 /** TopK, CumSum and Einsum. */
-import { fmtShape } from '../../errors.js';
+import { fmtShape } from '../../../base/errors.js';
 import type { NodeContext } from '../node.js';
 import { alloc, numelOf, type OTensor } from '../values.js';
 import { normAxis, requireDtype, requireFloat, requireOpset, scalarOf, type Elems, type OpFactory } from './util.js';

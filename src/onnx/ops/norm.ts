@@ -2,7 +2,7 @@
  * Normalization in inference form: BatchNormalization (opsets 7-15, running statistics),
  * LayerNormalization (17) and InstanceNormalization. Statistics in float64.
  */
-import { fmtShape } from '../../errors.js';
+import { fmtShape } from '../../../base/errors.js';
 import type { NodeContext } from '../node.js';
 import { alloc, numelOf, sameShape, type OTensor } from '../values.js';
 import { broadcastIndex, normAxis, requireFloat, requireOpset, type OpFactory } from './util.js';

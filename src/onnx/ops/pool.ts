@@ -3,7 +3,7 @@
  * global versions. Any number of spatial dims; auto_pad, pads, strides, dilations, ceil_mode,
  * count_include_pad and storage_order as the spec defines them.
  */
-import { fmtShape } from '../../errors.js';
+import { fmtShape } from '../../../base/errors.js';
 import type { NodeContext } from '../node.js';
 import { alloc, numelOf, type ODType } from '../values.js';
 import { requireDtype, type OpFactory } from './util.js';

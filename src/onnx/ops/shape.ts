@@ -1,5 +1,5 @@
 /** Shape and data movement operators beyond ops.ts: Size, Pad, Tile, Split, Range. */
-import { fmtShape } from '../../errors.js';
+import { fmtShape } from '../../../base/errors.js';
 import type { NodeContext } from '../node.js';
 import { alloc, checkSize, i64, numelOf, sameShape, toInts, type OTensor } from '../values.js';
 import { normAxes, normAxis, requireDtype, requireOpset, scalarOf, stridesOf, type Elems, type OpFactory } from './util.js';

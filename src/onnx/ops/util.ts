@@ -2,7 +2,7 @@
  * Helpers shared by the operator families: shapes and strides, broadcasting, axis and dtype
  * checks, and the opset each operator first appears in.
  */
-import { fmtShape } from '../../errors.js';
+import { fmtShape } from '../../../base/errors.js';
 import type { Kernel, NodeContext } from '../node.js';
 import { alloc, numelOf, sameShape, toInts, type OData, type ODType, type OTensor } from '../values.js';
 
