@@ -1,21 +1,61 @@
 /**
- * The executor's tensor values. Four element types are computed with: float32 (Float32Array),
- * int64 (BigInt64Array), int32 (Int32Array) and bool (Uint8Array of 0/1). Other ONNX element
- * types are widened when a TensorProto is decoded (see docs/onnx.md).
+ * The executor's tensor values and its one table of element types. Every integer type up to 32
+ * bits is computed in a typed array of its own width (Int8Array, Uint8Array, Int16Array,
+ * Uint16Array, Int32Array), so that storing a result wraps it exactly as the ONNX type does;
+ * int64 uses BigInt64Array, float32 Float32Array and bool a Uint8Array of 0/1. The other ONNX
+ * element types are widened when a TensorProto is decoded (see docs/onnx.md).
  */
 import { RnnError, fmtShape } from '../../base/errors.js';
-import { numel, type Tensor } from '../../base/tensor.js';
+import { dtypeOf, numel, type Tensor } from '../../base/tensor.js';
 import { DT, dtName, type TensorProtoMsg } from './proto.js';
 import { halfToFloat } from '../../base/half.js';
 import { formatError } from './wire.js';
 
-export type ODType = 'float32' | 'int64' | 'int32' | 'bool';
-export type OData = Float32Array | BigInt64Array | Int32Array | Uint8Array;
+export type ODType = 'float32' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint16' | 'uint8' | 'bool';
+export type OData = Float32Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint16Array | Uint8Array;
 
 export interface OTensor {
   dtype: ODType;
   data: OData;
   shape: number[];
+}
+
+type DataConstructor = { new (n: number): OData; new (buffer: ArrayBuffer, offset: number, n: number): OData; BYTES_PER_ELEMENT: number };
+
+interface DTypeInfo {
+  /** The typed array the values live in. */
+  array: DataConstructor;
+  /** For the integer types held as JS numbers: the smallest and largest value. */
+  min?: number;
+  max?: number;
+}
+
+/** Every executor element type: its array and, for the number-valued integers, its range. */
+export const DTYPES: Readonly<Record<ODType, DTypeInfo>> = {
+  float32: { array: Float32Array as DataConstructor },
+  int64: { array: BigInt64Array as unknown as DataConstructor },
+  int32: { array: Int32Array as DataConstructor, min: -2147483648, max: 2147483647 },
+  int16: { array: Int16Array as DataConstructor, min: -32768, max: 32767 },
+  int8: { array: Int8Array as DataConstructor, min: -128, max: 127 },
+  uint16: { array: Uint16Array as DataConstructor, min: 0, max: 65535 },
+  uint8: { array: Uint8Array as DataConstructor, min: 0, max: 255 },
+  bool: { array: Uint8Array as DataConstructor },
+};
+
+/** The integer types narrower than int32 (int32 is their computing type, see the ops). */
+export const SMALL_INTS: readonly ODType[] = ['int8', 'uint8', 'int16', 'uint16'];
+/** The integer types whose elements are JS numbers (every integer type but int64). */
+export const NUMBER_INTS: readonly ODType[] = ['int32', ...SMALL_INTS];
+/** The signed integer types. */
+export const SIGNED_INTS: readonly ODType[] = ['int64', 'int32', 'int16', 'int8'];
+/** Every integer type. */
+export const INTS: readonly ODType[] = ['int64', ...NUMBER_INTS];
+/** Every numeric type (float32 and the integers). */
+export const NUMERIC: readonly ODType[] = ['float32', ...INTS];
+
+/** Whether a dtype is an integer type held as JS numbers (int32 and narrower). */
+export function isNumberInt(dtype: ODType): boolean {
+  return DTYPES[dtype].min !== undefined;
 }
 
 /** Largest tensor the executor allocates (elements); larger requests are OUT_OF_MEMORY errors. */
@@ -47,16 +87,7 @@ export function allocData(dtype: ODType, n: number): OData {
 }
 
 function newData(dtype: ODType, n: number): OData {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(n);
-    case 'int64':
-      return new BigInt64Array(n);
-    case 'int32':
-      return new Int32Array(n);
-    case 'bool':
-      return new Uint8Array(n);
-  }
+  return new DTYPES[dtype].array(n);
 }
 
 /**
@@ -92,18 +123,24 @@ export class Arena {
 
   /** A zeroed array of n elements from the arena, or undefined when it does not fit. */
   take(dtype: ODType, n: number): OData | undefined {
-    const bytes = n * (dtype === 'int64' ? 8 : dtype === 'bool' ? 1 : 4);
+    const array = DTYPES[dtype].array;
+    const bytes = n * array.BYTES_PER_ELEMENT;
     this.wanted = ((this.wanted + 7) & ~7) + bytes;
     const at = (this.used + 7) & ~7;
     const end = at + bytes;
     const buffer = this.buffer;
     if (buffer === undefined || end > buffer.byteLength) return undefined;
     this.used = end;
+    // One constructor per case (a call through the table's constructor is megamorphic: this
+    // runs for most values of every run).
     switch (dtype) {
       case 'float32': return new Float32Array(buffer, at, n).fill(0);
       case 'int64': return new BigInt64Array(buffer, at, n).fill(0n);
       case 'int32': return new Int32Array(buffer, at, n).fill(0);
-      case 'bool': return new Uint8Array(buffer, at, n).fill(0);
+      case 'bool': case 'uint8': return new Uint8Array(buffer, at, n).fill(0);
+      case 'int8': return new Int8Array(buffer, at, n).fill(0);
+      case 'int16': return new Int16Array(buffer, at, n).fill(0);
+      case 'uint16': return new Uint16Array(buffer, at, n).fill(0);
     }
   }
 }
@@ -151,11 +188,15 @@ export function odtypeOf(dt: number): ODType | undefined {
     case DT.UINT64:
       return 'int64';
     case DT.INT32:
-    case DT.INT8:
-    case DT.UINT8:
-    case DT.INT16:
-    case DT.UINT16:
       return 'int32';
+    case DT.INT16:
+      return 'int16';
+    case DT.INT8:
+      return 'int8';
+    case DT.UINT16:
+      return 'uint16';
+    case DT.UINT8:
+      return 'uint8';
     case DT.BOOL:
       return 'bool';
     default:
@@ -166,8 +207,9 @@ export function odtypeOf(dt: number): ODType | undefined {
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
- * raw_data of the types stored as they are computed (float32, int64, int32, bool), copied in one
- * move: raw_data is little-endian, as typed arrays are on every engine this runs on.
+ * raw_data of the types stored as they are computed (float32, int64, int32 and the narrower
+ * integers), copied in one move: raw_data is little-endian, as typed arrays are on every engine
+ * this runs on.
  */
 function bulkCopy(dt: number, raw: Uint8Array, n: number): OData | undefined {
   if (!LITTLE_ENDIAN) return undefined;
@@ -176,6 +218,10 @@ function bulkCopy(dt: number, raw: Uint8Array, n: number): OData | undefined {
     case DT.FLOAT: return new Float32Array(bytes.buffer, 0, n);
     case DT.INT64: return new BigInt64Array(bytes.buffer, 0, n);
     case DT.INT32: return new Int32Array(bytes.buffer, 0, n);
+    case DT.INT16: return new Int16Array(bytes.buffer, 0, n);
+    case DT.UINT16: return new Uint16Array(bytes.buffer, 0, n);
+    case DT.INT8: return new Int8Array(bytes.buffer, 0, n);
+    case DT.UINT8: return new Uint8Array(bytes.buffer, 0, n);
     default: return undefined;
   }
 }
@@ -214,10 +260,10 @@ export function tensorFromProto(t: TensorProtoMsg, what: string): OTensor {
         case DT.UINT64: (out as BigInt64Array)[i] = dv.getBigInt64(8 * i, true); break;
         case DT.UINT32: (out as BigInt64Array)[i] = BigInt(dv.getUint32(4 * i, true)); break;
         case DT.INT32: (out as Int32Array)[i] = dv.getInt32(4 * i, true); break;
-        case DT.INT16: (out as Int32Array)[i] = dv.getInt16(2 * i, true); break;
-        case DT.UINT16: (out as Int32Array)[i] = dv.getUint16(2 * i, true); break;
-        case DT.INT8: (out as Int32Array)[i] = dv.getInt8(i); break;
-        case DT.UINT8: (out as Int32Array)[i] = dv.getUint8(i); break;
+        case DT.INT16: (out as Int16Array)[i] = dv.getInt16(2 * i, true); break;
+        case DT.UINT16: (out as Uint16Array)[i] = dv.getUint16(2 * i, true); break;
+        case DT.INT8: (out as Int8Array)[i] = dv.getInt8(i); break;
+        case DT.UINT8: (out as Uint8Array)[i] = dv.getUint8(i); break;
         case DT.BOOL: (out as Uint8Array)[i] = dv.getUint8(i) ? 1 : 0; break;
       }
     }
@@ -242,20 +288,55 @@ export function tensorFromProto(t: TensorProtoMsg, what: string): OTensor {
           : dt === DT.BFLOAT16 ? new Float32Array(new Uint32Array([(Number(v) & 0xffff) << 16]).buffer)[0] : Number(v);
         break;
       case 'int64': (out as BigInt64Array)[i] = BigInt.asIntN(64, BigInt(v)); break;
-      case 'int32': (out as Int32Array)[i] = Number(v); break;
       case 'bool': (out as Uint8Array)[i] = v ? 1 : 0; break;
+      default: (out as Int32Array)[i] = Number(v); // int32 and narrower: the store wraps to the type
     }
   }
   return { dtype, data: out, shape };
 }
 
-/** Executor tensor -> public Tensor (bool becomes Int32Array of 0/1). */
+/**
+ * Executor tensor -> public Tensor: bool and the integers narrower than int32 become Int32Array
+ * (the public tensor types are float32, int32 and int64).
+ */
 export function toPublic(t: OTensor): Tensor {
-  if (t.dtype === 'bool') return { data: Int32Array.from(t.data as Uint8Array), shape: t.shape.slice() };
+  if (t.dtype === 'bool' || (t.dtype !== 'int32' && isNumberInt(t.dtype))) {
+    return { data: Int32Array.from(t.data as Uint8Array), shape: t.shape.slice() };
+  }
   return { data: t.data as Float32Array | Int32Array | BigInt64Array, shape: t.shape.slice() };
 }
 
-/** Reads an integer-valued tensor (int64/int32) as JS numbers. */
+/**
+ * A public tensor fed for a value of element type `dtype` -> executor tensor: float32 from
+ * Float32Array; int64 from BigInt64Array or Int32Array (converted); int32, the narrower integers
+ * and bool from Int32Array (narrower integers must be in their type's range, bool is nonzero).
+ * DTYPE_MISMATCH for any other array, INVALID_INPUT for a value out of range; `what` names the
+ * input in messages. The shape is the caller's business.
+ */
+export function fromPublic(t: Tensor, dtype: ODType, what: string): OTensor {
+  const data = t.data;
+  if (dtype === 'float32' && data instanceof Float32Array) return { dtype, data, shape: t.shape };
+  if (dtype === 'int64' && data instanceof BigInt64Array) return { dtype, data, shape: t.shape };
+  if (dtype === 'int64' && data instanceof Int32Array) return { dtype, data: BigInt64Array.from(data, (x) => BigInt(x)), shape: t.shape };
+  if (dtype === 'int32' && data instanceof Int32Array) return { dtype, data, shape: t.shape };
+  if (dtype === 'bool' && data instanceof Int32Array) return { dtype, data: Uint8Array.from(data, (x) => (x ? 1 : 0)), shape: t.shape };
+  const info = DTYPES[dtype];
+  if (info.min !== undefined && info.max !== undefined && data instanceof Int32Array) {
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      if (v < info.min || v > info.max) {
+        throw new RnnError('INVALID_INPUT', `${what}: value ${v} at index ${i} is outside the ${dtype} range [${info.min}, ${info.max}]`);
+      }
+    }
+    const out = newData(dtype, data.length);
+    out.set(data as never);
+    return { dtype, data: out, shape: t.shape };
+  }
+  const want = dtype === 'float32' ? 'Float32Array' : dtype === 'int64' ? 'BigInt64Array (or Int32Array)' : 'Int32Array';
+  throw new RnnError('DTYPE_MISMATCH', `${what}: expected ${dtype} data (${want}), got ${dtypeOf(data)}`);
+}
+
+/** Reads an integer-valued tensor (any integer type) as JS numbers. */
 export function toInts(t: OTensor, what: string): number[] {
   if (t.dtype === 'int64') {
     const data = t.data as BigInt64Array;
@@ -267,6 +348,6 @@ export function toInts(t: OTensor, what: string): number[] {
     }
     return out;
   }
-  if (t.dtype === 'int32') return Array.from(t.data as Int32Array);
-  throw new RnnError('DTYPE_MISMATCH', `${what}: expected an int64 or int32 tensor, got ${t.dtype}`);
+  if (isNumberInt(t.dtype)) return Array.from(t.data as Int32Array);
+  throw new RnnError('DTYPE_MISMATCH', `${what}: expected an integer tensor, got ${t.dtype}`);
 }

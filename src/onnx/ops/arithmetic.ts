@@ -1,63 +1,129 @@
 /**
- * Add, Sub, Mul, Div with multidirectional broadcasting: float32 through the per-operator loops
- * of loops.ts, int64 / int32 exactly (integer Div truncates; division by zero is INVALID_INPUT).
+ * Add, Sub, Mul, Div and Mod with multidirectional broadcasting: float32 through the per-operator
+ * loops of loops.ts (Mod: C's fmod), int64 on bigints, int32 and the narrower integers on JS
+ * numbers computed exactly and wrapped to the element type by the store (integer Div truncates;
+ * an integer division by zero is INVALID_INPUT).
  */
 import type { NodeContext } from '../node.js';
-import { alloc, sameShape } from '../values.js';
-import { broadcastShapes, bstrides, forBroadcast, sameDtype, type OpFactory } from './util.js';
+import { alloc, sameShape, type OTensor } from '../values.js';
+import { broadcastShapes, bstrides, forBroadcast, requireOpset, sameDtype, type OpFactory } from './util.js';
 import { BroadcastCache, binaryF32, type BinaryF32 } from './loops.js';
 
+/** One operator's integer math: on numbers (int32 and narrower; exact before the store wraps) and on int64 bigints. */
+interface IntMath {
+  num: (a: number, b: number) => number;
+  big: (a: bigint, b: bigint) => bigint;
+}
 
-type BinI = (a: bigint, b: bigint) => bigint;
-
-function binary(name: BinaryF32, fi: BinI): OpFactory {
-  return (ctx) => {
-    ctx.allowOnly(ctx.opset < 7 ? ['broadcast', 'axis'] : []);
-    const indices = new BroadcastCache();
-    return (ins) => {
-      const a = ctx.input(ins, 0, 'A');
-      const b = ctx.input(ins, 1, 'B');
-      const dtype = sameDtype(ctx, [a, b]);
-      const shape = broadcastShapes(ctx, a.shape, b.shape);
-      const out = alloc(dtype, shape, ctx.label);
-      if (dtype === 'float32') {
-        const z = out.data as Float32Array;
-        if (sameShape(a.shape, b.shape)) binaryF32(name, a.data as Float32Array, b.data as Float32Array, z);
-        else {
-          const [ia, ib] = indices.get(a.shape, b.shape, shape);
-          binaryF32(name, a.data as Float32Array, b.data as Float32Array, z, ia, ib);
-        }
-        return [out];
+/**
+ * A broadcasting binary operator. `f32` is its float32 loop (loops.ts) or element function; `int`
+ * its integer math, absent for an operator without integer inputs.
+ */
+function binary(ctx: NodeContext, f32: BinaryF32 | ((a: number, b: number) => number), int: IntMath | undefined): (ins: (OTensor | undefined)[]) => OTensor[] {
+  const indices = new BroadcastCache();
+  return (ins) => {
+    const a = ctx.input(ins, 0, 'A');
+    const b = ctx.input(ins, 1, 'B');
+    const dtype = sameDtype(ctx, [a, b]);
+    const shape = broadcastShapes(ctx, a.shape, b.shape);
+    const out = alloc(dtype, shape, ctx.label);
+    if (dtype === 'float32' && typeof f32 === 'string') {
+      const z = out.data as Float32Array;
+      if (sameShape(a.shape, b.shape)) binaryF32(f32, a.data as Float32Array, b.data as Float32Array, z);
+      else {
+        const [ia, ib] = indices.get(a.shape, b.shape, shape);
+        binaryF32(f32, a.data as Float32Array, b.data as Float32Array, z, ia, ib);
       }
-      const sa = bstrides(a.shape, shape);
-      const sb = bstrides(b.shape, shape);
-      if (dtype === 'int64') {
-        const x = a.data as BigInt64Array;
-        const y = b.data as BigInt64Array;
-        const z = out.data as BigInt64Array;
-        forBroadcast(shape, sa, sb, (o, i, j) => (z[o] = BigInt.asIntN(64, fi(x[i], y[j]))));
-      } else if (dtype === 'int32') {
-        const x = a.data as Int32Array;
-        const y = b.data as Int32Array;
-        const z = out.data as Int32Array;
-        forBroadcast(shape, sa, sb, (o, i, j) => (z[o] = Number(BigInt.asIntN(32, fi(BigInt(x[i]), BigInt(y[j]))))));
-      } else throw ctx.error('DTYPE_MISMATCH', `${name} of bool tensors is not supported`);
       return [out];
+    }
+    const sa = bstrides(a.shape, shape);
+    const sb = bstrides(b.shape, shape);
+    if (dtype === 'float32') {
+      const fn = f32 as (a: number, b: number) => number;
+      const x = a.data as Float32Array;
+      const y = b.data as Float32Array;
+      const z = out.data as Float32Array;
+      forBroadcast(shape, sa, sb, (o, i, j) => (z[o] = fn(x[i], y[j])));
+    } else if (dtype === 'bool' || int === undefined) {
+      throw ctx.error('DTYPE_MISMATCH', `${ctx.node.opType} of ${dtype} tensors is not supported`);
+    } else if (dtype === 'int64') {
+      const x = a.data as BigInt64Array;
+      const y = b.data as BigInt64Array;
+      const z = out.data as BigInt64Array;
+      forBroadcast(shape, sa, sb, (o, i, j) => (z[o] = int.big(x[i], y[j])));
+    } else {
+      // int32, int16, int8, uint16, uint8: the typed-array store wraps the exact result.
+      const x = a.data as Int32Array;
+      const y = b.data as Int32Array;
+      const z = out.data as Int32Array;
+      forBroadcast(shape, sa, sb, (o, i, j) => (z[o] = int.num(x[i], y[j])));
+    }
+    return [out];
+  };
+}
+
+function divisionByZero(ctx: NodeContext): never {
+  throw ctx.error('INVALID_INPUT', 'integer division by zero');
+}
+
+/** The legacy broadcast attributes of the binary operators before opset 7. */
+const legacyAttrs = (ctx: NodeContext) => (ctx.opset < 7 ? ['broadcast', 'axis'] : []);
+
+function arithmetic(name: BinaryF32, int: (ctx: NodeContext) => IntMath): OpFactory {
+  return (ctx) => {
+    ctx.allowOnly(legacyAttrs(ctx));
+    return binary(ctx, name, int(ctx));
+  };
+}
+
+const ADD: IntMath = { num: (a, b) => a + b, big: (a, b) => a + b };
+const SUB: IntMath = { num: (a, b) => a - b, big: (a, b) => a - b };
+// Math.imul: the low 32 bits of the product, exact (a * b in float64 is not, beyond 2^53).
+const MUL: IntMath = { num: (a, b) => Math.imul(a, b), big: (a, b) => a * b };
+
+/** Truncating integer division (|a|, |b| < 2^32: trunc of the float64 quotient is exact). */
+const div = (ctx: NodeContext): IntMath => ({
+  num: (a, b) => (b === 0 ? divisionByZero(ctx) : Math.trunc(a / b)),
+  big: (a, b) => (b === 0n ? divisionByZero(ctx) : a / b),
+});
+
+/**
+ * Mod (10): `fmod` 0 is the integer remainder with the divisor's sign (Python's %), 1 is C's
+ * fmod with the dividend's sign, which floats require.
+ */
+const mod: OpFactory = (ctx) => {
+  requireOpset(ctx, 10);
+  ctx.allowOnly(['fmod']);
+  const fmod = ctx.int('fmod', 0);
+  if (fmod !== 0 && fmod !== 1) throw ctx.error('INVALID_FORMAT', `attribute 'fmod' must be 0 or 1, got ${fmod}`);
+  const int: IntMath = fmod === 1
+    ? { num: (a, b) => (b === 0 ? divisionByZero(ctx) : a % b), big: (a, b) => (b === 0n ? divisionByZero(ctx) : a % b) }
+    : {
+      num: (a, b) => {
+        if (b === 0) divisionByZero(ctx);
+        const r = a % b;
+        return r !== 0 && r < 0 !== b < 0 ? r + b : r;
+      },
+      big: (a, b) => {
+        if (b === 0n) divisionByZero(ctx);
+        const r = a % b;
+        return r !== 0n && r < 0n !== b < 0n ? r + b : r;
+      },
     };
+  // JS % on floats is C's fmod, exact; x % 0 is NaN as in C.
+  const run = binary(ctx, (a, b) => a % b, int);
+  return (ins) => {
+    if (fmod === 0 && ins[0]?.dtype === 'float32') {
+      throw ctx.error('DTYPE_MISMATCH', "float inputs need attribute 'fmod' = 1 (fmod 0 is the integer remainder)");
+    }
+    return run(ins);
   };
-}
-
-function divInt(ctx: NodeContext): BinI {
-  return (a, b) => {
-    if (b === 0n) throw ctx.error('INVALID_INPUT', 'integer division by zero');
-    return a / b;
-  };
-}
-
+};
 
 export const ARITHMETIC_OPS: Record<string, OpFactory> = {
-  Add: (ctx) => binary('Add', (a, b) => a + b)(ctx),
-  Sub: (ctx) => binary('Sub', (a, b) => a - b)(ctx),
-  Mul: (ctx) => binary('Mul', (a, b) => a * b)(ctx),
-  Div: (ctx) => binary('Div', divInt(ctx))(ctx),
+  Add: arithmetic('Add', () => ADD),
+  Sub: arithmetic('Sub', () => SUB),
+  Mul: arithmetic('Mul', () => MUL),
+  Div: arithmetic('Div', div),
+  Mod: mod,
 };

@@ -4,14 +4,17 @@
  * integer math wraps to the element type.
  */
 import type { NodeContext } from '../node.js';
-import { alloc, sameShape, type ODType, type OTensor } from '../values.js';
+import { alloc, NUMERIC, sameShape, SIGNED_INTS, type ODType, type OTensor } from '../values.js';
 import {
   broadcastAll, broadcastIndex, requireDtype, requireOpset, sameDtype, scalarOf, type Elems, type OpFactory,
 } from './util.js';
 import { UNARY_F32_LOOPS } from './loops.js';
 
 const FLOAT: readonly ODType[] = ['float32'];
-const NUMERIC: readonly ODType[] = ['float32', 'int64', 'int32'];
+/** float32 and the signed integers (Neg, Relu). */
+const SIGNED: readonly ODType[] = ['float32', ...SIGNED_INTS];
+/** The base of Pow and X of PRelu: float32, int64 (which holds uint32 / uint64 too) and int32. */
+const WIDE: readonly ODType[] = ['float32', 'int64', 'int32'];
 
 interface UnarySpec {
   /** First opset of the operator (default: it exists in every supported opset). */
@@ -51,6 +54,7 @@ function unary(spec: UnarySpec, loop?: (src: Float32Array, dst: Float32Array) =>
         const dst = out.data as BigInt64Array;
         for (let i = 0; i < n; i++) dst[i] = BigInt.asIntN(64, spec.int!(src[i]));
       } else {
+        // int32 and narrower: the typed-array store wraps the result to the element type.
         const src = x.data as Int32Array;
         const dst = out.data as Int32Array;
         for (let i = 0; i < n; i++) dst[i] = Number(BigInt.asIntN(32, spec.int!(BigInt(src[i]))));
@@ -113,7 +117,7 @@ const f32 = Math.fround;
 
 const UNARY: Record<string, UnarySpec> = {
   // max(0, x) with -0 -> +0 and NaN kept, as onnxruntime
-  Relu: { dtypes: NUMERIC, make: () => (x) => (x > 0 ? x : x <= 0 ? 0 : x), int: (x) => (x < 0n ? 0n : x) },
+  Relu: { dtypes: SIGNED, make: () => (x) => (x > 0 ? x : x <= 0 ? 0 : x), int: (x) => (x < 0n ? 0n : x) },
   Tanh: plain(Math.tanh),
   Sigmoid: plain(sigmoid),
   Sqrt: plain(Math.sqrt),
@@ -128,7 +132,7 @@ const UNARY: Record<string, UnarySpec> = {
   Softsign: plain((x) => x / (1 + Math.abs(x))),
   Sin: plain(Math.sin),
   Cos: plain(Math.cos),
-  Neg: { dtypes: NUMERIC, make: () => (x) => -x, int: (x) => -x },
+  Neg: { dtypes: SIGNED, make: () => (x) => -x, int: (x) => -x },
   Abs: { dtypes: NUMERIC, make: () => Math.abs, int: (x) => (x < 0n ? -x : x) },
   Sign: { since: 9, dtypes: NUMERIC, make: () => Math.sign, int: (x) => (x > 0n ? 1n : x < 0n ? -1n : 0n) },
   LeakyRelu: {
@@ -202,7 +206,7 @@ const pow: OpFactory = (ctx) => {
   return (ins) => {
     const a = ctx.input(ins, 0, 'X');
     const b = ctx.input(ins, 1, 'Y');
-    requireDtype(ctx, a, 'X', NUMERIC);
+    requireDtype(ctx, a, 'X', WIDE);
     requireDtype(ctx, b, 'Y', NUMERIC);
     if (ctx.opset < 12 && a.dtype !== b.dtype) throw ctx.error('DTYPE_MISMATCH', `X and Y must have the same element type before opset 12, got ${a.dtype} and ${b.dtype}`);
     const shape = broadcastAll(ctx, [a.shape, b.shape]);
@@ -256,7 +260,7 @@ function variadic(kind: Fold): OpFactory {
       const ts = ins.filter((t): t is OTensor => t !== undefined);
       if (ts.length === 0) throw ctx.error('INVALID_FORMAT', 'needs at least one input');
       const dtype = sameDtype(ctx, ts);
-      if (dtype === 'bool' || (kind === 'mean' && dtype !== 'float32')) throw ctx.error('DTYPE_MISMATCH', `inputs must be ${kind === 'mean' ? 'float32' : 'float32, int64 or int32'}, got ${dtype}`);
+      if (dtype === 'bool' || (kind === 'mean' && dtype !== 'float32')) throw ctx.error('DTYPE_MISMATCH', `inputs must be ${kind === 'mean' ? 'float32' : 'numeric'}, got ${dtype}`);
       if (ctx.opset < 8 && ts.some((t) => !sameShape(t.shape, ts[0].shape))) {
         throw ctx.error('SHAPE_MISMATCH', 'inputs must have the same shape before opset 8 (no broadcasting)');
       }
@@ -277,7 +281,7 @@ function variadic(kind: Fold): OpFactory {
         });
         return [out];
       }
-      // float32 and int32: accumulate in float64 (exact for int32 sums, wrapped below).
+      // float32 and int32 or narrower: accumulate in float64 (exact for integer sums, wrapped to the type below).
       const acc = new Float64Array(n);
       ts.forEach((t, k) => {
         const idx = broadcastIndex(t.shape, shape);
@@ -290,7 +294,7 @@ function variadic(kind: Fold): OpFactory {
         }
       });
       if (kind === 'mean') for (let o = 0; o < n; o++) acc[o] /= ts.length;
-      (out.data as Float32Array | Int32Array).set(acc); // rounds to float32, or wraps to int32
+      (out.data as Float32Array | Int32Array).set(acc); // rounds to float32, or wraps to the integer type
       return [out];
     };
   };
@@ -335,7 +339,7 @@ const prelu: OpFactory = (ctx) => {
   return (ins) => {
     const x = ctx.input(ins, 0, 'X');
     const s = ctx.input(ins, 1, 'slope');
-    requireDtype(ctx, x, 'X', ctx.opset < 9 ? FLOAT : NUMERIC);
+    requireDtype(ctx, x, 'X', ctx.opset < 9 ? FLOAT : WIDE);
     if (s.dtype !== x.dtype) throw ctx.error('DTYPE_MISMATCH', `slope must have X's element type ${x.dtype}, got ${s.dtype}`);
     const shape = broadcastAll(ctx, [x.shape, s.shape]);
     if (!sameShape(shape, x.shape)) {

@@ -1,5 +1,5 @@
 /** Comparisons, boolean logic and Where. Comparisons return bool; NaN compares unequal. */
-import { alloc, type ODType } from '../values.js';
+import { alloc, NUMERIC, type ODType } from '../values.js';
 import { broadcastAll, broadcastIndex, requireDtype, requireOpset, sameDtype, type Elems, type OpFactory } from './util.js';
 import { BroadcastCache } from './loops.js';
 
@@ -31,8 +31,8 @@ function compare(pred: Pred, dtypes: readonly ODType[], since = 1): OpFactory {
   };
 }
 
-const ORDERED: readonly ODType[] = ['float32', 'int64', 'int32'];
-const ANY: readonly ODType[] = ['float32', 'int64', 'int32', 'bool'];
+const ORDERED: readonly ODType[] = NUMERIC;
+const ANY: readonly ODType[] = [...NUMERIC, 'bool'];
 const BOOL: readonly ODType[] = ['bool'];
 
 const not: OpFactory = (ctx) => {
