@@ -1,10 +1,26 @@
 /**
- * Softmax and LogSoftmax: before opset 13 the input is coerced to 2-D at `axis` (default 1), from
- * 13 they apply along `axis` (default -1).
+ * Softmax, LogSoftmax and Hardmax: before opset 13 the input is coerced to 2-D at `axis` (default
+ * 1), from 13 they apply along `axis` (default -1).
  */
-import { numelOf } from '../values.js';
+import type { NodeContext } from '../node.js';
+import { alloc, numelOf } from '../values.js';
 import { normAxis, requireFloat, type OpFactory } from './util.js';
 
+/**
+ * The rows the operator normalises, as [outer, dim, inner]: element k of row (o, i) is at
+ * (o * dim + k) * inner + i. Before opset 13 a row is everything from `axis` on (the 2-D
+ * coercion, axis in [-r, r]); from 13 it is the one axis.
+ */
+function rowsOf(ctx: NodeContext, legacy: boolean, axisAttr: number, shape: readonly number[]): [number, number, number] {
+  const r = shape.length;
+  if (legacy) {
+    if (axisAttr < -r || axisAttr > r) throw ctx.error('INVALID_INPUT', `axis ${axisAttr} is out of range for rank ${r}`);
+    const axis = axisAttr < 0 ? axisAttr + r : axisAttr;
+    return [numelOf(shape.slice(0, axis)), numelOf(shape.slice(axis)), 1];
+  }
+  const axis = normAxis(ctx, axisAttr, r);
+  return [numelOf(shape.slice(0, axis)), shape[axis], numelOf(shape.slice(axis + 1))];
+}
 
 function softmaxLike(log: boolean): OpFactory {
   return (ctx) => {
@@ -14,23 +30,7 @@ function softmaxLike(log: boolean): OpFactory {
     return (ins) => {
       const x = ctx.input(ins, 0, 'input');
       const src = requireFloat(ctx, x, 'input');
-      const r = x.shape.length;
-      let outer: number;
-      let dim: number;
-      let inner: number;
-      if (legacy) {
-        // opset < 13: coerce to 2-D [prod(shape[:axis]), prod(shape[axis:])], normalise each row.
-        if (axisAttr < -r || axisAttr > r) throw ctx.error('INVALID_INPUT', `axis ${axisAttr} is out of range for rank ${r}`);
-        const axis = axisAttr < 0 ? axisAttr + r : axisAttr;
-        outer = numelOf(x.shape.slice(0, axis));
-        dim = numelOf(x.shape.slice(axis));
-        inner = 1;
-      } else {
-        const axis = normAxis(ctx, axisAttr, r);
-        outer = numelOf(x.shape.slice(0, axis));
-        dim = x.shape[axis];
-        inner = numelOf(x.shape.slice(axis + 1));
-      }
+      const [outer, dim, inner] = rowsOf(ctx, legacy, axisAttr, x.shape);
       const out = new Float32Array(src.length);
       for (let o = 0; o < outer; o++) {
         for (let i = 0; i < inner; i++) {
@@ -53,7 +53,32 @@ function softmaxLike(log: boolean): OpFactory {
 }
 
 
+/** Hardmax: 1 at the first maximum of each row, 0 elsewhere (a NaN first element stays the maximum, as onnxruntime). */
+const hardmax: OpFactory = (ctx) => {
+  ctx.allowOnly(['axis']);
+  const legacy = ctx.opset < 13;
+  const axisAttr = ctx.int('axis', legacy ? 1 : -1);
+  return (ins) => {
+    const x = ctx.input(ins, 0, 'input');
+    const src = requireFloat(ctx, x, 'input');
+    const [outer, dim, inner] = rowsOf(ctx, legacy, axisAttr, x.shape);
+    const out = alloc('float32', x.shape.slice(), ctx.label);
+    const dst = out.data as Float32Array;
+    if (dim === 0) return [out];
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const base = o * dim * inner + i;
+        let best = 0;
+        for (let k = 1; k < dim; k++) if (src[base + k * inner] > src[base + best * inner]) best = k;
+        dst[base + best * inner] = 1;
+      }
+    }
+    return [out];
+  };
+};
+
 export const SOFTMAX_OPS: Record<string, OpFactory> = {
   Softmax: softmaxLike(false),
   LogSoftmax: softmaxLike(true),
+  Hardmax: hardmax,
 };
