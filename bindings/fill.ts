@@ -8,8 +8,6 @@
 import type { WasmRuntime } from './wasm.js';
 import type { Rng } from '../base/random.js';
 
-type Fn = (...args: number[]) => number;
-
 // Floats per kernel call. V8 moves a wasm function to optimized code only for calls made after it
 // has run enough (a running call keeps its code), so a large parameter is filled in several calls:
 // the first two run in baseline code (Liftoff, about 2x slower here) and trigger the tier-up, the
@@ -23,7 +21,7 @@ const CHUNK = 16384;
  * block does not fit; nothing is allocated then.
  */
 export function fillUniform(rt: WasmRuntime, rng: Rng, lengths: readonly number[], bound: number, what: string): Float32Array[] {
-  const fill = (rt.exports as unknown as Record<string, Fn>).f32_fill_uniform;
+  const fill = rt.exports.f32_fill_uniform;
   const most = lengths.reduce((m, n) => Math.max(m, n), 0);
   const block = rt.alloc(16 + most * 4, what);
   try {

@@ -19,18 +19,9 @@
  */
 import { RnnError } from '../base/errors.js';
 import { packPanels64 } from './panels.js';
+import type { Kernels } from './kernels.js';
 import type { WasmRuntime } from './wasm.js';
 import { Workspace } from './workspace.js';
-
-type Fn = (...args: number[]) => void;
-
-/** The kernels a product calls. */
-interface MatMulExports {
-  f32_gemm_f64acc: Fn;
-  f32_gemm_f64acc_f64out: Fn;
-  f32_f64_vcvt: Fn;
-  x32_transpose: Fn;
-}
 
 /** Workspace addresses and views for one M (and output kind), valid while the memory buffer stays. */
 interface Regions {
@@ -51,7 +42,7 @@ export class PackedMatMul {
   /** Output columns. */
   readonly n: number;
   private readonly rt: WasmRuntime;
-  private readonly ex: MatMulExports;
+  private readonly ex: Kernels;
   private readonly what: string;
   private weights: number; // float64 panels
   private bias: number; // float64 [n] or 0
@@ -68,7 +59,7 @@ export class PackedMatMul {
       throw new RnnError('INVALID_INPUT', `${what}: cannot pack a [${k}, ${n}] weight from ${b.length} values${bias ? ` and a bias of ${bias.length}` : ''}`);
     }
     this.rt = rt;
-    this.ex = rt.exports as unknown as MatMulExports;
+    this.ex = rt.exports;
     this.what = what;
     this.ws = new Workspace(rt);
     this.k = k;

@@ -12,8 +12,6 @@
  */
 import type { WasmRuntime } from './wasm.js';
 
-type Fn = (...args: number[]) => number;
-
 export type PanelWidth = 8 | 32;
 
 /**
@@ -23,7 +21,7 @@ export type PanelWidth = 8 | 32;
  * nothing stays allocated.
  */
 export function packPanels(rt: WasmRuntime, w: Float32Array, n: number, k: number, nr: PanelWidth, what: string): number {
-  const ex = rt.exports as unknown as Record<string, Fn>;
+  const ex = rt.exports;
   const size = nr === 32 ? ex.x32_packw_x32_size : ex.x32_packw_x8_size;
   const dst = rt.alloc(size(n, k) * 4, what);
   try {
