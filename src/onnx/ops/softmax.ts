@@ -53,7 +53,10 @@ function softmaxLike(log: boolean): OpFactory {
 }
 
 
-/** Hardmax: 1 at the first maximum of each row, 0 elsewhere (a NaN first element stays the maximum, as onnxruntime). */
+/**
+ * Hardmax: 1 at the first maximum of each row, 0 elsewhere. NaN, on which the spec is silent, as
+ * onnxruntime: a NaN after the first element is passed over; a row starting with NaN is all 0.
+ */
 const hardmax: OpFactory = (ctx) => {
   ctx.allowOnly(['axis']);
   const legacy = ctx.opset < 13;
@@ -70,7 +73,7 @@ const hardmax: OpFactory = (ctx) => {
         const base = o * dim * inner + i;
         let best = 0;
         for (let k = 1; k < dim; k++) if (src[base + k * inner] > src[base + best * inner]) best = k;
-        dst[base + best * inner] = 1;
+        if (!Number.isNaN(src[base + best * inner])) dst[base + best * inner] = 1;
       }
     }
     return [out];
