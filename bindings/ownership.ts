@@ -82,9 +82,19 @@ export class WasmBlocks implements Disposable {
     return ptr;
   }
 
-  /** Number of blocks owned. */
-  get count(): number {
-    return this.blocks.length;
+  /**
+   * A new owned block of `bytes` in place of the owned block `old` (0 for none), which is freed
+   * once the new one exists: on OUT_OF_MEMORY the old block stays. Contents are not copied
+   * (for grow-only scratch memory).
+   */
+  replace(old: number, bytes: number, what: string): number {
+    const ptr = this.alloc(bytes, what);
+    const i = this.blocks.indexOf(old);
+    if (i >= 0) {
+      this.blocks.splice(i, 1);
+      this.rt.free(old);
+    }
+    return ptr;
   }
 
   /** Frees every block. Safe to call twice. */
