@@ -1,9 +1,9 @@
 /**
- * Seeded weight initialisation in wasm: the same floats as Rng.fillUniform (src/random.ts),
+ * Seeded weight initialisation in wasm: the same floats as Rng.fillUniform (base/random.ts),
  * continuing the same stream, made by the f32_fill_uniform kernel. In a fresh process the JS loop
- * runs in V8's interpreter until it is optimized on the stack: 18-23 ms for the 395K floats of a
- * 128 -> 256 LSTM on the bench machine (6-11 ms with the loop state in locals), against ~2 ms for
- * the kernel, which is compiled code from its first call.
+ * runs in V8's interpreter until it is optimized on the stack, the kernel is compiled code from
+ * its first call: several times faster for a layer's initial weights (docs/performance.md,
+ * "Cold start").
  */
 import type { WasmRuntime } from './wasm.js';
 import type { Rng } from '../base/random.js';
