@@ -33,19 +33,7 @@ function softmaxLike(log: boolean): OpFactory {
       const [outer, dim, inner] = rowsOf(ctx, legacy, axisAttr, x.shape);
       const out = new Float32Array(src.length);
       for (let o = 0; o < outer; o++) {
-        for (let i = 0; i < inner; i++) {
-          const base = o * dim * inner + i;
-          let max = -Infinity;
-          for (let k = 0; k < dim; k++) max = Math.max(max, src[base + k * inner]);
-          let sum = 0;
-          for (let k = 0; k < dim; k++) sum += Math.exp(src[base + k * inner] - max);
-          if (log) {
-            const ls = Math.log(sum);
-            for (let k = 0; k < dim; k++) out[base + k * inner] = src[base + k * inner] - max - ls;
-          } else {
-            for (let k = 0; k < dim; k++) out[base + k * inner] = Math.exp(src[base + k * inner] - max) / sum;
-          }
-        }
+        for (let i = 0; i < inner; i++) softmaxF64(src, out, o * dim * inner + i, dim, inner, log);
       }
       return [{ dtype: 'float32', data: out, shape: x.shape.slice() }];
     };
