@@ -3,6 +3,7 @@
  * 1), from 13 they apply along `axis` (default -1).
  */
 import type { NodeContext } from '../node.js';
+import { softmaxF64 } from '../../../base/reference-math.js';
 import { alloc, numelOf } from '../values.js';
 import { normAxis, requireFloat, type OpFactory } from './util.js';
 
