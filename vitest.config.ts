@@ -4,11 +4,37 @@ import { defineConfig } from 'vitest/config';
 // flag); with it every test covers all three wasm builds.
 const major = Number(process.versions.node.split('.')[0]);
 
+// Two projects, because their peers are installed separately (tools/install-peers.mjs, run by
+// test/helpers/install-peers.ts before a project's first file): the core tests need the
+// references in test/package.json, the runtime matrix the runtimes in test/runtimes/package.json.
+// Vitest sets up only the projects whose files a run selects, so `vitest run test/onnx` never
+// installs browsers' drivers, Bun or Deno.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     execArgv: major < 22 ? ['--experimental-wasm-relaxed-simd'] : [],
     testTimeout: 120_000,
     pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'core',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/runtimes/**', '**/node_modules/**'],
+          globalSetup: ['test/helpers/install-peers.ts'],
+          provide: { peerFolders: ['test'] },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'runtimes',
+          include: ['test/runtimes/**/*.test.ts'],
+          exclude: ['**/node_modules/**'],
+          globalSetup: ['test/helpers/install-peers.ts'],
+          provide: { peerFolders: ['test/runtimes', 'test/runtimes/node24'] },
+        },
+      },
+    ],
   },
 });

@@ -1,8 +1,10 @@
-// The kernel manifest: every export of the wasm builds. Exports take only pointers (byte
-// offsets into linear memory) and sizes; the bindings own all memory. The same source compiles
-// to three builds (asconfig.json): `simd`, `relaxed` (FMA via relaxed_madd) and `scalar`.
-// Kernels come in named variants (`__scalar` is the reference every other variant is tested
-// against); the unsuffixed name is the variant this build dispatches to.
+// Every export of the wasm builds: kernels that take only pointers (byte offsets into linear
+// memory) and sizes, and the constants the bindings must agree on (exported as globals). The
+// bindings own all memory. The same source compiles to three builds (asconfig.json): `simd`,
+// `relaxed` (FMA via relaxed_madd) and `scalar`. Kernels come in named variants (`__scalar` is
+// the reference every other variant is tested against); the unsuffixed name is the variant this
+// build dispatches to. bindings/kernels.ts types these exports; test/kernels/exports.test.ts
+// fails when the two disagree, so change both together.
 
 /** First byte of linear memory free for the bindings' allocator. */
 export function heap_base(): usize {
@@ -17,6 +19,7 @@ export { f32_gru_gates, f32_gru_gates__scalar } from './cells/gru';
 export { f32_rnn_tanh, f32_rnn_tanh__scalar, f32_rnn_relu, f32_rnn_relu__scalar } from './cells/rnn';
 export {
   recurrence_scratch_size, recurrent_panel_width, lstm_recurrence, gru_recurrence, rnn_tanh_recurrence, rnn_relu_recurrence, stack_step,
+  CELL_LSTM, CELL_GRU, CELL_RNN_TANH, CELL_RNN_RELU, STACK_SLOTS,
 } from './recurrence';
 export { f32_vsigmoid, f32_vsigmoid__scalar } from './kernels/f32-vsigmoid';
 export { f32_vtanh, f32_vtanh__scalar } from './kernels/f32-vtanh';

@@ -50,17 +50,22 @@ export function recurrence_scratch_size(cell: i32, b: i32, hsize: i32, psize: i3
 }
 
 /**
- * xproj: [T, B, G*H] input projections (x W_ih^T + folded biases).
+ * xproj: the input projections (x W_ih^T + folded biases) of every step, [G*H] floats per
+ *        (t, b) row, row (t, b) starting `t * xts + b * xbs` floats on (time-major [T, B, G*H]:
+ *        xts = B*G*H, xbs = G*H; batch-major [B, T, G*H]: xts = G*H, xbs = T*G*H).
  * whh:   packed W_hh ([G*H, P], panel width recurrent_panel_width);  bhh: [G*H] (GRU only, 0 = none).
  * whr:   packed W_hr ([P, H]) or 0 when there is no projection (then P == H).
  * h:     [B, P] state, in: h0, out: h at each row's last valid step.  c: [B, H] (LSTM), likewise.
- * out:   where out[t=0, b=0] of this direction goes; row (t, b) starts `(t*B + b) * ldo` floats on.
+ * out:   where out[t=0, b=0] of this direction goes; row (t, b) starts `t * ots + b * obs` floats
+ *        on. Strides are signed: a negative `ots` (with `out` at step T-1) writes the steps in
+ *        processing order of a reverse run.
  * lengths: [B] i32 in [1, T], or 0 when every row has length T.
+ * reverse: run t = T-1 .. 0 (a row starts at its own last valid step, as pack_padded_sequence).
  */
 // @ts-ignore: decorator
 @inline function recurrence(
-  cell: i32, xproj: usize, whh: usize, bhh: usize, whr: usize, h: usize, c: usize,
-  out: usize, ldo: i32, t_len: i32, batch: i32, hsize: i32, psize: i32,
+  cell: i32, xproj: usize, xts: i32, xbs: i32, whh: usize, bhh: usize, whr: usize, h: usize, c: usize,
+  out: usize, ots: i32, obs: i32, t_len: i32, batch: i32, hsize: i32, psize: i32,
   lengths: usize, reverse: i32, scratch: usize,
 ): void {
   const g = gates(cell);
@@ -79,7 +84,7 @@ export function recurrence_scratch_size(cell: i32, b: i32, hsize: i32, psize: i3
     else f32_gemm(hh, h, whh, bhh, batch, gh, psize, psize, gh);
     for (let b = 0; b < batch; b++) {
       if (lengths != 0 && t >= load<i32>(lengths + (<usize>b << 2))) continue;
-      const xp = xproj + (<usize>((t * batch + b) * gh) << 2);
+      const xp = xproj + (<usize>(t * xts + b * xbs) << 2);
       const hr = hh + (<usize>(b * gh) << 2);
       const tr = target + (<usize>(b * hsize) << 2);
       if (cell == CELL_LSTM) {
@@ -94,7 +99,8 @@ export function recurrence_scratch_size(cell: i32, b: i32, hsize: i32, psize: i3
     }
     if (whr != 0) f32_gemm(hnew, cellout, whr, 0, batch, psize, hsize, hsize, psize);
     for (let b = 0; b < batch; b++) {
-      const orow = out + (<usize>((t * batch + b) * ldo) << 2);
+      // signed offsets: a negative one wraps modulo 2^32, which is the intended address
+      const orow = out + (<usize>(t * ots + b * obs) << 2);
       if (lengths != 0 && t >= load<i32>(lengths + (<usize>b << 2))) {
         memory.fill(orow, 0, pbytes);
         continue;
@@ -113,31 +119,31 @@ export function recurrence_scratch_size(cell: i32, b: i32, hsize: i32, psize: i3
 // first forward in baseline code; called, it switches to optimized code between two rows.
 
 export function lstm_recurrence(
-  xproj: usize, whh: usize, whr: usize, h: usize, c: usize, out: usize, ldo: i32,
+  xproj: usize, xts: i32, xbs: i32, whh: usize, whr: usize, h: usize, c: usize, out: usize, ots: i32, obs: i32,
   t_len: i32, batch: i32, hsize: i32, psize: i32, lengths: usize, reverse: i32, scratch: usize,
 ): void {
-  recurrence(CELL_LSTM, xproj, whh, 0, whr, h, c, out, ldo, t_len, batch, hsize, psize, lengths, reverse, scratch);
+  recurrence(CELL_LSTM, xproj, xts, xbs, whh, 0, whr, h, c, out, ots, obs, t_len, batch, hsize, psize, lengths, reverse, scratch);
 }
 
 export function gru_recurrence(
-  xproj: usize, whh: usize, bhh: usize, h: usize, out: usize, ldo: i32,
+  xproj: usize, xts: i32, xbs: i32, whh: usize, bhh: usize, h: usize, out: usize, ots: i32, obs: i32,
   t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize,
 ): void {
-  recurrence(CELL_GRU, xproj, whh, bhh, 0, h, 0, out, ldo, t_len, batch, hsize, hsize, lengths, reverse, scratch);
+  recurrence(CELL_GRU, xproj, xts, xbs, whh, bhh, 0, h, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch);
 }
 
 export function rnn_tanh_recurrence(
-  xproj: usize, whh: usize, h: usize, out: usize, ldo: i32,
+  xproj: usize, xts: i32, xbs: i32, whh: usize, h: usize, out: usize, ots: i32, obs: i32,
   t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize,
 ): void {
-  recurrence(CELL_RNN_TANH, xproj, whh, 0, 0, h, 0, out, ldo, t_len, batch, hsize, hsize, lengths, reverse, scratch);
+  recurrence(CELL_RNN_TANH, xproj, xts, xbs, whh, 0, 0, h, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch);
 }
 
 export function rnn_relu_recurrence(
-  xproj: usize, whh: usize, h: usize, out: usize, ldo: i32,
+  xproj: usize, xts: i32, xbs: i32, whh: usize, h: usize, out: usize, ots: i32, obs: i32,
   t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize,
 ): void {
-  recurrence(CELL_RNN_RELU, xproj, whh, 0, 0, h, 0, out, ldo, t_len, batch, hsize, hsize, lengths, reverse, scratch);
+  recurrence(CELL_RNN_RELU, xproj, xts, xbs, whh, 0, 0, h, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch);
 }
 
 // ---- streaming: one time step through a whole stack of unidirectional layers, one call ----
@@ -172,13 +178,13 @@ export function stack_step(
     const c = <usize>load<i32>(d, 28);
     f32_gemm(xproj, input, wih, xbias, batch, gh, inSize, inSize, gh);
     if (cell == CELL_LSTM) {
-      lstm_recurrence(xproj, whh, whr, h, c, out, psize, 1, batch, hsize, psize, 0, 0, scratch);
+      lstm_recurrence(xproj, 0, gh, whh, whr, h, c, out, 0, psize, 1, batch, hsize, psize, 0, 0, scratch);
     } else if (cell == CELL_GRU) {
-      gru_recurrence(xproj, whh, bhh, h, out, psize, 1, batch, hsize, 0, 0, scratch);
+      gru_recurrence(xproj, 0, gh, whh, bhh, h, out, 0, psize, 1, batch, hsize, 0, 0, scratch);
     } else if (cell == CELL_RNN_TANH) {
-      rnn_tanh_recurrence(xproj, whh, h, out, psize, 1, batch, hsize, 0, 0, scratch);
+      rnn_tanh_recurrence(xproj, 0, gh, whh, h, out, 0, psize, 1, batch, hsize, 0, 0, scratch);
     } else {
-      rnn_relu_recurrence(xproj, whh, h, out, psize, 1, batch, hsize, 0, 0, scratch);
+      rnn_relu_recurrence(xproj, 0, gh, whh, h, out, 0, psize, 1, batch, hsize, 0, 0, scratch);
     }
     input = out;
     out = out == out0 ? out1 : out0;

@@ -6,6 +6,19 @@
  */
 export type CellKind = 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu';
 
+/**
+ * The structure of a cell, whatever its activations: what the JS recurrence and the importers
+ * (whose cells may use other activations than PyTorch's) branch on.
+ */
+export type CellFamily = 'lstm' | 'gru' | 'rnn';
+
+/** Gate blocks per cell family: the one table of them on the JS side. */
+export const GATE_COUNT: Readonly<Record<CellFamily, number>> = { lstm: 4, gru: 3, rnn: 1 };
+
+export function cellFamily(cell: CellKind): CellFamily {
+  return cell === 'rnn_tanh' || cell === 'rnn_relu' ? 'rnn' : cell;
+}
+
 export interface RecurrentSpec {
   cell: CellKind;
   inputSize: number;
@@ -32,7 +45,7 @@ export interface LayerDirParams {
 }
 
 export function gateCount(cell: CellKind): number {
-  return cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
+  return GATE_COUNT[cellFamily(cell)];
 }
 
 /** Width of the hidden state / output of one direction: projSize if set, else hiddenSize. */

@@ -111,7 +111,7 @@ const fileSize = (p) => { const b = fs.readFileSync(rel(p)); return { path: p, b
 result.sizes = {
   'wasm-rnn': ['build/simd.wasm', 'build/relaxed.wasm', 'build/scalar.wasm', 'bench/.cache/min/index.min.mjs'].map(fileSize),
   'onnxruntime-web': ['node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm', 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.mjs', 'node_modules/onnxruntime-web/dist/ort.wasm.min.mjs'].map(fileSize),
-  'tfjs-wasm': ['node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm', 'node_modules/@tensorflow/tfjs/dist/tf.min.js', 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js'].map(fileSize),
+  'tfjs-wasm': ['bench/node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm', 'bench/node_modules/@tensorflow/tfjs/dist/tf.min.js', 'bench/node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js'].map(fileSize),
 };
 
 fs.mkdirSync(rel('bench/results'), { recursive: true });

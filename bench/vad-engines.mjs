@@ -225,8 +225,8 @@ export function engineVersions() {
     v8: process.versions.v8,
     'wasm-rnn': pkg('package.json'),
     'onnxruntime-web': pkg('node_modules/onnxruntime-web/package.json'),
-    'onnxruntime-node': pkg('node_modules/onnxruntime-node/package.json'),
-    'onnxruntime-common (node)': pkg('node_modules/onnxruntime-node/node_modules/onnxruntime-common/package.json'),
+    'onnxruntime-node': pkg('bench/node_modules/onnxruntime-node/package.json'),
+    'onnxruntime-common (node)': pkg('bench/node_modules/onnxruntime-node/node_modules/onnxruntime-common/package.json'),
     '@ricky0123/vad-web': pkg('node_modules/@ricky0123/vad-web/package.json'),
   };
 }

@@ -1,14 +1,12 @@
 /**
- * Seeded weight initialisation in wasm: the same floats as Rng.fillUniform (src/random.ts),
+ * Seeded weight initialisation in wasm: the same floats as Rng.fillUniform (base/random.ts),
  * continuing the same stream, made by the f32_fill_uniform kernel. In a fresh process the JS loop
- * runs in V8's interpreter until it is optimized on the stack: 18-23 ms for the 395K floats of a
- * 128 -> 256 LSTM on the bench machine (6-11 ms with the loop state in locals), against ~2 ms for
- * the kernel, which is compiled code from its first call.
+ * runs in V8's interpreter until it is optimized on the stack, the kernel is compiled code from
+ * its first call: several times faster for a layer's initial weights (docs/performance.md,
+ * "Cold start").
  */
 import type { WasmRuntime } from './wasm.js';
 import type { Rng } from '../base/random.js';
-
-type Fn = (...args: number[]) => number;
 
 // Floats per kernel call. V8 moves a wasm function to optimized code only for calls made after it
 // has run enough (a running call keeps its code), so a large parameter is filled in several calls:
@@ -23,7 +21,7 @@ const CHUNK = 16384;
  * block does not fit; nothing is allocated then.
  */
 export function fillUniform(rt: WasmRuntime, rng: Rng, lengths: readonly number[], bound: number, what: string): Float32Array[] {
-  const fill = (rt.exports as unknown as Record<string, Fn>).f32_fill_uniform;
+  const fill = rt.exports.f32_fill_uniform;
   const most = lengths.reduce((m, n) => Math.max(m, n), 0);
   const block = rt.alloc(16 + most * 4, what);
   try {

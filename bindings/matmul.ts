@@ -19,18 +19,10 @@
  */
 import { RnnError } from '../base/errors.js';
 import { packPanels64 } from './panels.js';
+import type { Kernels } from './kernels.js';
+import { WasmBlocks } from './ownership.js';
 import type { WasmRuntime } from './wasm.js';
 import { Workspace } from './workspace.js';
-
-type Fn = (...args: number[]) => void;
-
-/** The kernels a product calls. */
-interface MatMulExports {
-  f32_gemm_f64acc: Fn;
-  f32_gemm_f64acc_f64out: Fn;
-  f32_f64_vcvt: Fn;
-  x32_transpose: Fn;
-}
 
 /** Workspace addresses and views for one M (and output kind), valid while the memory buffer stays. */
 interface Regions {
@@ -51,8 +43,9 @@ export class PackedMatMul {
   /** Output columns. */
   readonly n: number;
   private readonly rt: WasmRuntime;
-  private readonly ex: MatMulExports;
+  private readonly ex: Kernels;
   private readonly what: string;
+  private readonly blocks: WasmBlocks; // the weights and the bias, freed by dispose or once this is collected
   private weights: number; // float64 panels
   private bias: number; // float64 [n] or 0
   private readonly ws: Workspace;
@@ -68,27 +61,21 @@ export class PackedMatMul {
       throw new RnnError('INVALID_INPUT', `${what}: cannot pack a [${k}, ${n}] weight from ${b.length} values${bias ? ` and a bias of ${bias.length}` : ''}`);
     }
     this.rt = rt;
-    this.ex = rt.exports as unknown as MatMulExports;
+    this.ex = rt.exports;
     this.what = what;
     this.ws = new Workspace(rt);
+    this.blocks = new WasmBlocks(rt, this);
     this.k = k;
     this.n = n;
     b = rt.detachSafe(b);
     const panels = transB ? packPanels64(b, n, k, k, 1) : packPanels64(b, n, k, 1, n);
-    this.weights = this.put(panels, 'packed weights');
     try {
-      this.bias = bias ? this.put(bias, 'bias') : 0;
+      this.weights = this.blocks.put(panels, `${what}: packed weights`);
+      this.bias = bias ? this.blocks.put(bias, `${what}: bias`) : 0;
     } catch (e) {
-      rt.free(this.weights);
-      this.weights = 0;
+      this.blocks.dispose();
       throw e;
     }
-  }
-
-  private put(data: Float64Array, what: string): number {
-    const ptr = this.rt.alloc(data.length * 8, `${this.what}: ${what}`);
-    new Float64Array(this.rt.memory.buffer, ptr, data.length).set(data);
-    return ptr;
   }
 
   /** The workspace for m rows: staged A (floats), A transposed (floats), A widened (doubles), the result. */
@@ -138,8 +125,7 @@ export class PackedMatMul {
   }
 
   dispose(): void {
-    this.rt.free(this.weights);
-    this.rt.free(this.bias);
+    this.blocks.dispose();
     this.ws.free();
     this.weights = this.bias = 0;
     this.regions = undefined;

@@ -12,9 +12,21 @@
  */
 import type { WasmRuntime } from './wasm.js';
 
-type Fn = (...args: number[]) => number;
-
 export type PanelWidth = 8 | 32;
+
+/** Elements the `nr`-wide panels of an [n, k] matrix take (zero padding past n included). */
+export function panelsLength(n: number, k: number, nr: number): number {
+  return Math.ceil(n / nr) * nr * k;
+}
+
+/**
+ * Where element (row, 0) of an [n, k] matrix sits in its `nr`-wide panels; element (row, kk) is
+ * kk * nr further on. (Panel row / nr starts at (row - row % nr) * k.)
+ */
+export function panelOffset(row: number, k: number, nr: number): number {
+  const j = row % nr;
+  return (row - j) * k + j;
+}
 
 /**
  * Allocates and fills the packed form of `w` [n, k]; returns its address (the caller owns and
@@ -23,7 +35,7 @@ export type PanelWidth = 8 | 32;
  * nothing stays allocated.
  */
 export function packPanels(rt: WasmRuntime, w: Float32Array, n: number, k: number, nr: PanelWidth, what: string): number {
-  const ex = rt.exports as unknown as Record<string, Fn>;
+  const ex = rt.exports;
   const size = nr === 32 ? ex.x32_packw_x32_size : ex.x32_packw_x8_size;
   const dst = rt.alloc(size(n, k) * 4, what);
   try {
@@ -43,11 +55,10 @@ export function packPanels(rt: WasmRuntime, w: Float32Array, n: number, k: numbe
 
 /** The row-major [n, k] matrix packed at `ptr` in `nr`-wide panels, as a new array. */
 export function unpackPanels(rt: WasmRuntime, ptr: number, n: number, k: number, nr: PanelWidth): Float32Array {
-  const panels = rt.f32(ptr, Math.ceil(n / nr) * nr * k);
+  const panels = rt.f32(ptr, panelsLength(n, k, nr));
   const w = new Float32Array(n * k);
   for (let row = 0; row < n; row++) {
-    const j = row % nr;
-    const from = (row - j) * k + j; // panel (row - j) / nr starts at float (row - j) * k
+    const from = panelOffset(row, k, nr);
     const to = row * k;
     for (let kk = 0; kk < k; kk++) w[to + kk] = panels[from + kk * nr];
   }
@@ -64,10 +75,9 @@ export const PANEL64 = 8;
  * B [k, n] read as its transpose is strides (1, n).
  */
 export function packPanels64(src: Float32Array, n: number, k: number, strideN: number, strideK: number): Float64Array {
-  const out = new Float64Array(Math.ceil(n / PANEL64) * k * PANEL64);
+  const out = new Float64Array(panelsLength(n, k, PANEL64));
   for (let r = 0; r < n; r++) {
-    const j = r % PANEL64;
-    const base = (r - j) * k + j; // panel (r - j) / 8 starts at double (r - j) * k
+    const base = panelOffset(r, k, PANEL64);
     for (let kk = 0; kk < k; kk++) out[base + kk * PANEL64] = src[r * strideN + kk * strideK];
   }
   return out;

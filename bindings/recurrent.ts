@@ -1,32 +1,71 @@
 /**
  * A recurrent stack packed into wasm memory, and the kernel calls that run it.
  *
- * Weights are packed once (panels of 8 columns, or 32 for a W_hh small enough to stay in L2: the
- * kernels' `recurrent_panel_width` decides; biases folded) when the object is built; `run`
- * copies the input in, makes one GEMM per layer-direction for the input projection of all time
- * steps, and one driver call per layer-direction for the whole time loop (no JS per time step).
- * The workspace is kept between calls and only grows, so repeated calls allocate nothing.
+ * `PackedRecurrent.fromParams(spec, params)` packs a model spec's parameters once (matrices in
+ * panels of 8 columns, or 32 for a W_hh small enough to stay in L2: the kernels'
+ * `recurrent_panel_width` decides; the biases next to them, with the sum the input projection
+ * adds); `run` copies the input in, makes one GEMM per layer-direction for the input projection of
+ * all time steps, and one driver call per layer-direction for the whole time loop (no JS per time
+ * step). The layouts the importers need (batch- or time-major, ONNX's [T, D, B, H], a reverse-only
+ * direction, outputs in processing order) are strides of that driver call, never JS copies. The
+ * workspace is kept between calls and only grows, so repeated calls allocate nothing.
  */
-import type { WasmRuntime } from './wasm.js';
+import { type WasmRuntime, runtime } from './wasm.js';
 import { type PanelWidth, packPanels, unpackPanels } from './panels.js';
 import { Workspace, layoutRegions } from './workspace.js';
+import { warmUp, WARM_UP_BYTES } from './warmup.js';
+import { cellId } from './kernels.js';
+import { type Disposable, WasmBlocks, disposeWhenCollected, cancelDisposeWhenCollected } from './ownership.js';
+import { RnnError } from '../base/errors.js';
 import { type RecurrentSpec, type LayerDirParams, gateCount, outputSize, layerInputSize } from '../base/spec.js';
-
-interface Fn {
-  (...args: number[]): number;
-}
 
 interface PackedLayerDir {
   wih: number; // packed [G*H, in]
   whh: number; // packed [G*H, P]
   whhPanel: PanelWidth; // panel width W_hh was packed with
   whr: number; // packed [P, H] or 0
-  xbias: number; // [G*H] folded input-projection bias or 0
-  bhh: number; // GRU: [G*H] recurrent bias or 0
+  /** [b_ih | b_hh] as given (2 * G*H floats) or 0 without bias: what readParams returns. */
+  biases: number;
+  xbias: number; // [G*H] bias the input projection adds (b_ih + b_hh; GRU: b_ih) or 0
+  bhh: number; // GRU: [G*H] bias the recurrent product adds (b_hh) or 0
+}
+
+/**
+ * How `run` reads x and lays out the output. x is [T, B, I], or [B, T, I] when `batchFirst`; the
+ * output of the last layer is
+ *  - 'TBD': [T, B, D*P] (PyTorch, time-major),
+ *  - 'BTD': [B, T, D*P] (PyTorch batch_first, ONNX layout 1, Keras),
+ *  - 'TDB': [T, D, B, P] (ONNX layout 0).
+ */
+export type OutputOrder = 'TBD' | 'BTD' | 'TDB';
+
+export interface RunOptions {
+  /** x is [B, T, I] (default false: [T, B, I]). */
+  batchFirst?: boolean;
+  /** Default: 'BTD' when batchFirst, else 'TBD'. */
+  order?: OutputOrder;
+  /** [L*D, B, P] initial h, or null / undefined for zeros. */
+  h0?: Float32Array | null;
+  /** [L*D, B, H] initial c (LSTM), or null / undefined for zeros. */
+  c0?: Float32Array | null;
+  /** [B] in [1, T] (pack_padded_sequence semantics), or null / undefined for all T. */
+  lengths?: Int32Array | null;
+  /**
+   * Unidirectional stacks only: every layer runs from the last step to the first (ONNX
+   * direction=reverse, Keras go_backwards); the output stays at its time step.
+   */
+  reverse?: boolean;
+  /**
+   * The output of step t goes to step T-1-t's place (with `reverse`: the output in processing
+   * order, as Keras go_backwards returns it). Steps past a row's length are zeros as ever.
+   */
+  timeReversedOutput?: boolean;
+  /** The array the output goes to (checked by the caller: its size, not a view of wasm memory), or null for a new one. */
+  into?: Float32Array | null;
 }
 
 export interface RunResult {
-  /** [T, B, D*P] (time-major) or [B, T, D*P] when batchFirst */
+  /** The last layer's output, laid out as RunOptions.order says. */
   output: Float32Array;
   /** [L*D, B, P] */
   h: Float32Array;
@@ -34,34 +73,77 @@ export interface RunResult {
   c: Float32Array | null;
 }
 
-const CELL_DRIVER: Record<RecurrentSpec['cell'], string> = {
-  lstm: 'lstm_recurrence',
-  gru: 'gru_recurrence',
-  rnn_tanh: 'rnn_tanh_recurrence',
-  rnn_relu: 'rnn_relu_recurrence',
-};
-const CELL_ID: Record<RecurrentSpec['cell'], number> = { lstm: 0, gru: 1, rnn_tanh: 2, rnn_relu: 3 };
+/** Floats of one layer-direction's parameter `field`, by the spec (0 for an absent one). */
+function paramLength(spec: RecurrentSpec, l: number, field: keyof LayerDirParams): number {
+  const gh = gateCount(spec.cell) * spec.hiddenSize;
+  switch (field) {
+    case 'wih':
+      return gh * layerInputSize(spec, l);
+    case 'whh':
+      return gh * outputSize(spec);
+    case 'bih':
+      return spec.bias ? gh : 0;
+    case 'bhh':
+      return spec.bias ? gh : 0;
+    case 'whr':
+      return spec.projSize > 0 ? spec.projSize * spec.hiddenSize : 0;
+  }
+}
 
-export class PackedRecurrent {
+const FIELDS: readonly (keyof LayerDirParams)[] = ['wih', 'whh', 'bih', 'bhh', 'whr'];
+
+/**
+ * A recurrent stack's parameters packed into wasm memory. Its memory (weights and workspace) is
+ * freed by dispose(), or once the object is unreachable (bindings/ownership.ts).
+ */
+export class PackedRecurrent implements Disposable {
   readonly spec: RecurrentSpec;
   private readonly rt: WasmRuntime;
   private readonly layers: PackedLayerDir[] = [];
-  private blocks: number[] = []; // every weight block, freed by dispose
+  private readonly weights: WasmBlocks;
   private readonly ws: Workspace;
-  private readonly gemm: Fn;
-  private readonly driver: Fn;
+  private readonly freeWorkspace: Disposable;
 
   /**
-   * Packs `params` (index l * D + d). On failure (out of memory) everything allocated so far is
-   * freed and the error rethrown: nothing is left half-written.
+   * Packs the parameters of `spec` (canonical PyTorch form, base/spec.ts): `params[l * D + d]`
+   * is layer l, direction d. A bias-less `bhh` (null) in a spec with bias counts as zeros
+   * (Keras writes one bias for LSTM and SimpleRNN). Every array's length is checked first; on
+   * failure (a wrong length, out of memory) nothing stays allocated. The arrays may be views of
+   * wasm memory (they are copied before anything is allocated).
    */
-  constructor(rt: WasmRuntime, spec: RecurrentSpec, params: LayerDirParams[]) {
+  static fromParams(spec: RecurrentSpec, params: readonly LayerDirParams[], rt: WasmRuntime = runtime()): PackedRecurrent {
+    const nd = spec.numDirections;
+    if (params.length !== spec.numLayers * nd) {
+      throw new RnnError('SHAPE_MISMATCH', `recurrent parameters: ${params.length} layer-directions given, the spec has ${spec.numLayers * nd}`);
+    }
+    const safe = params.map((p, i) => {
+      const l = Math.floor(i / nd);
+      const out = { ...p };
+      for (const field of FIELDS) {
+        const a = p[field];
+        const want = paramLength(spec, l, field);
+        const optional = field === 'bhh' && want > 0;
+        if (a == null ? want !== 0 && !optional : a.length !== want) {
+          throw new RnnError('SHAPE_MISMATCH', `recurrent parameters: layer ${l} direction ${i % nd} ${field} has ${a == null ? "no" : a.length} floats, expected ${want}`);
+        }
+        if (a) out[field] = rt.detachSafe(a);
+      }
+      return out;
+    });
+    // a large layer's first forward would run in V8's baseline code: start the optimizing
+    // compile of its kernels in the background before packing (bindings/warmup.ts)
+    if (PackedRecurrent.packedBytes(spec) >= WARM_UP_BYTES) warmUp(rt, gateCount(spec.cell) * spec.hiddenSize, outputSize(spec));
+    return new PackedRecurrent(rt, spec, safe);
+  }
+
+  private constructor(rt: WasmRuntime, spec: RecurrentSpec, params: LayerDirParams[]) {
     this.rt = rt;
     this.spec = spec;
-    this.ws = new Workspace(rt);
-    const ex = rt.exports as unknown as Record<string, Fn>;
-    this.gemm = ex.f32_gemm;
-    this.driver = ex[CELL_DRIVER[spec.cell]];
+    this.weights = new WasmBlocks(rt, this);
+    const ws = new Workspace(rt);
+    this.ws = ws;
+    this.freeWorkspace = { dispose: () => ws.free() };
+    disposeWhenCollected(this, this.freeWorkspace);
     try {
       for (let l = 0; l < spec.numLayers; l++) {
         for (let d = 0; d < spec.numDirections; d++) {
@@ -83,8 +165,10 @@ export class PackedRecurrent {
     const gh = gateCount(spec.cell) * spec.hiddenSize;
     const ps = outputSize(spec);
     const panel = (n: number, k: number, nr = 8) => Math.ceil(n / nr) * nr * k * 4;
+    // biases: b_ih and b_hh as given, plus their sum for the input projection (not GRU)
+    const biasFloats = spec.bias ? (spec.cell === 'gru' ? 2 : 3) * gh : 0;
     const layer = (l: number) => {
-      let one = panel(gh, layerInputSize(spec, l)) + panel(gh, ps, 32) + (spec.bias ? 2 * gh * 4 : 0);
+      let one = panel(gh, layerInputSize(spec, l)) + panel(gh, ps, 32) + biasFloats * 4;
       if (spec.projSize > 0) one += panel(spec.projSize, spec.hiddenSize);
       return one * spec.numDirections;
     };
@@ -92,17 +176,9 @@ export class PackedRecurrent {
     return layer(0) + (spec.numLayers - 1) * (spec.numLayers > 1 ? layer(1) : 0);
   }
 
-  private own(bytes: number, what: string): number {
-    const ptr = this.rt.alloc(bytes, what);
-    this.blocks.push(ptr);
-    return ptr;
-  }
-
   /** Packs W [n, k] into panels of 8 columns, or 32 with `nr` 32 (bindings/panels.ts); owned by this object. */
   private packMatrix(w: Float32Array, n: number, k: number, what: string, nr: PanelWidth = 8): number {
-    const ptr = packPanels(this.rt, w, n, k, nr, what);
-    this.blocks.push(ptr);
-    return ptr;
+    return this.weights.own(packPanels(this.rt, w, n, k, nr, what));
   }
 
   private packLayerDir(p: LayerDirParams, inSize: number): PackedLayerDir {
@@ -110,21 +186,25 @@ export class PackedRecurrent {
     const gh = gateCount(cell) * hs;
     const ps = outputSize(this.spec);
     // the recurrence reads W_hh in the panel width this kernel function names for its shape
-    const ex = this.rt.exports as unknown as Record<string, Fn>;
-    const out: PackedLayerDir = { wih: 0, whh: 0, whhPanel: ex.recurrent_panel_width(gh, ps) === 32 ? 32 : 8, whr: 0, xbias: 0, bhh: 0 };
+    const out: PackedLayerDir = { wih: 0, whh: 0, whhPanel: this.rt.exports.recurrent_panel_width(gh, ps) === 32 ? 32 : 8, whr: 0, biases: 0, xbias: 0, bhh: 0 };
     out.wih = this.packMatrix(p.wih, gh, inSize, 'weight_ih');
     out.whh = this.packMatrix(p.whh, gh, ps, 'weight_hh', out.whhPanel);
     if (projSize > 0 && p.whr) out.whr = this.packMatrix(p.whr, projSize, hs, 'weight_hr');
-    if (p.bih && p.bhh) {
-      out.xbias = this.own(gh * 4, 'bias');
-      const xb = this.rt.f32(out.xbias, gh);
-      if (cell === 'gru') {
-        // b_hn must stay inside r * (W_hn h + b_hn): the recurrent product carries b_hh
-        xb.set(p.bih);
-        out.bhh = this.own(gh * 4, 'bias_hh');
-        this.rt.f32(out.bhh, gh).set(p.bhh);
+    if (p.bih) {
+      // [b_ih | b_hh] as given, then (LSTM, RNN) b_ih + b_hh, which the input projection adds;
+      // GRU's b_hn must stay inside r * (W_hn h + b_hn): its recurrent product carries b_hh
+      const gru = cell === 'gru';
+      out.biases = this.weights.alloc((gru ? 2 : 3) * gh * 4, 'bias');
+      const v = this.rt.f32(out.biases, (gru ? 2 : 3) * gh);
+      v.set(p.bih);
+      if (p.bhh) v.set(p.bhh, gh);
+      else v.fill(0, gh, 2 * gh);
+      if (gru) {
+        out.xbias = out.biases;
+        out.bhh = out.biases + gh * 4;
       } else {
-        for (let i = 0; i < gh; i++) xb[i] = p.bih[i] + p.bhh[i];
+        out.xbias = out.biases + 2 * gh * 4;
+        for (let i = 0; i < gh; i++) v[2 * gh + i] = v[i] + v[gh + i];
       }
     }
     return out;
@@ -135,7 +215,6 @@ export class PackedRecurrent {
     const { cell, hiddenSize: hs, inputSize, numLayers: nl, numDirections: nd } = this.spec;
     const ps = outputSize(this.spec);
     const gh = gateCount(cell) * hs;
-    const ex = this.rt.exports as unknown as Record<string, Fn>;
     const rows = tLen * batch;
     const [x, bufA, bufB, xproj, scratch, h, c, lengths] = this.ws.regions(
       [
@@ -143,7 +222,7 @@ export class PackedRecurrent {
         rows * nd * ps, // bufA
         nl > 1 ? rows * nd * ps : 0, // bufB
         rows * gh, // xproj
-        ex.recurrence_scratch_size(CELL_ID[cell], batch, hs, ps), // scratch
+        this.rt.exports.recurrence_scratch_size(cellId(this.rt.constants, cell), batch, hs, ps), // scratch
         nl * nd * batch * ps, // h
         cell === 'lstm' ? nl * nd * batch * hs : 0, // c
         batch, // lengths
@@ -154,16 +233,17 @@ export class PackedRecurrent {
   }
 
   /**
-   * Runs the stack. `x` is [T, B, I] ([B, T, I] when batchFirst); h0 [L*D, B, P] and c0
-   * [L*D, B, H] or null for zeros; lengths [B] in [1, T] or null; `into` the array the output
-   * goes to, or null for a new one. Inputs are validated by the caller (the layer classes).
+   * Runs the stack on `x` (T steps of `batch` rows, laid out as options.batchFirst says). The
+   * caller validates the inputs (the layer classes, the importers). The input projections and
+   * the inner layers' outputs keep x's row order; only the last layer writes the requested
+   * output order, so no layout is ever copied in JS.
    */
-  run(
-    x: Float32Array, tLen: number, batch: number, batchFirst: boolean,
-    h0: Float32Array | null, c0: Float32Array | null, lengths: Int32Array | null,
-    into: Float32Array | null = null,
-  ): RunResult {
+  run(x: Float32Array, tLen: number, batch: number, options: RunOptions = {}): RunResult {
     const { cell, hiddenSize: hs, inputSize, numLayers: nl, numDirections: nd } = this.spec;
+    const batchFirst = options.batchFirst ?? false;
+    const order = options.order ?? (batchFirst ? 'BTD' : 'TBD');
+    const reverse = options.reverse ?? false;
+    if (reverse && nd !== 1) throw new RnnError('INVALID_OPTION', 'PackedRecurrent.run: reverse is for unidirectional stacks');
     const ps = outputSize(this.spec);
     const gh = gateCount(cell) * hs;
     const rows = tLen * batch;
@@ -171,14 +251,11 @@ export class PackedRecurrent {
     // inputs may be views of wasm memory (a step output with { view: true }): copy them before
     // the workspace can grow the memory and detach them
     x = rt.detachSafe(x);
-    h0 = rt.detachSafe(h0);
-    c0 = rt.detachSafe(c0);
+    const h0 = rt.detachSafe(options.h0 ?? null);
+    const c0 = rt.detachSafe(options.c0 ?? null);
     const w = this.workspace(tLen, batch);
 
-    // input, time-major
-    const xv = rt.f32(w.x, rows * inputSize);
-    if (batchFirst) transposeTB(x, xv, batch, tLen, inputSize);
-    else xv.set(x);
+    rt.f32(w.x, rows * inputSize).set(x);
     const hv = rt.f32(w.h, nl * nd * batch * ps);
     if (h0) hv.set(h0);
     else hv.fill(0);
@@ -188,44 +265,56 @@ export class PackedRecurrent {
       else cv.fill(0);
     }
     let lengthsPtr = 0;
-    if (lengths) {
-      rt.i32(w.lengths, batch).set(lengths);
+    if (options.lengths) {
+      rt.i32(w.lengths, batch).set(options.lengths);
       lengthsPtr = w.lengths;
     }
 
+    // strides in floats of a (t, b) row: input projections and inner layers in x's row order
+    const width = nd * ps;
+    const [xts, xbs] = batchFirst ? [gh, tLen * gh] : [batch * gh, gh];
+    const [innerTs, innerBs] = batchFirst ? [width, tLen * width] : [batch * width, width];
+    const k = rt.exports;
     let input = w.x;
     let inSize = inputSize;
     let out = w.bufA;
-    const ldo = nd * ps;
     for (let l = 0; l < nl; l++) {
+      const last = l === nl - 1;
       for (let d = 0; d < nd; d++) {
         const p = this.layers[l * nd + d];
         const sd = l * nd + d;
-        this.gemm(w.xproj, input, p.wih, p.xbias, rows, gh, inSize, inSize, gh);
+        k.f32_gemm(w.xproj, input, p.wih, p.xbias, rows, gh, inSize, inSize, gh);
         const hPtr = w.h + sd * batch * ps * 4;
-        const outPtr = out + d * ps * 4;
-        const rev = d === 1 ? 1 : 0;
+        let [ots, obs, at] = [innerTs, innerBs, d * ps];
+        if (last && order === 'TDB') [ots, obs, at] = [nd * batch * ps, ps, d * batch * ps];
+        else if (last) [ots, obs] = order === 'BTD' ? [width, tLen * width] : [batch * width, width];
+        if (last && options.timeReversedOutput) {
+          at += (tLen - 1) * ots;
+          ots = -ots;
+        }
+        const outPtr = out + at * 4;
+        const rev = d === 1 || reverse ? 1 : 0;
         switch (cell) {
           case 'lstm':
-            this.driver(w.xproj, p.whh, p.whr, hPtr, w.c + sd * batch * hs * 4, outPtr, ldo, tLen, batch, hs, ps, lengthsPtr, rev, w.scratch);
+            k.lstm_recurrence(w.xproj, xts, xbs, p.whh, p.whr, hPtr, w.c + sd * batch * hs * 4, outPtr, ots, obs, tLen, batch, hs, ps, lengthsPtr, rev, w.scratch);
             break;
           case 'gru':
-            this.driver(w.xproj, p.whh, p.bhh, hPtr, outPtr, ldo, tLen, batch, hs, lengthsPtr, rev, w.scratch);
+            k.gru_recurrence(w.xproj, xts, xbs, p.whh, p.bhh, hPtr, outPtr, ots, obs, tLen, batch, hs, lengthsPtr, rev, w.scratch);
             break;
-          default:
-            this.driver(w.xproj, p.whh, hPtr, outPtr, ldo, tLen, batch, hs, lengthsPtr, rev, w.scratch);
+          case 'rnn_tanh':
+            k.rnn_tanh_recurrence(w.xproj, xts, xbs, p.whh, hPtr, outPtr, ots, obs, tLen, batch, hs, lengthsPtr, rev, w.scratch);
+            break;
+          case 'rnn_relu':
+            k.rnn_relu_recurrence(w.xproj, xts, xbs, p.whh, hPtr, outPtr, ots, obs, tLen, batch, hs, lengthsPtr, rev, w.scratch);
         }
       }
       input = out;
-      inSize = ldo;
+      inSize = width;
       out = out === w.bufA ? w.bufB : w.bufA;
     }
 
-    const last = rt.f32(input, rows * ldo);
-    // `into`: the caller's array, checked by the layer (length rows * ldo, not in wasm memory)
-    const output = into ?? new Float32Array(rows * ldo);
-    if (batchFirst) transposeTB(last, output, tLen, batch, ldo);
-    else output.set(last);
+    const output = options.into ?? new Float32Array(rows * width);
+    output.set(rt.f32(input, rows * width));
     return {
       output,
       h: rt.f32(w.h, nl * nd * batch * ps).slice(),
@@ -234,12 +323,11 @@ export class PackedRecurrent {
   }
 
   /**
-   * The weight matrices of layer-direction `i` (l * D + d) read back from their panels: new
-   * row-major arrays, bit for bit what was packed (packing only moves floats). The layer keeps
-   * no JS copy of its matrices (they would double a model's memory); biases are not here, since
-   * LSTM and RNN pack b_ih + b_hh as one sum.
+   * The parameters of layer-direction `i` (l * D + d) read back from wasm memory: new arrays,
+   * bit for bit what was packed (packing only moves floats). Nothing is kept in JS (a second
+   * copy would double a model's memory). A bias-less b_hh given as null comes back as zeros.
    */
-  readMatrices(i: number): { wih: Float32Array; whh: Float32Array; whr: Float32Array | null } {
+  readParams(i: number): LayerDirParams {
     const { cell, hiddenSize: hs, projSize } = this.spec;
     const p = this.layers[i];
     const gh = gateCount(cell) * hs;
@@ -247,6 +335,8 @@ export class PackedRecurrent {
     return {
       wih: unpackPanels(this.rt, p.wih, gh, inSize, 8),
       whh: unpackPanels(this.rt, p.whh, gh, outputSize(this.spec), p.whhPanel),
+      bih: p.biases ? this.rt.f32(p.biases, gh).slice() : null,
+      bhh: p.biases ? this.rt.f32(p.biases + gh * 4, gh).slice() : null,
       whr: p.whr ? unpackPanels(this.rt, p.whr, projSize, hs, 8) : null,
     };
   }
@@ -258,40 +348,31 @@ export class PackedRecurrent {
 
   /** Frees every block. Safe to call twice. */
   dispose(): void {
-    for (const b of this.blocks) this.rt.free(b);
-    this.blocks = [];
+    this.weights.dispose();
+    cancelDisposeWhenCollected(this.freeWorkspace);
     this.ws.free();
   }
 }
-
-/** dst[j, i, :] = src[i, j, :] for src [n0, n1, inner]. */
-function transposeTB(src: Float32Array, dst: Float32Array, n0: number, n1: number, inner: number): void {
-  for (let i = 0; i < n0; i++) {
-    for (let j = 0; j < n1; j++) {
-      const s = (i * n1 + j) * inner;
-      dst.set(src.subarray(s, s + inner), (j * n0 + i) * inner);
-    }
-  }
-}
-
-const STACK_SLOTS = 8; // i32 slots per layer in a stack_step descriptor (assembly/recurrence.ts)
 
 /**
  * Streaming state of a unidirectional stack: h [L, B, P] and c [L, B, H] live in wasm memory,
  * next to the descriptor table and the per-step buffers, in one block. A step is one copy of
  * the input frame in, one wasm call (stack_step) through every layer, and a copy (or view) out.
- * Views are cached and rebuilt only after memory.grow.
+ * Views are cached and rebuilt only after memory.grow. The block is freed by dispose(), or once
+ * the object is unreachable.
  */
-export class StreamState {
+export class StreamState implements Disposable {
   readonly batch: number;
   private readonly rt: WasmRuntime;
   private readonly spec: RecurrentSpec;
-  private block = 0;
+  private readonly memory: WasmBlocks;
+  /** The stack_step `cell` id. */
+  private readonly cell: number;
+  private disposed = false;
   private readonly off: { desc: number; h: number; c: number; x: number; xproj: number; scratch: number; out0: number; out1: number };
   private readonly hLen: number;
   private readonly cLen: number;
   private readonly xLen: number;
-  private readonly stepFn: Fn;
   private bound: PackedRecurrent | null = null;
   private buffer: ArrayBuffer | null = null;
   private xView: Float32Array = new Float32Array(0);
@@ -304,23 +385,24 @@ export class StreamState {
     const { cell, hiddenSize: hs, inputSize, numLayers: nl } = this.spec;
     const ps = outputSize(this.spec);
     const gh = gateCount(cell) * hs;
-    const ex = rt.exports as unknown as Record<string, Fn>;
-    this.stepFn = ex.stack_step;
+    const slots = rt.constants.STACK_SLOTS;
+    this.cell = cellId(rt.constants, cell);
     this.hLen = nl * batch * ps;
     this.cLen = cell === 'lstm' ? nl * batch * hs : 0;
     this.xLen = batch * inputSize;
     const { offsets, bytes } = layoutRegions([
-      nl * STACK_SLOTS, // desc
+      nl * slots, // desc
       this.hLen, // h
       this.cLen, // c
       this.xLen, // x
       batch * gh, // xproj
-      ex.recurrence_scratch_size(CELL_ID[cell], batch, hs, ps), // scratch
+      rt.exports.recurrence_scratch_size(cellId(rt.constants, cell), batch, hs, ps), // scratch
       batch * ps, // out0
       batch * ps, // out1
     ]);
-    this.block = rt.alloc(bytes, `streaming state for batch ${batch}`);
-    const [desc, h, c, x, xproj, scratch, out0, out1] = offsets.map((o) => this.block + o);
+    this.memory = new WasmBlocks(rt, this);
+    const block = this.memory.alloc(bytes, `streaming state for batch ${batch}`);
+    const [desc, h, c, x, xproj, scratch, out0, out1] = offsets.map((o) => block + o);
     this.off = { desc, h, c, x, xproj, scratch, out0, out1 };
     this.bind(packed);
     this.reset();
@@ -331,13 +413,14 @@ export class StreamState {
     if (this.bound === packed) return;
     const { cell, hiddenSize: hs, numLayers: nl } = this.spec;
     const ps = outputSize(this.spec);
-    const desc = this.rt.i32(this.off.desc, nl * STACK_SLOTS);
+    const slots = this.rt.constants.STACK_SLOTS;
+    const desc = this.rt.i32(this.off.desc, nl * slots);
     for (let l = 0; l < nl; l++) {
       const p = packed.layerDir(l);
       desc.set(
         [p.wih, p.whh, p.whr, p.xbias, p.bhh, layerInputSize(this.spec, l),
           this.off.h + l * this.batch * ps * 4, cell === 'lstm' ? this.off.c + l * this.batch * hs * 4 : 0],
-        l * STACK_SLOTS,
+        l * slots,
       );
     }
     this.bound = packed;
@@ -352,7 +435,6 @@ export class StreamState {
    * same view object every step until memory.grow, so a step allocates nothing.
    */
   step(x: Float32Array): Float32Array {
-    const { cell, hiddenSize: hs } = this.spec;
     const o = this.off;
     if (this.buffer !== this.rt.memory.buffer) {
       this.buffer = this.rt.memory.buffer as ArrayBuffer;
@@ -361,7 +443,7 @@ export class StreamState {
       this.outView = this.rt.f32(this.spec.numLayers % 2 === 1 ? o.out0 : o.out1, this.batch * outputSize(this.spec));
     }
     this.xView.set(x);
-    this.stepFn(CELL_ID[cell], o.desc, this.spec.numLayers, o.x, this.batch, hs, outputSize(this.spec), o.xproj, o.scratch, o.out0, o.out1);
+    this.rt.exports.stack_step(this.cell, o.desc, this.spec.numLayers, o.x, this.batch, this.spec.hiddenSize, outputSize(this.spec), o.xproj, o.scratch, o.out0, o.out1);
     return this.outView;
   }
 
@@ -393,12 +475,12 @@ export class StreamState {
   }
 
   dispose(): void {
-    if (this.block) this.rt.free(this.block);
-    this.block = 0;
+    this.memory.dispose();
     this.bound = null;
+    this.disposed = true;
   }
 
   get isDisposed(): boolean {
-    return this.block === 0;
+    return this.disposed;
   }
 }

@@ -3,10 +3,12 @@
  *
  * Everything that touches wasm memory goes through a WasmRuntime: allocation (a JS-side
  * allocator, see allocator.ts), typed-array views (made fresh against the current buffer, so
- * they are valid after memory.grow), and the raw kernel exports (pointers and sizes only).
+ * they are valid after memory.grow), and the kernels (pointers and sizes only), typed and bound
+ * once per runtime with the constants they share with the bindings (kernels.ts).
  * Several models share one runtime without interfering: each owns its own blocks.
  */
 import { Allocator } from './allocator.js';
+import { type KernelConstants, type Kernels, bindKernels } from './kernels.js';
 import { RnnError } from '../base/errors.js';
 import { nodeBuiltin } from '../base/node-builtin.js';
 
@@ -55,13 +57,6 @@ function safeValidate(bytes: Uint8Array<ArrayBuffer>): boolean {
 export function buildUrl(build: BuildName): URL {
   return new URL(`../build/${build}.wasm`, import.meta.url);
 }
-/** The raw exports every build has. Kernel names are listed in assembly/index.ts. */
-export interface KernelExports {
-  memory: WebAssembly.Memory;
-  heap_base(): number;
-  [kernel: string]: unknown;
-}
-
 export interface InstantiateOptions {
   /** Force a build instead of probing. */
   build?: BuildName;
@@ -83,13 +78,16 @@ export interface InstantiateOptions {
 
 export class WasmRuntime {
   readonly build: BuildName;
-  readonly exports: KernelExports;
+  /** The kernels, typed (bindings/kernels.ts). */
+  readonly exports: Kernels;
+  /** The constants shared with the kernels (cell ids, descriptor slots), read from the build. */
+  readonly constants: KernelConstants;
   readonly memory: WebAssembly.Memory;
   private readonly allocator: Allocator;
 
   constructor(instance: WebAssembly.Instance, build: BuildName) {
     this.build = build;
-    this.exports = instance.exports as unknown as KernelExports;
+    ({ kernels: this.exports, constants: this.constants } = bindKernels(instance));
     this.memory = this.exports.memory;
     const memory = this.memory;
     this.allocator = new Allocator(this.exports.heap_base(), MAX_MEMORY_BYTES, (bytes) => {
@@ -191,11 +189,10 @@ export function resolveBuildUrl(url: URL | string | undefined, build: BuildName)
 type Fs = { readFileSync(path: URL): Uint8Array };
 
 // Node's fs (nodeBuiltin: no static import for browser bundlers to resolve), undefined where there
-// is no fs (browsers, workers). readFileSync, not fs.promises: the build is one ~20 KB local file
-// read once, and on Node 22+ the first touch of fs.promises loads its internal modules, 2.7-3.5 ms
-// of a ~17 ms cold start (readFileSync: 0.1 ms; the callback readFile starts libuv's thread pool:
-// 0.8-1 ms). Measured in fresh processes, Node 24; Node 20 loads fs.promises at startup (0.4 ms,
-// sync 0.6 ms).
+// is no fs (browsers, workers). readFileSync, not fs.promises or the callback readFile: the build
+// is one small local file read once, and the first touch of fs.promises (Node 22+) or of libuv's
+// thread pool costs milliseconds of a cold start (docs/performance.md, "ready() reads the wasm
+// with fs.readFileSync").
 async function nodeFs(): Promise<Fs | undefined> {
   const fs = await nodeBuiltin<Fs>('fs');
   return typeof fs?.readFileSync === 'function' ? (fs as Fs) : undefined;

@@ -14,7 +14,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, 'node_modules', '.bin');
+// publint and attw belong to the runtime matrix's install (test/runtimes/package.json; `npm run
+// check:package` installs it first)
+const CHECKERS_BIN = join(ROOT, 'test', 'runtimes', 'node_modules', '.bin');
 const problems = [];
 const dir = mkdtempSync(join(tmpdir(), 'wasm-rnn-pack-'));
 
@@ -65,9 +67,9 @@ try {
     }
   }
 
-  const publint = spawnSync(join(BIN, 'publint'), ['run', '--strict', tgz], { encoding: 'utf8', timeout: 120_000 });
+  const publint = spawnSync(join(CHECKERS_BIN, 'publint'), ['run', '--strict', tgz], { encoding: 'utf8', timeout: 120_000 });
   if (publint.status !== 0) problems.push(`publint:\n${publint.stdout}${publint.stderr}`);
-  const attw = spawnSync(join(BIN, 'attw'), ['--profile', 'esm-only', '--format', 'table-flipped', '--no-color', tgz], { encoding: 'utf8', timeout: 120_000 });
+  const attw = spawnSync(join(CHECKERS_BIN, 'attw'), ['--profile', 'esm-only', '--format', 'table-flipped', '--no-color', tgz], { encoding: 'utf8', timeout: 120_000 });
   if (attw.status !== 0) problems.push(`attw:\n${attw.stdout}${attw.stderr}`);
 
   const summary = { tarball: filename, files: paths.length, size, unpackedSize, publint: publint.status === 0, attw: attw.status === 0, problems };

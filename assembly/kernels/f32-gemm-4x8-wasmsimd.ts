@@ -4,34 +4,28 @@
 // exports are the same code specialised for a constant NR.
 //
 // Full 4-row blocks: A is packed (MC x KC at a time, as [MC/4][KC][4]) into a static buffer, so the
-// inner loop reads its four broadcasts with immediate offsets from one pointer (V8 has too few
-// general registers on x64 to keep four row pointers plus the weight pointer live; with them the
-// loop spent more instructions on addresses than on arithmetic). Per k: two weight loads, four
-// broadcast loads, eight multiply-adds into 8 accumulators (4 rows x 2 vectors). Between KC
+// inner loop reads its four broadcasts with immediate offsets from one pointer (V8 on x64 has too
+// few general registers for four row pointers plus the weight pointer). Per k: two weight loads,
+// four broadcast loads, eight multiply-adds into 8 accumulators (4 rows x 2 vectors). Between KC
 // chunks the partial sums go through C (or a staging buffer for a partial last panel) and are
 // reloaded exactly, so chunking does not change the result.
 //
 // Leftover rows (and the batch-1 recurrent product, M = 1):
 //  - NR = 32: a 1x32 kernel, one row against a whole panel through one pointer with immediate
-//    offsets, 8 independent accumulators, one 128-byte weight row per k. Current V8 (Node 22+,
-//    Chromium) interleaves the loads with the FMAs and keeps everything in registers; V8 11
-//    (Node 20) hoists all eight loads and spills one accumulator per k.
-//  - NR = 8: a 1x24 kernel, one row against three panels (three pointers), 6 accumulators; with
-//    8 (1x32 over four panels) V8 ran out of vector registers.
+//    offsets, 8 independent accumulators, one 128-byte weight row per k.
+//  - NR = 8: a 1x24 kernel, one row against three panels (three pointers), 6 accumulators (a 1x32
+//    over four panels runs out of vector registers).
 //  A partial last panel takes 1x8 per slice.
 //
 // Every kernel sums each output's k terms in ascending order from zero and adds the bias last,
 // so a row's result is bitwise independent of which kernel (and so which batch size) computed
 // it. vmadd is mul+add in the `simd` build and relaxed_madd in `relaxed`.
 //
-// Function sizes: the 4x8 tile (tile_4x8_slice), the A packer and the 1x8 row kernel are
-// functions of their own, called per (M block, K chunk, slice), not inlined into the two exports.
-// V8 compiles a function with TurboFan only after it has run a while in baseline (Liftoff) code,
-// and a running call keeps its code, so in a fresh process small functions called often switch
-// to optimized code sooner, and they take less optimizing compile time (one shared copy of the
-// tile instead of one per export: the exports went from 2.5 KB of wasm each to about 1 KB, their
-// compile from 8-11 ms to 2 ms on Node 20). Calls per tile column keep the call cost out of the
-// inner loops: paired A/B against the inlined version within +-5 % on W1-W6 (docs/performance.md).
+// The 4x8 tile, the A packer and the 1x8 row kernel are functions of their own, called per
+// (M block, K chunk, slice), not inlined into the exports: V8 gives optimized code only to calls
+// that start after a function's background compile, so small, often-called functions reach it
+// sooner in a fresh process and compile faster. The measurements behind these choices:
+// docs/performance.md, "Why f32-gemm is shaped as it is".
 import { vload, vstore, vload_splat, vmadd, vadd } from '../simd';
 
 /**

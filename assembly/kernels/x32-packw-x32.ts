@@ -4,11 +4,11 @@
 //
 // Why a second layout: the batch-1 product (one row of A: the recurrent step of every streaming
 // or batch-1 sequence call) then reads one contiguous 128-byte row per k through a single
-// pointer with immediate offsets, 8 accumulators live. On 8-column panels the same product walks
-// three panels 32*K bytes apart; on current V8 that runs 12-20 % slower when the weights sit in
-// L2. For weights streamed from L3 or memory the 8-column layout is better (the 4x8 tile reads
-// each 4 KiB page sequentially instead of every other cache line), so the recurrence picks the
-// layout by size: see recurrent_panel_width in recurrence.ts and docs/performance.md.
+// pointer with immediate offsets, 8 accumulators live, where on 8-column panels it walks three
+// panels 32*K bytes apart: faster while the weights sit in L2. For weights streamed from L3 or
+// memory the 8-column layout is better (the 4x8 tile reads each 4 KiB page sequentially instead
+// of every other cache line), so the recurrence picks the layout by size: recurrent_panel_width
+// in recurrence.ts; measurements in docs/performance.md, "Panel width of W_hh".
 
 /** Columns per panel. */
 const NR: i32 = 32;

@@ -133,7 +133,7 @@ export function report(result) {
   p();
   p('| peer | file | bytes | gzip |');
   p('|---|---|---|---|');
-  for (const [peer, files] of Object.entries(result.sizes)) for (const s of files) p(`| ${peer} | ${s.path.replace('node_modules/', '')} | ${s.bytes} | ${s.gzip} |`);
+  for (const [peer, files] of Object.entries(result.sizes)) for (const s of files) p(`| ${peer} | ${s.path.replace(/^(bench\/)?node_modules\//, '')} | ${s.bytes} | ${s.gzip} |`);
   p();
   p(`Commands: ${result.commands.map((c) => `\`${c}\``).join('; ')}.`);
   return out.join('\n');

@@ -6,6 +6,7 @@
  * Keras 3 computes relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1).
  */
 import { RnnError } from '../../base/errors.js';
+import { erf, relu, sigmoid, softmaxF64, softplus, softsign } from '../../base/reference-math.js';
 
 export type Writer = 'tfjs' | 'keras2' | 'keras3';
 
@@ -18,57 +19,27 @@ export interface Act {
 }
 
 const SQRT1_2 = Math.SQRT1_2;
-
-/** erf with |error| < 1.2e-7 (Numerical Recipes erfc, Chebyshev fit). */
-export function erf(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? 1 - r : r - 1;
-}
-
-const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
-const softplus = (x: number) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
 const clip01 = (x: number) => (x < 0 ? 0 : x > 1 ? 1 : x);
 const SELU_A = 1.6732632423543772;
 const SELU_S = 1.0507009873554805;
 
 function softmaxRows(v: Float32Array, n: number): void {
-  for (let o = 0; o < v.length; o += n) {
-    let m = -Infinity;
-    for (let i = 0; i < n; i++) if (v[o + i] > m) m = v[o + i];
-    let s = 0;
-    for (let i = 0; i < n; i++) s += Math.exp(v[o + i] - m);
-    for (let i = 0; i < n; i++) v[o + i] = Math.exp(v[o + i] - m) / s;
-  }
+  for (let o = 0; o < v.length; o += n) softmaxF64(v, v, o, n, 1, false);
 }
 
 function logSoftmaxRows(v: Float32Array, n: number): void {
-  for (let o = 0; o < v.length; o += n) {
-    let m = -Infinity;
-    for (let i = 0; i < n; i++) if (v[o + i] > m) m = v[o + i];
-    let s = 0;
-    for (let i = 0; i < n; i++) s += Math.exp(v[o + i] - m);
-    const ls = Math.log(s);
-    for (let i = 0; i < n; i++) v[o + i] = v[o + i] - m - ls;
-  }
+  for (let o = 0; o < v.length; o += n) softmaxF64(v, v, o, n, 1, true);
 }
 
 const ELEMENTWISE: Record<string, (w: Writer) => (x: number) => number> = {
   linear: () => (x) => x,
-  relu: () => (x) => (x > 0 ? x : 0),
-  relu6: () => (x) => (x > 0 ? (x < 6 ? x : 6) : 0),
+  relu: () => relu,
+  relu6: () => (x) => Math.min(relu(x), 6),
   sigmoid: () => sigmoid,
   tanh: () => Math.tanh,
   hard_sigmoid: (w) => (w === 'keras3' ? (x) => clip01(x / 6 + 0.5) : (x) => clip01(0.2 * x + 0.5)),
   softplus: () => softplus,
-  softsign: () => (x) => x / (1 + Math.abs(x)),
+  softsign: () => softsign,
   elu: () => (x) => (x > 0 ? x : Math.expm1(x)),
   selu: () => (x) => SELU_S * (x > 0 ? x : SELU_A * Math.expm1(x)),
   swish: () => (x) => x * sigmoid(x),

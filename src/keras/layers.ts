@@ -5,7 +5,9 @@
  */
 import { RnnError, fmtShape } from '../../base/errors.js';
 import { type Act, type Writer, applyActivation, resolveActivation } from './activations.js';
-import { Direction, GATES, type CellConfig, type CellKind, type CellWeights, type DirResult } from './recurrent.js';
+import { Direction, type CellConfig, type CellWeights, type DirResult } from './recurrent.js';
+import { type CellFamily, GATE_COUNT } from '../../base/spec.js';
+import { matmulF64 } from '../../base/reference-math.js';
 import { type WeightMap, type WTensor, layerWeights, pick } from './weights.js';
 
 /** A value flowing between layers: float32 (or int32 model inputs) with an optional [B, T] mask. */
@@ -181,19 +183,7 @@ export class Dense extends KLayer {
     const xd = asFloat(x.t);
     const rows = xd.length / I;
     const out = new Float32Array(rows * U);
-    const acc = new Float64Array(U);
-    const K = this.kernel;
-    for (let r = 0; r < rows; r++) {
-      if (this.bias) for (let u = 0; u < U; u++) acc[u] = this.bias[u];
-      else acc.fill(0);
-      for (let k = 0; k < I; k++) {
-        const v = xd[r * I + k];
-        if (v === 0) continue;
-        const o = k * U;
-        for (let u = 0; u < U; u++) acc[u] += v * K[o + u];
-      }
-      for (let u = 0; u < U; u++) out[r * U + u] = acc[u];
-    }
+    matmulF64({ data: xd, offset: 0, rowStride: I, colStride: 1 }, { data: this.kernel, offset: 0, rowStride: U, colStride: 1 }, rows, I, U, out, 0, this.bias);
     applyActivation(this.act, out, U);
     return [{ t: { data: out, shape: [...s.slice(0, -1), U] }, mask: x.mask }];
   }
@@ -428,7 +418,7 @@ export class RepeatVector extends KLayer {
 // ---------------------------------------------------------------------------------------------
 // recurrent layers
 
-const CELL_OF: Record<string, CellKind> = { LSTM: 'lstm', GRU: 'gru', SimpleRNN: 'simple_rnn' };
+const CELL_OF: Record<string, CellFamily> = { LSTM: 'lstm', GRU: 'gru', SimpleRNN: 'rnn' };
 
 export interface RnnOptions {
   cell: CellConfig;
@@ -445,7 +435,7 @@ export function parseRnnConfig(className: string, cfg: Cfg, ctx: BuildContext): 
   const oldKeras = ctx.writer === 'tfjs' || (ctx.writer === 'keras2' && (ctx.version[0] < 2 || (ctx.version[0] === 2 && ctx.version[1] < 3)));
   const units = cfg.int('units');
   const act = resolveActivation(cfg.get('activation'), ctx.writer, `${where}: activation`, 'tanh');
-  const recAct = resolveActivation(cfg.get('recurrent_activation'), ctx.writer, `${where}: recurrent_activation`, cell === 'simple_rnn' ? 'sigmoid' : oldKeras ? 'hard_sigmoid' : 'sigmoid');
+  const recAct = resolveActivation(cfg.get('recurrent_activation'), ctx.writer, `${where}: recurrent_activation`, cell === 'rnn' ? 'sigmoid' : oldKeras ? 'hard_sigmoid' : 'sigmoid');
   for (const a of [act, recAct]) {
     if (!a.fn) throw new RnnError('UNSUPPORTED', `${where}: activation '${a.name}' works on an axis and cannot be a recurrent activation`);
   }
@@ -466,7 +456,7 @@ export function parseRnnConfig(className: string, cfg: Cfg, ctx: BuildContext): 
 
 function cellWeights(className: string, o: RnnOptions, useBias: boolean, mine: Map<string, WTensor>, where: string, scope?: 'forward' | 'backward'): CellWeights {
   const H = o.cell.units;
-  const GH = GATES[o.cell.cell] * H;
+  const GH = GATE_COUNT[o.cell.cell] * H;
   const sw = scope ? `${where} (${scope})` : where;
   const k = need(pick(mine, 'kernel', null, sw, scope), `${sw}: kernel`);
   if (k.shape.length !== 2 || k.shape[1] !== GH) throw new RnnError('SHAPE_MISMATCH', `${sw}: kernel has shape ${fmtShape(k.shape)}, expected [inputSize, ${GH}]`);
@@ -544,13 +534,6 @@ export class Recurrent extends KLayer {
 function rnnOutputs(r: DirResult, o: RnnOptions, B: number, T: number, H: number, mask: Uint8Array | null): Flow[] {
   const out: Flow[] = [o.returnSequences ? { t: { data: r.seq, shape: [B, T, H] }, mask } : { t: { data: r.last, shape: [B, H] }, mask: null }];
   if (o.returnState) for (const s of r.states) out.push({ t: { data: s, shape: [B, H] }, mask: null });
-  return out;
-}
-
-/** Reverses [B, T, H] along time. */
-function flipTime(v: Float32Array, B: number, T: number, H: number): Float32Array {
-  const out = new Float32Array(v.length);
-  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) out.set(v.subarray((b * T + t) * H, (b * T + t + 1) * H), (b * T + T - 1 - t) * H);
   return out;
 }
 
@@ -639,14 +622,15 @@ export class Bidirectional extends KLayer {
     }
     const xd = asFloat(x.t);
     const rf = this.fwd.run(xd, B, T, x.mask, init && init.slice(0, ns), this.fo.zeroOutputForMask);
-    const rb = this.bwd.run(xd, B, T, x.mask, init && init.slice(ns), this.bo.zeroOutputForMask);
+    const seqs = this.fo.returnSequences;
+    // Keras reverses the backward layer's sequence (back to time order): it is written reversed
+    const rb = this.bwd.run(xd, B, T, x.mask, init && init.slice(ns), this.bo.zeroOutputForMask, seqs);
     if (this.fo.stateful) {
       this.store.states = [...rf.states, ...rb.states];
       this.store.batch = B;
     }
-    const seqs = this.fo.returnSequences;
     const y = seqs ? rf.seq : rf.last;
-    const yr = seqs ? flipTime(rb.seq, B, T, H) : rb.last;
+    const yr = seqs ? rb.seq : rb.last;
     const shape = seqs ? [B, T, H] : [B, H];
     const mask = seqs ? x.mask : null;
     const outs: Flow[] = [];

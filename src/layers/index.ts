@@ -1,2 +1,2 @@
-export { LSTM, GRU, RNN, RecurrentLayer, RecurrentState, recurrentFromStateDict } from './recurrent.js';
-export type { RecurrentOptions, LSTMOptions, RNNOptions, ForwardOptions, ForwardResult, LoadOptions, Lengths } from './recurrent.js';
+export { LSTM, GRU, RNN, RecurrentLayer, RecurrentState } from './recurrent.js';
+export type { RecurrentOptions, LSTMOptions, RNNOptions, ForwardOptions, ForwardResult, LoadOptions, Lengths } from './options.js';

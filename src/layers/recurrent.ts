@@ -1,142 +1,37 @@
 /**
  * LSTM, GRU and RNN layers mirroring torch.nn.LSTM / GRU / RNN: the same options, parameter
- * names, gate order, equations and tensor shapes. This module validates everything a caller
- * passes (options, state_dicts, inputs) and turns it into the plain model spec; the packing and
- * the kernel calls live in bindings/recurrent.ts.
+ * names, gate order, equations and tensor shapes. The layer classes check what a caller passes
+ * (options: options.ts; state_dicts: state-dict.ts; inputs: here) and hand the plain model spec
+ * and its parameters to the bindings (bindings/recurrent.ts), which pack and run them.
  */
 import { RnnError, checkOptionKeys, fmtShape } from '../../base/errors.js';
-import { type Tensor, checkFloatTensor, checkShape, checkTensor, numel } from '../../base/tensor.js';
-import { type RecurrentSpec, type LayerDirParams, type CellKind, parameterShapes, outputSize, gateCount } from '../../base/spec.js';
+import { type Tensor, checkFloatTensor, checkShape, numel } from '../../base/tensor.js';
+import { type RecurrentSpec, type CellKind, outputSize, gateCount } from '../../base/spec.js';
 import { Rng, randomSeed } from '../../base/random.js';
 import { runtime, MAX_MEMORY_BYTES, type WasmRuntime } from '../../bindings/wasm.js';
 import { PackedRecurrent, StreamState } from '../../bindings/recurrent.js';
+import { DisposeGroup } from '../../bindings/ownership.js';
 import { fillUniform } from '../../bindings/fill.js';
 import { warmUp, WARM_UP_BYTES } from '../../bindings/warmup.js';
+import {
+  type RecurrentOptions, type LSTMOptions, type RNNOptions, type ForwardOptions, type ForwardResult, type LoadOptions,
+  FORWARD_KEYS, checkInt, checkLengths, readOptions,
+} from './options.js';
+import { groupParams, parameterList, readStateDict, writeStateDict } from './state-dict.js';
+import { RecurrentState } from './state.js';
 
-export interface RecurrentOptions {
-  inputSize: number;
-  hiddenSize: number;
-  /** Stacked layers (default 1). */
-  numLayers?: number;
-  /** Use bias_ih / bias_hh (default true). */
-  bias?: boolean;
-  /** x and output are [B, T, *] instead of [T, B, *] (default false). h and c are not affected. */
-  batchFirst?: boolean;
-  /** Run a reverse direction too and concatenate (default false). */
-  bidirectional?: boolean;
-  /** Accepted for PyTorch compatibility; inference ignores dropout. Must be in [0, 1). */
-  dropout?: number;
-  /** Seed of the initial weights (uniform in +-1/sqrt(hiddenSize), as PyTorch). Default: random. */
-  seed?: number;
-}
-
-export interface LSTMOptions extends RecurrentOptions {
-  /** LSTM projection size (0 = none, default); must be < hiddenSize. */
-  projSize?: number;
-}
-
-export interface RNNOptions extends RecurrentOptions {
-  /** 'tanh' (default) or 'relu'. */
-  nonlinearity?: 'tanh' | 'relu';
-}
-
-/** Lengths of the sequences in a padded batch, one per batch item, each in [1, T]. */
-export type Lengths = number[] | Int32Array | BigInt64Array | Tensor;
-
-export interface ForwardOptions {
-  /** [numLayers * D, B, P] (or [numLayers * D, P] for unbatched input); default zeros. */
-  h0?: Tensor;
-  /** LSTM only: [numLayers * D, B, H] (or [numLayers * D, H]); default zeros. */
-  c0?: Tensor;
-  /** Packed-sequence semantics: outputs past a length are 0, h/c taken at the last valid step. */
-  lengths?: Lengths;
-  /**
-   * Where to write the output: a Float32Array of exactly T * B * D * P floats (the output's
-   * size), which the result's `output.data` then is; calling forward again with the same array
-   * reuses it, so a real-time loop allocates no output per call. It is written only once the
-   * run has succeeded. Not a view of wasm memory (such as a step's `{ view: true }` output).
-   */
-  out?: Float32Array;
-}
-
-export interface ForwardResult {
-  /** [T, B, D*P] ([B, T, D*P] if batchFirst, [T, D*P] if unbatched). */
-  output: Tensor<Float32Array>;
-  /** [numLayers * D, B, P] ([numLayers * D, P] if unbatched). */
-  h: Tensor<Float32Array>;
-  /** LSTM only: [numLayers * D, B, H]. */
-  c?: Tensor<Float32Array>;
-}
-
-export interface LoadOptions {
-  /** Only keys starting with this prefix are read, with the prefix removed (e.g. 'encoder.rnn.'). */
-  prefix?: string;
-  /** Reject keys the layer does not know (default true). */
-  strict?: boolean;
-}
-
-const FORWARD_KEYS = ['h0', 'c0', 'lengths', 'out'];
-const COMMON_KEYS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'bidirectional', 'dropout', 'seed'];
-
-function checkInt(v: unknown, name: string, min: number, layer: string): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
-    throw new RnnError('INVALID_OPTION', `${layer}: ${name} must be an integer >= ${min}, got ${String(v)}`);
-  }
-  return v;
-}
-
-function checkBool(v: unknown, name: string, dflt: boolean, layer: string): boolean {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'boolean') throw new RnnError('INVALID_OPTION', `${layer}: ${name} must be a boolean, got ${String(v)}`);
-  return v;
-}
+export { RecurrentState };
+export type { RecurrentOptions, LSTMOptions, RNNOptions, ForwardOptions, ForwardResult, LoadOptions, Lengths } from './options.js';
 
 /**
- * What a layer owns in wasm memory: its packed weights and the streams of its states. It holds
- * no reference to the layer or its states, so it can be the held value of the finalizers below.
+ * The weights a layer starts with when they are known (fromStateDict): a state_dict, read with
+ * `load`; `what` names the caller in errors. Without it a layer makes seeded random weights.
  */
-interface Owned {
-  packed: PackedRecurrent | null;
-  streams: Set<StreamState>;
+export interface InitialWeights {
+  stateDict: Record<string, Tensor>;
+  load?: LoadOptions;
+  what: string;
 }
-
-function freeOwned(o: Owned): void {
-  for (const s of o.streams) s.dispose();
-  o.streams.clear();
-  o.packed?.dispose();
-  o.packed = null;
-}
-
-// frees the wasm memory of layers that were never disposed (weights and every state's stream),
-// once they are unreachable
-const finalizer = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Owned>(freeOwned) : undefined;
-
-// frees the stream of a state that was never disposed, once the state is unreachable (its layer
-// may live on: the layer keeps the stream, never the state)
-const stateFinalizer =
-  typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry<{ stream: StreamState; streams: Set<StreamState> }>(({ stream, streams }) => {
-        if (streams.delete(stream)) stream.dispose();
-      })
-    : undefined;
-
-/**
- * Weights handed to the constructor by a static fromStateDict, for the duration of that one
- * `new`: the constructor then installs them instead of making seeded random ones.
- */
-let givenWeights: { stateDict: Record<string, Tensor>; options: LoadOptions; what: string } | undefined;
-
-function withWeights<T>(stateDict: Record<string, Tensor>, options: LoadOptions | undefined, what: string, make: () => T): T {
-  givenWeights = { stateDict, options: options === undefined ? {} : options, what };
-  try {
-    return make();
-  } finally {
-    givenWeights = undefined;
-  }
-}
-
-/** Biases stay in JS (b_ih + b_hh are packed as one sum); the matrices only in wasm memory. */
-const isBias = (field: keyof LayerDirParams): field is 'bih' | 'bhh' => field === 'bih' || field === 'bhh';
 
 /** Common machinery of LSTM, GRU and RNN. */
 export abstract class RecurrentLayer {
@@ -149,119 +44,62 @@ export abstract class RecurrentLayer {
   readonly projSize: number;
   /** The plain model spec this layer runs. */
   readonly spec: RecurrentSpec;
-  /**
-   * The biases under their state_dict names (copies). The weight matrices are not kept in JS:
-   * stateDict() reads them back from the packed panels, so a model's weights live once, in wasm
-   * memory (docs/design.md, "Where the weights live").
-   */
-  private biases: Map<string, Float32Array> = new Map();
-  private readonly owned: Owned = { packed: null, streams: new Set() };
+  /** The packed weights (freed by dispose, or with this layer once it is unreachable). */
+  private packed: PackedRecurrent | null = null;
+  /** The streams of the states created and not disposed (held for the states, never the states themselves). */
+  private readonly streams = new DisposeGroup<StreamState>();
   private disposed = false;
   private readonly rt: WasmRuntime;
   protected abstract readonly kind: string;
 
-  protected constructor(cell: CellKind, options: RecurrentOptions & { projSize?: number }, extraKeys: string[], kind: string) {
-    const given = givenWeights;
-    givenWeights = undefined;
-    if (options === null || typeof options !== 'object') {
-      throw new RnnError('INVALID_OPTION', `${kind}: options must be an object with at least inputSize and hiddenSize`);
-    }
-    checkOptionKeys(options, [...COMMON_KEYS, ...extraKeys], kind);
-    this.inputSize = checkInt(options.inputSize, 'inputSize', 1, kind);
-    this.hiddenSize = checkInt(options.hiddenSize, 'hiddenSize', 1, kind);
-    this.numLayers = checkInt(options.numLayers ?? 1, 'numLayers', 1, kind);
-    this.bias = checkBool(options.bias, 'bias', true, kind);
-    this.batchFirst = checkBool(options.batchFirst, 'batchFirst', false, kind);
-    this.bidirectional = checkBool(options.bidirectional, 'bidirectional', false, kind);
-    this.projSize = checkInt(options.projSize ?? 0, 'projSize', 0, kind);
-    if (this.projSize >= this.hiddenSize) {
-      throw new RnnError('INVALID_OPTION', `${kind}: projSize must be smaller than hiddenSize (${this.hiddenSize}), got ${this.projSize}`);
-    }
-    const dropout = options.dropout ?? 0;
-    if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) {
-      throw new RnnError('INVALID_OPTION', `${kind}: dropout must be a number in [0, 1), got ${String(dropout)}`);
-    }
-    const seed = options.seed ?? (given ? 0 : randomSeed());
-    if (typeof seed !== 'number' || !Number.isFinite(seed)) {
-      throw new RnnError('INVALID_OPTION', `${kind}: seed must be a finite number, got ${String(seed)}`);
-    }
+  /**
+   * `weights`: the layer's parameters as a state_dict (fromStateDict), checked completely before
+   * anything is allocated; without them the layer makes PyTorch-style random ones from the seed.
+   */
+  protected constructor(cell: CellKind, options: RecurrentOptions & { projSize?: number }, extraKeys: string[], kind: string, weights: InitialWeights | undefined) {
+    const config = readOptions(cell, options, extraKeys, kind);
+    const spec = config.spec;
+    this.spec = spec;
+    this.inputSize = spec.inputSize;
+    this.hiddenSize = spec.hiddenSize;
+    this.numLayers = spec.numLayers;
+    this.bias = spec.bias;
+    this.batchFirst = config.batchFirst;
+    this.bidirectional = spec.numDirections === 2;
+    this.projSize = spec.projSize;
     this.rt = runtime();
-    this.spec = {
-      cell,
-      inputSize: this.inputSize,
-      hiddenSize: this.hiddenSize,
-      projSize: this.projSize,
-      numLayers: this.numLayers,
-      numDirections: this.bidirectional ? 2 : 1,
-      bias: this.bias,
-    };
     // refuse a model that cannot fit before making gigabytes of JS arrays for it
-    const need = PackedRecurrent.packedBytes(this.spec);
+    const need = PackedRecurrent.packedBytes(spec);
     if (need > MAX_MEMORY_BYTES - this.rt.bytesInUse) {
       throw new RnnError(
         'OUT_OF_MEMORY',
         `${kind}: the weights need ${need} bytes of wasm memory, more than the ${MAX_MEMORY_BYTES - this.rt.bytesInUse} left (limit ${MAX_MEMORY_BYTES}); cannot allocate`,
       );
     }
-    // a large layer's first forward would run in V8's baseline code: start the optimizing
-    // compile of its kernels in the background before packing (bindings/warmup.ts; no state or
-    // memory change). For fromStateDict only once the weights are known to be valid.
-    const warm = () => {
-      if (need >= WARM_UP_BYTES) warmUp(this.rt, gateCount(cell) * this.hiddenSize, outputSize(this.spec));
-    };
-    if (given) {
-      // fromStateDict: validated completely (readStateDict) before anything is allocated
-      const params = this.readStateDict(given.stateDict, given.options, given.what);
-      warm();
-      this.install(params);
+    if (weights) {
+      this.install(readStateDict(spec, weights.stateDict, weights.load === undefined ? {} : weights.load, weights.what, this.rt));
       return;
     }
-    warm();
+    // a large layer's first forward would run in V8's baseline code: start the optimizing
+    // compile of its kernels in the background before making the weights (bindings/warmup.ts)
+    if (need >= WARM_UP_BYTES) warmUp(this.rt, gateCount(cell) * this.hiddenSize, outputSize(spec));
     // PyTorch's reset_parameters: every parameter uniform in [-1/sqrt(H), 1/sqrt(H)]
     // made in wasm (bindings/fill.ts: the same floats as Rng.fillUniform, but compiled code in a
     // cold process, where the JS loop would run in the interpreter)
-    const list = this.parameterList();
-    const sizes = list.map(([, , shape]) => numel(shape));
-    const values = fillUniform(this.rt, new Rng(seed), sizes, 1 / Math.sqrt(this.hiddenSize), `${kind}: initial weights`);
-    const params = new Map<string, Float32Array>();
-    list.forEach(([, name], i) => params.set(name, values[i]));
-    this.install(params);
-  }
-
-  /** Every parameter of this layer: [field, state_dict name, shape], in PyTorch's order. */
-  private parameterList(): Array<[keyof LayerDirParams, string, number[]]> {
-    const out: Array<[keyof LayerDirParams, string, number[]]> = [];
-    for (let l = 0; l < this.numLayers; l++) {
-      for (let d = 0; d < this.spec.numDirections; d++) out.push(...parameterShapes(this.spec, l, d));
-    }
-    return out;
+    const sizes = parameterList(spec).map(([, , , shape]) => numel(shape));
+    const values = fillUniform(this.rt, new Rng(config.seed ?? randomSeed()), sizes, 1 / Math.sqrt(this.hiddenSize), `${kind}: initial weights`);
+    this.install(groupParams(spec, values));
   }
 
   /** Packs a complete, validated parameter set; the old one stays if packing fails. */
-  private install(params: Map<string, Float32Array>): void {
-    const nd = this.spec.numDirections;
-    const dirs: LayerDirParams[] = [];
-    for (let l = 0; l < this.numLayers; l++) {
-      for (let d = 0; d < nd; d++) {
-        const p: LayerDirParams = { wih: new Float32Array(0), whh: new Float32Array(0), bih: null, bhh: null, whr: null };
-        for (const [field, name] of parameterShapes(this.spec, l, d)) p[field] = params.get(name)!;
-        dirs.push(p);
-      }
-    }
-    const packed = new PackedRecurrent(this.rt, this.spec, dirs);
-    const biases = new Map<string, Float32Array>();
-    for (const [field, name] of this.parameterList()) {
-      if (isBias(field)) biases.set(name, params.get(name)!.slice());
-    }
-    const old = this.owned.packed;
-    this.owned.packed = packed;
-    this.biases = biases;
-    if (old) old.dispose();
-    else finalizer?.register(this, this.owned, this);
+  private install(params: ReturnType<typeof groupParams>): void {
+    const packed = PackedRecurrent.fromParams(this.spec, params, this.rt);
+    this.packed?.dispose();
+    this.packed = packed;
   }
 
   private alive(): PackedRecurrent {
-    const packed = this.owned.packed;
+    const packed = this.packed;
     if (this.disposed || !packed) throw new RnnError('DISPOSED', `${this.kind}: used after dispose()`);
     return packed;
   }
@@ -273,73 +111,22 @@ export abstract class RecurrentLayer {
    */
   loadStateDict(stateDict: Record<string, Tensor>, options: LoadOptions = {}): this {
     this.alive();
-    this.install(this.readStateDict(stateDict, options, `${this.kind}.loadStateDict`));
+    this.install(readStateDict(this.spec, stateDict, options, `${this.kind}.loadStateDict`, this.rt));
     return this;
   }
 
   /**
-   * Checks every key, dtype and shape of a state_dict against this layer (`what` names the
-   * caller in errors) and returns its parameters; changes nothing. The arrays are the caller's
-   * own (install copies what it keeps), except views of wasm memory, which are copied since
-   * packing may grow the memory and detach them.
+   * The parameters under their PyTorch names, in PyTorch's order (new arrays, read back from
+   * wasm memory: the layer keeps no JS copy, docs/design.md "Where the weights live").
    */
-  private readStateDict(stateDict: Record<string, Tensor>, options: LoadOptions, what: string): Map<string, Float32Array> {
-    if (stateDict === null || typeof stateDict !== 'object') {
-      throw new RnnError('INVALID_INPUT', `${what}: expected an object of tensors, got ${String(stateDict)}`);
-    }
-    if (options === null || typeof options !== 'object') {
-      throw new RnnError('INVALID_OPTION', `${what}: options must be an object`);
-    }
-    const prefix = options.prefix ?? '';
-    if (typeof prefix !== 'string') {
-      throw new RnnError('INVALID_OPTION', `${what}: prefix must be a string, got ${typeof prefix}`);
-    }
-    const strict = checkBool(options.strict, 'strict', true, what);
-    const wanted = this.parameterList();
-    const names = new Set(wanted.map(([, n]) => n));
-    const missing = wanted.filter(([, n]) => !Object.prototype.hasOwnProperty.call(stateDict, prefix + n)).map(([, n]) => prefix + n);
-    if (missing.length) {
-      throw new RnnError('MISSING_KEY', `${what}: missing key${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
-    }
-    if (strict) {
-      const unexpected = Object.keys(stateDict).filter((k) => k.startsWith(prefix) && !names.has(k.slice(prefix.length)));
-      if (unexpected.length) {
-        throw new RnnError(
-          'UNEXPECTED_KEY',
-          `${what}: unexpected key${unexpected.length > 1 ? 's' : ''} ${unexpected.join(', ')} (pass { strict: false } to ignore)`,
-        );
-      }
-    }
-    const params = new Map<string, Float32Array>();
-    for (const [, name, shape] of wanted) {
-      const t = stateDict[prefix + name];
-      checkFloatTensor(t, `${what}: '${prefix + name}'`);
-      checkShape(t, shape, `${what}: '${prefix + name}'`);
-      params.set(name, this.rt.detachSafe(t.data));
-    }
-    return params;
-  }
-
-  /** The parameters under their PyTorch names, in PyTorch's order (new arrays). */
   stateDict(): Record<string, Tensor<Float32Array>> {
     const packed = this.alive();
-    const out: Record<string, Tensor<Float32Array>> = {};
-    const nd = this.spec.numDirections;
-    for (let l = 0; l < this.numLayers; l++) {
-      for (let d = 0; d < nd; d++) {
-        const matrices = packed.readMatrices(l * nd + d);
-        for (const [field, name, shape] of parameterShapes(this.spec, l, d)) {
-          const data = isBias(field) ? this.biases.get(name)!.slice() : matrices[field]!;
-          out[name] = { data, shape: [...shape] };
-        }
-      }
-    }
-    return out;
+    return writeStateDict(this.spec, (i) => packed.readParams(i));
   }
 
   /** Every parameter's state_dict name and shape, in PyTorch's order (what stateDict() returns, without the data). */
   parameterShapes(): Array<[string, number[]]> {
-    return this.parameterList().map(([, name, shape]) => [name, [...shape]]);
+    return parameterList(this.spec).map(([, , name, shape]) => [name, [...shape]]);
   }
 
   /** Runs the whole sequence. Synchronous; needs ready() to have resolved before construction. */
@@ -397,7 +184,7 @@ export abstract class RecurrentLayer {
       }
       out = options.out;
     }
-    const r = packed.run(x.data, tLen, batch, batched && this.batchFirst, h0, c0, lengths, out);
+    const r = packed.run(x.data, tLen, batch, { batchFirst: batched && this.batchFirst, h0, c0, lengths, into: out });
     const result: ForwardResult = {
       output: { data: r.output, shape: batched ? (this.batchFirst ? [batch, tLen, od] : [tLen, batch, od]) : [tLen, od] },
       h: { data: r.h, shape: stateShape(ps) },
@@ -418,8 +205,7 @@ export abstract class RecurrentLayer {
     const batch = checkInt(options?.batch ?? 1, 'batch', 1, `${this.kind}.createState`);
     const stream = new StreamState(this.rt, packed, batch);
     const state = new RecurrentState(this, stream);
-    this.owned.streams.add(stream);
-    stateFinalizer?.register(state, { stream, streams: this.owned.streams }, state);
+    this.streams.add(stream, state);
     return state;
   }
 
@@ -449,17 +235,16 @@ export abstract class RecurrentLayer {
 
   /** @internal Frees the stream of a state disposed by its owner. */
   forgetState(state: RecurrentState, stream: StreamState): void {
-    stateFinalizer?.unregister(state);
-    if (this.owned.streams.delete(stream)) stream.dispose();
+    this.streams.dispose(stream);
   }
 
   /** Frees the wasm memory. Any later call throws RnnError('DISPOSED'). Safe to call twice. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    finalizer?.unregister(this);
-    freeOwned(this.owned); // the states' streams too: their RecurrentStates then throw DISPOSED
-    this.biases = new Map();
+    this.streams.disposeAll(); // their RecurrentStates then throw DISPOSED
+    this.packed?.dispose();
+    this.packed = null;
   }
 
   get isDisposed(): boolean {
@@ -467,126 +252,11 @@ export abstract class RecurrentLayer {
   }
 }
 
-/** The streaming state of a layer (see RecurrentLayer.createState). */
-export class RecurrentState {
-  private inner: StreamState | null;
-  /** @internal */
-  constructor(
-    readonly layer: RecurrentLayer,
-    stream: StreamState,
-  ) {
-    this.inner = stream;
-  }
-
-  private view: Tensor<Float32Array> | null = null;
-
-  /** @internal The tensor returned by view steps: one object per state, its data the live view. */
-  viewResult(out: Float32Array): Tensor<Float32Array> {
-    if (!this.view) this.view = { data: out, shape: [this.batch, outputSize(this.layer.spec)] };
-    else this.view.data = out;
-    return this.view;
-  }
-
-  /** @internal */
-  stream(): StreamState {
-    if (!this.inner || this.inner.isDisposed) throw new RnnError('DISPOSED', 'RecurrentState: used after dispose()');
-    return this.inner;
-  }
-
-  get batch(): number {
-    return this.stream().batch;
-  }
-
-  /** Back to zeros. */
-  reset(): void {
-    this.stream().reset();
-  }
-
-  /** Copies of h [numLayers, B, P] and (LSTM) c [numLayers, B, H]. */
-  get(): { h: Tensor<Float32Array>; c?: Tensor<Float32Array> } {
-    const s = this.stream();
-    const spec = this.layer.spec;
-    const out: { h: Tensor<Float32Array>; c?: Tensor<Float32Array> } = {
-      h: { data: s.getH(), shape: [spec.numLayers, s.batch, outputSize(spec)] },
-    };
-    const c = s.getC();
-    if (c) out.c = { data: c, shape: [spec.numLayers, s.batch, spec.hiddenSize] };
-    return out;
-  }
-
-  /**
-   * Copies h [numLayers, B, P] (and, for LSTM, c [numLayers, B, H]) into the caller's arrays, as
-   * get() without allocating (a streaming loop can reuse its arrays). Lengths are checked.
-   */
-  copyTo(h: Float32Array, c?: Float32Array): void {
-    const s = this.stream();
-    const spec = this.layer.spec;
-    const hLen = spec.numLayers * s.batch * outputSize(spec);
-    if (!(h instanceof Float32Array) || h.length !== hLen) {
-      throw new RnnError('SHAPE_MISMATCH', `RecurrentState.copyTo: h must be a Float32Array of ${hLen} floats, got ${h instanceof Float32Array ? h.length : typeof h}`);
-    }
-    if (c !== undefined) {
-      const cLen = spec.numLayers * s.batch * spec.hiddenSize;
-      if (spec.cell !== 'lstm') throw new RnnError('INVALID_OPTION', 'RecurrentState.copyTo: c is only for LSTM');
-      if (!(c instanceof Float32Array) || c.length !== cLen) {
-        throw new RnnError('SHAPE_MISMATCH', `RecurrentState.copyTo: c must be a Float32Array of ${cLen} floats, got ${c instanceof Float32Array ? c.length : typeof c}`);
-      }
-    }
-    s.copyTo(h, c);
-  }
-
-  /** Sets h (and c for LSTM; omitted = unchanged), shapes as get(). Validated before writing. */
-  set(h: Tensor, c?: Tensor): void {
-    const s = this.stream();
-    const spec = this.layer.spec;
-    checkFloatTensor(h, 'RecurrentState.set: h');
-    checkShape(h, [spec.numLayers, s.batch, outputSize(spec)], 'RecurrentState.set: h');
-    if (c !== undefined) {
-      if (spec.cell !== 'lstm') throw new RnnError('INVALID_OPTION', 'RecurrentState.set: c is only for LSTM');
-      checkFloatTensor(c, 'RecurrentState.set: c');
-      checkShape(c, [spec.numLayers, s.batch, spec.hiddenSize], 'RecurrentState.set: c');
-    }
-    s.setH(h.data);
-    if (c) s.setC(c.data as Float32Array);
-  }
-
-  /** Frees the state's wasm memory. Safe to call twice. */
-  dispose(): void {
-    if (!this.inner) return;
-    const stream = this.inner;
-    this.inner = null;
-    this.layer.forgetState(this, stream);
-  }
-}
-
-function checkLengths(v: Lengths, batch: number, tLen: number, what: string): Int32Array {
-  let values: ArrayLike<number | bigint>;
-  if (Array.isArray(v) || v instanceof Int32Array || v instanceof BigInt64Array) values = v;
-  else if (v !== null && typeof v === 'object' && 'data' in v) {
-    checkTensor(v, `${what}: lengths`);
-    if (v.data instanceof Float32Array) throw new RnnError('INVALID_LENGTHS', `${what}: lengths must be integers, got a float32 tensor`);
-    values = v.data;
-  } else {
-    throw new RnnError('INVALID_LENGTHS', `${what}: lengths must be an array, Int32Array, BigInt64Array or integer tensor, got ${typeof v}`);
-  }
-  if (values.length !== batch) {
-    throw new RnnError('INVALID_LENGTHS', `${what}: lengths has ${values.length} entries, expected one per batch item (${batch})`);
-  }
-  const out = new Int32Array(batch);
-  for (let b = 0; b < batch; b++) {
-    const n = Number(values[b]);
-    if (!Number.isInteger(n) || n < 1 || n > tLen) {
-      throw new RnnError('INVALID_LENGTHS', `${what}: lengths[${b}] = ${String(values[b])} is outside [1, ${tLen}] (T = ${tLen})`);
-    }
-    out[b] = n;
-  }
-  return out;
-}
-
 export class LSTM extends RecurrentLayer {
   protected readonly kind = 'LSTM';
-  constructor(options: LSTMOptions) {
-    super('lstm', options, ['projSize'], 'LSTM');
+  /** `weights`: @internal (fromStateDict). */
+  constructor(options: LSTMOptions, weights?: InitialWeights) {
+    super('lstm', options, ['projSize'], 'LSTM', weights);
   }
 
   /**
@@ -596,7 +266,7 @@ export class LSTM extends RecurrentLayer {
    * are all checked before any wasm memory is touched: on error nothing is allocated.
    */
   static fromStateDict(stateDict: Record<string, Tensor>, options: LSTMOptions, load?: LoadOptions): LSTM {
-    return withWeights(stateDict, load, 'LSTM.fromStateDict', () => new LSTM(options));
+    return new LSTM(options, { stateDict, load, what: 'LSTM.fromStateDict' });
   }
 
   override forward(x: Tensor, options?: ForwardOptions): ForwardResult & { c: Tensor<Float32Array> } {
@@ -606,8 +276,9 @@ export class LSTM extends RecurrentLayer {
 
 export class GRU extends RecurrentLayer {
   protected readonly kind = 'GRU';
-  constructor(options: RecurrentOptions) {
-    super('gru', options, [], 'GRU');
+  /** `weights`: @internal (fromStateDict). */
+  constructor(options: RecurrentOptions, weights?: InitialWeights) {
+    super('gru', options, [], 'GRU', weights);
   }
 
   /**
@@ -617,19 +288,20 @@ export class GRU extends RecurrentLayer {
    * are all checked before any wasm memory is touched: on error nothing is allocated.
    */
   static fromStateDict(stateDict: Record<string, Tensor>, options: RecurrentOptions, load?: LoadOptions): GRU {
-    return withWeights(stateDict, load, 'GRU.fromStateDict', () => new GRU(options));
+    return new GRU(options, { stateDict, load, what: 'GRU.fromStateDict' });
   }
 }
 
 export class RNN extends RecurrentLayer {
   protected readonly kind = 'RNN';
   readonly nonlinearity: 'tanh' | 'relu';
-  constructor(options: RNNOptions) {
+  /** `weights`: @internal (fromStateDict). */
+  constructor(options: RNNOptions, weights?: InitialWeights) {
     const nl = options?.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu') {
       throw new RnnError('INVALID_OPTION', `RNN: nonlinearity must be 'tanh' or 'relu', got ${String(nl)}`);
     }
-    super(nl === 'relu' ? 'rnn_relu' : 'rnn_tanh', options, ['nonlinearity'], 'RNN');
+    super(nl === 'relu' ? 'rnn_relu' : 'rnn_tanh', options, ['nonlinearity'], 'RNN', weights);
     this.nonlinearity = nl;
   }
 
@@ -640,22 +312,6 @@ export class RNN extends RecurrentLayer {
    * are all checked before any wasm memory is touched: on error nothing is allocated.
    */
   static fromStateDict(stateDict: Record<string, Tensor>, options: RNNOptions, load?: LoadOptions): RNN {
-    return withWeights(stateDict, load, 'RNN.fromStateDict', () => new RNN(options));
-  }
-}
-
-/**
- * The layer of cell kind `cell` built from `stateDict` (LSTM / GRU / RNN.fromStateDict; for the
- * RNN kinds the nonlinearity comes from the kind): what importers call once they have written a
- * model's weights under PyTorch's names.
- */
-export function recurrentFromStateDict(cell: CellKind, stateDict: Record<string, Tensor>, options: RecurrentOptions): RecurrentLayer {
-  switch (cell) {
-    case 'lstm':
-      return LSTM.fromStateDict(stateDict, options);
-    case 'gru':
-      return GRU.fromStateDict(stateDict, options);
-    default:
-      return RNN.fromStateDict(stateDict, { ...options, nonlinearity: cell === 'rnn_relu' ? 'relu' : 'tanh' });
+    return new RNN(options, { stateDict, load, what: 'RNN.fromStateDict' });
   }
 }

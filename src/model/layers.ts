@@ -21,17 +21,13 @@ import { type Tensor, checkFloatTensor, checkShape, checkTensor, numel } from '.
 import { Rng, randomSeed } from '../../base/random.js';
 import { runtime, type WasmRuntime } from '../../bindings/wasm.js';
 import { fillUniform } from '../../bindings/fill.js';
-import { packPanels, unpackPanels } from '../../bindings/panels.js';
+import { PackedLinear } from '../../bindings/linear.js';
 
 export interface LayerLoadOptions {
   /** Only keys starting with this prefix are read, with the prefix removed (e.g. 'head.'). */
   prefix?: string;
   /** Reject keys under the prefix that the layer does not know (default true). */
   strict?: boolean;
-}
-
-interface Fn {
-  (...args: number[]): number;
 }
 
 /** What every non-recurrent layer of a Sequential provides. */
@@ -186,15 +182,9 @@ export interface LinearOptions {
   seed?: number;
 }
 
-// frees the wasm memory of Linear layers that were never disposed, once they are unreachable
-const finalizer =
-  typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry<{ rt: WasmRuntime; blocks: number[] }>((h) => h.blocks.forEach((b) => h.rt.free(b)))
-    : undefined;
-
 /**
  * torch.nn.Linear(inFeatures, outFeatures, bias): y = x W^T + b on the last dimension, one wasm
- * f32_gemm per call. Needs ready() to have resolved before construction.
+ * f32_gemm per call (bindings/linear.ts). Needs ready() to have resolved before construction.
  */
 export class Linear implements FeatureLayer {
   readonly kind = 'Linear';
@@ -202,12 +192,7 @@ export class Linear implements FeatureLayer {
   readonly outFeatures: number;
   readonly bias: boolean;
   private readonly rt: WasmRuntime;
-  private readonly gemm: Fn;
-  private packed = { rt: null as unknown as WasmRuntime, blocks: [] as number[] };
-  private wPtr = 0;
-  private bPtr = 0;
-  private ws = 0;
-  private wsBytes = 0;
+  private weights: PackedLinear;
   private disposed = false;
 
   constructor(inFeatures: number, outFeatures: number, bias = true, options: LinearOptions = {}) {
@@ -216,14 +201,11 @@ export class Linear implements FeatureLayer {
     if (typeof bias !== 'boolean') throw new RnnError('INVALID_OPTION', `Linear: bias must be a boolean, got ${String(bias)}`);
     this.bias = bias;
     this.rt = runtime();
-    this.gemm = (this.rt.exports as unknown as Record<string, Fn>).f32_gemm;
     // PyTorch's reset_parameters: kaiming_uniform(a=sqrt(5)) = U(+-1/sqrt(in)), bias U(+-1/sqrt(in))
     // (made in wasm: bindings/fill.ts; the same floats as Rng.fillUniform)
     const shapes = this.parameterShapes();
     const values = fillUniform(this.rt, new Rng(options.seed ?? randomSeed()), shapes.map(([, shape]) => numel(shape)), 1 / Math.sqrt(this.inFeatures), 'Linear: initial weights');
-    const params = new Map<string, Float32Array>();
-    shapes.forEach(([name], i) => params.set(name, values[i]));
-    this.install(params);
+    this.weights = this.pack(values[0], bias ? values[1] : null);
   }
 
   parameterShapes(): Array<[string, number[]]> {
@@ -236,41 +218,8 @@ export class Linear implements FeatureLayer {
     return this.outFeatures;
   }
 
-  /** Packs the weight (bindings/panels.ts) and copies the bias into wasm memory; the layer keeps no JS copy. */
-  private install(params: Map<string, Float32Array>): void {
-    const rt = this.rt;
-    const n = this.outFeatures;
-    const k = this.inFeatures;
-    // arrays that are views of wasm memory would be detached by a memory.grow while allocating
-    const weight = rt.detachSafe(params.get('weight')!);
-    const bias = this.bias ? rt.detachSafe(params.get('bias')!) : null;
-    const blocks: number[] = [];
-    try {
-      const w = packPanels(rt, weight, n, k, 8, 'Linear weight');
-      blocks.push(w);
-      let b = 0;
-      if (bias) {
-        b = rt.allocF32(n, 'Linear bias');
-        blocks.push(b);
-        rt.f32(b, n).set(bias);
-      }
-      this.freePacked();
-      this.packed = { rt, blocks };
-      finalizer?.register(this, this.packed, this);
-      this.wPtr = w;
-      this.bPtr = b;
-    } catch (e) {
-      blocks.forEach((p) => rt.free(p));
-      throw e;
-    }
-  }
-
-  private freePacked(): void {
-    finalizer?.unregister(this);
-    for (const b of this.packed.blocks) this.rt.free(b);
-    this.packed = { rt: this.rt, blocks: [] };
-    this.wPtr = 0;
-    this.bPtr = 0;
+  private pack(weight: Float32Array, bias: Float32Array | null): PackedLinear {
+    return new PackedLinear(this.rt, this.inFeatures, this.outFeatures, weight, bias);
   }
 
   private alive(): void {
@@ -280,7 +229,10 @@ export class Linear implements FeatureLayer {
   /** Loads `weight` [out, in] and `bias` [out]; nothing changes on error. */
   loadStateDict(stateDict: Record<string, Tensor>, options: LayerLoadOptions = {}): this {
     this.alive();
-    this.install(readParams('Linear', this.parameterShapes(), stateDict, options));
+    const params = readParams('Linear', this.parameterShapes(), stateDict, options);
+    const packed = this.pack(params.get('weight')!, this.bias ? params.get('bias')! : null);
+    this.weights.dispose();
+    this.weights = packed;
     return this;
   }
 
@@ -288,10 +240,9 @@ export class Linear implements FeatureLayer {
   stateDict(): Record<string, Tensor<Float32Array>> {
     this.alive();
     const n = this.outFeatures;
-    const out: Record<string, Tensor<Float32Array>> = {
-      weight: { data: unpackPanels(this.rt, this.wPtr, n, this.inFeatures, 8), shape: [n, this.inFeatures] },
-    };
-    if (this.bias) out.bias = { data: this.rt.f32(this.bPtr, n).slice(), shape: [n] };
+    const out: Record<string, Tensor<Float32Array>> = { weight: { data: this.weights.readWeight(), shape: [n, this.inFeatures] } };
+    const bias = this.weights.readBias();
+    if (bias) out.bias = { data: bias, shape: [n] };
     return out;
   }
 
@@ -303,49 +254,20 @@ export class Linear implements FeatureLayer {
     if (k !== this.inFeatures) {
       throw new RnnError('SHAPE_MISMATCH', `Linear.forward: x has ${k} features (shape ${fmtShape(x.shape)}), expected inFeatures ${this.inFeatures}`);
     }
-    const rows = x.data.length / k;
-    const out = new Float32Array(rows * this.outFeatures);
-    if (rows > 0) {
-      const data = this.rt.detachSafe(x.data); // the workspace may grow memory
-      const inPtr = this.workspace(rows);
-      const outPtr = inPtr + rows * k * 4;
-      this.rt.f32(inPtr, rows * k).set(data);
-      this.runPtr(inPtr, rows, outPtr);
-      out.set(this.rt.f32(outPtr, rows * this.outFeatures));
-    }
-    return { data: out, shape: [...x.shape.slice(0, -1), this.outFeatures] };
+    return { data: this.weights.run(x.data, x.data.length / k), shape: [...x.shape.slice(0, -1), this.outFeatures] };
   }
 
-  /** Input and output room for `rows` rows; grows only. */
-  private workspace(rows: number): number {
-    const bytes = rows * (this.inFeatures + this.outFeatures) * 4;
-    if (bytes > this.wsBytes) {
-      const ws = this.rt.alloc(bytes, `Linear workspace for ${rows} rows`);
-      if (this.ws) this.rt.free(this.ws);
-      this.ws = ws;
-      this.wsBytes = bytes;
-    }
-    return this.ws;
-  }
-
-  /** @internal out[rows, outFeatures] = in[rows, inFeatures] W^T + b, both byte addresses in wasm memory. */
-  runPtr(inPtr: number, rows: number, outPtr: number): void {
-    this.gemm(outPtr, inPtr, this.wPtr, this.bPtr, rows, this.outFeatures, this.inFeatures, this.inFeatures, this.outFeatures);
-  }
-
-  /** @internal */
-  get runtime(): WasmRuntime {
-    return this.rt;
+  /** @internal The packed weights (replaced by loadStateDict): what a streaming step runs. */
+  get packed(): PackedLinear {
+    this.alive();
+    return this.weights;
   }
 
   /** Frees the wasm memory. Safe to call twice. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.freePacked();
-    if (this.ws) this.rt.free(this.ws);
-    this.ws = 0;
-    this.wsBytes = 0;
+    this.weights.dispose();
   }
 }
 

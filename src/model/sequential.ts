@@ -22,7 +22,9 @@ import { RnnError, fmtShape } from '../../base/errors.js';
 import { type Tensor, checkTensor, checkFloatTensor } from '../../base/tensor.js';
 import { RecurrentLayer, RecurrentState } from '../layers/recurrent.js';
 import { outputSize as recurrentOutputSize } from '../../base/spec.js';
-import { type WasmRuntime, runtime } from '../../bindings/wasm.js';
+import { runtime } from '../../bindings/wasm.js';
+import { LinearStepBuffers } from '../../bindings/linear.js';
+import { DisposeGroup } from '../../bindings/ownership.js';
 import { Embedding, LastStep, Linear, Softmax } from './layers.js';
 
 /** Any layer a Sequential can hold. */
@@ -132,7 +134,8 @@ export class Sequential {
   /** Features per output frame. */
   readonly outputSize: number;
   private readonly children: Child[];
-  private readonly states = new Set<StateHandle>();
+  /** The wasm buffers of the states created and not yet disposed (never the states themselves). */
+  private readonly states = new DisposeGroup<LinearStepBuffers>();
   private disposed = false;
 
   constructor(layers: SequentialLayers, options: SequentialOptions = {}) {
@@ -335,8 +338,7 @@ export class Sequential {
       throw new RnnError('INVALID_OPTION', `Sequential.createState: batch must be an integer >= 1, got ${String(batch)}`);
     }
     const state = new SequentialState(this, this.children, batch);
-    this.states.add(state.handle);
-    stateFinalizer?.register(state, { handle: state.handle, owner: this.states }, state);
+    this.states.add(state.buffers, state);
     return state;
   }
 
@@ -358,17 +360,15 @@ export class Sequential {
 
   /** @internal */
   forgetState(s: SequentialState): void {
-    this.states.delete(s.handle);
-    stateFinalizer?.unregister(s);
+    this.states.dispose(s.buffers);
   }
 
   /** Disposes every child and every state. Safe to call twice. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    // states still alive: free their blocks (their recurrent children go with the child layers)
-    for (const h of this.states) freeHandle(h);
-    this.states.clear();
+    // states still alive: free their buffers (their recurrent children go with the child layers)
+    this.states.disposeAll();
     for (const c of this.children) c.layer.dispose();
   }
 
@@ -383,32 +383,6 @@ function layerKind(layer: SequentialLayer): string {
 
 const VIEW = Object.freeze({ view: true });
 
-/**
- * What a SequentialState owns in wasm memory besides its recurrent children's states. The model
- * keeps these handles, never the states themselves, so a state the user forgets can be
- * collected: its block is then freed by the finalizer (the children's RecurrentStates have their
- * own), and model.dispose() frees the blocks of states still alive.
- */
-interface StateHandle {
-  rt: WasmRuntime;
-  block: number;
-  alive: boolean;
-}
-
-function freeHandle(h: StateHandle): void {
-  if (!h.alive) return;
-  h.alive = false;
-  if (h.block) h.rt.free(h.block);
-  h.block = 0;
-}
-
-const stateFinalizer =
-  typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry<{ handle: StateHandle; owner: Set<StateHandle> }>(({ handle, owner }) => {
-        if (owner.delete(handle)) freeHandle(handle);
-      })
-    : undefined;
-
 /** Per-step plan of one child. */
 interface Stage {
   child: Child;
@@ -417,11 +391,8 @@ interface Stage {
   xt: Tensor<Float32Array> | null;
   /** JS output buffer (Embedding, Softmax) */
   js: Float32Array | null;
-  /** Linear: byte offsets of its input / output buffers in the state's wasm block */
-  inPtr: number;
-  outPtr: number;
-  outView: Float32Array | null;
-  inView: Float32Array | null;
+  /** Linear: its index in the state's LinearStepBuffers */
+  linear: number;
 }
 
 /**
@@ -432,54 +403,39 @@ export class SequentialState {
   readonly model: Sequential;
   readonly batch: number;
   private stages: Stage[] | null;
-  private readonly rt: WasmRuntime;
-  /** @internal */
-  readonly handle: StateHandle;
-  private buffer: ArrayBuffer | null = null;
+  /** @internal The Linear children's step buffers, which the model frees if this state is forgotten. */
+  readonly buffers: LinearStepBuffers;
 
   /** @internal */
   constructor(model: Sequential, children: Child[], batch: number) {
     this.model = model;
     this.batch = batch;
-    this.rt = runtime();
-    this.handle = { rt: this.rt, block: 0, alive: true };
     const stages: Stage[] = [];
-    let bytes = 0;
-    const linearOffsets: Array<[number, number]> = [];
+    const linears: Linear[] = [];
     try {
       for (const child of children) {
-        const st: Stage = { child, rs: null, xt: null, js: null, inPtr: 0, outPtr: 0, outView: null, inView: null };
+        const st: Stage = { child, rs: null, xt: null, js: null, linear: -1 };
         const layer = child.layer;
         if (layer instanceof RecurrentLayer) {
           st.rs = layer.createState({ batch });
           st.xt = { data: new Float32Array(0), shape: [batch, child.inSize] };
         } else if (layer instanceof Linear) {
-          linearOffsets.push([bytes, bytes + batch * child.inSize * 4]);
-          bytes += batch * (child.inSize + child.outSize) * 4;
-          bytes = (bytes + 15) & ~15;
+          st.linear = linears.push(layer) - 1;
         } else if (layer instanceof Embedding || layer instanceof Softmax) {
           st.js = new Float32Array(batch * child.outSize);
         }
         stages.push(st);
       }
-      if (bytes > 0) this.handle.block = this.rt.alloc(bytes, `Sequential state for batch ${batch}`);
+      this.buffers = new LinearStepBuffers(runtime(), linears, batch, `Sequential state for batch ${batch}`);
     } catch (e) {
       for (const st of stages) st.rs?.dispose();
       throw e;
-    }
-    let j = 0;
-    for (const st of stages) {
-      if (st.child.layer instanceof Linear) {
-        st.inPtr = this.handle.block + linearOffsets[j][0];
-        st.outPtr = this.handle.block + linearOffsets[j][1];
-        j++;
-      }
     }
     this.stages = stages;
   }
 
   private live(what: string): Stage[] {
-    if (!this.stages || !this.handle.alive) throw new RnnError('DISPOSED', `SequentialState.${what}: used after dispose()`);
+    if (!this.stages || this.buffers.isDisposed) throw new RnnError('DISPOSED', `SequentialState.${what}: used after dispose()`);
     return this.stages;
   }
 
@@ -572,7 +528,6 @@ export class SequentialState {
         throw new RnnError('SHAPE_MISMATCH', `Sequential.step: x has ${cur.length} values, expected ${b * model.inputSize} (batch ${b} x ${model.inputSize})`);
       }
     }
-    const mem = this.rt.memory;
     for (let i = s0; i < stages.length; i++) {
       const st = stages[i];
       const layer = st.child.layer;
@@ -580,15 +535,7 @@ export class SequentialState {
         st.xt!.data = cur;
         cur = (layer as RecurrentLayer).step(st.xt!, st.rs, VIEW).data;
       } else if (layer instanceof Linear) {
-        if (this.buffer !== mem.buffer) this.refreshViews(stages);
-        let inPtr: number;
-        if (cur.buffer === mem.buffer) inPtr = cur.byteOffset; // already in wasm memory: read in place
-        else {
-          inPtr = st.inPtr;
-          st.inView!.set(cur);
-        }
-        layer.runPtr(inPtr, b, st.outPtr);
-        cur = st.outView!;
+        cur = this.buffers.run(st.linear, layer.packed, cur);
       } else if (layer instanceof Softmax) {
         layer.apply(cur, st.js!, b, st.child.outSize);
         cur = st.js!;
@@ -598,22 +545,11 @@ export class SequentialState {
     return cur;
   }
 
-  private refreshViews(stages: Stage[]): void {
-    this.buffer = this.rt.memory.buffer as ArrayBuffer;
-    for (const st of stages) {
-      if (st.child.layer instanceof Linear) {
-        st.inView = this.rt.f32(st.inPtr, this.batch * st.child.inSize);
-        st.outView = this.rt.f32(st.outPtr, this.batch * st.child.outSize);
-      }
-    }
-  }
-
   /** Frees the state's memory (its recurrent states too). Safe to call twice. */
   dispose(): void {
     if (!this.stages) return;
     for (const st of this.stages) st.rs?.dispose();
     this.stages = null;
-    freeHandle(this.handle);
     this.model.forgetState(this);
   }
 }

@@ -18,9 +18,9 @@ function packRef(w: Float32Array, n: number, k: number, nr: number): Float32Arra
 }
 
 const LAYOUTS = [
-  { nr: 8, pack: 'x32_packw_x8', gemm: 'f32_gemm', scalar: 'f32_gemm__scalar' },
-  { nr: 32, pack: 'x32_packw_x32', gemm: 'f32_gemm_nr32', scalar: 'f32_gemm_nr32__scalar' },
-];
+  { nr: 8, pack: 'x32_packw_x8', size: 'x32_packw_x8_size', gemm: 'f32_gemm', scalar: 'f32_gemm__scalar' },
+  { nr: 32, pack: 'x32_packw_x32', size: 'x32_packw_x32_size', gemm: 'f32_gemm_nr32', scalar: 'f32_gemm_nr32__scalar' },
+] as const;
 const cases = builds.flatMap((b) => LAYOUTS.map((l) => [b, l] as const));
 
 function gemmRef(a: Float32Array, w: Float32Array, bias: Float32Array | null, m: number, n: number, k: number, lda: number): Float64Array {
@@ -43,7 +43,7 @@ describe.each(cases)('f32-gemm [%s build, %o]', (build, layout) => {
   it(`${layout.pack} matches the panel layout exactly, for edge N and K`, async () => {
     const rt = await runtimeFor(build);
     const pack = kernel(rt, layout.pack);
-    const size = kernel(rt, `${layout.pack}_size`) as unknown as (n: number, k: number) => number;
+    const size = rt.exports[layout.size];
     for (const n of NS)
       for (const k of KS) {
         const w = rand(n * 100 + k, n * k);

@@ -1,7 +1,8 @@
 /**
  * The operators of src/onnx/ops/ (elementwise, logical, reduce, shape, norm, pool, misc) on
  * random inputs against onnxruntime-web: broadcasting, odd shapes and the opsets that change an
- * operator's signature (attribute vs input forms). Floats within 1e-5 relative, integers and
+ * operator's signature (attribute vs input forms); the 8- and 16-bit integer types over their
+ * whole range (wrapping); Mod, Hardmax and LpPool. Floats within 1e-5 relative, integers and
  * bools exactly. Also the load-time and run-time errors of bad attributes and inputs.
  */
 import { describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import { model, type Attr, type NodeSpec } from './encode.js';
 import { expectClose } from './helpers.js';
 import { runOrt } from './ort.js';
 
-type InType = 'float32' | 'int64' | 'int32' | 'bool';
+type InType = 'float32' | 'int64' | 'int32' | 'bool' | 'int8' | 'uint8' | 'int16' | 'uint16';
 interface In {
   type?: InType;
   shape: number[];
@@ -21,6 +22,8 @@ interface In {
   hi?: number;
   /** An optional input left out ('' in the node). */
   omit?: boolean;
+  /** Random integers avoid 0 (divisors). */
+  nonzero?: boolean;
 }
 interface Case {
   name: string;
@@ -29,18 +32,21 @@ interface Case {
   attrs?: Attr[];
   inputs: In[];
   outputs?: number;
+  /** Element type of the outputs when not the rule of outType (Cast). */
+  outType?: InType;
 }
 
 const BOOL_RESULT = new Set(['Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'And', 'Or', 'Xor', 'Not']);
 
 /** Element type of output i: bool for comparisons, int64 for sizes and indices, else input 0's (Where: input 1's). */
 function outType(c: Case, i: number): InType {
+  if (c.outType) return c.outType;
   if (BOOL_RESULT.has(c.op)) return 'bool';
   if (c.op === 'Size' || c.op === 'ArgMin' || c.op === 'ArgMax' || (i === 1 && (c.op === 'TopK' || c.op === 'MaxPool'))) return 'int64';
   return c.inputs[c.op === 'Where' ? 1 : 0].type ?? 'float32';
 }
 
-const ONNX_TYPE: Record<InType, number> = { float32: 1, int64: 7, int32: 6, bool: 9 };
+const ONNX_TYPE: Record<InType, number> = { float32: 1, int64: 7, int32: 6, bool: 9, int8: 3, uint8: 2, int16: 5, uint16: 4 };
 
 /** Deterministic uniform numbers (a 32-bit LCG), so failures reproduce. */
 function rng(seed: number): () => number {
@@ -62,14 +68,19 @@ function build(c: Case, seed: number): { bytes: Uint8Array; feeds: Record<string
     const n = inp.shape.reduce((a, b) => a * b, 1);
     const lo = inp.lo ?? (type === 'bool' ? 0 : -3);
     const hi = inp.hi ?? (type === 'bool' ? 2 : 3);
-    const values = inp.data ?? Array.from({ length: n }, () => (type === 'float32' ? lo + (hi - lo) * rand() : Math.floor(lo + (hi - lo) * rand())));
-    // bool inputs are fed as int32 and cast in the graph (the ORT test helper feeds no bools).
-    const fedType = type === 'bool' ? 'int32' : type;
-    const fedName = type === 'bool' ? `raw${i}` : `in${i}`;
+    const values = inp.data ?? Array.from({ length: n }, () => {
+      const v = type === 'float32' ? lo + (hi - lo) * rand() : Math.floor(lo + (hi - lo) * rand());
+      return inp.nonzero && v === 0 ? 1 : v;
+    });
+    // bool and the 8- / 16-bit integers are fed as int32 and cast in the graph (the ORT test
+    // helper feeds float32, int32 and int64 only).
+    const fedInGraph = type !== 'float32' && type !== 'int32' && type !== 'int64';
+    const fedType = fedInGraph ? 'int32' : type;
+    const fedName = fedInGraph ? `raw${i}` : `in${i}`;
     inputs.push({ name: fedName, type: ONNX_TYPE[fedType], shape: inp.shape });
     const data = fedType === 'float32' ? Float32Array.from(values) : fedType === 'int64' ? BigInt64Array.from(values, (v) => BigInt(v)) : Int32Array.from(values);
     feeds[fedName] = { data, shape: inp.shape };
-    if (type === 'bool') nodes.push({ op: 'Cast', name: `cast${i}`, inputs: [fedName], outputs: [`in${i}`], attrs: [{ name: 'to', i: 9 }] });
+    if (fedInGraph) nodes.push({ op: 'Cast', name: `cast${i}`, inputs: [fedName], outputs: [`in${i}`], attrs: [{ name: 'to', i: ONNX_TYPE[type] }] });
     return `in${i}`;
   });
   const outs = Array.from({ length: c.outputs ?? 1 }, (_, i) => `out${i}`);
@@ -218,6 +229,87 @@ pool('opset 7', 'MaxPool', 7, [1, 1, 6, 6], [{ name: 'kernel_shape', ints: [2, 2
 add({ name: 'GlobalAveragePool 1-D', op: 'GlobalAveragePool', opset: 13, inputs: [f(2, 3, 7)] });
 add({ name: 'GlobalMaxPool 2-D', op: 'GlobalMaxPool', opset: 13, inputs: [f(2, 3, 4, 5)] });
 
+// --- 8- and 16-bit integers over their whole range: results wrap (or saturate) as in the type ---
+const RANGE: Record<string, [number, number]> = { int8: [-128, 128], uint8: [0, 256], int16: [-32768, 32768], uint16: [0, 65536] };
+const whole = (type: InType, shape: number[], extra: Partial<In> = {}): In => ({ type, shape, lo: RANGE[type][0], hi: RANGE[type][1], ...extra });
+for (const type of ['int8', 'uint8', 'int16', 'uint16'] as InType[]) {
+  for (const op of ['Add', 'Sub', 'Mul']) add({ name: `${op} ${type} wraps, broadcast`, op, opset: 14, inputs: [whole(type, [3, 5]), whole(type, [5])] });
+  add({ name: `Div ${type} truncates`, op: 'Div', opset: 14, inputs: [whole(type, [4, 6]), whole(type, [6], { nonzero: true })] });
+  for (const fmod of [0, 1]) add({ name: `Mod ${type} fmod ${fmod}`, op: 'Mod', opset: 13, attrs: [{ name: 'fmod', i: fmod }], inputs: [whole(type, [4, 6]), whole(type, [6], { nonzero: true })] });
+  for (const op of ['Abs', 'Sign']) add({ name: `${op} ${type}`, op, opset: 13, inputs: [whole(type, [12])] });
+  for (const op of ['Equal', 'Less', 'Greater']) add({ name: `${op} ${type}`, op, opset: 13, inputs: [whole(type, [3, 4], { lo: 0, hi: 3 }), whole(type, [4], { lo: 0, hi: 3 })] });
+  add({ name: `Clip ${type} no bounds`, op: 'Clip', opset: 13, inputs: [whole(type, [10])] });
+  for (const to of ['int8', 'uint8', 'int16', 'uint16', 'int32', 'int64', 'float32', 'bool'] as InType[]) {
+    add({ name: `Cast ${type} -> ${to}`, op: 'Cast', opset: 13, attrs: [{ name: 'to', i: ONNX_TYPE[to] }], inputs: [whole(type, [16])], outType: to });
+  }
+  for (const op of ['Transpose', 'Identity']) add({ name: `${op} ${type}`, op, opset: 13, inputs: [whole(type, [2, 3])] });
+  add({ name: `Concat ${type}`, op: 'Concat', opset: 13, attrs: [{ name: 'axis', i: 1 }], inputs: [whole(type, [2, 3]), whole(type, [2, 2])] });
+  add({ name: `Gather ${type}`, op: 'Gather', opset: 13, inputs: [whole(type, [4, 3]), i64([3, -1, 0])] });
+  add({ name: `Slice ${type} step 2`, op: 'Slice', opset: 13, inputs: [whole(type, [7]), i64([1]), i64([7]), i64([0]), i64([2])] });
+  add({ name: `Tile ${type}`, op: 'Tile', opset: 13, inputs: [whole(type, [2, 2]), i64([2, 1])] });
+  add({ name: `Expand ${type}`, op: 'Expand', opset: 13, inputs: [whole(type, [3, 1]), i64([2, 3, 4])] });
+}
+for (const type of ['int8', 'int16'] as InType[]) add({ name: `Neg ${type} (the minimum wraps to itself)`, op: 'Neg', opset: 13, inputs: [whole(type, [12], { data: [RANGE[type][0], -1, 0, 1, RANGE[type][1] - 1, 5, -7, 3, -3, 2, 9, -100] })] });
+add({ name: 'Div int8 -128 / -1 wraps', op: 'Div', opset: 14, inputs: [{ type: 'int8', shape: [3], data: [-128, -128, 127] }, { type: 'int8', shape: [3], data: [-1, 1, -1] }] });
+add({ name: 'Abs int8 -128 wraps', op: 'Abs', opset: 13, inputs: [{ type: 'int8', shape: [3], data: [-128, -127, 127] }] });
+for (const type of ['int8', 'uint8'] as InType[]) {
+  for (const op of ['Min', 'Max']) add({ name: `${op} ${type} broadcast`, op, opset: 13, inputs: [whole(type, [3, 4]), whole(type, [4]), whole(type, [1])] });
+  add({ name: `ReduceMax ${type}`, op: 'ReduceMax', opset: 13, attrs: [{ name: 'axes', ints: [1] }], inputs: [whole(type, [3, 5])] });
+  add({ name: `ReduceMin ${type} keepdims 0`, op: 'ReduceMin', opset: 13, attrs: [{ name: 'keepdims', i: 0 }], inputs: [whole(type, [3, 5])] });
+  add({ name: `ArgMax ${type}`, op: 'ArgMax', opset: 13, attrs: [{ name: 'axis', i: 1 }], inputs: [whole(type, [3, 5], { lo: 0, hi: 4 })] });
+  add({ name: `Clip ${type} inputs`, op: 'Clip', opset: 13, inputs: [whole(type, [10]), { type, shape: [], data: [1] }, { type, shape: [], data: [100] }] });
+  add({ name: `MaxPool ${type} 2-D`, op: 'MaxPool', opset: 12, attrs: [{ name: 'kernel_shape', ints: [2, 3] }, { name: 'pads', ints: [1, 1, 0, 1] }], inputs: [whole(type, [1, 2, 4, 5])] });
+  add({ name: `Pad ${type} constant`, op: 'Pad', opset: 13, inputs: [whole(type, [2, 3]), i64([1, 0, 0, 2]), { type, shape: [], data: [type === 'int8' ? -5 : 200] }] });
+}
+add({ name: 'Relu int8', op: 'Relu', opset: 14, inputs: [whole('int8', [12])] });
+add({ name: 'Where uint8', op: 'Where', opset: 16, inputs: [{ type: 'bool', shape: [2, 3] }, whole('uint8', [2, 3]), whole('uint8', [3])] });
+add({ name: 'Range int16', op: 'Range', opset: 11, inputs: [{ type: 'int16', shape: [], data: [-300] }, { type: 'int16', shape: [], data: [700] }, { type: 'int16', shape: [], data: [97] }] });
+// Float -> integer casts of values in range (out-of-range conversions differ between onnxruntime builds).
+for (const to of ['int8', 'int16', 'int32', 'int64', 'bool'] as InType[]) {
+  add({ name: `Cast float32 -> ${to}`, op: 'Cast', opset: 13, attrs: [{ name: 'to', i: ONNX_TYPE[to] }], inputs: [{ shape: [24], lo: -40000, hi: 40000 }], outType: to });
+}
+for (const to of ['uint8', 'uint16'] as InType[]) {
+  add({ name: `Cast float32 -> ${to} (wraps)`, op: 'Cast', opset: 13, attrs: [{ name: 'to', i: ONNX_TYPE[to] }], inputs: [{ shape: [24], lo: 0, hi: 100000 }], outType: to });
+}
+add({ name: 'Cast float32 -> bool of NaN, -0, inf', op: 'Cast', opset: 13, attrs: [{ name: 'to', i: 9 }], inputs: [{ shape: [5], data: [NaN, -0, Infinity, 0, 1e-30] }], outType: 'bool' });
+add({ name: 'Cast int32 -> int8 / uint8 wraps', op: 'Cast', opset: 13, attrs: [{ name: 'to', i: 3 }], inputs: [{ type: 'int32', shape: [6], data: [300, -129, 255, 128, -2147483648, 2147483647] }], outType: 'int8' });
+add({ name: 'Cast int64 -> uint8 wraps', op: 'Cast', opset: 13, attrs: [{ name: 'to', i: 2 }], inputs: [i64([300, -1, 256, -257, 65535])], outType: 'uint8' });
+add({ name: 'Cast int64 -> int16 wraps', op: 'Cast', opset: 13, attrs: [{ name: 'to', i: 5 }], inputs: [i64([40000, -40000, 32768, -32769, 65535])], outType: 'int16' });
+
+// --- Mod: integer (divisor's sign) and fmod (dividend's sign), broadcasting, floats ---
+add({ name: 'Mod int32 mixed signs broadcast', op: 'Mod', opset: 13, inputs: [{ type: 'int32', shape: [3, 4], lo: -50, hi: 50 }, { type: 'int32', shape: [4], lo: -7, hi: 8, nonzero: true }] });
+add({ name: 'Mod int32 fmod 1', op: 'Mod', opset: 10, attrs: [{ name: 'fmod', i: 1 }], inputs: [{ type: 'int32', shape: [12], lo: -50, hi: 50 }, { type: 'int32', shape: [12], lo: -7, hi: 8, nonzero: true }] });
+for (const fmod of [0, 1]) {
+  add({ name: `Mod int64 fmod ${fmod} broadcast`, op: 'Mod', opset: 13, attrs: [{ name: 'fmod', i: fmod }], inputs: [{ type: 'int64', shape: [2, 1, 5], lo: -1000, hi: 1000 }, { type: 'int64', shape: [3, 1], lo: -9, hi: 10, nonzero: true }] });
+}
+add({ name: 'Mod float fmod 1 broadcast', op: 'Mod', opset: 13, attrs: [{ name: 'fmod', i: 1 }], inputs: [{ shape: [3, 4], lo: -20, hi: 20 }, { shape: [4], lo: -4, hi: 4 }] });
+add({ name: 'Mod float fmod 1 specials', op: 'Mod', opset: 13, attrs: [{ name: 'fmod', i: 1 }], inputs: [{ shape: [6], data: [5.5, -5.5, 7.25, -0, 0, -1e-3] }, { shape: [6], data: [Infinity, 2, -Infinity, 4, -3, 5] }] });
+
+// --- Hardmax: 2-D coercion at axis before opset 13, one axis from 13; ties keep the first ---
+for (const [opset, axis] of [[11, 0], [11, 1], [11, 2], [11, -1], [7, undefined], [13, 0], [13, 1], [13, -1], [13, undefined]] as [number, number | undefined][]) {
+  add({ name: `Hardmax opset ${opset} axis ${axis ?? 'default'}`, op: 'Hardmax', opset, attrs: axis === undefined ? [] : [{ name: 'axis', i: axis }], inputs: [{ shape: [3, 4, 5], data: Array.from({ length: 60 }, (_, i) => (i * 7919) % 5) }] });
+}
+
+add({ name: 'Hardmax NaN', op: 'Hardmax', opset: 13, inputs: [{ shape: [3, 4], data: [NaN, 1, 2, 0, 1, NaN, 3, 2, -1, -1, -2, NaN] }] });
+
+// --- LpPool: ONNX's own node-test configurations (onnx/backend/test/case/node/lppool.py), more p, opsets 7 / 11 / 18 ---
+const lp = (name: string, opset: number, shape: number[], attrs: Attr[]) => add({ name: `LpPool ${name} opset ${opset}`, op: 'LpPool', opset, attrs, inputs: [f(...shape)] });
+for (const opset of [7, 11, 18]) {
+  lp('1-D default', opset, [1, 3, 32], [{ name: 'kernel_shape', ints: [2] }]);
+  lp('2-D default', opset, [1, 3, 8, 8], [{ name: 'kernel_shape', ints: [2, 2] }]);
+  lp('3-D default', opset, [1, 2, 5, 4, 4], [{ name: 'kernel_shape', ints: [2, 2, 2] }]);
+  lp('2-D SAME_UPPER', opset, [1, 3, 9, 8], [{ name: 'kernel_shape', ints: [2, 3] }, { name: 'auto_pad', s: 'SAME_UPPER' }, { name: 'strides', ints: [2, 2] }]);
+  lp('2-D SAME_LOWER', opset, [1, 3, 9, 8], [{ name: 'kernel_shape', ints: [2, 3] }, { name: 'auto_pad', s: 'SAME_LOWER' }, { name: 'strides', ints: [2, 2] }]);
+  lp('2-D VALID', opset, [1, 3, 9, 8], [{ name: 'kernel_shape', ints: [3, 2] }, { name: 'auto_pad', s: 'VALID' }, { name: 'strides', ints: [2, 3] }]);
+  lp('2-D pads p 1', opset, [1, 3, 7, 6], [{ name: 'kernel_shape', ints: [3, 3] }, { name: 'pads', ints: [2, 2, 2, 2] }, { name: 'p', i: 1 }]);
+  lp('2-D strides p 3', opset, [1, 3, 11, 12], [{ name: 'kernel_shape', ints: [5, 5] }, { name: 'strides', ints: [3, 3] }, { name: 'p', i: 3 }]);
+  lp('1-D asymmetric pads p 4', opset, [2, 3, 10], [{ name: 'kernel_shape', ints: [3] }, { name: 'pads', ints: [0, 2] }, { name: 'strides', ints: [2] }, { name: 'p', i: 4 }]);
+}
+lp('2-D dilations', 18, [1, 2, 6, 7], [{ name: 'kernel_shape', ints: [2, 2] }, { name: 'dilations', ints: [2, 3] }]);
+lp('1-D dilations pads', 18, [1, 2, 11], [{ name: 'kernel_shape', ints: [3] }, { name: 'dilations', ints: [2] }, { name: 'pads', ints: [1, 2] }]);
+lp('2-D ceil_mode', 18, [1, 2, 7, 8], [{ name: 'kernel_shape', ints: [3, 3] }, { name: 'strides', ints: [2, 3] }, { name: 'ceil_mode', i: 1 }, { name: 'pads', ints: [1, 1, 1, 1] }]);
+lp('1-D ceil_mode dilations', 18, [1, 1, 10], [{ name: 'kernel_shape', ints: [2] }, { name: 'strides', ints: [3] }, { name: 'dilations', ints: [2] }, { name: 'ceil_mode', i: 1 }]);
+
 describe('operators vs onnxruntime-web on random inputs', () => {
   for (const c of CASES) it(c.name, () => expectLikeOrt(c));
 });
@@ -241,6 +333,10 @@ describe('bad attributes and inputs', () => {
     ['Clip min attribute from opset 11', { name: '', op: 'Clip', opset: 11, attrs: [{ name: 'min', f: 0 }], inputs: [f(4)] }, "'min'"],
     ['LayerNormalization before opset 17', { name: '', op: 'LayerNormalization', opset: 16, inputs: [f(2, 3), f(3)] }, 'opset 17'],
     ['Erf before opset 9', { name: '', op: 'Erf', opset: 8, inputs: [f(2)] }, 'opset 9'],
+    ['Mod before opset 10', { name: '', op: 'Mod', opset: 9, inputs: [f(2), f(2)] }, 'opset 10'],
+    ['LpPool dilations before opset 18', { name: '', op: 'LpPool', opset: 17, attrs: [{ name: 'kernel_shape', ints: [2] }, { name: 'dilations', ints: [2] }], inputs: [f(1, 1, 4)] }, "'dilations'"],
+    ['LpPool ceil_mode before opset 18', { name: '', op: 'LpPool', opset: 11, attrs: [{ name: 'kernel_shape', ints: [2] }, { name: 'ceil_mode', i: 1 }], inputs: [f(1, 1, 4)] }, "'ceil_mode'"],
+    ['Hardmax unknown attribute', { name: '', op: 'Hardmax', opset: 13, attrs: [{ name: 'axes', ints: [0] }], inputs: [f(2)] }, "'axes'"],
   ] as [string, Case, string][])('%s: UNSUPPORTED at load, naming node and attribute', (_, c, what) => {
     expect(() => load(c)).toThrow(
       expect.objectContaining({ code: 'UNSUPPORTED', message: expect.stringMatching(new RegExp(`${c.op} node 'node_under_test'.*${what}`)) }),
@@ -260,7 +356,35 @@ describe('bad attributes and inputs', () => {
     ['MaxPool kernel rank vs input rank', 'SHAPE_MISMATCH', { name: '', op: 'MaxPool', opset: 13, attrs: [{ name: 'kernel_shape', ints: [2, 2] }], inputs: [f(1, 1, 4)] }],
     ['Tile repeats of the wrong length', 'SHAPE_MISMATCH', { name: '', op: 'Tile', opset: 13, inputs: [f(2, 2), i64([2])] }],
     ['TopK k larger than the axis', 'INVALID_INPUT', { name: '', op: 'TopK', opset: 11, inputs: [f(3), i64([4])], outputs: 2 }],
+    ['Mod of floats with fmod 0', 'DTYPE_MISMATCH', { name: '', op: 'Mod', opset: 13, inputs: [f(2), f(2)] }],
+    ['Mod int32 by zero', 'INVALID_INPUT', { name: '', op: 'Mod', opset: 13, inputs: [{ type: 'int32', shape: [2], data: [5, 6] }, { type: 'int32', shape: [2], data: [2, 0] }] }],
+    ['Mod int64 fmod 1 by zero', 'INVALID_INPUT', { name: '', op: 'Mod', opset: 13, attrs: [{ name: 'fmod', i: 1 }], inputs: [i64([5, 6]), i64([0])] }],
+    ['Div uint8 by zero', 'INVALID_INPUT', { name: '', op: 'Div', opset: 14, inputs: [{ type: 'uint8', shape: [2], data: [5, 6] }, { type: 'uint8', shape: [], data: [0] }] }],
+    ['Add of int8 and uint8', 'DTYPE_MISMATCH', { name: '', op: 'Add', opset: 14, inputs: [{ type: 'int8', shape: [2] }, { type: 'uint8', shape: [2] }] }],
+    ['Neg of uint8', 'DTYPE_MISMATCH', { name: '', op: 'Neg', opset: 13, inputs: [{ type: 'uint8', shape: [2] }] }],
+    ['Hardmax of int32', 'DTYPE_MISMATCH', { name: '', op: 'Hardmax', opset: 13, inputs: [{ type: 'int32', shape: [2] }] }],
+    ['LpPool of int8', 'DTYPE_MISMATCH', { name: '', op: 'LpPool', opset: 11, attrs: [{ name: 'kernel_shape', ints: [2] }], inputs: [{ type: 'int8', shape: [1, 1, 4] }] }],
+    ['LpPool kernel larger than the padded input', 'SHAPE_MISMATCH', { name: '', op: 'LpPool', opset: 11, attrs: [{ name: 'kernel_shape', ints: [5] }], inputs: [f(1, 1, 4)] }],
   ] as [string, string, Case][])('%s: %s at run, naming the node', (_, code, c) => {
     expect(() => run(c)).toThrow(expect.objectContaining({ code, message: expect.stringContaining(`${c.op} node 'node_under_test'`) }));
+  });
+
+  it('a graph input of type int8 / uint16 takes an Int32Array within the type range; a value outside is INVALID_INPUT naming input, value and range', () => {
+    for (const [type, name, bad] of [[3, 'int8', 128], [4, 'uint16', -1]] as const) {
+      const m = loadOnnx(model({ opset: 13, nodes: [{ op: 'Abs', name: 'abs', inputs: ['x'], outputs: ['y'] }], inputs: [{ name: 'x', type, shape: [3] }], outputs: [{ name: 'y', type }] }));
+      expect(() => m.run({ x: { data: Int32Array.from([1, bad, 2]), shape: [3] } })).toThrow(
+        expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining(`input 'x': value ${bad} at index 1 is outside the ${name} range`) }),
+      );
+      expect(() => m.run({ x: { data: new Float32Array(3), shape: [3] } })).toThrow(expect.objectContaining({ code: 'DTYPE_MISMATCH' }));
+    }
+  });
+
+  it.each([
+    ['LpPool p 0', { name: '', op: 'LpPool', opset: 11, attrs: [{ name: 'kernel_shape', ints: [2] }, { name: 'p', i: 0 }], inputs: [f(1, 1, 4)] }, "'p' must be an integer >= 1, got 0"],
+    ['LpPool without kernel_shape', { name: '', op: 'LpPool', opset: 11, inputs: [f(1, 1, 4)] }, "'kernel_shape' is required"],
+    ['LpPool p as a float', { name: '', op: 'LpPool', opset: 11, attrs: [{ name: 'kernel_shape', ints: [2] }, { name: 'p', f: 2 }], inputs: [f(1, 1, 4)] }, "'p' must be an int"],
+    ['Mod fmod 2', { name: '', op: 'Mod', opset: 13, attrs: [{ name: 'fmod', i: 2 }], inputs: [f(2), f(2)] }, "'fmod' must be 0 or 1, got 2"],
+  ] as [string, Case, string][])('%s: INVALID_FORMAT at load, naming node, attribute, expected and actual', (_, c, what) => {
+    expect(() => load(c)).toThrow(expect.objectContaining({ code: 'INVALID_FORMAT', message: expect.stringContaining(`${c.op} node 'node_under_test' (opset ${c.opset}): attribute ${what}`) }));
   });
 });

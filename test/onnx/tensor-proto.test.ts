@@ -14,16 +14,17 @@ const str = (s: string) => [...new TextEncoder().encode(s)];
 
 describe('readTensorProto', () => {
   it('decodes every .pb of the ONNX node tests (float32 raw_data)', () => {
-    let count = 0;
-    for (const c of readdirSync(NODE).filter((d) => d.startsWith('test_'))) {
+    const cases = readdirSync(NODE).filter((d) => d.startsWith('test_'));
+    expect(cases, 'the 12 recurrent node tests').toHaveLength(12);
+    for (const c of cases) {
       const dir = join(NODE, c, 'test_data_set_0');
-      for (const f of readdirSync(dir)) {
+      const files = readdirSync(dir);
+      expect(files, `${c}: inputs and outputs`).toEqual(expect.arrayContaining(['input_0.pb', 'output_0.pb']));
+      for (const f of files) {
         const t = readTensorProto(new Uint8Array(readFileSync(join(dir, f))));
-        expect(t.data.length).toBe(t.shape.reduce((a, b) => a * b, 1));
-        count++;
+        expect(t.data.length, `${c}/${f}`).toBe(t.shape.reduce((a, b) => a * b, 1));
       }
     }
-    expect(count).toBeGreaterThan(30);
   });
 
   it('decodes float_data (packed and unpacked), int32_data, int64_data, double_data and names', () => {

@@ -159,8 +159,9 @@ describe('Allocator against a model of its free list', () => {
       }
       checkInvariants(a, m, base, `seed ${seed} end`);
       expect(refused).toBeGreaterThan(0);
-      // memory only grows, in whole pages
-      for (let i = 1; i < grows.length; i++) expect(grows[i]).toBeGreaterThan(grows[i - 1]);
+      // the run went past the first 64 KiB through the host's grow callback (which itself only
+      // ever grows, in whole pages), and was refused too
+      expect(grows.length, 'memory grew').toBeGreaterThan(0);
       // free everything in random order: back to the aligned base, empty free list
       while (livePtrs.length) {
         const i = Math.floor(r() * livePtrs.length);

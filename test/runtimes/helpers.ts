@@ -12,7 +12,10 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const HERE = fileURLToPath(new URL('./', import.meta.url));
+/** The root install's bins (the build tools: esbuild, vite). */
 export const BIN = join(ROOT, 'node_modules', '.bin');
+/** The runtime matrix's own install (test/runtimes/package.json): bun, deno, publint, attw. */
+export const RUNTIMES_BIN = join(HERE, 'node_modules', '.bin');
 export const CHROMIUM = '/usr/bin/chromium';
 export const FIREFOX = '/usr/bin/firefox-esr';
 export const GOLDEN_CASES = ['lstm_combined', 'gru_combined', 'rnn_tanh_combined'];

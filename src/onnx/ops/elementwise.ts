@@ -3,6 +3,7 @@
  * Clip and PRelu. Float math runs in float64 and is rounded to float32 once per output element;
  * integer math wraps to the element type.
  */
+import { erf, relu, sigmoid, softplus, softsign } from '../../../base/reference-math.js';
 import type { NodeContext } from '../node.js';
 import { alloc, NUMERIC, sameShape, SIGNED_INTS, type ODType, type OTensor } from '../values.js';
 import {
@@ -67,31 +68,6 @@ function unary(spec: UnarySpec, loop?: (src: Float32Array, dst: Float32Array) =>
 /** A parameterless float function as a unary spec. */
 const plain = (f: (x: number) => number, since?: number): UnarySpec => ({ since, make: () => f });
 
-/** erf in float64: Maclaurin series below 3, a continued fraction for erfc above (both < 1e-15 off). */
-export function erf(x: number): number {
-  const ax = Math.abs(x);
-  if (Number.isNaN(x)) return NaN;
-  if (ax < 3) {
-    // erf(x) = 2/sqrt(pi) * sum_n (-1)^n x^(2n+1) / (n! (2n+1))
-    let term = x;
-    let sum = x;
-    const x2 = x * x;
-    for (let n = 1; n < 200; n++) {
-      term *= -x2 / n;
-      const add = term / (2 * n + 1);
-      sum += add;
-      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
-    }
-    return (2 / Math.sqrt(Math.PI)) * sum;
-  }
-  if (ax > 6) return Math.sign(x);
-  // erfc(x) = exp(-x^2)/sqrt(pi) * 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + ...))))), evaluated bottom-up.
-  let frac = ax;
-  for (let k = 60; k >= 1; k--) frac = ax + k / 2 / frac;
-  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / frac;
-  return Math.sign(x) * (1 - erfc);
-}
-
 /** Round half to even (ONNX Round, numpy.round). */
 function roundHalfEven(x: number): number {
   const r = Math.round(x);
@@ -105,19 +81,14 @@ export function powC(x: number, y: number): number {
   return Math.pow(x, y);
 }
 
-export function sigmoid(x: number): number {
-  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
-}
-
-function softplus(x: number): number {
-  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
-}
+// ops.ts re-exports sigmoid from here
+export { sigmoid };
 
 const f32 = Math.fround;
 
 const UNARY: Record<string, UnarySpec> = {
   // max(0, x) with -0 -> +0 and NaN kept, as onnxruntime
-  Relu: { dtypes: SIGNED, make: () => (x) => (x > 0 ? x : x <= 0 ? 0 : x), int: (x) => (x < 0n ? 0n : x) },
+  Relu: { dtypes: SIGNED, make: () => relu, int: (x) => (x < 0n ? 0n : x) },
   Tanh: plain(Math.tanh),
   Sigmoid: plain(sigmoid),
   Sqrt: plain(Math.sqrt),
@@ -129,7 +100,7 @@ const UNARY: Record<string, UnarySpec> = {
   Round: plain(roundHalfEven, 11),
   Erf: plain(erf, 9),
   Softplus: plain(softplus),
-  Softsign: plain((x) => x / (1 + Math.abs(x))),
+  Softsign: plain(softsign),
   Sin: plain(Math.sin),
   Cos: plain(Math.cos),
   Neg: { dtypes: SIGNED, make: () => (x) => -x, int: (x) => -x },

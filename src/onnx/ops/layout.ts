@@ -380,39 +380,47 @@ const expand: OpFactory = (ctx) => {
   };
 };
 
+/**
+ * Cast between every executor type. To an integer type: floats are truncated toward zero and
+ * wrapped modulo 2^bits (NaN and infinities give 0), wider integers wrapped; to bool: nonzero
+ * (NaN included) is true. Out-of-range float conversions are undefined in C and differ between
+ * onnxruntime builds (x86 wraps through int32, wasm saturates); this is the exact modular rule.
+ * A cast to uint32 wraps to [0, 2^32) (uint32 is held as int64).
+ */
 const cast: OpFactory = (ctx) => {
   ctx.allowOnly(['to', 'saturate']);
   const to = ctx.int('to');
   if (to === undefined) throw ctx.error('INVALID_FORMAT', "attribute 'to' is required");
   const dtype = odtypeOf(to);
   if (dtype === undefined) throw ctx.error('UNSUPPORTED', `cast to data type ${to} is not supported`);
-  const narrow = to === DT.INT8 ? 8 : to === DT.INT16 ? 16 : to === DT.UINT8 ? -8 : to === DT.UINT16 ? -16 : 0;
+  const toUint32 = to === DT.UINT32;
   return (ins) => {
     const x = ctx.input(ins, 0, 'input');
     // To its own type (Silero casts its float STFT halves to float): the values as they are.
-    if (x.dtype === dtype && narrow === 0) return [x];
+    if (x.dtype === dtype && !toUint32) return [x];
     const n = x.data.length;
     const out = allocData(dtype, n);
-    const src = x.data;
-    for (let i = 0; i < n; i++) {
-      const v = src[i];
-      switch (dtype) {
-        case 'float32':
-          (out as Float32Array)[i] = Number(v);
-          break;
-        case 'bool':
-          (out as Uint8Array)[i] = v ? 1 : 0;
-          break;
-        case 'int64':
-          (out as BigInt64Array)[i] = typeof v === 'bigint' ? v : Number.isFinite(v) ? BigInt.asIntN(64, BigInt(Math.trunc(v))) : 0n;
-          break;
-        case 'int32': {
-          let w = typeof v === 'bigint' ? Number(BigInt.asIntN(32, v)) : Number.isFinite(v) ? Math.trunc(v) | 0 : 0;
-          if (narrow > 0) w = (w << (32 - narrow)) >> (32 - narrow);
-          else if (narrow < 0) w &= (1 << -narrow) - 1;
-          (out as Int32Array)[i] = w;
-          break;
+    if (x.dtype === 'int64') {
+      const src = x.data as BigInt64Array;
+      if (dtype === 'float32') for (let i = 0; i < n; i++) (out as Float32Array)[i] = Number(src[i]);
+      else if (dtype === 'bool') for (let i = 0; i < n; i++) (out as Uint8Array)[i] = src[i] !== 0n ? 1 : 0;
+      else if (dtype === 'int64') for (let i = 0; i < n; i++) (out as BigInt64Array)[i] = toUint32 ? BigInt.asUintN(32, src[i]) : src[i];
+      else for (let i = 0; i < n; i++) (out as Int32Array)[i] = Number(BigInt.asIntN(32, src[i])); // the store wraps narrower types
+    } else {
+      const src = x.data as Float32Array | Int32Array;
+      if (dtype === 'bool') for (let i = 0; i < n; i++) (out as Uint8Array)[i] = src[i] !== 0 ? 1 : 0;
+      else if (dtype === 'int64') {
+        const dst = out as BigInt64Array;
+        for (let i = 0; i < n; i++) {
+          const v = src[i];
+          const w = Number.isFinite(v) ? BigInt(Math.trunc(v)) : 0n;
+          dst[i] = toUint32 ? BigInt.asUintN(32, w) : w; // the store wraps to 64 bits
         }
+      } else {
+        // float32 rounds; an integer array's store is ToInt8 / ToUint16 / ...: truncation toward
+        // zero and the modular wrap, 0 for NaN and infinities.
+        const dst = out as Float32Array | Int32Array;
+        for (let i = 0; i < n; i++) dst[i] = src[i];
       }
     }
     return [{ dtype, data: out, shape: x.shape.slice() }];

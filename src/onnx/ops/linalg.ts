@@ -13,6 +13,7 @@
 import { fmtShape } from '../../../base/errors.js';
 import { loadedRuntime } from '../../../bindings/wasm.js';
 import { PackedMatMul } from '../../../bindings/matmul.js';
+import { matmulF64 } from '../../../base/reference-math.js';
 import type { NodeContext } from '../node.js';
 import { alloc, numelOf, type OTensor } from '../values.js';
 import { broadcastShapes, bstrides, forBroadcast, requireFloat, type OpFactory } from './util.js';
@@ -29,19 +30,6 @@ function floatAB(ctx: NodeContext, ins: (OTensor | undefined)[]): { A: OTensor; 
   const A = ctx.input(ins, 0, 'A');
   const B = ctx.input(ins, 1, 'B');
   return { A, B, a: requireFloat(ctx, A, 'A'), b: requireFloat(ctx, B, 'B') };
-}
-
-function matmulCore(a: Float32Array, aOff: number, b: Float32Array, bOff: number, out: Float32Array, oOff: number, M: number, K: number, N: number): void {
-  const acc = new Float64Array(N);
-  for (let m = 0; m < M; m++) {
-    acc.fill(0);
-    for (let k = 0; k < K; k++) {
-      const av = a[aOff + m * K + k];
-      const row = bOff + k * N;
-      for (let n = 0; n < N; n++) acc[n] += av * b[row + n];
-    }
-    for (let n = 0; n < N; n++) out[oOff + m * N + n] = acc[n];
-  }
 }
 
 const matmul: OpFactory = (ctx) => {
@@ -75,7 +63,7 @@ const matmul: OpFactory = (ctx) => {
     const out = alloc('float32', outShape, ctx.label);
     const o = out.data as Float32Array;
     forBroadcast(batch, bstrides(batchA, batch), bstrides(batchB, batch), (bi, ia, ib) => {
-      matmulCore(a, ia * M * K, b, ib * K * N, o, bi * M * N, M, K, N);
+      matmulF64({ data: a, offset: ia * M * K, rowStride: K, colStride: 1 }, { data: b, offset: ib * K * N, rowStride: N, colStride: 1 }, M, K, N, o, bi * M * N);
     });
     let shape = outShape;
     if (A.shape.length === 1 && B.shape.length === 1) shape = batch;
@@ -170,13 +158,9 @@ const gemm: OpFactory = (ctx) => {
     }
     const C = gemmC(ctx, ins[2], beta, M, N);
     const sums = new Float64Array(M * N);
-    for (let m = 0; m < M; m++) {
-      for (let n = 0; n < N; n++) {
-        let acc = 0;
-        for (let k = 0; k < K; k++) acc += a[tA ? k * M + m : m * K + k] * b[tB ? n * K + k : k * N + n];
-        sums[m * N + n] = acc;
-      }
-    }
+    const Am = tA ? { data: a, offset: 0, rowStride: 1, colStride: M } : { data: a, offset: 0, rowStride: K, colStride: 1 };
+    const Bm = tB ? { data: b, offset: 0, rowStride: 1, colStride: K } : { data: b, offset: 0, rowStride: N, colStride: 1 };
+    matmulF64(Am, Bm, M, K, N, sums, 0);
     finishGemm(sums, M, N, alpha, beta, C, o);
     return [out];
   };

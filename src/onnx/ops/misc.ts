@@ -1,7 +1,7 @@
 /** TopK, CumSum and Einsum. */
 import { fmtShape } from '../../../base/errors.js';
 import type { NodeContext } from '../node.js';
-import { alloc, numelOf, type OTensor } from '../values.js';
+import { alloc, numelOf, NUMERIC, type OTensor } from '../values.js';
 import { normAxis, requireDtype, requireFloat, requireOpset, scalarOf, type Elems, type OpFactory } from './util.js';
 
 const topK: OpFactory = (ctx) => {
@@ -14,7 +14,7 @@ const topK: OpFactory = (ctx) => {
   ctx.int('sorted', 1);
   return (ins) => {
     const x = ctx.input(ins, 0, 'X');
-    requireDtype(ctx, x, 'X', ['float32', 'int64', 'int32']);
+    requireDtype(ctx, x, 'X', NUMERIC);
     const r = x.shape.length;
     const axis = normAxis(ctx, axisAttr, r);
     let k = kAttr ?? 0;

@@ -1,12 +1,12 @@
 /**
- * Pooling over the spatial dims of [N, C, D1, ...]: MaxPool (with Indices), AveragePool, and the
- * global versions. Any number of spatial dims; auto_pad, pads, strides, dilations, ceil_mode,
+ * Pooling over the spatial dims of [N, C, D1, ...]: MaxPool (with Indices), AveragePool, LpPool and
+ * the global versions. Any number of spatial dims; auto_pad, pads, strides, dilations, ceil_mode,
  * count_include_pad and storage_order as the spec defines them.
  */
 import { fmtShape } from '../../../base/errors.js';
 import type { NodeContext } from '../node.js';
 import { alloc, numelOf, type ODType } from '../values.js';
-import { requireDtype, type OpFactory } from './util.js';
+import { requireDtype, requireFloat, type OpFactory } from './util.js';
 
 type AutoPad = 'NOTSET' | 'SAME_UPPER' | 'SAME_LOWER' | 'VALID';
 const AUTO_PADS: readonly AutoPad[] = ['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'];
@@ -20,9 +20,10 @@ interface PoolAttrs {
   ceil: boolean;
 }
 
-function poolAttrs(ctx: NodeContext, extra: readonly string[], dilationsSince: number): PoolAttrs {
+/** The window attributes every pool has; `ceil_mode` and `dilations` from the given opsets. */
+function poolAttrs(ctx: NodeContext, extra: readonly string[], dilationsSince: number, ceilSince = 10): PoolAttrs {
   const names = ['auto_pad', 'kernel_shape', 'pads', 'strides', ...extra];
-  if (ctx.opset >= 10) names.push('ceil_mode');
+  if (ctx.opset >= ceilSince) names.push('ceil_mode');
   if (ctx.opset >= dilationsSince) names.push('dilations');
   ctx.allowOnly(names);
   const autoPad = ctx.string('auto_pad', 'NOTSET') as AutoPad;
@@ -144,7 +145,8 @@ const maxPool: OpFactory = (ctx) => {
   const storageOrder = ctx.int('storage_order', 0);
   if (storageOrder !== 0 && storageOrder !== 1) throw ctx.error('UNSUPPORTED', `attribute 'storage_order' = ${storageOrder} is not supported (0 or 1)`);
   const wantIndices = ctx.node.outputs.length > 1 && ctx.node.outputs[1] !== '';
-  const dtypes: ODType[] = ctx.opset >= 12 ? ['float32', 'int32'] : ['float32'];
+  // int8 / uint8 from opset 12 (int32 is accepted too, computed the same way).
+  const dtypes: ODType[] = ctx.opset >= 12 ? ['float32', 'int32', 'int8', 'uint8'] : ['float32'];
   return (ins) => {
     const x = ctx.input(ins, 0, 'X');
     requireDtype(ctx, x, 'X', dtypes);
@@ -219,6 +221,39 @@ const averagePool: OpFactory = (ctx) => {
   };
 };
 
+/**
+ * LpPool: (sum over the window of |x|^p)^(1/p), taps on padding adding nothing. `p` is an int from
+ * opset 2 (models import opset 7 or later); `ceil_mode` and `dilations` from opset 18.
+ */
+const lpPool: OpFactory = (ctx) => {
+  const at = poolAttrs(ctx, ['p'], 18, 18);
+  const p = ctx.int('p', 2);
+  if (!(p >= 1)) throw ctx.error('INVALID_FORMAT', `attribute 'p' must be an integer >= 1, got ${p}`);
+  return (ins) => {
+    const x = ctx.input(ins, 0, 'X');
+    const src = requireFloat(ctx, x, 'X');
+    const g = geometry(ctx, at, x.shape);
+    const planes = x.shape[0] * x.shape[1];
+    const plane = numelOf(g.inSp);
+    const nOut = numelOf(g.outSp);
+    const out = alloc('float32', [x.shape[0], x.shape[1], ...g.outSp], ctx.label);
+    const dst = out.data as Float32Array;
+    for (let pl = 0; pl < planes; pl++) {
+      const base = pl * plane;
+      forWindows(g, (o, taps) => {
+        // float64 sums, rounded to float32 once.
+        let sum = 0;
+        for (const t of taps) {
+          const v = Math.abs(src[base + t]);
+          sum += p === 1 ? v : p === 2 ? v * v : Math.pow(v, p);
+        }
+        dst[pl * nOut + o] = p === 1 ? sum : p === 2 ? Math.sqrt(sum) : Math.pow(sum, 1 / p);
+      });
+    }
+    return [out];
+  };
+};
+
 function globalPool(kind: 'max' | 'average'): OpFactory {
   return (ctx) => {
     ctx.allowOnly([]);
@@ -247,6 +282,7 @@ function globalPool(kind: 'max' | 'average'): OpFactory {
 export const POOL_OPS: Record<string, OpFactory> = {
   MaxPool: maxPool,
   AveragePool: averagePool,
+  LpPool: lpPool,
   GlobalMaxPool: globalPool('max'),
   GlobalAveragePool: globalPool('average'),
 };

@@ -4,14 +4,14 @@
  * accumulate in float64; an empty reduction gives the identity (0, 1, -inf, +inf).
  */
 import type { NodeContext } from '../node.js';
-import { alloc, numelOf, type ODType, type OTensor } from '../values.js';
+import { alloc, DTYPES, numelOf, NUMERIC, type ODType, type OTensor } from '../values.js';
 import { axesInputOrAttr, bstrides, forBroadcast, normAxes, normAxis, requireDtype, stridesOf, type Elems, type OpFactory } from './util.js';
 import { IndexCache } from './loops.js';
 
 interface Reduction {
   /** Opset from which `axes` is an input rather than an attribute. */
   axesInputSince: number;
-  /** Element types accepted besides float32 (computed exactly, wrapping like the type). */
+  /** Whether the integer types are accepted too (computed exactly, wrapping like the type). */
   ints: boolean;
   init: number;
   /** Folds one (already mapped) element into the accumulator. */
@@ -85,7 +85,7 @@ function reduceOp(name: string, spec: Reduction): OpFactory {
     const keep = ctx.int('keepdims', 1) !== 0;
     const noop = ctx.int('noop_with_empty_axes', 0) !== 0;
     const axesOf = axesInputOrAttr(ctx, spec.axesInputSince);
-    const dtypes: ODType[] = spec.ints ? ['float32', 'int64', 'int32'] : ['float32'];
+    const dtypes: readonly ODType[] = spec.ints ? NUMERIC : ['float32'];
     const targets = new IndexCache();
     return (ins) => {
       const x = ctx.input(ins, 0, 'data');
@@ -134,16 +134,16 @@ function reduceInts(
     acc[j] = acc[j] === undefined ? v : step(acc[j]!, v);
   });
   const out = alloc(x.dtype, shape, ctx.label);
-  const bits = x.dtype === 'int64' ? 64 : 32;
+  const int64 = x.dtype === 'int64';
+  // The type's extremes: the identities of Max / Min over an empty set.
+  const lowest = int64 ? -(2n ** 63n) : BigInt(DTYPES[x.dtype].min!);
+  const highest = int64 ? 2n ** 63n - 1n : BigInt(DTYPES[x.dtype].max!);
   for (let j = 0; j < m; j++) {
     let v = acc[j];
-    if (v === undefined) {
-      // Empty reduction: the identity, with the type's extremes for Max / Min.
-      const big = 2n ** BigInt(bits - 1);
-      v = name === 'ReduceMax' ? -big : name === 'ReduceMin' ? big - 1n : name === 'ReduceProd' ? 1n : 0n;
-    } else if (name === 'ReduceMean') v = v / BigInt(count);
-    const w = BigInt.asIntN(bits, v);
-    (out.data as Elems)[j] = bits === 64 ? w : Number(w);
+    if (v === undefined) v = name === 'ReduceMax' ? lowest : name === 'ReduceMin' ? highest : name === 'ReduceProd' ? 1n : 0n;
+    else if (name === 'ReduceMean') v = v / BigInt(count);
+    // The store wraps to the element type (int32 and narrower through a 32-bit number).
+    (out.data as Elems)[j] = int64 ? v : Number(BigInt.asIntN(32, v));
   }
   return out;
 }
@@ -156,7 +156,7 @@ function argExtreme(largest: boolean): OpFactory {
     const last = ctx.int('select_last_index', 0) !== 0;
     return (ins) => {
       const x = ctx.input(ins, 0, 'data');
-      requireDtype(ctx, x, 'data', ['float32', 'int64', 'int32']);
+      requireDtype(ctx, x, 'data', NUMERIC);
       const src = x.data as Elems;
       const r = x.shape.length;
       const axis = normAxis(ctx, axisAttr, r);

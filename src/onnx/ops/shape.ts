@@ -214,7 +214,7 @@ const range: OpFactory = (ctx) => {
     const ts = [ctx.input(ins, 0, 'start'), ctx.input(ins, 1, 'limit'), ctx.input(ins, 2, 'delta')];
     const names = ['start', 'limit', 'delta'];
     ts.forEach((t, i) => {
-      requireDtype(ctx, t, names[i], ['float32', 'int64', 'int32']);
+      requireDtype(ctx, t, names[i], ['float32', 'int64', 'int32', 'int16']);
       if (t.dtype !== ts[0].dtype) throw ctx.error('DTYPE_MISMATCH', `start, limit and delta must have one element type, got ${ts[0].dtype} and ${t.dtype}`);
     });
     const [start, limit, delta] = ts.map((t, i) => scalarOf(ctx, t, names[i]));
@@ -236,6 +236,7 @@ const range: OpFactory = (ctx) => {
     const count = Math.max(Math.ceil((l - s) / d), 0);
     const out = alloc(dtype, [count], ctx.label);
     const z = out.data as Float32Array | Int32Array;
+    // int32 / int16: the values stay within [start, limit), so nothing wraps.
     for (let i = 0; i < count; i++) z[i] = s + i * d;
     return [out];
   };

@@ -3,6 +3,7 @@
  * 1), from 13 they apply along `axis` (default -1).
  */
 import type { NodeContext } from '../node.js';
+import { softmaxF64 } from '../../../base/reference-math.js';
 import { alloc, numelOf } from '../values.js';
 import { normAxis, requireFloat, type OpFactory } from './util.js';
 
@@ -33,19 +34,7 @@ function softmaxLike(log: boolean): OpFactory {
       const [outer, dim, inner] = rowsOf(ctx, legacy, axisAttr, x.shape);
       const out = new Float32Array(src.length);
       for (let o = 0; o < outer; o++) {
-        for (let i = 0; i < inner; i++) {
-          const base = o * dim * inner + i;
-          let max = -Infinity;
-          for (let k = 0; k < dim; k++) max = Math.max(max, src[base + k * inner]);
-          let sum = 0;
-          for (let k = 0; k < dim; k++) sum += Math.exp(src[base + k * inner] - max);
-          if (log) {
-            const ls = Math.log(sum);
-            for (let k = 0; k < dim; k++) out[base + k * inner] = src[base + k * inner] - max - ls;
-          } else {
-            for (let k = 0; k < dim; k++) out[base + k * inner] = Math.exp(src[base + k * inner] - max) / sum;
-          }
-        }
+        for (let i = 0; i < inner; i++) softmaxF64(src, out, o * dim * inner + i, dim, inner, log);
       }
       return [{ dtype: 'float32', data: out, shape: x.shape.slice() }];
     };
@@ -53,7 +42,10 @@ function softmaxLike(log: boolean): OpFactory {
 }
 
 
-/** Hardmax: 1 at the first maximum of each row, 0 elsewhere (a NaN first element stays the maximum, as onnxruntime). */
+/**
+ * Hardmax: 1 at the first maximum of each row, 0 elsewhere. NaN, on which the spec is silent, as
+ * onnxruntime: a NaN after the first element is passed over; a row starting with NaN is all 0.
+ */
 const hardmax: OpFactory = (ctx) => {
   ctx.allowOnly(['axis']);
   const legacy = ctx.opset < 13;
@@ -70,7 +62,7 @@ const hardmax: OpFactory = (ctx) => {
         const base = o * dim * inner + i;
         let best = 0;
         for (let k = 1; k < dim; k++) if (src[base + k * inner] > src[base + best * inner]) best = k;
-        dst[base + best * inner] = 1;
+        if (!Number.isNaN(src[base + best * inner])) dst[base + best * inner] = 1;
       }
     }
     return [out];

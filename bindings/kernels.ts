@@ -1,0 +1,140 @@
+/**
+ * The typed exports of the wasm builds (assembly/index.ts), bound once per runtime.
+ *
+ * Use: `rt.kernels.f32_gemm(c, a, w, bias, m, n, k, lda, ldc)` and `rt.constants.STACK_SLOTS`
+ * (rt: the WasmRuntime). Never cast `instance.exports`: WasmRuntime does that once, here.
+ *
+ * Pointers are byte offsets into linear memory; sizes are element counts. Kernels with a scalar
+ * twin (`name__scalar`) run the build's own variant (relaxed SIMD, SIMD or scalar) under the
+ * plain name; the twin is the reference the tests compare every variant with.
+ *
+ * The interface and the AssemblyScript sources agree by test (test/kernels/exports.test.ts):
+ * every build exports exactly these functions, with these parameter names and results, and
+ * exactly the constants of KERNEL_CONSTANTS. Adding, removing or changing a kernel export
+ * therefore means changing this file in the same commit.
+ */
+import type { CellKind } from '../base/spec.js';
+
+export interface Kernels {
+  readonly memory: WebAssembly.Memory;
+  /** First byte of linear memory free for the bindings' allocator. */
+  heap_base(): number;
+
+  // weight packing (x32-packw-x8.ts, x32-packw-x32.ts): panels of 8 or 32 columns
+  x32_packw_x8(dst: number, src: number, n: number, k: number, lds: number): void;
+  x32_packw_x8_size(n: number, k: number): number;
+  x32_packw_x32(dst: number, src: number, n: number, k: number, lds: number): void;
+  x32_packw_x32_size(n: number, k: number): number;
+
+  // float32 GEMM on packed weights (f32-gemm.ts): C = A W^T + bias
+  f32_gemm(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, lda: number, ldc: number): void;
+  f32_gemm__scalar(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, lda: number, ldc: number): void;
+  f32_gemm_nr32(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, lda: number, ldc: number): void;
+  f32_gemm_nr32__scalar(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, lda: number, ldc: number): void;
+
+  // one row of a cell's gate update (cells/*.ts)
+  f32_lstm_gates(xp: number, hh: number, c: number, hout: number, hsize: number): void;
+  f32_lstm_gates__scalar(xp: number, hh: number, c: number, hout: number, hsize: number): void;
+  f32_gru_gates(xp: number, hh: number, hprev: number, hout: number, hsize: number): void;
+  f32_gru_gates__scalar(xp: number, hh: number, hprev: number, hout: number, hsize: number): void;
+  f32_rnn_tanh(xp: number, hh: number, hout: number, hsize: number): void;
+  f32_rnn_tanh__scalar(xp: number, hh: number, hout: number, hsize: number): void;
+  f32_rnn_relu(xp: number, hh: number, hout: number, hsize: number): void;
+  f32_rnn_relu__scalar(xp: number, hh: number, hout: number, hsize: number): void;
+
+  // the recurrence driver (recurrence.ts): a layer-direction's whole time loop, or one streaming step of a stack
+  recurrence_scratch_size(cell: number, b: number, hsize: number, psize: number): number;
+  recurrent_panel_width(n: number, k: number): number;
+  lstm_recurrence(
+    xproj: number, xts: number, xbs: number, whh: number, whr: number, h: number, c: number, out: number, ots: number, obs: number,
+    t_len: number, batch: number, hsize: number, psize: number, lengths: number, reverse: number, scratch: number,
+  ): void;
+  gru_recurrence(
+    xproj: number, xts: number, xbs: number, whh: number, bhh: number, h: number, out: number, ots: number, obs: number,
+    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
+  ): void;
+  rnn_tanh_recurrence(
+    xproj: number, xts: number, xbs: number, whh: number, h: number, out: number, ots: number, obs: number,
+    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
+  ): void;
+  rnn_relu_recurrence(
+    xproj: number, xts: number, xbs: number, whh: number, h: number, out: number, ots: number, obs: number,
+    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
+  ): void;
+  stack_step(
+    cell: number, desc: number, layers: number, x: number, batch: number, hsize: number, psize: number,
+    xproj: number, scratch: number, out0: number, out1: number,
+  ): number;
+
+  // elementwise activations (f32-vsigmoid.ts, f32-vtanh.ts)
+  f32_vsigmoid(y: number, x: number, n: number): void;
+  f32_vsigmoid__scalar(y: number, x: number, n: number): void;
+  f32_vtanh(y: number, x: number, n: number): void;
+  f32_vtanh__scalar(y: number, x: number, n: number): void;
+
+  // seeded uniform fill, the floats of Rng.fillUniform (f32-fill-uniform.ts)
+  f32_fill_uniform(state: number, out: number, n: number, bound: number): void;
+
+  // the float64-accumulating operators of the ONNX importer (f32-gemm-f64acc.ts and friends)
+  x64_im2col(
+    dst: number, src: number, ldp: number, cg: number, wp: number, kh: number, kw: number,
+    sh: number, sw: number, dh: number, dw: number, oh: number, ow: number,
+  ): void;
+  x64_im2col__scalar(
+    dst: number, src: number, ldp: number, cg: number, wp: number, kh: number, kw: number,
+    sh: number, sw: number, dh: number, dw: number, oh: number, ow: number,
+  ): void;
+  f32_f64_vcvt(dst: number, src: number, n: number): void;
+  f32_f64_vcvt__scalar(dst: number, src: number, n: number): void;
+  f32_gemm_f64acc(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, wk: number, lda: number, ldc: number): void;
+  f32_gemm_f64acc__scalar(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, wk: number, lda: number, ldc: number): void;
+  f32_gemm_f64acc_f64out(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, wk: number, lda: number, ldc: number): void;
+  f32_gemm_f64acc_f64out__scalar(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, wk: number, lda: number, ldc: number): void;
+  f32_dwconv_f64acc(
+    out: number, x: number, w: number, bias: number, c: number, wp: number, kh: number, kw: number,
+    sh: number, sw: number, dh: number, dw: number, oh: number, ow: number,
+  ): void;
+  f32_dwconv_f64acc__scalar(
+    out: number, x: number, w: number, bias: number, c: number, wp: number, kh: number, kw: number,
+    sh: number, sw: number, dh: number, dw: number, oh: number, ow: number,
+  ): void;
+  x32_transpose(dst: number, src: number, m: number, n: number, lds: number, ldd: number): void;
+}
+
+/**
+ * The constants the kernels and the bindings must agree on, exported by the builds as globals
+ * (assembly/index.ts) and read once when a runtime is made: the cell ids the driver's `cell`
+ * parameters take, and the i32 slots per layer of a stack_step descriptor.
+ */
+export const KERNEL_CONSTANTS = ['CELL_LSTM', 'CELL_GRU', 'CELL_RNN_TANH', 'CELL_RNN_RELU', 'STACK_SLOTS'] as const;
+
+export type KernelConstants = Readonly<Record<(typeof KERNEL_CONSTANTS)[number], number>>;
+
+/**
+ * The typed exports of `instance` and its constants. Throws if a constant is missing (a build
+ * older than these bindings: rebuild with `npm run build:wasm`).
+ */
+export function bindKernels(instance: WebAssembly.Instance): { kernels: Kernels; constants: KernelConstants } {
+  const raw = instance.exports;
+  const constants = {} as Record<(typeof KERNEL_CONSTANTS)[number], number>;
+  for (const name of KERNEL_CONSTANTS) {
+    const g = raw[name];
+    if (!(g instanceof WebAssembly.Global)) throw new Error(`the wasm build exports no constant ${name} (built from older sources?)`);
+    constants[name] = g.value as number;
+  }
+  return { kernels: raw as unknown as Kernels, constants: Object.freeze(constants) };
+}
+
+/** The `cell` argument of recurrence_scratch_size and stack_step for a cell kind. */
+export function cellId(constants: KernelConstants, cell: CellKind): number {
+  switch (cell) {
+    case 'lstm':
+      return constants.CELL_LSTM;
+    case 'gru':
+      return constants.CELL_GRU;
+    case 'rnn_tanh':
+      return constants.CELL_RNN_TANH;
+    case 'rnn_relu':
+      return constants.CELL_RNN_RELU;
+  }
+}

@@ -1,0 +1,96 @@
+// The typed kernel interface (bindings/kernels.ts) against what the builds export and what the
+// AssemblyScript sources declare: an export added, removed or changed in assembly/ without the
+// interface following (or the other way round) fails here.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+import { KERNEL_CONSTANTS } from '../../bindings/kernels.js';
+import { buildUrl } from '../../bindings/wasm.js';
+import { builds, runtimeFor } from '../helpers/kernels.js';
+
+interface Signature {
+  params: string[];
+  returnsValue: boolean;
+}
+
+const root = new URL('../../', import.meta.url);
+
+function parse(path: string): ts.SourceFile {
+  return ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.ES2022, true);
+}
+
+/** The methods of `interface Kernels` in bindings/kernels.ts. */
+function interfaceSignatures(): Map<string, Signature> {
+  const out = new Map<string, Signature>();
+  const file = parse(new URL('bindings/kernels.ts', root).pathname);
+  file.forEachChild((node) => {
+    if (!ts.isInterfaceDeclaration(node) || node.name.text !== 'Kernels') return;
+    for (const m of node.members) {
+      if (!ts.isMethodSignature(m)) continue;
+      out.set(m.name.getText(file), {
+        params: m.parameters.map((p) => p.name.getText(file)),
+        returnsValue: m.type?.kind !== ts.SyntaxKind.VoidKeyword,
+      });
+    }
+  });
+  return out;
+}
+
+/** Every exported function and numeric constant declared in assembly/ (index.ts re-exports them). */
+function assemblyDeclarations(): { functions: Map<string, Signature>; constants: Map<string, number> } {
+  const functions = new Map<string, Signature>();
+  const constants = new Map<string, number>();
+  const dir = new URL('assembly/', root).pathname;
+  for (const rel of readdirSync(dir, { recursive: true }) as string[]) {
+    if (!rel.endsWith('.ts')) continue;
+    const file = parse(join(dir, rel));
+    file.forEachChild((node) => {
+      if (!(ts.isFunctionDeclaration(node) || ts.isVariableStatement(node))) return;
+      if (!node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) return;
+      if (ts.isFunctionDeclaration(node)) {
+        if (!node.name) return;
+        functions.set(node.name.text, {
+          params: node.parameters.map((p) => p.name.getText(file)),
+          returnsValue: node.type?.kind !== ts.SyntaxKind.VoidKeyword,
+        });
+        return;
+      }
+      for (const d of node.declarationList.declarations) {
+        if (ts.isIdentifier(d.name) && d.initializer && ts.isNumericLiteral(d.initializer)) constants.set(d.name.text, Number(d.initializer.text));
+      }
+    });
+  }
+  return { functions, constants };
+}
+
+const typed = interfaceSignatures();
+const declared = assemblyDeclarations();
+
+describe.each(builds)('kernel exports [%s build]', (build) => {
+  const module = new WebAssembly.Module(readFileSync(buildUrl(build)));
+  const exported = WebAssembly.Module.exports(module);
+  const functions = exported.filter((e) => e.kind === 'function').map((e) => e.name).sort();
+
+  it('exports exactly the functions of the Kernels interface', () => {
+    expect(typed.size).toBeGreaterThan(0);
+    expect(functions).toEqual([...typed.keys()].sort());
+  });
+
+  it('every function has the parameters and result the interface says, as declared in assembly/', async () => {
+    const rt = await runtimeFor(build);
+    const instance = rt.exports as unknown as Record<string, unknown>;
+    for (const name of functions) {
+      const sig = typed.get(name)!;
+      expect(declared.functions.get(name), `${name} in assembly/`).toEqual(sig);
+      expect((instance[name] as (...a: number[]) => unknown).length, `${name} arity`).toBe(sig.params.length);
+    }
+  });
+
+  it('exports exactly the constants of KERNEL_CONSTANTS, as the values assembly/ declares', async () => {
+    const globals = exported.filter((e) => e.kind === 'global').map((e) => e.name).sort();
+    expect(globals).toEqual([...KERNEL_CONSTANTS].sort());
+    const rt = await runtimeFor(build);
+    for (const name of KERNEL_CONSTANTS) expect(rt.constants[name], name).toBe(declared.constants.get(name));
+  });
+});
