@@ -3,9 +3,9 @@
  * written once: each function works in float64 on float32 inputs, and the caller rounds where
  * its rounding model says (a Float32Array store rounds once).
  *
- * NaN rule: NaN propagates through every function here, as in PyTorch, onnxruntime and the wasm
- * kernels (f32.max keeps NaN): relu(NaN) = NaN, softmax of a row holding NaN is NaN. relu(-0) is
- * +0.
+ * NaN rule: NaN propagates through every function here, as in PyTorch, onnxruntime's Relu
+ * operator, TF.js and the wasm kernels (f32.max keeps NaN): relu(NaN) = NaN, softmax of a row
+ * holding NaN is NaN (test/reference-math-nan.test.ts). relu(-0) is +0.
  */
 
 export function sigmoid(x: number): number {

@@ -6,7 +6,7 @@
 import { RnnError } from '../../base/errors.js';
 import { type Writer } from './activations.js';
 import { H5File } from './hdf5.js';
-import { type KerasModel, type LoadLayersModelOptions, buildModel, detectWriter } from './model.js';
+import { type KerasModel, type LoadLayersModelOptions, buildKerasModel, detectWriter } from './model.js';
 import { type WeightMap, cleanName } from './weights.js';
 
 function fail(msg: string): never {
@@ -191,7 +191,7 @@ export function loadKerasModel(bytes: Uint8Array, options: LoadLayersModelOption
     }
     const det = detectWriter({ keras_version: meta.keras_version ?? '3.0' }, config);
     const writer: Writer = options.writer ?? det.writer;
-    return buildModel(config, keras3Weights(new H5File(wbytes), config), writer, det.version, options);
+    return buildKerasModel(config, keras3Weights(new H5File(wbytes), config), writer, det.version, options);
   }
   const h5 = new H5File(bytes);
   const mc = attrString(h5, 'model_config');
@@ -206,5 +206,5 @@ export function loadKerasModel(bytes: Uint8Array, options: LoadLayersModelOption
   const kv = attrString(h5, 'keras_version') ?? '';
   const det = detectWriter({ keras_version: kv, backend: attrString(h5, 'backend') }, model as Record<string, unknown>);
   // Keras 3 can still write legacy .h5 files: its weights use the Keras 2 layout
-  return buildModel(model, keras2Weights(h5), options.writer ?? det.writer, det.version, options);
+  return buildKerasModel(model, keras2Weights(h5), options.writer ?? det.writer, det.version, options);
 }

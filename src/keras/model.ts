@@ -235,7 +235,7 @@ interface LayerEntry {
  * Builds a model from a Keras model config ({ class_name, config }) and a weight map.
  * Everything is checked here; predict fails only because of its inputs.
  */
-export function buildModel(model: unknown, weights: WeightMap, writer: Writer, version: [number, number], options: LoadLayersModelOptions = {}): KerasModel {
+export function buildKerasModel(model: unknown, weights: WeightMap, writer: Writer, version: [number, number], options: LoadLayersModelOptions = {}): KerasModel {
   if (!isObj(model)) bad('the model config must be an object { class_name, config }');
   if (options === null || typeof options !== 'object') throw new RnnError('INVALID_OPTION', 'loadLayersModel: options must be an object');
   const cls = model.class_name;
@@ -398,5 +398,5 @@ export function loadLayersModel(modelJson: string | object, weights?: Weights, o
   const wm = mj.weightsManifest === undefined ? [] : mj.weightsManifest;
   const map = decodeManifest(wm, weights ?? new Uint8Array(0));
   const det = detectWriter(topology, model);
-  return buildModel(model, map, options.writer ?? det.writer, det.version, options);
+  return buildKerasModel(model, map, options.writer ?? det.writer, det.version, options);
 }
