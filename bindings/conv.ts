@@ -109,9 +109,9 @@ class WasmBlocks {
    * memory buffer stay the same: the workspace addresses and views of a repeated call are not
    * worked out again. One entry: another key replaces it.
    */
-  memo<T>(key: object, build: () => T): T {
+  memo<K extends object, T>(key: K, build: (key: K) => T): T {
     if (this.memoKey !== key || this.memoBuffer !== this.rt.memory.buffer) {
-      this.memoValue = build();
+      this.memoValue = build(key);
       this.memoKey = key;
       this.memoBuffer = this.rt.memory.buffer; // after build(), which may have grown the memory
     }
@@ -161,11 +161,14 @@ function loadChannelsLast(ex: ConvExports, x: Float32Array, n: number, C: number
   const transpose = ex.x32_transpose;
   const { inH: H, inW: W } = g;
   const wp = W + g.padLeft + g.padRight;
-  const item = x.subarray(n * C * H * W, (n + 1) * C * H * W);
+  const size = C * H * W;
+  // one item is x itself (no view to make) in the common batch of one
+  const item = x.length === size ? x : x.subarray(n * size, (n + 1) * size);
   if (g.padTop || g.padLeft || g.padBottom || g.padRight) r.imgView.fill(0);
   const first = (g.padTop * wp + g.padLeft) * C; // float offset of pixel (0, 0)
   if (C === 1 && g.padLeft + g.padRight !== 0) {
-    for (let y = 0; y < H; y++) r.imgView.set(item.subarray(y * W, (y + 1) * W), first + y * wp);
+    const img = r.imgView;
+    for (let y = 0; y < H; y++) for (let i = 0, to = first + y * wp, from = y * W; i < W; i++) img[to + i] = item[from + i];
   } else if (C === 1 || H * W === 1) {
     r.imgView.set(item, first);
   } else {
@@ -288,6 +291,9 @@ export class PackedConv {
   }
 
   /** x [N, C, inH, inW] -> out [N, M, outH, outW] (the caller's array, checked by the caller). */
+  /** plan() as a function made once (a closure per run would be garbage per frame). */
+  private readonly planOf = (g: ConvGeometry2D) => this.plan(g);
+
   run(x: Float32Array, g: ConvGeometry2D, out: Float32Array): void {
     if (this.mem.disposed) throw new RnnError('DISPOSED', `${this.mem.what}: used after dispose()`);
     const { cout: M, cinPerGroup: cg, group, kh, kw } = this.shape;
@@ -297,7 +303,7 @@ export class PackedConv {
     const kg = kh * kw * cg;
     const ex = this.ex;
     x = this.mem.rt.detachSafe(x);
-    const { image, patches, result, resultView, transposed, transposedView, rowStep, runs } = this.mem.memo(g, () => this.plan(g));
+    const { image, patches, result, resultView, transposed, transposedView, rowStep, runs } = this.mem.memo(g, this.planOf);
     const img = image.wide;
     for (let n = 0; n < g.batch; n++) {
       loadChannelsLast(ex, x, n, C, g, image);

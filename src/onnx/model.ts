@@ -76,6 +76,11 @@ export interface OnnxModel {
    * folding, shape specialisation and the If branches not taken (0 before the first run).
    */
   readonly lastRunNodes: number;
+  /**
+   * How the last run's plan executes (undefined before the first run, or with specializeShapes
+   * false): see docs/onnx.md, "Static plans".
+   */
+  readonly lastRunPlan: PlanInfo | undefined;
   /** Runs the graph synchronously. */
   run(inputs: Record<string, Tensor>): Record<string, Tensor>;
   /**
@@ -89,6 +94,20 @@ export interface OnnxModel {
   bind(shapes: Record<string, readonly number[]>, options?: BindOptions): OnnxBinding;
   /** Frees the wasm memory of the recurrent layers; later run() calls throw DISPOSED. */
   dispose(): void;
+}
+
+/** A plan specialised to one set of input shapes, as static-plan.ts compiled it. */
+export interface PlanInfo {
+  /** Bytes of the plan's value buffers, shared by lifetime. */
+  bufferBytes: number;
+  /** Bytes those values would take each in a buffer of its own. */
+  valueBytes: number;
+  /** Nodes that run prepared: into the plan's buffers, allocating nothing. */
+  preparedNodes: number;
+  /** Nodes that write into the plan's buffers through their ordinary kernel (which allocates small objects). */
+  unpreparedNodes: readonly string[];
+  /** Nodes whose types these input shapes do not determine (often in an If branch not taken): run as in a dynamic plan. */
+  dynamicNodes: readonly string[];
 }
 
 export interface BindOptions {
@@ -172,6 +191,7 @@ class Model implements OnnxModel {
   readonly opset: number;
   readonly recurrentNodes: readonly RecurrentNodeInfo[];
   lastRunNodes = 0;
+  lastRunPlan: PlanInfo | undefined;
   private disposed = false;
   private readonly resources: KernelResources[];
   private readonly general: Plan;
@@ -205,17 +225,20 @@ class Model implements OnnxModel {
     const fed = this.convertFeeds(feeds, 'OnnxModel.run');
     const plan = this.planFor(fed);
     const result: Record<string, Tensor> = {};
-    this.execute(plan, fed, (slots) => {
+    const slots = this.execute(plan, fed);
+    try {
       this.outputNames.forEach((n, i) => {
         const v = slots[plan.block.outputs[i]]!;
         const p = toPublic(v);
         // Never hand out the plan's buffers, the model's constants or the caller's inputs.
-        if (plan.isStatic || plan.arena.owns(v.data) || plan.constantData.has(v.data) || fed.some((f) => f.data === v.data) || Object.values(result).some((r) => r.data === p.data)) {
+        if (plan.info !== undefined || plan.arena.owns(v.data) || plan.constantData.has(v.data) || fed.some((f) => f.data === v.data) || Object.values(result).some((r) => r.data === p.data)) {
           p.data = p.data.slice() as typeof p.data;
         }
         result[n] = p;
       });
-    });
+    } finally {
+      plan.clear();
+    }
     return result;
   }
 
@@ -241,32 +264,41 @@ class Model implements OnnxModel {
     const fed = this.convertFeeds(inputs, 'OnnxModel.bind');
     const plan = this.planFor(fed);
     const outputs: Record<string, Tensor> = {};
+    const outputNames = this.outputNames;
+    const boolInputs = this.inputs.flatMap((info, i) => (info.dtype === 'bool' ? [i] : []));
     const run = (): void => {
       this.checkLive();
       // bool inputs are converted on every run (their public form is Int32Array); the rest are the bound arrays
-      this.inputs.forEach((info, i) => {
-        if (info.dtype === 'bool') fed[i] = convertInput(inputs[info.name], info, new Map());
-      });
-      this.execute(plan, fed, (slots) => {
-        this.outputNames.forEach((n, i) => {
+      for (let i = 0; i < boolInputs.length; i++) {
+        const k = boolInputs[i];
+        fed[k] = convertInput(inputs[this.inputNames[k]], this.inputs[k], new Map());
+      }
+      const slots = this.execute(plan, fed);
+      try {
+        for (let i = 0; i < outputNames.length; i++) {
+          const n = outputNames[i];
           const v = slots[plan.block.outputs[i]]!;
           const o = outputs[n];
-          if (o !== undefined && o.data.length === v.data.length && sameShape(o.shape, v.shape) && (v.dtype === 'bool' ? o.data instanceof Int32Array : o.data.constructor === v.data.constructor)) {
+          if (o !== undefined && o.data.length === v.data.length && sameShape(o.shape, v.shape) && o.data.constructor === publicArray(v.dtype)) {
             copyInto(o.data, v.data);
           } else {
             const p = toPublic(v);
             outputs[n] = p.data === v.data ? { data: p.data.slice() as typeof p.data, shape: p.shape } : p;
           }
-        });
-      });
-      for (const [out, inp] of feedback) {
+        }
+      } finally {
+        plan.clear();
+      }
+      // every pair checked before any input is written
+      for (let i = 0; i < feedback.length; i++) {
+        const [out, inp] = feedback[i];
         const o = outputs[out];
         const target = inputs[inp];
         if (o.data.length !== target.data.length || o.data.constructor !== target.data.constructor) {
           throw new RnnError('SHAPE_MISMATCH', `OnnxModel.bind: feedback output '${out}' is ${fmtShape(o.shape)} but input '${inp}' is bound as ${fmtShape(target.shape)}`);
         }
-        copyInto(target.data, o.data);
       }
+      for (let i = 0; i < feedback.length; i++) copyInto(inputs[feedback[i][1]].data, outputs[feedback[i][0]].data);
     };
     return { inputs, outputs, run };
   }
@@ -288,18 +320,18 @@ class Model implements OnnxModel {
     });
   }
 
-  /** Runs `plan` on the fed inputs; `read` takes the outputs from the slots before they are cleared. */
-  private execute(plan: Plan, fed: OTensor[], read: (slots: (OTensor | undefined)[]) => void): void {
+  /** Runs `plan` on the fed inputs; the caller reads the outputs from the slots, then calls plan.clear(). */
+  private execute(plan: Plan, fed: OTensor[]): (OTensor | undefined)[] {
     const slots = plan.slots;
     for (let i = 0; i < fed.length; i++) slots[this.inputSlots[i]] = fed[i];
     try {
-      this.lastRunNodes = withArena(plan.arena, () => runBlock(plan.block, slots));
-      read(slots);
-    } finally {
-      // Only the constants stay between runs.
-      const runtime = plan.runtimeSlots;
-      for (let i = 0; i < runtime.length; i++) slots[runtime[i]] = undefined;
+      this.lastRunNodes = withArena(plan.arena, runBlock, plan.block, slots);
+      this.lastRunPlan = plan.info;
+    } catch (e) {
+      plan.clear();
+      throw e;
     }
+    return slots;
   }
 
   /** The plan for these inputs' shapes: specialised once per signature, up to MAX_SPECIALIZED. */
@@ -314,7 +346,14 @@ class Model implements OnnxModel {
     if (plan === undefined) {
       if (this.byShapes.size >= MAX_SPECIALIZED) return this.general;
       const s = specialize(this.block, this.constants, fed.map((t, i) => ({ slot: this.inputSlots[i], dtype: t.dtype, shape: t.shape })));
-      plan = new Plan(compileStatic(s).block, s.constants, true);
+      const compiled = compileStatic(s);
+      plan = new Plan(compiled.block, s.constants, {
+        bufferBytes: compiled.bufferBytes,
+        valueBytes: compiled.valueBytes,
+        preparedNodes: compiled.prepared,
+        unpreparedNodes: compiled.unprepared,
+        dynamicNodes: compiled.dynamic,
+      });
       this.byShapes.set(key, plan);
     }
     this.last = { fed: fed.map((t) => ({ dtype: t.dtype, shape: t.shape.slice() })), plan };
@@ -347,13 +386,19 @@ class Plan {
   readonly arena = new Arena();
 
   /**
-   * @param isStatic whether every value has a buffer of its own kind in the plan (static-plan.ts),
-   *   which a run rewrites: outputs are always copied out.
+   * @param info set for a plan compiled by static-plan.ts, whose buffers every run rewrites: its
+   *   outputs are always copied out.
    */
-  constructor(readonly block: Block, constants: readonly (OTensor | undefined)[], readonly isStatic = false) {
+  constructor(readonly block: Block, constants: readonly (OTensor | undefined)[], readonly info?: PlanInfo) {
     this.slots = constants.slice();
     this.constantData = new Set(constants.filter((c) => c !== undefined).map((c) => c!.data));
     this.runtimeSlots = Int32Array.from(constants.flatMap((c, s) => (c === undefined ? [s] : [])));
+  }
+
+  /** Forgets a run's values: only the constants stay between runs. */
+  clear(): void {
+    const runtime = this.runtimeSlots;
+    for (let i = 0; i < runtime.length; i++) this.slots[runtime[i]] = undefined;
   }
 }
 
@@ -368,7 +413,12 @@ function publicData(dtype: ODType, n: number): Tensor['data'] {
   return toPublic({ dtype, data: new DTYPES[dtype].array(n), shape: [n] }).data;
 }
 
-/** dst.set(src) for arrays of the same kind (and bool's 0/1 bytes into Int32Array). */
+/** The array constructor of a dtype's public form (toPublic). */
+function publicArray(dtype: ODType): Function {
+  return dtype === 'float32' ? Float32Array : dtype === 'int64' ? BigInt64Array : Int32Array;
+}
+
+/** dst.set(src) for arrays of the same kind, or a narrow integer / bool array into its public Int32Array. */
 function copyInto(dst: Tensor['data'] | OTensor['data'], src: Tensor['data'] | OTensor['data']): void {
   (dst as Float32Array).set(src as Float32Array);
 }

@@ -9,27 +9,32 @@
  *   it. Views (Reshape, Squeeze...) share their input's buffer. The two branches of an If share
  *   the pool too, since only one of them runs.
  * - A node whose kernel has no `prepare` runs its kernel with alloc() handing it the plan's buffers
- *   (values.ts, withTargets): correct, but it allocates its own small objects (shapes, arrays).
+ *   (values.ts, runWithTargets): correct, but it allocates its own small objects (shapes, arrays).
  *
  * A node whose input or output types the specialiser could not tell stays as it is (its outputs
- * come from the run's arena); so does a node whose `prepare` refuses its input types, which then
- * reports its error when it runs.
+ * come from the run's arena).
  */
 import type { PreparedNode, ValueType } from './node.js';
 import { finishBlock, type Block, type KernelStep, type Step } from './plan.js';
 import type { SpecializedPlan } from './specialize.js';
-import { DTYPES, numelOf, sameShape, withTargets, type OTensor } from './values.js';
+import { DTYPES, numelOf, sameShape, runWithTargets, type OTensor } from './values.js';
 
 export interface StaticPlan {
   block: Block;
   /** Bytes of the value buffers (after sharing by lifetime). */
   bufferBytes: number;
-  /** Nodes without `prepare`: their kernel runs into the plan's buffers but allocates its own temporaries. */
+  /** Bytes the same values would take each in a buffer of its own. */
+  valueBytes: number;
+  /** Nodes that run prepared, writing into the plan's buffers and allocating nothing. */
+  prepared: number;
+  /**
+   * Nodes not prepared (no `prepare`, or it declined these inputs, e.g. index inputs that are not
+   * constants): their kernel runs into the plan's buffers but allocates its own small objects.
+   */
   unprepared: string[];
   /**
    * Nodes left as in a dynamic plan, their outputs from the run's arena: some input or output type
-   * is unknown (typically inside an If branch that these input shapes do not determine), or the
-   * node refused its input types (it then reports its error when it runs).
+   * is unknown (typically inside an If branch that these input shapes do not determine).
    */
   dynamic: string[];
 }
@@ -38,7 +43,7 @@ export interface StaticPlan {
 export function compileStatic(plan: SpecializedPlan): StaticPlan {
   const compiler = new StaticCompiler(plan);
   const block = compiler.block(plan.block);
-  return { block, bufferBytes: compiler.pool.bytes, unprepared: compiler.unprepared, dynamic: compiler.dynamic };
+  return { block, bufferBytes: compiler.pool.bytes, valueBytes: compiler.valueBytes, prepared: compiler.preparedCount, unprepared: compiler.unprepared, dynamic: compiler.dynamic };
 }
 
 /** A buffer one or more values live in (a value and its views). */
@@ -75,10 +80,15 @@ class Pool {
 
 const EMPTY = new ArrayBuffer(0);
 
+/** Largest total of a static plan's value buffers; values past it are left to the run's arena. */
+const MAX_STATIC_BYTES = 64 * 1024 * 1024;
+
 class StaticCompiler {
   readonly pool = new Pool();
   readonly unprepared: string[] = [];
   readonly dynamic: string[] = [];
+  valueBytes = 0;
+  preparedCount = 0;
   /** The storages each live value keeps alive (an If's output: both branches' candidates). */
   private readonly live = new Map<number, Storage[]>();
   private readonly types: (ValueType | undefined)[];
@@ -102,9 +112,14 @@ class StaticCompiler {
   private kernelStep(step: KernelStep): KernelStep {
     const prepared = this.prepare(step);
     if (prepared === undefined) {
+      for (const s of step.release) this.release(s);
+      if (step.ctx.node.opType === 'Identity') {
+        // of any type: hands its input on (reusing its result array, so it allocates nothing)
+        const result: (OTensor | undefined)[] = [undefined];
+        return { ...step, kernel: (ins) => ((result[0] = ins[0]), result) };
+      }
       // Left as it is: its outputs come from the run's arena.
       this.dynamic.push(step.ctx.label);
-      for (const s of step.release) this.release(s);
       return step;
     }
     const aliases = prepared.aliases;
@@ -121,7 +136,9 @@ class StaticCompiler {
         return;
       }
       const n = numelOf(t.shape);
-      const region = this.pool.take(Math.max(8, n * DTYPES[t.dtype].array.BYTES_PER_ELEMENT));
+      const bytes = Math.max(8, n * DTYPES[t.dtype].array.BYTES_PER_ELEMENT);
+      this.valueBytes += bytes;
+      const region = this.pool.take(bytes);
       outs.push({ dtype: t.dtype, shape: t.shape.slice(), data: view(t.dtype, region.buffer, n) });
       // An output the graph drops (slot -1) or nobody reads still needs its buffer while the step
       // writes it: it goes back after the step.
@@ -141,22 +158,26 @@ class StaticCompiler {
     return { ...step, kernel, args: new Array(step.inputs.length).fill(undefined) };
   }
 
-  /** The node prepared for its input types; undefined when a type is unknown or the node refuses them. */
+  /** The node prepared for its input types (or redirected, see redirectedNode); undefined when a type is unknown. */
   private prepare(step: KernelStep): PreparedNode | undefined {
     const inputTypes = Array.from(step.inputs, (s) => this.typeOf(s));
     const outputTypes = Array.from(step.outputs, (s) => (s < 0 ? undefined : this.typeOf(s)));
     if (inputTypes.some((t, i) => t === undefined && step.inputs[i] >= 0) || outputTypes.some((t, i) => t === undefined && step.outputs[i] >= 0)) return undefined;
-    if (step.kernel.prepare === undefined) {
-      this.unprepared.push(step.ctx.label);
-      return redirectedNode(step, outputTypes);
-    }
-    const prepared = step.kernel.prepare(inputTypes);
-    if (prepared === undefined) return undefined;
-    const agrees = outputTypes.every((t, i) => {
+    // Values past the budget stay dynamic: the run's own checks then report them (OUT_OF_MEMORY).
+    let bytes = 0;
+    for (const t of outputTypes) if (t !== undefined) bytes += numelOf(t.shape) * DTYPES[t.dtype].array.BYTES_PER_ELEMENT;
+    if (!(this.pool.bytes + bytes <= MAX_STATIC_BYTES)) return undefined;
+    const prepared = step.kernel.prepare?.(inputTypes);
+    const agrees = prepared !== undefined && prepared.outputs.length === outputTypes.length && outputTypes.every((t, i) => {
       const p = prepared.outputs[i];
       return t === undefined || (p !== undefined && p.dtype === t.dtype && sameShape(p.shape, t.shape));
     });
-    return agrees ? prepared : undefined;
+    if (agrees) {
+      this.preparedCount++;
+      return prepared;
+    }
+    this.unprepared.push(step.ctx.label);
+    return redirectedNode(step, outputTypes);
   }
 
   private ifStep(step: Extract<Step, { kind: 'if' }>): Step {
@@ -191,7 +212,7 @@ function view(dtype: OTensor['dtype'], buffer: ArrayBuffer, n: number): OTensor[
 
 /**
  * A node without `prepare`: its kernel runs as in a dynamic plan; a single output is allocated in
- * the plan's buffer (withTargets), anything else the kernel returns is copied in.
+ * the plan's buffer (runWithTargets), anything else the kernel returns is copied in.
  */
 function redirectedNode(step: KernelStep, outputTypes: (ValueType | undefined)[]): PreparedNode {
   // an output the graph drops gets an empty buffer and is not copied
@@ -203,7 +224,8 @@ function redirectedNode(step: KernelStep, outputTypes: (ValueType | undefined)[]
     run(ins, outs) {
       // One output: its buffer is the kernel's first alloc() of that size. With several, which
       // alloc() makes which output is the kernel's business: they are copied.
-      const results = outs.length === 1 ? withTargets(outs, () => kernel(ins as (OTensor | undefined)[])) : kernel(ins as (OTensor | undefined)[]);
+      const args = ins as (OTensor | undefined)[];
+      const results = outs.length === 1 ? runWithTargets(outs, kernel, args) : kernel(args);
       for (let i = 0; i < outs.length; i++) {
         const r = results[i];
         const o = outs[i];

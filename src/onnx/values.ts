@@ -150,13 +150,13 @@ const MAX_ARENA_BYTES = 64 * 1024 * 1024;
 
 let activeArena: Arena | undefined;
 
-/** Runs fn with alloc / allocData taking from `arena` (see Arena). */
-export function withArena<T>(arena: Arena, fn: () => T): T {
+/** fn(a, b) with alloc / allocData taking from `arena` (see Arena); the arguments spare a closure per run. */
+export function withArena<A, B, T>(arena: Arena, fn: (a: A, b: B) => T, a: A, b: B): T {
   const outer = activeArena;
   arena.reset();
   activeArena = arena;
   try {
-    return fn();
+    return fn(a, b);
   } finally {
     activeArena = outer;
   }
@@ -185,13 +185,13 @@ let nextTarget = 0;
  * The kernel may still return other tensors (an input passed through, a value it made itself, a
  * target it used as a temporary); the caller copies those.
  */
-export function withTargets<T>(outs: readonly OTensor[], fn: () => T): T {
+export function runWithTargets<I, T>(outs: readonly OTensor[], fn: (input: I) => T, input: I): T {
   const outer = targets;
   const outerNext = nextTarget;
   targets = outs;
   nextTarget = 0;
   try {
-    return fn();
+    return fn(input);
   } finally {
     targets = outer;
     nextTarget = outerNext;
