@@ -28,10 +28,9 @@
  */
 import { RnnError } from '../base/errors.js';
 import { PANEL64, packPanels64 } from './panels.js';
+import type { Kernels } from './kernels.js';
 import type { WasmRuntime } from './wasm.js';
 import { Workspace } from './workspace.js';
-
-type Fn = (...args: number[]) => void;
 
 /** One call's geometry in 2-D form: a 1-D convolution has inH = outH = 1 and unit H stride/dilation, no H padding. */
 export interface ConvGeometry2D {
@@ -73,7 +72,7 @@ export interface ConvTransposeWeightShape {
 const f64View = (rt: WasmRuntime, ptr: number, n: number): Float64Array => new Float64Array(rt.memory.buffer, ptr, n);
 
 /** Owned wasm blocks (weights) and a grow-only workspace split into float regions. */
-class WasmBlocks {
+class ConvMemory {
   private blocks: number[] = [];
   private readonly ws: Workspace;
 
@@ -157,7 +156,7 @@ function imageRegions(rt: WasmRuntime, [staged, img, wide]: number[], inFloats: 
  * when there are left / right pads), or copied straight in when one channel or one pixel makes
  * both layouts the same; then widened into `r.wide` (f32_f64_vcvt).
  */
-function loadChannelsLast(ex: ConvExports, x: Float32Array, n: number, C: number, g: ConvGeometry2D, r: ImageRegions): void {
+function loadChannelsLast(ex: Kernels, x: Float32Array, n: number, C: number, g: ConvGeometry2D, r: ImageRegions): void {
   const transpose = ex.x32_transpose;
   const { inH: H, inW: W } = g;
   const wp = W + g.padLeft + g.padRight;
@@ -177,16 +176,6 @@ function loadChannelsLast(ex: ConvExports, x: Float32Array, n: number, C: number
     else for (let y = 0; y < H; y++) transpose(r.img + (first + y * wp * C) * 4, r.staged + y * W * 4, C, W, H * W, C);
   }
   ex.f32_f64_vcvt(r.wide, r.img, r.imgView.length);
-}
-
-/** The kernels the convolutions call. */
-interface ConvExports {
-  f32_gemm_f64acc: Fn;
-  f32_gemm_f64acc_f64out: Fn;
-  f32_dwconv_f64acc: Fn;
-  x64_im2col: Fn;
-  f32_f64_vcvt: Fn;
-  x32_transpose: Fn;
 }
 
 /**
@@ -221,18 +210,18 @@ function tapRuns(g: ConvGeometry2D, kh: number, kw: number): TapRun[] {
 }
 
 export class PackedConv {
-  private readonly mem: WasmBlocks;
+  private readonly mem: ConvMemory;
   private readonly shape: ConvWeightShape;
   private readonly depthwise: boolean;
   private readonly weights: number[] = []; // per group (one block for depthwise), float64
   private readonly bias: number; // float64
-  private readonly ex: ConvExports;
+  private readonly ex: Kernels;
 
   /** Packs w [M, C/group, kh, kw] (or [M, C/group, kw]) and bias [M] (or null), widened to float64. */
   constructor(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvWeightShape, what: string) {
-    this.mem = new WasmBlocks(rt, what);
+    this.mem = new ConvMemory(rt, what);
     this.shape = shape;
-    this.ex = rt.exports as unknown as ConvExports;
+    this.ex = rt.exports;
     const { cout, cinPerGroup: cg, group, kh, kw } = shape;
     const taps = kh * kw;
     this.depthwise = cg === 1 && cout === group;
@@ -343,19 +332,19 @@ export class PackedConv {
 }
 
 export class PackedConvTranspose {
-  private readonly mem: WasmBlocks;
+  private readonly mem: ConvMemory;
   private readonly shape: ConvTransposeWeightShape;
   private readonly weights: number[] = []; // per group, float64
   private readonly bias: Float32Array | null;
-  private readonly ex: ConvExports;
+  private readonly ex: Kernels;
   private acc = new Float64Array(0);
 
   /** Packs w [C, M/group, kh, kw] (or [C, M/group, kw]) widened to float64; the bias [M] (or null) stays in JS, added by col2im. */
   constructor(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvTransposeWeightShape, what: string) {
-    this.mem = new WasmBlocks(rt, what);
+    this.mem = new ConvMemory(rt, what);
     this.shape = shape;
     this.bias = bias ? bias.slice() : null;
-    this.ex = rt.exports as unknown as ConvExports;
+    this.ex = rt.exports;
     const { cin, coutPerGroup: mg, group, kh, kw } = shape;
     const cg = cin / group;
     const ng = mg * kh * kw; // GEMM columns per group: (output channel, tap)

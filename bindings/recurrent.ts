@@ -11,7 +11,7 @@
  * workspace is kept between calls and only grows, so repeated calls allocate nothing.
  */
 import { type WasmRuntime, runtime } from './wasm.js';
-import { type PanelWidth, packPanels, unpackPanels } from './panels.js';
+import { type PanelWidth, packPanels, panelsLength, unpackPanels } from './panels.js';
 import { Workspace, layoutRegions } from './workspace.js';
 import { warmUp, WARM_UP_BYTES } from './warmup.js';
 import { cellId } from './kernels.js';
@@ -164,7 +164,7 @@ export class PackedRecurrent implements Disposable {
   static packedBytes(spec: RecurrentSpec): number {
     const gh = gateCount(spec.cell) * spec.hiddenSize;
     const ps = outputSize(spec);
-    const panel = (n: number, k: number, nr = 8) => Math.ceil(n / nr) * nr * k * 4;
+    const panel = (n: number, k: number, nr: PanelWidth = 8) => panelsLength(n, k, nr) * 4;
     // biases: b_ih and b_hh as given, plus their sum for the input projection (not GRU)
     const biasFloats = spec.bias ? (spec.cell === 'gru' ? 2 : 3) * gh : 0;
     const layer = (l: number) => {
