@@ -28,10 +28,9 @@
  */
 import { RnnError } from '../base/errors.js';
 import { PANEL64, packPanels64 } from './panels.js';
+import type { Kernels } from './kernels.js';
 import type { WasmRuntime } from './wasm.js';
 import { Workspace } from './workspace.js';
-
-type Fn = (...args: number[]) => void;
 
 /** One call's geometry in 2-D form: a 1-D convolution has inH = outH = 1 and unit H stride/dilation, no H padding. */
 export interface ConvGeometry2D {
@@ -73,7 +72,7 @@ export interface ConvTransposeWeightShape {
 const f64View = (rt: WasmRuntime, ptr: number, n: number): Float64Array => new Float64Array(rt.memory.buffer, ptr, n);
 
 /** Owned wasm blocks (weights) and a grow-only workspace split into float regions. */
-class WasmBlocks {
+class ConvMemory {
   private blocks: number[] = [];
   private readonly ws: Workspace;
 
@@ -109,9 +108,9 @@ class WasmBlocks {
    * memory buffer stay the same: the workspace addresses and views of a repeated call are not
    * worked out again. One entry: another key replaces it.
    */
-  memo<T>(key: object, build: () => T): T {
+  memo<K extends object, T>(key: K, build: (key: K) => T): T {
     if (this.memoKey !== key || this.memoBuffer !== this.rt.memory.buffer) {
-      this.memoValue = build();
+      this.memoValue = build(key);
       this.memoKey = key;
       this.memoBuffer = this.rt.memory.buffer; // after build(), which may have grown the memory
     }
@@ -157,15 +156,18 @@ function imageRegions(rt: WasmRuntime, [staged, img, wide]: number[], inFloats: 
  * when there are left / right pads), or copied straight in when one channel or one pixel makes
  * both layouts the same; then widened into `r.wide` (f32_f64_vcvt).
  */
-function loadChannelsLast(ex: ConvExports, x: Float32Array, n: number, C: number, g: ConvGeometry2D, r: ImageRegions): void {
+function loadChannelsLast(ex: Kernels, x: Float32Array, n: number, C: number, g: ConvGeometry2D, r: ImageRegions): void {
   const transpose = ex.x32_transpose;
   const { inH: H, inW: W } = g;
   const wp = W + g.padLeft + g.padRight;
-  const item = x.subarray(n * C * H * W, (n + 1) * C * H * W);
+  const size = C * H * W;
+  // one item is x itself (no view to make) in the common batch of one
+  const item = x.length === size ? x : x.subarray(n * size, (n + 1) * size);
   if (g.padTop || g.padLeft || g.padBottom || g.padRight) r.imgView.fill(0);
   const first = (g.padTop * wp + g.padLeft) * C; // float offset of pixel (0, 0)
   if (C === 1 && g.padLeft + g.padRight !== 0) {
-    for (let y = 0; y < H; y++) r.imgView.set(item.subarray(y * W, (y + 1) * W), first + y * wp);
+    const img = r.imgView;
+    for (let y = 0; y < H; y++) for (let i = 0, to = first + y * wp, from = y * W; i < W; i++) img[to + i] = item[from + i];
   } else if (C === 1 || H * W === 1) {
     r.imgView.set(item, first);
   } else {
@@ -174,16 +176,6 @@ function loadChannelsLast(ex: ConvExports, x: Float32Array, n: number, C: number
     else for (let y = 0; y < H; y++) transpose(r.img + (first + y * wp * C) * 4, r.staged + y * W * 4, C, W, H * W, C);
   }
   ex.f32_f64_vcvt(r.wide, r.img, r.imgView.length);
-}
-
-/** The kernels the convolutions call. */
-interface ConvExports {
-  f32_gemm_f64acc: Fn;
-  f32_gemm_f64acc_f64out: Fn;
-  f32_dwconv_f64acc: Fn;
-  x64_im2col: Fn;
-  f32_f64_vcvt: Fn;
-  x32_transpose: Fn;
 }
 
 /**
@@ -218,18 +210,18 @@ function tapRuns(g: ConvGeometry2D, kh: number, kw: number): TapRun[] {
 }
 
 export class PackedConv {
-  private readonly mem: WasmBlocks;
+  private readonly mem: ConvMemory;
   private readonly shape: ConvWeightShape;
   private readonly depthwise: boolean;
   private readonly weights: number[] = []; // per group (one block for depthwise), float64
   private readonly bias: number; // float64
-  private readonly ex: ConvExports;
+  private readonly ex: Kernels;
 
   /** Packs w [M, C/group, kh, kw] (or [M, C/group, kw]) and bias [M] (or null), widened to float64. */
   constructor(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvWeightShape, what: string) {
-    this.mem = new WasmBlocks(rt, what);
+    this.mem = new ConvMemory(rt, what);
     this.shape = shape;
-    this.ex = rt.exports as unknown as ConvExports;
+    this.ex = rt.exports;
     const { cout, cinPerGroup: cg, group, kh, kw } = shape;
     const taps = kh * kw;
     this.depthwise = cg === 1 && cout === group;
@@ -288,6 +280,9 @@ export class PackedConv {
   }
 
   /** x [N, C, inH, inW] -> out [N, M, outH, outW] (the caller's array, checked by the caller). */
+  /** plan() as a function made once (a closure per run would be garbage per frame). */
+  private readonly planOf = (g: ConvGeometry2D) => this.plan(g);
+
   run(x: Float32Array, g: ConvGeometry2D, out: Float32Array): void {
     if (this.mem.disposed) throw new RnnError('DISPOSED', `${this.mem.what}: used after dispose()`);
     const { cout: M, cinPerGroup: cg, group, kh, kw } = this.shape;
@@ -297,7 +292,7 @@ export class PackedConv {
     const kg = kh * kw * cg;
     const ex = this.ex;
     x = this.mem.rt.detachSafe(x);
-    const { image, patches, result, resultView, transposed, transposedView, rowStep, runs } = this.mem.memo(g, () => this.plan(g));
+    const { image, patches, result, resultView, transposed, transposedView, rowStep, runs } = this.mem.memo(g, this.planOf);
     const img = image.wide;
     for (let n = 0; n < g.batch; n++) {
       loadChannelsLast(ex, x, n, C, g, image);
@@ -337,19 +332,19 @@ export class PackedConv {
 }
 
 export class PackedConvTranspose {
-  private readonly mem: WasmBlocks;
+  private readonly mem: ConvMemory;
   private readonly shape: ConvTransposeWeightShape;
   private readonly weights: number[] = []; // per group, float64
   private readonly bias: Float32Array | null;
-  private readonly ex: ConvExports;
+  private readonly ex: Kernels;
   private acc = new Float64Array(0);
 
   /** Packs w [C, M/group, kh, kw] (or [C, M/group, kw]) widened to float64; the bias [M] (or null) stays in JS, added by col2im. */
   constructor(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvTransposeWeightShape, what: string) {
-    this.mem = new WasmBlocks(rt, what);
+    this.mem = new ConvMemory(rt, what);
     this.shape = shape;
     this.bias = bias ? bias.slice() : null;
-    this.ex = rt.exports as unknown as ConvExports;
+    this.ex = rt.exports;
     const { cin, coutPerGroup: mg, group, kh, kw } = shape;
     const cg = cin / group;
     const ng = mg * kh * kw; // GEMM columns per group: (output channel, tap)

@@ -11,7 +11,7 @@
  * workspace is kept between calls and only grows, so repeated calls allocate nothing.
  */
 import { type WasmRuntime, runtime } from './wasm.js';
-import { type PanelWidth, packPanels, unpackPanels } from './panels.js';
+import { type PanelWidth, packPanels, panelsLength, unpackPanels } from './panels.js';
 import { Workspace, layoutRegions } from './workspace.js';
 import { warmUp, WARM_UP_BYTES } from './warmup.js';
 import { cellId } from './kernels.js';
@@ -164,7 +164,7 @@ export class PackedRecurrent implements Disposable {
   static packedBytes(spec: RecurrentSpec): number {
     const gh = gateCount(spec.cell) * spec.hiddenSize;
     const ps = outputSize(spec);
-    const panel = (n: number, k: number, nr = 8) => Math.ceil(n / nr) * nr * k * 4;
+    const panel = (n: number, k: number, nr: PanelWidth = 8) => panelsLength(n, k, nr) * 4;
     // biases: b_ih and b_hh as given, plus their sum for the input projection (not GRU)
     const biasFloats = spec.bias ? (spec.cell === 'gru' ? 2 : 3) * gh : 0;
     const layer = (l: number) => {
@@ -210,28 +210,6 @@ export class PackedRecurrent implements Disposable {
     return out;
   }
 
-  /** Lays out (and grows if needed) the workspace for T steps of B rows; returns byte offsets. */
-  private workspace(tLen: number, batch: number) {
-    const { cell, hiddenSize: hs, inputSize, numLayers: nl, numDirections: nd } = this.spec;
-    const ps = outputSize(this.spec);
-    const gh = gateCount(cell) * hs;
-    const rows = tLen * batch;
-    const [x, bufA, bufB, xproj, scratch, h, c, lengths] = this.ws.regions(
-      [
-        rows * inputSize, // x
-        rows * nd * ps, // bufA
-        nl > 1 ? rows * nd * ps : 0, // bufB
-        rows * gh, // xproj
-        this.rt.exports.recurrence_scratch_size(cellId(this.rt.constants, cell), batch, hs, ps), // scratch
-        nl * nd * batch * ps, // h
-        cell === 'lstm' ? nl * nd * batch * hs : 0, // c
-        batch, // lengths
-      ],
-      `workspace for T=${tLen}, batch=${batch}`,
-    );
-    return { x, bufA, bufB, xproj, scratch, h, c, lengths };
-  }
-
   /**
    * Runs the stack on `x` (T steps of `batch` rows, laid out as options.batchFirst says). The
    * caller validates the inputs (the layer classes, the importers). The input projections and
@@ -239,88 +217,38 @@ export class PackedRecurrent implements Disposable {
    * output order, so no layout is ever copied in JS.
    */
   run(x: Float32Array, tLen: number, batch: number, options: RunOptions = {}): RunResult {
-    const { cell, hiddenSize: hs, inputSize, numLayers: nl, numDirections: nd } = this.spec;
-    const batchFirst = options.batchFirst ?? false;
-    const order = options.order ?? (batchFirst ? 'BTD' : 'TBD');
-    const reverse = options.reverse ?? false;
-    if (reverse && nd !== 1) throw new RnnError('INVALID_OPTION', 'PackedRecurrent.run: reverse is for unidirectional stacks');
-    const ps = outputSize(this.spec);
-    const gh = gateCount(cell) * hs;
-    const rows = tLen * batch;
+    const { cell, hiddenSize: hs, numLayers: nl, numDirections: nd } = this.spec;
+    const prepared = this.prepareRun(tLen, batch, options);
     const rt = this.rt;
     // inputs may be views of wasm memory (a step output with { view: true }): copy them before
     // the workspace can grow the memory and detach them
-    x = rt.detachSafe(x);
-    const h0 = rt.detachSafe(options.h0 ?? null);
-    const c0 = rt.detachSafe(options.c0 ?? null);
-    const w = this.workspace(tLen, batch);
-
-    rt.f32(w.x, rows * inputSize).set(x);
-    const hv = rt.f32(w.h, nl * nd * batch * ps);
-    if (h0) hv.set(h0);
-    else hv.fill(0);
-    if (cell === 'lstm') {
-      const cv = rt.f32(w.c, nl * nd * batch * hs);
-      if (c0) cv.set(c0);
-      else cv.fill(0);
-    }
-    let lengthsPtr = 0;
-    if (options.lengths) {
-      rt.i32(w.lengths, batch).set(options.lengths);
-      lengthsPtr = w.lengths;
-    }
-
-    // strides in floats of a (t, b) row: input projections and inner layers in x's row order
-    const width = nd * ps;
-    const [xts, xbs] = batchFirst ? [gh, tLen * gh] : [batch * gh, gh];
-    const [innerTs, innerBs] = batchFirst ? [width, tLen * width] : [batch * width, width];
-    const k = rt.exports;
-    let input = w.x;
-    let inSize = inputSize;
-    let out = w.bufA;
-    for (let l = 0; l < nl; l++) {
-      const last = l === nl - 1;
-      for (let d = 0; d < nd; d++) {
-        const p = this.layers[l * nd + d];
-        const sd = l * nd + d;
-        k.f32_gemm(w.xproj, input, p.wih, p.xbias, rows, gh, inSize, inSize, gh);
-        const hPtr = w.h + sd * batch * ps * 4;
-        let [ots, obs, at] = [innerTs, innerBs, d * ps];
-        if (last && order === 'TDB') [ots, obs, at] = [nd * batch * ps, ps, d * batch * ps];
-        else if (last) [ots, obs] = order === 'BTD' ? [width, tLen * width] : [batch * width, width];
-        if (last && options.timeReversedOutput) {
-          at += (tLen - 1) * ots;
-          ots = -ots;
-        }
-        const outPtr = out + at * 4;
-        const rev = d === 1 || reverse ? 1 : 0;
-        switch (cell) {
-          case 'lstm':
-            k.lstm_recurrence(w.xproj, xts, xbs, p.whh, p.whr, hPtr, w.c + sd * batch * hs * 4, outPtr, ots, obs, tLen, batch, hs, ps, lengthsPtr, rev, w.scratch);
-            break;
-          case 'gru':
-            k.gru_recurrence(w.xproj, xts, xbs, p.whh, p.bhh, hPtr, outPtr, ots, obs, tLen, batch, hs, lengthsPtr, rev, w.scratch);
-            break;
-          case 'rnn_tanh':
-            k.rnn_tanh_recurrence(w.xproj, xts, xbs, p.whh, hPtr, outPtr, ots, obs, tLen, batch, hs, lengthsPtr, rev, w.scratch);
-            break;
-          case 'rnn_relu':
-            k.rnn_relu_recurrence(w.xproj, xts, xbs, p.whh, hPtr, outPtr, ots, obs, tLen, batch, hs, lengthsPtr, rev, w.scratch);
-        }
-      }
-      input = out;
-      inSize = width;
-      out = out === w.bufA ? w.bufB : w.bufA;
-    }
-
-    const output = options.into ?? new Float32Array(rows * width);
-    output.set(rt.f32(input, rows * width));
-    return {
-      output,
-      h: rt.f32(w.h, nl * nd * batch * ps).slice(),
-      c: cell === 'lstm' ? rt.f32(w.c, nl * nd * batch * hs).slice() : null,
-    };
+    const output = options.into ?? new Float32Array(tLen * batch * nd * outputSize(this.spec));
+    const h = new Float32Array(nl * nd * batch * outputSize(this.spec));
+    const c = cell === 'lstm' ? new Float32Array(nl * nd * batch * hs) : null;
+    prepared.run(rt.detachSafe(x), rt.detachSafe(options.h0 ?? null), rt.detachSafe(options.c0 ?? null), options.lengths ?? null, output, h, c);
+    return { output, h, c };
   }
+
+  /**
+   * A run of T steps of `batch` rows in one layout, set up once: its workspace layout and the
+   * arguments of every kernel call are worked out here, so that PreparedRun.run allocates nothing
+   * (a static ONNX plan runs a recurrent node on every frame this way). The last one is kept:
+   * run() of the same shape and options reuses it.
+   */
+  prepareRun(tLen: number, batch: number, options: Omit<RunOptions, 'h0' | 'c0' | 'lengths' | 'into'> = {}): PreparedRun {
+    const batchFirst = options.batchFirst ?? false;
+    const order = options.order ?? (batchFirst ? 'BTD' : 'TBD');
+    const reverse = options.reverse ?? false;
+    const timeReversed = options.timeReversedOutput ?? false;
+    const last = this.lastPrepared;
+    const s = last?.shape;
+    if (last && s!.tLen === tLen && s!.batch === batch && s!.batchFirst === batchFirst && s!.order === order && s!.reverse === reverse && s!.timeReversed === timeReversed) return last;
+    if (reverse && this.spec.numDirections !== 1) throw new RnnError('INVALID_OPTION', 'PackedRecurrent.run: reverse is for unidirectional stacks');
+    this.lastPrepared = new PreparedRun(this.rt, this.spec, this.layers, this.ws, { tLen, batch, batchFirst, order, reverse, timeReversed });
+    return this.lastPrepared;
+  }
+
+  private lastPrepared: PreparedRun | undefined;
 
   /**
    * The parameters of layer-direction `i` (l * D + d) read back from wasm memory: new arrays,
@@ -436,20 +364,31 @@ export class StreamState implements Disposable {
    */
   step(x: Float32Array): Float32Array {
     const o = this.off;
-    if (this.buffer !== this.rt.memory.buffer) {
-      this.buffer = this.rt.memory.buffer as ArrayBuffer;
-      this.xView = this.rt.f32(o.x, this.xLen);
-      // stack_step ends in out0 after an odd number of layers, out1 after an even one
-      this.outView = this.rt.f32(this.spec.numLayers % 2 === 1 ? o.out0 : o.out1, this.batch * outputSize(this.spec));
-    }
+    this.refreshViews();
     this.xView.set(x);
     this.rt.exports.stack_step(this.cell, o.desc, this.spec.numLayers, o.x, this.batch, this.spec.hiddenSize, outputSize(this.spec), o.xproj, o.scratch, o.out0, o.out1);
     return this.outView;
   }
 
+  /** The views of this state's wasm blocks, made again only after memory.grow detached them. */
+  private refreshViews(): void {
+    if (this.buffer === this.rt.memory.buffer) return;
+    const o = this.off;
+    this.buffer = this.rt.memory.buffer as ArrayBuffer;
+    this.xView = this.rt.f32(o.x, this.xLen);
+    // stack_step ends in out0 after an odd number of layers, out1 after an even one
+    this.outView = this.rt.f32(this.spec.numLayers % 2 === 1 ? o.out0 : o.out1, this.batch * outputSize(this.spec));
+    this.hView = this.rt.f32(o.h, this.hLen);
+    this.cView = this.rt.f32(o.c, this.cLen);
+  }
+
+  private hView: Float32Array = new Float32Array(0);
+  private cView: Float32Array = new Float32Array(0);
+
   reset(): void {
-    this.rt.f32(this.off.h, this.hLen).fill(0);
-    if (this.cLen) this.rt.f32(this.off.c, this.cLen).fill(0);
+    this.refreshViews();
+    this.hView.fill(0);
+    this.cView.fill(0);
   }
 
   getH(): Float32Array {
@@ -462,16 +401,19 @@ export class StreamState implements Disposable {
 
   /** Copies h (and c) into the caller's arrays (no allocation). */
   copyTo(h: Float32Array, c: Float32Array | undefined): void {
-    h.set(this.rt.f32(this.off.h, this.hLen));
-    if (c && this.cLen) c.set(this.rt.f32(this.off.c, this.cLen));
+    this.refreshViews();
+    h.set(this.hView);
+    if (c && this.cLen) c.set(this.cView);
   }
 
   setH(h: Float32Array): void {
-    this.rt.f32(this.off.h, this.hLen).set(h);
+    this.refreshViews();
+    this.hView.set(h);
   }
 
   setC(c: Float32Array): void {
-    if (this.cLen) this.rt.f32(this.off.c, this.cLen).set(c);
+    this.refreshViews();
+    if (this.cLen) this.cView.set(c);
   }
 
   dispose(): void {
@@ -482,5 +424,183 @@ export class StreamState implements Disposable {
 
   get isDisposed(): boolean {
     return this.disposed;
+  }
+}
+
+/** The shape and layout a PreparedRun is set up for. */
+interface RunShape {
+  tLen: number;
+  batch: number;
+  batchFirst: boolean;
+  order: OutputOrder;
+  reverse: boolean;
+  timeReversed: boolean;
+}
+
+/** One layer-direction's kernel calls, byte offsets relative to the workspace. */
+interface LayerDirCall {
+  p: PackedLayerDir;
+  input: number;
+  inSize: number;
+  h: number;
+  c: number;
+  out: number;
+  ots: number;
+  obs: number;
+  reverse: number;
+}
+
+/**
+ * A PackedRecurrent run of one shape with everything that depends only on the shape worked out
+ * once: the workspace layout (regions of x, the two layer buffers, the input products, the
+ * recurrence scratch, h, c, lengths) and every kernel call's arguments. run() copies the inputs in,
+ * makes the calls and copies the results out, allocating nothing (views of wasm memory are made
+ * again only after memory.grow).
+ */
+export class PreparedRun {
+  private readonly offsets: number[];
+  private readonly bytes: number;
+  private readonly what: string;
+  private readonly calls: LayerDirCall[] = [];
+  private readonly xproj: number;
+  private readonly scratch: number;
+  private readonly final: number;
+  private readonly rows: number;
+  private readonly xFloats: number;
+  private readonly hFloats: number;
+  private readonly cFloats: number;
+  private readonly outFloats: number;
+  private viewsOf: ArrayBufferLike | null = null;
+  private viewsBase = -1;
+  private xView: Float32Array = new Float32Array(0);
+  private hView: Float32Array = new Float32Array(0);
+  private cView: Float32Array = new Float32Array(0);
+  private lengthsView: Int32Array = new Int32Array(0);
+  private outView: Float32Array = new Float32Array(0);
+
+  constructor(
+    private readonly rt: WasmRuntime,
+    private readonly spec: RecurrentSpec,
+    layers: readonly PackedLayerDir[],
+    private readonly ws: Workspace,
+    readonly shape: RunShape,
+  ) {
+    const { cell, hiddenSize: hs, inputSize, numLayers: nl, numDirections: nd } = spec;
+    const { tLen, batch, batchFirst, order, timeReversed } = shape;
+    const ps = outputSize(spec);
+    const gh = gateCount(cell) * hs;
+    const rows = tLen * batch;
+    const width = nd * ps;
+    this.rows = rows;
+    this.xFloats = rows * inputSize;
+    this.hFloats = nl * nd * batch * ps;
+    this.cFloats = cell === 'lstm' ? nl * nd * batch * hs : 0;
+    this.outFloats = rows * width;
+    const { offsets, bytes } = layoutRegions([
+      this.xFloats, // x
+      rows * width, // bufA
+      nl > 1 ? rows * width : 0, // bufB
+      rows * gh, // xproj
+      rt.exports.recurrence_scratch_size(cellId(rt.constants, cell), batch, hs, ps), // scratch
+      this.hFloats, // h
+      this.cFloats, // c
+      batch, // lengths
+    ]);
+    this.offsets = offsets;
+    this.bytes = bytes;
+    this.what = `workspace for T=${tLen}, batch=${batch}`;
+    const [x, bufA, bufB, xproj, scratch, h, c] = offsets;
+    this.xproj = xproj;
+    this.scratch = scratch;
+    // strides in floats of a (t, b) row: input projections and inner layers in x's row order
+    const innerTs = batchFirst ? width : batch * width;
+    const innerBs = batchFirst ? tLen * width : width;
+    let input = x;
+    let inSize = inputSize;
+    let out = bufA;
+    for (let l = 0; l < nl; l++) {
+      const last = l === nl - 1;
+      for (let d = 0; d < nd; d++) {
+        const sd = l * nd + d;
+        let ots = innerTs;
+        let obs = innerBs;
+        let at = d * ps;
+        if (last && order === 'TDB') [ots, obs, at] = [nd * batch * ps, ps, d * batch * ps];
+        else if (last) [ots, obs] = order === 'BTD' ? [width, tLen * width] : [batch * width, width];
+        if (last && timeReversed) {
+          at += (tLen - 1) * ots;
+          ots = -ots;
+        }
+        this.calls.push({
+          p: layers[sd], input, inSize, h: h + sd * batch * ps * 4, c: c + sd * batch * hs * 4, out: out + at * 4, ots, obs,
+          reverse: d === 1 || shape.reverse ? 1 : 0,
+        });
+      }
+      input = out;
+      inSize = width;
+      out = out === bufA ? bufB : bufA;
+    }
+    this.final = input;
+  }
+
+  /**
+   * Runs the stack: x (not a view of wasm memory) in, h0 / c0 (or null for zeros) and lengths (or
+   * null for all T) as RunOptions says; the output and the final h (and c) into the given arrays.
+   */
+  run(x: Float32Array, h0: Float32Array | null, c0: Float32Array | null, lengths: Int32Array | null, output: Float32Array, h: Float32Array, c: Float32Array | null): void {
+    const { cell, hiddenSize: hs } = this.spec;
+    const { tLen, batch, batchFirst } = this.shape;
+    const rt = this.rt;
+    const base = this.ws.ensure(this.bytes, this.what);
+    if (this.viewsOf !== rt.memory.buffer || this.viewsBase !== base) {
+      const [xo, , , , , ho, co, lo] = this.offsets;
+      this.xView = rt.f32(base + xo, this.xFloats);
+      this.hView = rt.f32(base + ho, this.hFloats);
+      this.cView = rt.f32(base + co, this.cFloats);
+      this.lengthsView = rt.i32(base + lo, batch);
+      this.outView = rt.f32(base + this.final, this.outFloats);
+      this.viewsOf = rt.memory.buffer;
+      this.viewsBase = base;
+    }
+    this.xView.set(x);
+    if (h0) this.hView.set(h0);
+    else this.hView.fill(0);
+    if (c0) this.cView.set(c0);
+    else this.cView.fill(0);
+    let lengthsPtr = 0;
+    if (lengths) {
+      this.lengthsView.set(lengths);
+      lengthsPtr = base + this.offsets[7];
+    }
+    const ps = outputSize(this.spec);
+    const gh = gateCount(cell) * hs;
+    const rows = this.rows;
+    const xts = batchFirst ? gh : batch * gh;
+    const xbs = batchFirst ? tLen * gh : gh;
+    const xproj = base + this.xproj;
+    const scratch = base + this.scratch;
+    const k = rt.exports;
+    for (let i = 0; i < this.calls.length; i++) {
+      const { p, input, inSize, h: hOff, c: cOff, out, ots, obs, reverse } = this.calls[i];
+      k.f32_gemm(xproj, base + input, p.wih, p.xbias, rows, gh, inSize, inSize, gh);
+      const hPtr = base + hOff;
+      const outPtr = base + out;
+      switch (cell) {
+        case 'lstm':
+          k.lstm_recurrence(xproj, xts, xbs, p.whh, p.whr, hPtr, base + cOff, outPtr, ots, obs, tLen, batch, hs, ps, lengthsPtr, reverse, scratch);
+          break;
+        case 'gru':
+          k.gru_recurrence(xproj, xts, xbs, p.whh, p.bhh, hPtr, outPtr, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch);
+          break;
+        case 'rnn_tanh':
+          k.rnn_tanh_recurrence(xproj, xts, xbs, p.whh, hPtr, outPtr, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch);
+          break;
+        case 'rnn_relu':
+          k.rnn_relu_recurrence(xproj, xts, xbs, p.whh, hPtr, outPtr, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch);
+      }
+    }
+    output.set(this.outView);
+    h.set(this.hView);
+    if (c) c.set(this.cView);
   }
 }

@@ -35,13 +35,22 @@ export class Workspace {
    */
   regions(floats: readonly number[], what: string): number[] {
     const { offsets, bytes } = layoutRegions(floats);
+    const base = this.ensure(bytes, what);
+    return offsets.map((o) => base + o);
+  }
+
+  /**
+   * The block's address, grown to at least `bytes` first (for a caller that laid out its regions
+   * once with layoutRegions). The address changes only when the block grows.
+   */
+  ensure(bytes: number, what: string): number {
     if (bytes > this.bytes) {
       const ptr = this.rt.alloc(bytes, what);
       this.rt.free(this.ptr);
       this.ptr = ptr;
       this.bytes = bytes;
     }
-    return offsets.map((o) => this.ptr + o);
+    return this.ptr;
   }
 
   get allocated(): boolean {

@@ -11,7 +11,7 @@
  */
 export * from './core.js';
 export { loadOnnx, readTensorProto, SUPPORTED_OPS } from './onnx/index.js';
-export type { OnnxModel, OnnxInputInfo, OnnxOutputInfo, LoadOnnxOptions, RecurrentNodeInfo } from './onnx/index.js';
+export type { OnnxModel, OnnxBinding, BindOptions, PlanInfo, OnnxInputInfo, OnnxOutputInfo, LoadOnnxOptions, RecurrentNodeInfo } from './onnx/index.js';
 export { readWav, mixDown, resample, SileroVad, SpeechSegmenter } from './audio/index.js';
 export type { WavAudio, SileroVadOptions, SileroSampleRate, SegmentOptions, SpeechSegmenterOptions, SpeechSegment, SpeechEvent, SpeechDetection } from './audio/index.js';
 export { loadLayersModel, loadKerasModel, loadLayersModelFile, KerasModel } from './keras/index.js';

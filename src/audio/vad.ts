@@ -14,8 +14,7 @@
  * docs/vad.md describes the protocol, the rules and the defaults.
  */
 import { RnnError, checkOptionKeys, kindOf } from '../../base/errors.js';
-import { loadOnnx, type OnnxModel } from '../onnx/index.js';
-import type { Tensor } from '../../base/tensor.js';
+import { loadOnnx, type OnnxBinding, type OnnxModel } from '../onnx/index.js';
 import { resample } from './resample.js';
 
 /** The sample rates Silero VAD was trained at (its graphs branch on `sr == 16000`). */
@@ -97,12 +96,13 @@ export class SileroVad {
 
   private readonly model: OnnxModel;
   private readonly states: readonly StateTensor[];
+  /**
+   * The model bound to this stream's buffers (OnnxModel.bind): the window, `sr` and the states as
+   * inputs, each state output fed back into its input after a run, so a frame allocates nothing.
+   */
+  private readonly binding: OnnxBinding;
   /** The model's `input`: the previous frame's last contextSamples samples, then the new frame. */
   private readonly window: Float32Array;
-  /** Zero states of a fresh stream, fed on the first frame after reset(); never written. */
-  private readonly initialStates: Record<string, Tensor>;
-  /** The feeds of the next run(), updated in place: the window, `sr`, the states. */
-  private readonly feeds: Record<string, Tensor>;
   private disposed = false;
 
   /**
@@ -122,7 +122,13 @@ export class SileroVad {
       if (sampleRate !== 16000 && !model.inputNames.includes('sr')) {
         throw new RnnError('UNSUPPORTED', `SileroVad.load: the model has no 'sr' input, so it runs at 16000 Hz only, not at ${sampleRate}`);
       }
-      const vad = new SileroVad(model, protocol, sampleRate);
+      let vad: SileroVad;
+      try {
+        vad = new SileroVad(model, protocol, sampleRate);
+      } catch (e) {
+        if (!(e instanceof RnnError) || e.code === 'OUT_OF_MEMORY') throw e;
+        throw new RnnError('UNSUPPORTED', `SileroVad.load: the model does not take Silero VAD ${protocol.kind}'s inputs: ${e.message}`);
+      }
       vad.checkModel();
       return vad;
     } catch (e) {
@@ -138,30 +144,37 @@ export class SileroVad {
     this.frameSamples = protocol.frameSamples[sampleRate];
     this.contextSamples = protocol.contextSamples[sampleRate];
     this.states = protocol.states;
-    this.window = new Float32Array(this.contextSamples + this.frameSamples);
-    this.initialStates = {};
-    for (const s of this.states) this.initialStates[s.input] = { data: new Float32Array(s.shape.reduce((a, b) => a * b, 1)), shape: [...s.shape] };
-    this.feeds = { input: { data: this.window, shape: [1, this.window.length] }, ...this.initialStates };
+    const shapes: Record<string, readonly number[]> = { input: [1, this.contextSamples + this.frameSamples] };
+    const feedback: Record<string, string> = {};
+    for (const s of this.states) {
+      shapes[s.input] = s.shape;
+      feedback[s.output] = s.input;
+    }
     // as vad-web: int64 [1] (onnxruntime and loadOnnx take it for the declared scalar)
-    if (model.inputNames.includes('sr')) this.feeds.sr = { data: BigInt64Array.of(BigInt(sampleRate)), shape: [1] };
+    if (model.inputNames.includes('sr')) shapes.sr = [1];
+    this.binding = model.bind(shapes, { feedback });
+    this.window = this.binding.inputs.input.data as Float32Array;
+    if (model.inputNames.includes('sr')) (this.binding.inputs.sr.data as BigInt64Array)[0] = BigInt(sampleRate);
   }
 
   /** Runs one silent frame so that a model that is not Silero fails at load, naming why. */
   private checkModel(): void {
     const what = `Silero VAD ${this.kind} at ${this.sampleRate} Hz (input [1, ${this.window.length}])`;
-    let out: Record<string, Tensor>;
+    const out = this.binding.outputs;
+    const bad: string[] = [];
     try {
-      out = this.model.run(this.feeds);
+      this.binding.run();
     } catch (e) {
       if (!(e instanceof RnnError) || e.code === 'OUT_OF_MEMORY') throw e;
-      throw new RnnError('UNSUPPORTED', `SileroVad.load: the model does not run as ${what}: ${e.message}`);
+      // a state output of another shape than its input fails the feedback copy
+      if (e.code !== 'SHAPE_MISMATCH' || out.output === undefined) throw new RnnError('UNSUPPORTED', `SileroVad.load: the model does not run as ${what}: ${e.message}`);
     }
-    const bad: string[] = [];
     if (out.output.data.length !== 1) bad.push(`output has ${out.output.data.length} elements, expected 1`);
     for (const s of this.states) {
       const got = out[s.output];
-      if (!(got.data instanceof Float32Array) || got.data.length !== this.initialStates[s.input].data.length) {
-        bad.push(`${s.output} has ${got.data.length} ${kindOf(got.data)} elements, expected ${this.initialStates[s.input].data.length} float32 (shape [${s.shape.join(', ')}])`);
+      const want = this.binding.inputs[s.input].data.length;
+      if (!(got.data instanceof Float32Array) || got.data.length !== want) {
+        bad.push(`${s.output} has ${got.data.length} ${kindOf(got.data)} elements, expected ${want} float32 (shape [${s.shape.join(', ')}])`);
       }
     }
     if (bad.length > 0) throw new RnnError('UNSUPPORTED', `SileroVad.load: the model is not ${what}: ${bad.join('; ')}`);
@@ -185,16 +198,15 @@ export class SileroVad {
     // the previous frame's last contextSamples samples move to the front, the new frame follows
     this.window.copyWithin(0, n);
     this.window.set(frame, this.contextSamples);
-    const out = this.model.run(this.feeds);
-    for (const s of this.states) this.feeds[s.input] = out[s.output];
-    return out.output.data[0] as number;
+    this.binding.run();
+    return this.binding.outputs.output.data[0] as number;
   }
 
   /** Forgets the stream: zero states and context, as before the first frame. */
   reset(): void {
     if (this.disposed) throw new RnnError('DISPOSED', 'SileroVad: used after dispose()');
     this.window.fill(0);
-    Object.assign(this.feeds, this.initialStates);
+    for (const s of this.states) this.binding.inputs[s.input].data.fill(0 as never);
   }
 
   /** Frees the model's wasm memory; later calls throw DISPOSED. */

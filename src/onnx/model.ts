@@ -2,16 +2,17 @@
  * loadOnnx: decodes a .onnx file, checks the graph (topological order, supported operators,
  * opsets) and prepares every node once; OnnxModel.run executes the prepared nodes in order.
  */
-import { RnnError, fmtShape } from '../../base/errors.js';
-import { checkTensor, dtypeOf, type Tensor } from '../../base/tensor.js';
+import { RnnError, checkOptionKeys, fmtShape, kindOf } from '../../base/errors.js';
+import { checkTensor, type Tensor } from '../../base/tensor.js';
 import type { KernelResources } from './node.js';
 import { OPS, type OpFactory } from './ops.js';
 import { CONV_OPS } from './ops/conv.js';
 import { Planner, newRootScope, runBlock, supportedOps, type Block } from './plan.js';
 import { specialize } from './specialize.js';
+import { compileStatic } from './static-plan.js';
 import { decodeModel, dtName, type ValueInfoMsg } from './proto.js';
 import { recurrentOp } from './recurrent.js';
-import { Arena, odtypeOf, sameShape, toPublic, withArena, type ODType, type OTensor } from './values.js';
+import { Arena, DTYPES, checkSize, fromPublic, odtypeOf, sameShape, toPublic, withArena, type ODType, type OTensor } from './values.js';
 
 export { MIN_OPSET, MAX_OPSET } from './plan.js';
 
@@ -75,10 +76,55 @@ export interface OnnxModel {
    * folding, shape specialisation and the If branches not taken (0 before the first run).
    */
   readonly lastRunNodes: number;
+  /**
+   * How the last run's plan executes (undefined before the first run, or with specializeShapes
+   * false): see docs/onnx.md, "Static plans".
+   */
+  readonly lastRunPlan: PlanInfo | undefined;
   /** Runs the graph synchronously. */
   run(inputs: Record<string, Tensor>): Record<string, Tensor>;
+  /**
+   * Input and output buffers bound to the model for a stream of calls with the same input
+   * shapes (onnxruntime's IO binding): the caller writes each call's inputs into
+   * `binding.inputs`, calls `binding.run()` and reads `binding.outputs`. Outputs named in
+   * `feedback` are copied into the input they name after each run (a recurrent state fed back).
+   * On a graph whose values all have shapes known from the inputs' (a static plan), a run
+   * allocates nothing.
+   */
+  bind(shapes: Record<string, readonly number[]>, options?: BindOptions): OnnxBinding;
   /** Frees the wasm memory of the recurrent layers; later run() calls throw DISPOSED. */
   dispose(): void;
+}
+
+/** A plan specialised to one set of input shapes, as static-plan.ts compiled it. */
+export interface PlanInfo {
+  /** Bytes of the plan's value buffers, shared by lifetime. */
+  bufferBytes: number;
+  /** Bytes those values would take each in a buffer of its own. */
+  valueBytes: number;
+  /** Nodes that run prepared: into the plan's buffers, allocating nothing. */
+  preparedNodes: number;
+  /** Nodes that write into the plan's buffers through their ordinary kernel (which allocates small objects). */
+  unpreparedNodes: readonly string[];
+  /** Nodes whose types these input shapes do not determine (often in an If branch not taken): run as in a dynamic plan. */
+  dynamicNodes: readonly string[];
+}
+
+export interface BindOptions {
+  /** Output name -> input name: after each run, the output's values are copied into that input. */
+  feedback?: Record<string, string>;
+}
+
+export interface OnnxBinding {
+  /** One tensor per graph input, in the shape given to bind(): write the next run's values into `data`. */
+  readonly inputs: Readonly<Record<string, Tensor>>;
+  /**
+   * One tensor per graph output, rewritten in place by every run() (empty before the first):
+   * copy what must outlive the next run.
+   */
+  readonly outputs: Readonly<Record<string, Tensor>>;
+  /** Runs the graph on the bound inputs; throws DISPOSED after the model's dispose(). */
+  run(): void;
 }
 
 const FACTORIES: Record<string, OpFactory> = {
@@ -145,6 +191,7 @@ class Model implements OnnxModel {
   readonly opset: number;
   readonly recurrentNodes: readonly RecurrentNodeInfo[];
   lastRunNodes = 0;
+  lastRunPlan: PlanInfo | undefined;
   private disposed = false;
   private readonly resources: KernelResources[];
   private readonly general: Plan;
@@ -174,42 +221,117 @@ class Model implements OnnxModel {
   }
 
   run(feeds: Record<string, Tensor>): Record<string, Tensor> {
-    if (this.disposed) throw new RnnError('DISPOSED', 'OnnxModel: used after dispose()');
-    if (feeds === null || typeof feeds !== 'object') {
-      throw new RnnError('INVALID_INPUT', `OnnxModel.run: expected an object mapping input names to tensors, got ${feeds === null ? 'null' : typeof feeds}`);
-    }
-    for (const k of Object.keys(feeds)) {
-      if (!this.inputNames.includes(k)) {
-        throw new RnnError('INVALID_INPUT', `OnnxModel.run: unknown input '${k}'; the model's inputs are ${this.inputNames.map((n) => `'${n}'`).join(', ') || '(none)'}`);
-      }
-    }
-    const symbols = new Map<string, number>();
-    const fed: OTensor[] = this.inputs.map((info) => {
-      const t = feeds[info.name];
-      if (t === undefined) throw new RnnError('INVALID_INPUT', `OnnxModel.run: missing input '${info.name}'`);
-      return convertInput(t, info, symbols);
-    });
+    this.checkLive();
+    const fed = this.convertFeeds(feeds, 'OnnxModel.run');
     const plan = this.planFor(fed);
-    const slots = plan.slots;
-    fed.forEach((v, i) => (slots[this.inputSlots[i]] = v));
+    const result: Record<string, Tensor> = {};
+    const slots = this.execute(plan, fed);
     try {
-      this.lastRunNodes = withArena(plan.arena, () => runBlock(plan.block, slots));
-      const result: Record<string, Tensor> = {};
       this.outputNames.forEach((n, i) => {
         const v = slots[plan.block.outputs[i]]!;
         const p = toPublic(v);
-        // Never hand out the model's constants, the caller's input buffers or the run's arena.
-        if (plan.arena.owns(v.data) || plan.constantData.has(v.data) || fed.some((f) => f.data === v.data) || Object.values(result).some((r) => r.data === p.data)) {
+        // Never hand out the plan's buffers, the model's constants or the caller's inputs.
+        if (plan.info !== undefined || plan.arena.owns(v.data) || plan.constantData.has(v.data) || fed.some((f) => f.data === v.data) || Object.values(result).some((r) => r.data === p.data)) {
           p.data = p.data.slice() as typeof p.data;
         }
         result[n] = p;
       });
-      return result;
     } finally {
-      // Only the constants stay between runs.
-      const runtime = plan.runtimeSlots;
-      for (let i = 0; i < runtime.length; i++) slots[runtime[i]] = undefined;
+      plan.clear();
     }
+    return result;
+  }
+
+  bind(shapes: Record<string, readonly number[]>, options: BindOptions = {}): OnnxBinding {
+    this.checkLive();
+    checkOptionKeys(options, ['feedback'], 'OnnxModel.bind');
+    if (shapes === null || typeof shapes !== 'object') throw new RnnError('INVALID_INPUT', `OnnxModel.bind: expected an object mapping input names to shapes, got ${kindOf(shapes)}`);
+    const inputs: Record<string, Tensor> = {};
+    for (const info of this.inputs) {
+      const shape = shapes[info.name];
+      if (shape === undefined) throw new RnnError('INVALID_INPUT', `OnnxModel.bind: missing the shape of input '${info.name}'`);
+      if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+        throw new RnnError('INVALID_INPUT', `OnnxModel.bind: the shape of input '${info.name}' must be an array of non-negative integers, got ${kindOf(shape)}`);
+      }
+      inputs[info.name] = { data: publicData(info.dtype, checkSize(shape, `OnnxModel.bind: input '${info.name}'`)), shape: shape.slice() };
+    }
+    for (const k of Object.keys(shapes)) if (!this.inputNames.includes(k)) throw unknownInput(k, this.inputNames, 'OnnxModel.bind');
+    const feedback = Object.entries(options.feedback ?? {});
+    for (const [out, inp] of feedback) {
+      if (!this.outputNames.includes(out)) throw new RnnError('INVALID_OPTION', `OnnxModel.bind: feedback names output '${out}', but the model's outputs are ${this.outputNames.map((n) => `'${n}'`).join(', ')}`);
+      if (!this.inputNames.includes(inp)) throw unknownInput(inp, this.inputNames, 'OnnxModel.bind: feedback');
+    }
+    const fed = this.convertFeeds(inputs, 'OnnxModel.bind');
+    const plan = this.planFor(fed);
+    const outputs: Record<string, Tensor> = {};
+    const outputNames = this.outputNames;
+    const boolInputs = this.inputs.flatMap((info, i) => (info.dtype === 'bool' ? [i] : []));
+    const run = (): void => {
+      this.checkLive();
+      // bool inputs are converted on every run (their public form is Int32Array); the rest are the bound arrays
+      for (let i = 0; i < boolInputs.length; i++) {
+        const k = boolInputs[i];
+        fed[k] = convertInput(inputs[this.inputNames[k]], this.inputs[k], new Map());
+      }
+      const slots = this.execute(plan, fed);
+      try {
+        for (let i = 0; i < outputNames.length; i++) {
+          const n = outputNames[i];
+          const v = slots[plan.block.outputs[i]]!;
+          const o = outputs[n];
+          if (o !== undefined && o.data.length === v.data.length && sameShape(o.shape, v.shape) && o.data.constructor === publicArray(v.dtype)) {
+            copyInto(o.data, v.data);
+          } else {
+            const p = toPublic(v);
+            outputs[n] = p.data === v.data ? { data: p.data.slice() as typeof p.data, shape: p.shape } : p;
+          }
+        }
+      } finally {
+        plan.clear();
+      }
+      // every pair checked before any input is written
+      for (let i = 0; i < feedback.length; i++) {
+        const [out, inp] = feedback[i];
+        const o = outputs[out];
+        const target = inputs[inp];
+        if (o.data.length !== target.data.length || o.data.constructor !== target.data.constructor) {
+          throw new RnnError('SHAPE_MISMATCH', `OnnxModel.bind: feedback output '${out}' is ${fmtShape(o.shape)} but input '${inp}' is bound as ${fmtShape(target.shape)}`);
+        }
+      }
+      for (let i = 0; i < feedback.length; i++) copyInto(inputs[feedback[i][1]].data, outputs[feedback[i][0]].data);
+    };
+    return { inputs, outputs, run };
+  }
+
+  private checkLive(): void {
+    if (this.disposed) throw new RnnError('DISPOSED', 'OnnxModel: used after dispose()');
+  }
+
+  private convertFeeds(feeds: Record<string, Tensor>, what: string): OTensor[] {
+    if (feeds === null || typeof feeds !== 'object') {
+      throw new RnnError('INVALID_INPUT', `${what}: expected an object mapping input names to tensors, got ${feeds === null ? 'null' : typeof feeds}`);
+    }
+    for (const k of Object.keys(feeds)) if (!this.inputNames.includes(k)) throw unknownInput(k, this.inputNames, what);
+    const symbols = new Map<string, number>();
+    return this.inputs.map((info) => {
+      const t = feeds[info.name];
+      if (t === undefined) throw new RnnError('INVALID_INPUT', `${what}: missing input '${info.name}'`);
+      return convertInput(t, info, symbols);
+    });
+  }
+
+  /** Runs `plan` on the fed inputs; the caller reads the outputs from the slots, then calls plan.clear(). */
+  private execute(plan: Plan, fed: OTensor[]): (OTensor | undefined)[] {
+    const slots = plan.slots;
+    for (let i = 0; i < fed.length; i++) slots[this.inputSlots[i]] = fed[i];
+    try {
+      this.lastRunNodes = withArena(plan.arena, runBlock, plan.block, slots);
+      this.lastRunPlan = plan.info;
+    } catch (e) {
+      plan.clear();
+      throw e;
+    }
+    return slots;
   }
 
   /** The plan for these inputs' shapes: specialised once per signature, up to MAX_SPECIALIZED. */
@@ -224,7 +346,14 @@ class Model implements OnnxModel {
     if (plan === undefined) {
       if (this.byShapes.size >= MAX_SPECIALIZED) return this.general;
       const s = specialize(this.block, this.constants, fed.map((t, i) => ({ slot: this.inputSlots[i], dtype: t.dtype, shape: t.shape })));
-      plan = new Plan(s.block, s.constants);
+      const compiled = compileStatic(s);
+      plan = new Plan(compiled.block, s.constants, {
+        bufferBytes: compiled.bufferBytes,
+        valueBytes: compiled.valueBytes,
+        preparedNodes: compiled.prepared,
+        unpreparedNodes: compiled.unprepared,
+        dynamicNodes: compiled.dynamic,
+      });
       this.byShapes.set(key, plan);
     }
     this.last = { fed: fed.map((t) => ({ dtype: t.dtype, shape: t.shape.slice() })), plan };
@@ -256,27 +385,48 @@ class Plan {
   /** Memory of a run's intermediate values, reused by the next run of this plan. */
   readonly arena = new Arena();
 
-  constructor(readonly block: Block, constants: readonly (OTensor | undefined)[]) {
+  /**
+   * @param info set for a plan compiled by static-plan.ts, whose buffers every run rewrites: its
+   *   outputs are always copied out.
+   */
+  constructor(readonly block: Block, constants: readonly (OTensor | undefined)[], readonly info?: PlanInfo) {
     this.slots = constants.slice();
     this.constantData = new Set(constants.filter((c) => c !== undefined).map((c) => c!.data));
     this.runtimeSlots = Int32Array.from(constants.flatMap((c, s) => (c === undefined ? [s] : [])));
   }
+
+  /** Forgets a run's values: only the constants stay between runs. */
+  clear(): void {
+    const runtime = this.runtimeSlots;
+    for (let i = 0; i < runtime.length; i++) this.slots[runtime[i]] = undefined;
+  }
+}
+
+function unknownInput(name: string, inputNames: readonly string[], what: string): RnnError {
+  return new RnnError('INVALID_INPUT', `${what}: unknown input '${name}'; the model's inputs are ${inputNames.map((n) => `'${n}'`).join(', ') || '(none)'}`);
+}
+
+/** A zeroed array of the public form of a dtype (bool as Int32Array of 0/1). */
+function publicData(dtype: ODType, n: number): Tensor['data'] {
+  if (dtype === 'int64') return new BigInt64Array(n);
+  if (dtype === 'float32') return new Float32Array(n);
+  return toPublic({ dtype, data: new DTYPES[dtype].array(n), shape: [n] }).data;
+}
+
+/** The array constructor of a dtype's public form (toPublic). */
+function publicArray(dtype: ODType): Function {
+  return dtype === 'float32' ? Float32Array : dtype === 'int64' ? BigInt64Array : Int32Array;
+}
+
+/** dst.set(src) for arrays of the same kind, or a narrow integer / bool array into its public Int32Array. */
+function copyInto(dst: Tensor['data'] | OTensor['data'], src: Tensor['data'] | OTensor['data']): void {
+  (dst as Float32Array).set(src as Float32Array);
 }
 
 function convertInput(t: Tensor, info: OnnxInputInfo, symbols: Map<string, number>): OTensor {
   const what = `OnnxModel.run: input '${info.name}'`;
   checkTensor(t, what);
-  let v: OTensor;
-  const got = dtypeOf(t.data);
-  if (info.dtype === 'float32' && got === 'float32') v = { dtype: 'float32', data: t.data, shape: t.shape };
-  else if (info.dtype === 'int64' && got === 'int64') v = { dtype: 'int64', data: t.data, shape: t.shape };
-  else if (info.dtype === 'int64' && got === 'int32') v = { dtype: 'int64', data: BigInt64Array.from(t.data as Int32Array, (x) => BigInt(x)), shape: t.shape };
-  else if (info.dtype === 'int32' && got === 'int32') v = { dtype: 'int32', data: t.data, shape: t.shape };
-  else if (info.dtype === 'bool' && got === 'int32') v = { dtype: 'bool', data: Uint8Array.from(t.data as Int32Array, (x) => (x ? 1 : 0)), shape: t.shape };
-  else {
-    const want = info.dtype === 'float32' ? 'Float32Array' : info.dtype === 'int64' ? 'BigInt64Array (or Int32Array)' : 'Int32Array';
-    throw new RnnError('DTYPE_MISMATCH', `${what}: expected ${info.dtype} data (${want}), got ${got}`);
-  }
+  const v = fromPublic(t, info.dtype, what);
   const spec = info.shape;
   if (spec !== undefined) {
     const bad = () => new RnnError('SHAPE_MISMATCH', `${what}: expected shape [${spec.map((d) => (d === null ? '?' : d)).join(', ')}], got ${fmtShape(t.shape)}`);

@@ -16,7 +16,28 @@ export type Kernel = ((inputs: (OTensor | undefined)[]) => (OTensor | undefined)
    * throws, or gives undefined, where the inputs do not fit.
    */
   inferShapes?: (inputs: (ValueType | undefined)[]) => (ValueType | undefined)[];
+  /**
+   * Sets the node up for inputs of exactly these dtypes and shapes (a static plan, see
+   * static-plan.ts): checks and resolves everything that depends only on them, once. Undefined
+   * when the inputs do not fit (the plan then runs the kernel itself and reports its error).
+   */
+  prepare?: (inputs: readonly (ValueType | undefined)[]) => PreparedNode | undefined;
 };
+
+/**
+ * A node set up for fixed input dtypes and shapes. `run` writes every element of the outputs the
+ * plan hands it (they hold the previous run's values, not zeros) and allocates nothing.
+ */
+export interface PreparedNode {
+  /** Output dtypes and shapes. */
+  readonly outputs: readonly ValueType[];
+  /**
+   * Per output: the input whose data the output is, under the output's shape (a view: Reshape,
+   * Squeeze...), or -1 when `run` writes it. Omitted = every output is written.
+   */
+  readonly aliases?: readonly number[];
+  run(inputs: readonly (OTensor | undefined)[], outputs: readonly OTensor[]): void;
+}
 
 /** A value's element type and shape, without its data. */
 export interface ValueType {

@@ -16,12 +16,13 @@ import { POOL_OPS } from './ops/pool.js';
 import { REDUCE_OPS } from './ops/reduce.js';
 import { SHAPE_OPS } from './ops/shape.js';
 import { SOFTMAX_OPS } from './ops/softmax.js';
+import { withMovementPrepares } from './ops/movement.js';
 
 export * from './ops/util.js';
 export { sigmoid } from './ops/elementwise.js';
 export { transposeData } from './ops/layout.js';
 
-export const OPS: Record<string, OpFactory> = {
+export const OPS: Record<string, OpFactory> = withMovementPrepares({
   ...ARITHMETIC_OPS,
   ...LAYOUT_OPS,
   ...LINALG_OPS,
@@ -33,4 +34,4 @@ export const OPS: Record<string, OpFactory> = {
   ...NORM_OPS,
   ...POOL_OPS,
   ...MISC_OPS,
-};
+});

@@ -8,8 +8,8 @@
 import type { RecurrentSpec } from '../../base/spec.js';
 import { PackedRecurrent, StreamState } from '../../bindings/recurrent.js';
 import { runtime } from '../../bindings/wasm.js';
-import type { NodeContext } from './node.js';
-import { allocData, type OTensor } from './values.js';
+import type { NodeContext, PreparedNode, ValueType } from './node.js';
+import { allocData, sameShape, type OTensor } from './values.js';
 import {
   type RecurrentAttrs, type RecurrentResult, type RecurrentRun, canonicalParams, recurrentOutputs, torchCompatible,
 } from './recurrent-node.js';
@@ -18,7 +18,16 @@ function constFloat(t: OTensor | undefined): Float32Array | undefined {
   return t && t.dtype === 'float32' ? (t.data as Float32Array) : undefined;
 }
 
-export type FastPath = (run: RecurrentRun) => RecurrentResult | undefined;
+export interface FastPath {
+  (run: RecurrentRun): RecurrentResult | undefined;
+  /**
+   * The node prepared for a static plan (input types `types`, the node's `outputs` count): Y, Y_h
+   * (and Y_c) written straight from the wasm run, allocating nothing. Undefined where the general
+   * path or a JS copy would be needed (sequence_lens, weights other than the constants, layout-1
+   * states of several directions and rows).
+   */
+  prepare(types: readonly (ValueType | undefined)[], outputs: number): PreparedNode | undefined;
+}
 
 export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | undefined {
   if (!torchCompatible(at)) return undefined;
@@ -73,12 +82,9 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
     },
   });
 
-  const oneStep = (run: RecurrentRun, p: PackedRecurrent): RecurrentResult => {
+  const oneStep = (run: RecurrentRun): RecurrentResult => {
     const { B } = run;
-    if (stream === undefined || stream.batch !== B) {
-      stream?.dispose();
-      stream = new StreamState(runtime(), p, B);
-    }
+    const stream = streamFor(B);
     // Zeros where no initial state is given; [1, B, H] and [B, 1, H] (layout 1) hold the same
     // bytes for one direction.
     if (!run.h0 || (at.kind === 'LSTM' && !run.c0)) stream.reset();
@@ -93,14 +99,69 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
     return recurrentOutputs(at, run, Y, h, cN);
   };
 
-  return (run) => {
+  const streamFor = (B: number): StreamState => {
+    packed ??= PackedRecurrent.fromParams(spec, params);
+    if (stream === undefined || stream.batch !== B) {
+      stream?.dispose();
+      stream = new StreamState(runtime(), packed, B);
+    }
+    return stream;
+  };
+
+  const prepare: FastPath['prepare'] = (types, outputs) => {
+    const [x, wt, rt, bt, lens, h0, c0, p] = types as readonly (Partial<OTensor> | undefined)[];
+    if (x?.dtype !== 'float32' || x.shape?.length !== 3 || wt?.data !== w || rt?.data !== r || lens !== undefined) return undefined;
+    if ((bias !== undefined) !== (bt !== undefined) || (bt !== undefined && bt.data !== bias) || (p !== undefined && p.data !== c[7]?.data)) return undefined;
+    const [T, B] = at.layout ? [x.shape[1], x.shape[0]] : [x.shape[0], x.shape[1]];
+    if (T < 1 || B < 1 || x.shape[2] !== I) return undefined;
+    // layout 1 states [B, D, H] are [D, B, H] only when D or B is 1 (else recurrentOutputs swaps them in JS)
+    if (at.layout && D > 1 && B > 1) return undefined;
+    const stateShape = at.layout ? [B, D, H] : [D, B, H];
+    const isState = (t: Partial<OTensor> | undefined) => t === undefined || (t.dtype === 'float32' && sameShape(t.shape!, stateShape));
+    if (!isState(h0) || !isState(c0)) return undefined;
+    const lstm = at.kind === 'LSTM';
+    const types3: ValueType[] = [
+      { dtype: 'float32', shape: at.layout ? [B, T, D, H] : [T, D, B, H] },
+      { dtype: 'float32', shape: stateShape },
+      { dtype: 'float32', shape: stateShape },
+    ];
+    const step = T === 1 && D === 1;
+    // the final states go to the node's outputs, or here when the node does not return them
+    const spareH = new Float32Array(outputs > 1 ? 0 : D * B * H);
+    const spareC = new Float32Array(lstm && outputs <= 2 ? D * B * H : 0);
+    return {
+      outputs: types3.slice(0, outputs),
+      run(ins, outs) {
+        const y = outs[0].data as Float32Array;
+        const h = outputs > 1 ? (outs[1].data as Float32Array) : spareH;
+        const cN = lstm ? (outputs > 2 ? (outs[2].data as Float32Array) : spareC) : null;
+        const h0v = (ins[5]?.data as Float32Array | undefined) ?? null;
+        const c0v = lstm ? ((ins[6]?.data as Float32Array | undefined) ?? null) : null;
+        if (step) {
+          // one time step of one direction: a streaming step on the kept state
+          const s = streamFor(B);
+          if (!h0v || (lstm && !c0v)) s.reset();
+          if (h0v) s.setH(h0v);
+          if (c0v) s.setC(c0v);
+          y.set(s.step(ins[0]!.data as Float32Array));
+          s.copyTo(h, cN ?? undefined);
+          return;
+        }
+        packed ??= PackedRecurrent.fromParams(spec, params);
+        const prepared = packed.prepareRun(T, B, { batchFirst, order: batchFirst ? 'BTD' : 'TDB', reverse: reverseOnly });
+        prepared.run(ins[0]!.data as Float32Array, h0v, c0v, null, y, h, cN);
+      },
+    };
+  };
+
+  const fast = (run: RecurrentRun): RecurrentResult | undefined => {
     packed ??= PackedRecurrent.fromParams(spec, params);
     const { T, B } = run;
     if (run.W !== w || run.R !== r || T < 1 || B < 1 || run.I !== I || run.H !== H) return undefined;
     if (run.lens && run.lens.some((l) => l === 0)) return undefined; // onnxruntime semantics for 0 in the general path
     const lengths = run.lens && run.lens.every((l) => l === T) ? undefined : run.lens;
     // one step: a reverse-only direction runs it as a forward one
-    if (T === 1 && D === 1 && lengths === undefined) return oneStep(run, packed);
+    if (T === 1 && D === 1 && lengths === undefined) return oneStep(run);
     const res = packed.run(run.X, T, B, {
       batchFirst,
       order: batchFirst ? 'BTD' : 'TDB',
@@ -112,4 +173,5 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
     });
     return recurrentOutputs(at, run, res.output, res.h, res.c ?? undefined);
   };
+  return Object.assign(fast, { prepare });
 }

@@ -103,6 +103,7 @@ export function recurrentOp(kind: RecurrentOpType, allowFast = true): (ctx: Node
       const res = (fast && fast(run)) || runGeneral(at, run, equations(run));
       return [res.Y, res.Yh, res.Yc];
     };
+    if (fast) kernel.prepare = (types) => fast.prepare(types, nOut);
     // Y [T, D, B, H] / [B, T, D, H] (layout 1), Y_h and Y_c [D, B, H] / [B, D, H].
     kernel.inferShapes = ([x, , r]) => {
       if (x?.dtype !== 'float32' || x.shape.length !== 3 || r === undefined || r.shape.length !== 3) return [undefined, undefined, undefined];

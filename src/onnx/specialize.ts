@@ -22,6 +22,7 @@
  * lists those operators with the inputs whose values matter; any other node's outputs have
  * unknown shapes.
  */
+import type { ValueType } from './node.js';
 import type { Block, IfStep, KernelStep, Step } from './plan.js';
 import { finishBlock, ifCondition } from './plan.js';
 import { allocData, numelOf, sameShape, type ODType, type OTensor } from './values.js';
@@ -46,10 +47,10 @@ const SHAPE_RULES: Record<string, readonly number[]> = {
   // reductions (axes input from opsets 13 / 18)
   ReduceMean: [1], ReduceSum: [1], ReduceMax: [1], ReduceMin: [1], ReduceProd: [1], ReduceL1: [1],
   ReduceL2: [1], ReduceSumSquare: [1], ReduceLogSumExp: [1], ArgMax: [], ArgMin: [], CumSum: [],
-  TopK: [1], Softmax: [], LogSoftmax: [],
+  TopK: [1], Softmax: [], LogSoftmax: [], Hardmax: [],
   // networks
   MatMul: [], Gemm: [], Conv: [], ConvTranspose: [], MaxPool: [], AveragePool: [],
-  GlobalAveragePool: [], GlobalMaxPool: [], BatchNormalization: [], LayerNormalization: [],
+  GlobalAveragePool: [], GlobalMaxPool: [], LpPool: [], BatchNormalization: [], LayerNormalization: [],
   InstanceNormalization: [], LSTM: [], GRU: [], RNN: [],
 };
 
@@ -60,10 +61,12 @@ const SHAPE_RULES: Record<string, readonly number[]> = {
 const VIEW_OPS = new Set(['Identity', 'Squeeze', 'Unsqueeze', 'Reshape', 'Flatten']);
 
 function viewKernel(shape: readonly number[]): KernelStep['kernel'] {
-  return (ins) => {
+  const kernel: KernelStep['kernel'] = (ins) => {
     const x = ins[0]!;
     return [{ dtype: x.dtype, data: x.data, shape: shape.slice() }];
   };
+  kernel.prepare = ([x]) => (x === undefined || numelOf(x.shape) !== numelOf(shape) ? undefined : { outputs: [{ dtype: x.dtype, shape }], aliases: [0], run() {} });
+  return kernel;
 }
 
 /** Operators that, when their output is their input tensor itself, are dropped from the plan. */
@@ -85,6 +88,8 @@ export interface SpecializedPlan {
   block: Block;
   /** Slot values a run starts from: the load-time constants plus what folded here. */
   constants: (OTensor | undefined)[];
+  /** Dtype and shape of every slot whose type these input shapes determine. */
+  types: (ValueType | undefined)[];
 }
 
 /**
@@ -117,7 +122,9 @@ class Specializer {
   }
 
   run(block: Block): SpecializedPlan {
-    return { block: this.block(block), constants: this.constants };
+    const specialized = this.block(block);
+    const types = this.known.map((k) => (k?.dtype !== undefined && k.shape !== undefined ? { dtype: k.dtype, shape: k.shape } : undefined));
+    return { block: specialized, constants: this.constants, types };
   }
 
   /** `block` specialised as a block of its own. */

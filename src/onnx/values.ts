@@ -150,20 +150,52 @@ const MAX_ARENA_BYTES = 64 * 1024 * 1024;
 
 let activeArena: Arena | undefined;
 
-/** Runs fn with alloc / allocData taking from `arena` (see Arena). */
-export function withArena<T>(arena: Arena, fn: () => T): T {
+/** fn(a, b) with alloc / allocData taking from `arena` (see Arena); the arguments spare a closure per run. */
+export function withArena<A, B, T>(arena: Arena, fn: (a: A, b: B) => T, a: A, b: B): T {
   const outer = activeArena;
   arena.reset();
   activeArena = arena;
   try {
-    return fn();
+    return fn(a, b);
   } finally {
     activeArena = outer;
   }
 }
 
 export function alloc(dtype: ODType, shape: number[], what: string): OTensor {
-  return { dtype, shape, data: allocData(dtype, checkSize(shape, what)) };
+  const n = checkSize(shape, what);
+  if (targets !== undefined && nextTarget < targets.length) {
+    const t = targets[nextTarget++];
+    if (t.dtype === dtype && t.data.length === n) {
+      // zeroed as a fresh array is: some kernels write only part of their output
+      if (t.data instanceof BigInt64Array) t.data.fill(0n);
+      else t.data.fill(0);
+      return t;
+    }
+  }
+  return { dtype, shape, data: allocData(dtype, n) };
+}
+
+let targets: readonly OTensor[] | undefined;
+let nextTarget = 0;
+
+/**
+ * Runs a kernel with its outputs' buffers given (a static plan's, see static-plan.ts): the kernel's
+ * first alloc() calls take `outs` in order where the dtype and size match (the buffer is zeroed).
+ * The kernel may still return other tensors (an input passed through, a value it made itself, a
+ * target it used as a temporary); the caller copies those.
+ */
+export function runWithTargets<I, T>(outs: readonly OTensor[], fn: (input: I) => T, input: I): T {
+  const outer = targets;
+  const outerNext = nextTarget;
+  targets = outs;
+  nextTarget = 0;
+  try {
+    return fn(input);
+  } finally {
+    targets = outer;
+    nextTarget = outerNext;
+  }
 }
 
 export function f32(data: Float32Array, shape: number[]): OTensor {

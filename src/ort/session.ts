@@ -124,7 +124,7 @@ export class InferenceSession {
     }
     const results = model.run(inputs);
     const out: OutputsType = {};
-    for (const name of wanted) out[name] = fromPlain(results[name], model.outputs.find((o) => o.name === name)?.dtype === 'bool');
+    for (const name of wanted) out[name] = fromPlain(results[name], model.outputs.find((o) => o.name === name)?.dtype);
     return out;
   }
 
@@ -170,17 +170,25 @@ function asTensor(value: unknown, name: string): Tensor {
   return new Tensor(v.type as TensorType, v.data as Float32Array, v.dims);
 }
 
+/** An ort Tensor as wasm-rnn's public tensor: bool and the integers narrower than 32 bits as Int32Array. */
 function plain(t: Tensor): PlainTensor {
-  const data: TensorData = t.type === 'bool' ? Int32Array.from(t.data as Uint8Array) : (t.data as TensorData);
+  const d = t.data;
+  const data: TensorData = d instanceof Float32Array || d instanceof BigInt64Array || d instanceof Int32Array ? d : Int32Array.from(d);
   return { data, shape: t.dims.slice() };
 }
 
-/** wasm-rnn's outputs as onnxruntime Tensors; outputs the graph declares bool become 'bool' again. */
-function fromPlain(t: PlainTensor, declaredBool: boolean): Tensor {
-  if (declaredBool && t.data instanceof Int32Array) return new Tensor('bool', Uint8Array.from(t.data), t.shape);
+/** wasm-rnn's outputs as onnxruntime Tensors of the type the graph declares (bool, int8... come back as Int32Array). */
+function fromPlain(t: PlainTensor, declared: string | undefined): Tensor {
+  if (t.data instanceof Int32Array && declared !== undefined && declared !== 'int32' && NARROW.has(declared)) {
+    const type = declared as keyof typeof NARROW_ARRAY;
+    return new Tensor(type, NARROW_ARRAY[type].from(t.data), t.shape);
+  }
   const type: TensorType = t.data instanceof Float32Array ? 'float32' : t.data instanceof BigInt64Array ? 'int64' : 'int32';
   return new Tensor(type, t.data, t.shape);
 }
+
+const NARROW_ARRAY = { bool: Uint8Array, int16: Int16Array, int8: Int8Array, uint16: Uint16Array, uint8: Uint8Array };
+const NARROW = new Set(Object.keys(NARROW_ARRAY));
 
 /** The type names onnxruntime code refers to as InferenceSession.FeedsType etc. */
 // eslint-disable-next-line @typescript-eslint/no-namespace

@@ -6,13 +6,17 @@
 import { RnnError, fmtShape, kindOf } from '../../base/errors.js';
 
 /** The element types this entry supports (onnxruntime's names). */
-export type TensorType = 'float32' | 'int64' | 'int32' | 'bool';
+export type TensorType = 'float32' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint16' | 'uint8' | 'bool';
 
 /** The typed array of each type, as in onnxruntime: bool is one byte per element. */
 export interface DataTypeMap {
   float32: Float32Array;
   int64: BigInt64Array;
   int32: Int32Array;
+  int16: Int16Array;
+  int8: Int8Array;
+  uint16: Uint16Array;
+  uint8: Uint8Array;
   bool: Uint8Array;
 }
 export type TensorDataType = DataTypeMap[TensorType];
@@ -21,10 +25,19 @@ const ARRAY_OF: { [T in TensorType]: { name: string; is(d: unknown): d is DataTy
   float32: { name: 'Float32Array', is: (d): d is Float32Array => d instanceof Float32Array },
   int64: { name: 'BigInt64Array', is: (d): d is BigInt64Array => d instanceof BigInt64Array },
   int32: { name: 'Int32Array', is: (d): d is Int32Array => d instanceof Int32Array },
+  int16: { name: 'Int16Array', is: (d): d is Int16Array => d instanceof Int16Array },
+  int8: { name: 'Int8Array', is: (d): d is Int8Array => d instanceof Int8Array },
+  uint16: { name: 'Uint16Array', is: (d): d is Uint16Array => d instanceof Uint16Array },
+  uint8: { name: 'Uint8Array', is: (d): d is Uint8Array => d instanceof Uint8Array },
   bool: { name: 'Uint8Array', is: (d): d is Uint8Array => d instanceof Uint8Array },
 };
 /** onnxruntime types that exist but that this entry does not compute in. */
-const OTHER_ORT_TYPES = ['string', 'float16', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'uint32', 'uint64', 'int4', 'uint4'];
+const OTHER_ORT_TYPES = ['string', 'float16', 'float64', 'uint32', 'uint64', 'int4', 'uint4'];
+
+/** The range of the integer types held as JS numbers. */
+const INT_RANGE: Partial<Record<TensorType, [number, number]>> = {
+  int32: [-2147483648, 2147483647], int16: [-32768, 32767], int8: [-128, 127], uint16: [0, 65535], uint8: [0, 255],
+};
 
 export { kindOf };
 
@@ -50,10 +63,18 @@ function fromArray(type: TensorType, values: readonly unknown[]): TensorDataType
         return v;
       });
     case 'int32':
-      return Int32Array.from(values, (v, i) => {
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < -2147483648 || v > 2147483647) throw bad(i, 'an integer in the int32 range');
-        return v;
+    case 'int16':
+    case 'int8':
+    case 'uint16':
+    case 'uint8': {
+      const [min, max] = INT_RANGE[type]!;
+      const out = new ARRAY_CONSTRUCTOR[type](values.length);
+      values.forEach((v, i) => {
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw bad(i, `an integer in the ${type} range`);
+        out[i] = v;
       });
+      return out;
+    }
     case 'int64':
       return BigInt64Array.from(values, (v, i) => {
         if (typeof v === 'bigint' && BigInt.asIntN(64, v) === v) return v;
@@ -68,6 +89,8 @@ function fromArray(type: TensorType, values: readonly unknown[]): TensorDataType
       });
   }
 }
+
+const ARRAY_CONSTRUCTOR = { int32: Int32Array, int16: Int16Array, int8: Int8Array, uint16: Uint16Array, uint8: Uint8Array };
 
 function checkDims(dims: unknown, length: number): number[] {
   if (!Array.isArray(dims)) throw new RnnError('INVALID_INPUT', `Tensor: dims must be an array of integers, got ${kindOf(dims)}`);

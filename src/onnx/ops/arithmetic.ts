@@ -4,9 +4,9 @@
  * numbers computed exactly and wrapped to the element type by the store (integer Div truncates;
  * an integer division by zero is INVALID_INPUT).
  */
-import type { NodeContext } from '../node.js';
-import { alloc, sameShape, type OTensor } from '../values.js';
-import { broadcastShapes, bstrides, forBroadcast, requireOpset, sameDtype, type OpFactory } from './util.js';
+import type { Kernel, NodeContext } from '../node.js';
+import { alloc, sameShape } from '../values.js';
+import { broadcastIndex, broadcastShapes, bstrides, forBroadcast, requireOpset, sameDtype, type OpFactory } from './util.js';
 import { BroadcastCache, binaryF32, type BinaryF32 } from './loops.js';
 
 /** One operator's integer math: on numbers (int32 and narrower; exact before the store wraps) and on int64 bigints. */
@@ -19,9 +19,9 @@ interface IntMath {
  * A broadcasting binary operator. `f32` is its float32 loop (loops.ts) or element function; `int`
  * its integer math, absent for an operator without integer inputs.
  */
-function binary(ctx: NodeContext, f32: BinaryF32 | ((a: number, b: number) => number), int: IntMath | undefined): (ins: (OTensor | undefined)[]) => OTensor[] {
+function binary(ctx: NodeContext, f32: BinaryF32 | ((a: number, b: number) => number), int: IntMath | undefined): Kernel {
   const indices = new BroadcastCache();
-  return (ins) => {
+  const kernel: Kernel = (ins) => {
     const a = ctx.input(ins, 0, 'A');
     const b = ctx.input(ins, 1, 'B');
     const dtype = sameDtype(ctx, [a, b]);
@@ -60,6 +60,24 @@ function binary(ctx: NodeContext, f32: BinaryF32 | ((a: number, b: number) => nu
     }
     return [out];
   };
+  if (typeof f32 === 'string') {
+    // float32 through the operator's loop, its broadcast index arrays made once
+    kernel.prepare = ([a, b]) => {
+      if (a?.dtype !== 'float32' || b?.dtype !== 'float32') return undefined;
+      let shape: number[];
+      try {
+        shape = broadcastShapes(ctx, a.shape, b.shape);
+      } catch {
+        return undefined;
+      }
+      const [ia, ib] = sameShape(a.shape, b.shape) ? [undefined, undefined] : [broadcastIndex(a.shape, shape), broadcastIndex(b.shape, shape)];
+      return {
+        outputs: [{ dtype: 'float32', shape }],
+        run: (ins, outs) => binaryF32(f32, ins[0]!.data as Float32Array, ins[1]!.data as Float32Array, outs[0].data as Float32Array, ia, ib),
+      };
+    };
+  }
+  return kernel;
 }
 
 function divisionByZero(ctx: NodeContext): never {

@@ -4,8 +4,8 @@
  * integer math wraps to the element type.
  */
 import { erf, relu, sigmoid, softplus, softsign } from '../../../base/reference-math.js';
-import type { NodeContext } from '../node.js';
-import { alloc, NUMERIC, sameShape, SIGNED_INTS, type ODType, type OTensor } from '../values.js';
+import type { Kernel, NodeContext } from '../node.js';
+import { alloc, NUMERIC, numelOf, sameShape, SIGNED_INTS, type ODType, type OTensor } from '../values.js';
 import {
   broadcastAll, broadcastIndex, requireDtype, requireOpset, sameDtype, scalarOf, type Elems, type OpFactory,
 } from './util.js';
@@ -40,10 +40,7 @@ function unary(spec: UnarySpec, loop?: (src: Float32Array, dst: Float32Array) =>
     ctx.allowOnly(spec.attrs ?? []);
     const f = spec.make(ctx);
     const dtypes = spec.dtypes ?? FLOAT;
-    return (ins) => {
-      const x = ctx.input(ins, 0, 'X');
-      requireDtype(ctx, x, 'X', dtypes);
-      const out = alloc(x.dtype, x.shape.slice(), ctx.label);
+    const compute = (x: OTensor, out: OTensor): void => {
       const n = x.data.length;
       if (x.dtype === 'float32' && loop) loop(x.data as Float32Array, out.data as Float32Array);
       else if (x.dtype === 'float32') {
@@ -60,8 +57,16 @@ function unary(spec: UnarySpec, loop?: (src: Float32Array, dst: Float32Array) =>
         const dst = out.data as Int32Array;
         for (let i = 0; i < n; i++) dst[i] = Number(BigInt.asIntN(32, spec.int!(BigInt(src[i]))));
       }
+    };
+    const kernel: Kernel = (ins) => {
+      const x = ctx.input(ins, 0, 'X');
+      requireDtype(ctx, x, 'X', dtypes);
+      const out = alloc(x.dtype, x.shape.slice(), ctx.label);
+      compute(x, out);
       return [out];
     };
+    kernel.prepare = ([x]) => (x === undefined || !dtypes.includes(x.dtype) ? undefined : { outputs: [{ dtype: x.dtype, shape: x.shape }], run: (ins, outs) => compute(ins[0]!, outs[0]) });
+    return kernel;
   };
 }
 
@@ -172,9 +177,15 @@ function powInt64(x: bigint, y: bigint): bigint {
   return result;
 }
 
+/** z = x ** e for float32 x and one exponent e (Silero's |X|^2): x * x for 2, which Math.pow(x, 2) is exactly. */
+function powScalarF32(x: Float32Array, e: number, z: Float32Array): void {
+  if (e === 2) for (let o = 0; o < z.length; o++) z[o] = x[o] * x[o];
+  else for (let o = 0; o < z.length; o++) z[o] = powC(x[o], e);
+}
+
 const pow: OpFactory = (ctx) => {
   ctx.allowOnly(ctx.opset < 7 ? ['broadcast', 'axis'] : []);
-  return (ins) => {
+  const kernel: Kernel = (ins) => {
     const a = ctx.input(ins, 0, 'X');
     const b = ctx.input(ins, 1, 'Y');
     requireDtype(ctx, a, 'X', WIDE);
@@ -183,12 +194,7 @@ const pow: OpFactory = (ctx) => {
     const shape = broadcastAll(ctx, [a.shape, b.shape]);
     const out = alloc(a.dtype, shape, ctx.label);
     if (a.dtype === 'float32' && b.data.length === 1 && shape.length === a.shape.length) {
-      // A scalar exponent (Silero's |X|^2): one loop, x * x for 2 (Math.pow(x, 2) is x * x exactly).
-      const e = Number(b.data[0]);
-      const xf = a.data as Float32Array;
-      const zf = out.data as Float32Array;
-      if (e === 2) for (let o = 0; o < zf.length; o++) zf[o] = xf[o] * xf[o];
-      else for (let o = 0; o < zf.length; o++) zf[o] = powC(xf[o], e);
+      powScalarF32(a.data as Float32Array, Number(b.data[0]), out.data as Float32Array);
       return [out];
     }
     const ia = broadcastIndex(a.shape, shape);
@@ -217,6 +223,13 @@ const pow: OpFactory = (ctx) => {
     }
     return [out];
   };
+  kernel.prepare = ([a, b]) => {
+    // the scalar-exponent loop only; other exponents run the kernel
+    if (a?.dtype !== 'float32' || b === undefined || !NUMERIC.includes(b.dtype) || numelOf(b.shape) !== 1 || b.shape.length > a.shape.length) return undefined;
+    if (ctx.opset < 12 && b.dtype !== 'float32') return undefined;
+    return { outputs: [{ dtype: 'float32', shape: a.shape }], run: (ins, outs) => powScalarF32(ins[0]!.data as Float32Array, Number(ins[1]!.data[0]), outs[0].data as Float32Array) };
+  };
+  return kernel;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 /** Comparisons, boolean logic and Where. Comparisons return bool; NaN compares unequal. */
-import { alloc, NUMERIC, type ODType } from '../values.js';
+import type { Kernel } from '../node.js';
+import { alloc, NUMERIC, type ODType, type OTensor } from '../values.js';
 import { broadcastAll, broadcastIndex, requireDtype, requireOpset, sameDtype, type Elems, type OpFactory } from './util.js';
 import { BroadcastCache } from './loops.js';
 
@@ -14,7 +15,13 @@ function compare(pred: Pred, dtypes: readonly ODType[], since = 1): OpFactory {
     requireOpset(ctx, since);
     ctx.allowOnly(ctx.opset < 7 ? ['broadcast', 'axis'] : []);
     const indices = new BroadcastCache();
-    return (ins) => {
+    const compute = (a: OTensor, b: OTensor, ia: Int32Array, ib: Int32Array, out: OTensor): void => {
+      const x = a.data as Elems;
+      const y = b.data as Elems;
+      const z = out.data as Uint8Array;
+      for (let o = 0; o < z.length; o++) z[o] = pred(x[ia[o]], y[ib[o]]) ? 1 : 0;
+    };
+    const kernel: Kernel = (ins) => {
       const a = ctx.input(ins, 0, 'A');
       const b = ctx.input(ins, 1, 'B');
       sameDtype(ctx, [a, b]);
@@ -22,12 +29,22 @@ function compare(pred: Pred, dtypes: readonly ODType[], since = 1): OpFactory {
       const shape = broadcastAll(ctx, [a.shape, b.shape]);
       const [ia, ib] = indices.get(a.shape, b.shape, shape);
       const out = alloc('bool', shape, ctx.label);
-      const x = a.data as Elems;
-      const y = b.data as Elems;
-      const z = out.data as Uint8Array;
-      for (let o = 0; o < z.length; o++) z[o] = pred(x[ia[o]], y[ib[o]]) ? 1 : 0;
+      compute(a, b, ia, ib, out);
       return [out];
     };
+    kernel.prepare = ([a, b]) => {
+      if (a === undefined || b === undefined || a.dtype !== b.dtype || !dtypes.includes(a.dtype)) return undefined;
+      let shape: number[];
+      try {
+        shape = broadcastAll(ctx, [a.shape, b.shape]);
+      } catch {
+        return undefined;
+      }
+      const ia = broadcastIndex(a.shape, shape);
+      const ib = broadcastIndex(b.shape, shape);
+      return { outputs: [{ dtype: 'bool', shape }], run: (ins, outs) => compute(ins[0]!, ins[1]!, ia, ib, outs[0]) };
+    };
+    return kernel;
   };
 }
 

@@ -3,9 +3,9 @@
  * ReduceSumSquare, ReduceLogSum, ReduceLogSumExp) and ArgMax / ArgMin. Float reductions
  * accumulate in float64; an empty reduction gives the identity (0, 1, -inf, +inf).
  */
-import type { NodeContext } from '../node.js';
+import type { Kernel, NodeContext } from '../node.js';
 import { alloc, DTYPES, numelOf, NUMERIC, type ODType, type OTensor } from '../values.js';
-import { axesInputOrAttr, bstrides, forBroadcast, normAxes, normAxis, requireDtype, stridesOf, type Elems, type OpFactory } from './util.js';
+import { axesInputOrAttr, broadcastIndex, bstrides, forBroadcast, normAxes, normAxis, requireDtype, stridesOf, type Elems, type OpFactory } from './util.js';
 import { IndexCache } from './loops.js';
 
 interface Reduction {
@@ -87,7 +87,7 @@ function reduceOp(name: string, spec: Reduction): OpFactory {
     const axesOf = axesInputOrAttr(ctx, spec.axesInputSince);
     const dtypes: readonly ODType[] = spec.ints ? NUMERIC : ['float32'];
     const targets = new IndexCache();
-    return (ins) => {
+    const kernel: Kernel = (ins) => {
       const x = ctx.input(ins, 0, 'data');
       requireDtype(ctx, x, 'data', dtypes);
       const r = x.shape.length;
@@ -119,8 +119,41 @@ function reduceOp(name: string, spec: Reduction): OpFactory {
       }
       return [{ dtype: 'float32', data: Float32Array.from(acc), shape }];
     };
+    kernel.prepare = ([x, axesInput]) => {
+      // float32 sums (reduceF32) with constant axes: the target index and accumulator made once
+      if (x?.dtype !== 'float32' || !F32_SUMS.has(name)) return undefined;
+      let given: number[] | undefined;
+      try {
+        given = axesOf([x as OTensor, axesInput as OTensor | undefined]);
+        if ((given === undefined || given.length === 0) && noop) return undefined;
+        const r = x.shape.length;
+        const axes = new Set(given === undefined || given.length === 0 ? x.shape.map((_, i) => i) : normAxes(ctx, given, r));
+        const keptShape = x.shape.map((d, i) => (axes.has(i) ? 1 : d));
+        const shape = keep ? keptShape : x.shape.filter((_, i) => !axes.has(i));
+        const m = numelOf(keptShape);
+        const count = m === 0 ? 0 : numelOf(x.shape) / m;
+        const target = broadcastIndex(keptShape, x.shape);
+        const acc = new Float64Array(m);
+        const post = spec.post;
+        return {
+          outputs: [{ dtype: 'float32', shape }],
+          run(ins, outs) {
+            acc.fill(spec.init);
+            reduceF32(name, ins[0]!.data as Float32Array, target, acc);
+            const out = outs[0].data as Float32Array;
+            for (let j = 0; j < m; j++) out[j] = post ? post(acc[j], count) : acc[j];
+          },
+        };
+      } catch {
+        return undefined;
+      }
+    };
+    return kernel;
   };
 }
+
+/** The float32 reductions reduceF32 computes. */
+const F32_SUMS = new Set(['ReduceSum', 'ReduceMean', 'ReduceLogSum', 'ReduceSumSquare', 'ReduceL2', 'ReduceL1']);
 
 function reduceInts(
   ctx: NodeContext, name: string, x: OTensor, shape: number[], m: number, count: number,
