@@ -8,11 +8,11 @@ import type { KernelResources } from './node.js';
 import { OPS, type OpFactory } from './ops.js';
 import { CONV_OPS } from './ops/conv.js';
 import { Planner, newRootScope, runBlock, supportedOps, type Block } from './plan.js';
-import { specialize } from './specialize.js';
+import { specialize, type SpecializedPlan } from './specialize.js';
 import { compileStatic } from './static-plan.js';
 import { decodeModel, dtName, type ValueInfoMsg } from './proto.js';
 import { recurrentOp } from './recurrent.js';
-import { Arena, DTYPES, checkSize, fromPublic, odtypeOf, sameShape, toPublic, withArena, type ODType, type OTensor } from './values.js';
+import { Arena, DTYPES, checkSize, fromPublic, ownedCopy, odtypeOf, sameShape, toPublic, withArena, type ODType, type OTensor } from './values.js';
 
 export { MIN_OPSET, MAX_OPSET } from './plan.js';
 
@@ -77,8 +77,8 @@ export interface OnnxModel {
    */
   readonly lastRunNodes: number;
   /**
-   * How the last run's plan executes (undefined before the first run, or with specializeShapes
-   * false): see docs/onnx.md, "Static plans".
+   * How the last run's plan executes: undefined until a plan runs a second time (it is compiled
+   * then), and with specializeShapes false. See docs/onnx.md, "Static plans".
    */
   readonly lastRunPlan: PlanInfo | undefined;
   /** Runs the graph synchronously. */
@@ -142,7 +142,7 @@ export function loadOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {}): Onnx
   if (options === null || typeof options !== 'object') throw new RnnError('INVALID_OPTION', 'loadOnnx: options must be an object');
   const fastPath = options.fastPath ?? true;
   if (typeof fastPath !== 'boolean') throw new RnnError('INVALID_OPTION', `loadOnnx: fastPath must be a boolean, got ${typeof fastPath}`);
-  const model = decodeModel(bytes);
+  const model = decodeModel(bytes instanceof Uint8Array ? ownedCopy(bytes) : bytes);
   const graph = model.graph;
   if (!graph) throw new RnnError('INVALID_FORMAT', 'ModelProto: the file has no graph (is it an ONNX model?)');
   const opset = model.opsets.get('');
@@ -322,6 +322,7 @@ class Model implements OnnxModel {
 
   /** Runs `plan` on the fed inputs; the caller reads the outputs from the slots, then calls plan.clear(). */
   private execute(plan: Plan, fed: OTensor[]): (OTensor | undefined)[] {
+    plan.beforeRun();
     const slots = plan.slots;
     for (let i = 0; i < fed.length; i++) slots[this.inputSlots[i]] = fed[i];
     try {
@@ -346,14 +347,7 @@ class Model implements OnnxModel {
     if (plan === undefined) {
       if (this.byShapes.size >= MAX_SPECIALIZED) return this.general;
       const s = specialize(this.block, this.constants, fed.map((t, i) => ({ slot: this.inputSlots[i], dtype: t.dtype, shape: t.shape })));
-      const compiled = compileStatic(s);
-      plan = new Plan(compiled.block, s.constants, {
-        bufferBytes: compiled.bufferBytes,
-        valueBytes: compiled.valueBytes,
-        preparedNodes: compiled.prepared,
-        unpreparedNodes: compiled.unprepared,
-        dynamicNodes: compiled.dynamic,
-      });
+      plan = new Plan(s.block, s.constants, s);
       this.byShapes.set(key, plan);
     }
     this.last = { fed: fed.map((t) => ({ dtype: t.dtype, shape: t.shape.slice() })), plan };
@@ -385,14 +379,34 @@ class Plan {
   /** Memory of a run's intermediate values, reused by the next run of this plan. */
   readonly arena = new Arena();
 
+  /** Set once the plan is static (static-plan.ts): its buffers every run rewrites, so outputs are always copied out. */
+  info: PlanInfo | undefined;
+  private runs = 0;
+
   /**
-   * @param info set for a plan compiled by static-plan.ts, whose buffers every run rewrites: its
-   *   outputs are always copied out.
+   * @param specialized the specialised plan `block` is, when it is one: it is compiled into a
+   *   static plan at its second run (a plan run once, as a cold start's first frame, does not
+   *   pay for the compilation).
    */
-  constructor(readonly block: Block, constants: readonly (OTensor | undefined)[], readonly info?: PlanInfo) {
+  constructor(public block: Block, constants: readonly (OTensor | undefined)[], private specialized?: SpecializedPlan) {
     this.slots = constants.slice();
     this.constantData = new Set(constants.filter((c) => c !== undefined).map((c) => c!.data));
     this.runtimeSlots = Int32Array.from(constants.flatMap((c, s) => (c === undefined ? [s] : [])));
+  }
+
+  /** Called before each run: compiles the static plan on the second. */
+  beforeRun(): void {
+    if (this.specialized === undefined || ++this.runs < 2) return;
+    const compiled = compileStatic(this.specialized);
+    this.specialized = undefined;
+    this.block = compiled.block;
+    this.info = {
+      bufferBytes: compiled.bufferBytes,
+      valueBytes: compiled.valueBytes,
+      preparedNodes: compiled.prepared,
+      unpreparedNodes: compiled.unprepared,
+      dynamicNodes: compiled.dynamic,
+    };
   }
 
   /** Forgets a run's values: only the constants stay between runs. */

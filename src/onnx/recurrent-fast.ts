@@ -63,7 +63,8 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
     numDirections: D as 1 | 2,
     bias: bias !== undefined,
   };
-  const params = Array.from({ length: D }, (_, d) => canonicalParams(at.kind, w, r, bias, d, H, I));
+  // the weights in canonical form, made when the node first runs (see below)
+  const canonical = () => Array.from({ length: D }, (_, d) => canonicalParams(at.kind, w, r, bias, d, H, I));
   const reverseOnly = D === 1 && at.dirs[0] === 'reverse';
   const batchFirst = at.layout === 1;
   // Packed at the node's first run, so a branch that never runs (Silero's 8 kHz half when fed
@@ -100,7 +101,7 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
   };
 
   const streamFor = (B: number): StreamState => {
-    packed ??= PackedRecurrent.fromParams(spec, params);
+    packed ??= PackedRecurrent.fromParams(spec, canonical());
     if (stream === undefined || stream.batch !== B) {
       stream?.dispose();
       stream = new StreamState(runtime(), packed, B);
@@ -147,7 +148,7 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
           s.copyTo(h, cN ?? undefined);
           return;
         }
-        packed ??= PackedRecurrent.fromParams(spec, params);
+        packed ??= PackedRecurrent.fromParams(spec, canonical());
         const prepared = packed.prepareRun(T, B, { batchFirst, order: batchFirst ? 'BTD' : 'TDB', reverse: reverseOnly });
         prepared.run(ins[0]!.data as Float32Array, h0v, c0v, null, y, h, cN);
       },
@@ -155,7 +156,7 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
   };
 
   const fast = (run: RecurrentRun): RecurrentResult | undefined => {
-    packed ??= PackedRecurrent.fromParams(spec, params);
+    packed ??= PackedRecurrent.fromParams(spec, canonical());
     const { T, B } = run;
     if (run.W !== w || run.R !== r || T < 1 || B < 1 || run.I !== I || run.H !== H) return undefined;
     if (run.lens && run.lens.some((l) => l === 0)) return undefined; // onnxruntime semantics for 0 in the general path

@@ -245,17 +245,39 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  */
 function bulkCopy(dt: number, raw: Uint8Array, n: number): OData | undefined {
   if (!LITTLE_ENDIAN) return undefined;
-  const bytes = new Uint8Array(raw); // an aligned copy (Buffer.slice would be a view)
+  const size = BULK_SIZE[dt];
+  if (size === undefined) return undefined;
+  // A view of a decoder-owned copy of the file when aligned (no copy: a Silero model has hundreds
+  // of small constants, and an ArrayBuffer each cost more than the bytes); else an aligned copy.
+  const shared = OWNED_BUFFERS.has(raw.buffer) && raw.byteOffset % size === 0;
+  const buffer = shared ? raw.buffer : new Uint8Array(raw).buffer; // (Buffer.slice would be a view)
+  const at = shared ? raw.byteOffset : 0;
   switch (dt) {
-    case DT.FLOAT: return new Float32Array(bytes.buffer, 0, n);
-    case DT.INT64: return new BigInt64Array(bytes.buffer, 0, n);
-    case DT.INT32: return new Int32Array(bytes.buffer, 0, n);
-    case DT.INT16: return new Int16Array(bytes.buffer, 0, n);
-    case DT.UINT16: return new Uint16Array(bytes.buffer, 0, n);
-    case DT.INT8: return new Int8Array(bytes.buffer, 0, n);
-    case DT.UINT8: return new Uint8Array(bytes.buffer, 0, n);
+    case DT.FLOAT: return new Float32Array(buffer, at, n);
+    case DT.INT64: return new BigInt64Array(buffer, at, n);
+    case DT.INT32: return new Int32Array(buffer, at, n);
+    case DT.INT16: return new Int16Array(buffer, at, n);
+    case DT.UINT16: return new Uint16Array(buffer, at, n);
+    case DT.INT8: return new Int8Array(buffer, at, n);
+    case DT.UINT8: return new Uint8Array(buffer, at, n);
     default: return undefined;
   }
+}
+
+const BULK_SIZE: Record<number, number> = { [DT.FLOAT]: 4, [DT.INT64]: 8, [DT.INT32]: 4, [DT.INT16]: 2, [DT.UINT16]: 2, [DT.INT8]: 1, [DT.UINT8]: 1 };
+
+/**
+ * Buffers that hold a private copy of a model file (loadOnnx copies the caller's bytes once):
+ * tensors decoded from them may be views of them, since nobody else writes them and the
+ * executor never writes a constant.
+ */
+const OWNED_BUFFERS = new WeakSet<ArrayBufferLike>();
+
+/** A private copy of a model file's bytes whose tensors decode as views (see bulkCopy). */
+export function ownedCopy(bytes: Uint8Array): Uint8Array {
+  const copy = bytes.slice();
+  OWNED_BUFFERS.add(copy.buffer);
+  return copy;
 }
 
 /** Decodes a TensorProto's payload into an executor tensor. */

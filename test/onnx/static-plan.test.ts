@@ -80,6 +80,9 @@ describe('buffers shared by lifetime', () => {
     const bytes = model({ nodes, inputs: [{ name: 'x', shape: [1000] }], outputs: [{ name: 'y', shape: [1000] }] });
     const m = loadOnnx(bytes);
     const x = { data: Float32Array.from({ length: 1000 }, rng(3)), shape: [1000] };
+    m.run({ x });
+    // compiled at the plan's second run
+    expect(m.lastRunPlan).toBeUndefined();
     const got = m.run({ x });
     expect(got.y.data).toEqual(loadOnnx(bytes, { specializeShapes: false }).run({ x }).y.data);
     expect(m.lastRunPlan).toMatchObject({ bufferBytes: 2 * 4000, valueBytes: 10 * 4000, preparedNodes: 10, unpreparedNodes: [], dynamicNodes: [] });
