@@ -27,7 +27,7 @@ export const WARM_UP_BYTES = 256 * 1024;
  * Whether warming up can pay in this engine: V8 up to 11.x (Node 18 and 20), whose tier-up budget
  * (1.8 MB of executed bytes) the warm-up calls use up. V8 12+ (Node 22+, current Chromium, Deno)
  * has a 13 MB budget: the same calls trigger nothing there, and reaching it would cost more
- * Liftoff time than it saves (docs/performance.md, "Cold start, third session"). Other engines:
+ * Liftoff time than it saves (docs/performance.md, "Cold start: bundled entries, the warm-up compile and fromStateDict"). Other engines:
  * no warm-up.
  */
 export const WARM_UP_PAYS: boolean = (() => {
@@ -56,7 +56,7 @@ export function warmUp(rt: WasmRuntime, gh: number, ps: number): void {
   if (!done) warmed.set(rt, (done = new Set()));
   const f: Kernels = rt.exports;
   // [gemm, packer, rows of A per call, calls]: about 1.5x the calls after which V8 11 starts the
-  // optimizing compile (docs/performance.md, "Cold start, third session")
+  // optimizing compile (docs/performance.md, "Cold start: bundled entries, the warm-up compile and fromStateDict")
   const gemms: Array<[Gemm, Packer, number, number]> = [['f32_gemm', 'x32_packw_x8', M, 36]];
   if (f.recurrent_panel_width(gh, ps) === 32) gemms.push(['f32_gemm_nr32', 'x32_packw_x32', 1, 120]);
   const todo = gemms.filter(([g]) => !done.has(g));
