@@ -4,7 +4,7 @@
  */
 import { RnnError, checkOptionKeys, fmtShape, kindOf } from '../../base/errors.js';
 import { checkTensor, type Tensor } from '../../base/tensor.js';
-import type { KernelResources } from './node.js';
+import type { NodeResources } from './node.js';
 import { OPS, type OpFactory } from './ops.js';
 import { CONV_OPS } from './ops/conv.js';
 import { Planner, newRootScope, runBlock, supportedOps, type Block } from './plan.js';
@@ -193,7 +193,7 @@ class Model implements OnnxModel {
   lastRunNodes = 0;
   lastRunPlan: PlanInfo | undefined;
   private disposed = false;
-  private readonly resources: KernelResources[];
+  private readonly resources: NodeResources[];
   private readonly general: Plan;
   /** Plans specialised to the input shapes of earlier runs, by signature (see specialize.ts). */
   private readonly byShapes = new Map<string, Plan>();

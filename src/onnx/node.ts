@@ -4,12 +4,13 @@ import { AT, type AttributeMsg, type GraphMsg, type NodeMsg } from './proto.js';
 import { tensorFromProto, type ODType, type OTensor } from './values.js';
 
 /**
- * Runs a node: one value per node input ('' inputs are undefined), one per node output. The
+ * What runs an ONNX node (the wasm functions are another thing: `Kernels`, bindings/kernels.ts):
+ * one value per node input ('' inputs are undefined), one per node output. The
  * outputs belong to the caller, who may keep them (folded constants are kept for the model's
  * life): fresh arrays, or input tensors passed through unchanged; never a buffer the kernel
  * writes again on a later call.
  */
-export type Kernel = ((inputs: (OTensor | undefined)[]) => (OTensor | undefined)[]) & {
+export type NodeFn = ((inputs: (OTensor | undefined)[]) => (OTensor | undefined)[]) & {
   /**
    * Output dtypes and shapes from the inputs' (where a heavy kernel can tell them without running:
    * Conv, the recurrent operators). Used by plan specialisation instead of a run on placeholders;
@@ -19,7 +20,7 @@ export type Kernel = ((inputs: (OTensor | undefined)[]) => (OTensor | undefined)
   /**
    * Sets the node up for inputs of exactly these dtypes and shapes (a static plan, see
    * static-plan.ts): checks and resolves everything that depends only on them, once. Undefined
-   * when the inputs do not fit (the plan then runs the kernel itself and reports its error).
+   * when the inputs do not fit (the plan then runs the node function itself, which reports the error).
    */
   prepare?: (inputs: readonly (ValueType | undefined)[]) => PreparedNode | undefined;
 };
@@ -46,7 +47,7 @@ export interface ValueType {
 }
 
 /** Disposable resources a kernel holds (recurrent fast path layers). */
-export interface KernelResources {
+export interface NodeResources {
   dispose(): void;
 }
 
@@ -55,7 +56,7 @@ export class NodeContext {
   readonly opset: number;
   /** Values of inputs known at load (initializers / Constant outputs), else undefined. */
   readonly constInputs: (OTensor | undefined)[];
-  readonly resources: KernelResources[] = [];
+  readonly resources: NodeResources[] = [];
   /** Set by recurrent operators: which implementation the node runs on. */
   recurrentPath: 'fast' | 'general' | undefined;
   private readonly attrs = new Map<string, AttributeMsg>();

@@ -14,7 +14,7 @@
  *   values still to be read.
  */
 import { RnnError } from '../../base/errors.js';
-import { NodeContext, type Kernel, type KernelResources } from './node.js';
+import { NodeContext, type NodeFn, type NodeResources } from './node.js';
 import type { OpFactory } from './ops.js';
 import type { GraphMsg, NodeMsg } from './proto.js';
 import { recurrentOp } from './recurrent.js';
@@ -36,10 +36,10 @@ export interface RecurrentStepInfo {
 }
 
 /** A node run through its kernel. Inputs and outputs are slot indices, -1 where absent. */
-export interface KernelStep {
+export interface NodeStep {
   kind: 'kernel';
   ctx: NodeContext;
-  kernel: Kernel;
+  kernel: NodeFn;
   inputs: Int32Array;
   outputs: Int32Array;
   /** Reused argument array: the kernel gets the same array every call. */
@@ -59,7 +59,7 @@ export interface IfStep {
   release: Int32Array;
 }
 
-export type Step = KernelStep | IfStep;
+export type Step = NodeStep | IfStep;
 
 /** A list of steps and the slots holding its results (a graph or a branch). */
 export interface Block {
@@ -100,7 +100,7 @@ export interface PlanOptions {
 export class Planner {
   /** Values known at load, by slot (undefined for run-time slots). */
   readonly constants: (OTensor | undefined)[] = [];
-  readonly resources: KernelResources[] = [];
+  readonly resources: NodeResources[] = [];
   readonly recurrent: RecurrentStepInfo[] = [];
   constructor(private readonly options: PlanOptions) {}
 
@@ -172,7 +172,7 @@ export class Planner {
       return;
     }
     const recurrent = node.opType === 'LSTM' || node.opType === 'GRU' || node.opType === 'RNN';
-    let kernel: Kernel;
+    let kernel: NodeFn;
     try {
       kernel = recurrent && !this.options.fastPath ? recurrentOp(node.opType as 'LSTM', false)(ctx) : factory!(ctx);
     } finally {

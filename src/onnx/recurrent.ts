@@ -10,7 +10,7 @@
  *    weights in canonical form (recurrent-node.ts).
  */
 import { runRecurrenceJs, type CellEquations } from '../../base/js-recurrence.js';
-import type { Kernel, NodeContext } from './node.js';
+import type { NodeFn, NodeContext } from './node.js';
 import { makeFastPath } from './recurrent-fast.js';
 import {
   type RecurrentAttrs, type RecurrentOpType, type RecurrentResult, type RecurrentRun,
@@ -90,7 +90,7 @@ function runGeneral(at: RecurrentAttrs, r: RecurrentRun, cells: CellEquations[])
   return recurrentOutputs(at, r, Y, Yh, Yc);
 }
 
-export function recurrentOp(kind: RecurrentOpType, allowFast = true): (ctx: NodeContext) => Kernel {
+export function recurrentOp(kind: RecurrentOpType, allowFast = true): (ctx: NodeContext) => NodeFn {
   return (ctx) => {
     const at = parseAttrs(ctx, kind);
     const fast = allowFast ? makeFastPath(ctx, at) : undefined;
@@ -98,7 +98,7 @@ export function recurrentOp(kind: RecurrentOpType, allowFast = true): (ctx: Node
     ctx.recurrentPath = fast ? 'fast' : 'general';
     const nOut = ctx.node.outputs.length;
     if (nOut > (kind === 'LSTM' ? 3 : 2)) throw ctx.error('INVALID_FORMAT', `${kind} has at most ${kind === 'LSTM' ? 3 : 2} outputs, got ${nOut}`);
-    const kernel: Kernel = (ins) => {
+    const kernel: NodeFn = (ins) => {
       const run = validateRun(ctx, at, ins);
       const res = (fast && fast(run)) || runGeneral(at, run, equations(run));
       return [res.Y, res.Yh, res.Yc];

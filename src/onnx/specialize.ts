@@ -23,7 +23,7 @@
  * unknown shapes.
  */
 import type { ValueType } from './node.js';
-import type { Block, IfStep, KernelStep, Step } from './plan.js';
+import type { Block, IfStep, NodeStep, Step } from './plan.js';
 import { finishBlock, ifCondition } from './plan.js';
 import { allocData, numelOf, sameShape, type ODType, type OTensor } from './values.js';
 
@@ -60,8 +60,8 @@ const SHAPE_RULES: Record<string, readonly number[]> = {
  */
 const VIEW_OPS = new Set(['Identity', 'Squeeze', 'Unsqueeze', 'Reshape', 'Flatten']);
 
-function viewKernel(shape: readonly number[]): KernelStep['kernel'] {
-  const kernel: KernelStep['kernel'] = (ins) => {
+function viewKernel(shape: readonly number[]): NodeStep['kernel'] {
+  const kernel: NodeStep['kernel'] = (ins) => {
     const x = ins[0]!;
     return [{ dtype: x.dtype, data: x.data, shape: shape.slice() }];
   };
@@ -151,7 +151,7 @@ class Specializer {
     this.constants[slot] = v;
   }
 
-  private kernelStep(step: KernelStep, steps: Step[]): void {
+  private kernelStep(step: NodeStep, steps: Step[]): void {
     const inputs = Array.from(step.inputs, (s) => this.slot(s));
     const known = inputs.map((s) => (s < 0 ? undefined : this.known[s]));
     const op = step.ctx.node.opType;
@@ -239,7 +239,7 @@ function placeholder(k: Known): OTensor | null {
 }
 
 /** The kernel's outputs, or undefined when it fails on these inputs (left to fail at run). */
-function tryKernel(step: KernelStep, args: (OTensor | undefined)[]): OTensor[] | undefined {
+function tryKernel(step: NodeStep, args: (OTensor | undefined)[]): OTensor[] | undefined {
   let outs: (OTensor | undefined)[];
   try {
     outs = step.kernel(args);

@@ -2,7 +2,7 @@
  * Static plans: a specialised plan (specialize.ts) in which every value has a known dtype and
  * shape, set up so that a run allocates nothing.
  *
- * - Every node is prepared once for its input types (`Kernel.prepare`): it checks and resolves
+ * - Every node is prepared once for its input types (`NodeFn.prepare`): it checks and resolves
  *   what depends on the shapes then, and later writes straight into buffers the plan owns.
  * - The buffers are assigned by lifetime: a value's buffer goes back to a pool after the step
  *   that reads it last (the plan's release lists), and a later value of a size that fits takes
@@ -15,7 +15,7 @@
  * come from the run's arena).
  */
 import type { PreparedNode, ValueType } from './node.js';
-import { finishBlock, type Block, type KernelStep, type Step } from './plan.js';
+import { finishBlock, type Block, type NodeStep, type Step } from './plan.js';
 import type { SpecializedPlan } from './specialize.js';
 import { DTYPES, numelOf, sameShape, runWithTargets, type OTensor } from './values.js';
 
@@ -109,7 +109,7 @@ class StaticCompiler {
     return this.constants[slot] ?? this.types[slot];
   }
 
-  private kernelStep(step: KernelStep): KernelStep {
+  private kernelStep(step: NodeStep): NodeStep {
     const prepared = this.prepare(step);
     if (prepared === undefined) {
       for (const s of step.release) this.release(s);
@@ -148,7 +148,7 @@ class StaticCompiler {
     for (const r of dropped) this.pool.give(r);
     for (const s of step.release) this.release(s);
     const run = prepared.run;
-    const kernel: KernelStep['kernel'] = (ins) => {
+    const kernel: NodeStep['kernel'] = (ins) => {
       if (aliases !== undefined) {
         for (let i = 0; i < aliases.length; i++) if (aliases[i] >= 0) outs[i].data = ins[aliases[i]]!.data;
       }
@@ -159,7 +159,7 @@ class StaticCompiler {
   }
 
   /** The node prepared for its input types (or redirected, see redirectedNode); undefined when a type is unknown. */
-  private prepare(step: KernelStep): PreparedNode | undefined {
+  private prepare(step: NodeStep): PreparedNode | undefined {
     const inputTypes = Array.from(step.inputs, (s) => this.typeOf(s));
     const outputTypes = Array.from(step.outputs, (s) => (s < 0 ? undefined : this.typeOf(s)));
     if (inputTypes.some((t, i) => t === undefined && step.inputs[i] >= 0) || outputTypes.some((t, i) => t === undefined && step.outputs[i] >= 0)) return undefined;
@@ -214,7 +214,7 @@ function view(dtype: OTensor['dtype'], buffer: ArrayBuffer, n: number): OTensor[
  * A node without `prepare`: its kernel runs as in a dynamic plan; a single output is allocated in
  * the plan's buffer (runWithTargets), anything else the kernel returns is copied in.
  */
-function redirectedNode(step: KernelStep, outputTypes: (ValueType | undefined)[]): PreparedNode {
+function redirectedNode(step: NodeStep, outputTypes: (ValueType | undefined)[]): PreparedNode {
   // an output the graph drops gets an empty buffer and is not copied
   const outputs = outputTypes.map((t) => t ?? { dtype: 'float32' as const, shape: [0] });
   const kernel = step.kernel;

@@ -336,13 +336,13 @@ describe('recurrent fast path, one time step', () => {
           const two = m.run({ x: { data: x2, shape: layout ? [B, 2, I] : [2, B, I] }, ...st }).y;
           const oneRun = m.run({ x: { data: x1, shape: layout ? [B, 1, I] : [1, B, I] }, ...st });
           const one = oneRun.y;
-          // the shapes specialisation infers for the recurrent node (Kernel.inferShapes) are the run's
+          // the shapes specialisation infers for the recurrent node (NodeFn.inferShapes) are the run's
           expect(one.shape).toEqual(layout ? [B, 1, 1, H] : [1, 1, B, H]);
           expect(oneRun.yh.shape).toEqual(layout ? [B, 1, H] : [1, B, H]);
           const firstStep = new Float32Array(B * H);
           for (let b = 0; b < B; b++) firstStep.set((two.data as Float32Array).subarray(layout ? b * 2 * H : b * H, (layout ? b * 2 * H : b * H) + H), b * H);
           expect(Array.from(one.data as Float32Array)).toEqual(Array.from(firstStep));
-          // Kernel.inferShapes (what specialisation uses) against the outputs of a run
+          // NodeFn.inferShapes (what specialisation uses) against the outputs of a run
           const W = { dtype: 'float32' as const, data: randn(G * H * I, 1), shape: [1, G * H, I] };
           const R = { dtype: 'float32' as const, data: randn(G * H * H, 2), shape: [1, G * H, H] };
           const Bias = { dtype: 'float32' as const, data: randn(2 * G * H, 3), shape: [1, 2 * G * H] };

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { readTensorProto } from '../../src/onnx/index.js';
-import { NodeContext, type Kernel } from '../../src/onnx/node.js';
+import { NodeContext, type NodeFn } from '../../src/onnx/node.js';
 import type { OpFactory } from '../../src/onnx/ops/util.js';
 import { decodeModel } from '../../src/onnx/proto.js';
 import { numelOf, type OTensor } from '../../src/onnx/values.js';
@@ -47,7 +47,7 @@ export function expectClose(got: Tensor, want: { data: ArrayLike<number>; shape:
 }
 
 export interface PreparedNode {
-  kernel: Kernel;
+  kernel: NodeFn;
   ctx: NodeContext;
   dispose(): void;
 }

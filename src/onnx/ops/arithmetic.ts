@@ -4,7 +4,7 @@
  * numbers computed exactly and wrapped to the element type by the store (integer Div truncates;
  * an integer division by zero is INVALID_INPUT).
  */
-import type { Kernel, NodeContext } from '../node.js';
+import type { NodeFn, NodeContext } from '../node.js';
 import { alloc, sameShape } from '../values.js';
 import { broadcastIndex, broadcastShapes, bstrides, forBroadcast, requireOpset, sameDtype, type OpFactory } from './util.js';
 import { BroadcastCache, binaryF32, type BinaryF32 } from './loops.js';
@@ -19,9 +19,9 @@ interface IntMath {
  * A broadcasting binary operator. `f32` is its float32 loop (loops.ts) or element function; `int`
  * its integer math, absent for an operator without integer inputs.
  */
-function binary(ctx: NodeContext, f32: BinaryF32 | ((a: number, b: number) => number), int: IntMath | undefined): Kernel {
+function binary(ctx: NodeContext, f32: BinaryF32 | ((a: number, b: number) => number), int: IntMath | undefined): NodeFn {
   const indices = new BroadcastCache();
-  const kernel: Kernel = (ins) => {
+  const kernel: NodeFn = (ins) => {
     const a = ctx.input(ins, 0, 'A');
     const b = ctx.input(ins, 1, 'B');
     const dtype = sameDtype(ctx, [a, b]);

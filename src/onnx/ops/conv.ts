@@ -10,7 +10,7 @@
 import { fmtShape } from '../../../base/errors.js';
 import { loadedRuntime } from '../../../bindings/wasm.js';
 import { PackedConv, PackedConvTranspose, type ConvGeometry2D } from '../../../bindings/conv.js';
-import type { Kernel, NodeContext } from '../node.js';
+import type { NodeFn, NodeContext } from '../node.js';
 import { alloc, numelOf, sameShape, type OTensor } from '../values.js';
 import { requireFloat, type OpFactory } from './util.js';
 
@@ -375,7 +375,7 @@ function floatInput(ctx: NodeContext, ins: (OTensor | undefined)[], i: number, w
 }
 
 function convFactory(transposed: boolean): OpFactory {
-  return (ctx): Kernel => {
+  return (ctx): NodeFn => {
     const at = parseAttrs(ctx, transposed);
     const hasBias = (ctx.node.inputs[2] ?? '') !== '';
     const W = ctx.constInputs[1];
@@ -416,7 +416,7 @@ function convFactory(transposed: boolean): OpFactory {
     let lastShape: readonly number[] = [];
     let lastResolved: ResolvedConv | undefined;
     let lastGeometry: ConvGeometry2D | undefined;
-    const kernel: Kernel = (ins) => {
+    const kernel: NodeFn = (ins) => {
       const x = floatInput(ctx, ins, 0, 'input X');
       const w = floatInput(ctx, ins, 1, 'weight W');
       const b = hasBias ? floatInput(ctx, ins, 2, 'bias B') : undefined;

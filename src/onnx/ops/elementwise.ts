@@ -4,7 +4,7 @@
  * integer math wraps to the element type.
  */
 import { erf, relu, sigmoid, softplus, softsign } from '../../../base/reference-math.js';
-import type { Kernel, NodeContext } from '../node.js';
+import type { NodeFn, NodeContext } from '../node.js';
 import { alloc, NUMERIC, numelOf, sameShape, SIGNED_INTS, type ODType, type OTensor } from '../values.js';
 import {
   broadcastAll, broadcastIndex, requireDtype, requireOpset, sameDtype, scalarOf, type Elems, type OpFactory,
@@ -58,7 +58,7 @@ function unary(spec: UnarySpec, loop?: (src: Float32Array, dst: Float32Array) =>
         for (let i = 0; i < n; i++) dst[i] = Number(BigInt.asIntN(32, spec.int!(BigInt(src[i]))));
       }
     };
-    const kernel: Kernel = (ins) => {
+    const kernel: NodeFn = (ins) => {
       const x = ctx.input(ins, 0, 'X');
       requireDtype(ctx, x, 'X', dtypes);
       const out = alloc(x.dtype, x.shape.slice(), ctx.label);
@@ -185,7 +185,7 @@ function powScalarF32(x: Float32Array, e: number, z: Float32Array): void {
 
 const pow: OpFactory = (ctx) => {
   ctx.allowOnly(ctx.opset < 7 ? ['broadcast', 'axis'] : []);
-  const kernel: Kernel = (ins) => {
+  const kernel: NodeFn = (ins) => {
     const a = ctx.input(ins, 0, 'X');
     const b = ctx.input(ins, 1, 'Y');
     requireDtype(ctx, a, 'X', WIDE);

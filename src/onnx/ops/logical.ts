@@ -1,5 +1,5 @@
 /** Comparisons, boolean logic and Where. Comparisons return bool; NaN compares unequal. */
-import type { Kernel } from '../node.js';
+import type { NodeFn } from '../node.js';
 import { alloc, NUMERIC, type ODType, type OTensor } from '../values.js';
 import { broadcastAll, broadcastIndex, requireDtype, requireOpset, sameDtype, type Elems, type OpFactory } from './util.js';
 import { BroadcastCache } from './loops.js';
@@ -21,7 +21,7 @@ function compare(pred: Pred, dtypes: readonly ODType[], since = 1): OpFactory {
       const z = out.data as Uint8Array;
       for (let o = 0; o < z.length; o++) z[o] = pred(x[ia[o]], y[ib[o]]) ? 1 : 0;
     };
-    const kernel: Kernel = (ins) => {
+    const kernel: NodeFn = (ins) => {
       const a = ctx.input(ins, 0, 'A');
       const b = ctx.input(ins, 1, 'B');
       sameDtype(ctx, [a, b]);

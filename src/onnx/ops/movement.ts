@@ -10,7 +10,7 @@
  * positions depend on nothing but the shapes and the other (index-like) inputs, which must be
  * constants of the plan, and the element type: the operators listed in MOVEMENT_OPS.
  */
-import type { Kernel, PreparedNode, ValueType } from '../node.js';
+import type { NodeFn, PreparedNode, ValueType } from '../node.js';
 import type { OpFactory } from './util.js';
 import { numelOf, type OData, type OTensor } from '../values.js';
 
@@ -52,7 +52,7 @@ type Runs = Int32Array;
  * Adds `prepare` to a movement operator's kernel (dataInputs: the inputs that carry elements;
  * undefined = all of them).
  */
-export function withMovementPrepare(kernel: Kernel, dataInputs: readonly number[] | undefined): Kernel {
+export function withMovementPrepare(kernel: NodeFn, dataInputs: readonly number[] | undefined): NodeFn {
   kernel.prepare = (types) => {
     const isData = (i: number) => (dataInputs === undefined ? true : dataInputs.includes(i));
     let base = 0;

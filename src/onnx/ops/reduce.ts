@@ -3,7 +3,7 @@
  * ReduceSumSquare, ReduceLogSum, ReduceLogSumExp) and ArgMax / ArgMin. Float reductions
  * accumulate in float64; an empty reduction gives the identity (0, 1, -inf, +inf).
  */
-import type { Kernel, NodeContext } from '../node.js';
+import type { NodeFn, NodeContext } from '../node.js';
 import { alloc, DTYPES, numelOf, NUMERIC, type ODType, type OTensor } from '../values.js';
 import { axesInputOrAttr, broadcastIndex, bstrides, forBroadcast, normAxes, normAxis, requireDtype, stridesOf, type Elems, type OpFactory } from './util.js';
 import { IndexCache } from './loops.js';
@@ -87,7 +87,7 @@ function reduceOp(name: string, spec: Reduction): OpFactory {
     const axesOf = axesInputOrAttr(ctx, spec.axesInputSince);
     const dtypes: readonly ODType[] = spec.ints ? NUMERIC : ['float32'];
     const targets = new IndexCache();
-    const kernel: Kernel = (ins) => {
+    const kernel: NodeFn = (ins) => {
       const x = ctx.input(ins, 0, 'data');
       requireDtype(ctx, x, 'data', dtypes);
       const r = x.shape.length;

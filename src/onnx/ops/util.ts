@@ -3,10 +3,10 @@
  * checks, and the opset each operator first appears in.
  */
 import { fmtShape } from '../../../base/errors.js';
-import type { Kernel, NodeContext } from '../node.js';
+import type { NodeFn, NodeContext } from '../node.js';
 import { alloc, numelOf, sameShape, toInts, type OData, type ODType, type OTensor } from '../values.js';
 
-export type OpFactory = (ctx: NodeContext) => Kernel;
+export type OpFactory = (ctx: NodeContext) => NodeFn;
 
 /** Element access common to every OData array (numbers, or bigints for int64). */
 export type Elems = { [i: number]: number | bigint; readonly length: number };
