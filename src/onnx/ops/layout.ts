@@ -8,12 +8,11 @@ import type { NodeContext } from '../node.js';
 import { DT } from '../proto.js';
 import { alloc, allocData, i64, numelOf, odtypeOf, sameShape, toInts, type OData, type OTensor } from '../values.js';
 import {
-  allocLike, axesInputOrAttr, broadcastShapes, expandTo, normAxis, sameDtype, stridesOf, type OpFactory,
+  allocLike, axesInputOrAttr, broadcastShapes, expandTo, normAxis, sameDtype, stridesOf, walkStrided, type OpFactory,
 } from './util.js';
 
 /** Transposes data of `shape` by `perm`. */
 export function transposeData(data: OData, shape: readonly number[], perm: readonly number[]): OData {
-  const r = shape.length;
   const outShape = perm.map((p) => shape[p]);
   const n = numelOf(shape);
   const out = allocLike(data, n);
@@ -21,19 +20,7 @@ export function transposeData(data: OData, shape: readonly number[], perm: reado
   const sp = perm.map((p) => inStr[p]);
   const src = data as unknown as { [i: number]: unknown };
   const dst = out as unknown as { [i: number]: unknown };
-  if (n === 0) return out;
-  const idx = new Array<number>(r).fill(0);
-  let ii = 0;
-  for (let o = 0; o < n; o++) {
-    dst[o] = src[ii];
-    for (let d = r - 1; d >= 0; d--) {
-      idx[d]++;
-      ii += sp[d];
-      if (idx[d] < outShape[d]) break;
-      ii -= sp[d] * outShape[d];
-      idx[d] = 0;
-    }
-  }
+  walkStrided(outShape, [sp], (o, off) => (dst[o] = src[off[0]]));
   return out;
 }
 

@@ -2,7 +2,7 @@
 import { fmtShape } from '../../../base/errors.js';
 import type { NodeContext } from '../node.js';
 import { alloc, numelOf, NUMERIC, type OTensor } from '../values.js';
-import { normAxis, requireDtype, requireFloat, requireOpset, scalarOf, type Elems, type OpFactory } from './util.js';
+import { normAxis, requireDtype, requireFloat, requireOpset, scalarOf, walkStrided, type Elems, type OpFactory } from './util.js';
 
 const topK: OpFactory = (ctx) => {
   ctx.allowOnly(ctx.opset < 10 ? ['axis', 'k'] : ctx.opset < 11 ? ['axis'] : ['axis', 'largest', 'sorted']);
@@ -171,21 +171,11 @@ const einsum: OpFactory = (ctx) => {
     const out = alloc('float32', outLabels.map((l) => size.get(l)!), ctx.label);
     const acc = new Float64Array(out.data.length);
     const inner = numelOf(dims.slice(outLabels.length));
-    const total = numelOf(dims);
-    const idx = new Array<number>(all.length).fill(0);
-    const off = new Array<number>(xs.length).fill(0);
-    for (let n = 0; n < total; n++) {
+    walkStrided(dims, strides, (n, off) => {
       let p = 1;
       for (let i = 0; i < xs.length; i++) p *= data[i][off[i]];
       acc[Math.floor(n / inner)] += p;
-      for (let d = all.length - 1; d >= 0; d--) {
-        idx[d]++;
-        for (let i = 0; i < xs.length; i++) off[i] += strides[i][d];
-        if (idx[d] < dims[d]) break;
-        for (let i = 0; i < xs.length; i++) off[i] -= strides[i][d] * dims[d];
-        idx[d] = 0;
-      }
-    }
+    });
     (out.data as Float32Array).set(acc);
     return [out];
   };

@@ -68,26 +68,33 @@ export function bstrides(shape: readonly number[], out: readonly number[]): numb
   return res;
 }
 
-/** Calls fn(outIndex, aIndex, bIndex) over the broadcast of a and b to `out`. */
-export function forBroadcast(out: readonly number[], sa: number[], sb: number[], fn: (o: number, ia: number, ib: number) => void): void {
-  const n = numelOf(out);
-  const r = out.length;
+/**
+ * The operators' one N-d walk: calls visit(o, offsets) for every element o of `shape` in row-major
+ * order, where offsets[k] = sum over d of index[d] * strides[k][d] (an operand's element offset;
+ * stride 0 broadcasts). `offsets` is one array, updated in place between calls.
+ */
+export function walkStrided(shape: readonly number[], strides: readonly (readonly number[])[], visit: (o: number, offsets: readonly number[]) => void): void {
+  const n = numelOf(shape);
+  const r = shape.length;
+  const k = strides.length;
   if (n === 0) return;
   const idx = new Array<number>(r).fill(0);
-  let ia = 0;
-  let ib = 0;
+  const off = new Array<number>(k).fill(0);
   for (let o = 0; o < n; o++) {
-    fn(o, ia, ib);
+    visit(o, off);
     for (let d = r - 1; d >= 0; d--) {
       idx[d]++;
-      ia += sa[d];
-      ib += sb[d];
-      if (idx[d] < out[d]) break;
-      ia -= sa[d] * out[d];
-      ib -= sb[d] * out[d];
+      for (let i = 0; i < k; i++) off[i] += strides[i][d];
+      if (idx[d] < shape[d]) break;
+      for (let i = 0; i < k; i++) off[i] -= strides[i][d] * shape[d];
       idx[d] = 0;
     }
   }
+}
+
+/** Calls fn(outIndex, aIndex, bIndex) over the broadcast of a and b to `out` (walkStrided). */
+export function forBroadcast(out: readonly number[], sa: number[], sb: number[], fn: (o: number, ia: number, ib: number) => void): void {
+  walkStrided(out, [sa, sb], (o, off) => fn(o, off[0], off[1]));
 }
 
 /**
