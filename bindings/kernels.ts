@@ -99,6 +99,45 @@ export interface Kernels {
     sh: number, sw: number, dh: number, dw: number, oh: number, ow: number,
   ): void;
   x32_transpose(dst: number, src: number, m: number, n: number, lds: number, ldd: number): void;
+
+  // training (f32-gemm-grad.ts): a linear layer's input gradient dX = dY W, weight gradient
+  // dW += dY^T X in W's 8-wide panel layout, bias gradient db += column sums of dY
+  f32_gemm_dx(dx: number, dy: number, w: number, m: number, n: number, k: number, ldy: number, ldx: number): void;
+  f32_gemm_dx__scalar(dx: number, dy: number, w: number, m: number, n: number, k: number, ldy: number, ldx: number): void;
+  f32_gemm_dw(dw: number, dy: number, x: number, m: number, n: number, k: number, ldy: number, ldx: number): void;
+  f32_gemm_dw__scalar(dw: number, dy: number, x: number, m: number, n: number, k: number, ldy: number, ldx: number): void;
+  f32_colsum(db: number, dy: number, m: number, n: number, ldy: number): void;
+  f32_colsum__scalar(db: number, dy: number, m: number, n: number, ldy: number): void;
+
+  // training (f32-optim.ts): elementwise optimizer updates over (value, gradient, state) blocks,
+  // and the gradient norm / clipping helpers
+  f32_sgd_step(
+    w: number, g: number, buf: number, n: number, lr: number, momentum: number, oneMinusDampening: number, weightDecay: number,
+    nesterov: number, first: number,
+  ): void;
+  f32_sgd_step__scalar(
+    w: number, g: number, buf: number, n: number, lr: number, momentum: number, oneMinusDampening: number, weightDecay: number,
+    nesterov: number, first: number,
+  ): void;
+  f32_adam_step(
+    w: number, g: number, m: number, v: number, vmax: number, n: number, negStepSize: number, beta1: number, oneMinusBeta1: number,
+    beta2: number, oneMinusBeta2: number, bc2sqrt: number, eps: number, weightDecay: number, decay: number, amsgrad: number,
+  ): void;
+  f32_adam_step__scalar(
+    w: number, g: number, m: number, v: number, vmax: number, n: number, negStepSize: number, beta1: number, oneMinusBeta1: number,
+    beta2: number, oneMinusBeta2: number, bc2sqrt: number, eps: number, weightDecay: number, decay: number, amsgrad: number,
+  ): void;
+  f32_rmsprop_step(
+    w: number, g: number, sq: number, gavg: number, buf: number, n: number, lr: number, alpha: number, oneMinusAlpha: number,
+    eps: number, weightDecay: number, momentum: number, centered: number,
+  ): void;
+  f32_rmsprop_step__scalar(
+    w: number, g: number, sq: number, gavg: number, buf: number, n: number, lr: number, alpha: number, oneMinusAlpha: number,
+    eps: number, weightDecay: number, momentum: number, centered: number,
+  ): void;
+  f32_sumsq_f64(x: number, n: number): number;
+  f32_vscale(x: number, n: number, s: number): void;
+  f32_vscale__scalar(x: number, n: number, s: number): void;
 }
 
 /**

@@ -7,13 +7,21 @@
  * readWeight / readBias read them back bit for bit. Its memory is freed by dispose(), or once the
  * object is collected (ownership.ts).
  *
+ * Training: `runTrain` keeps the input rows (in wasm memory) for `backward`, which makes the input
+ * gradient dX = dY W (f32_gemm_dx) and accumulates dW += dY^T X (f32_gemm_dw, in W's own panel
+ * layout, zero in the padding) and db += column sums of dY (f32_colsum). The gradient blocks are
+ * allocated (zeroed) at the first train-mode run or parameters() call; the weight and bias blocks
+ * never move (`load` packs into them in place), so an optimizer may keep their addresses.
+ *
  * LinearStepBuffers holds, in one block, the [batch, in] input and [batch, out] output of each
  * linear layer of a model's streaming step, so a step allocates nothing; an input that already
  * lives in wasm memory (the preceding recurrent layer's output) is read in place.
  */
 import { RnnError } from '../base/errors.js';
 import { type Disposable, WasmBlocks } from './ownership.js';
-import { packPanels, unpackPanels } from './panels.js';
+import { packPanels, panelsLength, unpackPanels } from './panels.js';
+import { paramBlock } from './param-block.js';
+import type { ParamBlock } from './trainable.js';
 import type { WasmRuntime } from './wasm.js';
 import { layoutRegions } from './workspace.js';
 
@@ -22,8 +30,14 @@ export class PackedLinear implements Disposable {
   private readonly blocks: WasmBlocks;
   private readonly weight: number;
   private readonly bias: number; // 0: none
-  private scratch = 0; // input and output rows of run(), grown on demand
+  private scratch = 0; // input and output rows of run() and backward(), grown on demand
   private scratchRows = 0;
+  /** Floats of the packed weight block (and of its gradient): panels, padding included. */
+  readonly weightLength: number;
+  private weightGrad = 0; // 0 until the first train-mode run or parameters()
+  private biasGrad = 0;
+  private saved = 0; // the input rows of the last runTrain, grown on demand
+  private savedCapacity = 0;
 
   /**
    * Packs `weight` [outFeatures, inFeatures] and `bias` [outFeatures] (or null); either may be a
@@ -42,6 +56,7 @@ export class PackedLinear implements Disposable {
     }
     this.rt = rt;
     this.blocks = new WasmBlocks(rt, this);
+    this.weightLength = panelsLength(outFeatures, inFeatures, 8);
     // views of wasm memory would be detached by a memory.grow while allocating
     weight = rt.detachSafe(weight);
     bias = rt.detachSafe(bias);
@@ -66,16 +81,111 @@ export class PackedLinear implements Disposable {
     const out = new Float32Array(rows * n);
     if (rows === 0) return out;
     x = rt.detachSafe(x); // the scratch may grow the memory
-    if (rows > this.scratchRows) {
-      this.scratch = this.blocks.replace(this.scratch, rows * (k + n) * 4, `${this.what} workspace for ${rows} rows`);
-      this.scratchRows = rows;
-    }
-    const inPtr = this.scratch;
+    const inPtr = this.ensureScratch(rows);
     const outPtr = inPtr + rows * k * 4;
     rt.f32(inPtr, rows * k).set(x);
     this.runAt(inPtr, rows, outPtr);
     out.set(rt.f32(outPtr, rows * n));
     return out;
+  }
+
+  /** Scratch for `rows` input rows and `rows` output rows (grown on demand); its address. */
+  private ensureScratch(rows: number): number {
+    if (rows > this.scratchRows) {
+      const { inFeatures: k, outFeatures: n } = this;
+      this.scratch = this.blocks.replace(this.scratch, rows * (k + n) * 4, `${this.what} workspace for ${rows} rows`);
+      this.scratchRows = rows;
+    }
+    return this.scratch;
+  }
+
+  /**
+   * run(), keeping the input rows for backward() (they replace those of the previous runTrain).
+   * Allocates the gradient blocks the first time. Throws OUT_OF_MEMORY before anything changes.
+   */
+  runTrain(x: Float32Array, rows: number): Float32Array {
+    const { inFeatures: k, outFeatures: n, rt } = this;
+    x = rt.detachSafe(x);
+    this.ensureGrads();
+    if (rows > this.savedCapacity) {
+      this.saved = this.blocks.replace(this.saved, Math.max(1, rows * k) * 4, `${this.what} input kept for backward (${rows} rows)`);
+      this.savedCapacity = rows;
+    }
+    const outPtr = this.ensureScratch(Math.max(rows, 1)) + rows * k * 4;
+    const out = new Float32Array(rows * n);
+    if (rows === 0) return out;
+    rt.f32(this.saved, rows * k).set(x);
+    this.runAt(this.saved, rows, outPtr);
+    out.set(rt.f32(outPtr, rows * n));
+    return out;
+  }
+
+  /**
+   * The backward pass of the last runTrain over `rows` rows (the caller checks that they match):
+   * returns dX [rows, inFeatures] and adds dY^T X to the weight gradient and the column sums of
+   * dY to the bias gradient. Allocates nothing (runTrain made every block).
+   */
+  backward(dy: Float32Array, rows: number): Float32Array {
+    const { inFeatures: k, outFeatures: n, rt } = this;
+    const dx = new Float32Array(rows * k);
+    if (rows === 0) return dx;
+    const ex = rt.exports;
+    const dxPtr = this.scratch;
+    const dyPtr = dxPtr + rows * k * 4;
+    rt.f32(dyPtr, rows * n).set(dy);
+    ex.f32_gemm_dx(dxPtr, dyPtr, this.weight, rows, n, k, n, k);
+    ex.f32_gemm_dw(this.weightGrad, dyPtr, this.saved, rows, n, k, n, k);
+    if (this.bias) ex.f32_colsum(this.biasGrad, dyPtr, rows, n, n);
+    dx.set(rt.f32(dxPtr, rows * k));
+    return dx;
+  }
+
+  private ensureGrads(): void {
+    if (this.weightGrad) return;
+    const { rt } = this;
+    const bytes = (this.weightLength + (this.bias ? this.outFeatures : 0)) * 4;
+    const block = this.blocks.alloc(bytes, `${this.what} gradients`);
+    rt.f32(block, bytes / 4).fill(0);
+    this.weightGrad = block;
+    this.biasGrad = this.bias ? block + this.weightLength * 4 : 0;
+  }
+
+  /** The weight and bias blocks with their gradients (bindings/trainable.ts), PyTorch order. */
+  parameters(): ParamBlock[] {
+    this.ensureGrads();
+    const { rt, inFeatures: k, outFeatures: n } = this;
+    const out = [
+      paramBlock(rt, 'weight', [n, k], this.weight, this.weightGrad, this.weightLength, (ptr) => unpackPanels(rt, ptr, n, k, 8)),
+    ];
+    if (this.bias) out.push(paramBlock(rt, 'bias', [n], this.bias, this.biasGrad, n));
+    return out;
+  }
+
+  /** Sets the gradients to zero (nothing to do before they exist). */
+  zeroGrad(): void {
+    if (this.weightGrad) this.rt.f32(this.weightGrad, this.weightLength + (this.bias ? this.outFeatures : 0)).fill(0);
+  }
+
+  /**
+   * Packs new values into the existing weight and bias blocks (their addresses stay). `bias`
+   * must be given exactly when the layer has one. Throws OUT_OF_MEMORY (for the packing's
+   * temporary) before anything changes.
+   */
+  load(weight: Float32Array, bias: Float32Array | null): void {
+    const { inFeatures: k, outFeatures: n, rt } = this;
+    if (weight.length !== n * k || (bias === null) !== (this.bias === 0) || (bias && bias.length !== n)) {
+      throw new RnnError('INVALID_INPUT', `${this.what}: cannot load a [${n}, ${k}] weight from ${weight.length} values${bias ? ` and a bias of ${bias.length}` : ''}`);
+    }
+    weight = rt.detachSafe(weight);
+    bias = rt.detachSafe(bias);
+    const tmp = rt.alloc(weight.length * 4, `${this.what} weight`);
+    try {
+      rt.f32(tmp, weight.length).set(weight);
+      rt.exports.x32_packw_x8(this.weight, tmp, n, k, k);
+    } finally {
+      rt.free(tmp);
+    }
+    if (bias) rt.f32(this.bias, n).set(bias);
   }
 
   /** W [outFeatures, inFeatures], read back from the panels (a new array). */
@@ -92,6 +202,7 @@ export class PackedLinear implements Disposable {
   dispose(): void {
     this.blocks.dispose();
     this.scratch = this.scratchRows = 0;
+    this.weightGrad = this.biasGrad = this.saved = this.savedCapacity = 0;
   }
 }
 

@@ -17,5 +17,6 @@ export type { WavAudio, SileroVadOptions, SileroSampleRate, SegmentOptions, Spee
 export { loadLayersModel, loadKerasModel, loadLayersModelFile, KerasModel } from './keras/index.js';
 export type { LoadLayersModelOptions, KerasRecurrentInfo, LayersModelWeights } from './keras/index.js';
 export * from './model/index.js';
+export * from './train/index.js';
 export { generate, Sampler, encode, decode } from './generate.js';
 export type { SamplingOptions, GenerateOptions, GenerateResult, TokenModel } from './generate.js';

@@ -12,9 +12,18 @@
  *   lives in wasm memory (a streaming step of the preceding recurrent layer) it is read in place.
  *   The product sums in float32 in ascending k order; PyTorch's BLAS sums in another order, so
  *   results agree to float32 rounding (~1e-6 relative), not bitwise.
- * - Embedding is a row gather in JS (a copy, no arithmetic: bitwise equal to PyTorch).
+ * - Embedding is a row gather out of its table in wasm memory (a copy, no arithmetic: bitwise
+ *   equal to PyTorch).
  * - Softmax / LogSoftmax run in JS in float64 and round once to float32 (within 1 ulp of
  *   PyTorch's float32 kernels).
+ *
+ * Training (docs/training.md): `forward(x, { train: true })` records what `backward(gradOut)`
+ * needs; backward returns the input gradient (Embedding: null) and adds the parameter gradients
+ * to `gradients()` (PyTorch's `.grad` accumulation) until `zeroGrad()`. Parameter values and
+ * gradients live in wasm memory and are what an optimizer updates (`parameters()`, the Trainable
+ * contract of bindings/trainable.ts). Linear's backward GEMMs run in wasm (f32_gemm_dx,
+ * f32_gemm_dw, f32_colsum); Softmax / LogSoftmax backward runs in JS in float64 from the float32
+ * output, as PyTorch's backward reads the output.
  */
 import { RnnError, fmtShape } from '../../base/errors.js';
 import { type Tensor, checkFloatTensor, checkShape, checkTensor, numel } from '../../base/tensor.js';
@@ -22,6 +31,9 @@ import { Rng, randomSeed } from '../../base/random.js';
 import { runtime, type WasmRuntime } from '../../bindings/wasm.js';
 import { fillUniform } from '../../bindings/fill.js';
 import { PackedLinear } from '../../bindings/linear.js';
+import { EmbeddingTable } from '../../bindings/embedding.js';
+import type { ParamBlock, Trainable } from '../../bindings/trainable.js';
+import { ForwardRecord, type TrainOptions, trainFlag } from './train-record.js';
 
 export interface LayerLoadOptions {
   /** Only keys starting with this prefix are read, with the prefix removed (e.g. 'head.'). */
@@ -31,7 +43,7 @@ export interface LayerLoadOptions {
 }
 
 /** What every non-recurrent layer of a Sequential provides. */
-export interface FeatureLayer {
+export interface FeatureLayer extends Trainable {
   /** Class name, for messages. */
   readonly kind: string;
   /** Parameter names and shapes, in PyTorch's order. */
@@ -40,7 +52,16 @@ export interface FeatureLayer {
   outputSize(inFeatures: number): number;
   loadStateDict(stateDict: Record<string, Tensor>, options?: LayerLoadOptions): this;
   stateDict(): Record<string, Tensor<Float32Array>>;
+  /** The accumulated parameter gradients by PyTorch name (new arrays, PyTorch layout). */
+  gradients(): Record<string, Tensor<Float32Array>>;
   dispose(): void;
+}
+
+/** gradients() of a layer: every parameter's readGrad() under its name. */
+function gradientsOf(params: readonly ParamBlock[]): Record<string, Tensor<Float32Array>> {
+  const out: Record<string, Tensor<Float32Array>> = {};
+  for (const p of params) out[p.name] = { data: p.readGrad(), shape: [...p.shape] };
+  return out;
 }
 
 function checkInt(v: unknown, name: string, min: number, layer: string): number {
@@ -98,27 +119,33 @@ export interface EmbeddingOptions {
   seed?: number;
 }
 
-/** torch.nn.Embedding(numEmbeddings, embeddingDim): token ids -> rows of `weight`. */
+/**
+ * torch.nn.Embedding(numEmbeddings, embeddingDim): token ids -> rows of `weight`. The table lives
+ * in wasm memory (bindings/embedding.ts); needs ready() to have resolved before construction.
+ */
 export class Embedding implements FeatureLayer {
   readonly kind = 'Embedding';
   readonly numEmbeddings: number;
   readonly embeddingDim: number;
-  private weight: Float32Array;
+  private readonly table: EmbeddingTable;
+  private readonly record = new ForwardRecord<Int32Array>();
   private disposed = false;
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
     this.numEmbeddings = checkInt(numEmbeddings, 'numEmbeddings', 1, 'Embedding');
     this.embeddingDim = checkInt(embeddingDim, 'embeddingDim', 1, 'Embedding');
+    const rt = runtime();
     const rng = new Rng(options.seed ?? randomSeed());
-    this.weight = new Float32Array(this.numEmbeddings * this.embeddingDim);
-    for (let i = 0; i < this.weight.length; i += 2) {
+    const weight = new Float32Array(this.numEmbeddings * this.embeddingDim);
+    for (let i = 0; i < weight.length; i += 2) {
       // Box-Muller: N(0, 1) like torch.nn.init.normal_
       const u = 1 - rng.next();
       const r = Math.sqrt(-2 * Math.log(u));
       const a = 2 * Math.PI * rng.next();
-      this.weight[i] = r * Math.cos(a);
-      if (i + 1 < this.weight.length) this.weight[i + 1] = r * Math.sin(a);
+      weight[i] = r * Math.cos(a);
+      if (i + 1 < weight.length) weight[i + 1] = r * Math.sin(a);
     }
+    this.table = new EmbeddingTable(rt, this.numEmbeddings, this.embeddingDim, weight);
   }
 
   parameterShapes(): Array<[string, number[]]> {
@@ -133,45 +160,86 @@ export class Embedding implements FeatureLayer {
     if (this.disposed) throw new RnnError('DISPOSED', 'Embedding: used after dispose()');
   }
 
+  /** Loads `weight` into the table in place; nothing changes on error. */
   loadStateDict(stateDict: Record<string, Tensor>, options: LayerLoadOptions = {}): this {
     this.alive();
-    this.weight = readParams('Embedding', this.parameterShapes(), stateDict, options).get('weight')!.slice();
+    this.table.load(readParams('Embedding', this.parameterShapes(), stateDict, options).get('weight')!);
+    this.parametersChanged();
     return this;
   }
 
   stateDict(): Record<string, Tensor<Float32Array>> {
     this.alive();
-    return { weight: { data: this.weight.slice(), shape: [this.numEmbeddings, this.embeddingDim] } };
+    return { weight: { data: this.table.read(), shape: [this.numEmbeddings, this.embeddingDim] } };
   }
 
-  /** ids (Int32Array / BigInt64Array tensor of any shape) -> float32 [...shape, embeddingDim]. */
-  forward(ids: Tensor): Tensor<Float32Array> {
+  /**
+   * ids (Int32Array / BigInt64Array tensor of any shape) -> float32 [...shape, embeddingDim].
+   * With `{ train: true }` the ids are kept for backward().
+   */
+  forward(ids: Tensor, options?: TrainOptions): Tensor<Float32Array> {
     this.alive();
+    const train = trainFlag(options, 'Embedding.forward');
     checkTensor(ids, 'Embedding.forward: ids');
     if (ids.data instanceof Float32Array) {
       throw new RnnError('DTYPE_MISMATCH', 'Embedding.forward: ids must be integers (Int32Array or BigInt64Array), got float32');
     }
-    const out = new Float32Array(ids.data.length * this.embeddingDim);
-    this.gather(ids.data, ids.data.length, out, 'Embedding.forward');
-    return { data: out, shape: [...ids.shape, this.embeddingDim] };
+    const n = ids.data.length;
+    const out = new Float32Array(n * this.embeddingDim);
+    this.gather(ids.data, n, out, 'Embedding.forward');
+    const shape = [...ids.shape, this.embeddingDim];
+    if (train) {
+      this.table.ensureGrads();
+      this.record.keep(shape, Int32Array.from(ids.data as ArrayLike<number | bigint>, Number));
+    }
+    return { data: out, shape };
   }
 
-  /** @internal Writes rows weight[ids[i]] to out[i * E ..]. Checks every id. */
+  /**
+   * Adds gradOut's rows ([...ids shape, embeddingDim], the gradient of the last train-mode
+   * forward's output) to the gradient rows of their ids. Returns null: ids have no gradient.
+   */
+  backward(gradOut: Tensor): null {
+    this.alive();
+    const { data: ids, grad } = this.record.take(gradOut, 'Embedding.backward');
+    this.table.accumulateGrad(ids, ids.length, grad.data);
+    return null;
+  }
+
+  /** @internal Writes rows weight[ids[i]] to out[i * E ..]. Checks every id first. */
   gather(ids: ArrayLike<number | bigint>, n: number, out: Float32Array, what: string): void {
-    const e = this.embeddingDim;
-    const w = this.weight;
     for (let i = 0; i < n; i++) {
       const id = Number(ids[i]);
       if (!(id >= 0 && id < this.numEmbeddings) || !Number.isInteger(id)) {
         throw new RnnError('INVALID_INPUT', `${what}: token id ${String(ids[i])} at index ${i} is outside [0, ${this.numEmbeddings})`);
       }
-      out.set(w.subarray(id * e, id * e + e), i * e);
     }
+    this.table.gather(ids, n, out);
+  }
+
+  parameters(): readonly ParamBlock[] {
+    this.alive();
+    return this.table.parameters();
+  }
+
+  gradients(): Record<string, Tensor<Float32Array>> {
+    return gradientsOf(this.parameters());
+  }
+
+  zeroGrad(): void {
+    this.alive();
+    this.table.zeroGrad();
+  }
+
+  parametersChanged(): void {
+    this.record.bump();
   }
 
   dispose(): void {
+    if (this.disposed) return;
     this.disposed = true;
-    this.weight = new Float32Array(0);
+    this.record.clear();
+    this.table.dispose();
   }
 }
 
@@ -192,7 +260,8 @@ export class Linear implements FeatureLayer {
   readonly outFeatures: number;
   readonly bias: boolean;
   private readonly rt: WasmRuntime;
-  private weights: PackedLinear;
+  private readonly weights: PackedLinear;
+  private readonly record = new ForwardRecord<{ rows: number; inShape: number[] }>();
   private disposed = false;
 
   constructor(inFeatures: number, outFeatures: number, bias = true, options: LinearOptions = {}) {
@@ -226,13 +295,12 @@ export class Linear implements FeatureLayer {
     if (this.disposed) throw new RnnError('DISPOSED', 'Linear: used after dispose()');
   }
 
-  /** Loads `weight` [out, in] and `bias` [out]; nothing changes on error. */
+  /** Loads `weight` [out, in] and `bias` [out] into the existing blocks; nothing changes on error. */
   loadStateDict(stateDict: Record<string, Tensor>, options: LayerLoadOptions = {}): this {
     this.alive();
     const params = readParams('Linear', this.parameterShapes(), stateDict, options);
-    const packed = this.pack(params.get('weight')!, this.bias ? params.get('bias')! : null);
-    this.weights.dispose();
-    this.weights = packed;
+    this.weights.load(params.get('weight')!, this.bias ? params.get('bias')! : null);
+    this.parametersChanged();
     return this;
   }
 
@@ -246,18 +314,57 @@ export class Linear implements FeatureLayer {
     return out;
   }
 
-  /** x [..., inFeatures] float32 -> [..., outFeatures]. */
-  forward(x: Tensor): Tensor<Float32Array> {
+  /**
+   * x [..., inFeatures] float32 -> [..., outFeatures]. With `{ train: true }` the input is kept
+   * (in wasm memory) for backward().
+   */
+  forward(x: Tensor, options?: TrainOptions): Tensor<Float32Array> {
     this.alive();
+    const train = trainFlag(options, 'Linear.forward');
     checkFloatTensor(x, 'Linear.forward: x');
     const k = lastDim(x, 'Linear.forward: x');
     if (k !== this.inFeatures) {
       throw new RnnError('SHAPE_MISMATCH', `Linear.forward: x has ${k} features (shape ${fmtShape(x.shape)}), expected inFeatures ${this.inFeatures}`);
     }
-    return { data: this.weights.run(x.data, x.data.length / k), shape: [...x.shape.slice(0, -1), this.outFeatures] };
+    const rows = x.data.length / k;
+    const shape = [...x.shape.slice(0, -1), this.outFeatures];
+    if (!train) return { data: this.weights.run(x.data, rows), shape };
+    const out = this.weights.runTrain(x.data, rows);
+    this.record.keep(shape, { rows, inShape: [...x.shape] });
+    return { data: out, shape };
   }
 
-  /** @internal The packed weights (replaced by loadStateDict): what a streaming step runs. */
+  /**
+   * gradOut: the gradient of the last train-mode forward's output (its shape). Returns the
+   * gradient of its input (dX = dY W) and adds dY^T X to the weight's gradient and dY's column
+   * sums to the bias's.
+   */
+  backward(gradOut: Tensor): Tensor<Float32Array> {
+    this.alive();
+    const { data: rec, grad } = this.record.take(gradOut, 'Linear.backward');
+    return { data: this.weights.backward(grad.data, rec.rows), shape: rec.inShape };
+  }
+
+  parameters(): readonly ParamBlock[] {
+    this.alive();
+    return this.weights.parameters();
+  }
+
+  /** weight [out, in] and bias [out] gradients (new arrays). */
+  gradients(): Record<string, Tensor<Float32Array>> {
+    return gradientsOf(this.parameters());
+  }
+
+  zeroGrad(): void {
+    this.alive();
+    this.weights.zeroGrad();
+  }
+
+  parametersChanged(): void {
+    this.record.bump();
+  }
+
+  /** @internal The packed weights (updated in place by loadStateDict and optimizers): what a streaming step runs. */
   get packed(): PackedLinear {
     this.alive();
     return this.weights;
@@ -267,16 +374,33 @@ export class Linear implements FeatureLayer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.record.clear();
     this.weights.dispose();
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 
+/** A layer without parameters: the Trainable side is empty. */
+abstract class ParameterlessLayer {
+  parameters(): readonly ParamBlock[] {
+    return [];
+  }
+
+  gradients(): Record<string, Tensor<Float32Array>> {
+    return {};
+  }
+
+  zeroGrad(): void {}
+
+  parametersChanged(): void {}
+}
+
 /** Softmax over the last dimension (torch.nn.Softmax(dim=-1)). No parameters. */
-export class Softmax implements FeatureLayer {
+export class Softmax extends ParameterlessLayer implements FeatureLayer {
   readonly kind: string = 'Softmax';
   protected readonly log: boolean = false;
+  private readonly record = new ForwardRecord<Float32Array>();
 
   parameterShapes(): Array<[string, number[]]> {
     return [];
@@ -295,12 +419,37 @@ export class Softmax implements FeatureLayer {
     return {};
   }
 
-  forward(x: Tensor): Tensor<Float32Array> {
+  /** With `{ train: true }` the output is kept for backward(). */
+  forward(x: Tensor, options?: TrainOptions): Tensor<Float32Array> {
+    const train = trainFlag(options, `${this.kind}.forward`);
     checkFloatTensor(x, `${this.kind}.forward: x`);
     const n = lastDim(x, `${this.kind}.forward: x`);
     const out = new Float32Array(x.data.length);
     if (n > 0) this.apply(x.data, out, x.data.length / n, n);
+    if (train) this.record.keep(x.shape, out.slice());
     return { data: out, shape: [...x.shape] };
+  }
+
+  /**
+   * The input gradient from the output gradient, per row in float64 from the float32 output y,
+   * as PyTorch's backward: softmax dx = y (dy - sum(dy y)); log-softmax dx = dy - exp(y) sum(dy).
+   */
+  backward(gradOut: Tensor): Tensor<Float32Array> {
+    const { data: y, grad } = this.record.take(gradOut, `${this.kind}.backward`);
+    const n = grad.shape[grad.shape.length - 1];
+    const dy = grad.data;
+    const dx = new Float32Array(dy.length);
+    for (let o = 0; n > 0 && o < dy.length; o += n) {
+      let s = 0;
+      if (this.log) {
+        for (let i = 0; i < n; i++) s += dy[o + i];
+        for (let i = 0; i < n; i++) dx[o + i] = dy[o + i] - Math.exp(y[o + i]) * s;
+      } else {
+        for (let i = 0; i < n; i++) s += dy[o + i] * y[o + i];
+        for (let i = 0; i < n; i++) dx[o + i] = y[o + i] * (dy[o + i] - s);
+      }
+    }
+    return { data: dx, shape: [...grad.shape] };
   }
 
   /** @internal rows of n values from src to dst (may be the same array). */
@@ -344,8 +493,9 @@ export function softmaxRows(src: Float32Array, dst: Float32Array, rows: number, 
  * step is the last step so far. Layers after it see no time dimension (no recurrent layer may
  * follow it). No parameters.
  */
-export class LastStep implements FeatureLayer {
+export class LastStep extends ParameterlessLayer implements FeatureLayer {
   readonly kind = 'LastStep';
+  private readonly record = new ForwardRecord<{ inShape: number[]; batchFirst: boolean }>();
 
   parameterShapes(): Array<[string, number[]]> {
     return [];
@@ -364,8 +514,43 @@ export class LastStep implements FeatureLayer {
     return {};
   }
 
-  /** x: [T, B, F] (batchFirst: [B, T, F]) or unbatched [T, F]. */
-  forward(x: Tensor, batchFirst = false): Tensor<Float32Array> {
+  /**
+   * x: [T, B, F] (batchFirst: [B, T, F]) or unbatched [T, F]. The second argument is the layout
+   * (a boolean, default false) or `{ batchFirst, train }`; with `train: true` the input's shape is
+   * kept for backward().
+   */
+  forward(x: Tensor, layout: boolean | (TrainOptions & { batchFirst?: boolean }) = false): Tensor<Float32Array> {
+    let batchFirst = false;
+    let train = false;
+    if (typeof layout === 'boolean') batchFirst = layout;
+    else {
+      train = trainFlag(layout, 'LastStep.forward', ['train', 'batchFirst']);
+      if (layout.batchFirst !== undefined && typeof layout.batchFirst !== 'boolean') {
+        throw new RnnError('INVALID_OPTION', `LastStep.forward: batchFirst must be a boolean, got ${String(layout.batchFirst)}`);
+      }
+      batchFirst = layout.batchFirst ?? false;
+    }
+    const y = this.lastStep(x, batchFirst);
+    if (train) this.record.keep(y.shape, { inShape: [...x.shape], batchFirst });
+    return y;
+  }
+
+  /** Zeros of the input's shape with gradOut at the last time step. */
+  backward(gradOut: Tensor): Tensor<Float32Array> {
+    const { data: rec, grad } = this.record.take(gradOut, 'LastStep.backward');
+    const s = rec.inShape;
+    const dx = new Float32Array(s.reduce((a, b) => a * b, 1));
+    const dy = grad.data;
+    if (s.length === 2) dx.set(dy, (s[0] - 1) * s[1]);
+    else if (!rec.batchFirst) dx.set(dy, (s[0] - 1) * s[1] * s[2]);
+    else {
+      const [b, t, f] = s;
+      for (let i = 0; i < b; i++) dx.set(dy.subarray(i * f, (i + 1) * f), (i * t + t - 1) * f);
+    }
+    return { data: dx, shape: [...s] };
+  }
+
+  private lastStep(x: Tensor, batchFirst: boolean): Tensor<Float32Array> {
     checkFloatTensor(x, 'LastStep.forward: x');
     const s = x.shape;
     if (s.length === 2) {

@@ -17,14 +17,22 @@
  * recurrent output in place in wasm memory (no copy) and writes into a buffer the state owns;
  * Embedding / Softmax write into buffers the state owns. Nothing is allocated per step except the
  * returned copy (none with `{ view: true }`).
+ *
+ * Training (docs/training.md): `forward(x, { train: true })` runs every child in train mode,
+ * `backward(gradOut)` runs their backward passes in reverse order, and `parameters()` /
+ * `gradients()` / `zeroGrad()` / `parametersChanged()` cover every child, under the state_dict
+ * names (`lstm.weight_ih_l0`). The children are the layers themselves, so a layer used directly
+ * and inside the Sequential has one parameter and gradient storage.
  */
-import { RnnError, fmtShape } from '../../base/errors.js';
+import { RnnError, checkOptionKeys, fmtShape } from '../../base/errors.js';
 import { type Tensor, checkTensor, checkFloatTensor } from '../../base/tensor.js';
 import { RecurrentLayer, RecurrentState } from '../layers/recurrent.js';
 import { outputSize as recurrentOutputSize } from '../../base/spec.js';
 import { runtime } from '../../bindings/wasm.js';
 import { LinearStepBuffers } from '../../bindings/linear.js';
 import { DisposeGroup } from '../../bindings/ownership.js';
+import { renamedBlock } from '../../bindings/param-block.js';
+import type { ParamBlock, Trainable } from '../../bindings/trainable.js';
 import { Embedding, LastStep, Linear, Softmax } from './layers.js';
 
 /** Any layer a Sequential can hold. */
@@ -63,6 +71,8 @@ export interface SequentialLoadOptions {
 }
 
 export interface SequentialForwardOptions {
+  /** Run every child in train mode, recording what backward() needs (default false). */
+  train?: boolean;
   /**
    * Start from this streaming state (instead of zeros) and leave the final h/c in it, so that
    * a prompt can be run in one forward call and continued with step(). Batched input only.
@@ -77,6 +87,27 @@ export interface SequentialStepOptions {
 
 /** Token ids for one step: one per batch item. */
 export type StepTokens = ArrayLike<number> | Int32Array | BigInt64Array;
+
+/**
+ * What a Sequential needs of a recurrent child in training: the recurrent layers' training API
+ * (issue 16): a train-mode forward, a backward from the output's gradient that returns the
+ * input's, and the Trainable contract.
+ */
+interface TrainableRecurrent extends Trainable {
+  forward(x: Tensor, options: { train: true; h0?: Tensor; c0?: Tensor }): { output: Tensor<Float32Array>; h: Tensor<Float32Array>; c?: Tensor<Float32Array> };
+  backward(grads: { output?: Tensor }): { x: Tensor<Float32Array> };
+}
+
+/** A recurrent child as a TrainableRecurrent; UNSUPPORTED if its class has no training API. */
+function trainableRecurrent(layer: RecurrentLayer, what: string): TrainableRecurrent {
+  const t = layer as unknown as Partial<TrainableRecurrent>;
+  if (typeof t.backward !== 'function' || typeof t.parameters !== 'function' || typeof t.zeroGrad !== 'function' || typeof t.parametersChanged !== 'function') {
+    throw new RnnError('UNSUPPORTED', `${what}: this build's recurrent layers cannot train (no backward)`);
+  }
+  return t as TrainableRecurrent;
+}
+
+const FORWARD_OPTION_KEYS = ['train', 'state'] as const;
 
 interface Child {
   name: string;
@@ -123,7 +154,7 @@ function normalize(layers: SequentialLayers): Array<{ name: string; layer: Seque
   return entries as Array<{ name: string; layer: SequentialLayer }>;
 }
 
-export class Sequential {
+export class Sequential implements Trainable {
   /** The children in order. */
   readonly layers: ReadonlyArray<{ readonly name: string; readonly layer: SequentialLayer }>;
   readonly batchFirst: boolean;
@@ -137,6 +168,8 @@ export class Sequential {
   /** The wasm buffers of the states created and not yet disposed (never the states themselves). */
   private readonly states = new DisposeGroup<LinearStepBuffers>();
   private disposed = false;
+  /** Output shape of the last train-mode forward (null: none since the last backward). */
+  private trainOutShape: number[] | null = null;
 
   constructor(layers: SequentialLayers, options: SequentialOptions = {}) {
     const entries = normalize(layers);
@@ -284,6 +317,15 @@ export class Sequential {
   forward(x: Tensor, options: SequentialForwardOptions = {}): Tensor<Float32Array> {
     this.alive('forward');
     checkTensor(x, 'Sequential.forward: x');
+    if (options === null || typeof options !== 'object') throw new RnnError('INVALID_OPTION', 'Sequential.forward: options must be an object');
+    checkOptionKeys(options, FORWARD_OPTION_KEYS, 'Sequential.forward');
+    if (options.train !== undefined && typeof options.train !== 'boolean') {
+      throw new RnnError('INVALID_OPTION', `Sequential.forward: train must be a boolean, got ${String(options.train)}`);
+    }
+    const train = options.train ?? false;
+    if (train) {
+      for (const c of this.children) if (c.layer instanceof RecurrentLayer) trainableRecurrent(c.layer, 'Sequential.forward');
+    }
     const state = options?.state;
     if (state !== undefined && (!(state instanceof SequentialState) || state.model !== this)) {
       throw new RnnError('INVALID_INPUT', 'Sequential.forward: state was not created by this model\'s createState()');
@@ -306,25 +348,80 @@ export class Sequential {
       if (b !== state.batch) throw new RnnError('SHAPE_MISMATCH', `Sequential.forward: x has batch ${b}, the state has batch ${state.batch}`);
     }
     let cur: Tensor = x;
+    this.trainOutShape = null;
     this.children.forEach((c, i) => {
       const layer = c.layer;
       if (layer instanceof RecurrentLayer) {
         const rs = state?.recurrent(i);
-        if (rs) {
-          const st = rs.get();
-          const r = layer.forward(cur, { h0: st.h, c0: st.c });
-          rs.set(r.h, r.c);
-          cur = r.output;
-        } else {
-          cur = layer.forward(cur).output;
-        }
+        const initial = rs ? rs.get() : null;
+        const h0 = initial ? { h0: initial.h, c0: initial.c } : {};
+        const r = train ? trainableRecurrent(layer, 'Sequential.forward').forward(cur, { train: true, ...h0 }) : layer.forward(cur, h0);
+        if (rs) rs.set(r.h, r.c);
+        cur = r.output;
       } else if (layer instanceof LastStep) {
-        cur = layer.forward(cur, this.batchFirst);
+        cur = layer.forward(cur, { batchFirst: this.batchFirst, train });
       } else {
-        cur = layer.forward(cur);
+        cur = layer.forward(cur, { train });
       }
     });
+    if (train) this.trainOutShape = [...cur.shape];
     return cur as Tensor<Float32Array>;
+  }
+
+  /**
+   * The backward pass of the last train-mode forward: gradOut is the gradient of its output
+   * (same shape). Every child's parameter gradients accumulate; returns the gradient of the
+   * input, or null when the first layer is an Embedding (token ids have none).
+   */
+  backward(gradOut: Tensor): Tensor<Float32Array> | null {
+    this.alive('backward');
+    const shape = this.trainOutShape;
+    if (!shape) {
+      throw new RnnError('INVALID_INPUT', 'Sequential.backward: no train-mode forward to go back through (call forward(x, { train: true }) first; each backward consumes its forward)');
+    }
+    checkFloatTensor(gradOut, 'Sequential.backward: gradOut');
+    if (gradOut.shape.length !== shape.length || gradOut.shape.some((d, i) => d !== shape[i])) {
+      throw new RnnError('SHAPE_MISMATCH', `Sequential.backward: gradOut has shape ${fmtShape(gradOut.shape)}, but the last train-mode forward's output is ${fmtShape(shape)}`);
+    }
+    this.trainOutShape = null;
+    let grad: Tensor<Float32Array> | null = gradOut;
+    for (let i = this.children.length - 1; i >= 0; i--) {
+      const layer = this.children[i].layer;
+      if (layer instanceof RecurrentLayer) grad = trainableRecurrent(layer, 'Sequential.backward').backward({ output: grad! }).x;
+      else grad = layer.backward(grad!);
+    }
+    return grad;
+  }
+
+  /** Every child's parameters (bindings/trainable.ts) under their state_dict names (`lstm.weight_ih_l0`), in order. */
+  parameters(): readonly ParamBlock[] {
+    this.alive('parameters');
+    const out: ParamBlock[] = [];
+    for (const c of this.children) {
+      const layer = c.layer instanceof RecurrentLayer ? trainableRecurrent(c.layer, 'Sequential.parameters') : c.layer;
+      for (const p of layer.parameters()) out.push(renamedBlock(p, `${c.name}.${p.name}`));
+    }
+    return out;
+  }
+
+  /** The accumulated gradients under the state_dict names (new arrays, PyTorch layout). */
+  gradients(): Record<string, Tensor<Float32Array>> {
+    const out: Record<string, Tensor<Float32Array>> = {};
+    for (const p of this.parameters()) out[p.name] = { data: p.readGrad(), shape: [...p.shape] };
+    return out;
+  }
+
+  /** Sets every child's gradients to zero. */
+  zeroGrad(): void {
+    this.alive('zeroGrad');
+    for (const c of this.children) (c.layer instanceof RecurrentLayer ? trainableRecurrent(c.layer, 'Sequential.zeroGrad') : c.layer).zeroGrad();
+  }
+
+  /** Tells every child its parameters changed in place (see Trainable). */
+  parametersChanged(): void {
+    this.alive('parametersChanged');
+    this.trainOutShape = null;
+    for (const c of this.children) (c.layer instanceof RecurrentLayer ? trainableRecurrent(c.layer, 'Sequential.parametersChanged') : c.layer).parametersChanged();
   }
 
   /**
