@@ -31,3 +31,19 @@ export {
 } from './kernels/f32-gemm-f64acc';
 export { f32_dwconv_f64acc, f32_dwconv_f64acc__scalar } from './kernels/f32-dwconv-f64acc';
 export { x32_transpose } from './kernels/x32-transpose';
+
+// ---- training: the recurrent layers' back-propagation through time ----
+export { f32_lstm_gates_train, f32_lstm_gates_train__scalar, f32_lstm_gates_backward, f32_lstm_gates_backward__scalar } from './cells/lstm';
+export { f32_gru_gates_train, f32_gru_gates_train__scalar, f32_gru_gates_backward, f32_gru_gates_backward__scalar } from './cells/gru';
+export {
+  f32_rnn_tanh_backward, f32_rnn_tanh_backward__scalar, f32_rnn_relu_backward, f32_rnn_relu_backward__scalar,
+} from './cells/rnn';
+export { lstm_recurrence_train, gru_recurrence_train, rnn_tanh_recurrence_train, rnn_relu_recurrence_train } from './recurrence';
+export {
+  recurrence_backward_scratch_size, lstm_recurrence_backward, gru_recurrence_backward, rnn_tanh_recurrence_backward,
+  rnn_relu_recurrence_backward,
+} from './recurrence-backward';
+export { f32_wgrad_acc, f32_wgrad_acc__scalar } from './kernels/f32-wgrad';
+export { f32_colsum_acc, f32_colsum_acc__scalar } from './kernels/f32-colsum-acc';
+export { f32_vacc, f32_vacc__scalar } from './kernels/f32-vacc';
+export { x32_packw_t_x8, x32_packw_t_x8_size } from './kernels/x32-packw-t-x8';

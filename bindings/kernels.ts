@@ -99,6 +99,66 @@ export interface Kernels {
     sh: number, sw: number, dh: number, dw: number, oh: number, ow: number,
   ): void;
   x32_transpose(dst: number, src: number, m: number, n: number, lds: number, ldd: number): void;
+
+  // ---- training: the recurrent layers' back-propagation through time ----
+  // train-mode cell rows (they also leave the activated gates in xp) and the cells' row backward (cells/*.ts)
+  f32_lstm_gates_train(xp: number, hh: number, c: number, hout: number, hsize: number): void;
+  f32_lstm_gates_train__scalar(xp: number, hh: number, c: number, hout: number, hsize: number): void;
+  f32_lstm_gates_backward(gates: number, cprev: number, cnew: number, dr: number, dc: number, hsize: number): void;
+  f32_lstm_gates_backward__scalar(gates: number, cprev: number, cnew: number, dr: number, dc: number, hsize: number): void;
+  f32_gru_gates_train(xp: number, hh: number, hprev: number, hout: number, hsize: number): void;
+  f32_gru_gates_train__scalar(xp: number, hh: number, hprev: number, hout: number, hsize: number): void;
+  f32_gru_gates_backward(gates: number, hh: number, hprev: number, dh: number, dhz: number, hsize: number): void;
+  f32_gru_gates_backward__scalar(gates: number, hh: number, hprev: number, dh: number, dhz: number, hsize: number): void;
+  f32_rnn_tanh_backward(da: number, hnew: number, dh: number, hsize: number): void;
+  f32_rnn_tanh_backward__scalar(da: number, hnew: number, dh: number, hsize: number): void;
+  f32_rnn_relu_backward(da: number, hnew: number, dh: number, hsize: number): void;
+  f32_rnn_relu_backward__scalar(da: number, hnew: number, dh: number, hsize: number): void;
+  // train-mode time loops (recurrence.ts): xproj time-major, activations kept in hsave / csave / rsave / hhsave
+  lstm_recurrence_train(
+    xproj: number, whh: number, whr: number, h: number, c: number, out: number, ots: number, obs: number,
+    t_len: number, batch: number, hsize: number, psize: number, lengths: number, reverse: number, scratch: number,
+    hsave: number, csave: number, rsave: number,
+  ): void;
+  gru_recurrence_train(
+    xproj: number, whh: number, bhh: number, h: number, out: number, ots: number, obs: number,
+    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number, hsave: number, hhsave: number,
+  ): void;
+  rnn_tanh_recurrence_train(
+    xproj: number, whh: number, h: number, out: number, ots: number, obs: number,
+    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number, hsave: number,
+  ): void;
+  rnn_relu_recurrence_train(
+    xproj: number, whh: number, h: number, out: number, ots: number, obs: number,
+    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number, hsave: number,
+  ): void;
+  // the reversed time loops (recurrence-backward.ts): one call per layer-direction
+  recurrence_backward_scratch_size(cell: number, b: number, hsize: number, psize: number): number;
+  lstm_recurrence_backward(
+    gates: number, whhT: number, whrT: number, dout: number, dts: number, dbs: number, csave: number, dh: number, dc: number,
+    dhsave: number, t_len: number, batch: number, hsize: number, psize: number, lengths: number, reverse: number, scratch: number,
+  ): void;
+  gru_recurrence_backward(
+    gates: number, hhsave: number, whhT: number, dout: number, dts: number, dbs: number, hsave: number, dh: number,
+    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
+  ): void;
+  rnn_tanh_recurrence_backward(
+    gates: number, whhT: number, dout: number, dts: number, dbs: number, hsave: number, dh: number,
+    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
+  ): void;
+  rnn_relu_recurrence_backward(
+    gates: number, whhT: number, dout: number, dts: number, dbs: number, hsave: number, dh: number,
+    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
+  ): void;
+  // weight gradients into packed panels (f32-wgrad.ts), bias gradients, sums, transposed panels
+  f32_wgrad_acc(c: number, a: number, b: number, n: number, k: number, r: number, lda: number, ldb: number, nr: number): void;
+  f32_wgrad_acc__scalar(c: number, a: number, b: number, n: number, k: number, r: number, lda: number, ldb: number, nr: number): void;
+  f32_colsum_acc(dst: number, src: number, rows: number, cols: number, lds: number): void;
+  f32_colsum_acc__scalar(dst: number, src: number, rows: number, cols: number, lds: number): void;
+  f32_vacc(dst: number, src: number, n: number): void;
+  f32_vacc__scalar(dst: number, src: number, n: number): void;
+  x32_packw_t_x8(dst: number, src: number, n: number, k: number, nr: number): void;
+  x32_packw_t_x8_size(n: number, k: number): number;
 }
 
 /**
