@@ -38,7 +38,7 @@ const index = JSON.parse(readFileSync(new URL('index.json', dir), 'utf8')) as { 
 const load = (name: string): Fixture => JSON.parse(readFileSync(new URL(`${name}.json`, dir), 'utf8')) as Fixture;
 const f32 = (a: Arr): Tensor<Float32Array> => ({ data: Float32Array.from(a.data), shape: a.shape });
 
-export function makeLayer(fx: Fixture): LSTM | GRU | RNN {
+function makeLayer(fx: Fixture): LSTM | GRU | RNN {
   const sd = Object.fromEntries(Object.entries(fx.stateDict).map(([k, v]) => [k, f32(v)]));
   const c = fx.config;
   const common = {
