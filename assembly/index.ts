@@ -31,10 +31,3 @@ export {
 } from './kernels/f32-gemm-f64acc';
 export { f32_dwconv_f64acc, f32_dwconv_f64acc__scalar } from './kernels/f32-dwconv-f64acc';
 export { x32_transpose } from './kernels/x32-transpose';
-export {
-  f32_gemm_dx, f32_gemm_dx__scalar, f32_gemm_dw, f32_gemm_dw__scalar, f32_colsum, f32_colsum__scalar,
-} from './kernels/f32-gemm-grad';
-export {
-  f32_sgd_step, f32_sgd_step__scalar, f32_adam_step, f32_adam_step__scalar, f32_rmsprop_step, f32_rmsprop_step__scalar,
-  f32_sumsq_f64, f32_vscale, f32_vscale__scalar,
-} from './kernels/f32-optim';

@@ -10,8 +10,8 @@
 // A row is inactive past its length, so the reverse direction of a packed sequence starts at the
 // row's own last valid step with its initial state, exactly like pack_padded_sequence.
 import { f32_gemm, f32_gemm_nr32 } from './kernels/f32-gemm';
-import { f32_lstm_gates } from './cells/lstm';
-import { f32_gru_gates } from './cells/gru';
+import { f32_lstm_gates, f32_lstm_gates_train } from './cells/lstm';
+import { f32_gru_gates, f32_gru_gates_train } from './cells/gru';
 import { f32_rnn_tanh, f32_rnn_relu } from './cells/rnn';
 
 export const CELL_LSTM = 0;
@@ -67,37 +67,54 @@ export function recurrence_scratch_size(cell: i32, b: i32, hsize: i32, psize: i3
   cell: i32, xproj: usize, xts: i32, xbs: i32, whh: usize, bhh: usize, whr: usize, h: usize, c: usize,
   out: usize, ots: i32, obs: i32, t_len: i32, batch: i32, hsize: i32, psize: i32,
   lengths: usize, reverse: i32, scratch: usize,
+  train: bool, hsave: usize, csave: usize, rsave: usize, hhsave: usize,
 ): void {
   const g = gates(cell);
   const gh = g * hsize;
-  const hh = scratch;
-  const cellout = hh + (<usize>round4(batch * gh) << 2);
+  const cellout = scratch + (<usize>round4(batch * gh) << 2);
   const hnew = cellout + (<usize>round4(batch * hsize) << 2);
-  // without projection the cell writes the new state straight into hnew
-  const target = whr != 0 ? cellout : hnew;
   const pbytes = <usize>psize << 2;
+  const hbytes = <usize>hsize << 2;
   const wide = recurrent_panel_width(gh, psize) == 32;
+  if (train) {
+    // slot of the initial state: before step 0 (forward) or after step T-1 (reverse)
+    const first = reverse ? t_len : 0;
+    memory.copy(hsave + <usize>first * batch * pbytes, h, <usize>batch * pbytes);
+    if (cell == CELL_LSTM) memory.copy(csave + <usize>first * batch * hbytes, c, <usize>batch * hbytes);
+  }
 
   for (let s = 0; s < t_len; s++) {
     const t = reverse ? t_len - 1 - s : s;
+    // train mode keeps GRU's recurrent products (hh_n is needed by the backward) and LSTM's
+    // pre-projection outputs (for the gradient of W_hr) per step
+    const hh = train && cell == CELL_GRU ? hhsave + <usize>t * batch * gh * 4 : scratch;
+    const rows = train && whr != 0 ? rsave + <usize>t * batch * hbytes : cellout;
+    // without projection the cell writes the new state straight into hnew
+    const target = whr != 0 ? rows : hnew;
     if (wide) f32_gemm_nr32(hh, h, whh, bhh, batch, gh, psize, psize, gh);
     else f32_gemm(hh, h, whh, bhh, batch, gh, psize, psize, gh);
     for (let b = 0; b < batch; b++) {
-      if (lengths != 0 && t >= load<i32>(lengths + (<usize>b << 2))) continue;
+      const tr = target + (<usize>(b * hsize) << 2);
+      if (lengths != 0 && t >= load<i32>(lengths + (<usize>b << 2))) {
+        // the backward multiplies saved rows by zero gradients: keep them finite
+        if (train && whr != 0) memory.fill(tr, 0, hbytes);
+        continue;
+      }
       const xp = xproj + (<usize>(t * xts + b * xbs) << 2);
       const hr = hh + (<usize>(b * gh) << 2);
-      const tr = target + (<usize>(b * hsize) << 2);
       if (cell == CELL_LSTM) {
-        f32_lstm_gates(xp, hr, c + (<usize>(b * hsize) << 2), tr, hsize);
+        if (train) f32_lstm_gates_train(xp, hr, c + (<usize>(b * hsize) << 2), tr, hsize);
+        else f32_lstm_gates(xp, hr, c + (<usize>(b * hsize) << 2), tr, hsize);
       } else if (cell == CELL_GRU) {
-        f32_gru_gates(xp, hr, h + (<usize>(b * psize) << 2), tr, hsize);
+        if (train) f32_gru_gates_train(xp, hr, h + (<usize>(b * psize) << 2), tr, hsize);
+        else f32_gru_gates(xp, hr, h + (<usize>(b * psize) << 2), tr, hsize);
       } else if (cell == CELL_RNN_RELU) {
         f32_rnn_relu(xp, hr, tr, hsize);
       } else {
         f32_rnn_tanh(xp, hr, tr, hsize);
       }
     }
-    if (whr != 0) f32_gemm(hnew, cellout, whr, 0, batch, psize, hsize, hsize, psize);
+    if (whr != 0) f32_gemm(hnew, rows, whr, 0, batch, psize, hsize, hsize, psize);
     for (let b = 0; b < batch; b++) {
       // signed offsets: a negative one wraps modulo 2^32, which is the intended address
       const orow = out + (<usize>(t * ots + b * obs) << 2);
@@ -108,6 +125,12 @@ export function recurrence_scratch_size(cell: i32, b: i32, hsize: i32, psize: i3
       const src = hnew + (<usize>(b * psize) << 2);
       memory.copy(h + (<usize>(b * psize) << 2), src, pbytes);
       memory.copy(orow, src, pbytes);
+    }
+    if (train) {
+      // the state after step t (inactive rows keep theirs): slot t + 1 forward, t reverse
+      const slot = <usize>(reverse ? t : t + 1);
+      memory.copy(hsave + slot * batch * pbytes, h, <usize>batch * pbytes);
+      if (cell == CELL_LSTM) memory.copy(csave + slot * batch * hbytes, c, <usize>batch * hbytes);
     }
   }
 }
@@ -122,28 +145,80 @@ export function lstm_recurrence(
   xproj: usize, xts: i32, xbs: i32, whh: usize, whr: usize, h: usize, c: usize, out: usize, ots: i32, obs: i32,
   t_len: i32, batch: i32, hsize: i32, psize: i32, lengths: usize, reverse: i32, scratch: usize,
 ): void {
-  recurrence(CELL_LSTM, xproj, xts, xbs, whh, 0, whr, h, c, out, ots, obs, t_len, batch, hsize, psize, lengths, reverse, scratch);
+  recurrence(CELL_LSTM, xproj, xts, xbs, whh, 0, whr, h, c, out, ots, obs, t_len, batch, hsize, psize, lengths, reverse, scratch, false, 0, 0, 0, 0);
 }
 
 export function gru_recurrence(
   xproj: usize, xts: i32, xbs: i32, whh: usize, bhh: usize, h: usize, out: usize, ots: i32, obs: i32,
   t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize,
 ): void {
-  recurrence(CELL_GRU, xproj, xts, xbs, whh, bhh, 0, h, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch);
+  recurrence(CELL_GRU, xproj, xts, xbs, whh, bhh, 0, h, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0);
 }
 
 export function rnn_tanh_recurrence(
   xproj: usize, xts: i32, xbs: i32, whh: usize, h: usize, out: usize, ots: i32, obs: i32,
   t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize,
 ): void {
-  recurrence(CELL_RNN_TANH, xproj, xts, xbs, whh, 0, 0, h, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch);
+  recurrence(CELL_RNN_TANH, xproj, xts, xbs, whh, 0, 0, h, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0);
 }
 
 export function rnn_relu_recurrence(
   xproj: usize, xts: i32, xbs: i32, whh: usize, h: usize, out: usize, ots: i32, obs: i32,
   t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize,
 ): void {
-  recurrence(CELL_RNN_RELU, xproj, xts, xbs, whh, 0, 0, h, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch);
+  recurrence(CELL_RNN_RELU, xproj, xts, xbs, whh, 0, 0, h, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0);
+}
+
+// ---- train mode: the same time loop, keeping what the backward needs ----
+
+// Where a train-mode run keeps a layer-direction's activations (recurrence-backward.ts reads
+// them). All time-major, indexed by time step t (not processing order):
+//  - xproj [T, B, G*H] (the driver's input): LSTM / GRU cells overwrite each active row's
+//    projections with the activated gates (i, f, g, o / r, z, n);
+//  - hsave [T+1, B, P]: the state h before and after every step; the state after step t is slot
+//    t + 1 (forward) or t (reverse), the initial state slot 0 (forward) or T (reverse), so the
+//    previous states of all steps are the T slots from 0 (forward) or 1 (reverse), one matrix;
+//  - csave [T+1, B, H] (LSTM): the cell state likewise;
+//  - rsave [T, B, H] (LSTM with projection): the cell output before the projection, zeros for
+//    rows past their length;
+//  - hhsave [T, B, 3H] (GRU): the recurrent products h W_hh^T + b_hh.
+// The inference exports pass train = false, which folds every train-mode branch away.
+
+/**
+ * Train-mode lstm_recurrence: xproj is time-major ([T, B, 4H]) and receives the gates; hsave,
+ * csave, rsave (0 without projection) as TrainSaves describes. Outputs and states are those of
+ * lstm_recurrence, bit for bit.
+ */
+export function lstm_recurrence_train(
+  xproj: usize, whh: usize, whr: usize, h: usize, c: usize, out: usize, ots: i32, obs: i32,
+  t_len: i32, batch: i32, hsize: i32, psize: i32, lengths: usize, reverse: i32, scratch: usize,
+  hsave: usize, csave: usize, rsave: usize,
+): void {
+  recurrence(CELL_LSTM, xproj, batch * 4 * hsize, 4 * hsize, whh, 0, whr, h, c, out, ots, obs, t_len, batch, hsize, psize, lengths, reverse, scratch, true, hsave, csave, rsave, 0);
+}
+
+/** Train-mode gru_recurrence: xproj time-major [T, B, 3H] receives the gates; hsave, hhsave as TrainSaves describes. */
+export function gru_recurrence_train(
+  xproj: usize, whh: usize, bhh: usize, h: usize, out: usize, ots: i32, obs: i32,
+  t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize, hsave: usize, hhsave: usize,
+): void {
+  recurrence(CELL_GRU, xproj, batch * 3 * hsize, 3 * hsize, whh, bhh, 0, h, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, true, hsave, 0, 0, hhsave);
+}
+
+/** Train-mode rnn_tanh_recurrence: xproj time-major [T, B, H]; hsave as TrainSaves describes. */
+export function rnn_tanh_recurrence_train(
+  xproj: usize, whh: usize, h: usize, out: usize, ots: i32, obs: i32,
+  t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize, hsave: usize,
+): void {
+  recurrence(CELL_RNN_TANH, xproj, batch * hsize, hsize, whh, 0, 0, h, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, true, hsave, 0, 0, 0);
+}
+
+/** Train-mode rnn_relu_recurrence (see rnn_tanh_recurrence_train). */
+export function rnn_relu_recurrence_train(
+  xproj: usize, whh: usize, h: usize, out: usize, ots: i32, obs: i32,
+  t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize, hsave: usize,
+): void {
+  recurrence(CELL_RNN_RELU, xproj, batch * hsize, hsize, whh, 0, 0, h, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, true, hsave, 0, 0, 0);
 }
 
 // ---- streaming: one time step through a whole stack of unidirectional layers, one call ----

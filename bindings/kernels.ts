@@ -99,15 +99,17 @@ export interface Kernels {
     sh: number, sw: number, dh: number, dw: number, oh: number, ow: number,
   ): void;
   x32_transpose(dst: number, src: number, m: number, n: number, lds: number, ldd: number): void;
+}
 
-  // training (f32-gemm-grad.ts): a linear layer's input gradient dX = dY W, weight gradient
-  // dW += dY^T X in W's 8-wide panel layout, bias gradient db += column sums of dY
+/**
+ * The exports only the training builds have (assembly/train.ts: build/<name>-train.wasm, loaded by
+ * ready({ training: true })); reach them through WasmRuntime.training().
+ */
+export interface TrainingKernels {
+  // training (f32-gemm-grad.ts): a linear layer's input gradient dX = dY W from W's 8-wide panels
+  // (its weight and bias gradients are f32_wgrad_acc and f32_colsum_acc, below)
   f32_gemm_dx(dx: number, dy: number, w: number, m: number, n: number, k: number, ldy: number, ldx: number): void;
   f32_gemm_dx__scalar(dx: number, dy: number, w: number, m: number, n: number, k: number, ldy: number, ldx: number): void;
-  f32_gemm_dw(dw: number, dy: number, x: number, m: number, n: number, k: number, ldy: number, ldx: number): void;
-  f32_gemm_dw__scalar(dw: number, dy: number, x: number, m: number, n: number, k: number, ldy: number, ldx: number): void;
-  f32_colsum(db: number, dy: number, m: number, n: number, ldy: number): void;
-  f32_colsum__scalar(db: number, dy: number, m: number, n: number, ldy: number): void;
 
   // training (f32-optim.ts): elementwise optimizer updates over (value, gradient, state) blocks,
   // and the gradient norm / clipping helpers
@@ -138,6 +140,65 @@ export interface Kernels {
   f32_sumsq_f64(x: number, n: number): number;
   f32_vscale(x: number, n: number, s: number): void;
   f32_vscale__scalar(x: number, n: number, s: number): void;
+  // ---- training: the recurrent layers' back-propagation through time ----
+  // train-mode cell rows (they also leave the activated gates in xp) and the cells' row backward (cells/*.ts)
+  f32_lstm_gates_train(xp: number, hh: number, c: number, hout: number, hsize: number): void;
+  f32_lstm_gates_train__scalar(xp: number, hh: number, c: number, hout: number, hsize: number): void;
+  f32_lstm_gates_backward(gates: number, cprev: number, cnew: number, dr: number, dc: number, hsize: number): void;
+  f32_lstm_gates_backward__scalar(gates: number, cprev: number, cnew: number, dr: number, dc: number, hsize: number): void;
+  f32_gru_gates_train(xp: number, hh: number, hprev: number, hout: number, hsize: number): void;
+  f32_gru_gates_train__scalar(xp: number, hh: number, hprev: number, hout: number, hsize: number): void;
+  f32_gru_gates_backward(gates: number, hh: number, hprev: number, dh: number, dhz: number, hsize: number): void;
+  f32_gru_gates_backward__scalar(gates: number, hh: number, hprev: number, dh: number, dhz: number, hsize: number): void;
+  f32_rnn_tanh_backward(da: number, hnew: number, dh: number, hsize: number): void;
+  f32_rnn_tanh_backward__scalar(da: number, hnew: number, dh: number, hsize: number): void;
+  f32_rnn_relu_backward(da: number, hnew: number, dh: number, hsize: number): void;
+  f32_rnn_relu_backward__scalar(da: number, hnew: number, dh: number, hsize: number): void;
+  // train-mode time loops (recurrence.ts): xproj time-major, activations kept in hsave / csave / rsave / hhsave
+  lstm_recurrence_train(
+    xproj: number, whh: number, whr: number, h: number, c: number, out: number, ots: number, obs: number,
+    t_len: number, batch: number, hsize: number, psize: number, lengths: number, reverse: number, scratch: number,
+    hsave: number, csave: number, rsave: number,
+  ): void;
+  gru_recurrence_train(
+    xproj: number, whh: number, bhh: number, h: number, out: number, ots: number, obs: number,
+    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number, hsave: number, hhsave: number,
+  ): void;
+  rnn_tanh_recurrence_train(
+    xproj: number, whh: number, h: number, out: number, ots: number, obs: number,
+    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number, hsave: number,
+  ): void;
+  rnn_relu_recurrence_train(
+    xproj: number, whh: number, h: number, out: number, ots: number, obs: number,
+    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number, hsave: number,
+  ): void;
+  // the reversed time loops (recurrence-backward.ts): one call per layer-direction
+  recurrence_backward_scratch_size(cell: number, b: number, hsize: number, psize: number): number;
+  lstm_recurrence_backward(
+    gates: number, whhT: number, whrT: number, dout: number, dts: number, dbs: number, csave: number, dh: number, dc: number,
+    dhsave: number, t_len: number, batch: number, hsize: number, psize: number, lengths: number, reverse: number, scratch: number,
+  ): void;
+  gru_recurrence_backward(
+    gates: number, hhsave: number, whhT: number, dout: number, dts: number, dbs: number, hsave: number, dh: number,
+    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
+  ): void;
+  rnn_tanh_recurrence_backward(
+    gates: number, whhT: number, dout: number, dts: number, dbs: number, hsave: number, dh: number,
+    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
+  ): void;
+  rnn_relu_recurrence_backward(
+    gates: number, whhT: number, dout: number, dts: number, dbs: number, hsave: number, dh: number,
+    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
+  ): void;
+  // weight gradients into packed panels (f32-wgrad.ts), bias gradients, sums, transposed panels
+  f32_wgrad_acc(c: number, a: number, b: number, n: number, k: number, r: number, lda: number, ldb: number, nr: number): void;
+  f32_wgrad_acc__scalar(c: number, a: number, b: number, n: number, k: number, r: number, lda: number, ldb: number, nr: number): void;
+  f32_colsum_acc(dst: number, src: number, rows: number, cols: number, lds: number): void;
+  f32_colsum_acc__scalar(dst: number, src: number, rows: number, cols: number, lds: number): void;
+  f32_vacc(dst: number, src: number, n: number): void;
+  f32_vacc__scalar(dst: number, src: number, n: number): void;
+  x32_packw_t_x8(dst: number, src: number, n: number, k: number, nr: number): void;
+  x32_packw_t_x8_size(n: number, k: number): number;
 }
 
 /**
@@ -153,7 +214,7 @@ export type KernelConstants = Readonly<Record<(typeof KERNEL_CONSTANTS)[number],
  * The typed exports of `instance` and its constants. Throws if a constant is missing (a build
  * older than these bindings: rebuild with `npm run build:wasm`).
  */
-export function bindKernels(instance: WebAssembly.Instance): { kernels: Kernels; constants: KernelConstants } {
+export function bindKernels(instance: WebAssembly.Instance): { kernels: Kernels; training: TrainingKernels | undefined; constants: KernelConstants } {
   const raw = instance.exports;
   const constants = {} as Record<(typeof KERNEL_CONSTANTS)[number], number>;
   for (const name of KERNEL_CONSTANTS) {
@@ -161,7 +222,9 @@ export function bindKernels(instance: WebAssembly.Instance): { kernels: Kernels;
     if (!(g instanceof WebAssembly.Global)) throw new Error(`the wasm build exports no constant ${name} (built from older sources?)`);
     constants[name] = g.value as number;
   }
-  return { kernels: raw as unknown as Kernels, constants: Object.freeze(constants) };
+  // a training build is told by its training exports (assembly/train.ts)
+  const training = typeof raw.f32_adam_step === 'function' ? (raw as unknown as TrainingKernels) : undefined;
+  return { kernels: raw as unknown as Kernels, training, constants: Object.freeze(constants) };
 }
 
 /** The `cell` argument of recurrence_scratch_size and stack_step for a cell kind. */

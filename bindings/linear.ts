@@ -8,8 +8,8 @@
  * object is collected (ownership.ts).
  *
  * Training: `runTrain` keeps the input rows (in wasm memory) for `backward`, which makes the input
- * gradient dX = dY W (f32_gemm_dx) and accumulates dW += dY^T X (f32_gemm_dw, in W's own panel
- * layout, zero in the padding) and db += column sums of dY (f32_colsum). The gradient blocks are
+ * gradient dX = dY W (f32_gemm_dx) and accumulates dW += dY^T X (f32_wgrad_acc, in W's own panel
+ * layout, zero in the padding) and db += column sums of dY (f32_colsum_acc). The gradient blocks are
  * allocated (zeroed) at the first train-mode run or parameters() call; the weight and bias blocks
  * never move (`load` packs into them in place), so an optimizer may keep their addresses.
  *
@@ -129,13 +129,13 @@ export class PackedLinear implements Disposable {
     const { inFeatures: k, outFeatures: n, rt } = this;
     const dx = new Float32Array(rows * k);
     if (rows === 0) return dx;
-    const ex = rt.exports;
+    const ex = rt.training('Linear.backward');
     const dxPtr = this.scratch;
     const dyPtr = dxPtr + rows * k * 4;
     rt.f32(dyPtr, rows * n).set(dy);
     ex.f32_gemm_dx(dxPtr, dyPtr, this.weight, rows, n, k, n, k);
-    ex.f32_gemm_dw(this.weightGrad, dyPtr, this.saved, rows, n, k, n, k);
-    if (this.bias) ex.f32_colsum(this.biasGrad, dyPtr, rows, n, n);
+    ex.f32_wgrad_acc(this.weightGrad, dyPtr, this.saved, n, k, rows, n, k, 8);
+    if (this.bias) ex.f32_colsum_acc(this.biasGrad, dyPtr, rows, n, n);
     dx.set(rt.f32(dxPtr, rows * k));
     return dx;
   }

@@ -274,6 +274,55 @@ export class PackedRecurrent implements Disposable {
     return this.layers[i];
   }
 
+  /**
+   * Counts changes of the values in place (parametersChanged, copyValuesFrom): a backward checks
+   * that its forward ran on the same version.
+   */
+  get version(): number {
+    return this.valuesVersion;
+  }
+
+  private valuesVersion = 0;
+
+  /**
+   * To be called after the values were changed in place in wasm memory (an optimizer step):
+   * recomputes the bias sum b_ih + b_hh the input projection adds (LSTM, RNN) and counts a new
+   * version.
+   */
+  parametersChanged(): void {
+    const gh = gateCount(this.spec.cell) * this.spec.hiddenSize;
+    if (this.spec.bias && this.spec.cell !== 'gru') {
+      for (const p of this.layers) {
+        const v = this.rt.f32(p.biases, 3 * gh);
+        for (let i = 0; i < gh; i++) v[2 * gh + i] = v[i] + v[gh + i];
+      }
+    }
+    this.valuesVersion++;
+  }
+
+  /**
+   * Copies the values of `other` (the same spec, packed by fromParams) into this object's blocks,
+   * so that their addresses stay valid for whoever holds them (an optimizer, a streaming state);
+   * counts a new version.
+   */
+  copyValuesFrom(other: PackedRecurrent): void {
+    const { cell, hiddenSize: hs, projSize } = this.spec;
+    const gh = gateCount(cell) * hs;
+    const ps = outputSize(this.spec);
+    const copy = (dst: number, src: number, floats: number) => {
+      if (dst) this.rt.f32(dst, floats).set(this.rt.f32(src, floats));
+    };
+    this.layers.forEach((p, i) => {
+      const q = other.layers[i];
+      const inSize = layerInputSize(this.spec, Math.floor(i / this.spec.numDirections));
+      copy(p.wih, q.wih, panelsLength(gh, inSize, 8));
+      copy(p.whh, q.whh, panelsLength(gh, ps, p.whhPanel));
+      if (projSize > 0) copy(p.whr, q.whr, panelsLength(projSize, hs, 8));
+      copy(p.biases, q.biases, (cell === 'gru' ? 2 : 3) * gh);
+    });
+    this.valuesVersion++;
+  }
+
   /** Frees every block. Safe to call twice. */
   dispose(): void {
     this.weights.dispose();

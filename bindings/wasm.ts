@@ -8,7 +8,7 @@
  * Several models share one runtime without interfering: each owns its own blocks.
  */
 import { Allocator } from './allocator.js';
-import { type KernelConstants, type Kernels, bindKernels } from './kernels.js';
+import { type KernelConstants, type Kernels, type TrainingKernels, bindKernels } from './kernels.js';
 import { RnnError } from '../base/errors.js';
 import { nodeBuiltin } from '../base/node-builtin.js';
 
@@ -54,8 +54,13 @@ function safeValidate(bytes: Uint8Array<ArrayBuffer>): boolean {
  * `new URL('...', import.meta.url)` (Vite, webpack 5, Parcel, esbuild with a file loader) copy the
  * file into their output; see docs/loading.md.
  */
-export function buildUrl(build: BuildName): URL {
-  return new URL(`../build/${build}.wasm`, import.meta.url);
+export function buildUrl(build: BuildName, training = false): URL {
+  return training ? new URL(`../build/${build}-train.wasm`, import.meta.url) : new URL(`../build/${build}.wasm`, import.meta.url);
+}
+
+/** A build's file name: `<build>.wasm`, or `<build>-train.wasm` for its training build (assembly/train.ts). */
+export function buildFileName(build: BuildName, training = false): string {
+  return `${build}${training ? '-train' : ''}.wasm`;
 }
 export interface InstantiateOptions {
   /** Force a build instead of probing. */
@@ -74,12 +79,21 @@ export interface InstantiateOptions {
    * are read from disk. Default: `buildUrl(build)`, next to this module.
    */
   url?: URL | string;
+  /**
+   * Load the training build (`<name>-train.wasm`: the same kernels plus back-propagation and the
+   * optimizers), which train-mode forward / backward and the optimizers need. A page that only
+   * runs models does not ship those kernels. `module` / `bytes` must then be a training build.
+   */
+  training?: boolean;
 }
 
 export class WasmRuntime {
   readonly build: BuildName;
   /** The kernels, typed (bindings/kernels.ts). */
   readonly exports: Kernels;
+  /** Whether this is a training build (ready({ training: true })). */
+  readonly isTraining: boolean;
+  private readonly trainingExports: TrainingKernels | undefined;
   /** The constants shared with the kernels (cell ids, descriptor slots), read from the build. */
   readonly constants: KernelConstants;
   readonly memory: WebAssembly.Memory;
@@ -87,7 +101,8 @@ export class WasmRuntime {
 
   constructor(instance: WebAssembly.Instance, build: BuildName) {
     this.build = build;
-    ({ kernels: this.exports, constants: this.constants } = bindKernels(instance));
+    ({ kernels: this.exports, training: this.trainingExports, constants: this.constants } = bindKernels(instance));
+    this.isTraining = this.trainingExports !== undefined;
     this.memory = this.exports.memory;
     const memory = this.memory;
     this.allocator = new Allocator(this.exports.heap_base(), MAX_MEMORY_BYTES, (bytes) => {
@@ -100,6 +115,17 @@ export class WasmRuntime {
         return false;
       }
     });
+  }
+
+  /**
+   * The training kernels; NOT_READY naming `what` when this runtime is not a training build
+   * (ready({ training: true }) loads one).
+   */
+  training(what: string): TrainingKernels {
+    if (this.trainingExports === undefined) {
+      throw new RnnError('NOT_READY', `${what}: training needs the training build; call await ready({ training: true }) before creating the layers you train`);
+    }
+    return this.trainingExports;
   }
 
   /**
@@ -172,8 +198,8 @@ export class WasmRuntime {
 }
 
 /** Resolves the `url` option (see InstantiateOptions.url) to the URL of one build file. */
-export function resolveBuildUrl(url: URL | string | undefined, build: BuildName): URL {
-  if (url === undefined) return buildUrl(build);
+export function resolveBuildUrl(url: URL | string | undefined, build: BuildName, training = false): URL {
+  if (url === undefined) return buildUrl(build, training);
   const g = globalThis as { document?: { baseURI?: string }; location?: { href?: string } };
   const base = g.document?.baseURI ?? g.location?.href;
   let u: URL;
@@ -182,7 +208,7 @@ export function resolveBuildUrl(url: URL | string | undefined, build: BuildName)
   } catch {
     throw new RnnError('INVALID_OPTION', `ready: url must be an absolute URL here (no page to resolve it against), got ${String(url)}`);
   }
-  if (u.pathname.endsWith('/')) u = new URL(`${build}.wasm`, u);
+  if (u.pathname.endsWith('/')) u = new URL(buildFileName(build, training), u);
   return u;
 }
 
@@ -243,10 +269,14 @@ export async function instantiate(options: InstantiateOptions = {}): Promise<Was
     if (!module) {
       module = options.bytes !== undefined
         ? await WebAssembly.compile(options.bytes)
-        : await compileFrom(resolveBuildUrl(options.url, build));
+        : await compileFrom(resolveBuildUrl(options.url, build, options.training === true));
     }
     const instance = await WebAssembly.instantiate(module, {});
-    return new WasmRuntime(instance, build);
+    const rt = new WasmRuntime(instance, build);
+    if (options.training === true && !rt.isTraining) {
+      throw new RnnError('INVALID_OPTION', `ready: { training: true } needs a training build (<name>-train.wasm); the module given is an inference build`);
+    }
+    return rt;
   } catch (e) {
     if (e instanceof RnnError) throw e;
     throw new RnnError('WASM_LOAD_FAILED', `ready: could not load the '${build}' build: ${(e as Error).message}`);
@@ -260,8 +290,9 @@ let pending: Promise<WasmRuntime> | undefined;
  * Loads the wasm once (later calls return the same runtime unless options force another build).
  */
 export function ready(options?: InstantiateOptions): Promise<WasmRuntime> {
-  if (options && (options.build || options.module || options.bytes || options.url)) {
-    if (current && current.build === options.build && !options.module && !options.bytes && !options.url) {
+  if (options && (options.build || options.module || options.bytes || options.url || options.training)) {
+    const sameBuild = options.build === undefined ? options.training === true : current?.build === options.build;
+    if (current && sameBuild && (!options.training || current.isTraining) && !options.module && !options.bytes && !options.url) {
       return Promise.resolve(current);
     }
     pending = instantiate(options).then((rt) => (current = rt));

@@ -33,7 +33,7 @@ try {
     /^dist\/(base|bindings|src)\/.+\.(js|d\.ts)$/,
     /^dist\/entries\/(embedded|workerd|workerd-core|node|node-core|node-ort)\.(js|d\.ts)$/,
     /^dist\/entries\/chunk-[A-Z0-9]+\.js$/, // the part node.js and node-core.js share
-    /^dist\/build\/(relaxed|simd|scalar)\.wasm$/,
+    /^dist\/build\/(relaxed|simd|scalar)(-train)?\.wasm$/,
   ];
   for (const p of paths) if (!allowed.some((re) => re.test(p))) problems.push(`unexpected file in the package: ${p}`);
   const required = [

@@ -30,6 +30,8 @@ import { ready as readyWith, supportedBuilds } from '../src/${mod}.js';
 let last;
 /** As ready() of the main entry; without module/bytes/url the wasm comes from ${source}. */
 export function ready(options = {}) {
+  // the training builds are not in this file: ready({ training: true }) loads them as the main entry does
+  if (options.training) return readyWith(options);
   if (last && (options.build === undefined || options.build === last.build) && !options.module && !options.bytes && !options.url) return last.p;
   const build = options.build ?? (options.module || options.bytes || options.url ? undefined : supportedBuilds()[0]);
   const p = options.module || options.bytes || options.url ? readyWith(options) : readyWith({ build, ${source === 'this file' ? 'bytes: decode(BASE64[build])' : 'module: MODULES[build]'} });

@@ -3,7 +3,7 @@
 
     /usr/bin/python3 tools/make-optim-fixtures.py
 
-For a few small models (nn.Sequential of Embedding / Linear / Softmax / LogSoftmax / last step,
+For a few small models (nn.Sequential of Embedding / LSTM / Linear / Softmax / LogSoftmax / last step,
 under the same names as the wasm-rnn Sequential of the test) it writes, as JSON:
 
   * `initial`: the state_dict every run starts from (float32 values),
@@ -52,6 +52,13 @@ class LogSoftmax(nn.LogSoftmax):
         super().__init__(dim=-1)
 
 
+class LSTMOutput(nn.LSTM):
+    """nn.LSTM giving only its output sequence (what wasm-rnn's Sequential passes on)."""
+
+    def forward(self, x):
+        return super().forward(x)[0]
+
+
 def floats(t):
     return [float(v) for v in t.detach().reshape(-1).tolist()]
 
@@ -68,6 +75,8 @@ def layers_spec(model):
     for name, m in model.named_children():
         if isinstance(m, nn.Embedding):
             out.append({'name': name, 'kind': 'Embedding', 'args': [m.num_embeddings, m.embedding_dim]})
+        elif isinstance(m, nn.LSTM):
+            out.append({'name': name, 'kind': 'LSTM', 'args': [m.input_size, m.hidden_size]})
         elif isinstance(m, nn.Linear):
             out.append({'name': name, 'kind': 'Linear', 'args': [m.in_features, m.out_features, m.bias is not None]})
         else:
@@ -108,6 +117,20 @@ def make_sequence_model():
     model = nn.Sequential(OrderedDict(proj=nn.Linear(I, C), soft=Softmax(), last=LastStep()))
     batches = [(torch.randn(T, B, I, generator=g), torch.rand(B, C, generator=g)) for _ in range(STEPS)]
     return 'sequence', model, batches, 'mse', F.mse_loss
+
+
+def make_charlm_model():
+    """A character model in small: Embedding -> LSTM -> Linear, time-major, cross-entropy."""
+    g = torch.Generator().manual_seed(14)
+    V, E, H, T, B = 9, 5, 7, 4, 3
+    torch.manual_seed(14)
+    model = nn.Sequential(OrderedDict(emb=nn.Embedding(V, E), lstm=LSTMOutput(E, H), head=nn.Linear(H, V)))
+    batches = [(torch.randint(0, V, (T, B), generator=g), torch.randint(0, V, (T, B), generator=g)) for _ in range(STEPS)]
+
+    def loss(out, y):
+        return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
+
+    return 'charlm', model, batches, 'crossEntropy', loss
 
 
 OPTIMIZERS = [
@@ -197,7 +220,7 @@ def train(model, batches, loss_fn, opt_class, opts, clip, dtype):
 def main():
     torch.manual_seed(0)
     os.makedirs(OUT, exist_ok=True)
-    for make in (make_token_model, make_regression_model, make_sequence_model):
+    for make in (make_token_model, make_regression_model, make_sequence_model, make_charlm_model):
         name, model, batches, loss_name, loss_fn = make()
         initial = OrderedDict((k, v.detach().clone()) for k, v in model.state_dict().items())
 

@@ -1,21 +1,16 @@
-// The two GEMMs of a linear layer's backward pass, on the weight in 8-column panels
-// (x32_packw_x8: W [N, K] as ceil(N/8) panels of K rows of 8 floats, element (8p + j, kk) at
-// float (p * K + kk) * 8 + j, zero past N), plus the bias gradient:
+// The input gradient of a linear layer's backward pass, read straight from the weight in 8-column
+// panels (x32_packw_x8: W [N, K] as ceil(N/8) panels of K rows of 8 floats, element (8p + j, kk)
+// at float (p * K + kk) * 8 + j, zero past N):
 //
 //   f32_gemm_dx:  dX[M, K] = dY[M, N] W          (the input gradient; overwrites dX)
-//   f32_gemm_dw:  dW      += dY^T X              (the weight gradient, written in W's panel layout)
-//   f32_colsum:   db[N]   += column sums of dY   (the bias gradient)
 //
-// The weight gradient is accumulated in the same panel layout as the weight, so an optimizer
-// updates (value, gradient, state) blocks elementwise (bindings/trainable.ts). Its padding columns
-// (past N) are never written: they stay zero whatever X holds (an infinite x would make 0 * x NaN).
+// The weight and bias gradients are f32_wgrad_acc and f32_colsum_acc (shared with the recurrent
+// layers).
 //
 // Arithmetic: plain float32 multiply then add (never fused, in the `relaxed` build too), in one
-// fixed order per output, so every build and the __scalar twins give the same bits:
-//  - dW and db: each element sums its M terms in ascending row order from zero, and the sum is
-//    then added to the existing gradient (PyTorch's .grad accumulation: grad + new).
-//  - dX: element (i, kk) keeps 4 partial sums, lane l taking columns n with n % 4 == l, panels in
-//    ascending order (per panel lanes 0-3 then 4-7); the result is (l0 + l2) + (l1 + l3).
+// fixed order per output, so every build and the __scalar twin give the same bits: element
+// (i, kk) keeps 4 partial sums, lane l taking columns n with n % 4 == l, panels in ascending order
+// (per panel lanes 0-3 then 4-7); the result is (l0 + l2) + (l1 + l3).
 
 // @ts-ignore: decorator
 @inline function hsum(v: v128): f32 {
@@ -136,138 +131,5 @@ function gemm_dx_simd(dx: usize, dy: usize, w: usize, m: i32, n: i32, k: i32, ld
       if (partial) a0 = dx_step(a0, t0, t1, tailPanel + (<usize>kk << 5));
       store<f32>(dxrow + (<usize>kk << 2), hsum(a0));
     }
-  }
-}
-
-/**
- * dw: x32_packw_x8 panels of the [N, K] gradient (accumulated into); dy: [M, ldy] rows of N
- * values; x: [M, ldx] rows of K values (the layer's input).
- */
-export function f32_gemm_dw(dw: usize, dy: usize, x: usize, m: i32, n: i32, k: i32, ldy: i32, ldx: i32): void {
-  if (ASC_FEATURE_SIMD) gemm_dw_simd(dw, dy, x, m, n, k, ldy, ldx);
-  else f32_gemm_dw__scalar(dw, dy, x, m, n, k, ldy, ldx);
-}
-
-/** Reference of f32_gemm_dw: one gradient element at a time, rows ascending. */
-export function f32_gemm_dw__scalar(dw: usize, dy: usize, x: usize, m: i32, n: i32, k: i32, ldy: i32, ldx: i32): void {
-  for (let j = 0; j < n; j++) {
-    dw_column_scalar(dw, dy, x, m, j, k, ldy, ldx);
-  }
-}
-
-/** Gradient row j (all K elements) of the panels, the scalar way. */
-// @ts-ignore: decorator
-@inline function dw_column_scalar(dw: usize, dy: usize, x: usize, m: i32, j: i32, k: i32, ldy: i32, ldx: i32): void {
-  const base = dw + (<usize>((j - (j & 7)) * k + (j & 7)) << 2);
-  for (let kk = 0; kk < k; kk++) {
-    let s: f32 = 0;
-    for (let i = 0; i < m; i++) {
-      s = s + load<f32>(dy + (<usize>(i * ldy + j) << 2)) * load<f32>(x + (<usize>(i * ldx + kk) << 2));
-    }
-    const g = base + (<usize>kk << 5);
-    store<f32>(g, load<f32>(g) + s);
-  }
-}
-
-/**
- * Whole panels: 4 gradient rows of a panel (kk .. kk + 3, 8 lanes each) in 8 accumulators over
- * all M rows (two dY loads and four X broadcasts per row), then added to dW. The columns of a
- * partial last panel go the scalar way (same order, so the same bits).
- */
-function gemm_dw_simd(dw: usize, dy: usize, x: usize, m: i32, n: i32, k: i32, ldy: i32, ldx: i32): void {
-  const full = n >> 3;
-  const ldyBytes = <usize>ldy << 2;
-  const ldxBytes = <usize>ldx << 2;
-  for (let p = 0; p < full; p++) {
-    const panel = dw + (<usize>(p * k) << 5);
-    const dycol = dy + (<usize>p << 5);
-    let kk = 0;
-    for (; kk + 4 <= k; kk += 4) {
-      let a0 = f32x4.splat(0), b0 = f32x4.splat(0), a1 = f32x4.splat(0), b1 = f32x4.splat(0);
-      let a2 = f32x4.splat(0), b2 = f32x4.splat(0), a3 = f32x4.splat(0), b3 = f32x4.splat(0);
-      let yp = dycol;
-      let xp = x + (<usize>kk << 2);
-      for (let i = 0; i < m; i++) {
-        const y0 = v128.load(yp);
-        const y1 = v128.load(yp, 16);
-        const x0 = v128.load32_splat(xp);
-        const x1 = v128.load32_splat(xp + 4);
-        const x2 = v128.load32_splat(xp + 8);
-        const x3 = v128.load32_splat(xp + 12);
-        a0 = f32x4.add(a0, f32x4.mul(y0, x0));
-        b0 = f32x4.add(b0, f32x4.mul(y1, x0));
-        a1 = f32x4.add(a1, f32x4.mul(y0, x1));
-        b1 = f32x4.add(b1, f32x4.mul(y1, x1));
-        a2 = f32x4.add(a2, f32x4.mul(y0, x2));
-        b2 = f32x4.add(b2, f32x4.mul(y1, x2));
-        a3 = f32x4.add(a3, f32x4.mul(y0, x3));
-        b3 = f32x4.add(b3, f32x4.mul(y1, x3));
-        yp += ldyBytes;
-        xp += ldxBytes;
-      }
-      const g = panel + (<usize>kk << 5);
-      v128.store(g, f32x4.add(v128.load(g, 0), a0), 0);
-      v128.store(g, f32x4.add(v128.load(g, 16), b0), 16);
-      v128.store(g, f32x4.add(v128.load(g, 32), a1), 32);
-      v128.store(g, f32x4.add(v128.load(g, 48), b1), 48);
-      v128.store(g, f32x4.add(v128.load(g, 64), a2), 64);
-      v128.store(g, f32x4.add(v128.load(g, 80), b2), 80);
-      v128.store(g, f32x4.add(v128.load(g, 96), a3), 96);
-      v128.store(g, f32x4.add(v128.load(g, 112), b3), 112);
-    }
-    for (; kk < k; kk++) {
-      let a0 = f32x4.splat(0), b0 = f32x4.splat(0);
-      let yp = dycol;
-      let xp = x + (<usize>kk << 2);
-      for (let i = 0; i < m; i++) {
-        const x0 = v128.load32_splat(xp);
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(yp), x0));
-        b0 = f32x4.add(b0, f32x4.mul(v128.load(yp, 16), x0));
-        yp += ldyBytes;
-        xp += ldxBytes;
-      }
-      const g = panel + (<usize>kk << 5);
-      v128.store(g, f32x4.add(v128.load(g, 0), a0), 0);
-      v128.store(g, f32x4.add(v128.load(g, 16), b0), 16);
-    }
-  }
-  for (let j = full << 3; j < n; j++) dw_column_scalar(dw, dy, x, m, j, k, ldy, ldx);
-}
-
-/** db[j] += sum over the M rows of dy[i, j] (rows `ldy` floats apart), rows ascending from zero. */
-export function f32_colsum(db: usize, dy: usize, m: i32, n: i32, ldy: i32): void {
-  colsum(db, dy, m, n, ldy, ASC_FEATURE_SIMD);
-}
-
-/** Reference of f32_colsum, one column at a time. */
-export function f32_colsum__scalar(db: usize, dy: usize, m: i32, n: i32, ldy: i32): void {
-  colsum(db, dy, m, n, ldy, false);
-}
-
-// @ts-ignore: decorator
-@inline function colsum(db: usize, dy: usize, m: i32, n: i32, ldy: i32, simd: bool): void {
-  const ldyBytes = <usize>ldy << 2;
-  let j = 0;
-  if (ASC_FEATURE_SIMD && simd) {
-    for (; j + 4 <= n; j += 4) {
-      let s = f32x4.splat(0);
-      let yp = dy + (<usize>j << 2);
-      for (let i = 0; i < m; i++) {
-        s = f32x4.add(s, v128.load(yp));
-        yp += ldyBytes;
-      }
-      const o = db + (<usize>j << 2);
-      v128.store(o, f32x4.add(v128.load(o), s));
-    }
-  }
-  for (; j < n; j++) {
-    let s: f32 = 0;
-    let yp = dy + (<usize>j << 2);
-    for (let i = 0; i < m; i++) {
-      s = s + load<f32>(yp);
-      yp += ldyBytes;
-    }
-    const o = db + (<usize>j << 2);
-    store<f32>(o, load<f32>(o) + s);
   }
 }

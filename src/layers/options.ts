@@ -50,6 +50,32 @@ export interface ForwardOptions {
    * run has succeeded. Not a view of wasm memory (such as a step's `{ view: true }` output).
    */
   out?: Float32Array;
+  /**
+   * Also keep what `backward()` needs (the gates, states and, for GRU, recurrent products of
+   * every step: docs/training.md). The result is the same as without it. Default false: nothing
+   * is kept and inference runs as ever.
+   */
+  train?: boolean;
+}
+
+/** What `backward()` takes: gradients of the loss with respect to the last train-mode forward's results (each optional: zeros). */
+export interface BackwardGradients {
+  /** Shaped like the forward's output; values at padded positions (past `lengths`) are ignored. */
+  output?: Tensor;
+  /** Shaped like the forward's h. */
+  h?: Tensor;
+  /** LSTM only: shaped like the forward's c. */
+  c?: Tensor;
+}
+
+/** What `backward()` returns: gradients with respect to the forward's inputs. */
+export interface BackwardResult {
+  /** Shaped like x (zeros at padded positions). */
+  x: Tensor<Float32Array>;
+  /** Shaped like h0 (also when no h0 was passed: the gradient of the zero initial state). */
+  h0: Tensor<Float32Array>;
+  /** LSTM only: shaped like c0. */
+  c0?: Tensor<Float32Array>;
 }
 
 export interface ForwardResult {
@@ -68,7 +94,8 @@ export interface LoadOptions {
   strict?: boolean;
 }
 
-export const FORWARD_KEYS = ['h0', 'c0', 'lengths', 'out'];
+export const FORWARD_KEYS = ['h0', 'c0', 'lengths', 'out', 'train'];
+export const BACKWARD_KEYS = ['output', 'h', 'c'];
 const COMMON_KEYS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'bidirectional', 'dropout', 'seed'];
 
 export function checkInt(v: unknown, name: string, min: number, layer: string): number {

@@ -10,18 +10,23 @@ import { type RecurrentSpec, type CellKind, outputSize, gateCount } from '../../
 import { Rng, randomSeed } from '../../base/random.js';
 import { runtime, MAX_MEMORY_BYTES, type WasmRuntime } from '../../bindings/wasm.js';
 import { PackedRecurrent, StreamState } from '../../bindings/recurrent.js';
+import { RecurrentTrainer } from '../../bindings/recurrent-train.js';
+import type { ParamBlock, Trainable } from '../../bindings/trainable.js';
 import { DisposeGroup } from '../../bindings/ownership.js';
 import { fillUniform } from '../../bindings/fill.js';
 import { warmUp, WARM_UP_BYTES } from '../../bindings/warmup.js';
 import {
   type RecurrentOptions, type LSTMOptions, type RNNOptions, type ForwardOptions, type ForwardResult, type LoadOptions,
-  FORWARD_KEYS, checkInt, checkLengths, readOptions,
+  type BackwardGradients, type BackwardResult,
+  FORWARD_KEYS, BACKWARD_KEYS, checkBool, checkInt, checkLengths, readOptions,
 } from './options.js';
 import { groupParams, parameterList, readStateDict, writeStateDict } from './state-dict.js';
 import { RecurrentState } from './state.js';
 
 export { RecurrentState };
-export type { RecurrentOptions, LSTMOptions, RNNOptions, ForwardOptions, ForwardResult, LoadOptions, Lengths } from './options.js';
+export type {
+  RecurrentOptions, LSTMOptions, RNNOptions, ForwardOptions, ForwardResult, LoadOptions, Lengths, BackwardGradients, BackwardResult,
+} from './options.js';
 
 /**
  * The weights a layer starts with when they are known (fromStateDict): a state_dict, read with
@@ -34,7 +39,7 @@ export interface InitialWeights {
 }
 
 /** Common machinery of LSTM, GRU and RNN. */
-export abstract class RecurrentLayer {
+export abstract class RecurrentLayer implements Trainable {
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly numLayers: number;
@@ -50,6 +55,10 @@ export abstract class RecurrentLayer {
   private readonly streams = new DisposeGroup<StreamState>();
   private disposed = false;
   private readonly rt: WasmRuntime;
+  /** Gradients and the train-mode workspace, made at the first use of training. */
+  private trainer: RecurrentTrainer | null = null;
+  /** The shapes of the last train-mode forward (what backward's gradients must match). */
+  private trained: { batched: boolean; tLen: number; batch: number } | null = null;
   protected abstract readonly kind: string;
 
   /**
@@ -91,11 +100,19 @@ export abstract class RecurrentLayer {
     this.install(groupParams(spec, values));
   }
 
-  /** Packs a complete, validated parameter set; the old one stays if packing fails. */
+  /**
+   * Packs a complete, validated parameter set; the old one stays if packing fails. A reload
+   * copies the values into the existing blocks, whose addresses an optimizer or a streaming
+   * state may hold (and counts a new version: a pending backward then refuses to run).
+   */
   private install(params: ReturnType<typeof groupParams>): void {
     const packed = PackedRecurrent.fromParams(this.spec, params, this.rt);
-    this.packed?.dispose();
-    this.packed = packed;
+    if (!this.packed) {
+      this.packed = packed;
+      return;
+    }
+    this.packed.copyValuesFrom(packed);
+    packed.dispose();
   }
 
   private alive(): PackedRecurrent {
@@ -184,13 +201,110 @@ export abstract class RecurrentLayer {
       }
       out = options.out;
     }
-    const r = packed.run(x.data, tLen, batch, { batchFirst: batched && this.batchFirst, h0, c0, lengths, into: out });
+    const train = checkBool(options.train, 'train', false, what);
+    const runOptions = { batchFirst: batched && this.batchFirst, h0, c0, lengths, into: out };
+    let r;
+    if (train) {
+      r = this.training(packed).forward(x.data, tLen, batch, runOptions);
+      this.trained = { batched, tLen, batch };
+    } else {
+      r = packed.run(x.data, tLen, batch, runOptions);
+    }
     const result: ForwardResult = {
       output: { data: r.output, shape: batched ? (this.batchFirst ? [batch, tLen, od] : [tLen, batch, od]) : [tLen, od] },
       h: { data: r.h, shape: stateShape(ps) },
     };
     if (r.c) result.c = { data: r.c, shape: stateShape(this.hiddenSize) };
     return result;
+  }
+
+  private training(packed: PackedRecurrent): RecurrentTrainer {
+    if (!this.trainer) this.trainer = new RecurrentTrainer(packed, this.rt);
+    return this.trainer;
+  }
+
+  /**
+   * Back-propagation through time over the last train-mode forward: takes the gradients of the
+   * loss with respect to its output, final h and (LSTM) final c (each optional: zeros; at padded
+   * positions the output's gradient is ignored), adds the parameters' gradients to gradients()
+   * (they accumulate, like PyTorch's .grad), and returns the gradients with respect to x, h0 and
+   * (LSTM) c0. Each forward allows one backward. Everything is checked before any gradient
+   * changes.
+   */
+  backward(grads: BackwardGradients = {}): BackwardResult {
+    this.alive();
+    const what = `${this.kind}.backward`;
+    if (grads === null || typeof grads !== 'object') throw new RnnError('INVALID_INPUT', `${what}: expected an object { output, h, c } of gradients, got ${String(grads)}`);
+    checkOptionKeys(grads, this.spec.cell === 'lstm' ? BACKWARD_KEYS : BACKWARD_KEYS.filter((k) => k !== 'c'), what);
+    const trainer = this.trainer;
+    const shapes = this.trained;
+    if (!trainer || !shapes) throw new RnnError('INVALID_INPUT', `${what}: no train-mode forward to go back through; call forward(x, { train: true }) first`);
+    const pending = trainer.pending(what);
+    const { batched, tLen, batch } = shapes;
+    const ld = this.numLayers * this.spec.numDirections;
+    const ps = outputSize(this.spec);
+    const od = this.spec.numDirections * ps;
+    const outShape = batched ? (this.batchFirst ? [batch, tLen, od] : [tLen, batch, od]) : [tLen, od];
+    const stateShape = (width: number) => (batched ? [ld, batch, width] : [ld, width]);
+    const take = (t: Tensor | undefined, shape: number[], name: string, valid?: (i: number) => boolean): Float32Array | null => {
+      if (t === undefined) return null;
+      checkFloatTensor(t, `${what}: ${name}`);
+      checkShape(t, shape, `${what}: ${name} (the gradient of the last train-mode forward's ${name})`);
+      const d = t.data;
+      for (let i = 0; i < d.length; i++) {
+        if (!Number.isFinite(d[i]) && (!valid || valid(i))) {
+          throw new RnnError('INVALID_INPUT', `${what}: ${name} has a non-finite value (${d[i]}) at flat index ${i}`);
+        }
+      }
+      return d;
+    };
+    // a padded position's gradient is ignored, so it may be anything
+    const lengths = pending.lengths;
+    const bFirst = batched && this.batchFirst;
+    const validOutput = lengths ? (i: number) => {
+      const row = Math.floor(i / od);
+      const [t, b] = bFirst ? [row % tLen, Math.floor(row / tLen)] : [Math.floor(row / batch), row % batch];
+      return t < lengths[b];
+    } : undefined;
+    const dOut = take(grads.output, outShape, 'output', validOutput);
+    const dh = take(grads.h, stateShape(ps), 'h');
+    const dc = this.spec.cell === 'lstm' ? take(grads.c, stateShape(this.hiddenSize), 'c') : null;
+    const r = trainer.backward(dOut, dh, dc, what);
+    const result: BackwardResult = {
+      x: { data: r.dx, shape: batched ? (this.batchFirst ? [batch, tLen, this.inputSize] : [tLen, batch, this.inputSize]) : [tLen, this.inputSize] },
+      h0: { data: r.dh0, shape: stateShape(ps) },
+    };
+    if (r.dc0) result.c0 = { data: r.dc0, shape: stateShape(this.hiddenSize) };
+    return result;
+  }
+
+  /** Every parameter with its value and gradient blocks in wasm memory, in PyTorch's order (bindings/trainable.ts). */
+  parameters(): readonly ParamBlock[] {
+    return this.training(this.alive()).parameters();
+  }
+
+  /**
+   * The accumulated gradients under the PyTorch parameter names (`weight_ih_l0`,
+   * `bias_hh_l1_reverse`, `weight_hr_l0`, ...), in PyTorch's order (new arrays).
+   */
+  gradients(): Record<string, Tensor<Float32Array>> {
+    const out: Record<string, Tensor<Float32Array>> = {};
+    for (const p of this.parameters()) out[p.name] = { data: p.readGrad(), shape: [...p.shape] };
+    return out;
+  }
+
+  /** Sets every gradient to zero. */
+  zeroGrad(): void {
+    this.training(this.alive()).zeroGrad();
+  }
+
+  /**
+   * To be called after the values were changed in place in wasm memory (an optimizer step):
+   * recomputes the summed input bias and makes a pending backward refuse to run (its forward used
+   * the old values).
+   */
+  parametersChanged(): void {
+    this.alive().parametersChanged();
   }
 
   /**
@@ -243,6 +357,9 @@ export abstract class RecurrentLayer {
     if (this.disposed) return;
     this.disposed = true;
     this.streams.disposeAll(); // their RecurrentStates then throw DISPOSED
+    this.trainer?.dispose();
+    this.trainer = null;
+    this.trained = null;
     this.packed?.dispose();
     this.packed = null;
   }

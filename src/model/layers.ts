@@ -22,7 +22,7 @@
  * to `gradients()` (PyTorch's `.grad` accumulation) until `zeroGrad()`. Parameter values and
  * gradients live in wasm memory and are what an optimizer updates (`parameters()`, the Trainable
  * contract of bindings/trainable.ts). Linear's backward GEMMs run in wasm (f32_gemm_dx,
- * f32_gemm_dw, f32_colsum); Softmax / LogSoftmax backward runs in JS in float64 from the float32
+ * f32_wgrad_acc, f32_colsum_acc); Softmax / LogSoftmax backward runs in JS in float64 from the float32
  * output, as PyTorch's backward reads the output.
  */
 import { RnnError, fmtShape } from '../../base/errors.js';

@@ -186,7 +186,7 @@ export class SGD extends Optimizer {
   }
 
   protected update(i: number, p: ParamBlock): void {
-    this.rt.exports.f32_sgd_step(
+    this.rt.training('SGD.step').f32_sgd_step(
       p.valuePtr, p.gradPtr, this.state.ptr(i, 'momentum_buffer'), p.length, this.lr, this.momentum, 1 - this.dampening, this.weightDecay,
       this.nesterov ? 1 : 0, this.steps === 1 ? 1 : 0,
     );
@@ -238,7 +238,7 @@ class AdamBase extends Optimizer {
     const bc2sqrt = Math.sqrt(1 - b2 ** t);
     const l2 = this.decoupled ? 0 : this.weightDecay;
     const decay = this.decoupled ? 1 - this.lr * this.weightDecay : 1;
-    this.rt.exports.f32_adam_step(
+    this.rt.training('Adam.step').f32_adam_step(
       p.valuePtr, p.gradPtr, this.state.ptr(i, 'exp_avg'), this.state.ptr(i, 'exp_avg_sq'), this.state.ptr(i, 'max_exp_avg_sq'), p.length,
       -stepSize, b1, 1 - b1, b2, 1 - b2, bc2sqrt, this.eps, l2, decay, this.amsgrad ? 1 : 0,
     );
@@ -297,7 +297,7 @@ export class RMSprop extends Optimizer {
   }
 
   protected update(i: number, p: ParamBlock): void {
-    this.rt.exports.f32_rmsprop_step(
+    this.rt.training('RMSprop.step').f32_rmsprop_step(
       p.valuePtr, p.gradPtr, this.state.ptr(i, 'square_avg'), this.state.ptr(i, 'grad_avg'), this.state.ptr(i, 'momentum_buffer'), p.length,
       this.lr, this.alpha, 1 - this.alpha, this.eps, this.weightDecay, this.momentum, this.centered ? 1 : 0,
     );
@@ -328,7 +328,7 @@ export function clipGradNorm(params: Trainable, maxNorm: number, options?: ClipG
   let sum = 0;
   const bad: string[] = [];
   for (const p of blocks) {
-    const norm = Math.fround(Math.sqrt(rt.exports.f32_sumsq_f64(p.gradPtr, p.length)));
+    const norm = Math.fround(Math.sqrt(rt.training('clipGradNorm').f32_sumsq_f64(p.gradPtr, p.length)));
     if (!Number.isFinite(norm)) bad.push(p.name);
     sum += norm * norm;
   }
@@ -338,6 +338,6 @@ export function clipGradNorm(params: Trainable, maxNorm: number, options?: ClipG
   }
   // PyTorch: max_norm / (total + 1e-6) as reciprocal * max_norm in float32, clamped to 1
   const coef = Math.min(Math.fround(Math.fround(1 / Math.fround(total + Math.fround(1e-6))) * Math.fround(maxNorm)), 1);
-  if (coef !== 1) for (const p of blocks) rt.exports.f32_vscale(p.gradPtr, p.length, coef);
+  if (coef !== 1) for (const p of blocks) rt.training('clipGradNorm').f32_vscale(p.gradPtr, p.length, coef);
   return total;
 }

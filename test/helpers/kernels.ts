@@ -7,15 +7,17 @@ export type Kernel = (...args: number[]) => void;
 
 export const builds: BuildName[] = supportedBuilds();
 
-const cache = new Map<BuildName, Promise<WasmRuntime>>();
-export function runtimeFor(build: BuildName): Promise<WasmRuntime> {
-  let p = cache.get(build);
-  if (!p) cache.set(build, (p = instantiate({ build })));
+const cache = new Map<string, Promise<WasmRuntime>>();
+/** A runtime of `build` (its training build with `training`: the training kernels' tests). */
+export function runtimeFor(build: BuildName, training = false): Promise<WasmRuntime> {
+  const key = `${build}${training ? '-train' : ''}`;
+  let p = cache.get(key);
+  if (!p) cache.set(key, (p = instantiate({ build, training })));
   return p;
 }
 
 export function kernel(rt: WasmRuntime, name: string): Kernel {
-  const f = rt.exports[name];
+  const f = (rt.exports as unknown as Record<string, unknown>)[name] ?? (rt.isTraining ? (rt.training('test') as unknown as Record<string, unknown>)[name] : undefined);
   if (typeof f !== 'function') throw new Error(`build ${rt.build} has no export ${name}`);
   return f as Kernel;
 }

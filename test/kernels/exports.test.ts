@@ -20,12 +20,12 @@ function parse(path: string): ts.SourceFile {
   return ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.ES2022, true);
 }
 
-/** The methods of `interface Kernels` in bindings/kernels.ts. */
-function interfaceSignatures(): Map<string, Signature> {
+/** The methods of an interface of bindings/kernels.ts (Kernels, TrainingKernels). */
+function interfaceSignatures(name: string): Map<string, Signature> {
   const out = new Map<string, Signature>();
   const file = parse(new URL('bindings/kernels.ts', root).pathname);
   file.forEachChild((node) => {
-    if (!ts.isInterfaceDeclaration(node) || node.name.text !== 'Kernels') return;
+    if (!ts.isInterfaceDeclaration(node) || node.name.text !== name) return;
     for (const m of node.members) {
       if (!ts.isMethodSignature(m)) continue;
       out.set(m.name.getText(file), {
@@ -64,22 +64,28 @@ function assemblyDeclarations(): { functions: Map<string, Signature>; constants:
   return { functions, constants };
 }
 
-const typed = interfaceSignatures();
+const inference = interfaceSignatures('Kernels');
+const trainingOnly = interfaceSignatures('TrainingKernels');
 const declared = assemblyDeclarations();
 
-describe.each(builds)('kernel exports [%s build]', (build) => {
-  const module = new WebAssembly.Module(readFileSync(buildUrl(build)));
+// every build twice: the inference build (assembly/index.ts) and its training build (train.ts)
+const kinds = builds.flatMap((build) => [[build, false], [build, true]] as const);
+
+describe.each(kinds)('kernel exports [%s build, training %s]', (build, training) => {
+  const module = new WebAssembly.Module(readFileSync(buildUrl(build, training)));
   const exported = WebAssembly.Module.exports(module);
   const functions = exported.filter((e) => e.kind === 'function').map((e) => e.name).sort();
+  const typed = training ? new Map([...inference, ...trainingOnly]) : inference;
 
-  it('exports exactly the functions of the Kernels interface', () => {
-    expect(typed.size).toBeGreaterThan(0);
+  it(training ? 'exports exactly the functions of Kernels and TrainingKernels' : 'exports exactly the functions of the Kernels interface', () => {
+    expect(inference.size).toBeGreaterThanOrEqual(40);
+    expect(trainingOnly.size).toBeGreaterThan(20);
     expect(functions).toEqual([...typed.keys()].sort());
   });
 
   it('every function has the parameters and result the interface says, as declared in assembly/', async () => {
-    const rt = await runtimeFor(build);
-    const instance = rt.exports as unknown as Record<string, unknown>;
+    const rt = await runtimeFor(build, training);
+    const instance = { ...(rt.exports as unknown as Record<string, unknown>), ...(training ? (rt.training('test') as unknown as Record<string, unknown>) : {}) };
     for (const name of functions) {
       const sig = typed.get(name)!;
       expect(declared.functions.get(name), `${name} in assembly/`).toEqual(sig);
@@ -90,7 +96,7 @@ describe.each(builds)('kernel exports [%s build]', (build) => {
   it('exports exactly the constants of KERNEL_CONSTANTS, as the values assembly/ declares', async () => {
     const globals = exported.filter((e) => e.kind === 'global').map((e) => e.name).sort();
     expect(globals).toEqual([...KERNEL_CONSTANTS].sort());
-    const rt = await runtimeFor(build);
+    const rt = await runtimeFor(build, training);
     for (const name of KERNEL_CONSTANTS) expect(rt.constants[name], name).toBe(declared.constants.get(name));
   });
 });

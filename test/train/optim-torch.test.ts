@@ -4,7 +4,8 @@
  *
  *  - gradients: the first batch's loss, input gradient and every parameter gradient of a
  *    Sequential (Embedding -> Linear with cross-entropy and ignoreIndex; Linear -> LogSoftmax ->
- *    Linear(bias=false) with MSE; Linear -> Softmax -> LastStep with MSE) against PyTorch autograd
+ *    Linear(bias=false) with MSE; Linear -> Softmax -> LastStep with MSE; Embedding -> LSTM ->
+ *    Linear with cross-entropy) against PyTorch autograd
  *    in float64;
  *  - trajectories: 6 steps of SGD (momentum + dampening + weight decay, Nesterov), Adam (amsgrad +
  *    weight decay, defaults), AdamW and RMSprop (centered + momentum + weight decay, defaults),
@@ -26,7 +27,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  Adam, AdamW, Embedding, LastStep, Linear, LogSoftmax, RMSprop, SGD, Sequential, Softmax, crossEntropy, fit, mseLoss, ready,
+  Adam, AdamW, Embedding, LastStep, Linear, LogSoftmax, LSTM, RMSprop, SGD, Sequential, Softmax, crossEntropy, fit, mseLoss, ready,
   readSafetensors, writeSafetensors,
 } from '../../src/index.js';
 import type { Optimizer, SequentialLayer } from '../../src/index.js';
@@ -59,10 +60,10 @@ interface Fixture {
 }
 
 const load = (name: string): Fixture => JSON.parse(readFileSync(new URL(`../fixtures/train/${name}.json`, import.meta.url), 'utf8'));
-const fixtures = ['tokens', 'regression', 'sequence'].map(load);
+const fixtures = ['tokens', 'regression', 'sequence', 'charlm'].map(load);
 
 beforeAll(async () => {
-  await ready();
+  await ready({ training: true });
 });
 
 function tensor(t: TensorJson): Tensor {
@@ -84,6 +85,8 @@ function build(f: Fixture): Sequential {
         return [name, new Softmax()];
       case 'LastStep':
         return [name, new LastStep()];
+      case 'LSTM':
+        return [name, new LSTM({ inputSize: args[0] as number, hiddenSize: args[1] as number, seed: 1 })];
     }
     throw new Error(`unknown layer ${kind}`);
   });

@@ -13,7 +13,7 @@ import type { Tensor } from '../../base/tensor.js';
 import { Rng } from '../../base/random.js';
 
 beforeAll(async () => {
-  await ready();
+  await ready({ training: true });
 });
 
 function code(f: () => unknown): string {
