@@ -14,7 +14,8 @@
  * docs/vad.md describes the protocol, the rules and the defaults.
  */
 import { RnnError, checkOptionKeys, kindOf } from '../../base/errors.js';
-import { loadOnnx, type OnnxBinding, type OnnxModel } from '../onnx/index.js';
+import { loadOnnxWith, type OnnxBinding, type OnnxModel } from '../onnx/model.js';
+import { SILERO_OPS } from '../onnx/silero-ops.js';
 import { resample } from './resample.js';
 
 /** The sample rates Silero VAD was trained at (its graphs branch on `sr == 16000`). */
@@ -116,7 +117,7 @@ export class SileroVad {
     if (!SAMPLE_RATES.includes(sampleRate)) {
       throw new RnnError('INVALID_OPTION', `SileroVad.load: sampleRate must be 16000 or 8000 (the rates Silero VAD runs at; resample other audio), got ${sampleRate}`);
     }
-    const model = loadOnnx(bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes);
+    const model = loadOnnxWith(SILERO_OPS, bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes);
     try {
       const protocol = protocolOf(model);
       if (sampleRate !== 16000 && !model.inputNames.includes('sr')) {

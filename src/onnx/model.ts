@@ -5,13 +5,11 @@
 import { RnnError, checkOptionKeys, fmtShape, kindOf } from '../../base/errors.js';
 import { checkTensor, type Tensor } from '../../base/tensor.js';
 import type { NodeResources } from './node.js';
-import { OPS, type OpFactory } from './ops.js';
-import { CONV_OPS } from './ops/conv.js';
-import { Planner, newRootScope, runBlock, supportedOps, type Block } from './plan.js';
+import type { OpFactory } from './ops/util.js';
+import { Planner, newRootScope, runBlock, type Block } from './plan.js';
 import { specialize, type SpecializedPlan } from './specialize.js';
 import { compileStatic } from './static-plan.js';
 import { decodeModel, dtName, type ValueInfoMsg } from './proto.js';
-import { recurrentOp } from './recurrent.js';
 import { Arena, DTYPES, checkSize, fromPublic, ownedCopy, odtypeOf, sameShape, toPublic, withArena, type ODType, type OTensor } from './values.js';
 
 export { MIN_OPSET, MAX_OPSET } from './plan.js';
@@ -127,18 +125,12 @@ export interface OnnxBinding {
   run(): void;
 }
 
-const FACTORIES: Record<string, OpFactory> = {
-  ...OPS,
-  ...CONV_OPS,
-  LSTM: recurrentOp('LSTM'),
-  GRU: recurrentOp('GRU'),
-  RNN: recurrentOp('RNN'),
-};
-
-/** Names of the operators loadOnnx supports (default domain). */
-export const SUPPORTED_OPS: readonly string[] = supportedOps(FACTORIES);
-
-export function loadOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {}): OnnxModel {
+/**
+ * loadOnnx with the operators of `factories` (an operator registry: every operator the importer
+ * has in registry.ts, or a subset, so that a bundle that runs one known model ships only the
+ * operator families it needs, as SileroVad does).
+ */
+export function loadOnnxWith(factories: Record<string, OpFactory>, bytes: Uint8Array, options: LoadOnnxOptions = {}): OnnxModel {
   if (options === null || typeof options !== 'object') throw new RnnError('INVALID_OPTION', 'loadOnnx: options must be an object');
   const fastPath = options.fastPath ?? true;
   if (typeof fastPath !== 'boolean') throw new RnnError('INVALID_OPTION', `loadOnnx: fastPath must be a boolean, got ${typeof fastPath}`);
@@ -153,7 +145,7 @@ export function loadOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {}): Onnx
   }
   const specializeShapes = options.specializeShapes ?? true;
   if (typeof specializeShapes !== 'boolean') throw new RnnError('INVALID_OPTION', `loadOnnx: specializeShapes must be a boolean, got ${typeof specializeShapes}`);
-  const planner = new Planner({ opset: opset ?? 0, fastPath, factories: FACTORIES });
+  const planner = new Planner({ opset: opset ?? 0, fastPath, factories });
   const scope = newRootScope();
   const initializerNames = new Set(graph.initializers.map((t) => t.name));
   const inputs: OnnxInputInfo[] = [];

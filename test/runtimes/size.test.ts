@@ -11,7 +11,10 @@ import { build } from 'esbuild';
 import { ROOT, assertBuilt } from './helpers.js';
 
 const WASM_BUDGET = 64 * 1024;
-const JS_BUDGET = 40 * 1024;
+// The layers' own budget: inference, streaming and (issue 16) training, which is part of every
+// layer class (train-mode forward, backward, gradients); the training kernels are in the separate
+// <name>-train.wasm builds, so pages that only run models do not load them.
+const JS_BUDGET = 52 * 1024;
 
 async function minified(entry: string): Promise<number> {
   const r = await build({ entryPoints: [join(ROOT, entry)], bundle: true, minify: true, write: false, format: 'esm', platform: 'neutral', logLevel: 'silent' });
@@ -19,21 +22,21 @@ async function minified(entry: string): Promise<number> {
 }
 
 describe('size budget', () => {
-  it.each(['relaxed', 'simd', 'scalar'])('%s.wasm <= 64 KB', (b) => {
+  it.each(['relaxed', 'simd', 'scalar', 'relaxed-train', 'simd-train', 'scalar-train'])('%s.wasm <= 64 KB', (b) => {
     const size = statSync(join(ROOT, 'build', `${b}.wasm`)).size;
     console.log(`${b}.wasm: ${size} bytes`);
     expect(size).toBeLessThanOrEqual(WASM_BUDGET);
   });
 
-  // The 40 KB budget is for the core a user of the layers pays for (layers, streaming,
-  // safetensors, errors, the wasm loader). The importers and the model/generation helpers are in
+  // The core budget is for what a user of the layers pays for (layers with their training,
+  // streaming, safetensors, errors, the wasm loader). The importers and the model/generation helpers are in
   // the same ESM entry but tree-shaken away unless imported; each has its own budget, measured
   // the same way (esbuild bundle + minify of exactly what the import names pull in).
   const BUDGETS: Array<[string, string, number]> = [
     ['core', 'ready, LSTM, GRU, RNN, RecurrentState, readSafetensors, writeSafetensors, RnnError', JS_BUDGET],
-    ['core + Sequential/generation', 'ready, LSTM, GRU, RNN, readSafetensors, RnnError, Sequential, Embedding, Linear, loadModel, generate', 64 * 1024],
-    // About a hundred operators, sub-graphs, the planner and the shape specialiser (issue 14).
-    ['ONNX import', 'ready, loadOnnx, readTensorProto', 128 * 1024],
+    ['core + Sequential/generation', 'ready, LSTM, GRU, RNN, readSafetensors, RnnError, Sequential, Embedding, Linear, loadModel, generate', 88 * 1024],
+    // About a hundred operators, sub-graphs, the planner, the shape specialiser and static plans (issue 14).
+    ['ONNX import', 'ready, loadOnnx, readTensorProto', 144 * 1024],
     ['Keras/TF.js import', 'ready, loadLayersModel, loadKerasModel', 80 * 1024],
   ];
   it.each(BUDGETS)('library JS, %s, minified within budget', async (_what, names, budget) => {
@@ -59,13 +62,14 @@ describe('size budget', () => {
     const size = await minified('dist/src/index.js');
     const embedded = await minified('dist/entries/embedded.js');
     console.log(`whole library JS minified: ${size} bytes; embedded entry (with base64 wasm): ${embedded} bytes`);
-    expect(size).toBeLessThanOrEqual(256 * 1024);
+    expect(size).toBeLessThanOrEqual(288 * 1024);
   });
 
   it('a web page running Silero VAD ships under 2.5 MB: the JS it imports, one wasm build and the v5 model', async () => {
     assertBuilt();
     const r = await build({
-      stdin: { contents: "export { ready, loadOnnx, SileroVad, readWav, resample } from './dist/src/index.js';", resolveDir: ROOT, loader: 'js' },
+      // what the web demo's VAD panel imports (web/vad-panel.js), and the WAV reading of a page that scores files
+      stdin: { contents: "export { ready, SileroVad, SpeechSegmenter, readWav, resample } from './dist/src/index.js';", resolveDir: ROOT, loader: 'js' },
       bundle: true, minify: true, write: false, format: 'esm', platform: 'neutral', logLevel: 'silent',
     });
     const js = r.outputFiles[0].contents.byteLength;

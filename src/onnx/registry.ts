@@ -1,0 +1,26 @@
+/** loadOnnx: the ONNX importer with every operator it has (silero-ops.ts holds a subset). */
+import { loadOnnxWith, type LoadOnnxOptions, type OnnxModel } from './model.js';
+import { OPS } from './ops.js';
+import { CONV_OPS } from './ops/conv.js';
+import type { OpFactory } from './ops/util.js';
+import { supportedOps } from './plan.js';
+import { recurrentOp } from './recurrent.js';
+
+const ALL_OPS: Record<string, OpFactory> = {
+  ...OPS,
+  ...CONV_OPS,
+  LSTM: recurrentOp('LSTM'),
+  GRU: recurrentOp('GRU'),
+  RNN: recurrentOp('RNN'),
+};
+
+/** Names of the operators loadOnnx supports (default domain). */
+export const SUPPORTED_OPS: readonly string[] = supportedOps(ALL_OPS);
+
+/**
+ * Decodes a .onnx file, checks the graph (topological order, supported operators, opsets) and
+ * prepares every node once; run() executes them (model.ts).
+ */
+export function loadOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {}): OnnxModel {
+  return loadOnnxWith(ALL_OPS, bytes, options);
+}
