@@ -67,12 +67,17 @@ const PROTOCOLS: readonly SileroProtocol[] = [
 const SAMPLE_RATES: readonly number[] = [16000, 8000];
 const LOAD_OPTION_KEYS: readonly string[] = ['sampleRate'];
 
+/** Silero's inputs, per generation, for messages. */
+function expectedProtocols(): string {
+  return PROTOCOLS.map((p) => `${p.kind === 'v5' ? 'v5/v6' : 'v4 (legacy)'}: ${[...p.inputs, 'sr'].join(', ')}`).join('; or ');
+}
+
 /** The protocol whose input names the model has, or an UNSUPPORTED error naming what was expected. */
 function protocolOf(model: OnnxModel): SileroProtocol {
   const names = model.inputNames;
   const protocol = PROTOCOLS.find((p) => p.inputs.every((n) => names.includes(n)) && names.every((n) => n === 'sr' || p.inputs.includes(n)));
   if (!protocol) {
-    const expected = PROTOCOLS.map((p) => `${p.kind === 'v5' ? 'v5/v6' : 'v4 (legacy)'}: ${[...p.inputs, 'sr'].join(', ')}`).join('; or ');
+    const expected = expectedProtocols();
     throw new RnnError('UNSUPPORTED', `SileroVad.load: the model's inputs are ${names.join(', ') || '(none)'}; expected Silero VAD's (${expected})`);
   }
   const missing = ['output', ...protocol.states.map((s) => s.output)].filter((n) => !model.outputNames.includes(n));
@@ -117,7 +122,14 @@ export class SileroVad {
     if (!SAMPLE_RATES.includes(sampleRate)) {
       throw new RnnError('INVALID_OPTION', `SileroVad.load: sampleRate must be 16000 or 8000 (the rates Silero VAD runs at; resample other audio), got ${sampleRate}`);
     }
-    const model = loadOnnxWith(SILERO_OPS, bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes);
+    let model: OnnxModel;
+    try {
+      model = loadOnnxWith(SILERO_OPS, bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes);
+    } catch (e) {
+      // an operator Silero does not use (silero-ops.ts): say what was expected
+      if (!(e instanceof RnnError) || e.code !== 'UNSUPPORTED') throw e;
+      throw new RnnError('UNSUPPORTED', `SileroVad.load: ${e.message.replace(/^\[UNSUPPORTED\] /, '')}; expected Silero VAD's (${expectedProtocols()})`);
+    }
     try {
       const protocol = protocolOf(model);
       if (sampleRate !== 16000 && !model.inputNames.includes('sr')) {

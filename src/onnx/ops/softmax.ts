@@ -23,7 +23,11 @@ function rowsOf(ctx: NodeContext, legacy: boolean, axisAttr: number, shape: read
   return [numelOf(shape.slice(0, axis)), shape[axis], numelOf(shape.slice(axis + 1))];
 }
 
-function softmaxLike(log: boolean): OpFactory {
+/**
+ * An operator applied to each row of its float input (rowsOf): `row(src, dst, base, dim, inner)`
+ * writes the row whose element k is at base + k * inner (dst starts zeroed).
+ */
+function rowWise(row: (src: Float32Array, dst: Float32Array, base: number, dim: number, inner: number) => void): OpFactory {
   return (ctx) => {
     ctx.allowOnly(['axis']);
     const legacy = ctx.opset < 13;
@@ -32,45 +36,27 @@ function softmaxLike(log: boolean): OpFactory {
       const x = ctx.input(ins, 0, 'input');
       const src = requireFloat(ctx, x, 'input');
       const [outer, dim, inner] = rowsOf(ctx, legacy, axisAttr, x.shape);
-      const out = new Float32Array(src.length);
-      for (let o = 0; o < outer; o++) {
-        for (let i = 0; i < inner; i++) softmaxF64(src, out, o * dim * inner + i, dim, inner, log);
-      }
-      return [{ dtype: 'float32', data: out, shape: x.shape.slice() }];
+      const out = alloc('float32', x.shape.slice(), ctx.label);
+      const dst = out.data as Float32Array;
+      if (dim === 0) return [out];
+      for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) row(src, dst, o * dim * inner + i, dim, inner);
+      return [out];
     };
   };
 }
 
-
 /**
- * Hardmax: 1 at the first maximum of each row, 0 elsewhere. NaN, on which the spec is silent, as
+ * Hardmax's row: 1 at the first maximum, 0 elsewhere. NaN, on which the spec is silent, as
  * onnxruntime: a NaN after the first element is passed over; a row starting with NaN is all 0.
  */
-const hardmax: OpFactory = (ctx) => {
-  ctx.allowOnly(['axis']);
-  const legacy = ctx.opset < 13;
-  const axisAttr = ctx.int('axis', legacy ? 1 : -1);
-  return (ins) => {
-    const x = ctx.input(ins, 0, 'input');
-    const src = requireFloat(ctx, x, 'input');
-    const [outer, dim, inner] = rowsOf(ctx, legacy, axisAttr, x.shape);
-    const out = alloc('float32', x.shape.slice(), ctx.label);
-    const dst = out.data as Float32Array;
-    if (dim === 0) return [out];
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        const base = o * dim * inner + i;
-        let best = 0;
-        for (let k = 1; k < dim; k++) if (src[base + k * inner] > src[base + best * inner]) best = k;
-        if (!Number.isNaN(src[base + best * inner])) dst[base + best * inner] = 1;
-      }
-    }
-    return [out];
-  };
-};
+function hardmaxRow(src: Float32Array, dst: Float32Array, base: number, dim: number, inner: number): void {
+  let best = 0;
+  for (let k = 1; k < dim; k++) if (src[base + k * inner] > src[base + best * inner]) best = k;
+  if (!Number.isNaN(src[base + best * inner])) dst[base + best * inner] = 1;
+}
 
 export const SOFTMAX_OPS: Record<string, OpFactory> = {
-  Softmax: softmaxLike(false),
-  LogSoftmax: softmaxLike(true),
-  Hardmax: hardmax,
+  Softmax: rowWise((src, dst, base, dim, inner) => softmaxF64(src, dst, base, dim, inner, false)),
+  LogSoftmax: rowWise((src, dst, base, dim, inner) => softmaxF64(src, dst, base, dim, inner, true)),
+  Hardmax: rowWise(hardmaxRow),
 };
