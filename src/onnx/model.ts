@@ -10,7 +10,7 @@ import { Planner, newRootScope, runBlock, type Block } from './plan.js';
 import { specialize, type SpecializedPlan } from './specialize.js';
 import { compileStatic } from './static-plan.js';
 import { decodeModel, dtName, type ValueInfoMsg } from './proto.js';
-import { Arena, DTYPES, checkSize, fromPublic, ownedCopy, odtypeOf, sameShape, toPublic, withArena, type ODType, type OTensor } from './values.js';
+import { Arena, DTYPES, checkSize, fromPublic, odtypeOf, withConstantChunks, sameShape, toPublic, withArena, type ODType, type OTensor } from './values.js';
 
 export { MIN_OPSET, MAX_OPSET } from './plan.js';
 
@@ -134,7 +134,7 @@ export function loadOnnxWith(factories: Record<string, OpFactory>, bytes: Uint8A
   if (options === null || typeof options !== 'object') throw new RnnError('INVALID_OPTION', 'loadOnnx: options must be an object');
   const fastPath = options.fastPath ?? true;
   if (typeof fastPath !== 'boolean') throw new RnnError('INVALID_OPTION', `loadOnnx: fastPath must be a boolean, got ${typeof fastPath}`);
-  const model = decodeModel(bytes instanceof Uint8Array ? ownedCopy(bytes) : bytes);
+  const model = decodeModel(bytes);
   const graph = model.graph;
   if (!graph) throw new RnnError('INVALID_FORMAT', 'ModelProto: the file has no graph (is it an ONNX model?)');
   const opset = model.opsets.get('');
@@ -158,7 +158,7 @@ export function loadOnnxWith(factories: Record<string, OpFactory>, bytes: Uint8A
       scope.define(vi.name, slot);
       inputSlots.push(slot);
     }
-    const block = planner.planGraph(graph, scope, 0);
+    const block = withConstantChunks(() => planner.planGraph(graph, scope, 0));
     const outputs = graph.outputs.map((o) => ({ name: o.name, dtype: o.elemType === undefined ? undefined : odtypeOf(o.elemType), shape: o.shape }));
     return new Model(inputs, inputSlots, outputs, block, planner, opset ?? 0, specializeShapes);
   } catch (e) {

@@ -247,11 +247,12 @@ function bulkCopy(dt: number, raw: Uint8Array, n: number): OData | undefined {
   if (!LITTLE_ENDIAN) return undefined;
   const size = BULK_SIZE[dt];
   if (size === undefined) return undefined;
-  // A view of a decoder-owned copy of the file when aligned (no copy: a Silero model has hundreds
-  // of small constants, and an ArrayBuffer each cost more than the bytes); else an aligned copy.
-  const shared = OWNED_BUFFERS.has(raw.buffer) && raw.byteOffset % size === 0;
-  const buffer = shared ? raw.buffer : new Uint8Array(raw).buffer; // (Buffer.slice would be a view)
-  const at = shared ? raw.byteOffset : 0;
+  // During a load, into the model's constant chunks (see ConstantChunks); else a buffer of its own
+  // (an aligned copy: Buffer.slice would be a view).
+  const place = activeChunks?.take(raw.length, size);
+  const buffer = place?.buffer ?? new ArrayBuffer(raw.length);
+  const at = place?.at ?? 0;
+  new Uint8Array(buffer, at, raw.length).set(raw);
   switch (dt) {
     case DT.FLOAT: return new Float32Array(buffer, at, n);
     case DT.INT64: return new BigInt64Array(buffer, at, n);
@@ -267,17 +268,40 @@ function bulkCopy(dt: number, raw: Uint8Array, n: number): OData | undefined {
 const BULK_SIZE: Record<number, number> = { [DT.FLOAT]: 4, [DT.INT64]: 8, [DT.INT32]: 4, [DT.INT16]: 2, [DT.UINT16]: 2, [DT.INT8]: 1, [DT.UINT8]: 1 };
 
 /**
- * Buffers that hold a private copy of a model file (loadOnnx copies the caller's bytes once):
- * tensors decoded from them may be views of them, since nobody else writes them and the
- * executor never writes a constant.
+ * The raw tensors of a model being loaded, copied one after another (aligned) into chunks of
+ * CHUNK_BYTES (or one of their own when larger): a Silero model has hundreds of small
+ * constants, and an ArrayBuffer each cost more at load than their bytes (allocation and the
+ * collections that external memory triggers). They live as long as the model's constants.
  */
-const OWNED_BUFFERS = new WeakSet<ArrayBufferLike>();
+class ConstantChunks {
+  private chunk = new ArrayBuffer(0);
+  private used = 0;
 
-/** A private copy of a model file's bytes whose tensors decode as views (see bulkCopy). */
-export function ownedCopy(bytes: Uint8Array): Uint8Array {
-  const copy = bytes.slice();
-  OWNED_BUFFERS.add(copy.buffer);
-  return copy;
+  take(bytes: number, align: number): { buffer: ArrayBuffer; at: number } {
+    if (bytes > CHUNK_BYTES / 4) return { buffer: new ArrayBuffer(bytes), at: 0 };
+    let at = Math.ceil(this.used / align) * align;
+    if (at + bytes > this.chunk.byteLength) {
+      this.chunk = new ArrayBuffer(CHUNK_BYTES);
+      at = 0;
+    }
+    this.used = at + bytes;
+    return { buffer: this.chunk, at };
+  }
+}
+
+const CHUNK_BYTES = 1 << 20;
+
+let activeChunks: ConstantChunks | undefined;
+
+/** fn() with the raw tensors it decodes copied into shared chunks (a model's load, see ConstantChunks). */
+export function withConstantChunks<T>(fn: () => T): T {
+  const outer = activeChunks;
+  activeChunks = new ConstantChunks();
+  try {
+    return fn();
+  } finally {
+    activeChunks = outer;
+  }
 }
 
 /** Decodes a TensorProto's payload into an executor tensor. */
