@@ -13,6 +13,7 @@ export function heap_base(): usize {
 
 export { x32_packw_x8, x32_packw_x8_size } from './kernels/x32-packw-x8';
 export { x32_packw_x32, x32_packw_x32_size } from './kernels/x32-packw-x32';
+export { x64_packw_x8, x64_packw_x8_size } from './kernels/x64-packw-x8';
 export { f32_gemm, f32_gemm__scalar, f32_gemm_nr32, f32_gemm_nr32__scalar } from './kernels/f32-gemm';
 export { f32_lstm_gates, f32_lstm_gates__scalar } from './cells/lstm';
 export { f32_gru_gates, f32_gru_gates__scalar } from './cells/gru';

@@ -234,16 +234,21 @@ export class PackedConv {
         for (let c = 0; c < cout; c++) for (let k = 0; k < taps; k++) t[k * cout + c] = w[c * taps + k];
         this.weights.push(this.mem.put(t, 'depthwise weights'));
       } else {
+        // Each group's [M/group, Cg, kh*kw] read tap-major as [M/group, kh*kw * Cg] into float64
+        // panels, in wasm (x64_packw_x8): a JS loop over the weights runs in the interpreter in a
+        // cold process.
         const mg = cout / group;
         const kg = taps * cg;
-        const wg = new Float32Array(mg * kg);
-        for (let g = 0; g < group; g++) {
-          // [M/group, Cg, kh*kw] -> [M/group, kh*kw, Cg]
-          for (let m = 0; m < mg; m++) {
-            const src = (g * mg + m) * kg;
-            for (let c = 0; c < cg; c++) for (let k = 0; k < taps; k++) wg[m * kg + k * cg + c] = w[src + c * taps + k];
+        const tmp = rt.alloc(w.length * 4, `${what}: weights`);
+        try {
+          rt.f32(tmp, w.length).set(w);
+          for (let g = 0; g < group; g++) {
+            const dst = this.mem.own(rt.alloc(this.ex.x64_packw_x8_size(mg, kg), `${what}: weights of group ${g}`));
+            this.ex.x64_packw_x8(dst, tmp + g * mg * kg * 4, mg, kg, cg, kg, 1, taps);
+            this.weights.push(dst);
           }
-          this.weights.push(this.mem.put(packPanels64(wg, mg, kg, kg, 1), `weights of group ${g}`));
+        } finally {
+          rt.free(tmp);
         }
       }
       this.bias = bias ? this.mem.put(Float64Array.from(bias), 'bias') : 0;

@@ -24,6 +24,8 @@ export interface Kernels {
   x32_packw_x8(dst: number, src: number, n: number, k: number, lds: number): void;
   x32_packw_x8_size(n: number, k: number): number;
   x32_packw_x32(dst: number, src: number, n: number, k: number, lds: number): void;
+  x64_packw_x8(dst: number, src: number, n: number, k: number, inner: number, strideN: number, strideA: number, strideB: number): void;
+  x64_packw_x8_size(n: number, k: number): number;
   x32_packw_x32_size(n: number, k: number): number;
 
   // float32 GEMM on packed weights (f32-gemm.ts): C = A W^T + bias
