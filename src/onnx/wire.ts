@@ -131,7 +131,17 @@ export class Reader {
   }
 
   string(): string {
-    return utf8.decode(this.bytes());
+    const b = this.bytes();
+    // Names (nodes, values, attributes) are short ASCII: built from char codes, which costs far
+    // less than a TextDecoder call each (a model has thousands of them); anything else decodes.
+    if (b.length > 64) return utf8.decode(b);
+    let s = '';
+    for (let i = 0; i < b.length; i++) {
+      const c = b[i];
+      if (c >= 0x80) return utf8.decode(b);
+      s += String.fromCharCode(c);
+    }
+    return s;
   }
 
   /** A reader over a length-delimited sub-message. */
