@@ -5,33 +5,28 @@
 // (bench/.cache/tables.md; into BENCHMARKS.md between the results markers with --write-md).
 //   node bench/run.mjs [--rounds 5] [--only W1,W3] [--peers simd,onnx] [--node 20|24] [--cold 7] [--write-md] [--no-build]
 //   node bench/run.mjs --only vad [bench/vad.mjs's options]   (the Silero VAD bench)
+//   node bench/run.mjs --only train [bench/train.mjs's options]   (the training bench, issue 16)
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import zlib from 'node:zlib';
 import crypto from 'node:crypto';
 import { report } from './lib/report.mjs';
-import { bundleLibrary } from './lib/bundle.mjs';
+import { buildWasm, bundleLibrary } from './lib/bundle.mjs';
 import { argv, flag, log, opt, rel, root } from './lib/cli.mjs';
 
 const sh = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
 
-// `--only vad`: the Silero VAD bench (bench/vad.mjs, its own options), not the RNN workloads
-if (opt('only') === 'vad') {
+// `--only vad` / `--only train`: the Silero VAD bench (bench/vad.mjs) or the training bench
+// (bench/train.mjs), each with its own options, not the RNN inference workloads
+const SEPARATE_BENCHES = { vad: 'bench/vad.mjs', train: 'bench/train.mjs' };
+if (SEPARATE_BENCHES[opt('only')]) {
   const i = argv.indexOf('--only');
-  process.exit(spawnSync(process.execPath, ['bench/vad.mjs', ...argv.slice(0, i), ...argv.slice(i + 2)], { cwd: root, stdio: 'inherit' }).status ?? 1);
+  process.exit(spawnSync(process.execPath, [SEPARATE_BENCHES[opt('only')], ...argv.slice(0, i), ...argv.slice(i + 2)], { cwd: root, stdio: 'inherit' }).status ?? 1);
 }
 
 // ------------------------------------------------------------------ build
-let wasmBuild = 'fresh';
-if (!flag('no-build')) {
-  try {
-    sh('npm', ['run', '--silent', 'build:wasm']);
-  } catch {
-    wasmBuild = 'STALE: npm run build:wasm failed, using the build/*.wasm already there';
-    log(`!!! ${wasmBuild}`);
-  }
-} else wasmBuild = 'not rebuilt (--no-build)';
+const wasmBuild = buildWasm();
 bundleLibrary(); // bench/.cache/lib: the whole library, and 'wasm-rnn/core' for a cold-start row
 const esbuild = rel('node_modules/.bin/esbuild');
 sh(esbuild, ['src/index.ts', '--bundle', '--format=esm', '--platform=neutral', '--minify', '--log-level=warning', '--outfile=bench/.cache/min/index.min.mjs']);

