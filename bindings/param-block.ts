@@ -3,7 +3,8 @@
  * helpers every trainable binding shares.
  */
 import type { ParamBlock } from './trainable.js';
-import type { WasmRuntime } from './wasm.js';
+import { RnnError } from '../base/errors.js';
+import { runtime, type WasmRuntime } from './wasm.js';
 
 /**
  * A ParamBlock over `valuePtr` / `gradPtr` (`length` floats each). `toTorch` turns a block's
@@ -20,6 +21,7 @@ export function paramBlock(
   toTorch: (ptr: number) => Float32Array = (ptr) => rt.f32(ptr, length).slice(),
 ): ParamBlock {
   return Object.freeze({
+    runtime: rt,
     name,
     shape: Object.freeze([...shape]),
     valuePtr,
@@ -33,6 +35,7 @@ export function paramBlock(
 /** The same block under another name (a Sequential's `child.param`). */
 export function renamedBlock(block: ParamBlock, name: string): ParamBlock {
   return Object.freeze({
+    runtime: block.runtime,
     name,
     shape: block.shape,
     valuePtr: block.valuePtr,
@@ -41,6 +44,21 @@ export function renamedBlock(block: ParamBlock, name: string): ParamBlock {
     readValue: () => block.readValue(),
     readGrad: () => block.readGrad(),
   });
+}
+
+/**
+ * The runtime the blocks live in; INVALID_INPUT naming `what` when they are in several (layers made
+ * before and after a ready() that loaded another build), the current one when there are none.
+ */
+export function runtimeOfBlocks(blocks: readonly ParamBlock[], what: string): WasmRuntime {
+  if (blocks.length === 0) return runtime();
+  const rt = blocks[0].runtime;
+  for (const b of blocks) {
+    if (b.runtime !== rt) {
+      throw new RnnError('INVALID_INPUT', `${what}: parameter '${b.name}' lives in another wasm runtime than '${blocks[0].name}' (layers made before and after a ready() that loaded another build); make them after the same ready()`);
+    }
+  }
+  return rt;
 }
 
 /** Sets every gradient block of `blocks` to zero. */

@@ -149,7 +149,7 @@ export class RecurrentTrainer implements Disposable {
           const [n, k] = shape.length === 2 ? shape : [shape[0], 1];
           const length = nr ? panelsLength(n, k, nr) : n;
           const read = (ptr: number) => (nr ? unpackPanels(rt, ptr, n, k, nr) : rt.f32(ptr, n).slice());
-          out.push({ name, shape: [...shape], valuePtr, gradPtr, length, readValue: () => read(valuePtr), readGrad: () => read(gradPtr) });
+          out.push({ runtime: rt, name, shape: [...shape], valuePtr, gradPtr, length, readValue: () => read(valuePtr), readGrad: () => read(gradPtr) });
         }
       }
     }

@@ -100,6 +100,11 @@ export class PackedRecurrent implements Disposable {
   readonly spec: RecurrentSpec;
   private readonly rt: WasmRuntime;
   private readonly layers: PackedLayerDir[] = [];
+
+  /** The runtime whose memory holds the weights (streams and trainers over them must use it). */
+  get runtime(): WasmRuntime {
+    return this.rt;
+  }
   private readonly weights: WasmBlocks;
   private readonly ws: Workspace;
   private readonly freeWorkspace: Disposable;

@@ -14,8 +14,12 @@
  * memory.grow keeps addresses); views made of them must be made again after memory.grow.
  */
 
+import type { WasmRuntime } from './wasm.js';
+
 /** One parameter of a layer: its values and its gradient in wasm memory. */
 export interface ParamBlock {
+  /** The runtime whose memory holds the blocks (the layer's: the one current when it was made). */
+  readonly runtime: WasmRuntime;
   /** The PyTorch parameter name within its layer (`weight_ih_l0`, `bias_hh_l1_reverse`, `weight`...). */
   readonly name: string;
   /** The PyTorch shape. */

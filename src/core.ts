@@ -25,15 +25,18 @@ export type { BuildName, InstantiateOptions as ReadyOptions } from '../bindings/
 export interface RuntimeInfo {
   /** The wasm build in use. */
   build: BuildName;
+  /** Whether it is the training build (ready({ training: true })). */
+  training: boolean;
 }
 
 /**
  * Loads the wasm once: probes the engine and picks the best build (relaxed SIMD > SIMD >
  * scalar), or the one `options.build` forces; `options.module` takes a precompiled
  * WebAssembly.Module (edge workers), `options.bytes` / `options.url` the build's bytes or
- * location. Layers created afterwards use this runtime.
+ * location; `options.training` loads the training build (docs/training.md). Layers created
+ * afterwards use this runtime; those made before keep theirs.
  */
 export async function ready(options?: InstantiateOptions): Promise<RuntimeInfo> {
   const rt = await readyRuntime(options);
-  return { build: rt.build };
+  return { build: rt.build, training: rt.isTraining };
 }

@@ -260,6 +260,11 @@ export class Linear implements FeatureLayer {
   readonly outFeatures: number;
   readonly bias: boolean;
   private readonly rt: WasmRuntime;
+
+  /** The runtime whose memory holds the weights (the one current when the layer was made). */
+  get runtime(): WasmRuntime {
+    return this.rt;
+  }
   private readonly weights: PackedLinear;
   private readonly record = new ForwardRecord<{ rows: number; inShape: number[] }>();
   private disposed = false;

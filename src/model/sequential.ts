@@ -523,7 +523,12 @@ export class SequentialState {
         }
         stages.push(st);
       }
-      this.buffers = new LinearStepBuffers(runtime(), linears, batch, `Sequential state for batch ${batch}`);
+      // the Linears' own runtime (the one current when they were made), which must be one
+      const rt = linears.length > 0 ? linears[0].runtime : runtime();
+      for (const l of linears) {
+        if (l.runtime !== rt) throw new RnnError('INVALID_INPUT', `Sequential.createState: its Linear layers live in different wasm runtimes (made before and after a ready() that loaded another build)`);
+      }
+      this.buffers = new LinearStepBuffers(rt, linears, batch, `Sequential state for batch ${batch}`);
     } catch (e) {
       for (const st of stages) st.rs?.dispose();
       throw e;

@@ -7,7 +7,6 @@
  */
 import type { RecurrentSpec } from '../../base/spec.js';
 import { PackedRecurrent, StreamState } from '../../bindings/recurrent.js';
-import { runtime } from '../../bindings/wasm.js';
 import type { NodeContext, PreparedNode, ValueType } from './node.js';
 import { allocData, sameShape, type OTensor } from './values.js';
 import {
@@ -104,7 +103,7 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
     packed ??= PackedRecurrent.fromParams(spec, canonical());
     if (stream === undefined || stream.batch !== B) {
       stream?.dispose();
-      stream = new StreamState(runtime(), packed, B);
+      stream = new StreamState(packed.runtime, packed, B);
     }
     return stream;
   };

@@ -13,8 +13,9 @@
  */
 import { RnnError, checkOptionKeys, fmtShape } from '../../base/errors.js';
 import { type Tensor, checkFloatTensor } from '../../base/tensor.js';
-import { runtime, type WasmRuntime } from '../../bindings/wasm.js';
+import type { WasmRuntime } from '../../bindings/wasm.js';
 import { OptimizerState } from '../../bindings/optimizer-state.js';
+import { runtimeOfBlocks } from '../../bindings/param-block.js';
 import type { ParamBlock, Trainable } from '../../bindings/trainable.js';
 
 function checkTrainable(params: unknown, what: string): Trainable {
@@ -60,10 +61,10 @@ export abstract class Optimizer {
   protected steps = 0;
 
   protected constructor(params: Trainable, lr: number, slots: readonly string[], protected readonly what: string) {
-    this.rt = runtime();
     this.target = checkTrainable(params, what);
     this.lr = lr;
     this.params = this.target.parameters();
+    this.rt = runtimeOfBlocks(this.params, what);
     const names = new Set<string>();
     for (const p of this.params) {
       if (names.has(p.name)) throw new RnnError('INVALID_INPUT', `${what}: two parameters are named '${p.name}'`);
@@ -322,9 +323,9 @@ export function clipGradNorm(params: Trainable, maxNorm: number, options?: ClipG
   if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm)) throw new RnnError('INVALID_OPTION', `${what}: maxNorm must be a number, got ${String(maxNorm)}`);
   const o = optionObject(options, ['errorIfNonfinite'], what);
   const errorIfNonfinite = bool(o, 'errorIfNonfinite', what);
-  const rt = runtime();
   const blocks = target.parameters();
   if (blocks.length === 0) return 0;
+  const rt = runtimeOfBlocks(blocks, what);
   let sum = 0;
   const bad: string[] = [];
   for (const p of blocks) {
