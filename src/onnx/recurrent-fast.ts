@@ -82,20 +82,25 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
     },
   });
 
+  /**
+   * One time step of one direction on the kept stream state: h0 / c0 in (zeros where null), y,
+   * h (and c) out. [1, B, H] and [B, 1, H] (layout 1) hold the same bytes for one direction.
+   */
+  const stepInto = (B: number, x: Float32Array, h0: Float32Array | null, c0: Float32Array | null, y: Float32Array, h: Float32Array, cN: Float32Array | undefined): void => {
+    const s = streamFor(B);
+    if (!h0 || (at.kind === 'LSTM' && !c0)) s.reset();
+    if (h0) s.setH(h0);
+    if (c0) s.setC(c0);
+    y.set(s.step(x));
+    s.copyTo(h, cN);
+  };
+
   const oneStep = (run: RecurrentRun): RecurrentResult => {
     const { B } = run;
-    const stream = streamFor(B);
-    // Zeros where no initial state is given; [1, B, H] and [B, 1, H] (layout 1) hold the same
-    // bytes for one direction.
-    if (!run.h0 || (at.kind === 'LSTM' && !run.c0)) stream.reset();
-    if (run.h0) stream.setH(run.h0);
-    if (run.c0) stream.setC(run.c0);
-    const y = stream.step(run.X);
-    const Y = allocData('float32', y.length) as Float32Array;
-    Y.set(y);
+    const Y = allocData('float32', B * H) as Float32Array;
     const h = allocData('float32', B * H) as Float32Array;
     const cN = at.kind === 'LSTM' ? (allocData('float32', B * H) as Float32Array) : undefined;
-    stream.copyTo(h, cN);
+    stepInto(B, run.X, run.h0 ?? null, run.c0 ?? null, Y, h, cN);
     return recurrentOutputs(at, run, Y, h, cN);
   };
 
@@ -137,16 +142,7 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
         const cN = lstm ? (outputs > 2 ? (outs[2].data as Float32Array) : spareC) : null;
         const h0v = (ins[5]?.data as Float32Array | undefined) ?? null;
         const c0v = lstm ? ((ins[6]?.data as Float32Array | undefined) ?? null) : null;
-        if (step) {
-          // one time step of one direction: a streaming step on the kept state
-          const s = streamFor(B);
-          if (!h0v || (lstm && !c0v)) s.reset();
-          if (h0v) s.setH(h0v);
-          if (c0v) s.setC(c0v);
-          y.set(s.step(ins[0]!.data as Float32Array));
-          s.copyTo(h, cN ?? undefined);
-          return;
-        }
+        if (step) return stepInto(B, ins[0]!.data as Float32Array, h0v, c0v, y, h, cN ?? undefined);
         packed ??= PackedRecurrent.fromParams(spec, canonical());
         const prepared = packed.prepareRun(T, B, { batchFirst, order: batchFirst ? 'BTD' : 'TDB', reverse: reverseOnly });
         prepared.run(ins[0]!.data as Float32Array, h0v, c0v, null, y, h, cN);
