@@ -55,7 +55,9 @@ export function recurrence_scratch_size(cell: i32, b: i32, hsize: i32, psize: i3
  *        xts = B*G*H, xbs = G*H; batch-major [B, T, G*H]: xts = G*H, xbs = T*G*H).
  * whh:   packed W_hh ([G*H, P], panel width recurrent_panel_width);  bhh: [G*H] (GRU only, 0 = none).
  * whr:   packed W_hr ([P, H]) or 0 when there is no projection (then P == H).
- * h:     [B, P] state, in: h0, out: h at each row's last valid step.  c: [B, H] (LSTM), likewise.
+ * h:     the [B, P] state, in: h0, out: h at each row's last valid step; row b starts `b * hbs`
+ *        floats on (hbs = P when the rows are contiguous; D*P for ONNX layout 1's [B, D, P]).
+ * c:     the [B, H] cell state (LSTM), likewise, row b at `b * cbs`.
  * out:   where out[t=0, b=0] of this direction goes; row (t, b) starts `t * ots + b * obs` floats
  *        on. Strides are signed: a negative `ots` (with `out` at step T-1) writes the steps in
  *        processing order of a reverse run.
@@ -64,7 +66,7 @@ export function recurrence_scratch_size(cell: i32, b: i32, hsize: i32, psize: i3
  */
 // @ts-ignore: decorator
 @inline function recurrence(
-  cell: i32, xproj: usize, xts: i32, xbs: i32, whh: usize, bhh: usize, whr: usize, h: usize, c: usize,
+  cell: i32, xproj: usize, xts: i32, xbs: i32, whh: usize, bhh: usize, whr: usize, h: usize, hbs: i32, c: usize, cbs: i32,
   out: usize, ots: i32, obs: i32, t_len: i32, batch: i32, hsize: i32, psize: i32,
   lengths: usize, reverse: i32, scratch: usize,
   train: bool, hsave: usize, csave: usize, rsave: usize, hhsave: usize,
@@ -76,6 +78,7 @@ export function recurrence_scratch_size(cell: i32, b: i32, hsize: i32, psize: i3
   const pbytes = <usize>psize << 2;
   const hbytes = <usize>hsize << 2;
   const wide = recurrent_panel_width(gh, psize) == 32;
+  // train mode keeps whole [B, P] / [B, H] state blocks: its callers pass contiguous states
   if (train) {
     // slot of the initial state: before step 0 (forward) or after step T-1 (reverse)
     const first = reverse ? t_len : 0;
@@ -91,8 +94,8 @@ export function recurrence_scratch_size(cell: i32, b: i32, hsize: i32, psize: i3
     const rows = train && whr != 0 ? rsave + <usize>t * batch * hbytes : cellout;
     // without projection the cell writes the new state straight into hnew
     const target = whr != 0 ? rows : hnew;
-    if (wide) f32_gemm_nr32(hh, h, whh, bhh, batch, gh, psize, psize, gh);
-    else f32_gemm(hh, h, whh, bhh, batch, gh, psize, psize, gh);
+    if (wide) f32_gemm_nr32(hh, h, whh, bhh, batch, gh, psize, hbs, gh);
+    else f32_gemm(hh, h, whh, bhh, batch, gh, psize, hbs, gh);
     for (let b = 0; b < batch; b++) {
       const tr = target + (<usize>(b * hsize) << 2);
       if (lengths != 0 && t >= load<i32>(lengths + (<usize>b << 2))) {
@@ -103,11 +106,11 @@ export function recurrence_scratch_size(cell: i32, b: i32, hsize: i32, psize: i3
       const xp = xproj + (<usize>(t * xts + b * xbs) << 2);
       const hr = hh + (<usize>(b * gh) << 2);
       if (cell == CELL_LSTM) {
-        if (train) f32_lstm_gates_train(xp, hr, c + (<usize>(b * hsize) << 2), tr, hsize);
-        else f32_lstm_gates(xp, hr, c + (<usize>(b * hsize) << 2), tr, hsize);
+        if (train) f32_lstm_gates_train(xp, hr, c + (<usize>(b * cbs) << 2), tr, hsize);
+        else f32_lstm_gates(xp, hr, c + (<usize>(b * cbs) << 2), tr, hsize);
       } else if (cell == CELL_GRU) {
-        if (train) f32_gru_gates_train(xp, hr, h + (<usize>(b * psize) << 2), tr, hsize);
-        else f32_gru_gates(xp, hr, h + (<usize>(b * psize) << 2), tr, hsize);
+        if (train) f32_gru_gates_train(xp, hr, h + (<usize>(b * hbs) << 2), tr, hsize);
+        else f32_gru_gates(xp, hr, h + (<usize>(b * hbs) << 2), tr, hsize);
       } else if (cell == CELL_RNN_RELU) {
         f32_rnn_relu(xp, hr, tr, hsize);
       } else {
@@ -123,7 +126,7 @@ export function recurrence_scratch_size(cell: i32, b: i32, hsize: i32, psize: i3
         continue;
       }
       const src = hnew + (<usize>(b * psize) << 2);
-      memory.copy(h + (<usize>(b * psize) << 2), src, pbytes);
+      memory.copy(h + (<usize>(b * hbs) << 2), src, pbytes);
       memory.copy(orow, src, pbytes);
     }
     if (train) {
@@ -142,31 +145,31 @@ export function recurrence_scratch_size(cell: i32, b: i32, hsize: i32, psize: i3
 // first forward in baseline code; called, it switches to optimized code between two rows.
 
 export function lstm_recurrence(
-  xproj: usize, xts: i32, xbs: i32, whh: usize, whr: usize, h: usize, c: usize, out: usize, ots: i32, obs: i32,
+  xproj: usize, xts: i32, xbs: i32, whh: usize, whr: usize, h: usize, hbs: i32, c: usize, cbs: i32, out: usize, ots: i32, obs: i32,
   t_len: i32, batch: i32, hsize: i32, psize: i32, lengths: usize, reverse: i32, scratch: usize,
 ): void {
-  recurrence(CELL_LSTM, xproj, xts, xbs, whh, 0, whr, h, c, out, ots, obs, t_len, batch, hsize, psize, lengths, reverse, scratch, false, 0, 0, 0, 0);
+  recurrence(CELL_LSTM, xproj, xts, xbs, whh, 0, whr, h, hbs, c, cbs, out, ots, obs, t_len, batch, hsize, psize, lengths, reverse, scratch, false, 0, 0, 0, 0);
 }
 
 export function gru_recurrence(
-  xproj: usize, xts: i32, xbs: i32, whh: usize, bhh: usize, h: usize, out: usize, ots: i32, obs: i32,
+  xproj: usize, xts: i32, xbs: i32, whh: usize, bhh: usize, h: usize, hbs: i32, out: usize, ots: i32, obs: i32,
   t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize,
 ): void {
-  recurrence(CELL_GRU, xproj, xts, xbs, whh, bhh, 0, h, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0);
+  recurrence(CELL_GRU, xproj, xts, xbs, whh, bhh, 0, h, hbs, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0);
 }
 
 export function rnn_tanh_recurrence(
-  xproj: usize, xts: i32, xbs: i32, whh: usize, h: usize, out: usize, ots: i32, obs: i32,
+  xproj: usize, xts: i32, xbs: i32, whh: usize, h: usize, hbs: i32, out: usize, ots: i32, obs: i32,
   t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize,
 ): void {
-  recurrence(CELL_RNN_TANH, xproj, xts, xbs, whh, 0, 0, h, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0);
+  recurrence(CELL_RNN_TANH, xproj, xts, xbs, whh, 0, 0, h, hbs, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0);
 }
 
 export function rnn_relu_recurrence(
-  xproj: usize, xts: i32, xbs: i32, whh: usize, h: usize, out: usize, ots: i32, obs: i32,
+  xproj: usize, xts: i32, xbs: i32, whh: usize, h: usize, hbs: i32, out: usize, ots: i32, obs: i32,
   t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize,
 ): void {
-  recurrence(CELL_RNN_RELU, xproj, xts, xbs, whh, 0, 0, h, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0);
+  recurrence(CELL_RNN_RELU, xproj, xts, xbs, whh, 0, 0, h, hbs, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0);
 }
 
 // ---- train mode: the same time loop, keeping what the backward needs ----
@@ -194,7 +197,7 @@ export function lstm_recurrence_train(
   t_len: i32, batch: i32, hsize: i32, psize: i32, lengths: usize, reverse: i32, scratch: usize,
   hsave: usize, csave: usize, rsave: usize,
 ): void {
-  recurrence(CELL_LSTM, xproj, batch * 4 * hsize, 4 * hsize, whh, 0, whr, h, c, out, ots, obs, t_len, batch, hsize, psize, lengths, reverse, scratch, true, hsave, csave, rsave, 0);
+  recurrence(CELL_LSTM, xproj, batch * 4 * hsize, 4 * hsize, whh, 0, whr, h, psize, c, hsize, out, ots, obs, t_len, batch, hsize, psize, lengths, reverse, scratch, true, hsave, csave, rsave, 0);
 }
 
 /** Train-mode gru_recurrence: xproj time-major [T, B, 3H] receives the gates; hsave, hhsave as TrainSaves describes. */
@@ -202,7 +205,7 @@ export function gru_recurrence_train(
   xproj: usize, whh: usize, bhh: usize, h: usize, out: usize, ots: i32, obs: i32,
   t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize, hsave: usize, hhsave: usize,
 ): void {
-  recurrence(CELL_GRU, xproj, batch * 3 * hsize, 3 * hsize, whh, bhh, 0, h, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, true, hsave, 0, 0, hhsave);
+  recurrence(CELL_GRU, xproj, batch * 3 * hsize, 3 * hsize, whh, bhh, 0, h, hsize, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, true, hsave, 0, 0, hhsave);
 }
 
 /** Train-mode rnn_tanh_recurrence: xproj time-major [T, B, H]; hsave as TrainSaves describes. */
@@ -210,7 +213,7 @@ export function rnn_tanh_recurrence_train(
   xproj: usize, whh: usize, h: usize, out: usize, ots: i32, obs: i32,
   t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize, hsave: usize,
 ): void {
-  recurrence(CELL_RNN_TANH, xproj, batch * hsize, hsize, whh, 0, 0, h, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, true, hsave, 0, 0, 0);
+  recurrence(CELL_RNN_TANH, xproj, batch * hsize, hsize, whh, 0, 0, h, hsize, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, true, hsave, 0, 0, 0);
 }
 
 /** Train-mode rnn_relu_recurrence (see rnn_tanh_recurrence_train). */
@@ -218,7 +221,7 @@ export function rnn_relu_recurrence_train(
   xproj: usize, whh: usize, h: usize, out: usize, ots: i32, obs: i32,
   t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize, hsave: usize,
 ): void {
-  recurrence(CELL_RNN_RELU, xproj, batch * hsize, hsize, whh, 0, 0, h, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, true, hsave, 0, 0, 0);
+  recurrence(CELL_RNN_RELU, xproj, batch * hsize, hsize, whh, 0, 0, h, hsize, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, true, hsave, 0, 0, 0);
 }
 
 // ---- streaming: one time step through a whole stack of unidirectional layers, one call ----
@@ -253,13 +256,13 @@ export function stack_step(
     const c = <usize>load<i32>(d, 28);
     f32_gemm(xproj, input, wih, xbias, batch, gh, inSize, inSize, gh);
     if (cell == CELL_LSTM) {
-      lstm_recurrence(xproj, 0, gh, whh, whr, h, c, out, 0, psize, 1, batch, hsize, psize, 0, 0, scratch);
+      lstm_recurrence(xproj, 0, gh, whh, whr, h, psize, c, hsize, out, 0, psize, 1, batch, hsize, psize, 0, 0, scratch);
     } else if (cell == CELL_GRU) {
-      gru_recurrence(xproj, 0, gh, whh, bhh, h, out, 0, psize, 1, batch, hsize, 0, 0, scratch);
+      gru_recurrence(xproj, 0, gh, whh, bhh, h, hsize, out, 0, psize, 1, batch, hsize, 0, 0, scratch);
     } else if (cell == CELL_RNN_TANH) {
-      rnn_tanh_recurrence(xproj, 0, gh, whh, h, out, 0, psize, 1, batch, hsize, 0, 0, scratch);
+      rnn_tanh_recurrence(xproj, 0, gh, whh, h, hsize, out, 0, psize, 1, batch, hsize, 0, 0, scratch);
     } else {
-      rnn_relu_recurrence(xproj, 0, gh, whh, h, out, 0, psize, 1, batch, hsize, 0, 0, scratch);
+      rnn_relu_recurrence(xproj, 0, gh, whh, h, hsize, out, 0, psize, 1, batch, hsize, 0, 0, scratch);
     }
     input = out;
     out = out == out0 ? out1 : out0;

@@ -59,9 +59,13 @@ export interface SequenceRun {
   outOffset: number;
   outTimeStride: number;
   outBatchStride: number;
-  /** [B, H]: in the initial state, out the final one (c: LSTM). */
+  /** In the initial state, out the final one (c: LSTM); row b at stateOffset + b * stateBatchStride. */
   h: Float32Array;
   c: Float32Array | null;
+  /** Default 0. */
+  stateOffset?: number;
+  /** Default H (rows [B, H] one after the other). */
+  stateBatchStride?: number;
   /** Run from the last step to the first. */
   reverse: boolean;
   /** Step t of row b is valid when t < lengths[b] ... */
@@ -156,8 +160,10 @@ export function runRecurrenceJs(cell: CellEquations, run: SequenceRun): void {
   const step = STEPS[cell.family](cell);
   const c = run.c ?? new Float32Array(0);
   const gx = new Float64Array(GH);
+  const stateOffset = run.stateOffset ?? 0;
+  const stateBatchStride = run.stateBatchStride ?? H;
   for (let b = 0; b < B; b++) {
-    const so = b * H;
+    const so = stateOffset + b * stateBatchStride;
     let prev = -1; // output offset of the last valid step (policy 'previous'), -1 before the first
     for (let s = 0; s < T; s++) {
       const t = reverse ? T - 1 - s : s;

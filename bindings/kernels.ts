@@ -48,19 +48,19 @@ export interface Kernels {
   recurrence_scratch_size(cell: number, b: number, hsize: number, psize: number): number;
   recurrent_panel_width(n: number, k: number): number;
   lstm_recurrence(
-    xproj: number, xts: number, xbs: number, whh: number, whr: number, h: number, c: number, out: number, ots: number, obs: number,
+    xproj: number, xts: number, xbs: number, whh: number, whr: number, h: number, hbs: number, c: number, cbs: number, out: number, ots: number, obs: number,
     t_len: number, batch: number, hsize: number, psize: number, lengths: number, reverse: number, scratch: number,
   ): void;
   gru_recurrence(
-    xproj: number, xts: number, xbs: number, whh: number, bhh: number, h: number, out: number, ots: number, obs: number,
+    xproj: number, xts: number, xbs: number, whh: number, bhh: number, h: number, hbs: number, out: number, ots: number, obs: number,
     t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
   ): void;
   rnn_tanh_recurrence(
-    xproj: number, xts: number, xbs: number, whh: number, h: number, out: number, ots: number, obs: number,
+    xproj: number, xts: number, xbs: number, whh: number, h: number, hbs: number, out: number, ots: number, obs: number,
     t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
   ): void;
   rnn_relu_recurrence(
-    xproj: number, xts: number, xbs: number, whh: number, h: number, out: number, ots: number, obs: number,
+    xproj: number, xts: number, xbs: number, whh: number, h: number, hbs: number, out: number, ots: number, obs: number,
     t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
   ): void;
   stack_step(

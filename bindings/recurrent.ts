@@ -13,41 +13,24 @@
 import { type WasmRuntime, runtime } from './wasm.js';
 import { type PanelWidth, packPanels, panelsLength, unpackPanels } from './panels.js';
 import { Workspace, layoutRegions } from './workspace.js';
+import { type OutputOrder, type PackedLayerDir, type RunShape, PreparedRun } from './recurrent-run.js';
 import { warmUp, WARM_UP_BYTES } from './warmup.js';
 import { cellId } from './kernels.js';
 import { type Disposable, WasmBlocks, disposeWhenCollected, cancelDisposeWhenCollected } from './ownership.js';
 import { RnnError } from '../base/errors.js';
 import { type RecurrentSpec, type LayerDirParams, gateCount, outputSize, layerInputSize } from '../base/spec.js';
 
-interface PackedLayerDir {
-  wih: number; // packed [G*H, in]
-  whh: number; // packed [G*H, P]
-  whhPanel: PanelWidth; // panel width W_hh was packed with
-  whr: number; // packed [P, H] or 0
-  /** [b_ih | b_hh] as given (2 * G*H floats) or 0 without bias: what readParams returns. */
-  biases: number;
-  xbias: number; // [G*H] bias the input projection adds (b_ih + b_hh; GRU: b_ih) or 0
-  bhh: number; // GRU: [G*H] bias the recurrent product adds (b_hh) or 0
-}
-
-/**
- * How `run` reads x and lays out the output. x is [T, B, I], or [B, T, I] when `batchFirst`; the
- * output of the last layer is
- *  - 'TBD': [T, B, D*P] (PyTorch, time-major),
- *  - 'BTD': [B, T, D*P] (PyTorch batch_first, ONNX layout 1, Keras),
- *  - 'TDB': [T, D, B, P] (ONNX layout 0).
- */
-export type OutputOrder = 'TBD' | 'BTD' | 'TDB';
-
 export interface RunOptions {
   /** x is [B, T, I] (default false: [T, B, I]). */
   batchFirst?: boolean;
   /** Default: 'BTD' when batchFirst, else 'TBD'. */
   order?: OutputOrder;
-  /** [L*D, B, P] initial h, or null / undefined for zeros. */
+  /** [L*D, B, P] initial h (or [B, L*D, P] with stateBatchFirst), or null / undefined for zeros. */
   h0?: Float32Array | null;
-  /** [L*D, B, H] initial c (LSTM), or null / undefined for zeros. */
+  /** [L*D, B, H] initial c (LSTM; or [B, L*D, H]), or null / undefined for zeros. */
   c0?: Float32Array | null;
+  /** h0 / c0 and the final h / c are [B, L*D, *] (ONNX layout 1) instead of [L*D, B, *]. */
+  stateBatchFirst?: boolean;
   /** [B] in [1, T] (pack_padded_sequence semantics), or null / undefined for all T. */
   lengths?: Int32Array | null;
   /**
@@ -67,11 +50,14 @@ export interface RunOptions {
 export interface RunResult {
   /** The last layer's output, laid out as RunOptions.order says. */
   output: Float32Array;
-  /** [L*D, B, P] */
+  /** [L*D, B, P] (or [B, L*D, P] with stateBatchFirst) */
   h: Float32Array;
-  /** [L*D, B, H] (LSTM) */
+  /** [L*D, B, H] (LSTM; or [B, L*D, H]) */
   c: Float32Array | null;
 }
+
+/** The options of a run that fix its layout (prepareRun). */
+export type LayoutOptions = Omit<RunOptions, 'h0' | 'c0' | 'lengths' | 'into'>;
 
 /** Floats of one layer-direction's parameter `field`, by the spec (0 for an absent one). */
 function paramLength(spec: RecurrentSpec, l: number, field: keyof LayerDirParams): number {
@@ -225,6 +211,7 @@ export class PackedRecurrent implements Disposable {
     const { cell, hiddenSize: hs, numLayers: nl, numDirections: nd } = this.spec;
     const prepared = this.prepareRun(tLen, batch, options);
     const rt = this.rt;
+    // h and c have the same length in either state order
     // inputs may be views of wasm memory (a step output with { view: true }): copy them before
     // the workspace can grow the memory and detach them
     const output = options.into ?? new Float32Array(tLen * batch * nd * outputSize(this.spec));
@@ -240,17 +227,31 @@ export class PackedRecurrent implements Disposable {
    * (a static ONNX plan runs a recurrent node on every frame this way). The last one is kept:
    * run() of the same shape and options reuses it.
    */
-  prepareRun(tLen: number, batch: number, options: Omit<RunOptions, 'h0' | 'c0' | 'lengths' | 'into'> = {}): PreparedRun {
-    const batchFirst = options.batchFirst ?? false;
-    const order = options.order ?? (batchFirst ? 'BTD' : 'TBD');
-    const reverse = options.reverse ?? false;
-    const timeReversed = options.timeReversedOutput ?? false;
-    const last = this.lastPrepared;
-    const s = last?.shape;
-    if (last && s!.tLen === tLen && s!.batch === batch && s!.batchFirst === batchFirst && s!.order === order && s!.reverse === reverse && s!.timeReversed === timeReversed) return last;
-    if (reverse && this.spec.numDirections !== 1) throw new RnnError('INVALID_OPTION', 'PackedRecurrent.run: reverse is for unidirectional stacks');
-    this.lastPrepared = new PreparedRun(this.rt, this.spec, this.layers, this.ws, { tLen, batch, batchFirst, order, reverse, timeReversed });
+  prepareRun(tLen: number, batch: number, options: LayoutOptions = {}): PreparedRun {
+    const shape = this.runShape(tLen, batch, options, false);
+    if (this.lastPrepared?.matches(shape)) return this.lastPrepared;
+    this.lastPrepared = new PreparedRun(this.rt, this.spec, this.layers, this.ws, shape);
     return this.lastPrepared;
+  }
+
+  /**
+   * A train-mode run (RecurrentTrainer): the same layer loop, keeping what the backward needs in
+   * `workspace`, which the caller owns (the activations must outlive other runs until the backward).
+   */
+  prepareTrainRun(tLen: number, batch: number, batchFirst: boolean, workspace: Workspace): PreparedRun {
+    return new PreparedRun(this.rt, this.spec, this.layers, workspace, this.runShape(tLen, batch, { batchFirst }, true));
+  }
+
+  private runShape(tLen: number, batch: number, options: LayoutOptions, train: boolean): RunShape {
+    const batchFirst = options.batchFirst ?? false;
+    const reverse = options.reverse ?? false;
+    if (reverse && this.spec.numDirections !== 1) throw new RnnError('INVALID_OPTION', 'PackedRecurrent.run: reverse is for unidirectional stacks');
+    return {
+      tLen, batch, batchFirst, reverse, train,
+      order: options.order ?? (batchFirst ? 'BTD' : 'TBD'),
+      timeReversed: options.timeReversedOutput ?? false,
+      stateBatchFirst: options.stateBatchFirst ?? false,
+    };
   }
 
   private lastPrepared: PreparedRun | undefined;
@@ -478,183 +479,5 @@ export class StreamState implements Disposable {
 
   get isDisposed(): boolean {
     return this.disposed;
-  }
-}
-
-/** The shape and layout a PreparedRun is set up for. */
-interface RunShape {
-  tLen: number;
-  batch: number;
-  batchFirst: boolean;
-  order: OutputOrder;
-  reverse: boolean;
-  timeReversed: boolean;
-}
-
-/** One layer-direction's kernel calls, byte offsets relative to the workspace. */
-interface LayerDirCall {
-  p: PackedLayerDir;
-  input: number;
-  inSize: number;
-  h: number;
-  c: number;
-  out: number;
-  ots: number;
-  obs: number;
-  reverse: number;
-}
-
-/**
- * A PackedRecurrent run of one shape with everything that depends only on the shape worked out
- * once: the workspace layout (regions of x, the two layer buffers, the input products, the
- * recurrence scratch, h, c, lengths) and every kernel call's arguments. run() copies the inputs in,
- * makes the calls and copies the results out, allocating nothing (views of wasm memory are made
- * again only after memory.grow).
- */
-export class PreparedRun {
-  private readonly offsets: number[];
-  private readonly bytes: number;
-  private readonly what: string;
-  private readonly calls: LayerDirCall[] = [];
-  private readonly xproj: number;
-  private readonly scratch: number;
-  private readonly final: number;
-  private readonly rows: number;
-  private readonly xFloats: number;
-  private readonly hFloats: number;
-  private readonly cFloats: number;
-  private readonly outFloats: number;
-  private viewsOf: ArrayBufferLike | null = null;
-  private viewsBase = -1;
-  private xView: Float32Array = new Float32Array(0);
-  private hView: Float32Array = new Float32Array(0);
-  private cView: Float32Array = new Float32Array(0);
-  private lengthsView: Int32Array = new Int32Array(0);
-  private outView: Float32Array = new Float32Array(0);
-
-  constructor(
-    private readonly rt: WasmRuntime,
-    private readonly spec: RecurrentSpec,
-    layers: readonly PackedLayerDir[],
-    private readonly ws: Workspace,
-    readonly shape: RunShape,
-  ) {
-    const { cell, hiddenSize: hs, inputSize, numLayers: nl, numDirections: nd } = spec;
-    const { tLen, batch, batchFirst, order, timeReversed } = shape;
-    const ps = outputSize(spec);
-    const gh = gateCount(cell) * hs;
-    const rows = tLen * batch;
-    const width = nd * ps;
-    this.rows = rows;
-    this.xFloats = rows * inputSize;
-    this.hFloats = nl * nd * batch * ps;
-    this.cFloats = cell === 'lstm' ? nl * nd * batch * hs : 0;
-    this.outFloats = rows * width;
-    const { offsets, bytes } = layoutRegions([
-      this.xFloats, // x
-      rows * width, // bufA
-      nl > 1 ? rows * width : 0, // bufB
-      rows * gh, // xproj
-      rt.exports.recurrence_scratch_size(cellId(rt.constants, cell), batch, hs, ps), // scratch
-      this.hFloats, // h
-      this.cFloats, // c
-      batch, // lengths
-    ]);
-    this.offsets = offsets;
-    this.bytes = bytes;
-    this.what = `workspace for T=${tLen}, batch=${batch}`;
-    const [x, bufA, bufB, xproj, scratch, h, c] = offsets;
-    this.xproj = xproj;
-    this.scratch = scratch;
-    // strides in floats of a (t, b) row: input projections and inner layers in x's row order
-    const innerTs = batchFirst ? width : batch * width;
-    const innerBs = batchFirst ? tLen * width : width;
-    let input = x;
-    let inSize = inputSize;
-    let out = bufA;
-    for (let l = 0; l < nl; l++) {
-      const last = l === nl - 1;
-      for (let d = 0; d < nd; d++) {
-        const sd = l * nd + d;
-        let ots = innerTs;
-        let obs = innerBs;
-        let at = d * ps;
-        if (last && order === 'TDB') [ots, obs, at] = [nd * batch * ps, ps, d * batch * ps];
-        else if (last) [ots, obs] = order === 'BTD' ? [width, tLen * width] : [batch * width, width];
-        if (last && timeReversed) {
-          at += (tLen - 1) * ots;
-          ots = -ots;
-        }
-        this.calls.push({
-          p: layers[sd], input, inSize, h: h + sd * batch * ps * 4, c: c + sd * batch * hs * 4, out: out + at * 4, ots, obs,
-          reverse: d === 1 || shape.reverse ? 1 : 0,
-        });
-      }
-      input = out;
-      inSize = width;
-      out = out === bufA ? bufB : bufA;
-    }
-    this.final = input;
-  }
-
-  /**
-   * Runs the stack: x (not a view of wasm memory) in, h0 / c0 (or null for zeros) and lengths (or
-   * null for all T) as RunOptions says; the output and the final h (and c) into the given arrays.
-   */
-  run(x: Float32Array, h0: Float32Array | null, c0: Float32Array | null, lengths: Int32Array | null, output: Float32Array, h: Float32Array, c: Float32Array | null): void {
-    const { cell, hiddenSize: hs } = this.spec;
-    const { tLen, batch, batchFirst } = this.shape;
-    const rt = this.rt;
-    const base = this.ws.ensure(this.bytes, this.what);
-    if (this.viewsOf !== rt.memory.buffer || this.viewsBase !== base) {
-      const [xo, , , , , ho, co, lo] = this.offsets;
-      this.xView = rt.f32(base + xo, this.xFloats);
-      this.hView = rt.f32(base + ho, this.hFloats);
-      this.cView = rt.f32(base + co, this.cFloats);
-      this.lengthsView = rt.i32(base + lo, batch);
-      this.outView = rt.f32(base + this.final, this.outFloats);
-      this.viewsOf = rt.memory.buffer;
-      this.viewsBase = base;
-    }
-    this.xView.set(x);
-    if (h0) this.hView.set(h0);
-    else this.hView.fill(0);
-    if (c0) this.cView.set(c0);
-    else this.cView.fill(0);
-    let lengthsPtr = 0;
-    if (lengths) {
-      this.lengthsView.set(lengths);
-      lengthsPtr = base + this.offsets[7];
-    }
-    const ps = outputSize(this.spec);
-    const gh = gateCount(cell) * hs;
-    const rows = this.rows;
-    const xts = batchFirst ? gh : batch * gh;
-    const xbs = batchFirst ? tLen * gh : gh;
-    const xproj = base + this.xproj;
-    const scratch = base + this.scratch;
-    const k = rt.exports;
-    for (let i = 0; i < this.calls.length; i++) {
-      const { p, input, inSize, h: hOff, c: cOff, out, ots, obs, reverse } = this.calls[i];
-      k.f32_gemm(xproj, base + input, p.wih, p.xbias, rows, gh, inSize, inSize, gh);
-      const hPtr = base + hOff;
-      const outPtr = base + out;
-      switch (cell) {
-        case 'lstm':
-          k.lstm_recurrence(xproj, xts, xbs, p.whh, p.whr, hPtr, base + cOff, outPtr, ots, obs, tLen, batch, hs, ps, lengthsPtr, reverse, scratch);
-          break;
-        case 'gru':
-          k.gru_recurrence(xproj, xts, xbs, p.whh, p.bhh, hPtr, outPtr, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch);
-          break;
-        case 'rnn_tanh':
-          k.rnn_tanh_recurrence(xproj, xts, xbs, p.whh, hPtr, outPtr, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch);
-          break;
-        case 'rnn_relu':
-          k.rnn_relu_recurrence(xproj, xts, xbs, p.whh, hPtr, outPtr, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch);
-      }
-    }
-    output.set(this.outView);
-    h.set(this.hView);
-    if (c) c.set(this.cView);
   }
 }

@@ -17,7 +17,7 @@ export interface RecurrentOptions {
   batchFirst?: boolean;
   /** Run a reverse direction too and concatenate (default false). */
   bidirectional?: boolean;
-  /** Accepted for PyTorch compatibility; inference ignores dropout. Must be in [0, 1). */
+  /** Accepted for PyTorch compatibility, not applied (a train-mode forward computes what inference does). Must be in [0, 1). */
   dropout?: number;
   /** Seed of the initial weights (uniform in +-1/sqrt(hiddenSize), as PyTorch). Default: random. */
   seed?: number;

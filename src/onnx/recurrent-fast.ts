@@ -3,7 +3,8 @@
  * (torchCompatible) and its weights are constants, they become a model spec and its canonical
  * parameters once at load, packed into wasm memory at the node's first run
  * (PackedRecurrent.fromParams), and every run is one bindings call. `direction=reverse`, the
- * [T, D, B, H] and [B, T, D, H] layouts are arguments of that call (strides of the wasm driver).
+ * [T, D, B, H] and [B, T, D, H] layouts and layout 1's [B, D, H] states are arguments of that call
+ * (strides of the wasm driver).
  */
 import type { RecurrentSpec } from '../../base/spec.js';
 import { PackedRecurrent, StreamState } from '../../bindings/recurrent.js';
@@ -22,8 +23,7 @@ export interface FastPath {
   /**
    * The node prepared for a static plan (input types `types`, the node's `outputs` count): Y, Y_h
    * (and Y_c) written straight from the wasm run, allocating nothing. Undefined where the general
-   * path or a JS copy would be needed (sequence_lens, weights other than the constants, layout-1
-   * states of several directions and rows).
+   * path would be needed (sequence_lens, weights other than the constants).
    */
   prepare(types: readonly (ValueType | undefined)[], outputs: number): PreparedNode | undefined;
 }
@@ -66,6 +66,8 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
   const canonical = () => Array.from({ length: D }, (_, d) => canonicalParams(at.kind, w, r, bias, d, H, I));
   const reverseOnly = D === 1 && at.dirs[0] === 'reverse';
   const batchFirst = at.layout === 1;
+  // Y [B, T, D, H] and states [B, D, H] for layout 1, else [T, D, B, H] and [D, B, H]
+  const layoutOptions = { batchFirst, order: batchFirst ? 'BTD' : 'TDB', stateBatchFirst: batchFirst, reverse: reverseOnly } as const;
   // Packed at the node's first run, so a branch that never runs (Silero's 8 kHz half when fed
   // 16 kHz) costs no packing; its weights were checked above.
   let packed: PackedRecurrent | undefined;
@@ -119,8 +121,6 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
     if ((bias !== undefined) !== (bt !== undefined) || (bt !== undefined && bt.data !== bias) || (p !== undefined && p.data !== c[7]?.data)) return undefined;
     const [T, B] = at.layout ? [x.shape[1], x.shape[0]] : [x.shape[0], x.shape[1]];
     if (T < 1 || B < 1 || x.shape[2] !== I) return undefined;
-    // layout 1 states [B, D, H] are [D, B, H] only when D or B is 1 (else recurrentOutputs swaps them in JS)
-    if (at.layout && D > 1 && B > 1) return undefined;
     const stateShape = at.layout ? [B, D, H] : [D, B, H];
     const isState = (t: Partial<OTensor> | undefined) => t === undefined || (t.dtype === 'float32' && sameShape(t.shape!, stateShape));
     if (!isState(h0) || !isState(c0)) return undefined;
@@ -144,7 +144,7 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
         const c0v = lstm ? ((ins[6]?.data as Float32Array | undefined) ?? null) : null;
         if (step) return stepInto(B, ins[0]!.data as Float32Array, h0v, c0v, y, h, cN ?? undefined);
         packed ??= PackedRecurrent.fromParams(spec, canonical());
-        const prepared = packed.prepareRun(T, B, { batchFirst, order: batchFirst ? 'BTD' : 'TDB', reverse: reverseOnly });
+        const prepared = packed.prepareRun(T, B, layoutOptions);
         prepared.run(ins[0]!.data as Float32Array, h0v, c0v, null, y, h, cN);
       },
     };
@@ -159,9 +159,7 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
     // one step: a reverse-only direction runs it as a forward one
     if (T === 1 && D === 1 && lengths === undefined) return oneStep(run);
     const res = packed.run(run.X, T, B, {
-      batchFirst,
-      order: batchFirst ? 'BTD' : 'TDB',
-      reverse: reverseOnly,
+      ...layoutOptions,
       h0: run.h0,
       c0: run.c0,
       lengths,

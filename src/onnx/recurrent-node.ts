@@ -103,7 +103,7 @@ export interface RecurrentRun {
   /** [D, 2*G*H] or undefined (zeros). */
   Bias: Float32Array | undefined;
   lens: Int32Array | undefined;
-  /** [D, B, H] in layout 0 order (converted from layout 1). */
+  /** [D, B, H] (layout 0) / [B, D, H] (layout 1). */
   h0: Float32Array | undefined;
   c0: Float32Array | undefined;
   /** [D, 3*H] or undefined. */
@@ -125,13 +125,6 @@ function floatInput(ctx: NodeContext, t: OTensor | undefined, what: string, shap
     throw ctx.error('SHAPE_MISMATCH', `${what} must have shape ${fmtShape(shape)}, got ${fmtShape(t.shape)}`);
   }
   return t.data as Float32Array;
-}
-
-/** Swaps the first two axes of a [A, B, H] float array. */
-export function swap01(src: Float32Array, A: number, B: number, H: number): Float32Array {
-  const out = new Float32Array(src.length);
-  for (let a = 0; a < A; a++) for (let b = 0; b < B; b++) out.set(src.subarray((a * B + b) * H, (a * B + b + 1) * H), (b * A + a) * H);
-  return out;
 }
 
 export function validateRun(ctx: NodeContext, at: RecurrentAttrs, ins: (OTensor | undefined)[]): RecurrentRun {
@@ -158,30 +151,24 @@ export function validateRun(ctx: NodeContext, at: RecurrentAttrs, ins: (OTensor 
     lens = Int32Array.from(v);
   }
   const stateShape = at.layout ? [B, D, H] : [D, B, H];
-  let h0 = floatInput(ctx, ins[5], 'initial_h', stateShape);
-  let c0 = at.kind === 'LSTM' ? floatInput(ctx, ins[6], 'initial_c', stateShape) : undefined;
-  if (at.layout) {
-    if (h0) h0 = swap01(h0, B, D, H);
-    if (c0) c0 = swap01(c0, B, D, H);
-  }
+  const h0 = floatInput(ctx, ins[5], 'initial_h', stateShape);
+  const c0 = at.kind === 'LSTM' ? floatInput(ctx, ins[6], 'initial_c', stateShape) : undefined;
   const P = at.kind === 'LSTM' ? floatInput(ctx, ins[7], 'P', [D, 3 * H]) : undefined;
   checkSize([T, B, D, H * 4], ctx.label);
   return { T, B, I, H, D, X, W, R, Bias, lens, h0, c0, P };
 }
 
 /**
- * The node's outputs from Y already in the node's layout ([T, D, B, H], or [B, T, D, H] for
- * layout 1) and Y_h / Y_c as [D, B, H] (transposed here to [B, D, H] for layout 1).
+ * The node's outputs from Y, Y_h and Y_c already in the node's layout ([T, D, B, H] and
+ * [D, B, H], or [B, T, D, H] and [B, D, H] for layout 1).
  */
 export function recurrentOutputs(at: RecurrentAttrs, r: RecurrentRun, Y: Float32Array, Yh: Float32Array, Yc: Float32Array | undefined): RecurrentResult {
   const { T, B, D, H } = r;
   const stateShape = at.layout ? [B, D, H] : [D, B, H];
-  // [D, B, H] and [B, D, H] hold the same bytes when D or B is 1
-  const state = (s: Float32Array) => (at.layout && D > 1 && B > 1 ? swap01(s, D, B, H) : s);
   return {
     Y: { dtype: 'float32', data: Y, shape: at.layout ? [B, T, D, H] : [T, D, B, H] },
-    Yh: { dtype: 'float32', data: state(Yh), shape: stateShape },
-    Yc: Yc && { dtype: 'float32', data: state(Yc), shape: stateShape.slice() },
+    Yh: { dtype: 'float32', data: Yh, shape: stateShape },
+    Yc: Yc && { dtype: 'float32', data: Yc, shape: stateShape.slice() },
   };
 }
 

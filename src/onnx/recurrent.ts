@@ -52,13 +52,14 @@ function equationsCache(at: RecurrentAttrs): (r: RecurrentRun) => CellEquations[
 function runGeneral(at: RecurrentAttrs, r: RecurrentRun, cells: CellEquations[]): RecurrentResult {
   const { T, B, I, H, D, X, lens, h0, c0 } = r;
   const Y = new Float32Array(T * D * B * H);
+  // Y_h / Y_c in the node's layout: [D, B, H], or [B, D, H] for layout 1
   const Yh = new Float32Array(D * B * H);
   const Yc = at.kind === 'LSTM' ? new Float32Array(D * B * H) : undefined;
   if (h0) Yh.set(h0);
   if (c0 && Yc) Yc.set(c0);
   const layout1 = at.layout === 1;
+  const stateAt = (d: number, b: number) => (layout1 ? (b * D + d) * H : (d * B + b) * H);
   for (let d = 0; d < D; d++) {
-    const state = (s: Float32Array) => s.subarray(d * B * H, (d + 1) * B * H);
     runRecurrenceJs(cells[d], {
       T,
       B,
@@ -70,8 +71,10 @@ function runGeneral(at: RecurrentAttrs, r: RecurrentRun, cells: CellEquations[])
       outOffset: layout1 ? d * H : d * B * H,
       outTimeStride: layout1 ? D * H : D * B * H,
       outBatchStride: layout1 ? T * D * H : H,
-      h: state(Yh),
-      c: Yc ? state(Yc) : null,
+      h: Yh,
+      c: Yc ?? null,
+      stateOffset: stateAt(d, 0),
+      stateBatchStride: layout1 ? D * H : H,
       reverse: at.dirs[d] === 'reverse',
       lengths: lens,
       masked: 'zero',
@@ -82,8 +85,8 @@ function runGeneral(at: RecurrentAttrs, r: RecurrentRun, cells: CellEquations[])
     for (let b = 0; b < B; b++) {
       if (lens[b] !== 0) continue;
       for (let d = 0; d < D; d++) {
-        Yh.fill(0, (d * B + b) * H, (d * B + b + 1) * H);
-        Yc?.fill(0, (d * B + b) * H, (d * B + b + 1) * H);
+        Yh.fill(0, stateAt(d, b), stateAt(d, b) + H);
+        Yc?.fill(0, stateAt(d, b), stateAt(d, b) + H);
       }
     }
   }

@@ -1,7 +1,7 @@
 // The recurrence driver's strides (assembly/recurrence.ts, through PackedRecurrent.run): the
 // input projections read in time- or batch-major order, the output written as [T, B, D*P],
 // [B, T, D*P] or ONNX's [T, D, B, P], a unidirectional stack run in reverse, and outputs in
-// processing order (a negative time stride). At edge sizes of the 4-lane tile, with and without
+// processing order (a negative time stride), states as [B, D, *] (a state row stride). At edge sizes of the 4-lane tile, with and without
 // lengths, on every build: the time-major bidirectional run against the float64 PyTorch reference
 // (test/reference), and every other layout bitwise equal to it, element for element.
 import { describe, it, expect } from 'vitest';
@@ -79,6 +79,21 @@ describe.each(builds)('recurrence driver strides [%s build]', (build) => {
             }
           }
         }
+
+        // states as [B, D, *] (ONNX layout 1): the driver's state row stride, the same bits as
+        // [D, B, *] with the axes swapped, from given initial states
+        const swapAxes = (s: Float32Array, n0: number, n1: number, w: number) => {
+          const o = new Float32Array(s.length);
+          for (let i = 0; i < n0; i++) for (let j = 0; j < n1; j++) o.set(s.subarray((i * n1 + j) * w, (i * n1 + j + 1) * w), (j * n0 + i) * w);
+          return o;
+        };
+        const h0 = randArray(r, 2 * B * P);
+        const c0 = cell === 'lstm' ? randArray(r, 2 * B * c.H) : null;
+        const dbh = packed.run(x, T, B, { order: 'TDB', h0, c0, lengths });
+        const bdh = packed.run(xbt, T, B, { batchFirst: true, order: 'TDB', stateBatchFirst: true, h0: swapAxes(h0, 2, B, P), c0: c0 && swapAxes(c0, 2, B, c.H), lengths });
+        expect(bdh.output, `${what} [B, D, *] states: output`).toEqual(dbh.output);
+        expect(bdh.h, `${what} [B, D, *] states: h`).toEqual(swapAxes(dbh.h, 2, B, P));
+        if (c0) expect(bdh.c, `${what} [B, D, *] states: c`).toEqual(swapAxes(dbh.c!, 2, B, c.H));
 
         // the reverse direction alone, as a unidirectional stack run in reverse: the same bits
         const rev = PackedRecurrent.fromParams({ ...spec, numDirections: 1 }, [params[1]], rt);

@@ -1,0 +1,354 @@
+/**
+ * The layer loop of a packed recurrent stack: one PreparedRun per shape and layout, shared by
+ * inference (PackedRecurrent.run, ONNX static plans) and the train-mode forward
+ * (RecurrentTrainer). Per layer-direction it makes the input projection of all time steps (one
+ * GEMM, or one per batch row) and one driver call for the whole time loop
+ * (assembly/recurrence.ts); every layout a caller asks for - batch- or time-major input and
+ * output, ONNX's [T, D, B, H], states as [L*D, B, P] or [B, L*D, P], a reverse-only stack,
+ * outputs in processing order - is a stride or an offset of those calls, never a JS copy.
+ *
+ * Inference keeps the layers' rows in x's order (one projection GEMM per layer) and ping-pongs
+ * two layer buffers. Train mode keeps every layer's output and the activations the backward
+ * needs, all time-major (docs/training.md "Recurrent backward": the weight gradients over all
+ * steps are then one GEMM per matrix); a batch-first x is read by B projection GEMMs of T rows,
+ * one per batch row, instead of being reordered.
+ */
+import type { WasmRuntime } from './wasm.js';
+import { layoutRegions, type Workspace } from './workspace.js';
+import { cellId } from './kernels.js';
+import type { PanelWidth } from './panels.js';
+import { RnnError } from '../base/errors.js';
+import { type RecurrentSpec, gateCount, outputSize } from '../base/spec.js';
+
+/** One layer-direction's packed weights (PackedRecurrent). */
+export interface PackedLayerDir {
+  wih: number; // packed [G*H, in]
+  whh: number; // packed [G*H, P]
+  whhPanel: PanelWidth; // panel width W_hh was packed with
+  whr: number; // packed [P, H] or 0
+  /** [b_ih | b_hh] as given (2 * G*H floats) or 0 without bias: what readParams returns. */
+  biases: number;
+  xbias: number; // [G*H] bias the input projection adds (b_ih + b_hh; GRU: b_ih) or 0
+  bhh: number; // GRU: [G*H] bias the recurrent product adds (b_hh) or 0
+}
+
+/**
+ * How the output of the last layer is laid out:
+ *  - 'TBD': [T, B, D*P] (PyTorch, time-major),
+ *  - 'BTD': [B, T, D*P] (PyTorch batch_first, ONNX layout 1, Keras),
+ *  - 'TDB': [T, D, B, P] (ONNX layout 0).
+ */
+export type OutputOrder = 'TBD' | 'BTD' | 'TDB';
+
+/** The shape and layout a PreparedRun is set up for. */
+export interface RunShape {
+  tLen: number;
+  batch: number;
+  /** x is [B, T, I] (else [T, B, I]). */
+  batchFirst: boolean;
+  order: OutputOrder;
+  /** Every layer runs from the last step to the first (unidirectional stacks). */
+  reverse: boolean;
+  /** The output of step t goes to step T-1-t's place. */
+  timeReversed: boolean;
+  /** h0 / c0 and the final states are [B, L*D, P] (ONNX layout 1), else [L*D, B, P]. */
+  stateBatchFirst: boolean;
+  /** Keep what RecurrentTrainer.backward needs (the training build's kernels). */
+  train: boolean;
+}
+
+/**
+ * Rows (t, b) of a matrix A in x's order against the same rows of a time-major matrix C, as
+ * `count` blocks of `m` rows: block i starts at row i * aBlock of A and i * cBlock of C, and the
+ * rows of a block are aRow / cRow rows apart. One block when both have the same order; B blocks
+ * of T rows for a batch-major A.
+ */
+export interface RowBlocks {
+  count: number;
+  m: number;
+  aBlock: number;
+  cBlock: number;
+  aRow: number;
+  cRow: number;
+}
+
+export function rowBlocks(aBatchMajor: boolean, tLen: number, batch: number): RowBlocks {
+  return aBatchMajor
+    ? { count: batch, m: tLen, aBlock: tLen, cBlock: 1, aRow: 1, cRow: batch }
+    : { count: 1, m: tLen * batch, aBlock: 0, cBlock: 0, aRow: 1, cRow: 1 };
+}
+
+/** Floats a train-mode run keeps per layer-direction and time step (docs/training.md). */
+export function keptFloatsPerStep(spec: RecurrentSpec, batch: number): number {
+  const { cell, hiddenSize: hs, projSize } = spec;
+  const gh = gateCount(cell) * hs;
+  let per = gh + outputSize(spec); // gates, state h
+  if (cell === 'lstm') per += hs; // cell state c
+  if (projSize > 0) per += hs; // cell output before the projection
+  if (cell === 'gru') per += gh; // recurrent products
+  return per * batch;
+}
+
+/**
+ * Byte offsets (from the workspace start) of a run's regions. `layerOut[l]` is layer l's output
+ * buffer (train mode: one per layer, kept; inference: two, alternating). The train-mode regions
+ * (gates and saves, `lds` layer-directions each) are 0-sized in inference, where `gates` is the
+ * one projection buffer every layer-direction reuses.
+ */
+export interface RunRegions {
+  x: number;
+  layerOut: number[];
+  gates: number;
+  scratch: number;
+  h: number;
+  c: number;
+  lengths: number;
+  hsave: number;
+  csave: number;
+  rsave: number;
+  hhsave: number;
+  bytes: number;
+}
+
+/** One layer-direction's kernel calls, byte offsets relative to the workspace. */
+interface LayerDirCall {
+  p: PackedLayerDir;
+  input: number;
+  inSize: number;
+  /** How the input rows map onto the projection's rows. */
+  blocks: RowBlocks;
+  gates: number;
+  h: number;
+  c: number;
+  out: number;
+  ots: number;
+  obs: number;
+  reverse: number;
+  hsave: number;
+  csave: number;
+  rsave: number;
+  hhsave: number;
+}
+
+/**
+ * A PackedRecurrent run of one shape with everything that depends only on the shape worked out
+ * once: the workspace layout and every kernel call's arguments. run() copies the inputs in, makes
+ * the calls and copies the results out, allocating nothing (views of wasm memory are made again
+ * only after memory.grow or a workspace move).
+ */
+export class PreparedRun {
+  readonly regions: RunRegions;
+  private readonly what: string;
+  private readonly calls: LayerDirCall[] = [];
+  /** Offset of the last layer's output. */
+  private readonly final: number;
+  private readonly xFloats: number;
+  private readonly hFloats: number;
+  private readonly cFloats: number;
+  private readonly outFloats: number;
+  /** Driver strides of the projections' rows (x's order in inference, time-major in train mode). */
+  private readonly xts: number;
+  private readonly xbs: number;
+  /** State row strides of the driver (floats between two batch rows of one layer-direction). */
+  private readonly hbs: number;
+  private readonly cbs: number;
+  private viewsOf: ArrayBufferLike | null = null;
+  private viewsBase = -1;
+  private xView: Float32Array = new Float32Array(0);
+  private hView: Float32Array = new Float32Array(0);
+  private cView: Float32Array = new Float32Array(0);
+  private lengthsView: Int32Array = new Int32Array(0);
+  private outView: Float32Array = new Float32Array(0);
+
+  constructor(
+    private readonly rt: WasmRuntime,
+    private readonly spec: RecurrentSpec,
+    layers: readonly PackedLayerDir[],
+    private readonly ws: Workspace,
+    readonly shape: Readonly<RunShape>,
+  ) {
+    const { cell, hiddenSize: hs, inputSize, numLayers: nl, numDirections: nd, projSize } = spec;
+    const { tLen, batch, batchFirst, order, timeReversed, stateBatchFirst, train } = shape;
+    if (train && (stateBatchFirst || shape.reverse || timeReversed || order === 'TDB')) {
+      throw new RnnError('INVALID_OPTION', 'PackedRecurrent: a train-mode run takes [L*D, B, P] states and a PyTorch output order');
+    }
+    const ps = outputSize(spec);
+    const gh = gateCount(cell) * hs;
+    const lds = nl * nd;
+    const rows = tLen * batch;
+    const width = nd * ps;
+    this.xFloats = rows * inputSize;
+    this.hFloats = lds * batch * ps;
+    this.cFloats = cell === 'lstm' ? lds * batch * hs : 0;
+    this.outFloats = rows * width;
+    const layerBuffers = train ? nl : Math.min(nl, 2);
+    const { offsets, bytes } = layoutRegions([
+      this.xFloats, // x, in the caller's layout
+      ...Array.from({ length: layerBuffers }, () => rows * width), // layer outputs
+      (train ? lds : 1) * rows * gh, // input projections; in train mode the activated gates
+      rt.exports.recurrence_scratch_size(cellId(rt.constants, cell), batch, hs, ps), // scratch
+      this.hFloats, // h
+      this.cFloats, // c
+      batch, // lengths
+      train ? lds * (tLen + 1) * batch * ps : 0, // hsave
+      train && cell === 'lstm' ? lds * (tLen + 1) * batch * hs : 0, // csave
+      train && projSize > 0 ? lds * rows * hs : 0, // rsave
+      train && cell === 'gru' ? lds * rows * gh : 0, // hhsave
+    ]);
+    const [x, ...rest] = offsets;
+    const layerOut = rest.slice(0, layerBuffers);
+    const [gates, scratch, h, c, lengths, hsave, csave, rsave, hhsave] = rest.slice(layerBuffers);
+    this.regions = { x, layerOut, gates, scratch, h, c, lengths, hsave, csave, rsave, hhsave, bytes };
+    this.what = train
+      ? `activations kept for backward (T=${tLen}, batch=${batch}: ${keptFloatsPerStep(spec, batch) * lds * 4} bytes a time step; use shorter sequences or a smaller batch)`
+      : `workspace for T=${tLen}, batch=${batch}`;
+
+    // the rows of the projections and the inner layers: x's order, or time-major in train mode
+    const innerBatchMajor = batchFirst && !train;
+    this.xts = innerBatchMajor ? gh : batch * gh;
+    this.xbs = innerBatchMajor ? tLen * gh : gh;
+    const innerTs = innerBatchMajor ? width : batch * width;
+    const innerBs = innerBatchMajor ? tLen * width : width;
+    this.hbs = stateBatchFirst ? lds * ps : ps;
+    this.cbs = stateBatchFirst ? lds * hs : hs;
+    let input = x;
+    let inSize = inputSize;
+    for (let l = 0; l < nl; l++) {
+      const last = l === nl - 1;
+      const out = layerOut[l % layerBuffers];
+      const blocks = rowBlocks(l === 0 && batchFirst && !innerBatchMajor, tLen, batch);
+      for (let d = 0; d < nd; d++) {
+        const sd = l * nd + d;
+        let ots = innerTs;
+        let obs = innerBs;
+        let at = d * ps;
+        if (last && order === 'TDB') [ots, obs, at] = [nd * batch * ps, ps, d * batch * ps];
+        else if (last) [ots, obs] = order === 'BTD' ? [width, tLen * width] : [batch * width, width];
+        if (last && timeReversed) {
+          at += (tLen - 1) * ots;
+          ots = -ots;
+        }
+        this.calls.push({
+          p: layers[sd],
+          input,
+          inSize,
+          blocks,
+          gates: gates + (train ? sd * rows * gh * 4 : 0),
+          h: h + (stateBatchFirst ? sd * ps : sd * batch * ps) * 4,
+          c: c + (stateBatchFirst ? sd * hs : sd * batch * hs) * 4,
+          out: out + at * 4,
+          ots,
+          obs,
+          reverse: d === 1 || shape.reverse ? 1 : 0,
+          hsave: hsave + sd * (tLen + 1) * batch * ps * 4,
+          csave: csave + sd * (tLen + 1) * batch * hs * 4,
+          rsave: projSize > 0 ? rsave + sd * rows * hs * 4 : 0,
+          hhsave: hhsave + sd * rows * gh * 4,
+        });
+      }
+      input = out;
+      inSize = width;
+    }
+    this.final = input;
+  }
+
+  /** Whether this run has `shape` (the same sizes, layouts and mode). */
+  matches(shape: Readonly<RunShape>): boolean {
+    const s = this.shape;
+    return s.tLen === shape.tLen && s.batch === shape.batch && s.batchFirst === shape.batchFirst && s.order === shape.order &&
+      s.reverse === shape.reverse && s.timeReversed === shape.timeReversed && s.stateBatchFirst === shape.stateBatchFirst && s.train === shape.train;
+  }
+
+  /**
+   * Runs the stack: x (not a view of wasm memory) in, h0 / c0 (or null for zeros) and lengths (or
+   * null for all T) as RunOptions says; the output and the final h (and c) into the given arrays.
+   * Returns the workspace base the regions are relative to.
+   */
+  run(x: Float32Array, h0: Float32Array | null, c0: Float32Array | null, lengths: Int32Array | null, output: Float32Array, h: Float32Array, c: Float32Array | null): number {
+    const { cell, hiddenSize: hs, inputSize } = this.spec;
+    const { tLen, batch, batchFirst, train } = this.shape;
+    const rt = this.rt;
+    const reg = this.regions;
+    const base = this.ws.ensure(reg.bytes, this.what);
+    if (this.viewsOf !== rt.memory.buffer || this.viewsBase !== base) {
+      this.xView = rt.f32(base + reg.x, this.xFloats);
+      this.hView = rt.f32(base + reg.h, this.hFloats);
+      this.cView = rt.f32(base + reg.c, this.cFloats);
+      this.lengthsView = rt.i32(base + reg.lengths, batch);
+      this.outView = rt.f32(base + this.final, this.outFloats);
+      this.viewsOf = rt.memory.buffer;
+      this.viewsBase = base;
+    }
+    this.xView.set(x);
+    if (h0) this.hView.set(h0);
+    else this.hView.fill(0);
+    if (c0) this.cView.set(c0);
+    else this.cView.fill(0);
+    let lengthsPtr = 0;
+    if (lengths) {
+      this.lengthsView.set(lengths);
+      lengthsPtr = base + reg.lengths;
+      // padded steps never reach the cells, but the weight gradient multiplies their inputs by zero
+      if (train) {
+        for (let b = 0; b < batch; b++) {
+          for (let t = lengths[b]; t < tLen; t++) {
+            const row = batchFirst ? b * tLen + t : t * batch + b;
+            this.xView.fill(0, row * inputSize, (row + 1) * inputSize);
+          }
+        }
+      }
+    }
+    const ps = outputSize(this.spec);
+    const gh = gateCount(cell) * hs;
+    const { xts, xbs, hbs, cbs } = this;
+    const scratch = base + reg.scratch;
+    const k = rt.exports;
+    const tk = train ? rt.training('recurrent layer training') : undefined;
+    for (let i = 0; i < this.calls.length; i++) {
+      const call = this.calls[i];
+      const { p, inSize, blocks: bl, ots, obs, reverse } = call;
+      const gates = base + call.gates;
+      const input = base + call.input;
+      for (let j = 0; j < bl.count; j++) {
+        k.f32_gemm(gates + j * bl.cBlock * gh * 4, input + j * bl.aBlock * inSize * 4, p.wih, p.xbias, bl.m, gh, inSize, bl.aRow * inSize, bl.cRow * gh);
+      }
+      const hPtr = base + call.h;
+      const cPtr = base + call.c;
+      const out = base + call.out;
+      if (tk) {
+        const hsave = base + call.hsave;
+        switch (cell) {
+          case 'lstm':
+            tk.lstm_recurrence_train(gates, p.whh, p.whr, hPtr, cPtr, out, ots, obs, tLen, batch, hs, ps, lengthsPtr, reverse, scratch, hsave, base + call.csave, call.rsave && base + call.rsave);
+            break;
+          case 'gru':
+            tk.gru_recurrence_train(gates, p.whh, p.bhh, hPtr, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch, hsave, base + call.hhsave);
+            break;
+          case 'rnn_tanh':
+            tk.rnn_tanh_recurrence_train(gates, p.whh, hPtr, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch, hsave);
+            break;
+          case 'rnn_relu':
+            tk.rnn_relu_recurrence_train(gates, p.whh, hPtr, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch, hsave);
+        }
+        continue;
+      }
+      switch (cell) {
+        case 'lstm':
+          k.lstm_recurrence(gates, xts, xbs, p.whh, p.whr, hPtr, hbs, cPtr, cbs, out, ots, obs, tLen, batch, hs, ps, lengthsPtr, reverse, scratch);
+          break;
+        case 'gru':
+          k.gru_recurrence(gates, xts, xbs, p.whh, p.bhh, hPtr, hbs, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch);
+          break;
+        case 'rnn_tanh':
+          k.rnn_tanh_recurrence(gates, xts, xbs, p.whh, hPtr, hbs, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch);
+          break;
+        case 'rnn_relu':
+          k.rnn_relu_recurrence(gates, xts, xbs, p.whh, hPtr, hbs, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch);
+      }
+    }
+    output.set(this.outView);
+    h.set(this.hView);
+    if (c) c.set(this.cView);
+    return base;
+  }
+}
