@@ -31,6 +31,7 @@ import { PANEL64, packPanels64 } from './panels.js';
 import type { Kernels } from './kernels.js';
 import type { WasmRuntime } from './wasm.js';
 import { Workspace } from './workspace.js';
+import { type Disposable, WasmBlocks, disposeWhenCollected, cancelDisposeWhenCollected } from './ownership.js';
 
 /** One call's geometry in 2-D form: a 1-D convolution has inH = outH = 1 and unit H stride/dilation, no H padding. */
 export interface ConvGeometry2D {
@@ -71,28 +72,33 @@ export interface ConvTransposeWeightShape {
 
 const f64View = (rt: WasmRuntime, ptr: number, n: number): Float64Array => new Float64Array(rt.memory.buffer, ptr, n);
 
-/** Owned wasm blocks (weights) and a grow-only workspace split into float regions. */
+/** A packed conv's wasm blocks (bindings/ownership.ts WasmBlocks) and its grow-only workspace split into float regions. */
 class ConvMemory {
-  private blocks: number[] = [];
+  private readonly blocks: WasmBlocks;
   private readonly ws: Workspace;
+  private readonly freeWorkspace: Disposable;
+  private isDisposed = false;
 
+  /** Memory of `owner` (a packed conv): freed by dispose(), or once `owner` is collected. */
   constructor(
     readonly rt: WasmRuntime,
     readonly what: string,
+    owner: object,
   ) {
-    this.ws = new Workspace(rt);
+    this.blocks = new WasmBlocks(rt, owner);
+    const ws = new Workspace(rt);
+    this.ws = ws;
+    this.freeWorkspace = { dispose: () => ws.free() };
+    disposeWhenCollected(owner, this.freeWorkspace);
   }
 
   own(ptr: number): number {
-    this.blocks.push(ptr);
-    return ptr;
+    return this.blocks.own(ptr);
   }
 
   /** Copies `data` into a new owned block. */
   put(data: Float64Array, what: string): number {
-    const ptr = this.own(this.rt.alloc(data.length * 8, `${this.what}: ${what}`));
-    f64View(this.rt, ptr, data.length).set(data);
-    return ptr;
+    return this.blocks.put(data, `${this.what}: ${what}`);
   }
 
   /**
@@ -122,14 +128,15 @@ class ConvMemory {
   private memoValue: unknown;
 
   get disposed(): boolean {
-    return this.blocks.length === 0 && !this.ws.allocated;
+    return this.isDisposed;
   }
 
   dispose(): void {
-    for (const b of this.blocks) this.rt.free(b);
-    this.blocks = [];
+    this.blocks.dispose();
+    cancelDisposeWhenCollected(this.freeWorkspace);
     this.ws.free();
     this.memoKey = null;
+    this.isDisposed = true;
   }
 }
 
@@ -219,7 +226,7 @@ export class PackedConv {
 
   /** Packs w [M, C/group, kh, kw] (or [M, C/group, kw]) and bias [M] (or null), widened to float64. */
   constructor(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvWeightShape, what: string) {
-    this.mem = new ConvMemory(rt, what);
+    this.mem = new ConvMemory(rt, what, this);
     this.shape = shape;
     this.ex = rt.exports;
     const { cout, cinPerGroup: cg, group, kh, kw } = shape;
@@ -346,7 +353,7 @@ export class PackedConvTranspose {
 
   /** Packs w [C, M/group, kh, kw] (or [C, M/group, kw]) widened to float64; the bias [M] (or null) stays in JS, added by col2im. */
   constructor(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvTransposeWeightShape, what: string) {
-    this.mem = new ConvMemory(rt, what);
+    this.mem = new ConvMemory(rt, what, this);
     this.shape = shape;
     this.bias = bias ? bias.slice() : null;
     this.ex = rt.exports;

@@ -120,6 +120,40 @@ describe('FinalizationRegistry', () => {
     expect(after.bytesInUse).toBe(before.bytesInUse);
   });
 
+  it('frees the packed weights and workspaces of unreachable undisposed ONNX models (Conv, ConvTranspose, LSTM)', async () => {
+    const { model } = await import('../onnx/encode.js');
+    const r = rng(11);
+    const vals = (n: number) => Array.from(randn(n, r, 0.5));
+    const convBytes = model({
+      opset: 14,
+      nodes: [
+        { op: 'Conv', name: 'conv', inputs: ['x', 'W', 'B'], outputs: ['c'], attrs: [{ name: 'pads', ints: [1, 1] }] },
+        { op: 'ConvTranspose', name: 'deconv', inputs: ['c', 'Wt'], outputs: ['y'], attrs: [{ name: 'strides', ints: [2] }] },
+      ],
+      inputs: [{ name: 'x', shape: [1, 2, 9] }],
+      initializers: [
+        { name: 'W', dims: [3, 2, 3], data: vals(18) },
+        { name: 'B', dims: [3], data: vals(3) },
+        { name: 'Wt', dims: [3, 2, 4], data: vals(24) },
+      ],
+      outputs: [{ name: 'y' }],
+    });
+    const lstmBytes = recurrentOnnx('LSTM', 3, 8, 12);
+    // in a function of its own, so that no model stays reachable from this frame
+    const forgetModels = (n: number): void => {
+      for (let i = 0; i < n; i++) {
+        loadOnnx(convBytes).run({ x: { data: randn(18, r), shape: [1, 2, 9] } });
+        loadOnnx(lstmBytes).run({ x: { data: randn(3 * 2 * 3, r), shape: [3, 2, 3] } });
+      }
+    };
+    await collect(gc);
+    const before = mem();
+    forgetModels(10);
+    expect(mem().liveBlocks).toBeGreaterThanOrEqual(before.liveBlocks + 10 * 3);
+    await collect(gc, 8);
+    expect(mem()).toMatchObject({ bytesInUse: before.bytesInUse, liveBlocks: before.liveBlocks });
+  });
+
   it('frees the weights and workspace of unreachable undisposed Linear layers, also after a reload', async () => {
     const { Linear } = await import('../../src/index.js');
     // in a function of its own, so that no layer stays reachable from this frame
