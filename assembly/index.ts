@@ -32,3 +32,6 @@ export {
 } from './kernels/f32-gemm-f64acc';
 export { f32_dwconv_f64acc, f32_dwconv_f64acc__scalar } from './kernels/f32-dwconv-f64acc';
 export { x32_transpose } from './kernels/x32-transpose';
+export { qc8w_packw, qc8w_packw_size } from './kernels/qc8w-packw';
+export { qd8_quantize_u7, qd8_quantize_u7__scalar } from './kernels/qd8-quantize';
+export { qd8_f32_qc8w_gemm, qd8_f32_qc8w_gemm__scalar, qd8_set_relaxed_dot } from './kernels/qd8-f32-qc8w-gemm';

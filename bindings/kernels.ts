@@ -77,6 +77,15 @@ export interface Kernels {
   // seeded uniform fill, the floats of Rng.fillUniform (f32-fill-uniform.ts)
   f32_fill_uniform(state: number, out: number, n: number, bound: number): void;
 
+  // int8 weights (qc8w-packw.ts, qd8-quantize.ts, qd8-f32-qc8w-gemm.ts): docs/quantization.md
+  qc8w_packw_size(n: number, k: number): number;
+  qc8w_packw(dst: number, src: number, scales: number, n: number, k: number, lds: number): void;
+  qd8_quantize_u7(dst: number, x: number, rows: number, k: number, ldx: number, kp: number, params: number): void;
+  qd8_quantize_u7__scalar(dst: number, x: number, rows: number, k: number, ldx: number, kp: number, params: number): void;
+  qd8_f32_qc8w_gemm(c: number, xq: number, params: number, w: number, bias: number, m: number, n: number, k: number, ldc: number): void;
+  qd8_f32_qc8w_gemm__scalar(c: number, xq: number, params: number, w: number, bias: number, m: number, n: number, k: number, ldc: number): void;
+  qd8_set_relaxed_dot(on: number): void;
+
   // the float64-accumulating operators of the ONNX importer (f32-gemm-f64acc.ts and friends)
   x64_im2col(
     dst: number, src: number, ldp: number, cg: number, wp: number, kh: number, kw: number,
