@@ -145,6 +145,42 @@ describe(`optimizer state in PyTorch's layout (PyTorch ${torch.torch})`, () => {
   }
 });
 
+describe('torch layout of any Trainable', () => {
+  it('a hand-made Trainable over a GRU and a Linear (prefixed names, packed panels): after one Adam step exp_avg is (1 - beta1) x the PyTorch-layout gradient', () => {
+    const gru = new lib.GRU({ inputSize: 5, hiddenSize: 12, numLayers: 2, bidirectional: true, seed: 4 });
+    const head = new lib.Linear(24, 7, true, { seed: 5 });
+    const layers = { enc: gru, head } as const;
+    const all = {
+      parameters: () => Object.entries(layers).flatMap(([prefix, l]) => l.parameters().map((p) => Object.create(p, { name: { value: `${prefix}.${p.name}` } }))),
+      parametersChanged: () => Object.values(layers).forEach((l) => l.parametersChanged()),
+      zeroGrad: () => Object.values(layers).forEach((l) => l.zeroGrad()),
+    };
+    const x = { data: new Rng(7).fillUniform(new Float32Array(6 * 3 * 5), 1), shape: [6, 3, 5] };
+    const { output } = gru.forward(x, { train: true });
+    const y = head.forward({ data: output.data, shape: [18, 24] }, { train: true });
+    const dy = new Rng(8).fillUniform(new Float32Array(y.data.length), 1);
+    const dOut = head.backward({ data: dy, shape: y.shape });
+    gru.backward({ output: { data: dOut.data, shape: output.shape } });
+    const grads = Object.fromEntries(all.parameters().map((p) => [p.name, { data: p.readGrad(), shape: p.shape }]));
+    const opt = new lib.Adam(all, { lr: 1e-2, betas: [0.9, 0.999] });
+    opt.step();
+    const sd = opt.stateDict({ layout: 'torch' });
+    expect(Object.keys(sd)).toEqual(Object.keys(grads).flatMap((n) => [`${n}.exp_avg`, `${n}.exp_avg_sq`, `${n}.step`]));
+    const c = Math.fround(1 - 0.9);
+    for (const [name, g] of Object.entries(grads)) {
+      expect(sd[`${name}.exp_avg`].shape, name).toEqual(g.shape);
+      expect(sd[`${name}.exp_avg`].data, name).toEqual(g.data.map((v) => Math.fround(c * v)));
+      expect(sd[`${name}.step`].data[0]).toBe(1);
+    }
+    // and back: loading it into a fresh optimizer gives the same wasm-layout state
+    const again = new lib.Adam(all, { lr: 1e-2 }).loadStateDict(sd, { layout: 'torch' });
+    expect(again.stateDict()).toEqual(opt.stateDict());
+    for (const o of [opt, again]) o.dispose();
+    gru.dispose();
+    head.dispose();
+  });
+});
+
 describe('bad torch-layout state', () => {
   function setup(): { model: Sequential; opt: Optimizer; good: Record<string, Tensor>; before: Record<string, Tensor> } {
     const model = buildModel(lib, 'lstm').loadStateDict(read('optstate-adam-weights.safetensors'));
