@@ -91,8 +91,8 @@ export class OptimizerState implements Disposable {
 
   /**
    * PyTorch flat index -> block offset of parameter `i`, by probing its readGrad() (see the file's
-   * comment). Offsets + 1 are exact as float32 below 2^24; a longer block is probed twice, the low 12 bits
-   * of the offset, then the rest. INVALID_INPUT when readGrad() is not a permutation of the block.
+   * comment) twice: the low 12 bits of every offset, then the rest. INVALID_INPUT when readGrad()
+   * is not a permutation of the block.
    */
   torchMap(i: number): Int32Array {
     const known = this.torchMaps[i];
@@ -102,7 +102,8 @@ export class OptimizerState implements Disposable {
     const saved = this.rt.f32(p.gradPtr, p.length).slice();
     const map = new Int32Array(n);
     try {
-      const parts: Array<[number, number]> = p.length < 2 ** 24 ? [[0, 2 ** 24]] : [[0, 4096], [12, 2 ** 24]];
+      // two probes, so that every offset (+ 1) is exact as a float32 (below 2^24) whatever the length
+      const parts: Array<[number, number]> = [[0, 4096], [12, 2 ** 24]];
       for (const [shift, span] of parts) {
         const g = this.rt.f32(p.gradPtr, p.length);
         for (let j = 0; j < p.length; j++) g[j] = (Math.floor(j / 2 ** shift) % span) + 1;
