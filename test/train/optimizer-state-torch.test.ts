@@ -26,8 +26,7 @@ import * as lib from '../../src/index.js';
 import type { Optimizer, Sequential } from '../../src/index.js';
 import type { Tensor } from '../../base/tensor.js';
 import { Rng } from '../../base/random.js';
-// @ts-expect-error plain JS shared with tools/train-roundtrip.mjs
-import { OPTIMIZER_CONFIGS, buildModel, makeOptimizer, train } from '../../tools/train-roundtrip-task.mjs';
+import { OPTIMIZER_CONFIGS, buildModel, makeOptimizer, train } from '../../tools/train-roundtrip-task.mjs'; // plain JS, shared with tools/train-roundtrip.mjs
 
 const FIX = new URL('../fixtures/train/', import.meta.url);
 const read = (file: string): Record<string, Tensor> => lib.readSafetensors(readFileSync(new URL(file, FIX)));

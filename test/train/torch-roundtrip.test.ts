@@ -25,8 +25,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as lib from '../../src/index.js';
 import { Rng } from '../../base/random.js';
-// @ts-expect-error plain JS shared with tools/train-roundtrip.mjs
-import { MODELS, buildModel, train } from '../../tools/train-roundtrip-task.mjs';
+import { MODELS, buildModel, train } from '../../tools/train-roundtrip-task.mjs'; // plain JS, shared with tools/train-roundtrip.mjs
 
 const FIX = new URL('../fixtures/train/', import.meta.url);
 interface TorchModel {
