@@ -10,7 +10,8 @@
 //      bench/.cache/train/;
 //   2. per Node version (Node 20 with --experimental-wasm-relaxed-simd, and the Node 24 of
 //      test/runtimes/node24): bench/train-suite.mjs (wasm-rnn relaxed and simd training builds,
-//      TF.js 4.22 wasm and cpu backends; losses checked, then rounds with engines interleaved),
+//      TF.js 4.22 wasm and cpu backends, brain.js 2.0.0-beta.24's recurrent.LSTM; losses checked
+//      where the model is the same, then rounds with engines interleaved),
 //      then PyTorch (bench/train_torch.py, /usr/bin/python3, torch.set_num_threads(1)) as a
 //      separate reference: with the system's BLAS, and with OpenBLAS (single-threaded) when a copy
 //      of Debian's libopenblas0-pthread is in bench/.cache/openblas (fetched here with
@@ -18,7 +19,8 @@
 //   3. writes bench/results/<date>-train.json (a run limited with --node, --engines or --no-torch:
 //      bench/.cache/train-partial.json, unless --json names a file) and the markdown table
 //      (bench/.cache/train-tables.md; with --write-md into BENCHMARKS.md between the train markers).
-// brain.js (a peer the issue names) is not installed in bench/ and is not measured.
+// brain.js runs the closest workload it can express (its own LSTM, one sequence at a time, its
+// own optimizer; bench/train-suite.mjs says exactly what), normalised to characters per second.
 import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -91,7 +93,7 @@ const result = {
     'wasm-rnn': pkgVersion('package.json'),
     '@tensorflow/tfjs': pkgVersion('bench/node_modules/@tensorflow/tfjs/package.json'),
     '@tensorflow/tfjs-backend-wasm': pkgVersion('bench/node_modules/@tensorflow/tfjs-backend-wasm/package.json'),
-    'brain.js': 'not installed: not measured',
+    'brain.js': pkgVersion('bench/node_modules/brain.js/package.json'),
   },
   wasmRnn: {
     commit: git(['rev-parse', '--short=12', 'HEAD']),
@@ -170,7 +172,7 @@ function report(r, outPath) {
   const cpu = r.machine.cpu;
   lines.push(`Run ${r.date.slice(0, 16)}Z (\`${outPath}\`) on **${cpu.modelName}** (${cpu.vendor}, family ${cpu.family}, model ${cpu.model}, stepping ${cpu.stepping}), ${cpu.cpus} cores; load average (1 / 5 / 15 min) ${la(r.machine.loadavgStart)} at the start, ${la(r.machine.loadavgEnd)} at the end. ${r.machine.note}.`);
   lines.push('');
-  lines.push(`Engines: wasm-rnn ${r.versions['wasm-rnn']} at ${r.wasmRnn.commit}${r.wasmRnn.uncommitted.length ? ` (+${r.wasmRnn.uncommitted.length} uncommitted files)` : ''}, wasm ${r.wasmRnn.wasmBuild}, ${Object.entries(r.wasmRnn.wasm).map(([f, v]) => `${f} ${v.sha256}`).join(', ')}; @tensorflow/tfjs ${r.versions['@tensorflow/tfjs']} with tfjs-backend-wasm ${r.versions['@tensorflow/tfjs-backend-wasm']} (1 thread) and the cpu backend; ${Object.values(r.runs[0]?.torch ?? {})[0] ? `PyTorch ${Object.values(r.runs[0].torch)[0].torch} (Python ${Object.values(r.runs[0].torch)[0].python}, torch.set_num_threads(1)); ` : 'PyTorch not measured; '}brain.js not installed, not measured. Medians over ${r.runs[0]?.suite?.rounds ?? '-'} rounds of ${r.runs[0]?.suite?.stepsPerRound ?? '-'} steps, process CPU clock; ${CHARS_PER_STEP} characters a step.`);
+  lines.push(`Engines: wasm-rnn ${r.versions['wasm-rnn']} at ${r.wasmRnn.commit}${r.wasmRnn.uncommitted.length ? ` (+${r.wasmRnn.uncommitted.length} uncommitted files)` : ''}, wasm ${r.wasmRnn.wasmBuild}, ${Object.entries(r.wasmRnn.wasm).map(([f, v]) => `${f} ${v.sha256}`).join(', ')}; @tensorflow/tfjs ${r.versions['@tensorflow/tfjs']} with tfjs-backend-wasm ${r.versions['@tensorflow/tfjs-backend-wasm']} (1 thread) and the cpu backend; ${Object.values(r.runs[0]?.torch ?? {})[0] ? `PyTorch ${Object.values(r.runs[0].torch)[0].torch} (Python ${Object.values(r.runs[0].torch)[0].python}, torch.set_num_threads(1)); ` : 'PyTorch not measured; '}brain.js ${r.versions['brain.js']} (recurrent.LSTM, hidden 256, one 64-character sequence at a time, each with its own weight update; its own model and init, so not loss-checked). Medians over ${r.runs[0]?.suite?.rounds ?? '-'} rounds of ${r.runs[0]?.suite?.stepsPerRound ?? '-'} steps, process CPU clock; ${CHARS_PER_STEP} characters a step.`);
   for (const run of r.runs) {
     const s = run.suite;
     if (!s) { lines.push('', `### Training, ${run.label}: the suite failed`); continue; }
@@ -180,7 +182,7 @@ function report(r, outPath) {
     lines.push('|---|---:|---:|---:|---:|---|---|');
     const tfw = s.engines['tfjs-wasm']?.charsPerSecond;
     const ref = s.engines[s.check.reference].checkLosses;
-    const row = (name, e) => `| ${name} | ${f0(e.charsPerSecond)} | ${f1(e.msPerStep)} | ${f0(e.wallCharsPerSecond)} | ${tfw ? `${(e.charsPerSecond / tfw).toFixed(1)}x` : '-'} | ${e.checkLosses[0].toFixed(6)} (${exp(e.firstLossDiff)}) | ${exp(e.maxLossDiff)} |`;
+    const row = (name, e) => `| ${name} | ${f0(e.charsPerSecond)} | ${f1(e.msPerStep)} | ${f0(e.wallCharsPerSecond)} | ${tfw ? `${(e.charsPerSecond / tfw).toFixed(1)}x` : '-'} | ${e.info?.comparable === false ? `${e.checkLosses[0].toFixed(4)} (own model and init, not compared)` : `${e.checkLosses[0].toFixed(6)} (${exp(e.firstLossDiff)})`} | ${e.info?.comparable === false ? '-' : exp(e.maxLossDiff)} |`;
     for (const [name, e] of Object.entries(s.engines)) lines.push(row(name, e));
     for (const [name, e] of Object.entries(run.torch)) lines.push(row(`${name}, separate process`, e));
     lines.push('');

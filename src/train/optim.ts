@@ -49,6 +49,22 @@ function optionObject(options: unknown, known: readonly string[], what: string):
   return options as Record<string, unknown>;
 }
 
+export interface OptimizerStateOptions {
+  /**
+   * 'wasm' (default): flat tensors in the parameters' wasm layout, for resuming here. 'torch':
+   * PyTorch's optimizer state (torch.optim's `state_dict()['state']`) flattened to
+   * `<parameter>.<slot>` tensors in the parameters' shapes and `<parameter>.step`.
+   */
+  layout?: 'wasm' | 'torch';
+}
+
+function layoutOf(options: unknown, what: string): 'wasm' | 'torch' {
+  const o = optionObject(options, ['layout'], what);
+  const layout = o.layout ?? 'wasm';
+  if (layout !== 'wasm' && layout !== 'torch') throw new RnnError('INVALID_OPTION', `${what}: layout must be 'wasm' or 'torch', got ${String(layout)}`);
+  return layout;
+}
+
 /** What every optimizer shares: the parameters, their state blocks, the step count. */
 export abstract class Optimizer {
   /** The learning rate; may be changed between steps (a schedule). */
@@ -59,6 +75,8 @@ export abstract class Optimizer {
   protected readonly state: OptimizerState;
   /** Steps taken (PyTorch's per-parameter `step`; all parameters step together here). */
   protected steps = 0;
+  /** Whether PyTorch's state of this optimizer holds a per-parameter `step` (not SGD's). */
+  protected readonly torchStep: boolean = true;
 
   protected constructor(params: Trainable, lr: number, slots: readonly string[], protected readonly what: string) {
     this.target = checkTrainable(params, what);
@@ -103,13 +121,31 @@ export abstract class Optimizer {
   }
 
   /**
-   * The state to resume from: `step` ([1], the step count) and, per parameter and slot,
+   * The state to resume from.
+   *
+   * `layout: 'wasm'` (default): `step` ([1], the step count) and, per parameter and slot,
    * `<parameter>.<slot>` (e.g. `lstm.weight_ih_l0.exp_avg`) as a flat float32 tensor in the
-   * parameter's wasm layout (the packed panels of a weight matrix; see docs/training.md), ready
-   * for writeSafetensors. Copies.
+   * parameter's wasm layout (the packed panels of a weight matrix; see docs/training.md), for
+   * resuming in wasm-rnn with the same model. Bitwise; the cheapest.
+   *
+   * `layout: 'torch'`: PyTorch's `optimizer.state_dict()['state']`, flattened: per parameter (in
+   * `named_parameters()` order, i.e. the state's integer keys 0, 1, ...) `<parameter>.<slot>` in
+   * the parameter's own shape and `<parameter>.step` (shape [], float32) for the optimizers whose
+   * PyTorch state has a step (Adam, AdamW, RMSprop; not SGD). Slot names are PyTorch's (`exp_avg`,
+   * `exp_avg_sq`, `max_exp_avg_sq`, `momentum_buffer`, `square_avg`, `grad_avg`). Before the first
+   * step it is empty, as PyTorch's. Copies either way; ready for writeSafetensors.
    */
-  stateDict(): Record<string, Tensor<Float32Array>> {
+  stateDict(options: OptimizerStateOptions = {}): Record<string, Tensor<Float32Array>> {
     this.state.alive();
+    if (layoutOf(options, `${this.what}.stateDict`) === 'torch') {
+      const out: Record<string, Tensor<Float32Array>> = {};
+      if (this.steps === 0) return out;
+      this.params.forEach((p, i) => {
+        for (const slot of this.state.slots) out[`${p.name}.${slot}`] = { data: this.state.readTorch(i, slot), shape: [...p.shape] };
+        if (this.torchStep) out[`${p.name}.step`] = { data: Float32Array.of(this.steps), shape: [] };
+      });
+      return out;
+    }
     const out: Record<string, Tensor<Float32Array>> = { step: { data: Float32Array.of(this.steps), shape: [1] } };
     this.params.forEach((p, i) => {
       for (const slot of this.state.slots) out[`${p.name}.${slot}`] = { data: this.state.read(i, slot), shape: [p.length] };
@@ -117,34 +153,78 @@ export abstract class Optimizer {
     return out;
   }
 
-  /** Restores a stateDict() of an optimizer of the same kind over the same model; every key is checked before anything changes. */
-  loadStateDict(stateDict: Record<string, Tensor>): this {
+  /**
+   * Restores a stateDict() of an optimizer of the same kind and options over the same model, in
+   * the layout `options.layout` names ('wasm' by default; 'torch': PyTorch's state flattened as
+   * stateDict({ layout: 'torch' }) writes it, e.g. from a PyTorch optimizer of the same model).
+   * Every key and shape is checked before anything changes. A torch-layout state that is empty
+   * resets the optimizer (PyTorch's state before its first step). PyTorch's SGD keeps no step
+   * count: loading its momentum buffers keeps stepCount, or makes it 1 if it was 0 (the buffers
+   * exist, so the next step is not a first step).
+   */
+  loadStateDict(stateDict: Record<string, Tensor>, options: OptimizerStateOptions = {}): this {
     this.state.alive();
     const what = `${this.what}.loadStateDict`;
+    const layout = layoutOf(options, what);
     if (stateDict === null || typeof stateDict !== 'object') throw new RnnError('INVALID_INPUT', `${what}: expected an object of tensors`);
-    const wanted = ['step', ...this.params.flatMap((p) => this.state.slots.map((s) => `${p.name}.${s}`))];
+    const wanted = layout === 'torch'
+      ? this.params.flatMap((p) => [...this.state.slots.map((s) => `${p.name}.${s}`), ...(this.torchStep ? [`${p.name}.step`] : [])])
+      : ['step', ...this.params.flatMap((p) => this.state.slots.map((s) => `${p.name}.${s}`))];
+    if (layout === 'torch' && Object.keys(stateDict).length === 0) {
+      this.state.clear();
+      this.steps = 0;
+      return this;
+    }
     const missing = wanted.filter((k) => !Object.prototype.hasOwnProperty.call(stateDict, k));
     if (missing.length) throw new RnnError('MISSING_KEY', `${what}: missing key${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
     const unexpected = Object.keys(stateDict).filter((k) => !wanted.includes(k));
     if (unexpected.length) throw new RnnError('UNEXPECTED_KEY', `${what}: unexpected key${unexpected.length > 1 ? 's' : ''} ${unexpected.join(', ')}`);
-    const step = stateDict.step;
-    checkFloatTensor(step, `${what}: 'step'`);
-    if (step.data.length !== 1 || !Number.isSafeInteger(step.data[0]) || step.data[0] < 0) {
-      throw new RnnError('INVALID_INPUT', `${what}: 'step' must hold one integer >= 0`);
+    const stepOf = (key: string): number => {
+      const step = stateDict[key];
+      checkFloatTensor(step, `${what}: '${key}'`);
+      if (step.data.length !== 1 || !Number.isSafeInteger(step.data[0]) || step.data[0] < 0) {
+        throw new RnnError('INVALID_INPUT', `${what}: '${key}' must hold one integer >= 0`);
+      }
+      return step.data[0];
+    };
+    let steps: number;
+    if (layout === 'torch' && this.torchStep) {
+      // every parameter steps together here; PyTorch's per-parameter counts must agree
+      const counts = this.params.map((p) => stepOf(`${p.name}.step`));
+      const bad = counts.findIndex((c) => c !== counts[0]);
+      if (bad >= 0) {
+        throw new RnnError('INVALID_INPUT', `${what}: '${this.params[bad].name}.step' is ${counts[bad]} but '${this.params[0].name}.step' is ${counts[0]}: wasm-rnn steps every parameter together`);
+      }
+      steps = counts[0] ?? 0;
+    } else if (layout === 'torch') {
+      steps = Math.max(this.steps, 1); // SGD: see above
+    } else {
+      steps = stepOf('step');
     }
-    this.params.forEach((p, i) => {
+    this.params.forEach((p) => {
       for (const slot of this.state.slots) {
-        const t = stateDict[`${p.name}.${slot}`];
-        checkFloatTensor(t, `${what}: '${p.name}.${slot}'`);
-        if (t.data.length !== p.length) {
-          throw new RnnError('SHAPE_MISMATCH', `${what}: '${p.name}.${slot}' has shape ${fmtShape(t.shape)}, expected [${p.length}] (the parameter's block)`);
+        const key = `${p.name}.${slot}`;
+        const t = stateDict[key];
+        checkFloatTensor(t, `${what}: '${key}'`);
+        if (layout === 'torch') {
+          if (t.shape.length !== p.shape.length || t.shape.some((d, j) => d !== p.shape[j]) || t.data.length !== p.shape.reduce((a, d) => a * d, 1)) {
+            throw new RnnError('SHAPE_MISMATCH', `${what}: '${key}' has shape ${fmtShape(t.shape)}, expected ${fmtShape(p.shape)} (the parameter's PyTorch shape)`);
+          }
+        } else if (t.data.length !== p.length) {
+          throw new RnnError('SHAPE_MISMATCH', `${what}: '${key}' has shape ${fmtShape(t.shape)}, expected [${p.length}] (the parameter's block)`);
         }
       }
     });
+    // the layout maps are made (and a parameter that cannot be mapped refused) before any write
+    if (layout === 'torch') this.params.forEach((_, i) => this.state.torchMap(i));
     this.params.forEach((p, i) => {
-      for (const slot of this.state.slots) this.state.write(i, slot, (stateDict[`${p.name}.${slot}`] as Tensor<Float32Array>).data);
+      for (const slot of this.state.slots) {
+        const data = (stateDict[`${p.name}.${slot}`] as Tensor<Float32Array>).data;
+        if (layout === 'torch') this.state.writeTorch(i, slot, data);
+        else this.state.write(i, slot, data);
+      }
     });
-    this.steps = step.data[0];
+    this.steps = steps;
     return this;
   }
 
@@ -165,6 +245,7 @@ export interface SGDOptions {
 
 /** torch.optim.SGD: momentum, dampening, Nesterov momentum and L2 weight decay. */
 export class SGD extends Optimizer {
+  protected override readonly torchStep = false;
   readonly momentum: number;
   readonly dampening: number;
   readonly nesterov: boolean;
