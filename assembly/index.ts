@@ -20,6 +20,7 @@ export { f32_gru_gates, f32_gru_gates__scalar } from './cells/gru';
 export { f32_rnn_tanh, f32_rnn_tanh__scalar, f32_rnn_relu, f32_rnn_relu__scalar } from './cells/rnn';
 export {
   recurrence_scratch_size, recurrent_panel_width, lstm_recurrence, gru_recurrence, rnn_tanh_recurrence, rnn_relu_recurrence, stack_step,
+  lstm_recurrence_q8, gru_recurrence_q8, rnn_tanh_recurrence_q8, rnn_relu_recurrence_q8,
   CELL_LSTM, CELL_GRU, CELL_RNN_TANH, CELL_RNN_RELU, STACK_SLOTS,
 } from './recurrence';
 export { f32_vsigmoid, f32_vsigmoid__scalar } from './kernels/f32-vsigmoid';

@@ -63,9 +63,26 @@ export interface Kernels {
     xproj: number, xts: number, xbs: number, whh: number, h: number, hbs: number, out: number, ots: number, obs: number,
     t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
   ): void;
+  // the same with int8 weights (W_hh, W_hr as qc8w blocks; h quantized per step)
+  lstm_recurrence_q8(
+    xproj: number, xts: number, xbs: number, whh: number, whr: number, h: number, hbs: number, c: number, cbs: number, out: number, ots: number, obs: number,
+    t_len: number, batch: number, hsize: number, psize: number, lengths: number, reverse: number, scratch: number,
+  ): void;
+  gru_recurrence_q8(
+    xproj: number, xts: number, xbs: number, whh: number, bhh: number, h: number, hbs: number, out: number, ots: number, obs: number,
+    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
+  ): void;
+  rnn_tanh_recurrence_q8(
+    xproj: number, xts: number, xbs: number, whh: number, h: number, hbs: number, out: number, ots: number, obs: number,
+    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
+  ): void;
+  rnn_relu_recurrence_q8(
+    xproj: number, xts: number, xbs: number, whh: number, h: number, hbs: number, out: number, ots: number, obs: number,
+    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
+  ): void;
   stack_step(
     cell: number, desc: number, layers: number, x: number, batch: number, hsize: number, psize: number,
-    xproj: number, scratch: number, out0: number, out1: number,
+    xproj: number, scratch: number, out0: number, out1: number, q8: number,
   ): number;
 
   // elementwise activations (f32-vsigmoid.ts, f32-vtanh.ts)

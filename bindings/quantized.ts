@@ -70,3 +70,22 @@ export function packQc8w(rt: WasmRuntime, blocks: WasmBlocks, q: Int8Array, scal
   }
   return dst;
 }
+
+/** The int8 values and scales of a packed [n, k] qc8w block (what packQc8w was given). */
+export function unpackQc8w(rt: WasmRuntime, ptr: number, n: number, k: number): { q: Int8Array; scales: Float32Array } {
+  const np = Math.ceil(n / 32) * 32;
+  const kp = Math.ceil(k / 4) * 4;
+  const bytes = new Int8Array(rt.memory.buffer, ptr, np * kp);
+  const q = new Int8Array(n * k);
+  for (let row = 0; row < n; row++) {
+    const panel = Math.floor(row / 32) * 32 * kp;
+    const j = row % 32;
+    for (let c = 0; c < k; c++) q[row * k + c] = bytes[panel + (c >> 2) * 128 + j * 4 + (c & 3)];
+  }
+  return { q, scales: rt.f32(ptr + np * kp, n).slice() };
+}
+
+/** Bytes of a packed [n, k] qc8w block. */
+export function qc8wBytes(rt: WasmRuntime, n: number, k: number): number {
+  return rt.exports.qc8w_packw_size(n, k);
+}

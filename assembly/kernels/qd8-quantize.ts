@@ -1,8 +1,8 @@
 // qd8-quantize: dynamic quantization of activations for qd8_f32_qc8w_gemm: the `rows` x `k` floats
 // of x (rows `ldx` floats apart) get one scale and zero point (per tensor, computed from their
 // range at every call, as PyTorch's quantize_dynamic does) and become 7-bit unsigned values:
-//   lo = min(0, min x), hi = max(0, max x), scale = (hi - lo) / 127 (1 when all are 0),
-//   zp = nearest(-lo / scale) in [0, 127], q = clamp(nearest(x / scale) + zp, 0, 127).
+//   lo = min(0, min x), hi = max(0, max x), scale = (hi - lo) / 127 (see chooseParams),
+//   zp in [0, 127] (chooseParams), q = clamp(nearest(x / scale) + zp, 0, 127).
 // 7 bits because the relaxed dot product's second operand must lie in [0, 127] (and PyTorch's
 // x86 kernels use the same reduced range). Rows of `dst` are `kp` bytes (k rounded up to 4),
 // zero past k. params receives [scale f32, zp i32]. Non-finite x: scale is NaN (or inf) and every
@@ -26,18 +26,30 @@
   store<f32>(out, hi, 4);
 }
 
-/** Scale and zero point from the range; false when the range is not finite. */
+/**
+ * Scale and zero point from the range, as PyTorch's ChooseQuantizationParams (the quantized
+ * kernels' own, reduce_range: [0, 127]) computes them: the scale in double, rounded to float
+ * (0.1 when it is 0 or its reciprocal overflows), then the zero point from whichever end of the
+ * range it represents with the smaller error, rounded half to even. False when the range is not
+ * finite.
+ */
 // @ts-ignore: decorator
 @inline function chooseParams(lo: f32, hi: f32, params: usize): bool {
-  let scale = (hi - lo) / 127;
+  const xmin = <f64>lo;
+  const xmax = <f64>hi;
+  let scale = <f32>((xmax - xmin) / 127);
   store<f32>(params, scale);
   store<i32>(params, 0, 4);
   if (!(scale - scale == 0)) return false; // NaN or infinite
-  if (scale == 0) {
-    scale = 1;
+  if (scale == 0 || !((<f32>1 / scale) - (<f32>1 / scale) == 0)) {
+    scale = 0.1;
     store<f32>(params, scale);
   }
-  store<i32>(params, <i32>min<f32>(max<f32>(nearest<f32>(-lo / scale), 0), 127), 4);
+  const s = <f64>scale;
+  const fromMin = -xmin / s;
+  const fromMax = 127 - xmax / s;
+  const z = -abs(xmin / s) < 127 - abs(xmax / s) ? fromMin : fromMax;
+  store<i32>(params, <i32>min<f64>(max<f64>(nearest<f64>(z), 0), 127), 4);
   return true;
 }
 

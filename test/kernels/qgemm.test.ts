@@ -36,10 +36,12 @@ function quantizeRef(x: Float32Array, rows: number, k: number, ldx: number, kp: 
     }
   }
   const q = new Uint8Array(rows * kp);
-  let scale = f(f(hi - lo) / 127);
+  // PyTorch's ChooseQuantizationParams with reduce_range (what qd8_quantize_u7 follows)
+  let scale = f((hi - lo) / 127);
   if (!Number.isFinite(scale)) return { q, scale, zp: 0 };
-  if (scale === 0) scale = 1;
-  const zp = Math.min(Math.max(nearest(f(-lo / scale)), 0), 127);
+  if (scale === 0 || !Number.isFinite(f(1 / scale))) scale = f(0.1);
+  const z = -Math.abs(lo / scale) < 127 - Math.abs(hi / scale) ? -lo / scale : 127 - hi / scale;
+  const zp = Math.min(Math.max(nearest(z), 0), 127);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < k; c++) q[r * kp + c] = Math.min(Math.max(f(nearest(f(x[r * ldx + c] / scale)) + zp), 0), 127);
   }
