@@ -5,6 +5,7 @@
 import { RnnError, checkOptionKeys } from '../../base/errors.js';
 import { type Tensor, checkTensor } from '../../base/tensor.js';
 import type { CellKind, RecurrentSpec } from '../../base/spec.js';
+import { type WeightFormat, WEIGHT_FORMATS } from '../../base/quantize.js';
 
 export interface RecurrentOptions {
   inputSize: number;
@@ -21,6 +22,11 @@ export interface RecurrentOptions {
   dropout?: number;
   /** Seed of the initial weights (uniform in +-1/sqrt(hiddenSize), as PyTorch). Default: random. */
   seed?: number;
+  /**
+   * How the weight matrices are stored: 'f32' (default) or 'int8' (a scale per row, activations
+   * quantized per call; docs/quantization.md). An int8 layer runs but does not train.
+   */
+  weights?: WeightFormat;
 }
 
 export interface LSTMOptions extends RecurrentOptions {
@@ -96,7 +102,16 @@ export interface LoadOptions {
 
 export const FORWARD_KEYS = ['h0', 'c0', 'lengths', 'out', 'train'];
 export const BACKWARD_KEYS = ['output', 'h', 'c'];
-const COMMON_KEYS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'bidirectional', 'dropout', 'seed'];
+const COMMON_KEYS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'bidirectional', 'dropout', 'seed', 'weights'];
+
+/** The `weights` option of a layer: a weight format, 'f32' when not given. */
+export function checkWeightFormat(v: unknown, layer: string): WeightFormat {
+  if (v === undefined) return 'f32';
+  if (typeof v !== 'string' || !(WEIGHT_FORMATS as readonly string[]).includes(v)) {
+    throw new RnnError('INVALID_OPTION', `${layer}: weights must be one of ${WEIGHT_FORMATS.map((f) => `'${f}'`).join(', ')}, got ${typeof v === 'string' ? `'${v}'` : String(v)}`);
+  }
+  return v as WeightFormat;
+}
 
 export function checkInt(v: unknown, name: string, min: number, layer: string): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
@@ -116,6 +131,7 @@ export interface LayerConfig {
   spec: RecurrentSpec;
   batchFirst: boolean;
   seed: number | undefined;
+  format: WeightFormat;
 }
 
 /**
@@ -146,7 +162,7 @@ export function readOptions(cell: CellKind, options: RecurrentOptions & { projSi
     throw new RnnError('INVALID_OPTION', `${kind}: seed must be a finite number, got ${String(seed)}`);
   }
   const spec: RecurrentSpec = { cell, inputSize, hiddenSize, projSize, numLayers, numDirections: bidirectional ? 2 : 1, bias };
-  return { spec, batchFirst, seed };
+  return { spec, batchFirst, seed, format: checkWeightFormat(options.weights, kind) };
 }
 
 /** `lengths` of a forward call as an Int32Array of `batch` values in [1, tLen]. */
