@@ -2,11 +2,21 @@
  * int8 weights with a scale per output row (docs/quantization.md): the quantization the
  * library applies to float32 matrices, and its inverse.
  */
+import { RnnError } from './errors.js';
 
 /** How a layer's weight matrices are stored in wasm memory. */
 export type WeightFormat = 'f32' | 'int8';
 
 export const WEIGHT_FORMATS: readonly WeightFormat[] = ['f32', 'int8'];
+
+/** The `weights` option of a layer or loader (`what` names it): a weight format, 'f32' when not given. */
+export function checkWeightFormat(v: unknown, what: string): WeightFormat {
+  if (v === undefined) return 'f32';
+  if (typeof v !== 'string' || !(WEIGHT_FORMATS as readonly string[]).includes(v)) {
+    throw new RnnError('INVALID_OPTION', `${what}: weights must be one of ${WEIGHT_FORMATS.map((f) => `'${f}'`).join(', ')}, got ${typeof v === 'string' ? `'${v}'` : String(v)}`);
+  }
+  return v as WeightFormat;
+}
 
 /** A row-major [N, K] int8 matrix and one scale per row: W[n, k] ~ q[n, k] * scales[n]. */
 export interface QuantizedMatrix {

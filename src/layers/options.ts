@@ -5,7 +5,9 @@
 import { RnnError, checkOptionKeys } from '../../base/errors.js';
 import { type Tensor, checkTensor } from '../../base/tensor.js';
 import type { CellKind, RecurrentSpec } from '../../base/spec.js';
-import { type WeightFormat, WEIGHT_FORMATS } from '../../base/quantize.js';
+import { type WeightFormat, checkWeightFormat } from '../../base/quantize.js';
+
+export { checkWeightFormat };
 
 export interface RecurrentOptions {
   inputSize: number;
@@ -104,14 +106,7 @@ export const FORWARD_KEYS = ['h0', 'c0', 'lengths', 'out', 'train'];
 export const BACKWARD_KEYS = ['output', 'h', 'c'];
 const COMMON_KEYS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'bidirectional', 'dropout', 'seed', 'weights'];
 
-/** The `weights` option of a layer: a weight format, 'f32' when not given. */
-export function checkWeightFormat(v: unknown, layer: string): WeightFormat {
-  if (v === undefined) return 'f32';
-  if (typeof v !== 'string' || !(WEIGHT_FORMATS as readonly string[]).includes(v)) {
-    throw new RnnError('INVALID_OPTION', `${layer}: weights must be one of ${WEIGHT_FORMATS.map((f) => `'${f}'`).join(', ')}, got ${typeof v === 'string' ? `'${v}'` : String(v)}`);
-  }
-  return v as WeightFormat;
-}
+
 
 export function checkInt(v: unknown, name: string, min: number, layer: string): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
