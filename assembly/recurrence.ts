@@ -13,6 +13,8 @@ import { f32_gemm, f32_gemm_nr32 } from './kernels/f32-gemm';
 import { f32_lstm_gates, f32_lstm_gates_train } from './cells/lstm';
 import { f32_gru_gates, f32_gru_gates_train } from './cells/gru';
 import { f32_rnn_tanh, f32_rnn_relu } from './cells/rnn';
+import { qd8_quantize_u7 } from './kernels/qd8-quantize';
+import { qd8_f32_qc8w_gemm } from './kernels/qd8-f32-qc8w-gemm';
 
 export const CELL_LSTM = 0;
 export const CELL_GRU = 1;
@@ -38,10 +40,16 @@ export function recurrent_panel_width(n: i32, k: i32): i32 {
 
 /**
  * Floats of scratch the driver needs for a batch of `b` rows: hh [B, G*H], cellout [B, H],
- * hnew [B, P] (each rounded up to whole vectors).
+ * hnew [B, P] (each rounded up to whole vectors), and for int8 weights the quantized rows of h or
+ * of the cell output (B rows of max(H, P) bytes rounded up to 4) with their scale and zero point.
  */
 export function recurrence_scratch_size(cell: i32, b: i32, hsize: i32, psize: i32): i32 {
-  return round4(b * gates(cell) * hsize) + round4(b * hsize) + round4(b * psize);
+  return round4(b * gates(cell) * hsize) + round4(b * hsize) + round4(b * psize) + quantScratch(b, hsize, psize);
+}
+
+// @ts-ignore: decorator
+@inline function quantScratch(b: i32, hsize: i32, psize: i32): i32 {
+  return round4(b * round4(max(hsize, psize)) / 4) + 4;
 }
 
 // @ts-ignore: decorator
@@ -69,12 +77,15 @@ export function recurrence_scratch_size(cell: i32, b: i32, hsize: i32, psize: i3
   cell: i32, xproj: usize, xts: i32, xbs: i32, whh: usize, bhh: usize, whr: usize, h: usize, hbs: i32, c: usize, cbs: i32,
   out: usize, ots: i32, obs: i32, t_len: i32, batch: i32, hsize: i32, psize: i32,
   lengths: usize, reverse: i32, scratch: usize,
-  train: bool, hsave: usize, csave: usize, rsave: usize, hhsave: usize,
+  train: bool, hsave: usize, csave: usize, rsave: usize, hhsave: usize, q8: bool,
 ): void {
   const g = gates(cell);
   const gh = g * hsize;
   const cellout = scratch + (<usize>round4(batch * gh) << 2);
   const hnew = cellout + (<usize>round4(batch * hsize) << 2);
+  // int8 weights (whh, whr: qc8w blocks): the rows of h or of the cell output are quantized here
+  const qparams = hnew + (<usize>round4(batch * psize) << 2);
+  const qrows = qparams + 16;
   const pbytes = <usize>psize << 2;
   const hbytes = <usize>hsize << 2;
   const wide = recurrent_panel_width(gh, psize) == 32;
@@ -94,7 +105,10 @@ export function recurrence_scratch_size(cell: i32, b: i32, hsize: i32, psize: i3
     const rows = train && whr != 0 ? rsave + <usize>t * batch * hbytes : cellout;
     // without projection the cell writes the new state straight into hnew
     const target = whr != 0 ? rows : hnew;
-    if (wide) f32_gemm_nr32(hh, h, whh, bhh, batch, gh, psize, hbs, gh);
+    if (q8) {
+      qd8_quantize_u7(qrows, h, batch, psize, hbs, (psize + 3) & ~3, qparams);
+      qd8_f32_qc8w_gemm(hh, qrows, qparams, whh, bhh, batch, gh, psize, gh);
+    } else if (wide) f32_gemm_nr32(hh, h, whh, bhh, batch, gh, psize, hbs, gh);
     else f32_gemm(hh, h, whh, bhh, batch, gh, psize, hbs, gh);
     for (let b = 0; b < batch; b++) {
       const tr = target + (<usize>(b * hsize) << 2);
@@ -117,7 +131,10 @@ export function recurrence_scratch_size(cell: i32, b: i32, hsize: i32, psize: i3
         f32_rnn_tanh(xp, hr, tr, hsize);
       }
     }
-    if (whr != 0) f32_gemm(hnew, rows, whr, 0, batch, psize, hsize, hsize, psize);
+    if (whr != 0 && q8) {
+      qd8_quantize_u7(qrows, rows, batch, hsize, hsize, (hsize + 3) & ~3, qparams);
+      qd8_f32_qc8w_gemm(hnew, qrows, qparams, whr, 0, batch, psize, hsize, psize);
+    } else if (whr != 0) f32_gemm(hnew, rows, whr, 0, batch, psize, hsize, hsize, psize);
     for (let b = 0; b < batch; b++) {
       // signed offsets: a negative one wraps modulo 2^32, which is the intended address
       const orow = out + (<usize>(t * ots + b * obs) << 2);
@@ -148,28 +165,59 @@ export function lstm_recurrence(
   xproj: usize, xts: i32, xbs: i32, whh: usize, whr: usize, h: usize, hbs: i32, c: usize, cbs: i32, out: usize, ots: i32, obs: i32,
   t_len: i32, batch: i32, hsize: i32, psize: i32, lengths: usize, reverse: i32, scratch: usize,
 ): void {
-  recurrence(CELL_LSTM, xproj, xts, xbs, whh, 0, whr, h, hbs, c, cbs, out, ots, obs, t_len, batch, hsize, psize, lengths, reverse, scratch, false, 0, 0, 0, 0);
+  recurrence(CELL_LSTM, xproj, xts, xbs, whh, 0, whr, h, hbs, c, cbs, out, ots, obs, t_len, batch, hsize, psize, lengths, reverse, scratch, false, 0, 0, 0, 0, false);
 }
 
 export function gru_recurrence(
   xproj: usize, xts: i32, xbs: i32, whh: usize, bhh: usize, h: usize, hbs: i32, out: usize, ots: i32, obs: i32,
   t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize,
 ): void {
-  recurrence(CELL_GRU, xproj, xts, xbs, whh, bhh, 0, h, hbs, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0);
+  recurrence(CELL_GRU, xproj, xts, xbs, whh, bhh, 0, h, hbs, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0, false);
 }
 
 export function rnn_tanh_recurrence(
   xproj: usize, xts: i32, xbs: i32, whh: usize, h: usize, hbs: i32, out: usize, ots: i32, obs: i32,
   t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize,
 ): void {
-  recurrence(CELL_RNN_TANH, xproj, xts, xbs, whh, 0, 0, h, hbs, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0);
+  recurrence(CELL_RNN_TANH, xproj, xts, xbs, whh, 0, 0, h, hbs, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0, false);
 }
 
 export function rnn_relu_recurrence(
   xproj: usize, xts: i32, xbs: i32, whh: usize, h: usize, hbs: i32, out: usize, ots: i32, obs: i32,
   t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize,
 ): void {
-  recurrence(CELL_RNN_RELU, xproj, xts, xbs, whh, 0, 0, h, hbs, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0);
+  recurrence(CELL_RNN_RELU, xproj, xts, xbs, whh, 0, 0, h, hbs, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0, false);
+}
+
+// int8 weights: the same time loops with W_hh (and W_hr) as qc8w blocks (qc8w_packw); h (and the
+// cell output) are quantized per step, as PyTorch's dynamically quantized LSTM / GRU do.
+
+export function lstm_recurrence_q8(
+  xproj: usize, xts: i32, xbs: i32, whh: usize, whr: usize, h: usize, hbs: i32, c: usize, cbs: i32, out: usize, ots: i32, obs: i32,
+  t_len: i32, batch: i32, hsize: i32, psize: i32, lengths: usize, reverse: i32, scratch: usize,
+): void {
+  recurrence(CELL_LSTM, xproj, xts, xbs, whh, 0, whr, h, hbs, c, cbs, out, ots, obs, t_len, batch, hsize, psize, lengths, reverse, scratch, false, 0, 0, 0, 0, true);
+}
+
+export function gru_recurrence_q8(
+  xproj: usize, xts: i32, xbs: i32, whh: usize, bhh: usize, h: usize, hbs: i32, out: usize, ots: i32, obs: i32,
+  t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize,
+): void {
+  recurrence(CELL_GRU, xproj, xts, xbs, whh, bhh, 0, h, hbs, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0, true);
+}
+
+export function rnn_tanh_recurrence_q8(
+  xproj: usize, xts: i32, xbs: i32, whh: usize, h: usize, hbs: i32, out: usize, ots: i32, obs: i32,
+  t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize,
+): void {
+  recurrence(CELL_RNN_TANH, xproj, xts, xbs, whh, 0, 0, h, hbs, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0, true);
+}
+
+export function rnn_relu_recurrence_q8(
+  xproj: usize, xts: i32, xbs: i32, whh: usize, h: usize, hbs: i32, out: usize, ots: i32, obs: i32,
+  t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize,
+): void {
+  recurrence(CELL_RNN_RELU, xproj, xts, xbs, whh, 0, 0, h, hbs, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0, true);
 }
 
 // ---- train mode: the same time loop, keeping what the backward needs ----
@@ -197,7 +245,7 @@ export function lstm_recurrence_train(
   t_len: i32, batch: i32, hsize: i32, psize: i32, lengths: usize, reverse: i32, scratch: usize,
   hsave: usize, csave: usize, rsave: usize,
 ): void {
-  recurrence(CELL_LSTM, xproj, batch * 4 * hsize, 4 * hsize, whh, 0, whr, h, psize, c, hsize, out, ots, obs, t_len, batch, hsize, psize, lengths, reverse, scratch, true, hsave, csave, rsave, 0);
+  recurrence(CELL_LSTM, xproj, batch * 4 * hsize, 4 * hsize, whh, 0, whr, h, psize, c, hsize, out, ots, obs, t_len, batch, hsize, psize, lengths, reverse, scratch, true, hsave, csave, rsave, 0, false);
 }
 
 /** Train-mode gru_recurrence: xproj time-major [T, B, 3H] receives the gates; hsave, hhsave as TrainSaves describes. */
@@ -205,7 +253,7 @@ export function gru_recurrence_train(
   xproj: usize, whh: usize, bhh: usize, h: usize, out: usize, ots: i32, obs: i32,
   t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize, hsave: usize, hhsave: usize,
 ): void {
-  recurrence(CELL_GRU, xproj, batch * 3 * hsize, 3 * hsize, whh, bhh, 0, h, hsize, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, true, hsave, 0, 0, hhsave);
+  recurrence(CELL_GRU, xproj, batch * 3 * hsize, 3 * hsize, whh, bhh, 0, h, hsize, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, true, hsave, 0, 0, hhsave, false);
 }
 
 /** Train-mode rnn_tanh_recurrence: xproj time-major [T, B, H]; hsave as TrainSaves describes. */
@@ -213,7 +261,7 @@ export function rnn_tanh_recurrence_train(
   xproj: usize, whh: usize, h: usize, out: usize, ots: i32, obs: i32,
   t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize, hsave: usize,
 ): void {
-  recurrence(CELL_RNN_TANH, xproj, batch * hsize, hsize, whh, 0, 0, h, hsize, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, true, hsave, 0, 0, 0);
+  recurrence(CELL_RNN_TANH, xproj, batch * hsize, hsize, whh, 0, 0, h, hsize, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, true, hsave, 0, 0, 0, false);
 }
 
 /** Train-mode rnn_relu_recurrence (see rnn_tanh_recurrence_train). */
@@ -221,7 +269,7 @@ export function rnn_relu_recurrence_train(
   xproj: usize, whh: usize, h: usize, out: usize, ots: i32, obs: i32,
   t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize, hsave: usize,
 ): void {
-  recurrence(CELL_RNN_RELU, xproj, batch * hsize, hsize, whh, 0, 0, h, hsize, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, true, hsave, 0, 0, 0);
+  recurrence(CELL_RNN_RELU, xproj, batch * hsize, hsize, whh, 0, 0, h, hsize, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, true, hsave, 0, 0, 0, false);
 }
 
 // ---- streaming: one time step through a whole stack of unidirectional layers, one call ----
@@ -235,11 +283,13 @@ export const STACK_SLOTS = 8;
  *       (whr/xbias/bhh may be 0), the layer's input width, and its state blocks h [B, P],
  *       c [B, H] (updated in place).
  * x: [B, in_size of layer 0]; xproj: [B, G*H] scratch; scratch: recurrence_scratch_size floats;
- * out0 / out1: [B, P] ping-pong layer outputs. Returns the pointer of the last layer's output.
+ * out0 / out1: [B, P] ping-pong layer outputs. q8: the weights are qc8w blocks (int8); then
+ * scratch is followed by B rows of the widest layer input in bytes (rounded up to 4) plus 16
+ * bytes, where the inputs are quantized. Returns the pointer of the last layer's output.
  */
 export function stack_step(
   cell: i32, desc: usize, layers: i32, x: usize, batch: i32, hsize: i32, psize: i32,
-  xproj: usize, scratch: usize, out0: usize, out1: usize,
+  xproj: usize, scratch: usize, out0: usize, out1: usize, q8: i32,
 ): usize {
   const gh = gates(cell) * hsize;
   let input = x;
@@ -254,15 +304,31 @@ export function stack_step(
     const inSize = load<i32>(d, 20);
     const h = <usize>load<i32>(d, 24);
     const c = <usize>load<i32>(d, 28);
-    f32_gemm(xproj, input, wih, xbias, batch, gh, inSize, inSize, gh);
-    if (cell == CELL_LSTM) {
-      lstm_recurrence(xproj, 0, gh, whh, whr, h, psize, c, hsize, out, 0, psize, 1, batch, hsize, psize, 0, 0, scratch);
-    } else if (cell == CELL_GRU) {
-      gru_recurrence(xproj, 0, gh, whh, bhh, h, hsize, out, 0, psize, 1, batch, hsize, 0, 0, scratch);
-    } else if (cell == CELL_RNN_TANH) {
-      rnn_tanh_recurrence(xproj, 0, gh, whh, h, hsize, out, 0, psize, 1, batch, hsize, 0, 0, scratch);
+    if (q8 != 0) {
+      const qparams = scratch + (<usize>recurrence_scratch_size(cell, batch, hsize, psize) << 2);
+      const qrows = qparams + 16;
+      qd8_quantize_u7(qrows, input, batch, inSize, inSize, (inSize + 3) & ~3, qparams);
+      qd8_f32_qc8w_gemm(xproj, qrows, qparams, wih, xbias, batch, gh, inSize, gh);
+      if (cell == CELL_LSTM) {
+        lstm_recurrence_q8(xproj, 0, gh, whh, whr, h, psize, c, hsize, out, 0, psize, 1, batch, hsize, psize, 0, 0, scratch);
+      } else if (cell == CELL_GRU) {
+        gru_recurrence_q8(xproj, 0, gh, whh, bhh, h, hsize, out, 0, psize, 1, batch, hsize, 0, 0, scratch);
+      } else if (cell == CELL_RNN_TANH) {
+        rnn_tanh_recurrence_q8(xproj, 0, gh, whh, h, hsize, out, 0, psize, 1, batch, hsize, 0, 0, scratch);
+      } else {
+        rnn_relu_recurrence_q8(xproj, 0, gh, whh, h, hsize, out, 0, psize, 1, batch, hsize, 0, 0, scratch);
+      }
     } else {
-      rnn_relu_recurrence(xproj, 0, gh, whh, h, hsize, out, 0, psize, 1, batch, hsize, 0, 0, scratch);
+      f32_gemm(xproj, input, wih, xbias, batch, gh, inSize, inSize, gh);
+      if (cell == CELL_LSTM) {
+        lstm_recurrence(xproj, 0, gh, whh, whr, h, psize, c, hsize, out, 0, psize, 1, batch, hsize, psize, 0, 0, scratch);
+      } else if (cell == CELL_GRU) {
+        gru_recurrence(xproj, 0, gh, whh, bhh, h, hsize, out, 0, psize, 1, batch, hsize, 0, 0, scratch);
+      } else if (cell == CELL_RNN_TANH) {
+        rnn_tanh_recurrence(xproj, 0, gh, whh, h, hsize, out, 0, psize, 1, batch, hsize, 0, 0, scratch);
+      } else {
+        rnn_relu_recurrence(xproj, 0, gh, whh, h, hsize, out, 0, psize, 1, batch, hsize, 0, 0, scratch);
+      }
     }
     input = out;
     out = out == out0 ? out1 : out0;

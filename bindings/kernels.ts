@@ -63,9 +63,26 @@ export interface Kernels {
     xproj: number, xts: number, xbs: number, whh: number, h: number, hbs: number, out: number, ots: number, obs: number,
     t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
   ): void;
+  // the same with int8 weights (W_hh, W_hr as qc8w blocks; h quantized per step)
+  lstm_recurrence_q8(
+    xproj: number, xts: number, xbs: number, whh: number, whr: number, h: number, hbs: number, c: number, cbs: number, out: number, ots: number, obs: number,
+    t_len: number, batch: number, hsize: number, psize: number, lengths: number, reverse: number, scratch: number,
+  ): void;
+  gru_recurrence_q8(
+    xproj: number, xts: number, xbs: number, whh: number, bhh: number, h: number, hbs: number, out: number, ots: number, obs: number,
+    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
+  ): void;
+  rnn_tanh_recurrence_q8(
+    xproj: number, xts: number, xbs: number, whh: number, h: number, hbs: number, out: number, ots: number, obs: number,
+    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
+  ): void;
+  rnn_relu_recurrence_q8(
+    xproj: number, xts: number, xbs: number, whh: number, h: number, hbs: number, out: number, ots: number, obs: number,
+    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
+  ): void;
   stack_step(
     cell: number, desc: number, layers: number, x: number, batch: number, hsize: number, psize: number,
-    xproj: number, scratch: number, out0: number, out1: number,
+    xproj: number, scratch: number, out0: number, out1: number, q8: number,
   ): number;
 
   // elementwise activations (f32-vsigmoid.ts, f32-vtanh.ts)
@@ -76,6 +93,15 @@ export interface Kernels {
 
   // seeded uniform fill, the floats of Rng.fillUniform (f32-fill-uniform.ts)
   f32_fill_uniform(state: number, out: number, n: number, bound: number): void;
+
+  // int8 weights (qc8w-packw.ts, qd8-quantize.ts, qd8-f32-qc8w-gemm.ts): docs/quantization.md
+  qc8w_packw_size(n: number, k: number): number;
+  qc8w_packw(dst: number, src: number, scales: number, n: number, k: number, lds: number): void;
+  qd8_quantize_u7(dst: number, x: number, rows: number, k: number, ldx: number, kp: number, params: number): void;
+  qd8_quantize_u7__scalar(dst: number, x: number, rows: number, k: number, ldx: number, kp: number, params: number): void;
+  qd8_f32_qc8w_gemm(c: number, xq: number, params: number, w: number, bias: number, m: number, n: number, k: number, ldc: number): void;
+  qd8_f32_qc8w_gemm__scalar(c: number, xq: number, params: number, w: number, bias: number, m: number, n: number, k: number, ldc: number): void;
+  qd8_set_relaxed_dot(on: number): void;
 
   // the float64-accumulating operators of the ONNX importer (f32-gemm-f64acc.ts and friends)
   x64_im2col(

@@ -13,6 +13,10 @@
  * allocated (zeroed) at the first train-mode run or parameters() call; the weight and bias blocks
  * never move (`load` packs into them in place), so an optimizer may keep their addresses.
  *
+ * int8 weights (`format` 'int8', docs/quantization.md): W is a qc8w block (a scale per output
+ * row); each product quantizes its input rows (qd8_quantize_u7, into a grow-only block) and runs
+ * qd8_f32_qc8w_gemm. Such a layer runs but does not train.
+ *
  * LinearStepBuffers holds, in one block, the [batch, in] input and [batch, out] output of each
  * linear layer of a model's streaming step, so a step allocates nothing; an input that already
  * lives in wasm memory (the preceding recurrent layer's output) is read in place.
@@ -24,11 +28,13 @@ import { paramBlock } from './param-block.js';
 import type { ParamBlock } from './trainable.js';
 import type { WasmRuntime } from './wasm.js';
 import { layoutRegions } from './workspace.js';
+import { packQc8w, unpackQc8w } from './quantized.js';
+import { type WeightFormat, quantizeRows, dequantizeRows } from '../base/quantize.js';
 
 export class PackedLinear implements Disposable {
   private readonly rt: WasmRuntime;
   private readonly blocks: WasmBlocks;
-  private readonly weight: number;
+  private weight: number; // f32: never moves (optimizers keep its address); int8: replaced by load()
   private readonly bias: number; // 0: none
   private scratch = 0; // input and output rows of run() and backward(), grown on demand
   private scratchRows = 0;
@@ -38,6 +44,8 @@ export class PackedLinear implements Disposable {
   private biasGrad = 0;
   private saved = 0; // the input rows of the last runTrain, grown on demand
   private savedCapacity = 0;
+  private quantized = 0; // int8: the quantized input rows of runAt (scale and zero point first)
+  private quantizedRows = 0;
 
   /**
    * Packs `weight` [outFeatures, inFeatures] and `bias` [outFeatures] (or null); either may be a
@@ -50,6 +58,7 @@ export class PackedLinear implements Disposable {
     weight: Float32Array,
     bias: Float32Array | null,
     private readonly what = 'Linear',
+    readonly format: WeightFormat = 'f32',
   ) {
     if (weight.length !== inFeatures * outFeatures || (bias && bias.length !== outFeatures)) {
       throw new RnnError('INVALID_INPUT', `${what}: cannot pack a [${outFeatures}, ${inFeatures}] weight from ${weight.length} values${bias ? ` and a bias of ${bias.length}` : ''}`);
@@ -61,7 +70,7 @@ export class PackedLinear implements Disposable {
     weight = rt.detachSafe(weight);
     bias = rt.detachSafe(bias);
     try {
-      this.weight = this.blocks.own(packPanels(rt, weight, outFeatures, inFeatures, 8, `${what} weight`));
+      this.weight = this.packWeight(weight);
       this.bias = bias ? this.blocks.put(bias, `${what} bias`) : 0;
     } catch (e) {
       this.blocks.dispose();
@@ -69,10 +78,34 @@ export class PackedLinear implements Disposable {
     }
   }
 
-  /** out[rows, outFeatures] = in[rows, inFeatures] W^T + b, both byte addresses in wasm memory. */
+  /** A new block holding `weight` packed in this layer's format. */
+  private packWeight(weight: Float32Array): number {
+    const { inFeatures: k, outFeatures: n, rt } = this;
+    if (this.format === 'int8') {
+      if (!weight.every(Number.isFinite)) throw new RnnError('INVALID_INPUT', `${this.what}: the weight holds a non-finite value, which has no int8 form`);
+      const m = quantizeRows(weight, n, k);
+      return packQc8w(rt, this.blocks, m.q, m.scales, n, k, `${this.what} weight`);
+    }
+    return this.blocks.own(packPanels(rt, weight, n, k, 8, `${this.what} weight`));
+  }
+
+  /**
+   * out[rows, outFeatures] = in[rows, inFeatures] W^T + b, both byte addresses in wasm memory.
+   * int8: may allocate (once per larger row count) the quantized rows' block.
+   */
   runAt(inPtr: number, rows: number, outPtr: number): void {
-    const { inFeatures: k, outFeatures: n } = this;
-    this.rt.exports.f32_gemm(outPtr, inPtr, this.weight, this.bias, rows, n, k, k, n);
+    const { inFeatures: k, outFeatures: n, rt } = this;
+    if (this.format === 'int8') {
+      const kp = Math.ceil(k / 4) * 4;
+      if (rows > this.quantizedRows) {
+        this.quantized = this.blocks.replace(this.quantized, 16 + rows * kp, `${this.what} quantized input for ${rows} rows`);
+        this.quantizedRows = rows;
+      }
+      rt.exports.qd8_quantize_u7(this.quantized + 16, inPtr, rows, k, k, kp, this.quantized);
+      rt.exports.qd8_f32_qc8w_gemm(outPtr, this.quantized + 16, this.quantized, this.weight, this.bias, rows, n, k, n);
+      return;
+    }
+    rt.exports.f32_gemm(outPtr, inPtr, this.weight, this.bias, rows, n, k, k, n);
   }
 
   /** x [rows, inFeatures] (any array, a view of wasm memory too) -> a new [rows, outFeatures]. */
@@ -105,6 +138,7 @@ export class PackedLinear implements Disposable {
    */
   runTrain(x: Float32Array, rows: number): Float32Array {
     const { inFeatures: k, outFeatures: n, rt } = this;
+    this.trainable('a train-mode forward');
     x = rt.detachSafe(x);
     this.ensureGrads();
     if (rows > this.savedCapacity) {
@@ -152,6 +186,7 @@ export class PackedLinear implements Disposable {
 
   /** The weight and bias blocks with their gradients (bindings/trainable.ts), PyTorch order. */
   parameters(): ParamBlock[] {
+    this.trainable('parameters()');
     this.ensureGrads();
     const { rt, inFeatures: k, outFeatures: n } = this;
     const out = [
@@ -159,6 +194,11 @@ export class PackedLinear implements Disposable {
     ];
     if (this.bias) out.push(paramBlock(rt, 'bias', [n], this.bias, this.biasGrad, n));
     return out;
+  }
+
+  /** Training needs float32 weights. */
+  private trainable(what: string): void {
+    if (this.format !== 'f32') throw new RnnError('UNSUPPORTED', `${this.what}: ${what} needs float32 weights; this layer's are ${this.format} (quantize after training)`);
   }
 
   /** Sets the gradients to zero (nothing to do before they exist). */
@@ -178,19 +218,28 @@ export class PackedLinear implements Disposable {
     }
     weight = rt.detachSafe(weight);
     bias = rt.detachSafe(bias);
-    const tmp = rt.alloc(weight.length * 4, `${this.what} weight`);
-    try {
-      rt.f32(tmp, weight.length).set(weight);
-      rt.exports.x32_packw_x8(this.weight, tmp, n, k, k);
-    } finally {
-      rt.free(tmp);
+    if (this.format === 'int8') {
+      // a new block, then swapped in: the packing may fail (OUT_OF_MEMORY, a non-finite weight)
+      const next = this.packWeight(weight);
+      this.blocks.free(this.weight);
+      this.weight = next;
+    } else {
+      const tmp = rt.alloc(weight.length * 4, `${this.what} weight`);
+      try {
+        rt.f32(tmp, weight.length).set(weight);
+        rt.exports.x32_packw_x8(this.weight, tmp, n, k, k);
+      } finally {
+        rt.free(tmp);
+      }
     }
     if (bias) rt.f32(this.bias, n).set(bias);
   }
 
   /** W [outFeatures, inFeatures], read back from the panels (a new array). */
   readWeight(): Float32Array {
-    return unpackPanels(this.rt, this.weight, this.outFeatures, this.inFeatures, 8);
+    const { inFeatures: k, outFeatures: n, rt } = this;
+    if (this.format === 'int8') return dequantizeRows(unpackQc8w(rt, this.weight, n, k), n, k);
+    return unpackPanels(rt, this.weight, n, k, 8);
   }
 
   /** b [outFeatures] (a new array), or null without a bias. */
@@ -203,6 +252,7 @@ export class PackedLinear implements Disposable {
     this.blocks.dispose();
     this.scratch = this.scratchRows = 0;
     this.weightGrad = this.biasGrad = this.saved = this.savedCapacity = 0;
+    this.quantized = this.quantizedRows = 0;
   }
 }
 

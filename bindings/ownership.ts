@@ -89,12 +89,16 @@ export class WasmBlocks implements Disposable {
    */
   replace(old: number, bytes: number, what: string): number {
     const ptr = this.alloc(bytes, what);
-    const i = this.blocks.indexOf(old);
-    if (i >= 0) {
-      this.blocks.splice(i, 1);
-      this.rt.free(old);
-    }
+    this.free(old);
     return ptr;
+  }
+
+  /** Frees one owned block now (no-op for 0 or a block not owned here). */
+  free(ptr: number): void {
+    const i = this.blocks.indexOf(ptr);
+    if (i < 0) return;
+    this.blocks.splice(i, 1);
+    this.rt.free(ptr);
   }
 
   /** Frees every block. Safe to call twice. */

@@ -18,7 +18,8 @@ import { layoutRegions, type Workspace } from './workspace.js';
 import { cellId } from './kernels.js';
 import type { PanelWidth } from './panels.js';
 import { RnnError } from '../base/errors.js';
-import { type RecurrentSpec, gateCount, outputSize } from '../base/spec.js';
+import { type RecurrentSpec, gateCount, outputSize, layerInputSize } from '../base/spec.js';
+import type { WeightFormat } from '../base/quantize.js';
 
 /** One layer-direction's packed weights (PackedRecurrent). */
 export interface PackedLayerDir {
@@ -107,6 +108,8 @@ export interface RunRegions {
   csave: number;
   rsave: number;
   hhsave: number;
+  /** int8 weights: the quantized layer input's scale and zero point (16 bytes), then its rows. */
+  xq: number;
   bytes: number;
 }
 
@@ -142,6 +145,9 @@ export class PreparedRun {
   private readonly calls: LayerDirCall[] = [];
   /** Offset of the last layer's output. */
   private readonly final: number;
+  /** Bytes of a quantized input row (int8 weights): the widest layer input, rounded up to 4. */
+  private readonly kpBytes: number;
+  private readonly rows: number;
   private readonly xFloats: number;
   private readonly hFloats: number;
   private readonly cFloats: number;
@@ -166,6 +172,7 @@ export class PreparedRun {
     layers: readonly PackedLayerDir[],
     private readonly ws: Workspace,
     readonly shape: Readonly<RunShape>,
+    private readonly format: WeightFormat = 'f32',
   ) {
     const { cell, hiddenSize: hs, inputSize, numLayers: nl, numDirections: nd, projSize } = spec;
     const { tLen, batch, batchFirst, order, timeReversed, stateBatchFirst, train } = shape;
@@ -177,11 +184,17 @@ export class PreparedRun {
     const lds = nl * nd;
     const rows = tLen * batch;
     const width = nd * ps;
+    this.rows = rows;
     this.xFloats = rows * inputSize;
     this.hFloats = lds * batch * ps;
     this.cFloats = cell === 'lstm' ? lds * batch * hs : 0;
     this.outFloats = rows * width;
     const layerBuffers = train ? nl : Math.min(nl, 2);
+    // int8: every layer's input is quantized (all rows at once, as PyTorch's quantized layers
+    // quantize the whole input of their input projection) into rows of kp bytes
+    let maxIn = inputSize;
+    for (let l = 1; l < nl; l++) maxIn = Math.max(maxIn, layerInputSize(spec, l));
+    this.kpBytes = Math.ceil(maxIn / 4) * 4;
     const { offsets, bytes } = layoutRegions([
       this.xFloats, // x, in the caller's layout
       ...Array.from({ length: layerBuffers }, () => rows * width), // layer outputs
@@ -194,11 +207,12 @@ export class PreparedRun {
       train && cell === 'lstm' ? lds * (tLen + 1) * batch * hs : 0, // csave
       train && projSize > 0 ? lds * rows * hs : 0, // rsave
       train && cell === 'gru' ? lds * rows * gh : 0, // hhsave
+      format === 'int8' ? 4 + (rows * this.kpBytes) / 4 : 0, // xq: params, then rows
     ]);
     const [x, ...rest] = offsets;
     const layerOut = rest.slice(0, layerBuffers);
-    const [gates, scratch, h, c, lengths, hsave, csave, rsave, hhsave] = rest.slice(layerBuffers);
-    this.regions = { x, layerOut, gates, scratch, h, c, lengths, hsave, csave, rsave, hhsave, bytes };
+    const [gates, scratch, h, c, lengths, hsave, csave, rsave, hhsave, xq] = rest.slice(layerBuffers);
+    this.regions = { x, layerOut, gates, scratch, h, c, lengths, hsave, csave, rsave, hhsave, xq, bytes };
     this.what = train
       ? `activations kept for backward (T=${tLen}, batch=${batch}: ${keptFloatsPerStep(spec, batch) * lds * 4} bytes a time step; use shorter sequences or a smaller batch)`
       : `workspace for T=${tLen}, batch=${batch}`;
@@ -309,8 +323,14 @@ export class PreparedRun {
       const { p, inSize, blocks: bl, ots, obs, reverse } = call;
       const gates = base + call.gates;
       const input = base + call.input;
-      for (let j = 0; j < bl.count; j++) {
-        k.f32_gemm(gates + j * bl.cBlock * gh * 4, input + j * bl.aBlock * inSize * 4, p.wih, p.xbias, bl.m, gh, inSize, bl.aRow * inSize, bl.cRow * gh);
+      if (this.format === 'int8') {
+        const xq = base + reg.xq;
+        k.qd8_quantize_u7(xq + 16, input, this.rows, inSize, inSize, Math.ceil(inSize / 4) * 4, xq);
+        k.qd8_f32_qc8w_gemm(gates, xq + 16, xq, p.wih, p.xbias, this.rows, gh, inSize, gh);
+      } else {
+        for (let j = 0; j < bl.count; j++) {
+          k.f32_gemm(gates + j * bl.cBlock * gh * 4, input + j * bl.aBlock * inSize * 4, p.wih, p.xbias, bl.m, gh, inSize, bl.aRow * inSize, bl.cRow * gh);
+        }
       }
       const hPtr = base + call.h;
       const cPtr = base + call.c;
@@ -329,6 +349,22 @@ export class PreparedRun {
             break;
           case 'rnn_relu':
             tk.rnn_relu_recurrence_train(gates, p.whh, hPtr, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch, hsave);
+        }
+        continue;
+      }
+      if (this.format === 'int8') {
+        switch (cell) {
+          case 'lstm':
+            k.lstm_recurrence_q8(gates, xts, xbs, p.whh, p.whr, hPtr, hbs, cPtr, cbs, out, ots, obs, tLen, batch, hs, ps, lengthsPtr, reverse, scratch);
+            break;
+          case 'gru':
+            k.gru_recurrence_q8(gates, xts, xbs, p.whh, p.bhh, hPtr, hbs, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch);
+            break;
+          case 'rnn_tanh':
+            k.rnn_tanh_recurrence_q8(gates, xts, xbs, p.whh, hPtr, hbs, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch);
+            break;
+          case 'rnn_relu':
+            k.rnn_relu_recurrence_q8(gates, xts, xbs, p.whh, hPtr, hbs, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch);
         }
         continue;
       }

@@ -17,8 +17,19 @@ import { type OutputOrder, type PackedLayerDir, type RunShape, PreparedRun } fro
 import { warmUp, WARM_UP_BYTES } from './warmup.js';
 import { cellId } from './kernels.js';
 import { type Disposable, WasmBlocks, disposeWhenCollected, cancelDisposeWhenCollected } from './ownership.js';
+import { packQc8w, unpackQc8w, qc8wBytes } from './quantized.js';
 import { RnnError } from '../base/errors.js';
 import { type RecurrentSpec, type LayerDirParams, gateCount, outputSize, layerInputSize } from '../base/spec.js';
+import { type WeightFormat, type QuantizedMatrix, quantizeRows, dequantizeRows } from '../base/quantize.js';
+
+/** A layer-direction's parameters with int8 matrices (biases float32): PyTorch's quantized weights as they are. */
+export interface QuantizedLayerDirParams {
+  wih: QuantizedMatrix;
+  whh: QuantizedMatrix;
+  whr: QuantizedMatrix | null;
+  bih: Float32Array | null;
+  bhh: Float32Array | null;
+}
 
 export interface RunOptions {
   /** x is [B, T, I] (default false: [T, B, I]). */
@@ -102,7 +113,7 @@ export class PackedRecurrent implements Disposable {
    * failure (a wrong length, out of memory) nothing stays allocated. The arrays may be views of
    * wasm memory (they are copied before anything is allocated).
    */
-  static fromParams(spec: RecurrentSpec, params: readonly LayerDirParams[], rt: WasmRuntime = runtime()): PackedRecurrent {
+  static fromParams(spec: RecurrentSpec, params: readonly LayerDirParams[], rt: WasmRuntime = runtime(), format: WeightFormat = 'f32'): PackedRecurrent {
     const nd = spec.numDirections;
     if (params.length !== spec.numLayers * nd) {
       throw new RnnError('SHAPE_MISMATCH', `recurrent parameters: ${params.length} layer-directions given, the spec has ${spec.numLayers * nd}`);
@@ -118,18 +129,56 @@ export class PackedRecurrent implements Disposable {
           throw new RnnError('SHAPE_MISMATCH', `recurrent parameters: layer ${l} direction ${i % nd} ${field} has ${a == null ? "no" : a.length} floats, expected ${want}`);
         }
         if (a) out[field] = rt.detachSafe(a);
+        if (a && format === 'int8' && field[0] === 'w' && !a.every(Number.isFinite)) {
+          throw new RnnError('INVALID_INPUT', `recurrent parameters: layer ${l} direction ${i % nd} ${field} holds a non-finite value, which has no int8 form`);
+        }
       }
       return out;
     });
     // a large layer's first forward would run in V8's baseline code: start the optimizing
     // compile of its kernels in the background before packing (bindings/warmup.ts)
     if (PackedRecurrent.packedBytes(spec) >= WARM_UP_BYTES) warmUp(rt, gateCount(spec.cell) * spec.hiddenSize, outputSize(spec));
-    return new PackedRecurrent(rt, spec, safe);
+    return new PackedRecurrent(rt, spec, safe, format);
   }
 
-  private constructor(rt: WasmRuntime, spec: RecurrentSpec, params: LayerDirParams[]) {
+  /**
+   * Packs int8 matrices with their row scales as given (PyTorch's dynamically quantized LSTM / GRU:
+   * one scale per tensor, repeated per row), the biases as fromParams does. Lengths and scales
+   * (finite, >= 0) are checked first.
+   */
+  static fromQuantizedParams(spec: RecurrentSpec, params: readonly QuantizedLayerDirParams[], rt: WasmRuntime = runtime()): PackedRecurrent {
+    const nd = spec.numDirections;
+    if (params.length !== spec.numLayers * nd) {
+      throw new RnnError('SHAPE_MISMATCH', `recurrent parameters: ${params.length} layer-directions given, the spec has ${spec.numLayers * nd}`);
+    }
+    params.forEach((p, i) => {
+      const l = Math.floor(i / nd);
+      for (const field of FIELDS) {
+        const want = paramLength(spec, l, field);
+        const v = p[field];
+        const rows = field === 'whr' ? spec.projSize : gateCount(spec.cell) * spec.hiddenSize;
+        const len = v == null ? 0 : v instanceof Float32Array ? v.length : v.q.length;
+        if (v == null ? want !== 0 && field !== 'bhh' : len !== want) {
+          throw new RnnError('SHAPE_MISMATCH', `recurrent parameters: layer ${l} direction ${i % nd} ${field} has ${len} values, expected ${want}`);
+        }
+        if (v && !(v instanceof Float32Array) && (v.scales.length !== rows || !v.scales.every((x) => Number.isFinite(x) && x >= 0))) {
+          throw new RnnError('INVALID_INPUT', `recurrent parameters: layer ${l} direction ${i % nd} ${field} needs ${rows} finite, non-negative scales`);
+        }
+      }
+    });
+    return new PackedRecurrent(rt, spec, params.map((p) => ({ ...p })), 'int8');
+  }
+
+  /**
+   * How the matrices are stored: float32 panels, or int8 with a scale per row (qc8w blocks,
+   * docs/quantization.md; biases stay float32).
+   */
+  readonly format: WeightFormat;
+
+  private constructor(rt: WasmRuntime, spec: RecurrentSpec, params: (LayerDirParams | QuantizedLayerDirParams)[], format: WeightFormat) {
     this.rt = rt;
     this.spec = spec;
+    this.format = format;
     this.weights = new WasmBlocks(rt, this);
     const ws = new Workspace(rt);
     this.ws = ws;
@@ -167,12 +216,29 @@ export class PackedRecurrent implements Disposable {
     return layer(0) + (spec.numLayers - 1) * (spec.numLayers > 1 ? layer(1) : 0);
   }
 
-  /** Packs W [n, k] into panels of 8 columns, or 32 with `nr` 32 (bindings/panels.ts); owned by this object. */
-  private packMatrix(w: Float32Array, n: number, k: number, what: string, nr: PanelWidth = 8): number {
-    return this.weights.own(packPanels(this.rt, w, n, k, nr, what));
+  /**
+   * Packs W [n, k] into panels of 8 columns, or 32 with `nr` 32 (bindings/panels.ts), or, for
+   * int8 weights, quantized per row into a qc8w block; owned by this object.
+   */
+  private packMatrix(w: Float32Array | QuantizedMatrix, n: number, k: number, what: string, nr: PanelWidth = 8): number {
+    if (this.format === 'int8') {
+      const m = w instanceof Float32Array ? quantizeRows(w, n, k) : w;
+      return packQc8w(this.rt, this.weights, m.q, m.scales, n, k, what);
+    }
+    return this.weights.own(packPanels(this.rt, w as Float32Array, n, k, nr, what));
   }
 
-  private packLayerDir(p: LayerDirParams, inSize: number): PackedLayerDir {
+  /** W [n, k] as packed: float32 panels read back, or int8 values times their row scales. */
+  private readMatrix(ptr: number, n: number, k: number, nr: PanelWidth): Float32Array {
+    return this.format === 'int8' ? dequantizeRows(unpackQc8w(this.rt, ptr, n, k), n, k) : unpackPanels(this.rt, ptr, n, k, nr);
+  }
+
+  /** Floats (f32) or bytes / 4 (int8) of a packed [n, k] matrix, for copies between blocks. */
+  private matrixFloats(n: number, k: number, nr: PanelWidth): number {
+    return this.format === 'int8' ? qc8wBytes(this.rt, n, k) / 4 : panelsLength(n, k, nr);
+  }
+
+  private packLayerDir(p: LayerDirParams | QuantizedLayerDirParams, inSize: number): PackedLayerDir {
     const { cell, hiddenSize: hs, projSize } = this.spec;
     const gh = gateCount(cell) * hs;
     const ps = outputSize(this.spec);
@@ -230,7 +296,7 @@ export class PackedRecurrent implements Disposable {
   prepareRun(tLen: number, batch: number, options: LayoutOptions = {}): PreparedRun {
     const shape = this.runShape(tLen, batch, options, false);
     if (this.lastPrepared?.matches(shape)) return this.lastPrepared;
-    this.lastPrepared = new PreparedRun(this.rt, this.spec, this.layers, this.ws, shape);
+    this.lastPrepared = new PreparedRun(this.rt, this.spec, this.layers, this.ws, shape, this.format);
     return this.lastPrepared;
   }
 
@@ -239,7 +305,8 @@ export class PackedRecurrent implements Disposable {
    * `workspace`, which the caller owns (the activations must outlive other runs until the backward).
    */
   prepareTrainRun(tLen: number, batch: number, batchFirst: boolean, workspace: Workspace): PreparedRun {
-    return new PreparedRun(this.rt, this.spec, this.layers, workspace, this.runShape(tLen, batch, { batchFirst }, true));
+    if (this.format !== 'f32') throw new RnnError('UNSUPPORTED', `training needs float32 weights; this layer's are ${this.format} (quantize after training)`);
+    return new PreparedRun(this.rt, this.spec, this.layers, workspace, this.runShape(tLen, batch, { batchFirst }, true), this.format);
   }
 
   private runShape(tLen: number, batch: number, options: LayoutOptions, train: boolean): RunShape {
@@ -267,11 +334,11 @@ export class PackedRecurrent implements Disposable {
     const gh = gateCount(cell) * hs;
     const inSize = layerInputSize(this.spec, Math.floor(i / this.spec.numDirections));
     return {
-      wih: unpackPanels(this.rt, p.wih, gh, inSize, 8),
-      whh: unpackPanels(this.rt, p.whh, gh, outputSize(this.spec), p.whhPanel),
+      wih: this.readMatrix(p.wih, gh, inSize, 8),
+      whh: this.readMatrix(p.whh, gh, outputSize(this.spec), p.whhPanel),
       bih: p.biases ? this.rt.f32(p.biases, gh).slice() : null,
       bhh: p.biases ? this.rt.f32(p.biases + gh * 4, gh).slice() : null,
-      whr: p.whr ? unpackPanels(this.rt, p.whr, projSize, hs, 8) : null,
+      whr: p.whr ? this.readMatrix(p.whr, projSize, hs, 8) : null,
     };
   }
 
@@ -307,11 +374,12 @@ export class PackedRecurrent implements Disposable {
   }
 
   /**
-   * Copies the values of `other` (the same spec, packed by fromParams) into this object's blocks,
+   * Copies the values of `other` (the same spec and format, packed by fromParams) into this object's blocks,
    * so that their addresses stay valid for whoever holds them (an optimizer, a streaming state);
    * counts a new version.
    */
   copyValuesFrom(other: PackedRecurrent): void {
+    if (other.format !== this.format) throw new RnnError('INVALID_INPUT', `PackedRecurrent.copyValuesFrom: ${other.format} weights into ${this.format} blocks`);
     const { cell, hiddenSize: hs, projSize } = this.spec;
     const gh = gateCount(cell) * hs;
     const ps = outputSize(this.spec);
@@ -321,9 +389,9 @@ export class PackedRecurrent implements Disposable {
     this.layers.forEach((p, i) => {
       const q = other.layers[i];
       const inSize = layerInputSize(this.spec, Math.floor(i / this.spec.numDirections));
-      copy(p.wih, q.wih, panelsLength(gh, inSize, 8));
-      copy(p.whh, q.whh, panelsLength(gh, ps, p.whhPanel));
-      if (projSize > 0) copy(p.whr, q.whr, panelsLength(projSize, hs, 8));
+      copy(p.wih, q.wih, this.matrixFloats(gh, inSize, 8));
+      copy(p.whh, q.whh, this.matrixFloats(gh, ps, p.whhPanel));
+      if (projSize > 0) copy(p.whr, q.whr, this.matrixFloats(projSize, hs, 8));
       copy(p.biases, q.biases, (cell === 'gru' ? 2 : 3) * gh);
     });
     this.valuesVersion++;
@@ -351,6 +419,8 @@ export class StreamState implements Disposable {
   private readonly memory: WasmBlocks;
   /** The stack_step `cell` id. */
   private readonly cell: number;
+  /** stack_step's q8 flag: the weights are int8. */
+  private readonly q8: number;
   private disposed = false;
   private readonly off: { desc: number; h: number; c: number; x: number; xproj: number; scratch: number; out0: number; out1: number };
   private readonly hLen: number;
@@ -370,6 +440,7 @@ export class StreamState implements Disposable {
     const gh = gateCount(cell) * hs;
     const slots = rt.constants.STACK_SLOTS;
     this.cell = cellId(rt.constants, cell);
+    this.q8 = packed.format === 'int8' ? 1 : 0;
     this.hLen = nl * batch * ps;
     this.cLen = cell === 'lstm' ? nl * batch * hs : 0;
     this.xLen = batch * inputSize;
@@ -379,7 +450,8 @@ export class StreamState implements Disposable {
       this.cLen, // c
       this.xLen, // x
       batch * gh, // xproj
-      rt.exports.recurrence_scratch_size(cellId(rt.constants, cell), batch, hs, ps), // scratch
+      // scratch, and for int8 weights after it the quantized layer inputs (stack_step)
+      rt.exports.recurrence_scratch_size(cellId(rt.constants, cell), batch, hs, ps) + (this.q8 ? Math.ceil((batch * Math.ceil(Math.max(inputSize, ps) / 4) * 4) / 4) + 4 : 0),
       batch * ps, // out0
       batch * ps, // out1
     ]);
@@ -394,6 +466,7 @@ export class StreamState implements Disposable {
   /** Points the descriptor table at `packed`'s weights (after a reload of the same spec). */
   bind(packed: PackedRecurrent): void {
     if (this.bound === packed) return;
+    if ((packed.format === 'int8' ? 1 : 0) !== this.q8) throw new RnnError('INVALID_INPUT', `streaming state: made for ${this.q8 ? 'int8' : 'f32'} weights, bound to ${packed.format} ones`);
     const { cell, hiddenSize: hs, numLayers: nl } = this.spec;
     const ps = outputSize(this.spec);
     const slots = this.rt.constants.STACK_SLOTS;
@@ -421,7 +494,7 @@ export class StreamState implements Disposable {
     const o = this.off;
     this.refreshViews();
     this.xView.set(x);
-    this.rt.exports.stack_step(this.cell, o.desc, this.spec.numLayers, o.x, this.batch, this.spec.hiddenSize, outputSize(this.spec), o.xproj, o.scratch, o.out0, o.out1);
+    this.rt.exports.stack_step(this.cell, o.desc, this.spec.numLayers, o.x, this.batch, this.spec.hiddenSize, outputSize(this.spec), o.xproj, o.scratch, o.out0, o.out1, this.q8);
     return this.outView;
   }
 

@@ -20,3 +20,6 @@ export * from './model/index.js';
 export * from './train/index.js';
 export { generate, Sampler, encode, decode } from './generate.js';
 export type { SamplingOptions, GenerateOptions, GenerateResult, TokenModel } from './generate.js';
+export { quantize } from './quantize.js';
+export type { QuantizeOptions, Quantizable } from './quantize.js';
+export type { WeightFormat } from '../base/quantize.js';

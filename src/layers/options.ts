@@ -5,6 +5,9 @@
 import { RnnError, checkOptionKeys } from '../../base/errors.js';
 import { type Tensor, checkTensor } from '../../base/tensor.js';
 import type { CellKind, RecurrentSpec } from '../../base/spec.js';
+import { type WeightFormat, checkWeightFormat } from '../../base/quantize.js';
+
+export { checkWeightFormat };
 
 export interface RecurrentOptions {
   inputSize: number;
@@ -21,6 +24,11 @@ export interface RecurrentOptions {
   dropout?: number;
   /** Seed of the initial weights (uniform in +-1/sqrt(hiddenSize), as PyTorch). Default: random. */
   seed?: number;
+  /**
+   * How the weight matrices are stored: 'f32' (default) or 'int8' (a scale per row, activations
+   * quantized per call; docs/quantization.md). An int8 layer runs but does not train.
+   */
+  weights?: WeightFormat;
 }
 
 export interface LSTMOptions extends RecurrentOptions {
@@ -96,7 +104,9 @@ export interface LoadOptions {
 
 export const FORWARD_KEYS = ['h0', 'c0', 'lengths', 'out', 'train'];
 export const BACKWARD_KEYS = ['output', 'h', 'c'];
-const COMMON_KEYS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'bidirectional', 'dropout', 'seed'];
+const COMMON_KEYS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'bidirectional', 'dropout', 'seed', 'weights'];
+
+
 
 export function checkInt(v: unknown, name: string, min: number, layer: string): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
@@ -116,6 +126,7 @@ export interface LayerConfig {
   spec: RecurrentSpec;
   batchFirst: boolean;
   seed: number | undefined;
+  format: WeightFormat;
 }
 
 /**
@@ -146,7 +157,7 @@ export function readOptions(cell: CellKind, options: RecurrentOptions & { projSi
     throw new RnnError('INVALID_OPTION', `${kind}: seed must be a finite number, got ${String(seed)}`);
   }
   const spec: RecurrentSpec = { cell, inputSize, hiddenSize, projSize, numLayers, numDirections: bidirectional ? 2 : 1, bias };
-  return { spec, batchFirst, seed };
+  return { spec, batchFirst, seed, format: checkWeightFormat(options.weights, kind) };
 }
 
 /** `lengths` of a forward call as an Int32Array of `batch` values in [1, tLen]. */

@@ -22,6 +22,7 @@ import {
 } from './options.js';
 import { groupParams, parameterList, readStateDict, writeStateDict } from './state-dict.js';
 import { RecurrentState } from './state.js';
+import type { WeightFormat } from '../../base/quantize.js';
 
 export { RecurrentState };
 export type {
@@ -47,6 +48,8 @@ export abstract class RecurrentLayer implements Trainable {
   readonly batchFirst: boolean;
   readonly bidirectional: boolean;
   readonly projSize: number;
+  /** How the weight matrices are stored ('f32', or 'int8': docs/quantization.md). */
+  readonly weights: WeightFormat;
   /** The plain model spec this layer runs. */
   readonly spec: RecurrentSpec;
   /** The packed weights (freed by dispose, or with this layer once it is unreachable). */
@@ -76,6 +79,7 @@ export abstract class RecurrentLayer implements Trainable {
     this.batchFirst = config.batchFirst;
     this.bidirectional = spec.numDirections === 2;
     this.projSize = spec.projSize;
+    this.weights = config.format;
     this.rt = runtime();
     // refuse a model that cannot fit before making gigabytes of JS arrays for it
     const need = PackedRecurrent.packedBytes(spec);
@@ -106,7 +110,7 @@ export abstract class RecurrentLayer implements Trainable {
    * state may hold (and counts a new version: a pending backward then refuses to run).
    */
   private install(params: ReturnType<typeof groupParams>): void {
-    const packed = PackedRecurrent.fromParams(this.spec, params, this.rt);
+    const packed = PackedRecurrent.fromParams(this.spec, params, this.rt, this.weights);
     if (!this.packed) {
       this.packed = packed;
       return;
@@ -219,6 +223,7 @@ export abstract class RecurrentLayer implements Trainable {
   }
 
   private training(packed: PackedRecurrent): RecurrentTrainer {
+    if (this.weights !== 'f32') throw new RnnError('UNSUPPORTED', `${this.kind}: training needs float32 weights; this layer's are ${this.weights} (quantize after training)`);
     if (!this.trainer) this.trainer = new RecurrentTrainer(packed, this.rt);
     return this.trainer;
   }

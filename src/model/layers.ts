@@ -25,7 +25,7 @@
  * f32_wgrad_acc, f32_colsum_acc); Softmax / LogSoftmax backward runs in JS in float64 from the float32
  * output, as PyTorch's backward reads the output.
  */
-import { RnnError, fmtShape } from '../../base/errors.js';
+import { RnnError, checkOptionKeys, fmtShape } from '../../base/errors.js';
 import { type Tensor, checkFloatTensor, checkShape, checkTensor, numel } from '../../base/tensor.js';
 import { Rng, randomSeed } from '../../base/random.js';
 import { runtime, type WasmRuntime } from '../../bindings/wasm.js';
@@ -34,6 +34,8 @@ import { PackedLinear } from '../../bindings/linear.js';
 import { EmbeddingTable } from '../../bindings/embedding.js';
 import type { ParamBlock, Trainable } from '../../bindings/trainable.js';
 import { ForwardRecord, type TrainOptions, trainFlag } from './train-record.js';
+import type { WeightFormat } from '../../base/quantize.js';
+import { checkWeightFormat } from '../layers/options.js';
 
 export interface LayerLoadOptions {
   /** Only keys starting with this prefix are read, with the prefix removed (e.g. 'head.'). */
@@ -248,6 +250,11 @@ export class Embedding implements FeatureLayer {
 export interface LinearOptions {
   /** Seed of the initial weights (uniform in +-1/sqrt(inFeatures), as PyTorch). Default: random. */
   seed?: number;
+  /**
+   * How W is stored: 'f32' (default) or 'int8' (a scale per output row, the input quantized per
+   * call; docs/quantization.md). An int8 layer runs but does not train.
+   */
+  weights?: WeightFormat;
 }
 
 /**
@@ -259,13 +266,15 @@ export class Linear implements FeatureLayer {
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly bias: boolean;
+  /** How W is stored ('f32' or 'int8'). */
+  readonly weights: WeightFormat;
   private readonly rt: WasmRuntime;
 
   /** The runtime whose memory holds the weights (the one current when the layer was made). */
   get runtime(): WasmRuntime {
     return this.rt;
   }
-  private readonly weights: PackedLinear;
+  private readonly packedWeights: PackedLinear;
   private readonly record = new ForwardRecord<{ rows: number; inShape: number[] }>();
   private disposed = false;
 
@@ -274,12 +283,15 @@ export class Linear implements FeatureLayer {
     this.outFeatures = checkInt(outFeatures, 'outFeatures', 1, 'Linear');
     if (typeof bias !== 'boolean') throw new RnnError('INVALID_OPTION', `Linear: bias must be a boolean, got ${String(bias)}`);
     this.bias = bias;
+    if (options === null || typeof options !== 'object') throw new RnnError('INVALID_OPTION', 'Linear: options must be an object');
+    checkOptionKeys(options, ['seed', 'weights'], 'Linear');
+    this.weights = checkWeightFormat(options.weights, 'Linear');
     this.rt = runtime();
     // PyTorch's reset_parameters: kaiming_uniform(a=sqrt(5)) = U(+-1/sqrt(in)), bias U(+-1/sqrt(in))
     // (made in wasm: bindings/fill.ts; the same floats as Rng.fillUniform)
     const shapes = this.parameterShapes();
     const values = fillUniform(this.rt, new Rng(options.seed ?? randomSeed()), shapes.map(([, shape]) => numel(shape)), 1 / Math.sqrt(this.inFeatures), 'Linear: initial weights');
-    this.weights = this.pack(values[0], bias ? values[1] : null);
+    this.packedWeights = this.pack(values[0], bias ? values[1] : null);
   }
 
   parameterShapes(): Array<[string, number[]]> {
@@ -293,7 +305,7 @@ export class Linear implements FeatureLayer {
   }
 
   private pack(weight: Float32Array, bias: Float32Array | null): PackedLinear {
-    return new PackedLinear(this.rt, this.inFeatures, this.outFeatures, weight, bias);
+    return new PackedLinear(this.rt, this.inFeatures, this.outFeatures, weight, bias, 'Linear', this.weights);
   }
 
   private alive(): void {
@@ -304,7 +316,7 @@ export class Linear implements FeatureLayer {
   loadStateDict(stateDict: Record<string, Tensor>, options: LayerLoadOptions = {}): this {
     this.alive();
     const params = readParams('Linear', this.parameterShapes(), stateDict, options);
-    this.weights.load(params.get('weight')!, this.bias ? params.get('bias')! : null);
+    this.packedWeights.load(params.get('weight')!, this.bias ? params.get('bias')! : null);
     this.parametersChanged();
     return this;
   }
@@ -313,8 +325,8 @@ export class Linear implements FeatureLayer {
   stateDict(): Record<string, Tensor<Float32Array>> {
     this.alive();
     const n = this.outFeatures;
-    const out: Record<string, Tensor<Float32Array>> = { weight: { data: this.weights.readWeight(), shape: [n, this.inFeatures] } };
-    const bias = this.weights.readBias();
+    const out: Record<string, Tensor<Float32Array>> = { weight: { data: this.packedWeights.readWeight(), shape: [n, this.inFeatures] } };
+    const bias = this.packedWeights.readBias();
     if (bias) out.bias = { data: bias, shape: [n] };
     return out;
   }
@@ -333,8 +345,8 @@ export class Linear implements FeatureLayer {
     }
     const rows = x.data.length / k;
     const shape = [...x.shape.slice(0, -1), this.outFeatures];
-    if (!train) return { data: this.weights.run(x.data, rows), shape };
-    const out = this.weights.runTrain(x.data, rows);
+    if (!train) return { data: this.packedWeights.run(x.data, rows), shape };
+    const out = this.packedWeights.runTrain(x.data, rows);
     this.record.keep(shape, { rows, inShape: [...x.shape] });
     return { data: out, shape };
   }
@@ -347,12 +359,12 @@ export class Linear implements FeatureLayer {
   backward(gradOut: Tensor): Tensor<Float32Array> {
     this.alive();
     const { data: rec, grad } = this.record.take(gradOut, 'Linear.backward');
-    return { data: this.weights.backward(grad.data, rec.rows), shape: rec.inShape };
+    return { data: this.packedWeights.backward(grad.data, rec.rows), shape: rec.inShape };
   }
 
   parameters(): readonly ParamBlock[] {
     this.alive();
-    return this.weights.parameters();
+    return this.packedWeights.parameters();
   }
 
   /** weight [out, in] and bias [out] gradients (new arrays). */
@@ -362,7 +374,7 @@ export class Linear implements FeatureLayer {
 
   zeroGrad(): void {
     this.alive();
-    this.weights.zeroGrad();
+    this.packedWeights.zeroGrad();
   }
 
   parametersChanged(): void {
@@ -372,7 +384,7 @@ export class Linear implements FeatureLayer {
   /** @internal The packed weights (updated in place by loadStateDict and optimizers): what a streaming step runs. */
   get packed(): PackedLinear {
     this.alive();
-    return this.weights;
+    return this.packedWeights;
   }
 
   /** Frees the wasm memory. Safe to call twice. */
@@ -380,7 +392,7 @@ export class Linear implements FeatureLayer {
     if (this.disposed) return;
     this.disposed = true;
     this.record.clear();
-    this.weights.dispose();
+    this.packedWeights.dispose();
   }
 }
 

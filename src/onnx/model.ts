@@ -2,6 +2,7 @@
  * loadOnnx: decodes a .onnx file, checks the graph (topological order, supported operators,
  * opsets) and prepares every node once; OnnxModel.run executes the prepared nodes in order.
  */
+import { type WeightFormat, checkWeightFormat } from '../../base/quantize.js';
 import { RnnError, checkOptionKeys, fmtShape, kindOf } from '../../base/errors.js';
 import { checkTensor, type Tensor } from '../../base/tensor.js';
 import type { NodeResources } from './node.js';
@@ -25,6 +26,12 @@ export interface LoadOnnxOptions {
    * true; see docs/onnx.md). false runs every call on the load-time plan.
    */
   specializeShapes?: boolean;
+  /**
+   * How the LSTM / GRU / RNN nodes that run on the wasm layers (the fast path) store their weight
+   * matrices: 'f32' (default) or 'int8' (a scale per row, activations quantized per call as
+   * PyTorch's quantize_dynamic does; docs/quantization.md). Other nodes compute in float.
+   */
+  weights?: WeightFormat;
 }
 
 export interface OnnxInputInfo {
@@ -134,6 +141,7 @@ export function loadOnnxWith(factories: Record<string, OpFactory>, bytes: Uint8A
   if (options === null || typeof options !== 'object') throw new RnnError('INVALID_OPTION', 'loadOnnx: options must be an object');
   const fastPath = options.fastPath ?? true;
   if (typeof fastPath !== 'boolean') throw new RnnError('INVALID_OPTION', `loadOnnx: fastPath must be a boolean, got ${typeof fastPath}`);
+  const weights = checkWeightFormat(options.weights, 'loadOnnx');
   const model = decodeModel(bytes);
   const graph = model.graph;
   if (!graph) throw new RnnError('INVALID_FORMAT', 'ModelProto: the file has no graph (is it an ONNX model?)');
@@ -145,7 +153,7 @@ export function loadOnnxWith(factories: Record<string, OpFactory>, bytes: Uint8A
   }
   const specializeShapes = options.specializeShapes ?? true;
   if (typeof specializeShapes !== 'boolean') throw new RnnError('INVALID_OPTION', `loadOnnx: specializeShapes must be a boolean, got ${typeof specializeShapes}`);
-  const planner = new Planner({ opset: opset ?? 0, fastPath, factories });
+  const planner = new Planner({ opset: opset ?? 0, fastPath, factories, weights });
   const scope = newRootScope();
   const initializerNames = new Set(graph.initializers.map((t) => t.name));
   const inputs: OnnxInputInfo[] = [];

@@ -1,4 +1,5 @@
 /** What an operator implementation sees of its node at load time. */
+import type { WeightFormat } from '../../base/quantize.js';
 import { RnnError } from '../../base/errors.js';
 import { AT, type AttributeMsg, type GraphMsg, type NodeMsg } from './proto.js';
 import { tensorFromProto, type ODType, type OTensor } from './values.js';
@@ -59,12 +60,15 @@ export class NodeContext {
   readonly resources: NodeResources[] = [];
   /** Set by recurrent operators: which implementation the node runs on. */
   recurrentPath: 'fast' | 'general' | undefined;
+  /** How the weight matrices of the node's packed wasm layers are stored (LoadOnnxOptions.weights). */
+  readonly weights: WeightFormat;
   private readonly attrs = new Map<string, AttributeMsg>();
 
-  constructor(node: NodeMsg, opset: number, constInputs: (OTensor | undefined)[]) {
+  constructor(node: NodeMsg, opset: number, constInputs: (OTensor | undefined)[], weights: WeightFormat = 'f32') {
     this.node = node;
     this.opset = opset;
     this.constInputs = constInputs;
+    this.weights = weights;
     for (const a of node.attributes) this.attrs.set(a.name, a);
   }
 

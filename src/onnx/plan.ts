@@ -13,6 +13,7 @@
  * - after each step, the slots it read for the last time are released, so a run holds only the
  *   values still to be read.
  */
+import type { WeightFormat } from '../../base/quantize.js';
 import { RnnError } from '../../base/errors.js';
 import { NodeContext, type NodeFn, type NodeResources } from './node.js';
 import type { OpFactory } from './ops.js';
@@ -93,6 +94,8 @@ class Scope {
 export interface PlanOptions {
   opset: number;
   fastPath: boolean;
+  /** The storage of the packed recurrent layers' matrices (LoadOnnxOptions.weights). */
+  weights: WeightFormat;
   factories: Record<string, OpFactory>;
 }
 
@@ -166,7 +169,7 @@ export class Planner {
       if (name !== '' && scope.definedHere(name)) throw new RnnError('INVALID_FORMAT', `${label}: output '${name}' is defined twice`);
     }
     const constInputs = inputs.map((s) => (s < 0 ? undefined : this.constants[s]));
-    const ctx = new NodeContext(node, opset, constInputs);
+    const ctx = new NodeContext(node, opset, constInputs, this.options.weights);
     if (isControl) {
       this.planIf(ctx, inputs, scope, depth, steps);
       return;

@@ -107,7 +107,7 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
   };
 
   const streamFor = (B: number): StreamState => {
-    packed ??= PackedRecurrent.fromParams(spec, canonical());
+    packed ??= PackedRecurrent.fromParams(spec, canonical(), undefined, ctx.weights);
     if (stream === undefined || stream.batch !== B) {
       stream?.dispose();
       stream = new StreamState(packed.runtime, packed, B);
@@ -143,7 +143,7 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
         const h0v = (ins[5]?.data as Float32Array | undefined) ?? null;
         const c0v = lstm ? ((ins[6]?.data as Float32Array | undefined) ?? null) : null;
         if (step) return stepInto(B, ins[0]!.data as Float32Array, h0v, c0v, y, h, cN ?? undefined);
-        packed ??= PackedRecurrent.fromParams(spec, canonical());
+        packed ??= PackedRecurrent.fromParams(spec, canonical(), undefined, ctx.weights);
         const prepared = packed.prepareRun(T, B, layoutOptions);
         prepared.run(ins[0]!.data as Float32Array, h0v, c0v, null, y, h, cN);
       },
@@ -151,7 +151,7 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
   };
 
   const fast = (run: RecurrentRun): RecurrentResult | undefined => {
-    packed ??= PackedRecurrent.fromParams(spec, canonical());
+    packed ??= PackedRecurrent.fromParams(spec, canonical(), undefined, ctx.weights);
     const { T, B } = run;
     if (run.W !== w || run.R !== r || T < 1 || B < 1 || run.I !== I || run.H !== H) return undefined;
     if (run.lens && run.lens.some((l) => l === 0)) return undefined; // onnxruntime semantics for 0 in the general path

@@ -1,0 +1,59 @@
+/**
+ * int8 weights with a scale per output row (docs/quantization.md): the quantization the
+ * library applies to float32 matrices, and its inverse.
+ */
+import { RnnError } from './errors.js';
+
+/** How a layer's weight matrices are stored in wasm memory. */
+export type WeightFormat = 'f32' | 'int8';
+
+export const WEIGHT_FORMATS: readonly WeightFormat[] = ['f32', 'int8'];
+
+/** The `weights` option of a layer or loader (`what` names it): a weight format, 'f32' when not given. */
+export function checkWeightFormat(v: unknown, what: string): WeightFormat {
+  if (v === undefined) return 'f32';
+  if (typeof v !== 'string' || !(WEIGHT_FORMATS as readonly string[]).includes(v)) {
+    throw new RnnError('INVALID_OPTION', `${what}: weights must be one of ${WEIGHT_FORMATS.map((f) => `'${f}'`).join(', ')}, got ${typeof v === 'string' ? `'${v}'` : String(v)}`);
+  }
+  return v as WeightFormat;
+}
+
+/** A row-major [N, K] int8 matrix and one scale per row: W[n, k] ~ q[n, k] * scales[n]. */
+export interface QuantizedMatrix {
+  q: Int8Array;
+  scales: Float32Array;
+}
+
+/** Round half to even (what wasm's nearest does). */
+function nearestEven(v: number): number {
+  const fl = Math.floor(v);
+  const d = v - fl;
+  if (d !== 0.5) return d < 0.5 ? fl : fl + 1;
+  return fl % 2 === 0 ? fl : fl + 1;
+}
+
+/**
+ * Symmetric per-row quantization of a row-major [n, k] float32 matrix: scale = max |w| / 127
+ * (float32), q = nearest(w / scale) in [-127, 127]; an all-zero row gets scale 0 and q 0.
+ * Non-finite weights are refused by the caller (they have no int8 value).
+ */
+export function quantizeRows(w: Float32Array, n: number, k: number): QuantizedMatrix {
+  const q = new Int8Array(n * k);
+  const scales = new Float32Array(n);
+  for (let r = 0; r < n; r++) {
+    let amax = 0;
+    for (let c = 0; c < k; c++) amax = Math.max(amax, Math.abs(w[r * k + c]));
+    const scale = Math.fround(amax / 127);
+    scales[r] = scale;
+    if (scale === 0) continue;
+    for (let c = 0; c < k; c++) q[r * k + c] = Math.max(-127, Math.min(127, nearestEven(Math.fround(w[r * k + c] / scale))));
+  }
+  return { q, scales };
+}
+
+/** The float32 values a quantized matrix stands for: q * scale, row by row. */
+export function dequantizeRows(m: QuantizedMatrix, n: number, k: number): Float32Array {
+  const out = new Float32Array(n * k);
+  for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) out[r * k + c] = m.q[r * k + c] * m.scales[r];
+  return out;
+}
