@@ -3,6 +3,7 @@
  * Every option that changes what a layer computes is either implemented or rejected with
  * RnnError('UNSUPPORTED') naming the class, the layer name and the option.
  */
+import type { WeightFormat } from '../../base/quantize.js';
 import { RnnError, fmtShape } from '../../base/errors.js';
 import { type Act, type Writer, applyActivation, resolveActivation } from './activations.js';
 import { Direction, type CellConfig, type CellWeights, type DirResult } from './recurrent.js';
@@ -27,6 +28,8 @@ export interface BuildContext {
   version: [number, number];
   weights: WeightMap;
   allowFast: boolean;
+  /** Storage of the matrices of recurrent layers on the fast path. */
+  weightFormat: WeightFormat;
 }
 
 export abstract class KLayer {
@@ -501,7 +504,7 @@ export class Recurrent extends KLayer {
     super(className, name);
     this.opts = parseRnnConfig(className, cfg, ctx);
     const useBias = cfg.bool('use_bias', true);
-    this.dir = new Direction(this.opts.cell, cellWeights(className, this.opts, useBias, mine, this.where), ctx.writer, ctx.allowFast);
+    this.dir = new Direction(this.opts.cell, cellWeights(className, this.opts, useBias, mine, this.where), ctx.writer, ctx.allowFast, ctx.weightFormat);
     this.maxInputs = 1 + (this.opts.cell.cell === 'lstm' ? 2 : 1);
   }
   get nStates(): number {
@@ -592,9 +595,9 @@ export class Bidirectional extends KLayer {
     const fw = cellWeights(f.cls, this.fo, fBias, mine, where, 'forward');
     const bw = cellWeights(bCls, this.bo, bBias, mine, where, 'backward');
     if (fw.inputSize !== bw.inputSize) throw new RnnError('SHAPE_MISMATCH', `${where}: forward and backward kernels have different input sizes`);
-    this.fwd = new Direction(this.fo.cell, fw, ctx.writer, ctx.allowFast);
+    this.fwd = new Direction(this.fo.cell, fw, ctx.writer, ctx.allowFast, ctx.weightFormat);
     try {
-      this.bwd = new Direction(this.bo.cell, bw, ctx.writer, ctx.allowFast);
+      this.bwd = new Direction(this.bo.cell, bw, ctx.writer, ctx.allowFast, ctx.weightFormat);
     } catch (e) {
       this.fwd.dispose();
       throw e;

@@ -3,6 +3,7 @@
  * TF.js spellings) is turned at load into a list of layer calls in topological order; predict
  * runs them synchronously.
  */
+import { type WeightFormat, checkWeightFormat } from '../../base/quantize.js';
 import { RnnError, fmtShape } from '../../base/errors.js';
 import { type Tensor, checkTensor } from '../../base/tensor.js';
 import type { Writer } from './activations.js';
@@ -14,6 +15,11 @@ export interface LoadLayersModelOptions {
   fastPath?: boolean;
   /** Override the writer detected from keras_version / backend (it decides hard_sigmoid, defaults and masked outputs). */
   writer?: Writer;
+  /**
+   * How the recurrent layers that run on wasm-rnn core layers store their weight matrices: 'f32'
+   * (default) or 'int8' (docs/quantization.md). Other layers compute in float.
+   */
+  weights?: WeightFormat;
 }
 
 export interface KerasRecurrentInfo {
@@ -239,7 +245,7 @@ export function buildKerasModel(model: unknown, weights: WeightMap, writer: Writ
   if (!isObj(model)) bad('the model config must be an object { class_name, config }');
   if (options === null || typeof options !== 'object') throw new RnnError('INVALID_OPTION', 'loadLayersModel: options must be an object');
   const cls = model.class_name;
-  const ctx: BuildContext = { writer, version, weights, allowFast: options.fastPath ?? true };
+  const ctx: BuildContext = { writer, version, weights, allowFast: options.fastPath ?? true, weightFormat: checkWeightFormat(options.weights, 'loadLayersModel') };
   let entries: LayerEntry[];
   let inputRefs: Ref[];
   let outputRefs: Ref[];

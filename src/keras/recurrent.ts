@@ -15,6 +15,7 @@
  * Keras outputs the previous output (zeros before the first valid step), or zeros when
  * `zeroOutputForMask` (Keras Bidirectional with return_sequences).
  */
+import type { WeightFormat } from '../../base/quantize.js';
 import { type CellFamily, type LayerDirParams, type RecurrentSpec, GATE_COUNT } from '../../base/spec.js';
 import { runRecurrenceJs, type CellEquations, type MaskedOutput } from '../../base/js-recurrence.js';
 import { PackedRecurrent } from '../../bindings/recurrent.js';
@@ -122,6 +123,7 @@ export class Direction {
     w: CellWeights,
     readonly writer: Writer,
     allowFast: boolean,
+    format: WeightFormat = 'f32',
   ) {
     this.H = cfg.units;
     this.I = w.inputSize;
@@ -149,7 +151,7 @@ export class Direction {
         bias: params.bih !== null,
       };
       // fromParams allocates nothing when it throws
-      this.packed = PackedRecurrent.fromParams(this.spec, [params]);
+      this.packed = PackedRecurrent.fromParams(this.spec, [params], undefined, format);
     }
   }
 
