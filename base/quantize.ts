@@ -3,6 +3,7 @@
  * library applies to float32 matrices, and its inverse.
  */
 import { RnnError } from './errors.js';
+import { type Tensor, checkTensor, checkFloatTensor, checkShape } from './tensor.js';
 
 /** How a layer's weight matrices are stored in wasm memory. */
 export type WeightFormat = 'f32' | 'int8';
@@ -56,4 +57,42 @@ export function dequantizeRows(m: QuantizedMatrix, n: number, k: number): Float3
   const out = new Float32Array(n * k);
   for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) out[r * k + c] = m.q[r * k + c] * m.scales[r];
   return out;
+}
+
+/** The state_dict key of the row scales of the int8 matrix stored under `name`. */
+export function scaleKey(name: string): string {
+  return `${name}.scale`;
+}
+
+/**
+ * Matrix `key` [rows, cols] of a state_dict, as stored: a float32 tensor, or an int8 tensor with
+ * its row scales under scaleKey(key) (float32 [rows], finite and >= 0; docs/quantization.md).
+ * Typed errors name the key and what was expected.
+ */
+export function readMatrix(stateDict: Record<string, Tensor>, key: string, shape: readonly number[], what: string): Float32Array | QuantizedMatrix {
+  const t = stateDict[key];
+  checkTensor(t, `${what}: '${key}'`, true);
+  checkShape(t, shape, `${what}: '${key}'`);
+  if (!(t.data instanceof Int8Array)) {
+    checkFloatTensor(t, `${what}: '${key}'`);
+    return t.data;
+  }
+  const sk = scaleKey(key);
+  if (!Object.prototype.hasOwnProperty.call(stateDict, sk)) throw new RnnError('MISSING_KEY', `${what}: missing key ${sk} (the row scales of the int8 '${key}')`);
+  const s = stateDict[sk];
+  checkFloatTensor(s, `${what}: '${sk}'`);
+  checkShape(s, [shape[0]], `${what}: '${sk}'`);
+  if (!s.data.every((v) => Number.isFinite(v) && v >= 0)) throw new RnnError('INVALID_INPUT', `${what}: '${sk}' holds a scale that is negative or not finite`);
+  return { q: t.data, scales: s.data };
+}
+
+/** The keys a state_dict holding `names` (matrix or not) as stored uses: each int8 one adds its scales' key. */
+export function storedKeys(stateDict: Record<string, Tensor>, names: readonly string[]): string[] {
+  return names.flatMap((n) => (stateDict[n]?.data instanceof Int8Array ? [n, scaleKey(n)] : [n]));
+}
+
+/** `m` as float32 (dequantized) or as int8 (quantized per row), whichever `format` wants. */
+export function matrixAs(m: Float32Array | QuantizedMatrix, format: WeightFormat, n: number, k: number): Float32Array | QuantizedMatrix {
+  if (format === 'int8') return m instanceof Float32Array ? quantizeRows(m, n, k) : m;
+  return m instanceof Float32Array ? m : dequantizeRows(m, n, k);
 }

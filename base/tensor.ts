@@ -1,7 +1,10 @@
 import { RnnError, fmtShape } from './errors.js';
 
-/** Element storage of a tensor. Float tensors are always Float32Array. */
-export type TensorData = Float32Array | Int32Array | BigInt64Array;
+/**
+ * Element storage of a tensor. Float tensors are always Float32Array. Int8Array holds int8 weights
+ * (docs/quantization.md) and is accepted only where a function says so (state dicts, safetensors).
+ */
+export type TensorData = Float32Array | Int32Array | BigInt64Array | Int8Array;
 
 /** A plain dense row-major tensor. */
 export interface Tensor<D extends TensorData = TensorData> {
@@ -9,11 +12,12 @@ export interface Tensor<D extends TensorData = TensorData> {
   shape: number[];
 }
 
-export type DType = 'float32' | 'int32' | 'int64';
+export type DType = 'float32' | 'int32' | 'int64' | 'int8';
 
 export function dtypeOf(data: TensorData): DType {
   if (data instanceof Float32Array) return 'float32';
   if (data instanceof Int32Array) return 'int32';
+  if (data instanceof Int8Array) return 'int8';
   return 'int64';
 }
 
@@ -28,14 +32,14 @@ export function numel(shape: readonly number[]): number {
  * Checks that `t` is a well-formed tensor: an object with a supported typed array and a shape of
  * non-negative safe integers whose product equals the data length. `what` names it in errors.
  */
-export function checkTensor(t: unknown, what: string): asserts t is Tensor {
+export function checkTensor(t: unknown, what: string, allowInt8 = false): asserts t is Tensor {
   if (t === null || typeof t !== 'object') {
     throw new RnnError('INVALID_INPUT', `${what}: expected a tensor { data, shape }, got ${t === null ? 'null' : typeof t}`);
   }
   const { data, shape } = t as { data?: unknown; shape?: unknown };
-  if (!(data instanceof Float32Array || data instanceof Int32Array || data instanceof BigInt64Array)) {
+  if (!(data instanceof Float32Array || data instanceof Int32Array || data instanceof BigInt64Array || (allowInt8 && data instanceof Int8Array))) {
     const got = data === undefined ? 'undefined' : (data as object)?.constructor?.name ?? typeof data;
-    throw new RnnError('DTYPE_MISMATCH', `${what}: data must be a Float32Array, Int32Array or BigInt64Array, got ${got}`);
+    throw new RnnError('DTYPE_MISMATCH', `${what}: data must be a Float32Array, Int32Array${allowInt8 ? ', BigInt64Array or Int8Array' : ' or BigInt64Array'}, got ${got}`);
   }
   if (!Array.isArray(shape)) {
     throw new RnnError('INVALID_INPUT', `${what}: shape must be an array of integers, got ${typeof shape}`);

@@ -29,7 +29,7 @@ import type { ParamBlock } from './trainable.js';
 import type { WasmRuntime } from './wasm.js';
 import { layoutRegions } from './workspace.js';
 import { packQc8w, unpackQc8w } from './quantized.js';
-import { type WeightFormat, quantizeRows, dequantizeRows } from '../base/quantize.js';
+import { type WeightFormat, type QuantizedMatrix, dequantizeRows, matrixAs } from '../base/quantize.js';
 
 export class PackedLinear implements Disposable {
   private readonly rt: WasmRuntime;
@@ -78,14 +78,15 @@ export class PackedLinear implements Disposable {
     }
   }
 
-  /** A new block holding `weight` packed in this layer's format. */
-  private packWeight(weight: Float32Array): number {
+  /** A new block holding `weight` (float32, or int8 with row scales) packed in this layer's format. */
+  private packWeight(weight: Float32Array | QuantizedMatrix): number {
     const { inFeatures: k, outFeatures: n, rt } = this;
     if (this.format === 'int8') {
-      if (!weight.every(Number.isFinite)) throw new RnnError('INVALID_INPUT', `${this.what}: the weight holds a non-finite value, which has no int8 form`);
-      const m = quantizeRows(weight, n, k);
+      if (weight instanceof Float32Array && !weight.every(Number.isFinite)) throw new RnnError('INVALID_INPUT', `${this.what}: the weight holds a non-finite value, which has no int8 form`);
+      const m = matrixAs(weight, 'int8', n, k) as QuantizedMatrix;
       return packQc8w(rt, this.blocks, m.q, m.scales, n, k, `${this.what} weight`);
     }
+    if (!(weight instanceof Float32Array)) weight = dequantizeRows(weight, n, k);
     return this.blocks.own(packPanels(rt, weight, n, k, 8, `${this.what} weight`));
   }
 
@@ -211,22 +212,24 @@ export class PackedLinear implements Disposable {
    * must be given exactly when the layer has one. Throws OUT_OF_MEMORY (for the packing's
    * temporary) before anything changes.
    */
-  load(weight: Float32Array, bias: Float32Array | null): void {
+  load(weight: Float32Array | QuantizedMatrix, bias: Float32Array | null): void {
     const { inFeatures: k, outFeatures: n, rt } = this;
-    if (weight.length !== n * k || (bias === null) !== (this.bias === 0) || (bias && bias.length !== n)) {
-      throw new RnnError('INVALID_INPUT', `${this.what}: cannot load a [${n}, ${k}] weight from ${weight.length} values${bias ? ` and a bias of ${bias.length}` : ''}`);
+    const given = weight instanceof Float32Array ? weight.length : weight.q.length;
+    if (given !== n * k || (bias === null) !== (this.bias === 0) || (bias && bias.length !== n)) {
+      throw new RnnError('INVALID_INPUT', `${this.what}: cannot load a [${n}, ${k}] weight from ${given} values${bias ? ` and a bias of ${bias.length}` : ''}`);
     }
-    weight = rt.detachSafe(weight);
+    if (weight instanceof Float32Array) weight = rt.detachSafe(weight);
     bias = rt.detachSafe(bias);
+    if (this.format === 'f32' && !(weight instanceof Float32Array)) weight = dequantizeRows(weight, n, k);
     if (this.format === 'int8') {
       // a new block, then swapped in: the packing may fail (OUT_OF_MEMORY, a non-finite weight)
       const next = this.packWeight(weight);
       this.blocks.free(this.weight);
       this.weight = next;
     } else {
-      const tmp = rt.alloc(weight.length * 4, `${this.what} weight`);
+      const tmp = rt.alloc(n * k * 4, `${this.what} weight`);
       try {
-        rt.f32(tmp, weight.length).set(weight);
+        rt.f32(tmp, n * k).set(weight as Float32Array);
         rt.exports.x32_packw_x8(this.weight, tmp, n, k, k);
       } finally {
         rt.free(tmp);
@@ -240,6 +243,12 @@ export class PackedLinear implements Disposable {
     const { inFeatures: k, outFeatures: n, rt } = this;
     if (this.format === 'int8') return dequantizeRows(unpackQc8w(rt, this.weight, n, k), n, k);
     return unpackPanels(rt, this.weight, n, k, 8);
+  }
+
+  /** An int8 layer's W as stored: int8 values and row scales (new arrays). */
+  readQuantizedWeight(): QuantizedMatrix {
+    if (this.format !== 'int8') throw new RnnError('INVALID_INPUT', `${this.what}: the weight is float32`);
+    return unpackQc8w(this.rt, this.weight, this.outFeatures, this.inFeatures);
   }
 
   /** b [outFeatures] (a new array), or null without a bias. */

@@ -342,6 +342,25 @@ export class PackedRecurrent implements Disposable {
     };
   }
 
+  /**
+   * The parameters of layer-direction `i` as stored in an int8 stack: int8 matrices with their row
+   * scales (what was packed), biases float32. Only for format 'int8'.
+   */
+  readQuantizedParams(i: number): QuantizedLayerDirParams {
+    if (this.format !== 'int8') throw new RnnError('INVALID_INPUT', 'PackedRecurrent.readQuantizedParams: the weights are float32');
+    const { cell, hiddenSize: hs, projSize } = this.spec;
+    const p = this.layers[i];
+    const gh = gateCount(cell) * hs;
+    const inSize = layerInputSize(this.spec, Math.floor(i / this.spec.numDirections));
+    return {
+      wih: unpackQc8w(this.rt, p.wih, gh, inSize),
+      whh: unpackQc8w(this.rt, p.whh, gh, outputSize(this.spec)),
+      bih: p.biases ? this.rt.f32(p.biases, gh).slice() : null,
+      bhh: p.biases ? this.rt.f32(p.biases + gh * 4, gh).slice() : null,
+      whr: p.whr ? unpackQc8w(this.rt, p.whr, projSize, hs) : null,
+    };
+  }
+
   /** The packed weights of layer-direction `i` (l * D + d). */
   layerDir(i: number): Readonly<PackedLayerDir> {
     return this.layers[i];

@@ -21,10 +21,11 @@
  *                      payloads are not kept. Precision is lost: F64 is read for convenience only.
  *   I32             -> Int32Array
  *   I64             -> BigInt64Array
- *   every other dtype of the format (BOOL, U8, I8, I16, U16, U32, U64, C64, F8_*, F6_*, F4)
+ *   I8              -> Int8Array (int8 weights, stored with their row scales: docs/quantization.md)
+ *   every other dtype of the format (BOOL, U8, I16, U16, U32, U64, C64, F8_*, F6_*, F4)
  *                   -> RnnError('UNSUPPORTED') naming the tensor and the dtype
  *
- * Writing emits F32 / I32 / I64 for Float32Array / Int32Array / BigInt64Array, tensors ordered like
+ * Writing emits F32 / I32 / I64 / I8 for Float32Array / Int32Array / BigInt64Array / Int8Array, tensors ordered like
  * the reference implementation (larger dtypes first, then by name) so every tensor is aligned to
  * its element size, and the header padded with spaces so the data starts at a multiple of 8.
  */
@@ -60,7 +61,7 @@ const DTYPE_BITS: Readonly<Record<string, number>> = {
   I64: 64,
   U64: 64,
 };
-const SUPPORTED = new Set(['F32', 'F16', 'BF16', 'F64', 'I32', 'I64']);
+const SUPPORTED = new Set(['F32', 'F16', 'BF16', 'F64', 'I32', 'I64', 'I8']);
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -289,6 +290,8 @@ function readData(bytes: Uint8Array, at: number, e: EntryInfo): TensorData {
       swapBytes(buf, 8);
       return new BigInt64Array(buf);
     }
+    case 'I8':
+      return new Int8Array(copyOut(bytes, at, len));
     case 'F16':
     case 'BF16': {
       const buf = copyOut(bytes, at, len);
@@ -313,7 +316,7 @@ function readData(bytes: Uint8Array, at: number, e: EntryInfo): TensorData {
       return new Float32Array(new Float64Array(buf));
     }
     default:
-      throw new RnnError('UNSUPPORTED', `tensor '${e.key}': dtype ${e.dtype} is not supported (supported: F32, F16, BF16, F64, I32, I64)`);
+      throw new RnnError('UNSUPPORTED', `tensor '${e.key}': dtype ${e.dtype} is not supported (supported: F32, F16, BF16, F64, I32, I64, I8)`);
   }
 }
 
@@ -327,7 +330,7 @@ export function readSafetensors(bytes: Uint8Array | ArrayBuffer): StateDict {
   // Refuse unsupported dtypes before copying anything.
   for (const e of file.entries) {
     if (!SUPPORTED.has(e.dtype)) {
-      throw new RnnError('UNSUPPORTED', `tensor '${e.key}': dtype ${e.dtype} is not supported (supported: F32, F16, BF16, F64, I32, I64)`);
+      throw new RnnError('UNSUPPORTED', `tensor '${e.key}': dtype ${e.dtype} is not supported (supported: F32, F16, BF16, F64, I32, I64, I8)`);
     }
   }
   const out: StateDict = {};
@@ -349,11 +352,13 @@ const WRITE_DTYPE: Record<string, { name: string; size: number }> = {
   Float32Array: { name: 'F32', size: 4 },
   Int32Array: { name: 'I32', size: 4 },
   BigInt64Array: { name: 'I64', size: 8 },
+  Int8Array: { name: 'I8', size: 1 },
 };
 
 function writeDtypeOf(data: TensorData): { name: string; size: number } {
   if (data instanceof Float32Array) return WRITE_DTYPE.Float32Array!;
   if (data instanceof Int32Array) return WRITE_DTYPE.Int32Array!;
+  if (data instanceof Int8Array) return WRITE_DTYPE.Int8Array!;
   return WRITE_DTYPE.BigInt64Array!;
 }
 
@@ -383,7 +388,7 @@ export function writeSafetensors(tensors: StateDict, metadata?: Record<string, s
       throw new RnnError('INVALID_INPUT', `writeSafetensors: '${METADATA_KEY}' is reserved and cannot name a tensor`);
     }
     const t: unknown = tensors[key];
-    checkTensor(t, `tensor '${key}'`);
+    checkTensor(t, `tensor '${key}'`, true);
     const { name, size } = writeDtypeOf(t.data);
     items.push({ key, t, dtype: name, size });
   }

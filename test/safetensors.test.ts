@@ -356,9 +356,19 @@ describe('INVALID_FORMAT and UNSUPPORTED', () => {
   });
 
   const unsupported: [string, number][] = [
-    ['BOOL', 1], ['U8', 1], ['I8', 1], ['I16', 2], ['U16', 2], ['U32', 4], ['U64', 8],
+    ['BOOL', 1], ['U8', 1], ['I16', 2], ['U16', 2], ['U32', 4], ['U64', 8],
     ['F8_E5M2', 1], ['F8_E4M3', 1], ['F8_E8M0', 1], ['C64', 8],
   ];
+  it('reads and writes I8 (int8 weights) as Int8Array, byte for byte', () => {
+    const file = makeFile({ q: { dtype: 'I8', shape: [2, 2], data_offsets: [0, 4] } }, Uint8Array.of(0x80, 0xff, 0, 0x7f));
+    const q = readSafetensors(file).q;
+    expect(q.data).toEqual(Int8Array.of(-128, -1, 0, 127));
+    expect(q.shape).toEqual([2, 2]);
+    const written = writeSafetensors({ q, f: { data: Float32Array.of(1.5), shape: [1] } });
+    expect(headerOf(written).json.q).toEqual({ dtype: 'I8', shape: [2, 2], data_offsets: [4, 8] });
+    expect(readSafetensors(written).q.data).toEqual(q.data);
+  });
+
   for (const [dtype, size] of unsupported) {
     it(`refuses dtype ${dtype} with UNSUPPORTED naming the tensor`, () => {
       const file = makeFile(

@@ -186,7 +186,7 @@ export class KerasModel {
           if (v > 2147483647n || v < -2147483648n) throw new RnnError('INVALID_INPUT', `${what}: int64 value ${v} does not fit int32`);
           data[k] = Number(v);
         }
-      } else data = t.data;
+      } else data = t.data as Float32Array | Int32Array; // checkTensor refused int8
       const bs = inp.batchShape;
       if (bs && (bs.length !== t.shape.length || bs.some((d, k) => k > 0 && d !== null && d !== t.shape[k]))) {
         throw new RnnError('SHAPE_MISMATCH', `${what}: expected shape [${bs.map((d) => d ?? 'None').join(', ')}], got ${fmtShape(t.shape)}`);

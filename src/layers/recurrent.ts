@@ -9,7 +9,8 @@ import { type Tensor, checkFloatTensor, checkShape, numel } from '../../base/ten
 import { type RecurrentSpec, type CellKind, outputSize, gateCount } from '../../base/spec.js';
 import { Rng, randomSeed } from '../../base/random.js';
 import { runtime, MAX_MEMORY_BYTES, type WasmRuntime } from '../../bindings/wasm.js';
-import { PackedRecurrent, StreamState } from '../../bindings/recurrent.js';
+import { PackedRecurrent, StreamState, type QuantizedLayerDirParams } from '../../bindings/recurrent.js';
+import type { LayerDirParams } from '../../base/spec.js';
 import { RecurrentTrainer } from '../../bindings/recurrent-train.js';
 import type { ParamBlock, Trainable } from '../../bindings/trainable.js';
 import { DisposeGroup } from '../../bindings/ownership.js';
@@ -20,7 +21,7 @@ import {
   type BackwardGradients, type BackwardResult,
   FORWARD_KEYS, BACKWARD_KEYS, checkBool, checkInt, checkLengths, readOptions,
 } from './options.js';
-import { groupParams, parameterList, readStateDict, writeStateDict } from './state-dict.js';
+import { groupParams, parameterList, readStateDict, writeStateDict, writeQuantizedStateDict } from './state-dict.js';
 import { RecurrentState } from './state.js';
 import type { WeightFormat } from '../../base/quantize.js';
 
@@ -90,7 +91,7 @@ export abstract class RecurrentLayer implements Trainable {
       );
     }
     if (weights) {
-      this.install(readStateDict(spec, weights.stateDict, weights.load === undefined ? {} : weights.load, weights.what, this.rt));
+      this.install(readStateDict(spec, weights.stateDict, weights.load === undefined ? {} : weights.load, weights.what, this.rt, this.weights));
       return;
     }
     // a large layer's first forward would run in V8's baseline code: start the optimizing
@@ -109,8 +110,11 @@ export abstract class RecurrentLayer implements Trainable {
    * copies the values into the existing blocks, whose addresses an optimizer or a streaming
    * state may hold (and counts a new version: a pending backward then refuses to run).
    */
-  private install(params: ReturnType<typeof groupParams>): void {
-    const packed = PackedRecurrent.fromParams(this.spec, params, this.rt, this.weights);
+  private install(params: LayerDirParams[] | QuantizedLayerDirParams[]): void {
+    const quantized = params.length > 0 && !(params[0].wih instanceof Float32Array);
+    const packed = quantized
+      ? PackedRecurrent.fromQuantizedParams(this.spec, params as QuantizedLayerDirParams[], this.rt)
+      : PackedRecurrent.fromParams(this.spec, params as LayerDirParams[], this.rt, this.weights);
     if (!this.packed) {
       this.packed = packed;
       return;
@@ -132,7 +136,7 @@ export abstract class RecurrentLayer implements Trainable {
    */
   loadStateDict(stateDict: Record<string, Tensor>, options: LoadOptions = {}): this {
     this.alive();
-    this.install(readStateDict(this.spec, stateDict, options, `${this.kind}.loadStateDict`, this.rt));
+    this.install(readStateDict(this.spec, stateDict, options, `${this.kind}.loadStateDict`, this.rt, this.weights));
     return this;
   }
 
@@ -143,6 +147,18 @@ export abstract class RecurrentLayer implements Trainable {
   stateDict(): Record<string, Tensor<Float32Array>> {
     const packed = this.alive();
     return writeStateDict(this.spec, (i) => packed.readParams(i));
+  }
+
+  /**
+   * The parameters as stored: for an int8 layer the weight matrices as int8 (Int8Array) with their
+   * row scales under `<name>.scale` (docs/quantization.md), biases float32; for a float32 layer the
+   * same as stateDict(). writeSafetensors saves it and loadStateDict / fromStateDict read it back
+   * unchanged (a float32 layer dequantizes it).
+   */
+  quantizedStateDict(): Record<string, Tensor> {
+    const packed = this.alive();
+    if (this.weights === 'f32') return this.stateDict();
+    return writeQuantizedStateDict(this.spec, (i) => packed.readQuantizedParams(i));
   }
 
   /** Every parameter's state_dict name and shape, in PyTorch's order (what stateDict() returns, without the data). */

@@ -6,7 +6,9 @@
 import { RnnError } from '../../base/errors.js';
 import { type Tensor, checkFloatTensor, checkShape } from '../../base/tensor.js';
 import { type RecurrentSpec, type LayerDirParams, parameterShapes } from '../../base/spec.js';
+import { type WeightFormat, type QuantizedMatrix, readMatrix, storedKeys, matrixAs, scaleKey } from '../../base/quantize.js';
 import type { WasmRuntime } from '../../bindings/wasm.js';
+import type { QuantizedLayerDirParams } from '../../bindings/recurrent.js';
 import { checkBool, type LoadOptions } from './options.js';
 
 /** Every parameter of `spec`: [layer-direction index, field, state_dict name, shape], in PyTorch's order. */
@@ -34,13 +36,14 @@ export function groupParams(spec: RecurrentSpec, values: readonly Float32Array[]
 
 /**
  * Checks every key, dtype and shape of a state_dict against `spec` (`what` names the caller in
- * errors) and returns its parameters; changes nothing. The arrays are the caller's own (packing
- * copies them), except views of wasm memory, which are copied since packing may grow the memory
- * and detach them.
+ * errors) and returns its parameters in `format`: float32 (an int8 matrix given with its row
+ * scales is dequantized) or int8 (a float32 matrix is quantized per row; an int8 one is taken as
+ * it is). Changes nothing. The arrays are the caller's own (packing copies them), except views of
+ * wasm memory, which are copied since packing may grow the memory and detach them.
  */
 export function readStateDict(
-  spec: RecurrentSpec, stateDict: Record<string, Tensor>, options: LoadOptions, what: string, rt: WasmRuntime,
-): LayerDirParams[] {
+  spec: RecurrentSpec, stateDict: Record<string, Tensor>, options: LoadOptions, what: string, rt: WasmRuntime, format: WeightFormat = 'f32',
+): LayerDirParams[] | QuantizedLayerDirParams[] {
   if (stateDict === null || typeof stateDict !== 'object') {
     throw new RnnError('INVALID_INPUT', `${what}: expected an object of tensors, got ${String(stateDict)}`);
   }
@@ -53,13 +56,13 @@ export function readStateDict(
   }
   const strict = checkBool(options.strict, 'strict', true, what);
   const wanted = parameterList(spec);
-  const names = new Set(wanted.map(([, , n]) => n));
   const missing = wanted.filter(([, , n]) => !Object.prototype.hasOwnProperty.call(stateDict, prefix + n)).map(([, , n]) => prefix + n);
   if (missing.length) {
     throw new RnnError('MISSING_KEY', `${what}: missing key${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
   }
   if (strict) {
-    const unexpected = Object.keys(stateDict).filter((k) => k.startsWith(prefix) && !names.has(k.slice(prefix.length)));
+    const keys = new Set(storedKeys(stateDict, wanted.map(([, , n]) => prefix + n)));
+    const unexpected = Object.keys(stateDict).filter((k) => k.startsWith(prefix) && !keys.has(k));
     if (unexpected.length) {
       throw new RnnError(
         'UNEXPECTED_KEY',
@@ -67,13 +70,44 @@ export function readStateDict(
       );
     }
   }
-  const values = wanted.map(([, , name, shape]) => {
-    const t = stateDict[prefix + name];
-    checkFloatTensor(t, `${what}: '${prefix + name}'`);
-    checkShape(t, shape, `${what}: '${prefix + name}'`);
+  const values = wanted.map(([, field, name, shape]) => {
+    const key = prefix + name;
+    if (field === 'wih' || field === 'whh' || field === 'whr') {
+      const m = readMatrix(stateDict, key, shape, what);
+      return matrixAs(m instanceof Float32Array ? rt.detachSafe(m) : m, format, shape[0], shape[1]);
+    }
+    const t = stateDict[key];
+    checkFloatTensor(t, `${what}: '${key}'`);
+    checkShape(t, shape, `${what}: '${key}'`);
     return rt.detachSafe(t.data);
   });
-  return groupParams(spec, values);
+  const dirs: Array<Record<string, Float32Array | QuantizedMatrix | null>> = [];
+  for (let i = 0; i < spec.numLayers * spec.numDirections; i++) dirs.push({ wih: null, whh: null, bih: null, bhh: null, whr: null });
+  wanted.forEach(([i, field], k) => {
+    dirs[i][field] = values[k];
+  });
+  return dirs as unknown as LayerDirParams[] | QuantizedLayerDirParams[];
+}
+
+/**
+ * The parameters as stored, under their PyTorch names: int8 matrices (Int8Array) with their row
+ * scales under scaleKey(name), float32 biases.
+ */
+export function writeQuantizedStateDict(spec: RecurrentSpec, params: (i: number) => QuantizedLayerDirParams): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  let current = -1;
+  let p: QuantizedLayerDirParams | undefined;
+  for (const [i, field, name, shape] of parameterList(spec)) {
+    if (i !== current) [current, p] = [i, params(i)];
+    const v = p![field]!;
+    if (v instanceof Float32Array) {
+      out[name] = { data: v, shape: [...shape] };
+    } else {
+      out[name] = { data: v.q, shape: [...shape] };
+      out[scaleKey(name)] = { data: v.scales, shape: [shape[0]] };
+    }
+  }
+  return out;
 }
 
 /** The parameters of every layer-direction (`params(i)`, i = l * D + d) under their PyTorch names, in PyTorch's order. */

@@ -34,7 +34,7 @@ import { PackedLinear } from '../../bindings/linear.js';
 import { EmbeddingTable } from '../../bindings/embedding.js';
 import type { ParamBlock, Trainable } from '../../bindings/trainable.js';
 import { ForwardRecord, type TrainOptions, trainFlag } from './train-record.js';
-import type { WeightFormat } from '../../base/quantize.js';
+import { type WeightFormat, type QuantizedMatrix, readMatrix, storedKeys, scaleKey } from '../../base/quantize.js';
 import { checkWeightFormat } from '../layers/options.js';
 
 export interface LayerLoadOptions {
@@ -79,7 +79,8 @@ function readParams(
   wanted: Array<[string, number[]]>,
   stateDict: Record<string, Tensor>,
   options: LayerLoadOptions,
-): Map<string, Float32Array> {
+  matrices: readonly string[] = [],
+): Map<string, Float32Array | QuantizedMatrix> {
   if (stateDict === null || typeof stateDict !== 'object') {
     throw new RnnError('INVALID_INPUT', `${kind}.loadStateDict: expected an object of tensors, got ${String(stateDict)}`);
   }
@@ -90,8 +91,9 @@ function readParams(
     throw new RnnError('MISSING_KEY', `${kind}.loadStateDict: missing key${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
   }
   if (strict) {
-    const names = new Set(wanted.map(([n]) => n));
-    const unexpected = Object.keys(stateDict).filter((k) => k.startsWith(prefix) && !names.has(k.slice(prefix.length)));
+    // an int8 matrix (docs/quantization.md) brings its scales' key
+    const keys = new Set(storedKeys(stateDict, wanted.map(([n]) => prefix + n)));
+    const unexpected = Object.keys(stateDict).filter((k) => k.startsWith(prefix) && !keys.has(k));
     if (unexpected.length) {
       throw new RnnError(
         'UNEXPECTED_KEY',
@@ -99,8 +101,12 @@ function readParams(
       );
     }
   }
-  const out = new Map<string, Float32Array>();
+  const out = new Map<string, Float32Array | QuantizedMatrix>();
   for (const [name, shape] of wanted) {
+    if (matrices.includes(name)) {
+      out.set(name, readMatrix(stateDict, prefix + name, shape, `${kind}.loadStateDict`));
+      continue;
+    }
     const t = stateDict[prefix + name];
     checkFloatTensor(t, `${kind}.loadStateDict: '${prefix + name}'`);
     checkShape(t, shape, `${kind}.loadStateDict: '${prefix + name}'`);
@@ -165,7 +171,7 @@ export class Embedding implements FeatureLayer {
   /** Loads `weight` into the table in place; nothing changes on error. */
   loadStateDict(stateDict: Record<string, Tensor>, options: LayerLoadOptions = {}): this {
     this.alive();
-    this.table.load(readParams('Embedding', this.parameterShapes(), stateDict, options).get('weight')!);
+    this.table.load(readParams('Embedding', this.parameterShapes(), stateDict, options).get('weight') as Float32Array);
     this.parametersChanged();
     return this;
   }
@@ -315,8 +321,8 @@ export class Linear implements FeatureLayer {
   /** Loads `weight` [out, in] and `bias` [out] into the existing blocks; nothing changes on error. */
   loadStateDict(stateDict: Record<string, Tensor>, options: LayerLoadOptions = {}): this {
     this.alive();
-    const params = readParams('Linear', this.parameterShapes(), stateDict, options);
-    this.packedWeights.load(params.get('weight')!, this.bias ? params.get('bias')! : null);
+    const params = readParams('Linear', this.parameterShapes(), stateDict, options, ['weight']);
+    this.packedWeights.load(params.get('weight')!, this.bias ? (params.get('bias') as Float32Array) : null);
     this.parametersChanged();
     return this;
   }
@@ -328,6 +334,23 @@ export class Linear implements FeatureLayer {
     const out: Record<string, Tensor<Float32Array>> = { weight: { data: this.packedWeights.readWeight(), shape: [n, this.inFeatures] } };
     const bias = this.packedWeights.readBias();
     if (bias) out.bias = { data: bias, shape: [n] };
+    return out;
+  }
+
+  /**
+   * The parameters as stored: for an int8 layer `weight` as int8 (Int8Array) with its row scales
+   * under `weight.scale` (docs/quantization.md) and a float32 bias; else the same as stateDict().
+   */
+  quantizedStateDict(): Record<string, Tensor> {
+    this.alive();
+    if (this.weights === 'f32') return this.stateDict();
+    const m = this.packedWeights.readQuantizedWeight();
+    const out: Record<string, Tensor> = {
+      weight: { data: m.q, shape: [this.outFeatures, this.inFeatures] },
+      [scaleKey('weight')]: { data: m.scales, shape: [this.outFeatures] },
+    };
+    const bias = this.packedWeights.readBias();
+    if (bias) out.bias = { data: bias, shape: [this.outFeatures] };
     return out;
   }
 

@@ -24,6 +24,7 @@
  * names (`lstm.weight_ih_l0`). The children are the layers themselves, so a layer used directly
  * and inside the Sequential has one parameter and gradient storage.
  */
+import { storedKeys } from '../../base/quantize.js';
 import { RnnError, checkOptionKeys, fmtShape } from '../../base/errors.js';
 import { type Tensor, checkTensor, checkFloatTensor } from '../../base/tensor.js';
 import { RecurrentLayer, RecurrentState } from '../layers/recurrent.js';
@@ -154,6 +155,11 @@ function normalize(layers: SequentialLayers): Array<{ name: string; layer: Seque
   return entries as Array<{ name: string; layer: SequentialLayer }>;
 }
 
+/** A child's parameters as stored (int8 matrices with their scales where the child has them). */
+function storedStateDict(layer: SequentialLayer): Record<string, Tensor> {
+  return layer instanceof RecurrentLayer || layer instanceof Linear ? layer.quantizedStateDict() : layer.stateDict();
+}
+
 export class Sequential implements Trainable {
   /** The children in order. */
   readonly layers: ReadonlyArray<{ readonly name: string; readonly layer: SequentialLayer }>;
@@ -271,7 +277,8 @@ export class Sequential implements Trainable {
     const wanted: Array<[Child, string, string[]]> = this.children.map((c) => {
       const prefix = this.prefixOf(c.name, options);
       const names = c.layer.parameterShapes().map(([n]) => n);
-      for (const n of names) used.add(prefix + n);
+      // an int8 matrix (docs/quantization.md) brings its scales' key
+      for (const k of storedKeys(stateDict, names.map((n) => prefix + n))) used.add(k);
       return [c, prefix, names];
     });
     if (strict) {
@@ -283,11 +290,11 @@ export class Sequential implements Trainable {
         );
       }
     }
-    const done: Array<[Child, Record<string, Tensor<Float32Array>>]> = [];
+    const done: Array<[Child, Record<string, Tensor>]> = [];
     try {
       for (const [c, prefix, names] of wanted) {
         if (names.length === 0) continue;
-        const previous = c.layer.stateDict();
+        const previous = storedStateDict(c.layer);
         c.layer.loadStateDict(stateDict, { prefix, strict: false });
         done.push([c, previous]);
       }
@@ -296,6 +303,20 @@ export class Sequential implements Trainable {
       throw e;
     }
     return this;
+  }
+
+  /**
+   * Every parameter as stored, under `name.param`: int8 matrices with their row scales for int8
+   * children (their quantizedStateDict()), float32 otherwise. writeSafetensors saves it and
+   * loadStateDict reads it back unchanged.
+   */
+  quantizedStateDict(): Record<string, Tensor> {
+    this.alive('quantizedStateDict');
+    const out: Record<string, Tensor> = {};
+    for (const c of this.children) {
+      for (const [k, v] of Object.entries(storedStateDict(c.layer))) out[`${c.name}.${k}`] = v;
+    }
+    return out;
   }
 
   /** Every parameter under its PyTorch name (`name.param`), copies. */
