@@ -70,7 +70,10 @@ const constantOfShape: OpFactory = (ctx) => {
     const shape = toInts(ctx.input(ins, 0, 'input'), ctx.label);
     if (shape.some((d) => d < 0)) throw ctx.error('INVALID_INPUT', `negative dimension in shape ${fmtShape(shape)}`);
     const out = alloc(v.dtype, shape, ctx.label);
-    (out.data as unknown as { fill(x: unknown): void }).fill(v.data[0]);
+    // a new array is all zeros already: filling a large one with 0 (the default value) would only
+    // cost time (+0 only: a -0.0 value must be written)
+    const value = v.data[0];
+    if (!(value === 0n || Object.is(value, 0))) (out.data as unknown as { fill(x: unknown): void }).fill(value);
     return [out];
   };
 };
