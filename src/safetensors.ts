@@ -25,12 +25,13 @@
  *   every other dtype of the format (BOOL, U8, I16, U16, U32, U64, C64, F8_*, F6_*, F4)
  *                   -> RnnError('UNSUPPORTED') naming the tensor and the dtype
  *
- * Writing emits F32 / I32 / I64 / I8 for Float32Array / Int32Array / BigInt64Array / Int8Array, tensors ordered like
+ * Writing emits F32 (or, on request, F16 / BF16) / I32 / I64 / I8 for Float32Array / Int32Array / BigInt64Array / Int8Array, tensors ordered like
  * the reference implementation (larger dtypes first, then by name) so every tensor is aligned to
  * its element size, and the header padded with spaces so the data starts at a multiple of 8.
  */
 import { RnnError, fmtShape } from '../base/errors.js';
 import { checkTensor, type Tensor, type TensorData } from '../base/tensor.js';
+import { floatToHalfBits, floatToBfloat16Bits } from '../base/half.js';
 
 export type StateDict = Record<string, Tensor>;
 
@@ -368,7 +369,16 @@ function writeDtypeOf(data: TensorData): { name: string; size: number } {
  * by name; the header is space-padded so the data starts at a multiple of 8 bytes.
  * Throws INVALID_INPUT / DTYPE_MISMATCH for a malformed tensor, INVALID_OPTION for bad metadata.
  */
-export function writeSafetensors(tensors: StateDict, metadata?: Record<string, string>): Uint8Array {
+export interface WriteSafetensorsOptions {
+  /**
+   * The dtype float32 tensors are written as: 'F32' (default, exact), or 'F16' / 'BF16' (half the
+   * bytes; each value rounded to the nearest, ties to even, as torch's `.half()` / `.bfloat16()`;
+   * readSafetensors reads them back as float32).
+   */
+  float?: 'F32' | 'F16' | 'BF16';
+}
+
+export function writeSafetensors(tensors: StateDict, metadata?: Record<string, string>, options: WriteSafetensorsOptions = {}): Uint8Array {
   if (!isPlainObject(tensors)) {
     throw new RnnError('INVALID_INPUT', `writeSafetensors: tensors must be an object mapping names to tensors, got ${describe(tensors)}`);
   }
@@ -382,15 +392,27 @@ export function writeSafetensors(tensors: StateDict, metadata?: Record<string, s
       }
     }
   }
-  const items: { key: string; t: Tensor; dtype: string; size: number }[] = [];
+  if (options === null || typeof options !== 'object') throw new RnnError('INVALID_OPTION', `writeSafetensors: options must be an object, got ${describe(options)}`);
+  const float = options.float ?? 'F32';
+  if (float !== 'F32' && float !== 'F16' && float !== 'BF16') {
+    throw new RnnError('INVALID_OPTION', `writeSafetensors: float must be 'F32', 'F16' or 'BF16', got ${describe(float)}`);
+  }
+  // data: the typed array whose bytes are written (16-bit words for F16 / BF16)
+  const items: { key: string; shape: number[]; data: TensorData | Uint16Array; dtype: string; size: number }[] = [];
   for (const key of Object.keys(tensors)) {
     if (key === METADATA_KEY) {
       throw new RnnError('INVALID_INPUT', `writeSafetensors: '${METADATA_KEY}' is reserved and cannot name a tensor`);
     }
     const t: unknown = tensors[key];
     checkTensor(t, `tensor '${key}'`, true);
+    if (float !== 'F32' && t.data instanceof Float32Array) {
+      // the tensor as 16-bit words: what is written is their bytes
+      const convert = float === 'F16' ? floatToHalfBits : floatToBfloat16Bits;
+      items.push({ key, shape: t.shape, data: Uint16Array.from(t.data, convert), dtype: float, size: 2 });
+      continue;
+    }
     const { name, size } = writeDtypeOf(t.data);
-    items.push({ key, t, dtype: name, size });
+    items.push({ key, shape: t.shape, data: t.data, dtype: name, size });
   }
   items.sort((a, b) => b.size - a.size || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 
@@ -401,8 +423,8 @@ export function writeSafetensors(tensors: StateDict, metadata?: Record<string, s
   }
   let offset = 0;
   for (const it of items) {
-    const len = it.t.data.byteLength;
-    const info = { dtype: it.dtype, shape: it.t.shape, data_offsets: [offset, offset + len] };
+    const len = it.data.byteLength;
+    const info = { dtype: it.dtype, shape: it.shape, data_offsets: [offset, offset + len] };
     parts.push(`${JSON.stringify(it.key)}:${JSON.stringify(info)}`);
     offset += len;
   }
@@ -415,7 +437,7 @@ export function writeSafetensors(tensors: StateDict, metadata?: Record<string, s
   out.fill(0x20, 8 + json.length, dataStart);
   let pos = dataStart;
   for (const it of items) {
-    const d = it.t.data;
+    const d = it.data;
     const src = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
     if (LITTLE_ENDIAN) {
       out.set(src, pos);

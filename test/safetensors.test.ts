@@ -359,6 +359,31 @@ describe('INVALID_FORMAT and UNSUPPORTED', () => {
     ['BOOL', 1], ['U8', 1], ['I16', 2], ['U16', 2], ['U32', 4], ['U64', 8],
     ['F8_E5M2', 1], ['F8_E4M3', 1], ['F8_E8M0', 1], ['C64', 8],
   ];
+  it("writes float32 as F16 / BF16 rounded as torch's .half() / .bfloat16() round, half the bytes", () => {
+    // torch_rounding.safetensors: float32 values over many binades, halfway cases, overflow,
+    // subnormals, signed zeros and infinities, with torch's F16 and BF16 of them
+    const ref = readSafetensors(fixture('torch_rounding.safetensors'));
+    const raw = fixture('torch_rounding.safetensors');
+    const torchBytes = (key: string) => {
+      const { len, json } = headerOf(raw);
+      const [a, b] = json[key].data_offsets as [number, number];
+      return raw.subarray(8 + len + a, 8 + len + b);
+    };
+    for (const float of ['F16', 'BF16'] as const) {
+      const file = writeSafetensors({ x: ref.f32 }, undefined, { float });
+      const { len, json } = headerOf(file);
+      expect(json.x.dtype).toBe(float);
+      const [a, b] = json.x.data_offsets as [number, number];
+      expect(file.subarray(8 + len + a, 8 + len + b), `${float} bytes`).toEqual(torchBytes(float === 'F16' ? 'f16' : 'bf16'));
+      expect(readSafetensors(file).x.data).toEqual(ref[float === 'F16' ? 'f16' : 'bf16'].data);
+      expect(b - a).toBe(2 * ref.f32.data.length);
+    }
+    // integer tensors are written as they are; an unknown float dtype is refused
+    const mixed = headerOf(writeSafetensors({ i: { data: Int32Array.of(1), shape: [1] } }, undefined, { float: 'F16' })).json;
+    expect(mixed.i.dtype).toBe('I32');
+    expectRnnError(() => writeSafetensors({}, undefined, { float: 'F8' as never }), 'INVALID_OPTION', 'F8');
+  });
+
   it('reads and writes I8 (int8 weights) as Int8Array, byte for byte', () => {
     const file = makeFile({ q: { dtype: 'I8', shape: [2, 2], data_offsets: [0, 4] } }, Uint8Array.of(0x80, 0xff, 0, 0x7f));
     const q = readSafetensors(file).q;

@@ -19,6 +19,7 @@ the test checks wasm-rnn's reader against torch's own bit patterns and conversio
       patterns of torch's `.float()` conversion, integer tensors as decimal strings; plus the
       metadata.
   test/fixtures/safetensors/torch_bool.safetensors
+  test/fixtures/safetensors/torch_rounding.safetensors (float32 values and torch's F16 / BF16 of them)
       a BOOL tensor next to an F32 one (the reader must refuse it with UNSUPPORTED).
 """
 import json
@@ -167,6 +168,20 @@ def main():
         os.path.join(OUT, "torch_bool.safetensors"),
         [("weight", torch.ones(2, 2)), ("mask", torch.tensor([True, False, True]))],
         {"format": "pt"},
+    )
+
+    # float32 -> F16 / BF16 as torch rounds it (writeSafetensors' `float` option): random values
+    # over many binades, halfway cases of both formats, the largest finite values and past them,
+    # subnormals, signed zeros, infinities
+    g = torch.Generator().manual_seed(7)
+    rand = torch.randn(4000, generator=g) * torch.exp2(torch.randint(-30, 20, (4000,), generator=g).float())
+    halfway = [1 + 2**-11, 1 + 3 * 2**-11, 1 + 2**-8, 1 + 3 * 2**-8, 2048 + 1, 65504, 65519.99, 65520, 1e5, 6e-8, 3e-8, 2.98e-8, 1e-9,
+               3.3895e38, 3.4e38, 1e-39, 1e-45, 0.0, -0.0, float("inf"), float("-inf")]
+    src = torch.cat([rand, torch.tensor(halfway), -torch.tensor(halfway)]).float()
+    write_safetensors(
+        os.path.join(OUT, "torch_rounding.safetensors"),
+        [("f32", src), ("f16", src.to(torch.float16)), ("bf16", src.to(torch.bfloat16))],
+        {"format": "pt", "producer": "tools/gen_safetensors_fixtures.py"},
     )
 
 
