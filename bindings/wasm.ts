@@ -11,10 +11,16 @@ import { Allocator } from './allocator.js';
 import { type KernelConstants, type Kernels, type TrainingKernels, bindKernels } from './kernels.js';
 import { RnnError } from '../base/errors.js';
 import { nodeBuiltin } from '../base/node-builtin.js';
+import { type BuildChoice, timeBuilds } from './build-choice.js';
+
+export type { BuildChoice } from './build-choice.js';
 
 export type BuildName = 'relaxed' | 'simd' | 'scalar';
 
-/** Preference order when probing: the first build the engine validates wins. */
+/**
+ * The builds, fastest kind first: the order supportedBuilds() lists them in. Where relaxed and
+ * simd both validate, ready() times them and takes relaxed only if it is faster (build-choice.ts).
+ */
 export const BUILD_ORDER: readonly BuildName[] = ['relaxed', 'simd', 'scalar'];
 
 /** Linear memory limit of every build (asconfig.json maximumMemory: 32768 pages = 2 GiB). */
@@ -63,8 +69,16 @@ export function buildFileName(build: BuildName, training = false): string {
   return `${build}${training ? '-train' : ''}.wasm`;
 }
 export interface InstantiateOptions {
-  /** Force a build instead of probing. */
+  /** Force a build instead of choosing one (no timing). */
   build?: BuildName;
+  /**
+   * Where the engine validates both `relaxed` and `simd`, ready() times the two for a few
+   * milliseconds and keeps `relaxed` only where it is faster (docs/performance.md, "Which build
+   * ready() chooses"); the result is kept for later ready() calls in this JS realm and reported as
+   * `choice`. `false` skips the timing and takes `simd`. To skip it on later page loads, store
+   * `choice.build` (keyed by the user agent) and pass it as `build`.
+   */
+  calibrate?: boolean;
   /**
    * A compiled module (edge workers, where compiling bytes at run time is forbidden: import the
    * .wasm as a module and pass it here). Say which one it is with `build` if it is not 'simd'.
@@ -97,10 +111,13 @@ export class WasmRuntime {
   /** The constants shared with the kernels (cell ids, descriptor slots), read from the build. */
   readonly constants: KernelConstants;
   readonly memory: WebAssembly.Memory;
+  /** How ready() chose between relaxed and simd; undefined when there was no choice to make. */
+  readonly choice: BuildChoice | undefined;
   private readonly allocator: Allocator;
 
-  constructor(instance: WebAssembly.Instance, build: BuildName) {
+  constructor(instance: WebAssembly.Instance, build: BuildName, choice?: BuildChoice) {
     this.build = build;
+    this.choice = choice;
     ({ kernels: this.exports, training: this.trainingExports, constants: this.constants } = bindKernels(instance));
     this.isTraining = this.trainingExports !== undefined;
     this.memory = this.exports.memory;
@@ -250,6 +267,43 @@ async function compileFrom(url: URL): Promise<WebAssembly.Module> {
   return WebAssembly.compile(await res.arrayBuffer());
 }
 
+/**
+ * The choice made earlier in this JS realm (one engine, one CPU): later ready() calls without a
+ * build reuse it, so that a training runtime loaded after an inference one is the same build.
+ */
+let madeChoice: BuildChoice | undefined;
+
+/**
+ * Chooses between relaxed and simd by speed (build-choice.ts) when the engine validates both
+ * and nothing fixes the build: no `build`, `module` or `bytes`, and `url`, if any, a folder.
+ * Returns the chosen build and, when both were compiled for the timing, its module (so it is
+ * not compiled twice); undefined when there is nothing to choose.
+ */
+async function chooseBuild(options: InstantiateOptions, supported: BuildName[]): Promise<{ choice: BuildChoice; module?: WebAssembly.Module } | undefined> {
+  if (options.build !== undefined || options.module !== undefined || options.bytes !== undefined) return undefined;
+  if (!supported.includes('relaxed') || !supported.includes('simd')) return undefined;
+  const training = options.training === true;
+  const urls = { relaxed: resolveBuildUrl(options.url, 'relaxed', training), simd: resolveBuildUrl(options.url, 'simd', training) };
+  if (urls.relaxed.href === urls.simd.href) return undefined; // url names one file: that build is used as given
+  if (madeChoice) return { choice: madeChoice.how === 'calibrate: false' ? madeChoice : { ...madeChoice, how: 'cached' } };
+  if (options.calibrate === false) return { choice: (madeChoice = { build: 'simd', how: 'calibrate: false' }) };
+  let modules: WebAssembly.Module[];
+  try {
+    modules = await Promise.all([compileFrom(urls.relaxed), compileFrom(urls.simd)]);
+  } catch {
+    return undefined; // one of them is not there: load as without the timing (its error names the file)
+  }
+  let choice: BuildChoice;
+  try {
+    const [relaxed, simd] = await Promise.all(modules.map((m) => WebAssembly.instantiate(m, {})));
+    choice = timeBuilds(relaxed, simd);
+  } catch {
+    choice = { build: 'simd', how: 'untimed' };
+  }
+  madeChoice = choice;
+  return { choice, module: modules[choice.build === 'relaxed' ? 0 : 1] };
+}
+
 /** Compiles (if needed) and instantiates a build. */
 export async function instantiate(options: InstantiateOptions = {}): Promise<WasmRuntime> {
   const supported = supportedBuilds();
@@ -263,16 +317,20 @@ export async function instantiate(options: InstantiateOptions = {}): Promise<Was
   if (options.module !== undefined && !(options.module instanceof WebAssembly.Module)) {
     throw new RnnError('INVALID_OPTION', `ready: module must be a WebAssembly.Module`);
   }
-  build ??= options.module ? 'simd' : supported[0];
+  if (options.calibrate !== undefined && typeof options.calibrate !== 'boolean') {
+    throw new RnnError('INVALID_OPTION', `ready: calibrate must be true or false, got ${String(options.calibrate)}`);
+  }
+  const chosen = await chooseBuild(options, supported);
+  build ??= chosen ? chosen.choice.build : options.module ? 'simd' : supported[0];
   try {
-    let module = options.module;
+    let module = options.module ?? chosen?.module;
     if (!module) {
       module = options.bytes !== undefined
         ? await WebAssembly.compile(options.bytes)
         : await compileFrom(resolveBuildUrl(options.url, build, options.training === true));
     }
     const instance = await WebAssembly.instantiate(module, {});
-    const rt = new WasmRuntime(instance, build);
+    const rt = new WasmRuntime(instance, build, chosen?.choice);
     if (options.training === true && !rt.isTraining) {
       throw new RnnError('INVALID_OPTION', `ready: { training: true } needs a training build (<name>-train.wasm); the module given is an inference build`);
     }
@@ -299,7 +357,7 @@ export function ready(options?: InstantiateOptions): Promise<WasmRuntime> {
     return pending;
   }
   if (current) return Promise.resolve(current);
-  pending ??= instantiate().then((rt) => (current = rt));
+  pending ??= instantiate(options).then((rt) => (current = rt));
   return pending;
 }
 
