@@ -296,7 +296,7 @@ async function chooseBuild(options: InstantiateOptions, supported: BuildName[]):
   let choice: BuildChoice;
   try {
     const [relaxed, simd] = await Promise.all(modules.map((m) => WebAssembly.instantiate(m, {})));
-    choice = timeBuilds(relaxed, simd);
+    choice = await timeBuilds(relaxed, simd);
   } catch {
     choice = { build: 'simd', how: 'untimed' };
   }

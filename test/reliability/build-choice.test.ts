@@ -50,7 +50,7 @@ describe.skipIf(!bothBuilds)('the timing', () => {
   const instance = async (build: 'relaxed' | 'simd') => WebAssembly.instantiate(await WebAssembly.compile(readFileSync(buildUrl(build))), {});
 
   it('times both builds and reports what it measured', async () => {
-    const c = timeBuilds(await instance('relaxed'), await instance('simd'));
+    const c = await timeBuilds(await instance('relaxed'), await instance('simd'));
     expect(['relaxed', 'simd']).toContain(c.build);
     if (c.how === 'timed') {
       expect(c.relaxedUs).toBeGreaterThan(0);
