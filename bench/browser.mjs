@@ -25,12 +25,13 @@ export const FIREFOX = '/usr/bin/firefox-esr';
 const MOUNTS = ['/bench/', '/dist/', '/node_modules/onnxruntime-web/dist/'];
 const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
 
+// ?script=<file in bench/> loads another page module (a probe) in the same setting
 const page = (query) => `<!doctype html><meta charset="utf-8"><title>wasm-rnn browser bench</title>
 <script type="importmap">{ "imports": { "onnxruntime-web": "/node_modules/onnxruntime-web/dist/ort.wasm.min.mjs" } }</script>
-<script type="module" src="/bench/browser-page.mjs${query}"></script>`;
+<script type="module" src="/bench/${(new URLSearchParams(query).get('script') ?? 'browser-page.mjs').replace(/[^\w.-]/g, '')}${query}"></script>`;
 
 /** Static server of the page, dist/ and onnxruntime-web's files, cross-origin isolated. */
-function serve() {
+export function serve() {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const headers = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cache-control': 'no-store' };
