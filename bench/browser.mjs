@@ -131,7 +131,7 @@ export function browserTables(res) {
   return lines.join('\n');
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const res = await runBrowsers({ browsers: opt('browsers', 'chromium,firefox').split(','), only: opt('only', 'W1,W3,W5'), rounds: Number(opt('rounds', '7')) });
   const path = opt('json', join(ROOT, 'bench/.cache/browsers.json'));
   mkdirSync(join(ROOT, 'bench/.cache'), { recursive: true });
