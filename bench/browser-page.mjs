@@ -14,7 +14,7 @@ import { wasmRnnPeer, ortPeer } from './lib/peers.mjs';
 import { median, quantile, maxAbsDiff } from './lib/stats.mjs';
 
 const params = new URLSearchParams(location.search);
-const ONLY = (params.get('only') ?? 'W1,W3,W5').split(',');
+const ONLY = (params.get('only') ?? 'W1,W3,W5').split(',').filter((id) => id in WORKLOADS); // 'ready': none
 const ROUNDS = Number(params.get('rounds') ?? 7);
 const REF = 'wasm-rnn simd';
 const now = () => performance.now();

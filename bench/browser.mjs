@@ -5,7 +5,9 @@
 // isolated and performance.now() is fine-grained (onnxruntime-web still gets numThreads = 1).
 // Needs `npm run build` (dist/ and build/) and the drivers of test/runtimes
 // (node tools/install-peers.mjs test/runtimes). Writes bench/.cache/browsers.json (or --json).
-//   node bench/browser.mjs [--browsers chromium,firefox] [--only W1,W3,W5] [--rounds 7] [--json out.json]
+//   node bench/browser.mjs [--browsers chromium,firefox] [--only W1,W3,W5] [--rounds 7] [--json out.json] [--not-isolated]
+// --only ready: only what ready() chose and what it took (no workloads); --not-isolated: no
+// COOP/COEP headers, the coarse clock of most pages (the workloads' step medians then suffer too).
 import { createServer } from 'node:http';
 import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
@@ -30,11 +32,14 @@ const page = (query) => `<!doctype html><meta charset="utf-8"><title>wasm-rnn br
 <script type="importmap">{ "imports": { "onnxruntime-web": "/node_modules/onnxruntime-web/dist/ort.wasm.min.mjs" } }</script>
 <script type="module" src="/bench/${(new URLSearchParams(query).get('script') ?? 'browser-page.mjs').replace(/[^\w.-]/g, '')}${query}"></script>`;
 
-/** Static server of the page, dist/ and onnxruntime-web's files, cross-origin isolated. */
-export function serve() {
+/**
+ * Static server of the page, dist/ and onnxruntime-web's files, cross-origin isolated unless
+ * `isolated` is false (then the page sees the coarse clock most pages have: 100 us in Chromium).
+ */
+export function serve({ isolated = true } = {}) {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const headers = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cache-control': 'no-store' };
+    const headers = isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cache-control': 'no-store' } : { 'cache-control': 'no-store' };
     if (url.pathname === '/bench/browser.html') return void res.writeHead(200, { ...headers, 'content-type': MIME['.html'] }).end(page(url.search));
     const file = normalize(join(ROOT, decodeURIComponent(url.pathname)));
     if (!MOUNTS.some((m) => file.startsWith(join(ROOT, m))) || !existsSync(file) || !statSync(file).isFile()) return void res.writeHead(404).end();
@@ -83,9 +88,9 @@ async function inFirefox(url) {
 }
 
 /** Runs the page in each browser; returns { cpu, date, loadavg, browsers: [...] }. */
-export async function runBrowsers({ browsers = ['chromium', 'firefox'], only = 'W1,W3,W5', rounds = 7 } = {}) {
+export async function runBrowsers({ browsers = ['chromium', 'firefox'], only = 'W1,W3,W5', rounds = 7, isolated = true } = {}) {
   if (!existsSync(join(ROOT, 'dist/src/index.js'))) throw new Error('dist/ is missing: npm run build:ts first');
-  const srv = await serve();
+  const srv = await serve({ isolated });
   const q = `?only=${only}&rounds=${rounds}`;
   const out = { date: new Date().toISOString(), cpu: cpuInfo(), runs: [] };
   try {
@@ -118,6 +123,7 @@ export function browserTables(res) {
       (c ? ` (${c.how}${c.relaxedUs ? `: relaxed ${c.relaxedUs.toFixed(1)} us, simd ${c.simdUs.toFixed(1)} us` : ''}; ready() ${run.ready.ms.toFixed(1)} ms)` : ` (ready() ${run.ready.ms.toFixed(1)} ms)`) +
       `. ${run.rounds} rounds, wall clock (cross-origin isolated: ${run.crossOriginIsolated}, clock step ${run.clockResolutionUs.toFixed(0)} us); load average ${run.loadavgStart.map((x) => x.toFixed(1)).join('/')} at start, ${run.loadavgEnd.map((x) => x.toFixed(1)).join('/')} at end.`);
     lines.push('');
+    if (!Object.keys(run.workloads).length) continue;
     const peers = Object.keys(Object.values(run.workloads)[0].results);
     lines.push(`| workload | ${peers.join(' | ')} | ${peers.filter((p) => p !== 'onnxruntime-web').map((p) => `${p.replace('wasm-rnn ', '')} vs ORT`).join(' | ')} |`);
     lines.push(`|---|${peers.map(() => '---|').join('')}${peers.filter((p) => p !== 'onnxruntime-web').map(() => '---|').join('')}`);
@@ -132,7 +138,7 @@ export function browserTables(res) {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const res = await runBrowsers({ browsers: opt('browsers', 'chromium,firefox').split(','), only: opt('only', 'W1,W3,W5'), rounds: Number(opt('rounds', '7')) });
+  const res = await runBrowsers({ browsers: opt('browsers', 'chromium,firefox').split(','), only: opt('only', 'W1,W3,W5'), rounds: Number(opt('rounds', '7')), isolated: !argv.includes('--not-isolated') });
   const path = opt('json', join(ROOT, 'bench/.cache/browsers.json'));
   mkdirSync(join(ROOT, 'bench/.cache'), { recursive: true });
   writeFileSync(path, JSON.stringify(res, null, 1) + '\n');

@@ -39,16 +39,18 @@ export interface BuildChoice {
 }
 
 /**
- * A build's time from its samples: the mean of the fastest half. Like the minimum it ignores the
- * rounds a load spike or a context switch lengthened (noise only ever adds time); unlike it, it
- * averages out the rounding of a coarse clock (browsers round performance.now() to 100 us
- * outside cross-origin isolation, with jitter, so each sample is off by up to a tick either way).
+ * A build's time from its samples. With a fine clock (`coarse` false): the mean of the fastest
+ * half, which like the minimum ignores the rounds a load spike or a context switch lengthened
+ * (noise only ever adds time). With a coarse clock (browsers outside cross-origin isolation:
+ * Chromium steps by 100 us with jitter, so a sample of several rounds is off by up to a step
+ * either way): the mean of all but the slowest quarter, since picking the fastest samples there
+ * picks the ones rounded down, on both sides alike, and hides the difference.
  */
-export function buildTime(samples: readonly number[]): number {
+export function buildTime(samples: readonly number[], coarse = false): number {
   const s = samples.filter((x) => Number.isFinite(x) && x > 0).sort((x, y) => x - y);
   if (!s.length) return Infinity;
-  const half = s.slice(0, Math.ceil(s.length / 2));
-  return half.reduce((t, x) => t + x, 0) / half.length;
+  const kept = coarse ? s.slice(0, Math.max(1, s.length - Math.ceil(s.length / 4))) : s.slice(0, Math.ceil(s.length / 2));
+  return kept.reduce((t, x) => t + x, 0) / kept.length;
 }
 
 /**
@@ -56,8 +58,8 @@ export function buildTime(samples: readonly number[]): number {
  * only if its time (buildTime) beats simd's by more than `margin` (a fraction); simd when they
  * are close, when either side has no usable sample, or when nothing was timed.
  */
-export function fasterBuild(relaxed: readonly number[], simd: readonly number[], margin = RELAXED_MARGIN): 'relaxed' | 'simd' {
-  const r = buildTime(relaxed), s = buildTime(simd);
+export function fasterBuild(relaxed: readonly number[], simd: readonly number[], margin = RELAXED_MARGIN, coarse = false): 'relaxed' | 'simd' {
+  const r = buildTime(relaxed, coarse), s = buildTime(simd, coarse);
   return Number.isFinite(r) && Number.isFinite(s) && r < s * (1 - margin) ? 'relaxed' : 'simd';
 }
 
@@ -98,7 +100,11 @@ const OPTIMIZED = 0.75;
 /** Samples per build timed after both builds run optimized code. */
 const TIMED_SAMPLES = 8;
 /** A sample lasts at least this many clock ticks (several rounds per sample with a coarse clock). */
-const TICKS_PER_SAMPLE = 5;
+const TICKS_PER_SAMPLE = 10;
+/** A clock coarser than this (ms) makes samples too long to be worth it: no timing, simd (Firefox outside isolation: 1 ms). */
+const COARSEST_TICK_MS = 0.2;
+/** From this clock step (ms) on, samples are averaged rather than their fastest half taken (buildTime). */
+const COARSE_TICK_MS = 0.05;
 /** Give up after this long (ms) if the engine has not optimized both builds by then: simd. */
 const CAP_MS = 60;
 /**
@@ -137,8 +143,10 @@ export function clockResolutionMs(clock: () => number = () => performance.now())
 export async function timeBuilds(relaxed: WebAssembly.Instance, simd: WebAssembly.Instance): Promise<BuildChoice> {
   const clock = () => performance.now();
   const t0 = clock();
+  const tick = clockResolutionMs(clock);
+  if (!(tick <= COARSEST_TICK_MS)) return { build: 'simd', how: 'untimed', ms: clock() - t0 };
   const run = { relaxed: problem(relaxed), simd: problem(simd) };
-  const minSampleMs = TICKS_PER_SAMPLE * clockResolutionMs(clock);
+  const minSampleMs = TICKS_PER_SAMPLE * tick;
   const builds = ['relaxed', 'simd'] as const;
   const first = { relaxed: [] as number[], simd: [] as number[] }; // ms per round of the first rounds after round 0 (which also compiles)
   const best = { relaxed: Infinity, simd: Infinity };
@@ -164,11 +172,12 @@ export async function timeBuilds(relaxed: WebAssembly.Instance, simd: WebAssembl
     }
     if (clock() - t0 > CAP_MS) return { build: 'simd', how: 'untimed', ms: clock() - t0 };
   }
+  const coarse = tick >= COARSE_TICK_MS;
   return {
-    build: fasterBuild(timed.relaxed, timed.simd),
+    build: fasterBuild(timed.relaxed, timed.simd, RELAXED_MARGIN, coarse),
     how: 'timed',
-    relaxedUs: buildTime(timed.relaxed) * 1e3,
-    simdUs: buildTime(timed.simd) * 1e3,
+    relaxedUs: buildTime(timed.relaxed, coarse) * 1e3,
+    simdUs: buildTime(timed.simd, coarse) * 1e3,
     rounds,
     ms: clock() - t0,
   };
