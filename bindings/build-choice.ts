@@ -4,8 +4,8 @@
  *
  * `relaxed` differs from `simd` only in using `f32x4.relaxed_madd` for every multiply-add. Whether
  * that is faster depends on the engine's code for it, not on the CPU's FMA alone: on the same
- * AMD Zen 5, V8 12+ (Node 22/24, current Chromium) runs the recurrent GEMV 5-10 % faster with it,
- * V8 11 (Node 20 with --experimental-wasm-relaxed-simd) 5-12 % slower. So where both builds
+ * AMD Zen 5, Node 24 (V8 13.6) and Chromium 156 run the recurrent GEMV 7-13 % faster with it,
+ * Node 20 (V8 11.3, with --experimental-wasm-relaxed-simd) 4-7 % slower. So where both builds
  * validate, ready() times them on the product the recurrences spend their time in and keeps
  * `relaxed` only when it is clearly faster: the 1x32 row kernel (`f32_gemm_nr32`, 1 x 256 x 256,
  * the recurrent h W_hh^T of every step of a streaming or B = 1 sequence; W1, W3, W4 and W5 spend
@@ -24,12 +24,13 @@ export interface BuildChoice {
   /** The build chosen. */
   build: 'relaxed' | 'simd';
   /**
-   * 'timed': both builds timed; 'cached': a choice timed earlier in this JS realm, reused;
+   * 'timed': both builds timed; 'cached': the choice made earlier in this JS realm, reused;
    * 'calibrate: false': not timed at the caller's request (simd); 'untimed': the timing could
-   * not decide (the clock too coarse, or a build failed to run), so simd.
+   * not decide (a clock coarser than 0.2 ms, the engine not optimizing both builds within 60 ms,
+   * or a build failing to run), so simd.
    */
   how: 'timed' | 'cached' | 'calibrate: false' | 'untimed';
-  /** Best round of each build, microseconds (absent when not timed). */
+  /** Each build's time per round (buildTime of its samples), microseconds; absent when not timed. */
   relaxedUs?: number;
   simdUs?: number;
   /** Rounds timed per build. */
