@@ -119,12 +119,15 @@ const BUDGET_ROUNDS = 12;
 const PAUSE_EVERY = 4;
 const pause = () => new Promise<void>((ok) => setTimeout(ok, 1));
 
-/** The smallest step of `clock` seen in a short busy loop, ms. */
+/**
+ * The smallest step of `clock` seen in a short busy loop, ms; Infinity if it did not move in
+ * 200 000 reads (Cloudflare Workers advance time only across I/O, so no loop may wait for it).
+ */
 export function clockResolutionMs(clock: () => number = () => performance.now()): number {
   let best = Infinity;
   const start = clock();
   let last = start;
-  for (let seen = 0; seen < 5 && last - start < 5;) {
+  for (let seen = 0, reads = 0; seen < 5 && last - start < 5 && reads < 200_000; reads++) {
     const t = clock();
     if (t !== last) {
       if (t - last < best) best = t - last;

@@ -87,6 +87,13 @@ export interface InstantiateOptions {
   /** The bytes of a build (then `build` says which one they are; default: the probed best). */
   bytes?: BufferSource;
   /**
+   * Where each inference build comes from, for entries that carry their own copies
+   * (`wasm-rnn/embedded`: their bytes): ready() takes the build it chooses (or `build`) from
+   * here instead of fetching it, and times relaxed against simd as it does with the files. A
+   * function returns a module or bytes per build name. Not used with `training` or `url`.
+   */
+  sources?: (build: BuildName) => WebAssembly.Module | BufferSource | undefined;
+  /**
    * Where to load the build from. A URL ending in '/' is a folder holding all three builds, and
    * the probed (or forced) build's `<name>.wasm` is taken from it; any other URL is the file
    * itself. Relative strings resolve against the page (document.baseURI / location). `file:` URLs
@@ -283,13 +290,15 @@ async function chooseBuild(options: InstantiateOptions, supported: BuildName[]):
   if (options.build !== undefined || options.module !== undefined || options.bytes !== undefined) return undefined;
   if (!supported.includes('relaxed') || !supported.includes('simd')) return undefined;
   const training = options.training === true;
-  const urls = { relaxed: resolveBuildUrl(options.url, 'relaxed', training), simd: resolveBuildUrl(options.url, 'simd', training) };
-  if (urls.relaxed.href === urls.simd.href) return undefined; // url names one file: that build is used as given
+  const fromSources = options.sources !== undefined && !training && options.url === undefined;
+  // (no URLs when the builds come from sources: an entry with its own copies may have no usable import.meta.url)
+  const urls = fromSources ? undefined : { relaxed: resolveBuildUrl(options.url, 'relaxed', training), simd: resolveBuildUrl(options.url, 'simd', training) };
+  if (urls && urls.relaxed.href === urls.simd.href) return undefined; // url names one file: that build is used as given
   if (madeChoice) return { choice: madeChoice.how === 'calibrate: false' ? madeChoice : { ...madeChoice, how: 'cached' } };
   if (options.calibrate === false) return { choice: (madeChoice = { build: 'simd', how: 'calibrate: false' }) };
   let modules: WebAssembly.Module[];
   try {
-    modules = await Promise.all([compileFrom(urls.relaxed), compileFrom(urls.simd)]);
+    modules = await Promise.all((['relaxed', 'simd'] as const).map((b) => (urls ? compileFrom(urls[b]) : compileSource(options.sources!(b), b))));
   } catch {
     return undefined; // one of them is not there: load as without the timing (its error names the file)
   }
@@ -302,6 +311,12 @@ async function chooseBuild(options: InstantiateOptions, supported: BuildName[]):
   }
   madeChoice = choice;
   return { choice, module: modules[choice.build === 'relaxed' ? 0 : 1] };
+}
+
+/** A build from `sources`: the module itself, or its bytes compiled. */
+async function compileSource(source: WebAssembly.Module | BufferSource | undefined, build: BuildName): Promise<WebAssembly.Module> {
+  if (source === undefined) throw new Error(`no '${build}' build among the sources`);
+  return source instanceof WebAssembly.Module ? source : WebAssembly.compile(source);
 }
 
 /** Compiles (if needed) and instantiates a build. */
@@ -317,6 +332,9 @@ export async function instantiate(options: InstantiateOptions = {}): Promise<Was
   if (options.module !== undefined && !(options.module instanceof WebAssembly.Module)) {
     throw new RnnError('INVALID_OPTION', `ready: module must be a WebAssembly.Module`);
   }
+  if (options.sources !== undefined && typeof options.sources !== 'function') {
+    throw new RnnError('INVALID_OPTION', `ready: sources must be a function from a build name to its module or bytes`);
+  }
   if (options.calibrate !== undefined && typeof options.calibrate !== 'boolean') {
     throw new RnnError('INVALID_OPTION', `ready: calibrate must be true or false, got ${String(options.calibrate)}`);
   }
@@ -327,7 +345,9 @@ export async function instantiate(options: InstantiateOptions = {}): Promise<Was
     if (!module) {
       module = options.bytes !== undefined
         ? await WebAssembly.compile(options.bytes)
-        : await compileFrom(resolveBuildUrl(options.url, build, options.training === true));
+        : options.sources !== undefined && options.training !== true && options.url === undefined
+          ? await compileSource(options.sources(build), build)
+          : await compileFrom(resolveBuildUrl(options.url, build, options.training === true));
     }
     const instance = await WebAssembly.instantiate(module, {});
     const rt = new WasmRuntime(instance, build, chosen?.choice);

@@ -6,7 +6,7 @@
  * No assertion here depends on which build is faster on this machine.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { RELAXED_MARGIN, buildTime, fasterBuild, timeBuilds } from '../../bindings/build-choice.js';
+import { RELAXED_MARGIN, buildTime, clockResolutionMs, fasterBuild, timeBuilds } from '../../bindings/build-choice.js';
 import { buildUrl, supportedBuilds } from '../../bindings/wasm.js';
 import { readFileSync } from 'node:fs';
 
@@ -56,6 +56,17 @@ describe('fasterBuild: timings -> decision', () => {
   it('honours a given margin', () => {
     expect(fasterBuild([95], [100], 0)).toBe('relaxed');
     expect(fasterBuild([95], [100], 0.1)).toBe('simd');
+  });
+});
+
+describe('the clock', () => {
+  it('measures the step of a coarse clock', () => {
+    let t = 0;
+    expect(clockResolutionMs(() => Math.floor((t += 0.013) / 0.1) * 0.1)).toBeCloseTo(0.1);
+  });
+
+  it('gives up on a clock that does not move (workers advance time only across I/O)', () => {
+    expect(clockResolutionMs(() => 42)).toBe(Infinity);
   });
 });
 
@@ -121,6 +132,26 @@ describe.skipIf(!bothBuilds)('the timing', () => {
     const w = await freshWasm();
     const rt = await w.ready({ url: buildUrl('simd') });
     expect(rt.choice).toBeUndefined();
+  });
+
+  it('sources (the embedded and workerd entries) are timed like the files, and give a forced build', async () => {
+    const bytes = (b: string) => new Uint8Array(readFileSync(buildUrl(b as 'simd')));
+    const w = await freshWasm();
+    const asked: string[] = [];
+    const rt = await w.ready({ sources: (b) => (asked.push(b), bytes(b)) });
+    expect(rt.choice).toBeDefined();
+    expect(rt.build).toBe(rt.choice!.build);
+    expect(asked.sort()).toEqual(['relaxed', 'simd']);
+    const asked2: string[] = [];
+    const forced = await w.ready({ build: 'scalar', sources: (b) => (asked2.push(b), bytes(b)) });
+    expect(forced.build).toBe('scalar');
+    expect(forced.choice).toBeUndefined();
+    expect(asked2).toEqual(['scalar']);
+    // modules as well as bytes
+    const w2 = await freshWasm();
+    const mods = { relaxed: await WebAssembly.compile(bytes('relaxed')), simd: await WebAssembly.compile(bytes('simd')) };
+    const rt2 = await w2.ready({ sources: (b) => mods[b as 'relaxed' | 'simd'] });
+    expect(['relaxed', 'simd']).toContain(rt2.build);
   });
 
   it('a url naming the folder of the builds is timed like the default', async () => {
