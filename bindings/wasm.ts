@@ -11,10 +11,16 @@ import { Allocator } from './allocator.js';
 import { type KernelConstants, type Kernels, type TrainingKernels, bindKernels } from './kernels.js';
 import { RnnError } from '../base/errors.js';
 import { nodeBuiltin } from '../base/node-builtin.js';
+import { type BuildChoice, timeBuilds } from './build-choice.js';
+
+export type { BuildChoice } from './build-choice.js';
 
 export type BuildName = 'relaxed' | 'simd' | 'scalar';
 
-/** Preference order when probing: the first build the engine validates wins. */
+/**
+ * The builds, fastest kind first: the order supportedBuilds() lists them in. Where relaxed and
+ * simd both validate, ready() times them and takes relaxed only if it is faster (build-choice.ts).
+ */
 export const BUILD_ORDER: readonly BuildName[] = ['relaxed', 'simd', 'scalar'];
 
 /** Linear memory limit of every build (asconfig.json maximumMemory: 32768 pages = 2 GiB). */
@@ -63,8 +69,16 @@ export function buildFileName(build: BuildName, training = false): string {
   return `${build}${training ? '-train' : ''}.wasm`;
 }
 export interface InstantiateOptions {
-  /** Force a build instead of probing. */
+  /** Force a build instead of choosing one (no timing). */
   build?: BuildName;
+  /**
+   * Where the engine validates both `relaxed` and `simd`, ready() times the two for a few
+   * milliseconds and keeps `relaxed` only where it is faster (docs/performance.md, "Which build
+   * ready() chooses"); the result is kept for later ready() calls in this JS realm and reported as
+   * `choice`. `false` skips the timing and takes `simd`. To skip it on later page loads, store
+   * `choice.build` (keyed by the user agent) and pass it as `build`.
+   */
+  calibrate?: boolean;
   /**
    * A compiled module (edge workers, where compiling bytes at run time is forbidden: import the
    * .wasm as a module and pass it here). Say which one it is with `build` if it is not 'simd'.
@@ -72,6 +86,13 @@ export interface InstantiateOptions {
   module?: WebAssembly.Module;
   /** The bytes of a build (then `build` says which one they are; default: the probed best). */
   bytes?: BufferSource;
+  /**
+   * Where each inference build comes from, for entries that carry their own copies
+   * (`wasm-rnn/embedded`: their bytes): ready() takes the build it chooses (or `build`) from
+   * here instead of fetching it, and times relaxed against simd as it does with the files. A
+   * function returns a module or bytes per build name. Not used with `training` or `url`.
+   */
+  sources?: (build: BuildName) => WebAssembly.Module | BufferSource | undefined;
   /**
    * Where to load the build from. A URL ending in '/' is a folder holding all three builds, and
    * the probed (or forced) build's `<name>.wasm` is taken from it; any other URL is the file
@@ -97,10 +118,13 @@ export class WasmRuntime {
   /** The constants shared with the kernels (cell ids, descriptor slots), read from the build. */
   readonly constants: KernelConstants;
   readonly memory: WebAssembly.Memory;
+  /** How ready() chose between relaxed and simd; undefined when there was no choice to make. */
+  readonly choice: BuildChoice | undefined;
   private readonly allocator: Allocator;
 
-  constructor(instance: WebAssembly.Instance, build: BuildName) {
+  constructor(instance: WebAssembly.Instance, build: BuildName, choice?: BuildChoice) {
     this.build = build;
+    this.choice = choice;
     ({ kernels: this.exports, training: this.trainingExports, constants: this.constants } = bindKernels(instance));
     this.isTraining = this.trainingExports !== undefined;
     this.memory = this.exports.memory;
@@ -250,6 +274,51 @@ async function compileFrom(url: URL): Promise<WebAssembly.Module> {
   return WebAssembly.compile(await res.arrayBuffer());
 }
 
+/**
+ * The choice made earlier in this JS realm (one engine, one CPU): later ready() calls without a
+ * build reuse it, so that a training runtime loaded after an inference one is the same build.
+ */
+let madeChoice: BuildChoice | undefined;
+
+/**
+ * Chooses between relaxed and simd by speed (build-choice.ts) when the engine validates both
+ * and nothing fixes the build: no `build`, `module` or `bytes`, and `url`, if any, a folder.
+ * Returns the chosen build and, when both were compiled for the timing, its module (so it is
+ * not compiled twice); undefined when there is nothing to choose.
+ */
+async function chooseBuild(options: InstantiateOptions, supported: BuildName[]): Promise<{ choice: BuildChoice; module?: WebAssembly.Module } | undefined> {
+  if (options.build !== undefined || options.module !== undefined || options.bytes !== undefined) return undefined;
+  if (!supported.includes('relaxed') || !supported.includes('simd')) return undefined;
+  const training = options.training === true;
+  const fromSources = options.sources !== undefined && !training && options.url === undefined;
+  // (no URLs when the builds come from sources: an entry with its own copies may have no usable import.meta.url)
+  const urls = fromSources ? undefined : { relaxed: resolveBuildUrl(options.url, 'relaxed', training), simd: resolveBuildUrl(options.url, 'simd', training) };
+  if (urls && urls.relaxed.href === urls.simd.href) return undefined; // url names one file: that build is used as given
+  if (madeChoice) return { choice: madeChoice.how === 'calibrate: false' ? madeChoice : { ...madeChoice, how: 'cached' } };
+  if (options.calibrate === false) return { choice: (madeChoice = { build: 'simd', how: 'calibrate: false' }) };
+  let modules: WebAssembly.Module[];
+  try {
+    modules = await Promise.all((['relaxed', 'simd'] as const).map((b) => (urls ? compileFrom(urls[b]) : compileSource(options.sources!(b), b))));
+  } catch {
+    return undefined; // one of them is not there: load as without the timing (its error names the file)
+  }
+  let choice: BuildChoice;
+  try {
+    const [relaxed, simd] = await Promise.all(modules.map((m) => WebAssembly.instantiate(m, {})));
+    choice = await timeBuilds(relaxed, simd);
+  } catch {
+    choice = { build: 'simd', how: 'untimed' };
+  }
+  madeChoice = choice;
+  return { choice, module: modules[choice.build === 'relaxed' ? 0 : 1] };
+}
+
+/** A build from `sources`: the module itself, or its bytes compiled. */
+async function compileSource(source: WebAssembly.Module | BufferSource | undefined, build: BuildName): Promise<WebAssembly.Module> {
+  if (source === undefined) throw new Error(`no '${build}' build among the sources`);
+  return source instanceof WebAssembly.Module ? source : WebAssembly.compile(source);
+}
+
 /** Compiles (if needed) and instantiates a build. */
 export async function instantiate(options: InstantiateOptions = {}): Promise<WasmRuntime> {
   const supported = supportedBuilds();
@@ -263,16 +332,25 @@ export async function instantiate(options: InstantiateOptions = {}): Promise<Was
   if (options.module !== undefined && !(options.module instanceof WebAssembly.Module)) {
     throw new RnnError('INVALID_OPTION', `ready: module must be a WebAssembly.Module`);
   }
-  build ??= options.module ? 'simd' : supported[0];
+  if (options.sources !== undefined && typeof options.sources !== 'function') {
+    throw new RnnError('INVALID_OPTION', `ready: sources must be a function from a build name to its module or bytes`);
+  }
+  if (options.calibrate !== undefined && typeof options.calibrate !== 'boolean') {
+    throw new RnnError('INVALID_OPTION', `ready: calibrate must be true or false, got ${String(options.calibrate)}`);
+  }
+  const chosen = await chooseBuild(options, supported);
+  build ??= chosen ? chosen.choice.build : options.module ? 'simd' : supported[0];
   try {
-    let module = options.module;
+    let module = options.module ?? chosen?.module;
     if (!module) {
       module = options.bytes !== undefined
         ? await WebAssembly.compile(options.bytes)
-        : await compileFrom(resolveBuildUrl(options.url, build, options.training === true));
+        : options.sources !== undefined && options.training !== true && options.url === undefined
+          ? await compileSource(options.sources(build), build)
+          : await compileFrom(resolveBuildUrl(options.url, build, options.training === true));
     }
     const instance = await WebAssembly.instantiate(module, {});
-    const rt = new WasmRuntime(instance, build);
+    const rt = new WasmRuntime(instance, build, chosen?.choice);
     if (options.training === true && !rt.isTraining) {
       throw new RnnError('INVALID_OPTION', `ready: { training: true } needs a training build (<name>-train.wasm); the module given is an inference build`);
     }
@@ -299,7 +377,7 @@ export function ready(options?: InstantiateOptions): Promise<WasmRuntime> {
     return pending;
   }
   if (current) return Promise.resolve(current);
-  pending ??= instantiate().then((rt) => (current = rt));
+  pending ??= instantiate(options).then((rt) => (current = rt));
   return pending;
 }
 

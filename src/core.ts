@@ -9,7 +9,7 @@
  *   const lstm = new LSTM({ inputSize: 8, hiddenSize: 16 });
  *   const { output, h, c } = lstm.forward({ data, shape: [T, B, 8] });
  */
-import { ready as readyRuntime, type InstantiateOptions, type BuildName } from '../bindings/wasm.js';
+import { ready as readyRuntime, type InstantiateOptions, type BuildName, type BuildChoice } from '../bindings/wasm.js';
 
 export { RnnError } from '../base/errors.js';
 export type { RnnErrorCode } from '../base/errors.js';
@@ -20,23 +20,30 @@ export { readSafetensors, readSafetensorsMetadata, writeSafetensors } from './sa
 export type { StateDict } from './safetensors.js';
 export type { RecurrentSpec, CellKind } from '../base/spec.js';
 export { supportedBuilds } from '../bindings/wasm.js';
-export type { BuildName, InstantiateOptions as ReadyOptions } from '../bindings/wasm.js';
+export type { BuildName, BuildChoice, InstantiateOptions as ReadyOptions } from '../bindings/wasm.js';
 
 export interface RuntimeInfo {
   /** The wasm build in use. */
   build: BuildName;
   /** Whether it is the training build (ready({ training: true })). */
   training: boolean;
+  /**
+   * How relaxed and simd were chosen between where the engine runs both (timed, or reused from
+   * an earlier timing in this realm); undefined when nothing was chosen (a forced build, a
+   * module or bytes given, an engine without relaxed SIMD).
+   */
+  choice?: BuildChoice;
 }
 
 /**
- * Loads the wasm once: probes the engine and picks the best build (relaxed SIMD > SIMD >
- * scalar), or the one `options.build` forces; `options.module` takes a precompiled
+ * Loads the wasm once: probes the engine and picks the fastest build it runs (where it runs both
+ * relaxed SIMD and SIMD, a few milliseconds of timing decide; else SIMD > scalar), or the one
+ * `options.build` forces (`options.calibrate: false` takes SIMD without timing); `options.module` takes a precompiled
  * WebAssembly.Module (edge workers), `options.bytes` / `options.url` the build's bytes or
  * location; `options.training` loads the training build (docs/training.md). Layers created
  * afterwards use this runtime; those made before keep theirs.
  */
 export async function ready(options?: InstantiateOptions): Promise<RuntimeInfo> {
   const rt = await readyRuntime(options);
-  return { build: rt.build, training: rt.isTraining };
+  return rt.choice ? { build: rt.build, training: rt.isTraining, choice: rt.choice } : { build: rt.build, training: rt.isTraining };
 }

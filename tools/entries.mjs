@@ -25,6 +25,10 @@ mkdirSync('dist/entries', { recursive: true });
 
 // ready() with nothing that says where the wasm comes from uses the entry's own copy. Like the
 // main entry, later calls return the runtime in use unless they force another build.
+// wasm-rnn/embedded hands its copies to ready() as `sources`, which chooses between relaxed and
+// simd by timing them as the main entry does with the files. The workerd entries pass the first
+// build that validates: in Workers time does not advance while code runs (only across I/O), so
+// there is nothing to time with (docs/performance.md, "Which build ready() chooses").
 const wrapper = (source, mod = 'index') => `export * from '../src/${mod}.js';
 import { ready as readyWith, supportedBuilds } from '../src/${mod}.js';
 let last;
@@ -33,10 +37,15 @@ export function ready(options = {}) {
   // the training builds are not in this file: ready({ training: true }) loads them as the main entry does
   if (options.training) return readyWith(options);
   if (last && (options.build === undefined || options.build === last.build) && !options.module && !options.bytes && !options.url) return last.p;
-  const build = options.build ?? (options.module || options.bytes || options.url ? undefined : supportedBuilds()[0]);
-  const p = options.module || options.bytes || options.url ? readyWith(options) : readyWith({ build, ${source === 'this file' ? 'bytes: decode(BASE64[build])' : 'module: MODULES[build]'} });
+  const own = !(options.module || options.bytes || options.url);
+${source === 'this file'
+    ? `  const p = own ? readyWith({ ...options, sources: (b) => (BASE64[b] === undefined ? undefined : decode(BASE64[b])) }) : readyWith(options);
+  const entry = (last = { build: options.build, p });
+  p.then((info) => { if (own && last === entry) entry.build = info.build; }, () => { if (last === entry) last = undefined; });`
+    : `  const build = options.build ?? (own ? supportedBuilds()[0] : undefined);
+  const p = own ? readyWith({ build, module: MODULES[build] }) : readyWith(options);
   const entry = (last = { build, p });
-  p.catch(() => { if (last === entry) last = undefined; });
+  p.catch(() => { if (last === entry) last = undefined; });`}
   return p;
 }
 `;

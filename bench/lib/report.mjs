@@ -63,12 +63,15 @@ function cell(wl, v) {
 export function report(result) {
   const out = [];
   const p = (s = '') => out.push(s);
-  p(`Run ${result.date.slice(0, 16)}Z on ${result.machine.cpu}, ${result.machine.cores} cores (${result.machine.note}). wasm: ${result.wasmBuild}.`);
+  const c = result.machine.cpuInfo;
+  p(`Run ${result.date.slice(0, 16)}Z on ${result.machine.cpu}${c ? ` (${c.vendor}, family ${c.family}, model ${c.model})` : ''}, ${result.machine.cores} cores (${result.machine.note}). wasm: ${result.wasmBuild}.`);
   p();
   for (const run of result.runs) {
     const wls = Object.values(run.workloads);
     p(`### ${run.label} ${run.execArgv.join(' ')}`);
     p();
+    const rc = run.ready?.choice;
+    if (run.ready) p(`ready() without options chose **${run.ready.build}**${rc ? ` (${rc.how}${rc.relaxedUs ? `: relaxed ${f(rc.relaxedUs, 1)} us, simd ${f(rc.simdUs, 1)} us a round` : ''})` : ''} in ${f(run.ready.ms, 1)} ms; V8 ${run.v8}.`);
     p(`Builds: ${run.builds.join(', ')}; ${run.rounds} rounds; load average ${run.loadavgStart.map((x) => x.toFixed(1)).join('/')} at start, ${run.loadavgEnd.map((x) => x.toFixed(1)).join('/')} at end.`);
     p(`Measured wasm SIMD peak (best of 9): **${f(run.peak.muladd.best, 1)} GFLOP/s** mul+add, **${f(run.peak.fma.best, 1)} GFLOP/s** relaxed_madd (medians ${f(run.peak.muladd.median, 1)} / ${f(run.peak.fma.median, 1)}).`);
     p(`Single-core read bandwidth (GB/s, best of 9): ${Object.entries(run.bandwidth).map(([k, v]) => `${k} ${f(v.best, 0)}`).join(', ')}.`);

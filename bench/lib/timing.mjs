@@ -22,13 +22,9 @@ function hrtime(prev) {
 }
 const BenchmarkCpu = fd >= 0 ? Benchmark.runInContext({ process: { hrtime } }) : Benchmark;
 
-export const median = (a) => quantile(a, 0.5);
-export function quantile(a, q) {
-  const s = [...a].sort((x, y) => x - y);
-  if (!s.length) return NaN;
-  const pos = (s.length - 1) * q, lo = Math.floor(pos), hi = Math.ceil(pos);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
-}
+import { median, quantile, maxAbsDiff } from './stats.mjs';
+
+export { median, quantile, maxAbsDiff };
 
 /** benchmark.js run of fn (sync, or async with isAsync): { median, samples, rme }, seconds per call. */
 export function bench(name, fn, { isAsync = false, maxTime = 0.5, minSamples = 8 } = {}) {
@@ -65,10 +61,3 @@ export async function loop(fn, n, isAsync) {
   }
   return { wall, cpu };
 }
-
-export const maxAbsDiff = (a, b) => {
-  if (a.length !== b.length) return Infinity;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-};

@@ -43,7 +43,8 @@ describe('Chromium', () => {
       const problems = checkGolden(golden, ['relaxed', 'simd', 'scalar']);
       if (problems.length) throw new Error(`${problems.join('\n')}\n${log.join('\n')}`);
       console.log(summary(golden!));
-      expect(golden!.defaultBuild).toBe('relaxed');
+      // default loading times relaxed against simd (bindings/build-choice.ts); the embedded entry takes the first build that validates
+      expect(['relaxed', 'simd']).toContain(golden!.defaultBuild);
     } finally {
       await srv.close();
     }

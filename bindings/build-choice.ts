@@ -1,0 +1,188 @@
+/**
+ * Choosing between the `relaxed` and `simd` builds by speed (docs/performance.md, "Which build
+ * ready() chooses").
+ *
+ * `relaxed` differs from `simd` only in using `f32x4.relaxed_madd` for every multiply-add. Whether
+ * that is faster depends on the engine's code for it, not on the CPU's FMA alone: on the same
+ * AMD Zen 5, Node 24 (V8 13.6) and Chromium 156 run the recurrent GEMV 7-13 % faster with it,
+ * Node 20 (V8 11.3, with --experimental-wasm-relaxed-simd) 4-7 % slower. So where both builds
+ * validate, ready() times them on the product the recurrences spend their time in and keeps
+ * `relaxed` only when it is clearly faster: the 1x32 row kernel (`f32_gemm_nr32`, 1 x 256 x 256,
+ * the recurrent h W_hh^T of every step of a streaming or B = 1 sequence; W1, W3, W4 and W5 spend
+ * most of their time in it, and it is where the engines differ: V8 11 hoists its loads and spills
+ * an accumulator). The 4x8 tile of the batched products (W2, W6) is within a few per cent between
+ * the builds on both engines, so timing it too would double the cost and not change the choice.
+ * The builds run alternately, so that a load spike or a CPU frequency change hits both.
+ */
+import type { Kernels } from './kernels.js';
+
+/** relaxed must be at least this much faster than simd to be chosen (when close, simd). */
+export const RELAXED_MARGIN = 0.04;
+
+/** What ready() measured, or why it did not measure. */
+export interface BuildChoice {
+  /** The build chosen. */
+  build: 'relaxed' | 'simd';
+  /**
+   * 'timed': both builds timed; 'cached': the choice made earlier in this JS realm, reused;
+   * 'calibrate: false': not timed at the caller's request (simd); 'untimed': the timing could
+   * not decide (a clock coarser than 0.2 ms, the engine not optimizing both builds within 60 ms,
+   * or a build failing to run), so simd.
+   */
+  how: 'timed' | 'cached' | 'calibrate: false' | 'untimed';
+  /** Each build's time per round (buildTime of its samples), microseconds; absent when not timed. */
+  relaxedUs?: number;
+  simdUs?: number;
+  /** Rounds timed per build. */
+  rounds?: number;
+  /** Wall time of the timing itself, ms (instantiation and compilation not included). */
+  ms?: number;
+}
+
+/**
+ * A build's time from its samples. With a fine clock (`coarse` false): the mean of the fastest
+ * half, which like the minimum ignores the rounds a load spike or a context switch lengthened
+ * (noise only ever adds time). With a coarse clock (browsers outside cross-origin isolation:
+ * Chromium steps by 100 us with jitter, so a sample of several rounds is off by up to a step
+ * either way): the mean of all but the slowest quarter, since picking the fastest samples there
+ * picks the ones rounded down, on both sides alike, and hides the difference.
+ */
+export function buildTime(samples: readonly number[], coarse = false): number {
+  const s = samples.filter((x) => Number.isFinite(x) && x > 0).sort((x, y) => x - y);
+  if (!s.length) return Infinity;
+  const kept = coarse ? s.slice(0, Math.max(1, s.length - Math.ceil(s.length / 4))) : s.slice(0, Math.ceil(s.length / 2));
+  return kept.reduce((t, x) => t + x, 0) / kept.length;
+}
+
+/**
+ * The decision from each build's samples (time per round, any unit, the same for both): relaxed
+ * only if its time (buildTime) beats simd's by more than `margin` (a fraction); simd when they
+ * are close, when either side has no usable sample, or when nothing was timed.
+ */
+export function fasterBuild(relaxed: readonly number[], simd: readonly number[], margin = RELAXED_MARGIN, coarse = false): 'relaxed' | 'simd' {
+  const r = buildTime(relaxed, coarse), s = buildTime(simd, coarse);
+  return Number.isFinite(r) && Number.isFinite(s) && r < s * (1 - margin) ? 'relaxed' : 'simd';
+}
+
+// The timed problem: eight calls of 1 x 256 x 256 on the recurrent panel layout (one round).
+// Every operand is one constant (1/128): the products are normal floats, so no denormal slows
+// one build down, and no packing needs to run.
+const N = 256, K = 256, CALLS = 8;
+const FILL = 1 / 128;
+
+/** Sets a build's instance up for the problem; returns one round. */
+function problem(instance: WebAssembly.Instance): () => void {
+  const k = instance.exports as unknown as Kernels;
+  const nr = k.recurrent_panel_width(N, K);
+  const gemm = nr === 32 ? k.f32_gemm_nr32 : k.f32_gemm;
+  const floats = [nr === 32 ? k.x32_packw_x32_size(N, K) : k.x32_packw_x8_size(N, K), N, K, N]; // packed W_hh, bias, h, h W_hh^T
+  const ptrs: number[] = [];
+  let top = (k.heap_base() + 63) & ~63;
+  for (const f of floats) {
+    ptrs.push(top);
+    top = (top + f * 4 + 63) & ~63;
+  }
+  const need = Math.ceil(top / 65536) - k.memory.buffer.byteLength / 65536;
+  if (need > 0) k.memory.grow(need);
+  new Float32Array(k.memory.buffer, ptrs[0], (top - ptrs[0]) >> 2).fill(FILL);
+  const [w, bias, h, out] = ptrs;
+  return () => {
+    for (let i = 0; i < CALLS; i++) gemm(out, h, w, bias, 1, N, K, K, N);
+  };
+}
+
+/**
+ * A build's code counts as optimized once a round takes less than this fraction of its first
+ * rounds (V8 runs new wasm in its baseline compiler, Liftoff, and switches a function to the
+ * optimizing compiler's code, compiled in the background, after enough calls; Liftoff SIMD code
+ * is 1.6-3.5x slower for this problem on Node 20 and 24).
+ */
+const OPTIMIZED = 0.75;
+/** Samples per build timed after both builds run optimized code. */
+const TIMED_SAMPLES = 8;
+/** A sample lasts at least this many clock ticks (several rounds per sample with a coarse clock). */
+const TICKS_PER_SAMPLE = 10;
+/** A clock coarser than this (ms) makes samples too long to be worth it: no timing, simd (Firefox outside isolation: 1 ms). */
+const COARSEST_TICK_MS = 0.2;
+/** From this clock step (ms) on, samples are averaged rather than their fastest half taken (buildTime). */
+const COARSE_TICK_MS = 0.05;
+/** Give up after this long (ms) if the engine has not optimized both builds by then: simd. */
+const CAP_MS = 60;
+/**
+ * Rounds after which the budget that makes V8 optimize a function is spent (it tiered up after
+ * 5-20 rounds on Node 20, Node 24 and Chromium 156; Firefox 153 after 15-25): from then on the
+ * timing waits after every PAUSE_EVERY-th round instead of only spinning, so that the background
+ * compile gets the CPU on a 2-core machine. Not after every round: a browser's setTimeout waits
+ * at least 4 ms once nested (Firefox measured 4-5 ms), which would use up CAP_MS in a dozen rounds.
+ */
+const BUDGET_ROUNDS = 12;
+const PAUSE_EVERY = 4;
+const pause = () => new Promise<void>((ok) => setTimeout(ok, 1));
+
+/**
+ * The smallest step of `clock` seen in a short busy loop, ms; Infinity if it did not move in
+ * 200 000 reads (Cloudflare Workers advance time only across I/O, so no loop may wait for it).
+ */
+export function clockResolutionMs(clock: () => number = () => performance.now()): number {
+  let best = Infinity;
+  const start = clock();
+  let last = start;
+  for (let seen = 0, reads = 0; seen < 5 && last - start < 5 && reads < 200_000; reads++) {
+    const t = clock();
+    if (t !== last) {
+      if (t - last < best) best = t - last;
+      last = t;
+      seen++;
+    }
+  }
+  return best;
+}
+
+/**
+ * Times the relaxed and simd builds (already instantiated; their memories are scratch space
+ * afterwards) and returns the choice: rounds alternate between the builds until both run
+ * optimized code, then TIMED_SAMPLES samples each decide (fasterBuild). docs/performance.md has
+ * what it costs.
+ */
+export async function timeBuilds(relaxed: WebAssembly.Instance, simd: WebAssembly.Instance): Promise<BuildChoice> {
+  const clock = () => performance.now();
+  const t0 = clock();
+  const tick = clockResolutionMs(clock);
+  if (!(tick <= COARSEST_TICK_MS)) return { build: 'simd', how: 'untimed', ms: clock() - t0 };
+  const run = { relaxed: problem(relaxed), simd: problem(simd) };
+  const minSampleMs = TICKS_PER_SAMPLE * tick;
+  const builds = ['relaxed', 'simd'] as const;
+  const first = { relaxed: [] as number[], simd: [] as number[] }; // ms per round of the first rounds after round 0 (which also compiles)
+  const best = { relaxed: Infinity, simd: Infinity };
+  const timed = { relaxed: [] as number[], simd: [] as number[] };
+  let reps = 1, rounds = 0, optimized = false;
+  for (let i = 0; timed.simd.length < TIMED_SAMPLES; i++) {
+    for (const b of i & 1 ? builds : ([builds[1], builds[0]] as const)) {
+      const t = clock();
+      for (let r = 0; r < reps; r++) run[b]();
+      const ms = (clock() - t) / reps;
+      if (!(ms > 0)) continue; // shorter than a tick
+      if (i >= 1 && first[b].length < 3) first[b].push(ms);
+      if (ms < best[b]) best[b] = ms;
+      if (optimized) timed[b].push(ms);
+    }
+    if (optimized) rounds += reps;
+    else {
+      // a coarse clock: several rounds per sample, sized by the fastest round so far
+      const fastest = Math.min(best.relaxed, best.simd);
+      if (Number.isFinite(fastest)) reps = Math.max(1, Math.ceil(minSampleMs / fastest));
+      optimized = builds.every((b) => first[b].length === 3 && best[b] < OPTIMIZED * Math.min(...first[b]));
+      if (!optimized && i >= BUDGET_ROUNDS && i % PAUSE_EVERY === 0) await pause();
+    }
+    if (clock() - t0 > CAP_MS) return { build: 'simd', how: 'untimed', ms: clock() - t0 };
+  }
+  const coarse = tick >= COARSE_TICK_MS;
+  return {
+    build: fasterBuild(timed.relaxed, timed.simd, RELAXED_MARGIN, coarse),
+    how: 'timed',
+    relaxedUs: buildTime(timed.relaxed, coarse) * 1e3,
+    simdUs: buildTime(timed.simd, coarse) * 1e3,
+    rounds,
+    ms: clock() - t0,
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * ready() chooses between the relaxed and simd builds by timing them (bindings/build-choice.ts):
+ * the decision rule from given timings, that the timing runs and yields a usable runtime, that a
+ * forced build or `calibrate: false` skips it, that the training build follows the same choice,
+ * and that a runtime from the timed choice computes bit for bit what the forced build computes.
+ * No assertion here depends on which build is faster on this machine.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { RELAXED_MARGIN, buildTime, clockResolutionMs, fasterBuild, timeBuilds } from '../../bindings/build-choice.js';
+import { buildUrl, supportedBuilds } from '../../bindings/wasm.js';
+import { readFileSync } from 'node:fs';
+
+/** A fresh copy of bindings/wasm.ts (and everything it imports): no runtime, no cached choice. */
+async function freshWasm(): Promise<typeof import('../../bindings/wasm.js')> {
+  vi.resetModules();
+  return import('../../bindings/wasm.js');
+}
+
+const bothBuilds = supportedBuilds().includes('relaxed') && supportedBuilds().includes('simd');
+
+describe('fasterBuild: timings -> decision', () => {
+  it('takes relaxed only when its best round beats simd by more than the margin', () => {
+    expect(fasterBuild([80, 90], [100, 95])).toBe('relaxed');
+    expect(fasterBuild([100], [100])).toBe('simd');
+    expect(fasterBuild([100 * (1 - RELAXED_MARGIN) + 0.01], [100])).toBe('simd');
+    expect(fasterBuild([100 * (1 - RELAXED_MARGIN) - 0.01], [100])).toBe('relaxed');
+    expect(fasterBuild([120], [100])).toBe('simd');
+  });
+
+  it('compares best rounds: one disturbed round on either side does not decide', () => {
+    expect(fasterBuild([90, 5000, 91], [100, 101, 99])).toBe('relaxed');
+    expect(fasterBuild([100, 101, 99], [3000, 90, 91])).toBe('simd');
+  });
+
+  it('falls back to simd when there is nothing usable to compare', () => {
+    expect(fasterBuild([], [100])).toBe('simd');
+    expect(fasterBuild([50], [])).toBe('simd');
+    expect(fasterBuild([], [])).toBe('simd');
+    expect(fasterBuild([NaN, Infinity, 0, -1], [100])).toBe('simd');
+    expect(fasterBuild([50], [NaN, 0])).toBe('simd');
+  });
+
+  it('with a coarse clock, averages all samples but the slowest quarter (the fastest are the ones rounded down)', () => {
+    // samples of a build that takes 0.55 against one that takes 0.61, on a 0.1 clock
+    const relaxed = [0.5, 0.6, 0.5, 0.6, 0.5, 0.6, 0.5, 0.6, 3];
+    const simd = [0.6, 0.6, 0.6, 0.7, 0.6, 0.6, 0.6, 0.7, 0.6];
+    expect(buildTime(relaxed, true)).toBeCloseTo(0.5333);
+    expect(buildTime(simd, true)).toBeCloseTo(0.6);
+    expect(fasterBuild(relaxed, simd, RELAXED_MARGIN, true)).toBe('relaxed');
+    // the fastest halves of both are all 0.5: they would call these equal
+    const r2 = [0.5, 0.5, 0.5, 0.6, 0.5, 0.6], s2 = [0.5, 0.6, 0.6, 0.5, 0.6, 0.5, 0.6, 0.5];
+    expect(fasterBuild(r2, s2)).toBe('simd');
+    expect(fasterBuild(r2, s2, RELAXED_MARGIN, true)).toBe('relaxed');
+  });
+
+  it('honours a given margin', () => {
+    expect(fasterBuild([95], [100], 0)).toBe('relaxed');
+    expect(fasterBuild([95], [100], 0.1)).toBe('simd');
+  });
+});
+
+describe('the clock', () => {
+  it('measures the step of a coarse clock', () => {
+    let t = 0;
+    expect(clockResolutionMs(() => Math.floor((t += 0.013) / 0.1) * 0.1)).toBeCloseTo(0.1);
+  });
+
+  it('gives up on a clock that does not move (workers advance time only across I/O)', () => {
+    expect(clockResolutionMs(() => 42)).toBe(Infinity);
+  });
+});
+
+describe.skipIf(!bothBuilds)('the timing', () => {
+  const instance = async (build: 'relaxed' | 'simd') => WebAssembly.instantiate(await WebAssembly.compile(readFileSync(buildUrl(build))), {});
+
+  it('times both builds and reports what it measured', async () => {
+    const c = await timeBuilds(await instance('relaxed'), await instance('simd'));
+    expect(['relaxed', 'simd']).toContain(c.build);
+    if (c.how === 'timed') {
+      expect(c.relaxedUs).toBeGreaterThan(0);
+      expect(c.simdUs).toBeGreaterThan(0);
+      expect(c.rounds).toBeGreaterThan(0);
+      expect(c.build).toBe(fasterBuild([c.relaxedUs!], [c.simdUs!]));
+    } else {
+      expect(c).toMatchObject({ build: 'simd', how: 'untimed' });
+    }
+    expect(c.ms).toBeGreaterThan(0);
+  });
+
+  it('ready() times once, then reuses the choice (inference and training builds alike)', async () => {
+    const w = await freshWasm();
+    const rt = await w.ready();
+    const c = rt.choice!;
+    expect(c).toBeDefined();
+    expect(['timed', 'untimed']).toContain(c.how);
+    expect(rt.build).toBe(c.build);
+    // the runtime is fresh: the timing's scratch memory belonged to other instances
+    expect(rt.bytesInUse).toBe(0);
+    const train = await w.ready({ training: true });
+    expect(train.isTraining).toBe(true);
+    expect(train.build).toBe(c.build);
+    expect(train.choice).toEqual({ ...c, how: 'cached' });
+  });
+
+  it('ready({ training: true }) as the first call chooses with the training builds', async () => {
+    const w = await freshWasm();
+    const rt = await w.ready({ training: true });
+    expect(rt.isTraining).toBe(true);
+    expect(rt.choice).toBeDefined();
+    expect(rt.build).toBe(rt.choice!.build);
+  });
+
+  it('ready({ build }) forces the build and does not time', async () => {
+    for (const build of supportedBuilds()) {
+      const w = await freshWasm();
+      const rt = await w.ready({ build });
+      expect(rt.build).toBe(build);
+      expect(rt.choice).toBeUndefined();
+    }
+  });
+
+  it('ready({ calibrate: false }) takes simd without timing', async () => {
+    const w = await freshWasm();
+    const rt = await w.ready({ calibrate: false });
+    expect(rt.build).toBe('simd');
+    expect(rt.choice).toEqual({ build: 'simd', how: 'calibrate: false' });
+    // and a training runtime loaded next is the same build
+    expect((await w.ready({ training: true })).build).toBe('simd');
+  });
+
+  it('a url naming one file is used as given, untimed', async () => {
+    const w = await freshWasm();
+    const rt = await w.ready({ url: buildUrl('simd') });
+    expect(rt.choice).toBeUndefined();
+  });
+
+  it('sources (the embedded and workerd entries) are timed like the files, and give a forced build', async () => {
+    const bytes = (b: string) => new Uint8Array(readFileSync(buildUrl(b as 'simd')));
+    const w = await freshWasm();
+    const asked: string[] = [];
+    const rt = await w.ready({ sources: (b) => (asked.push(b), bytes(b)) });
+    expect(rt.choice).toBeDefined();
+    expect(rt.build).toBe(rt.choice!.build);
+    expect(asked.sort()).toEqual(['relaxed', 'simd']);
+    const asked2: string[] = [];
+    const forced = await w.ready({ build: 'scalar', sources: (b) => (asked2.push(b), bytes(b)) });
+    expect(forced.build).toBe('scalar');
+    expect(forced.choice).toBeUndefined();
+    expect(asked2).toEqual(['scalar']);
+    // modules as well as bytes
+    const w2 = await freshWasm();
+    const mods = { relaxed: await WebAssembly.compile(bytes('relaxed')), simd: await WebAssembly.compile(bytes('simd')) };
+    const rt2 = await w2.ready({ sources: (b) => mods[b as 'relaxed' | 'simd'] });
+    expect(['relaxed', 'simd']).toContain(rt2.build);
+  });
+
+  it('a url naming the folder of the builds is timed like the default', async () => {
+    const w = await freshWasm();
+    const rt = await w.ready({ url: new URL('.', buildUrl('simd')) });
+    expect(rt.choice).toBeDefined();
+    expect(rt.build).toBe(rt.choice!.build);
+  });
+
+  it('the chosen runtime computes bit for bit what the forced build computes', async () => {
+    const chosen = await freshWasm();
+    const rtChosen = await chosen.ready();
+    const { LSTM } = await import('../../src/layers/index.js');
+    const x = { data: new Float32Array(7 * 2 * 5).map((_, i) => Math.sin(i * 0.7)), shape: [7, 2, 5] };
+    const a = new LSTM({ inputSize: 5, hiddenSize: 12, numLayers: 2, seed: 3 }).forward(x).output.data.slice();
+    const forced = await chosen.ready({ build: rtChosen.build, url: new URL('.', buildUrl('simd')) });
+    expect(forced).not.toBe(rtChosen);
+    expect(forced.build).toBe(rtChosen.build);
+    const b = new LSTM({ inputSize: 5, hiddenSize: 12, numLayers: 2, seed: 3 }).forward(x).output.data;
+    expect(b).toEqual(a);
+  });
+});
+
+describe('option checks', () => {
+  it('calibrate must be a boolean', async () => {
+    const w = await freshWasm();
+    await expect(w.ready({ calibrate: 'no' as unknown as boolean })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+  });
+});
