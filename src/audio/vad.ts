@@ -124,7 +124,10 @@ export class SileroVad {
     }
     let model: OnnxModel;
     try {
-      model = loadOnnxWith(SILERO_OPS, bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes);
+      // `sr` is fixed for the VAD's lifetime: the model's `If` on it folds at load, so the branch
+      // of the other rate is never planned (a third of a cold start)
+      const sr = { data: BigInt64Array.of(BigInt(sampleRate)), shape: [1] };
+      model = loadOnnxWith(SILERO_OPS, bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes, {}, { sr });
     } catch (e) {
       // an operator Silero does not use (silero-ops.ts): say what was expected
       if (!(e instanceof RnnError) || e.code !== 'UNSUPPORTED') throw e;

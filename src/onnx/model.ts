@@ -130,7 +130,14 @@ export interface OnnxBinding {
  * has in registry.ts, or a subset, so that a bundle that runs one known model ships only the
  * operator families it needs, as SileroVad does).
  */
-export function loadOnnxWith(factories: Record<string, OpFactory>, bytes: Uint8Array, options: LoadOnnxOptions = {}): OnnxModel {
+/**
+ * loadOnnx with the operators in `factories`. `fixedInputs` (SileroVad's `sr`) are graph inputs
+ * whose value the caller fixes for the model's lifetime: they are planned as constants, so what
+ * depends on them folds at load (an `If` on `sr == 16000` keeps only the branch taken, and the
+ * other is never planned); they stay in `inputs` and are fed as before, but the value fed is not
+ * read. A value that does not convert to the input's declared type leaves the input unfixed.
+ */
+export function loadOnnxWith(factories: Record<string, OpFactory>, bytes: Uint8Array, options: LoadOnnxOptions = {}, fixedInputs: Record<string, Tensor> = {}): OnnxModel {
   if (options === null || typeof options !== 'object') throw new RnnError('INVALID_OPTION', 'loadOnnx: options must be an object');
   const fastPath = options.fastPath ?? true;
   if (typeof fastPath !== 'boolean') throw new RnnError('INVALID_OPTION', `loadOnnx: fastPath must be a boolean, got ${typeof fastPath}`);
@@ -150,19 +157,33 @@ export function loadOnnxWith(factories: Record<string, OpFactory>, bytes: Uint8A
   const initializerNames = new Set(graph.initializers.map((t) => t.name));
   const inputs: OnnxInputInfo[] = [];
   const inputSlots: number[] = [];
+  const fixed: boolean[] = [];
   try {
     for (const vi of graph.inputs) {
       if (initializerNames.has(vi.name)) continue; // IR < 4 lists initializers as inputs too
-      inputs.push(inputInfo(vi));
-      const slot = planner.newSlot();
+      const info = inputInfo(vi);
+      inputs.push(info);
+      const value = Object.prototype.hasOwnProperty.call(fixedInputs, vi.name) ? fixedValue(fixedInputs[vi.name], info) : undefined;
+      const slot = planner.newSlot(value);
+      fixed.push(value !== undefined);
       scope.define(vi.name, slot);
       inputSlots.push(slot);
     }
     const block = withConstantChunks(() => planner.planGraph(graph, scope, 0));
     const outputs = graph.outputs.map((o) => ({ name: o.name, dtype: o.elemType === undefined ? undefined : odtypeOf(o.elemType), shape: o.shape }));
-    return new Model(inputs, inputSlots, outputs, block, planner, opset ?? 0, specializeShapes);
+    return new Model(inputs, inputSlots, fixed, outputs, block, planner, opset ?? 0, specializeShapes);
   } catch (e) {
     for (const r of planner.resources) r.dispose();
+    throw e;
+  }
+}
+
+/** A fixed input's value in the importer's form, or undefined when it does not fit the input's declaration. */
+function fixedValue(t: Tensor, info: OnnxInputInfo): OTensor | undefined {
+  try {
+    return convertInput(t, info, new Map());
+  } catch (e) {
+    if (e instanceof RnnError) return undefined;
     throw e;
   }
 }
@@ -195,6 +216,8 @@ class Model implements OnnxModel {
   constructor(
     inputs: OnnxInputInfo[],
     private readonly inputSlots: number[],
+    /** Per input: fixed at load (loadOnnxWith's fixedInputs), its slot a constant that a run does not overwrite. */
+    private readonly fixed: boolean[],
     outputs: OnnxOutputInfo[],
     private readonly block: Block,
     planner: Planner,
@@ -316,7 +339,7 @@ class Model implements OnnxModel {
   private execute(plan: Plan, fed: OTensor[]): (OTensor | undefined)[] {
     plan.beforeRun();
     const slots = plan.slots;
-    for (let i = 0; i < fed.length; i++) slots[this.inputSlots[i]] = fed[i];
+    for (let i = 0; i < fed.length; i++) if (!this.fixed[i]) slots[this.inputSlots[i]] = fed[i];
     try {
       this.lastRunNodes = withArena(plan.arena, runBlock, plan.block, slots);
       this.lastRunPlan = plan.info;
@@ -338,7 +361,7 @@ class Model implements OnnxModel {
     let plan = this.byShapes.get(key);
     if (plan === undefined) {
       if (this.byShapes.size >= MAX_SPECIALIZED) return this.general;
-      const s = specialize(this.block, this.constants, fed.map((t, i) => ({ slot: this.inputSlots[i], dtype: t.dtype, shape: t.shape })));
+      const s = specialize(this.block, this.constants, fed.flatMap((t, i) => (this.fixed[i] ? [] : [{ slot: this.inputSlots[i], dtype: t.dtype, shape: t.shape }])));
       plan = new Plan(s.block, s.constants, s);
       this.byShapes.set(key, plan);
     }

@@ -62,10 +62,10 @@ export interface AttributeMsg {
   ints: number[];
   strings: Uint8Array[];
   tensors: TensorProtoMsg[];
-  /** Sub-graph (type GRAPH). */
-  g?: GraphMsg;
+  /** Sub-graph (type GRAPH), decoded when first asked for (see Subgraph). */
+  g?: Subgraph;
   /** Sub-graphs (type GRAPHS). */
-  graphs: GraphMsg[];
+  graphs: Subgraph[];
   /** Set when the attribute holds a sparse tensor or type proto (not decoded). */
   other: boolean;
   refAttrName?: string;
@@ -123,7 +123,8 @@ export function decodeTensorProto(r: Reader): TensorProtoMsg {
     segment: false,
   };
   while (!r.done) {
-    const [f, wt] = r.tag();
+    const f = r.tag();
+    const wt = r.wt;
     switch (f) {
       case 1:
         r.repeated(wt, WT_VARINT, 'dims', (s) => t.dims.push(s.varint()));
@@ -184,16 +185,120 @@ export function decodeTensorProto(r: Reader): TensorProtoMsg {
  */
 export const MAX_GRAPH_DEPTH = 32;
 
-function decodeSubgraph(r: Reader, a: AttributeMsg, depth: number): GraphMsg {
+/**
+ * A sub-graph attribute (an If branch): its wire structure is checked when the model is decoded
+ * (skimGraph: every length and wire type, down to the deepest nested graph, bounded by
+ * MAX_GRAPH_DEPTH), and it is decoded into a GraphMsg the first time `graph()` is called. The
+ * planner asks only for the branches it plans, so the branch of an If whose condition folds at
+ * load the other way (Silero VAD's 8 kHz half when `sr` is fixed to 16000) is never decoded: half
+ * of such a model's decoding is saved.
+ */
+export class Subgraph {
+  private decoded: GraphMsg | undefined;
+  /** Counts of the GraphProto's input and output fields (from the skim). */
+  readonly inputCount: number;
+  readonly outputCount: number;
+
+  constructor(
+    private readonly buf: Uint8Array,
+    private readonly start: number,
+    private readonly end: number,
+    private readonly depth: number,
+    private readonly what: string,
+    /** Whether the bytes were skimmed already, as part of an enclosing sub-graph: then only counted. */
+    skimmed: boolean,
+  ) {
+    const counts = skimGraph(new Reader(buf, what, start, end), depth, !skimmed);
+    this.inputCount = counts.inputs;
+    this.outputCount = counts.outputs;
+  }
+
+  graph(): GraphMsg {
+    if (this.decoded === undefined) {
+      const outer = insideSkimmed;
+      insideSkimmed = true;
+      try {
+        this.decoded = decodeGraph(new Reader(this.buf, this.what, this.start, this.end), this.depth);
+      } finally {
+        insideSkimmed = outer;
+      }
+    }
+    return this.decoded;
+  }
+}
+
+/** Set while a skimmed sub-graph is decoded: the sub-graphs inside it were skimmed with it. */
+let insideSkimmed = false;
+
+function decodeSubgraph(r: Reader, a: AttributeMsg, depth: number): Subgraph {
   const sub = r.sub(`${r.what} attribute '${a.name}'`);
   if (depth + 1 > MAX_GRAPH_DEPTH) sub.fail(`sub-graphs are nested more than ${MAX_GRAPH_DEPTH} levels deep`);
-  return decodeGraph(sub, depth + 1);
+  return new Subgraph(sub.buf, sub.pos, sub.end, depth + 1, sub.what, insideSkimmed);
+}
+
+/**
+ * Checks the wire structure of a GraphProto without building it: every field's length stays
+ * inside its message, the fields decodeGraph / decodeNode / decodeAttribute read have the wire
+ * type they expect, nested sub-graphs are skimmed too (and counted against MAX_GRAPH_DEPTH).
+ * Returns the counts of graph inputs and outputs.
+ */
+function skimGraph(r: Reader, depth: number, nodes = true): { inputs: number; outputs: number } {
+  let inputs = 0;
+  let outputs = 0;
+  while (!r.done) {
+    const f = r.tag();
+    const wt = r.wt;
+    switch (f) {
+      case 1:
+        r.expect(wt, WT_LEN, 'node');
+        if (nodes) skimNode(r.sub(r.what), depth);
+        else r.skip(wt);
+        break;
+      case 2:
+      case 5:
+      case 11:
+      case 12:
+        r.expect(wt, WT_LEN, f === 2 ? 'name' : f === 5 ? 'initializer' : f === 11 ? 'input' : 'output');
+        r.skip(wt);
+        if (f === 11) inputs++;
+        else if (f === 12) outputs++;
+        break;
+      default:
+        r.skip(wt);
+    }
+  }
+  return { inputs, outputs };
+}
+
+function skimNode(r: Reader, depth: number): void {
+  while (!r.done) {
+    const f = r.tag();
+    const wt = r.wt;
+    if (f === 5) {
+      r.expect(wt, WT_LEN, 'attribute');
+      const a = r.sub(r.what);
+      while (!a.done) {
+        const g = a.tag();
+        const w = a.wt;
+        if (g === 6 || g === 11) {
+          a.expect(w, WT_LEN, g === 6 ? 'g' : 'graphs');
+          const sub = a.sub(a.what);
+          if (depth + 1 > MAX_GRAPH_DEPTH) sub.fail(`sub-graphs are nested more than ${MAX_GRAPH_DEPTH} levels deep`);
+          skimGraph(sub, depth + 1);
+        } else a.skip(w);
+      }
+    } else {
+      if ((f >= 1 && f <= 4) || f === 7) r.expect(wt, WT_LEN, 'input, output, name, op_type or domain');
+      r.skip(wt);
+    }
+  }
 }
 
 function decodeAttribute(r: Reader, depth: number): AttributeMsg {
   const a: AttributeMsg = { name: '', type: 0, floats: [], ints: [], strings: [], tensors: [], graphs: [], other: false };
   while (!r.done) {
-    const [f, wt] = r.tag();
+    const f = r.tag();
+    const wt = r.wt;
     switch (f) {
       case 1:
         r.expect(wt, WT_LEN, 'name');
@@ -263,7 +368,8 @@ function decodeNode(r: Reader, index: number, depth: number): NodeMsg {
   const n: NodeMsg = { name: '', opType: '', domain: '', inputs: [], outputs: [], attributes: [] };
   const what = `NodeProto #${index}`;
   while (!r.done) {
-    const [f, wt] = r.tag();
+    const f = r.tag();
+    const wt = r.wt;
     switch (f) {
       case 1:
         r.expect(wt, WT_LEN, 'input');
@@ -299,12 +405,14 @@ function decodeNode(r: Reader, index: number, depth: number): NodeMsg {
 function decodeShape(r: Reader): (number | string | null)[] {
   const dims: (number | string | null)[] = [];
   while (!r.done) {
-    const [f, wt] = r.tag();
+    const f = r.tag();
+    const wt = r.wt;
     if (f === 1 && wt === WT_LEN) {
       const d = r.sub(r.what);
       let v: number | string | null = null;
       while (!d.done) {
-        const [g, w] = d.tag();
+        const g = d.tag();
+        const w = d.wt;
         if (g === 1 && w === WT_VARINT) v = d.varint();
         else if (g === 2 && w === WT_LEN) v = d.string();
         else d.skip(w);
@@ -318,7 +426,8 @@ function decodeShape(r: Reader): (number | string | null)[] {
 function decodeValueInfo(r: Reader): ValueInfoMsg {
   const v: ValueInfoMsg = { name: '', elemType: undefined, shape: undefined };
   while (!r.done) {
-    const [f, wt] = r.tag();
+    const f = r.tag();
+    const wt = r.wt;
     if (f === 1) {
       r.expect(wt, WT_LEN, 'name');
       v.name = r.string();
@@ -326,12 +435,14 @@ function decodeValueInfo(r: Reader): ValueInfoMsg {
       r.expect(wt, WT_LEN, 'type');
       const tr = r.sub(`ValueInfoProto '${v.name}'`);
       while (!tr.done) {
-        const [g, w] = tr.tag();
+        const g = tr.tag();
+        const w = tr.wt;
         if (g === 1 && w === WT_LEN) {
           // TypeProto.Tensor
           const tt = tr.sub(tr.what);
           while (!tt.done) {
-            const [h, x] = tt.tag();
+            const h = tt.tag();
+            const x = tt.wt;
             if (h === 1 && x === WT_VARINT) v.elemType = tt.varint32();
             else if (h === 2 && x === WT_LEN) v.shape = decodeShape(tt.sub(tt.what));
             else tt.skip(x);
@@ -346,7 +457,8 @@ function decodeValueInfo(r: Reader): ValueInfoMsg {
 function decodeGraph(r: Reader, depth: number): GraphMsg {
   const g: GraphMsg = { name: '', nodes: [], initializers: [], inputs: [], outputs: [], hasSparseInitializers: false };
   while (!r.done) {
-    const [f, wt] = r.tag();
+    const f = r.tag();
+    const wt = r.wt;
     switch (f) {
       case 1:
         r.expect(wt, WT_LEN, 'node');
@@ -386,7 +498,8 @@ export function decodeModel(bytes: Uint8Array): ModelMsg {
   const r = new Reader(bytes, 'ModelProto');
   const m: ModelMsg = { irVersion: 0, producerName: '', opsets: new Map(), graph: undefined };
   while (!r.done) {
-    const [f, wt] = r.tag();
+    const f = r.tag();
+    const wt = r.wt;
     switch (f) {
       case 1:
         r.expect(wt, WT_VARINT, 'ir_version');
@@ -406,7 +519,8 @@ export function decodeModel(bytes: Uint8Array): ModelMsg {
         let domain = '';
         let version = 0;
         while (!o.done) {
-          const [g, w] = o.tag();
+          const g = o.tag();
+          const w = o.wt;
           if (g === 1) {
             o.expect(w, WT_LEN, 'domain');
             domain = o.string();
