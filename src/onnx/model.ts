@@ -4,7 +4,7 @@
  */
 import { RnnError, checkOptionKeys, fmtShape, kindOf } from '../../base/errors.js';
 import { checkTensor, type Tensor } from '../../base/tensor.js';
-import type { NodeResources } from './node.js';
+import type { NodeResources, ValueType } from './node.js';
 import type { OpFactory } from './ops/util.js';
 import { Planner, newRootScope, runBlock, type Block } from './plan.js';
 import { specialize, type SpecializedPlan } from './specialize.js';
@@ -121,6 +121,11 @@ export interface OnnxBinding {
    * copy what must outlive the next run.
    */
   readonly outputs: Readonly<Record<string, Tensor>>;
+  /**
+   * Per output, its dtype and shape as the plan for the bound shapes infers them without running
+   * (undefined where the shapes do not determine it, or with specializeShapes: false).
+   */
+  readonly outputTypes: Readonly<Record<string, { dtype: ODType; shape: readonly number[] } | undefined>>;
   /** Runs the graph on the bound inputs; throws DISPOSED after the model's dispose(). */
   run(): void;
 }
@@ -128,10 +133,7 @@ export interface OnnxBinding {
 /**
  * loadOnnx with the operators of `factories` (an operator registry: every operator the importer
  * has in registry.ts, or a subset, so that a bundle that runs one known model ships only the
- * operator families it needs, as SileroVad does).
- */
-/**
- * loadOnnx with the operators in `factories`. `fixedInputs` (SileroVad's `sr`) are graph inputs
+ * operator families it needs, as SileroVad does). `fixedInputs` (SileroVad's `sr`) are graph inputs
  * whose value the caller fixes for the model's lifetime: they are planned as constants, so what
  * depends on them folds at load (an `If` on `sr == 16000` keeps only the branch taken, and the
  * other is never planned); they stay in `inputs` and are fed as before, but the value fed is not
@@ -278,6 +280,12 @@ class Model implements OnnxModel {
     }
     const fed = this.convertFeeds(inputs, 'OnnxModel.bind');
     const plan = this.planFor(fed);
+    const outputTypes: Record<string, { dtype: ODType; shape: readonly number[] } | undefined> = {};
+    this.outputNames.forEach((n, i) => {
+      const slot = plan.block.outputs[i];
+      const t = plan.constantSlots[slot] ?? plan.types?.[slot];
+      outputTypes[n] = t === undefined ? undefined : { dtype: t.dtype, shape: t.shape.slice() };
+    });
     const outputs: Record<string, Tensor> = {};
     const outputNames = this.outputNames;
     const boolInputs = this.inputs.flatMap((info, i) => (info.dtype === 'bool' ? [i] : []));
@@ -315,7 +323,7 @@ class Model implements OnnxModel {
       }
       for (let i = 0; i < feedback.length; i++) copyInto(inputs[feedback[i][1]].data, outputs[feedback[i][0]].data);
     };
-    return { inputs, outputs, run };
+    return { inputs, outputs, outputTypes, run };
   }
 
   private checkLive(): void {
@@ -403,7 +411,14 @@ class Plan {
    *   static plan at its second run (a plan run once, as a cold start's first frame, does not
    *   pay for the compilation).
    */
+  /** Dtype and shape of the slots the input shapes determine (a specialised plan's). */
+  readonly types: readonly (ValueType | undefined)[] | undefined;
+  /** The values known before a run, by slot. */
+  readonly constantSlots: readonly (OTensor | undefined)[];
+
   constructor(public block: Block, constants: readonly (OTensor | undefined)[], private specialized?: SpecializedPlan) {
+    this.types = specialized?.types;
+    this.constantSlots = constants;
     this.slots = constants.slice();
     this.constantData = new Set(constants.filter((c) => c !== undefined).map((c) => c!.data));
     this.runtimeSlots = Int32Array.from(constants.flatMap((c, s) => (c === undefined ? [s] : [])));
