@@ -9,7 +9,7 @@ import type { OpFactory } from './ops/util.js';
 import { Planner, newRootScope, runBlock, type Block } from './plan.js';
 import { specialize, type SpecializedPlan } from './specialize.js';
 import { compileStatic } from './static-plan.js';
-import { decodeModel, dtName, type ValueInfoMsg } from './proto.js';
+import { checkUndecoded, decodeModel, dtName, type ValueInfoMsg } from './proto.js';
 import { Arena, DTYPES, checkSize, fromPublic, odtypeOf, withConstantChunks, sameShape, toPublic, withArena, type ODType, type OTensor } from './values.js';
 
 export { MIN_OPSET, MAX_OPSET } from './plan.js';
@@ -172,6 +172,8 @@ export function loadOnnxWith(factories: Record<string, OpFactory>, bytes: Uint8A
       inputSlots.push(slot);
     }
     const block = withConstantChunks(() => planner.planGraph(graph, scope, 0));
+    // the sub-graphs planning did not decode (branches pruned at load): their bytes checked
+    checkUndecoded(model);
     const outputs = graph.outputs.map((o) => ({ name: o.name, dtype: o.elemType === undefined ? undefined : odtypeOf(o.elemType), shape: o.shape }));
     return new Model(inputs, inputSlots, fixed, outputs, block, planner, opset ?? 0, specializeShapes);
   } catch (e) {

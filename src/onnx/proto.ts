@@ -102,6 +102,8 @@ export interface ModelMsg {
   producerName: string;
   opsets: Map<string, number>;
   graph: GraphMsg | undefined;
+  /** Every sub-graph found so far: the main graph's, and those of the sub-graphs decoded since (Subgraph). */
+  subgraphs: Subgraph[];
 }
 
 // AttributeProto.AttributeType
@@ -186,16 +188,17 @@ export function decodeTensorProto(r: Reader): TensorProtoMsg {
 export const MAX_GRAPH_DEPTH = 32;
 
 /**
- * A sub-graph attribute (an If branch): its wire structure is checked when the model is decoded
- * (skimGraph: every length and wire type, down to the deepest nested graph, bounded by
- * MAX_GRAPH_DEPTH), and it is decoded into a GraphMsg the first time `graph()` is called. The
- * planner asks only for the branches it plans, so the branch of an If whose condition folds at
- * load the other way (Silero VAD's 8 kHz half when `sr` is fixed to 16000) is never decoded: half
- * of such a model's decoding is saved.
+ * A sub-graph attribute (an If branch), decoded into a GraphMsg the first time `graph()` is
+ * called: the planner asks only for the branches it plans, so the branch of an If whose condition
+ * folds at load the other way (Silero VAD's 8 kHz half when `sr` is fixed to 16000) is never
+ * decoded, half of such a model's decoding. Malformed bytes are still found at load:
+ * `checkUndecoded` (which loadOnnx calls once the graph is planned) skims every sub-graph nobody
+ * decoded, checking every length and wire type the decoder reads, down to the deepest nested graph
+ * and counted against MAX_GRAPH_DEPTH.
  */
 export class Subgraph {
   private decoded: GraphMsg | undefined;
-  /** Counts of the GraphProto's input and output fields (from the skim). */
+  /** Counts of the GraphProto's input and output fields (one pass over its top-level fields). */
   readonly inputCount: number;
   readonly outputCount: number;
 
@@ -205,35 +208,47 @@ export class Subgraph {
     private readonly end: number,
     private readonly depth: number,
     private readonly what: string,
-    /** Whether the bytes were skimmed already, as part of an enclosing sub-graph: then only counted. */
-    skimmed: boolean,
+    /** The model's sub-graphs: the ones this graph holds join it when it is decoded. */
+    private readonly all: Subgraph[],
   ) {
-    const counts = skimGraph(new Reader(buf, what, start, end), depth, !skimmed);
+    const counts = skimGraph(new Reader(buf, what, start, end), depth, false);
     this.inputCount = counts.inputs;
     this.outputCount = counts.outputs;
+    all.push(this);
   }
 
   graph(): GraphMsg {
     if (this.decoded === undefined) {
-      const outer = insideSkimmed;
-      insideSkimmed = true;
+      const outer = registry;
+      registry = this.all;
       try {
         this.decoded = decodeGraph(new Reader(this.buf, this.what, this.start, this.end), this.depth);
       } finally {
-        insideSkimmed = outer;
+        registry = outer;
       }
     }
     return this.decoded;
   }
+
+  /** Checks the wire structure of a sub-graph that was not decoded (see the class comment). */
+  checkIfUndecoded(): void {
+    if (this.decoded === undefined) skimGraph(new Reader(this.buf, this.what, this.start, this.end), this.depth, true);
+  }
 }
 
-/** Set while a skimmed sub-graph is decoded: the sub-graphs inside it were skimmed with it. */
-let insideSkimmed = false;
+/** Where the sub-graphs being decoded are listed (a model's ModelMsg.subgraphs). */
+let registry: Subgraph[] | undefined;
+
+/** Skims every sub-graph of `model` that the planner did not decode: INVALID_FORMAT if malformed. */
+export function checkUndecoded(model: ModelMsg): void {
+  // decoding none adds none, so the list is complete
+  for (const g of model.subgraphs) g.checkIfUndecoded();
+}
 
 function decodeSubgraph(r: Reader, a: AttributeMsg, depth: number): Subgraph {
   const sub = r.sub(`${r.what} attribute '${a.name}'`);
   if (depth + 1 > MAX_GRAPH_DEPTH) sub.fail(`sub-graphs are nested more than ${MAX_GRAPH_DEPTH} levels deep`);
-  return new Subgraph(sub.buf, sub.pos, sub.end, depth + 1, sub.what, insideSkimmed);
+  return new Subgraph(sub.buf, sub.pos, sub.end, depth + 1, sub.what, registry ?? []);
 }
 
 /**
@@ -496,7 +511,18 @@ export function decodeModel(bytes: Uint8Array): ModelMsg {
     throw new RnnError('INVALID_INPUT', `loadOnnx: expected a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
   }
   const r = new Reader(bytes, 'ModelProto');
-  const m: ModelMsg = { irVersion: 0, producerName: '', opsets: new Map(), graph: undefined };
+  const m: ModelMsg = { irVersion: 0, producerName: '', opsets: new Map(), graph: undefined, subgraphs: [] };
+  const outer = registry;
+  registry = m.subgraphs;
+  try {
+    decodeModelFields(r, m);
+  } finally {
+    registry = outer;
+  }
+  return m;
+}
+
+function decodeModelFields(r: Reader, m: ModelMsg): void {
   while (!r.done) {
     const f = r.tag();
     const wt = r.wt;
@@ -536,5 +562,4 @@ export function decodeModel(bytes: Uint8Array): ModelMsg {
         r.skip(wt);
     }
   }
-  return m;
 }
