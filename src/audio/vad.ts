@@ -113,7 +113,8 @@ export class SileroVad {
 
   /**
    * Loads a Silero VAD .onnx file (v5 / v6 with inputs input, state, sr; v4 with input, h, c, sr)
-   * and checks it with one silent frame. Synchronous; needs `await ready()` first.
+   * and checks its outputs (from the types its plan infers; by one silent frame where it cannot
+   * tell them). Synchronous; needs `await ready()` first.
    */
   static load(bytes: Uint8Array | ArrayBuffer, options: SileroVadOptions = {}): SileroVad {
     if (options === null || typeof options !== 'object') throw new RnnError('INVALID_OPTION', `SileroVad.load: options must be an object, got ${kindOf(options)}`);
