@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SileroVad, SpeechSegmenter, resample, type SegmentOptions, type SpeechEvent, type SpeechSegment } from '../../src/audio/index.js';
 import type { RnnErrorCode } from '../../base/errors.js';
-import { ready } from '../../src/index.js';
+import { loadOnnx, ready } from '../../src/index.js';
 import { rng } from '../helpers/common.js';
 import { model } from '../onnx/encode.js';
 import { VAD_DIST, readClip, readReference, vadWeb, type VadReference } from '../helpers/vad.js';
@@ -358,6 +358,19 @@ describe('misuse: typed RnnErrors naming what was expected', () => {
     const lstm = new Uint8Array(readFileSync(new URL('../fixtures/onnx/torch/char_lstm_op17/model.onnx', import.meta.url)));
     expectRnnError(() => SileroVad.load(lstm), 'UNSUPPORTED', /expected Silero VAD's \(v5\/v6: input, state, sr; or v4 \(legacy\): input, h, c, sr\)/);
     expectRnnError(() => SileroVad.load(new Uint8Array([1, 2, 3])), 'INVALID_FORMAT');
+  });
+
+  it('load runs nothing on the three models at both rates: their outputs are checked from the inferred types (sr fixed, its If folded)', () => {
+    for (const name of ['silero_vad_legacy', 'silero_vad_v5', 'silero_vad_v6']) {
+      for (const sampleRate of [16000, 8000] as const) {
+        const vad = SileroVad.load(modelBytes(name), { sampleRate });
+        const inner = (vad as unknown as { model: { lastRunNodes: number; recurrentNodes: readonly unknown[] } }).model;
+        expect(inner.lastRunNodes, `${name} at ${sampleRate}`).toBe(0);
+        // only the branch of this rate is planned: half the recurrent nodes loadOnnx plans
+        expect(2 * inner.recurrentNodes.length, `${name} at ${sampleRate}`).toBe(loadOnnx(modelBytes(name)).recurrentNodes.length);
+        vad.dispose();
+      }
+    }
   });
 
   it("a model with Silero's inputs but other outputs: UNSUPPORTED naming the output, at load", () => {

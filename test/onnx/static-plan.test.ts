@@ -241,6 +241,23 @@ describe('bind misuse', () => {
     code(() => b.run(), 'DISPOSED', /dispose/);
   });
 
+  it('outputTypes: each output as the plan for the bound shapes infers it, before any run', () => {
+    const two = model({
+      nodes: [relu(0, 'x', 'y'), { op: 'Concat', inputs: ['x', 'x'], outputs: ['z'], attrs: [{ name: 'axis', i: 0 }] }],
+      inputs: [{ name: 'x', shape: ['n'] }], outputs: [{ name: 'y' }, { name: 'z' }],
+    });
+    const m = loadOnnx(two);
+    const b = m.bind({ x: [3] });
+    expect(b.outputTypes).toEqual({ y: { dtype: 'float32', shape: [3] }, z: { dtype: 'float32', shape: [6] } });
+    expect(m.lastRunNodes).toBe(0); // nothing ran
+    // without specialised plans nothing is inferred
+    expect(loadOnnx(two, { specializeShapes: false }).bind({ x: [3] }).outputTypes).toEqual({ y: undefined, z: undefined });
+    // Silero v5 through loadOnnx: its outputs come out of an If on the value of sr, which the
+    // shapes do not decide (SileroVad fixes sr at load, and there they are known)
+    const v5 = loadOnnx(new Uint8Array(readFileSync(`${VAD_DIST}silero_vad_v5.onnx`)));
+    expect(v5.bind({ input: [1, 576], state: [2, 1, 128], sr: [1] }).outputTypes).toEqual({ output: undefined, stateN: undefined });
+  });
+
   it('a feedback output of another size than its input fails before any input is written', () => {
     const two = model({
       nodes: [relu(0, 'x', 'y'), { op: 'Concat', inputs: ['x', 'x'], outputs: ['z'], attrs: [{ name: 'axis', i: 0 }] }],
