@@ -10,7 +10,8 @@
 // The engines:
 //   wasm-rnn         loadOnnx(bytes).run(feeds), synchronous, tensors as { data, shape };
 //   wasm-rnn SileroVad  the library's own Silero driver: SileroVad.load(bytes).process(frame),
-//                    synchronous (the same protocol inside, its input window reused);
+//                    synchronous (the same protocol inside, its input window reused), imported
+//                    from the VAD-only entry 'wasm-rnn/vad' where the package has it;
 //   wasm-rnn/ort     wasm-rnn's onnxruntime-web-compatible InferenceSession (await session.run);
 //   onnxruntime-web  the wasm execution provider, env.wasm.numThreads = 1;
 //   onnxruntime-node the native CPU provider, intraOpNumThreads = interOpNumThreads = 1.
@@ -33,6 +34,18 @@ function wasmRnnModule(subpath) {
   const entry = exports[subpath].node?.default ?? exports[subpath].default;
   return import(pathToFileURL(`${pkgDir}/${entry}`).href);
 }
+
+/** Whether the wasm-rnn package measured exports `subpath` (read before any clock starts: cached). */
+const subpaths = new Map();
+function hasSubpath(subpath) {
+  if (!subpaths.has(subpath)) {
+    const pkg = process.env.VAD_PKG ? `${process.env.VAD_PKG}/package.json` : rel('package.json');
+    subpaths.set(subpath, subpath in JSON.parse(fs.readFileSync(pkg, 'utf8')).exports);
+  }
+  return subpaths.get(subpath);
+}
+/** Reads the package's exports now, so that the first import's clock does not include it. */
+export const VAD_ENTRY = hasSubpath('./vad') ? 'wasm-rnn/vad' : 'wasm-rnn';
 
 export const VAD_DIST = 'node_modules/@ricky0123/vad-web/dist/';
 export const CLIP = 'test/fixtures/vad/clip.wav';
@@ -84,7 +97,8 @@ export async function importEngine(engine) {
   switch (engine) {
     case 'wasm-rnn': return { lib: await wasmRnnModule('.') };
     case 'wasm-rnn SileroVad': {
-      const lib = await wasmRnnModule('.');
+      // the VAD-only entry where the package has it (what a VAD page or process imports)
+      const lib = await wasmRnnModule(hasSubpath('./vad') ? './vad' : '.');
       if (typeof lib.SileroVad !== 'function') throw new Error('this build of wasm-rnn has no SileroVad');
       return { lib };
     }
@@ -173,7 +187,7 @@ export async function createVad(engine, mods, model, bytes, phase = () => {}) {
     phase('session');
     return {
       async: false,
-      info: { build: runtime?.build },
+      info: { build: runtime?.build, entry: VAD_ENTRY },
       reset: () => vad.reset(),
       prepared: (samples) => samples,
       framePrepared: (samples) => vad.process(samples),

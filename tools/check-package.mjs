@@ -31,7 +31,7 @@ try {
     /^README\.md$/,
     /^LICENSE$/,
     /^dist\/(base|bindings|src)\/.+\.(js|d\.ts)$/,
-    /^dist\/entries\/(embedded|workerd|workerd-core|node|node-core|node-ort)\.(js|d\.ts)$/,
+    /^dist\/entries\/(embedded|workerd|workerd-core|node|node-core|node-ort|node-vad)\.(js|d\.ts)$/,
     /^dist\/entries\/chunk-[A-Z0-9]+\.js$/, // the part node.js and node-core.js share
     /^dist\/build\/(relaxed|simd|scalar)(-train)?\.wasm$/,
   ];
@@ -43,6 +43,7 @@ try {
     'dist/entries/node.js', 'dist/entries/node.d.ts', 'dist/entries/node-core.js', 'dist/entries/node-core.d.ts',
     'dist/entries/workerd-core.js', 'dist/entries/workerd-core.d.ts', 'dist/src/core.js', 'dist/src/core.d.ts',
     'dist/entries/node-ort.js', 'dist/entries/node-ort.d.ts', 'dist/src/ort/index.js', 'dist/src/ort/index.d.ts',
+    'dist/entries/node-vad.js', 'dist/entries/node-vad.d.ts', 'dist/src/vad.js', 'dist/src/vad.d.ts',
     'dist/build/relaxed.wasm', 'dist/build/simd.wasm', 'dist/build/scalar.wasm',
   ];
   for (const p of required) if (!paths.includes(p)) problems.push(`missing from the package: ${p}`);

@@ -6,10 +6,10 @@
 //                imports the builds as WebAssembly.Module values (`import m from './x.wasm'`,
 //                the Workers module rule), so `await ready()` works there without compiling
 //                bytes at run time.
-//   node.js, node-core.js, node-ort.js
+//   node.js, node-core.js, node-ort.js, node-vad.js
 //                the entries for Node, Deno and Bun (the `node` export condition): the same
-//                modules as dist/src/index.js, dist/src/core.js and dist/src/ort/index.js
-//                ('wasm-rnn/ort') bundled, because resolving and evaluating 38 separate
+//                modules as dist/src/index.js, dist/src/core.js, dist/src/ort/index.js
+//                ('wasm-rnn/ort') and dist/src/vad.js ('wasm-rnn/vad') bundled, because resolving and evaluating 38 separate
 //                modules took 30-45 ms of a cold start there against
 //                11-14 ms for one file (browsers and bundlers keep the separate modules, which
 //                they tree-shake). Built together with code splitting, so what core holds is one
@@ -82,6 +82,7 @@ buildSync({
     { in: 'dist/src/index.js', out: 'node' },
     { in: 'dist/src/core.js', out: 'node-core' },
     { in: 'dist/src/ort/index.js', out: 'node-ort' },
+    { in: 'dist/src/vad.js', out: 'node-vad' },
   ],
   bundle: true,
   splitting: true,
@@ -95,3 +96,4 @@ buildSync({
 writeFileSync('dist/entries/node.d.ts', dts);
 writeFileSync('dist/entries/node-core.d.ts', coreDts);
 writeFileSync('dist/entries/node-ort.d.ts', `export * from '../src/ort/index.js';\n`);
+writeFileSync('dist/entries/node-vad.d.ts', `export * from '../src/vad.js';\n`);

@@ -113,7 +113,8 @@ export class SileroVad {
 
   /**
    * Loads a Silero VAD .onnx file (v5 / v6 with inputs input, state, sr; v4 with input, h, c, sr)
-   * and checks it with one silent frame. Synchronous; needs `await ready()` first.
+   * and checks its outputs (from the types its plan infers; by one silent frame where it cannot
+   * tell them). Synchronous; needs `await ready()` first.
    */
   static load(bytes: Uint8Array | ArrayBuffer, options: SileroVadOptions = {}): SileroVad {
     if (options === null || typeof options !== 'object') throw new RnnError('INVALID_OPTION', `SileroVad.load: options must be an object, got ${kindOf(options)}`);
@@ -124,7 +125,10 @@ export class SileroVad {
     }
     let model: OnnxModel;
     try {
-      model = loadOnnxWith(SILERO_OPS, bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes);
+      // `sr` is fixed for the VAD's lifetime: the model's `If` on it folds at load, so the branch
+      // of the other rate is never planned (a third of a cold start)
+      const sr = { data: BigInt64Array.of(BigInt(sampleRate)), shape: [1] };
+      model = loadOnnxWith(SILERO_OPS, bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes, {}, { sr });
     } catch (e) {
       // an operator Silero does not use (silero-ops.ts): say what was expected
       if (!(e instanceof RnnError) || e.code !== 'UNSUPPORTED') throw e;
@@ -170,24 +174,42 @@ export class SileroVad {
     if (model.inputNames.includes('sr')) (this.binding.inputs.sr.data as BigInt64Array)[0] = BigInt(sampleRate);
   }
 
-  /** Runs one silent frame so that a model that is not Silero fails at load, naming why. */
+  /**
+   * Checks that the model computes Silero's outputs for these inputs, so that a model that is not
+   * Silero fails at load, naming why. From the output types the plan for the bound shapes infers
+   * (no run: a cold start's first frame then is the model's first run, and pays neither a check
+   * frame nor the static plan's compilation, which comes with a plan's second run); where the plan
+   * cannot tell them, by running one silent frame.
+   */
   private checkModel(): void {
     const what = `Silero VAD ${this.kind} at ${this.sampleRate} Hz (input [1, ${this.window.length}])`;
+    const names = ['output', ...this.states.map((s) => s.output)];
+    const types = this.binding.outputTypes;
+    const inferred = names.every((n) => types[n] !== undefined);
     const out = this.binding.outputs;
-    const bad: string[] = [];
-    try {
-      this.binding.run();
-    } catch (e) {
-      if (!(e instanceof RnnError) || e.code === 'OUT_OF_MEMORY') throw e;
-      // a state output of another shape than its input fails the feedback copy
-      if (e.code !== 'SHAPE_MISMATCH' || out.output === undefined) throw new RnnError('UNSUPPORTED', `SileroVad.load: the model does not run as ${what}: ${e.message}`);
+    if (!inferred) {
+      try {
+        this.binding.run();
+      } catch (e) {
+        if (!(e instanceof RnnError) || e.code === 'OUT_OF_MEMORY') throw e;
+        // a state output of another shape than its input fails the feedback copy
+        if (e.code !== 'SHAPE_MISMATCH' || out.output === undefined) throw new RnnError('UNSUPPORTED', `SileroVad.load: the model does not run as ${what}: ${e.message}`);
+      }
     }
-    if (out.output.data.length !== 1) bad.push(`output has ${out.output.data.length} elements, expected 1`);
+    // element type and count of each output, inferred or as run
+    const got = (n: string): { dtype: string; size: number } => {
+      const t = types[n];
+      if (inferred && t !== undefined) return { dtype: t.dtype, size: t.shape.reduce((a, b) => a * b, 1) };
+      return { dtype: out[n].data instanceof Float32Array ? 'float32' : kindOf(out[n].data), size: out[n].data.length };
+    };
+    const bad: string[] = [];
+    const p = got('output');
+    if (p.size !== 1 || p.dtype !== 'float32') bad.push(`output has ${p.size} ${p.dtype} elements, expected 1 float32`);
     for (const s of this.states) {
-      const got = out[s.output];
+      const g = got(s.output);
       const want = this.binding.inputs[s.input].data.length;
-      if (!(got.data instanceof Float32Array) || got.data.length !== want) {
-        bad.push(`${s.output} has ${got.data.length} ${kindOf(got.data)} elements, expected ${want} float32 (shape [${s.shape.join(', ')}])`);
+      if (g.dtype !== 'float32' || g.size !== want) {
+        bad.push(`${s.output} has ${g.size} ${g.dtype} elements, expected ${want} float32 (shape [${s.shape.join(', ')}])`);
       }
     }
     if (bad.length > 0) throw new RnnError('UNSUPPORTED', `SileroVad.load: the model is not ${what}: ${bad.join('; ')}`);

@@ -5,12 +5,12 @@
 import { type WeightFormat, checkWeightFormat } from '../../base/quantize.js';
 import { RnnError, checkOptionKeys, fmtShape, kindOf } from '../../base/errors.js';
 import { checkTensor, type Tensor } from '../../base/tensor.js';
-import type { NodeResources } from './node.js';
+import type { NodeResources, ValueType } from './node.js';
 import type { OpFactory } from './ops/util.js';
 import { Planner, newRootScope, runBlock, type Block } from './plan.js';
 import { specialize, type SpecializedPlan } from './specialize.js';
 import { compileStatic } from './static-plan.js';
-import { decodeModel, dtName, type ValueInfoMsg } from './proto.js';
+import { checkUndecoded, decodeModel, dtName, type ValueInfoMsg } from './proto.js';
 import { Arena, DTYPES, checkSize, fromPublic, odtypeOf, withConstantChunks, sameShape, toPublic, withArena, type ODType, type OTensor } from './values.js';
 
 export { MIN_OPSET, MAX_OPSET } from './plan.js';
@@ -128,6 +128,11 @@ export interface OnnxBinding {
    * copy what must outlive the next run.
    */
   readonly outputs: Readonly<Record<string, Tensor>>;
+  /**
+   * Per output, its dtype and shape as the plan for the bound shapes infers them without running
+   * (undefined where the shapes do not determine it, or with specializeShapes: false).
+   */
+  readonly outputTypes: Readonly<Record<string, { dtype: ODType; shape: readonly number[] } | undefined>>;
   /** Runs the graph on the bound inputs; throws DISPOSED after the model's dispose(). */
   run(): void;
 }
@@ -135,9 +140,13 @@ export interface OnnxBinding {
 /**
  * loadOnnx with the operators of `factories` (an operator registry: every operator the importer
  * has in registry.ts, or a subset, so that a bundle that runs one known model ships only the
- * operator families it needs, as SileroVad does).
+ * operator families it needs, as SileroVad does). `fixedInputs` (SileroVad's `sr`) are graph inputs
+ * whose value the caller fixes for the model's lifetime: they are planned as constants, so what
+ * depends on them folds at load (an `If` on `sr == 16000` keeps only the branch taken, and the
+ * other is never planned); they stay in `inputs` and are fed as before, but the value fed is not
+ * read. A value that does not convert to the input's declared type leaves the input unfixed.
  */
-export function loadOnnxWith(factories: Record<string, OpFactory>, bytes: Uint8Array, options: LoadOnnxOptions = {}): OnnxModel {
+export function loadOnnxWith(factories: Record<string, OpFactory>, bytes: Uint8Array, options: LoadOnnxOptions = {}, fixedInputs: Record<string, Tensor> = {}): OnnxModel {
   if (options === null || typeof options !== 'object') throw new RnnError('INVALID_OPTION', 'loadOnnx: options must be an object');
   const fastPath = options.fastPath ?? true;
   if (typeof fastPath !== 'boolean') throw new RnnError('INVALID_OPTION', `loadOnnx: fastPath must be a boolean, got ${typeof fastPath}`);
@@ -158,19 +167,35 @@ export function loadOnnxWith(factories: Record<string, OpFactory>, bytes: Uint8A
   const initializerNames = new Set(graph.initializers.map((t) => t.name));
   const inputs: OnnxInputInfo[] = [];
   const inputSlots: number[] = [];
+  const fixed: boolean[] = [];
   try {
     for (const vi of graph.inputs) {
       if (initializerNames.has(vi.name)) continue; // IR < 4 lists initializers as inputs too
-      inputs.push(inputInfo(vi));
-      const slot = planner.newSlot();
+      const info = inputInfo(vi);
+      inputs.push(info);
+      const value = Object.prototype.hasOwnProperty.call(fixedInputs, vi.name) ? fixedValue(fixedInputs[vi.name], info) : undefined;
+      const slot = planner.newSlot(value);
+      fixed.push(value !== undefined);
       scope.define(vi.name, slot);
       inputSlots.push(slot);
     }
     const block = withConstantChunks(() => planner.planGraph(graph, scope, 0));
+    // the sub-graphs planning did not decode (branches pruned at load): their bytes checked
+    checkUndecoded(model);
     const outputs = graph.outputs.map((o) => ({ name: o.name, dtype: o.elemType === undefined ? undefined : odtypeOf(o.elemType), shape: o.shape }));
-    return new Model(inputs, inputSlots, outputs, block, planner, opset ?? 0, specializeShapes);
+    return new Model(inputs, inputSlots, fixed, outputs, block, planner, opset ?? 0, specializeShapes);
   } catch (e) {
     for (const r of planner.resources) r.dispose();
+    throw e;
+  }
+}
+
+/** A fixed input's value in the importer's form, or undefined when it does not fit the input's declaration. */
+function fixedValue(t: Tensor, info: OnnxInputInfo): OTensor | undefined {
+  try {
+    return convertInput(t, info, new Map());
+  } catch (e) {
+    if (e instanceof RnnError) return undefined;
     throw e;
   }
 }
@@ -203,6 +228,8 @@ class Model implements OnnxModel {
   constructor(
     inputs: OnnxInputInfo[],
     private readonly inputSlots: number[],
+    /** Per input: fixed at load (loadOnnxWith's fixedInputs), its slot a constant that a run does not overwrite. */
+    private readonly fixed: boolean[],
     outputs: OnnxOutputInfo[],
     private readonly block: Block,
     planner: Planner,
@@ -263,6 +290,12 @@ class Model implements OnnxModel {
     }
     const fed = this.convertFeeds(inputs, 'OnnxModel.bind');
     const plan = this.planFor(fed);
+    const outputTypes: Record<string, { dtype: ODType; shape: readonly number[] } | undefined> = {};
+    this.outputNames.forEach((n, i) => {
+      const slot = plan.block.outputs[i];
+      const t = plan.constantSlots[slot] ?? plan.types?.[slot];
+      outputTypes[n] = t === undefined ? undefined : { dtype: t.dtype, shape: t.shape.slice() };
+    });
     const outputs: Record<string, Tensor> = {};
     const outputNames = this.outputNames;
     const boolInputs = this.inputs.flatMap((info, i) => (info.dtype === 'bool' ? [i] : []));
@@ -300,7 +333,7 @@ class Model implements OnnxModel {
       }
       for (let i = 0; i < feedback.length; i++) copyInto(inputs[feedback[i][1]].data, outputs[feedback[i][0]].data);
     };
-    return { inputs, outputs, run };
+    return { inputs, outputs, outputTypes, run };
   }
 
   private checkLive(): void {
@@ -324,7 +357,7 @@ class Model implements OnnxModel {
   private execute(plan: Plan, fed: OTensor[]): (OTensor | undefined)[] {
     plan.beforeRun();
     const slots = plan.slots;
-    for (let i = 0; i < fed.length; i++) slots[this.inputSlots[i]] = fed[i];
+    for (let i = 0; i < fed.length; i++) if (!this.fixed[i]) slots[this.inputSlots[i]] = fed[i];
     try {
       this.lastRunNodes = withArena(plan.arena, runBlock, plan.block, slots);
       this.lastRunPlan = plan.info;
@@ -346,7 +379,7 @@ class Model implements OnnxModel {
     let plan = this.byShapes.get(key);
     if (plan === undefined) {
       if (this.byShapes.size >= MAX_SPECIALIZED) return this.general;
-      const s = specialize(this.block, this.constants, fed.map((t, i) => ({ slot: this.inputSlots[i], dtype: t.dtype, shape: t.shape })));
+      const s = specialize(this.block, this.constants, fed.flatMap((t, i) => (this.fixed[i] ? [] : [{ slot: this.inputSlots[i], dtype: t.dtype, shape: t.shape }])));
       plan = new Plan(s.block, s.constants, s);
       this.byShapes.set(key, plan);
     }
@@ -388,7 +421,14 @@ class Plan {
    *   static plan at its second run (a plan run once, as a cold start's first frame, does not
    *   pay for the compilation).
    */
+  /** Dtype and shape of the slots the input shapes determine (a specialised plan's). */
+  readonly types: readonly (ValueType | undefined)[] | undefined;
+  /** The values known before a run, by slot. */
+  readonly constantSlots: readonly (OTensor | undefined)[];
+
   constructor(public block: Block, constants: readonly (OTensor | undefined)[], private specialized?: SpecializedPlan) {
+    this.types = specialized?.types;
+    this.constantSlots = constants;
     this.slots = constants.slice();
     this.constantData = new Set(constants.filter((c) => c !== undefined).map((c) => c!.data));
     this.runtimeSlots = Int32Array.from(constants.flatMap((c, s) => (c === undefined ? [s] : [])));

@@ -1,7 +1,7 @@
 /** What an operator implementation sees of its node at load time. */
 import type { WeightFormat } from '../../base/quantize.js';
 import { RnnError } from '../../base/errors.js';
-import { AT, type AttributeMsg, type GraphMsg, type NodeMsg } from './proto.js';
+import { AT, type AttributeMsg, type GraphMsg, type NodeMsg, type Subgraph } from './proto.js';
 import { tensorFromProto, type ODType, type OTensor } from './values.js';
 
 /**
@@ -144,6 +144,14 @@ export class NodeContext {
   }
 
   graph(name: string): GraphMsg | undefined {
+    const a = this.get(name, AT.GRAPH, 'a graph');
+    if (a === undefined) return undefined;
+    if (a.g === undefined) throw this.error('INVALID_FORMAT', `attribute '${name}' has no graph value`);
+    return a.g.graph();
+  }
+
+  /** The sub-graph attribute `name` undecoded (its input and output counts are known). */
+  subgraph(name: string): Subgraph | undefined {
     const a = this.get(name, AT.GRAPH, 'a graph');
     if (a === undefined) return undefined;
     if (a.g === undefined) throw this.error('INVALID_FORMAT', `attribute '${name}' has no graph value`);

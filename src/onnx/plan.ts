@@ -223,26 +223,28 @@ export class Planner {
   private planIf(ctx: NodeContext, inputs: number[], scope: Scope, depth: number, steps: Step[]): void {
     ctx.allowOnly(['then_branch', 'else_branch']);
     if (inputs.length !== 1 || inputs[0] < 0) throw ctx.error('INVALID_FORMAT', `If takes exactly one input (cond), got ${inputs.length}`);
+    // Both branches are checked; only those planned are decoded (proto.ts, Subgraph).
     const branches = (['then_branch', 'else_branch'] as const).map((name) => {
-      const g = ctx.graph(name);
+      const g = ctx.subgraph(name);
       if (g === undefined) throw ctx.error('INVALID_FORMAT', `attribute '${name}' is required`);
-      if (g.inputs.length !== 0) throw ctx.error('INVALID_FORMAT', `attribute '${name}': an If branch takes no inputs, this one declares ${g.inputs.length}`);
-      if (g.outputs.length !== ctx.node.outputs.length) {
-        throw ctx.error('INVALID_FORMAT', `attribute '${name}': the branch has ${g.outputs.length} outputs but the node has ${ctx.node.outputs.length}`);
+      if (g.inputCount !== 0) throw ctx.error('INVALID_FORMAT', `attribute '${name}': an If branch takes no inputs, this one declares ${g.inputCount}`);
+      if (g.outputCount !== ctx.node.outputs.length) {
+        throw ctx.error('INVALID_FORMAT', `attribute '${name}': the branch has ${g.outputCount} outputs but the node has ${ctx.node.outputs.length}`);
       }
       return g;
     });
     const condConst = ctx.constInputs[0];
     if (condConst !== undefined) {
-      // The condition is known: the taken branch's nodes become this graph's nodes.
-      const taken = branches[ifCondition(ctx, condConst) ? 0 : 1];
+      // The condition is known: the taken branch's nodes become this graph's nodes; the other is
+      // never decoded.
+      const taken = branches[ifCondition(ctx, condConst) ? 0 : 1].graph();
       const outputs = this.planNodes(taken, new Scope(scope), depth + 1, steps);
       ctx.node.outputs.forEach((name, i) => {
         if (name !== '') scope.define(name, outputs[i]);
       });
       return;
     }
-    const [thenBranch, elseBranch] = branches.map((g) => this.planGraph(g, new Scope(scope), depth + 1));
+    const [thenBranch, elseBranch] = branches.map((g) => this.planGraph(g.graph(), new Scope(scope), depth + 1));
     const outputs = ctx.node.outputs.map((name) => {
       if (name === '') return -1;
       const slot = this.newSlot();

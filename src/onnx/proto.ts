@@ -62,10 +62,10 @@ export interface AttributeMsg {
   ints: number[];
   strings: Uint8Array[];
   tensors: TensorProtoMsg[];
-  /** Sub-graph (type GRAPH). */
-  g?: GraphMsg;
+  /** Sub-graph (type GRAPH), decoded when first asked for (see Subgraph). */
+  g?: Subgraph;
   /** Sub-graphs (type GRAPHS). */
-  graphs: GraphMsg[];
+  graphs: Subgraph[];
   /** Set when the attribute holds a sparse tensor or type proto (not decoded). */
   other: boolean;
   refAttrName?: string;
@@ -102,6 +102,8 @@ export interface ModelMsg {
   producerName: string;
   opsets: Map<string, number>;
   graph: GraphMsg | undefined;
+  /** Every sub-graph found so far: the main graph's, and those of the sub-graphs decoded since (Subgraph). */
+  subgraphs: Subgraph[];
 }
 
 // AttributeProto.AttributeType
@@ -123,7 +125,8 @@ export function decodeTensorProto(r: Reader): TensorProtoMsg {
     segment: false,
   };
   while (!r.done) {
-    const [f, wt] = r.tag();
+    const f = r.tag();
+    const wt = r.wt;
     switch (f) {
       case 1:
         r.repeated(wt, WT_VARINT, 'dims', (s) => t.dims.push(s.varint()));
@@ -184,16 +187,133 @@ export function decodeTensorProto(r: Reader): TensorProtoMsg {
  */
 export const MAX_GRAPH_DEPTH = 32;
 
-function decodeSubgraph(r: Reader, a: AttributeMsg, depth: number): GraphMsg {
+/**
+ * A sub-graph attribute (an If branch), decoded into a GraphMsg the first time `graph()` is
+ * called: the planner asks only for the branches it plans, so the branch of an If whose condition
+ * folds at load the other way (Silero VAD's 8 kHz half when `sr` is fixed to 16000) is never
+ * decoded, half of such a model's decoding. Malformed bytes are still found at load:
+ * `checkUndecoded` (which loadOnnx calls once the graph is planned) skims every sub-graph nobody
+ * decoded, checking every length and wire type the decoder reads, down to the deepest nested graph
+ * and counted against MAX_GRAPH_DEPTH.
+ */
+export class Subgraph {
+  private decoded: GraphMsg | undefined;
+  /** Counts of the GraphProto's input and output fields (one pass over its top-level fields). */
+  readonly inputCount: number;
+  readonly outputCount: number;
+
+  constructor(
+    private readonly buf: Uint8Array,
+    private readonly start: number,
+    private readonly end: number,
+    private readonly depth: number,
+    private readonly what: string,
+    /** The model's sub-graphs: the ones this graph holds join it when it is decoded. */
+    private readonly all: Subgraph[],
+  ) {
+    const counts = skimGraph(new Reader(buf, what, start, end), depth, false);
+    this.inputCount = counts.inputs;
+    this.outputCount = counts.outputs;
+    all.push(this);
+  }
+
+  graph(): GraphMsg {
+    if (this.decoded === undefined) {
+      const outer = registry;
+      registry = this.all;
+      try {
+        this.decoded = decodeGraph(new Reader(this.buf, this.what, this.start, this.end), this.depth);
+      } finally {
+        registry = outer;
+      }
+    }
+    return this.decoded;
+  }
+
+  /** Checks the wire structure of a sub-graph that was not decoded (see the class comment). */
+  checkIfUndecoded(): void {
+    if (this.decoded === undefined) skimGraph(new Reader(this.buf, this.what, this.start, this.end), this.depth, true);
+  }
+}
+
+/** Where the sub-graphs being decoded are listed (a model's ModelMsg.subgraphs). */
+let registry: Subgraph[] | undefined;
+
+/** Skims every sub-graph of `model` that the planner did not decode: INVALID_FORMAT if malformed. */
+export function checkUndecoded(model: ModelMsg): void {
+  // decoding none adds none, so the list is complete
+  for (const g of model.subgraphs) g.checkIfUndecoded();
+}
+
+function decodeSubgraph(r: Reader, a: AttributeMsg, depth: number): Subgraph {
   const sub = r.sub(`${r.what} attribute '${a.name}'`);
   if (depth + 1 > MAX_GRAPH_DEPTH) sub.fail(`sub-graphs are nested more than ${MAX_GRAPH_DEPTH} levels deep`);
-  return decodeGraph(sub, depth + 1);
+  return new Subgraph(sub.buf, sub.pos, sub.end, depth + 1, sub.what, registry ?? []);
+}
+
+/**
+ * Checks the wire structure of a GraphProto without building it: every field's length stays
+ * inside its message, the fields decodeGraph / decodeNode / decodeAttribute read have the wire
+ * type they expect, nested sub-graphs are skimmed too (and counted against MAX_GRAPH_DEPTH).
+ * Returns the counts of graph inputs and outputs.
+ */
+function skimGraph(r: Reader, depth: number, nodes = true): { inputs: number; outputs: number } {
+  let inputs = 0;
+  let outputs = 0;
+  while (!r.done) {
+    const f = r.tag();
+    const wt = r.wt;
+    switch (f) {
+      case 1:
+        r.expect(wt, WT_LEN, 'node');
+        if (nodes) skimNode(r.sub(r.what), depth);
+        else r.skip(wt);
+        break;
+      case 2:
+      case 5:
+      case 11:
+      case 12:
+        r.expect(wt, WT_LEN, f === 2 ? 'name' : f === 5 ? 'initializer' : f === 11 ? 'input' : 'output');
+        r.skip(wt);
+        if (f === 11) inputs++;
+        else if (f === 12) outputs++;
+        break;
+      default:
+        r.skip(wt);
+    }
+  }
+  return { inputs, outputs };
+}
+
+function skimNode(r: Reader, depth: number): void {
+  while (!r.done) {
+    const f = r.tag();
+    const wt = r.wt;
+    if (f === 5) {
+      r.expect(wt, WT_LEN, 'attribute');
+      const a = r.sub(r.what);
+      while (!a.done) {
+        const g = a.tag();
+        const w = a.wt;
+        if (g === 6 || g === 11) {
+          a.expect(w, WT_LEN, g === 6 ? 'g' : 'graphs');
+          const sub = a.sub(a.what);
+          if (depth + 1 > MAX_GRAPH_DEPTH) sub.fail(`sub-graphs are nested more than ${MAX_GRAPH_DEPTH} levels deep`);
+          skimGraph(sub, depth + 1);
+        } else a.skip(w);
+      }
+    } else {
+      if ((f >= 1 && f <= 4) || f === 7) r.expect(wt, WT_LEN, 'input, output, name, op_type or domain');
+      r.skip(wt);
+    }
+  }
 }
 
 function decodeAttribute(r: Reader, depth: number): AttributeMsg {
   const a: AttributeMsg = { name: '', type: 0, floats: [], ints: [], strings: [], tensors: [], graphs: [], other: false };
   while (!r.done) {
-    const [f, wt] = r.tag();
+    const f = r.tag();
+    const wt = r.wt;
     switch (f) {
       case 1:
         r.expect(wt, WT_LEN, 'name');
@@ -263,7 +383,8 @@ function decodeNode(r: Reader, index: number, depth: number): NodeMsg {
   const n: NodeMsg = { name: '', opType: '', domain: '', inputs: [], outputs: [], attributes: [] };
   const what = `NodeProto #${index}`;
   while (!r.done) {
-    const [f, wt] = r.tag();
+    const f = r.tag();
+    const wt = r.wt;
     switch (f) {
       case 1:
         r.expect(wt, WT_LEN, 'input');
@@ -299,12 +420,14 @@ function decodeNode(r: Reader, index: number, depth: number): NodeMsg {
 function decodeShape(r: Reader): (number | string | null)[] {
   const dims: (number | string | null)[] = [];
   while (!r.done) {
-    const [f, wt] = r.tag();
+    const f = r.tag();
+    const wt = r.wt;
     if (f === 1 && wt === WT_LEN) {
       const d = r.sub(r.what);
       let v: number | string | null = null;
       while (!d.done) {
-        const [g, w] = d.tag();
+        const g = d.tag();
+        const w = d.wt;
         if (g === 1 && w === WT_VARINT) v = d.varint();
         else if (g === 2 && w === WT_LEN) v = d.string();
         else d.skip(w);
@@ -318,7 +441,8 @@ function decodeShape(r: Reader): (number | string | null)[] {
 function decodeValueInfo(r: Reader): ValueInfoMsg {
   const v: ValueInfoMsg = { name: '', elemType: undefined, shape: undefined };
   while (!r.done) {
-    const [f, wt] = r.tag();
+    const f = r.tag();
+    const wt = r.wt;
     if (f === 1) {
       r.expect(wt, WT_LEN, 'name');
       v.name = r.string();
@@ -326,12 +450,14 @@ function decodeValueInfo(r: Reader): ValueInfoMsg {
       r.expect(wt, WT_LEN, 'type');
       const tr = r.sub(`ValueInfoProto '${v.name}'`);
       while (!tr.done) {
-        const [g, w] = tr.tag();
+        const g = tr.tag();
+        const w = tr.wt;
         if (g === 1 && w === WT_LEN) {
           // TypeProto.Tensor
           const tt = tr.sub(tr.what);
           while (!tt.done) {
-            const [h, x] = tt.tag();
+            const h = tt.tag();
+            const x = tt.wt;
             if (h === 1 && x === WT_VARINT) v.elemType = tt.varint32();
             else if (h === 2 && x === WT_LEN) v.shape = decodeShape(tt.sub(tt.what));
             else tt.skip(x);
@@ -346,7 +472,8 @@ function decodeValueInfo(r: Reader): ValueInfoMsg {
 function decodeGraph(r: Reader, depth: number): GraphMsg {
   const g: GraphMsg = { name: '', nodes: [], initializers: [], inputs: [], outputs: [], hasSparseInitializers: false };
   while (!r.done) {
-    const [f, wt] = r.tag();
+    const f = r.tag();
+    const wt = r.wt;
     switch (f) {
       case 1:
         r.expect(wt, WT_LEN, 'node');
@@ -384,9 +511,21 @@ export function decodeModel(bytes: Uint8Array): ModelMsg {
     throw new RnnError('INVALID_INPUT', `loadOnnx: expected a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
   }
   const r = new Reader(bytes, 'ModelProto');
-  const m: ModelMsg = { irVersion: 0, producerName: '', opsets: new Map(), graph: undefined };
+  const m: ModelMsg = { irVersion: 0, producerName: '', opsets: new Map(), graph: undefined, subgraphs: [] };
+  const outer = registry;
+  registry = m.subgraphs;
+  try {
+    decodeModelFields(r, m);
+  } finally {
+    registry = outer;
+  }
+  return m;
+}
+
+function decodeModelFields(r: Reader, m: ModelMsg): void {
   while (!r.done) {
-    const [f, wt] = r.tag();
+    const f = r.tag();
+    const wt = r.wt;
     switch (f) {
       case 1:
         r.expect(wt, WT_VARINT, 'ir_version');
@@ -406,7 +545,8 @@ export function decodeModel(bytes: Uint8Array): ModelMsg {
         let domain = '';
         let version = 0;
         while (!o.done) {
-          const [g, w] = o.tag();
+          const g = o.tag();
+          const w = o.wt;
           if (g === 1) {
             o.expect(w, WT_LEN, 'domain');
             domain = o.string();
@@ -422,5 +562,4 @@ export function decodeModel(bytes: Uint8Array): ModelMsg {
         r.skip(wt);
     }
   }
-  return m;
 }

@@ -39,26 +39,42 @@ export class Reader {
     throw formatError(`${this.what}: ${message} (at byte ${this.pos})`);
   }
 
-  /** Low 32 bits and high 32 bits of a varint (at most 10 bytes). */
-  private varintParts(): [number, number] {
+  /** High 32 bits of the last varintLow() read. */
+  private hi = 0;
+
+  /**
+   * Low 32 bits of a varint (at most 10 bytes); the high 32 bits go to `hi`. Not an array pair:
+   * a model's decode reads tens of thousands of varints, most of them at a cold start, before the
+   * JIT could remove a pair's allocation.
+   */
+  private varintLow(): number {
+    const buf = this.buf;
+    if (this.pos < this.end && buf[this.pos] < 0x80) {
+      this.hi = 0;
+      return buf[this.pos++];
+    }
     let lo = 0;
     let hi = 0;
     for (let i = 0; i < 10; i++) {
       if (this.pos >= this.end) this.fail('truncated varint');
-      const b = this.buf[this.pos++];
+      const b = buf[this.pos++];
       if (i < 4) lo |= (b & 0x7f) << (7 * i);
       else if (i === 4) {
         lo |= (b & 0x0f) << 28;
         hi |= (b & 0x7f) >>> 4;
       } else hi |= (b & 0x7f) << (7 * i - 32);
-      if ((b & 0x80) === 0) return [lo >>> 0, hi >>> 0];
+      if ((b & 0x80) === 0) {
+        this.hi = hi >>> 0;
+        return lo >>> 0;
+      }
     }
     this.fail('varint longer than 10 bytes');
   }
 
   /** A varint as a JS number; must be a safe integer (negative int64 values are allowed). */
   varint(): number {
-    const [lo, hi] = this.varintParts();
+    const lo = this.varintLow();
+    const hi = this.hi;
     if (hi === 0) return lo;
     if (hi < 0x200000) return hi * 0x100000000 + lo;
     const v = BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
@@ -73,7 +89,8 @@ export class Reader {
    * INT64_MAX / INT64_MIN mean "to the end" in Slice and the like).
    */
   varintClamped(): number {
-    const [lo, hi] = this.varintParts();
+    const lo = this.varintLow();
+    const hi = this.hi;
     if (hi < 0x200000) return hi * 0x100000000 + lo;
     const v = BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
     return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : v < BigInt(Number.MIN_SAFE_INTEGER) ? Number.MIN_SAFE_INTEGER : Number(v);
@@ -81,14 +98,14 @@ export class Reader {
 
   /** A varint as a signed 64-bit BigInt (int64 fields). */
   varintBig(): bigint {
-    const [lo, hi] = this.varintParts();
+    const lo = this.varintLow();
+    const hi = this.hi;
     return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
   }
 
   /** A varint as an int32 (int32 fields are sign-extended to 64 bits on the wire). */
   varint32(): number {
-    const [lo] = this.varintParts();
-    return lo | 0;
+    return this.varintLow() | 0;
   }
 
   private dv(): DataView {
@@ -116,60 +133,61 @@ export class Reader {
     return v;
   }
 
-  /** Reads a length prefix and returns [start, end) of the delimited bytes, advancing past them. */
-  span(): [number, number] {
+  /** Reads a length prefix, advances past the delimited bytes and returns where they start (they end at `pos`). */
+  private lengthDelimited(): number {
     const len = this.varint();
     if (len < 0 || len > this.end - this.pos) this.fail(`length ${len} runs past the end of the data`);
     const s = this.pos;
     this.pos += len;
-    return [s, this.pos];
+    return s;
   }
 
   bytes(): Uint8Array {
-    const [s, e] = this.span();
-    return this.buf.subarray(s, e);
+    const s = this.lengthDelimited();
+    return this.buf.subarray(s, this.pos);
   }
 
   string(): string {
-    const b = this.bytes();
-    // Names (nodes, values, attributes) are short ASCII: built from char codes, which costs far
-    // less than a TextDecoder call each (a model has thousands of them); anything else decodes.
-    if (b.length > 64) return utf8.decode(b);
-    let s = '';
-    for (let i = 0; i < b.length; i++) {
-      const c = b[i];
-      if (c >= 0x80) return utf8.decode(b);
-      s += String.fromCharCode(c);
-    }
-    return s;
+    const s = this.lengthDelimited();
+    const e = this.pos;
+    const buf = this.buf;
+    // Names (nodes, values, attributes) are short ASCII: one String.fromCharCode over the bytes
+    // costs far less than a TextDecoder call each (a model has thousands of them) and makes no
+    // intermediate strings; anything else decodes.
+    if (e - s > 1024) return utf8.decode(buf.subarray(s, e));
+    for (let i = s; i < e; i++) if (buf[i] >= 0x80) return utf8.decode(buf.subarray(s, e));
+    return String.fromCharCode.apply(null, buf.subarray(s, e) as unknown as number[]);
   }
 
   /** A reader over a length-delimited sub-message. */
   sub(what: string): Reader {
-    const [s, e] = this.span();
-    return new Reader(this.buf, what, s, e);
+    const s = this.lengthDelimited();
+    return new Reader(this.buf, what, s, this.pos);
   }
 
-  /** Reads a tag: [field number, wire type]. */
-  tag(): [number, number] {
+  /** Wire type of the last tag() read. */
+  wt = 0;
+
+  /** Reads a tag: returns its field number; its wire type is then `wt`. */
+  tag(): number {
     const t = this.varint();
     const field = Math.floor(t / 8);
-    const wt = t & 7;
+    this.wt = t & 7;
     if (field === 0) this.fail('field number 0');
-    return [field, wt];
+    return field;
   }
 
   skip(wt: number): void {
     switch (wt) {
       case WT_VARINT:
-        this.varintParts();
+        this.varintLow();
         return;
       case WT_I64:
         if (this.pos + 8 > this.end) this.fail('truncated fixed64');
         this.pos += 8;
         return;
       case WT_LEN:
-        this.span();
+        this.lengthDelimited();
         return;
       case WT_I32:
         if (this.pos + 4 > this.end) this.fail('truncated fixed32');

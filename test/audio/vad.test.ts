@@ -10,8 +10,9 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SileroVad, SpeechSegmenter, resample, type SegmentOptions, type SpeechEvent, type SpeechSegment } from '../../src/audio/index.js';
 import type { RnnErrorCode } from '../../base/errors.js';
-import { ready } from '../../src/index.js';
+import { loadOnnx, ready } from '../../src/index.js';
 import { rng } from '../helpers/common.js';
+import { model } from '../onnx/encode.js';
 import { VAD_DIST, readClip, readReference, vadWeb, type VadReference } from '../helpers/vad.js';
 
 const { FrameProcessor } = vadWeb('frame-processor.js');
@@ -357,6 +358,44 @@ describe('misuse: typed RnnErrors naming what was expected', () => {
     const lstm = new Uint8Array(readFileSync(new URL('../fixtures/onnx/torch/char_lstm_op17/model.onnx', import.meta.url)));
     expectRnnError(() => SileroVad.load(lstm), 'UNSUPPORTED', /expected Silero VAD's \(v5\/v6: input, state, sr; or v4 \(legacy\): input, h, c, sr\)/);
     expectRnnError(() => SileroVad.load(new Uint8Array([1, 2, 3])), 'INVALID_FORMAT');
+  });
+
+  it('load runs nothing on the three models at both rates: their outputs are checked from the inferred types (sr fixed, its If folded)', () => {
+    for (const name of ['silero_vad_legacy', 'silero_vad_v5', 'silero_vad_v6']) {
+      for (const sampleRate of [16000, 8000] as const) {
+        const vad = SileroVad.load(modelBytes(name), { sampleRate });
+        const inner = (vad as unknown as { model: { lastRunNodes: number; recurrentNodes: readonly unknown[] } }).model;
+        expect(inner.lastRunNodes, `${name} at ${sampleRate}`).toBe(0);
+        // only the branch of this rate is planned: half the recurrent nodes loadOnnx plans
+        expect(2 * inner.recurrentNodes.length, `${name} at ${sampleRate}`).toBe(loadOnnx(modelBytes(name)).recurrentNodes.length);
+        vad.dispose();
+      }
+    }
+  });
+
+  it("a model with Silero's inputs but other outputs: UNSUPPORTED naming the output, at load", () => {
+    // output = the window itself (576 values), stateN = state: inputs as v5's, outputs not
+    const wrong = model({
+      nodes: [
+        { op: 'Identity', inputs: ['input'], outputs: ['output'] },
+        { op: 'Identity', inputs: ['state'], outputs: ['stateN'] },
+      ],
+      inputs: [{ name: 'input', shape: [1, 576] }, { name: 'state', shape: [2, 1, 128] }, { name: 'sr', type: 7, shape: [] }],
+      outputs: [{ name: 'output' }, { name: 'stateN' }],
+    });
+    expectRnnError(() => SileroVad.load(wrong), 'UNSUPPORTED', /the model is not Silero VAD v5 at 16000 Hz \(input \[1, 576\]\): output has 576 float32 elements, expected 1 float32/);
+    // the same with a one-value output loads, and runs
+    const right = model({
+      nodes: [
+        { op: 'ReduceMean', inputs: ['input'], outputs: ['output'], attrs: [{ name: 'axes', ints: [1] }] },
+        { op: 'Identity', inputs: ['state'], outputs: ['stateN'] },
+      ],
+      inputs: [{ name: 'input', shape: [1, 576] }, { name: 'state', shape: [2, 1, 128] }, { name: 'sr', type: 7, shape: [] }],
+      outputs: [{ name: 'output' }, { name: 'stateN' }],
+    });
+    const vad = SileroVad.load(right);
+    expect(vad.process(new Float32Array(512).fill(0.5))).toBeCloseTo(0.5 * 512 / 576, 6);
+    vad.dispose();
   });
 
   it('segmenter options and probabilities', () => {

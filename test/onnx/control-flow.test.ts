@@ -202,6 +202,44 @@ describe('sub-graph errors', () => {
     expect(() => loadOnnx(bytes)).toThrow(/input 'later'/);
   });
 
+  describe('the branch not taken when the condition folds at load (skimmed, never decoded)', () => {
+    /** An If on a constant condition (an int64 Constant cast to bool: folds at load). */
+    const folded = (elseG: GraphSpec, cond = 1) => model({
+      nodes: [
+        { op: 'Constant', inputs: [], outputs: ['k64'], attrs: [{ name: 'value', t: { name: '', dims: [1], data: [cond], type: INT64 } }] },
+        { op: 'Cast', inputs: ['k64'], outputs: ['k'], attrs: [{ name: 'to', i: BOOL }] },
+        { op: 'If', name: 'the_if', inputs: ['k'], outputs: ['y'], attrs: [{ name: 'then_branch', g: idBranch('t') }, { name: 'else_branch', g: elseG }] },
+      ],
+      ...io,
+    });
+    const x = { data: Float32Array.of(1, 2), shape: [2] };
+    const c = { data: Int32Array.of(1), shape: [1] };
+
+    it('an operator that does not exist inside it loads and runs (it can never run), taken it is UNSUPPORTED', () => {
+      const unknownOp = branch('e', [{ op: 'NoSuchOp', name: 'ghost', inputs: ['x'], outputs: ['e_o'] }], 'e_o');
+      expect(Array.from(loadOnnx(folded(unknownOp)).run({ x, c }).y.data)).toEqual([1, 2]);
+      expect(() => loadOnnx(folded(unknownOp, 0))).toThrow(/NoSuchOp node 'ghost'/);
+    });
+
+    it('malformed wire bytes inside it are INVALID_FORMAT at load', () => {
+      const good = folded(branch('e', [{ op: 'Identity', name: 'zq_marker_node', inputs: ['x'], outputs: ['e_o'] }], 'e_o'));
+      expect(Array.from(loadOnnx(good).run({ x, c }).y.data)).toEqual([1, 2]);
+      // the node name's length prefix made to run past the end of its NodeProto
+      const at = Buffer.from(good).indexOf('zq_marker_node');
+      expect(good[at - 1]).toBe('zq_marker_node'.length);
+      const bad = good.slice();
+      bad[at - 1] = 0x7f;
+      expect(codeOf(() => loadOnnx(bad))).toBe('INVALID_FORMAT');
+      expect(() => loadOnnx(bad)).toThrow(/runs past the end/);
+    });
+
+    it('sub-graphs nested past the bound inside it are INVALID_FORMAT', () => {
+      let g = idBranch('leaf');
+      for (let i = 0; i < 32; i++) g = branch(`l${i}`, [ifNode(g, idBranch(`e${i}`), [`o${i}`])], `o${i}`);
+      expect(() => loadOnnx(folded(g))).toThrow(/nested more than 32 levels/);
+    });
+  });
+
   it('an unknown attribute on If is UNSUPPORTED', () => {
     const n = ifNode(idBranch('t'), idBranch('e'));
     n.attrs!.push({ name: 'extra', i: 1 });

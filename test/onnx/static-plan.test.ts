@@ -159,6 +159,35 @@ describe('prepared nodes give the dynamic plan bits', () => {
     expect(m.lastRunPlan!.unpreparedNodes).toEqual([]);
   });
 
+  it('a one-element operand on either side of Add / Sub / Mul / Div (the scalar loops)', () => {
+    const nodes: NodeSpec[] = [
+      { op: 'Add', inputs: ['a', 's'], outputs: ['add'] },
+      { op: 'Sub', inputs: ['s', 'a'], outputs: ['rsub'] },
+      { op: 'Sub', inputs: ['a', 's'], outputs: ['sub'] },
+      { op: 'Mul', inputs: ['s', 'a'], outputs: ['mul'] },
+      { op: 'Div', inputs: ['a', 's'], outputs: ['div'] },
+      { op: 'Div', inputs: ['s', 'a'], outputs: ['rdiv'] },
+      // a one-element operand of higher rank: the output takes its rank
+      { op: 'Add', inputs: ['a', 'one3'], outputs: ['add3'] },
+    ];
+    const outs = ['add', 'rsub', 'sub', 'mul', 'div', 'rdiv', 'add3'];
+    const m = expectSameAsDynamic(nodes, [{ name: 'a', shape: [5, 7] }, { name: 's', shape: [1] }, { name: 'one3', shape: [1, 1, 1] }], outs, 14);
+    expect(m.lastRunPlan!.unpreparedNodes).toEqual([]);
+  });
+
+  it('Relu keeps NaN, maps -0 and negatives to +0, prepared as dynamic', () => {
+    const bytes = model({ nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }], inputs: [{ name: 'x', shape: [6] }], outputs: [{ name: 'y' }] });
+    const m = loadOnnx(bytes);
+    const x = { data: Float32Array.of(NaN, -0, -1, 2, Infinity, -Infinity), shape: [6] };
+    for (let call = 0; call < 3; call++) {
+      const y = Array.from(m.run({ x }).y.data as Float32Array);
+      expect(Number.isNaN(y[0])).toBe(true);
+      expect(Object.is(y[1], 0)).toBe(true);
+      expect(y.slice(2)).toEqual([0, 2, Infinity, 0]);
+    }
+    expect(m.lastRunPlan!.unpreparedNodes).toEqual([]);
+  });
+
   it('Conv with packed weights, and an LSTM over several steps and one step', () => {
     const r = rng(13);
     const w = (n: number) => Array.from({ length: n }, () => r() - 0.5);
@@ -210,6 +239,23 @@ describe('bind misuse', () => {
     expect(Array.from(b.inputs.x.data as Float32Array)).toEqual([0, 2, 0]);
     m.dispose();
     code(() => b.run(), 'DISPOSED', /dispose/);
+  });
+
+  it('outputTypes: each output as the plan for the bound shapes infers it, before any run', () => {
+    const two = model({
+      nodes: [relu(0, 'x', 'y'), { op: 'Concat', inputs: ['x', 'x'], outputs: ['z'], attrs: [{ name: 'axis', i: 0 }] }],
+      inputs: [{ name: 'x', shape: ['n'] }], outputs: [{ name: 'y' }, { name: 'z' }],
+    });
+    const m = loadOnnx(two);
+    const b = m.bind({ x: [3] });
+    expect(b.outputTypes).toEqual({ y: { dtype: 'float32', shape: [3] }, z: { dtype: 'float32', shape: [6] } });
+    expect(m.lastRunNodes).toBe(0); // nothing ran
+    // without specialised plans nothing is inferred
+    expect(loadOnnx(two, { specializeShapes: false }).bind({ x: [3] }).outputTypes).toEqual({ y: undefined, z: undefined });
+    // Silero v5 through loadOnnx: its outputs come out of an If on the value of sr, which the
+    // shapes do not decide (SileroVad fixes sr at load, and there they are known)
+    const v5 = loadOnnx(new Uint8Array(readFileSync(`${VAD_DIST}silero_vad_v5.onnx`)));
+    expect(v5.bind({ input: [1, 576], state: [2, 1, 128], sr: [1] }).outputTypes).toEqual({ output: undefined, stateN: undefined });
   });
 
   it('a feedback output of another size than its input fails before any input is written', () => {

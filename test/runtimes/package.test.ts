@@ -78,3 +78,40 @@ describe("the 'wasm-rnn/ort' entry of the packed package", () => {
     }
   }, 300_000);
 });
+
+describe("the 'wasm-rnn/vad' entry of the packed package", () => {
+  it("Node resolves it to its bundle (shared chunks only), whose SileroVad gives the main entry's probabilities and RnnError", (ctx) => {
+    const node = systemNode();
+    if (!node) return ctx.skip('no node on PATH outside node_modules');
+    const app = makeApp('vad');
+    try {
+      const modelFile = join(ROOT, 'node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx');
+      const script = `
+        import * as vadEntry from 'wasm-rnn/vad';
+        import * as main from 'wasm-rnn';
+        import { readFileSync } from 'node:fs';
+        const bytes = readFileSync(${JSON.stringify(modelFile)});
+        await vadEntry.ready();
+        const a = vadEntry.SileroVad.load(bytes), b = main.SileroVad.load(bytes);
+        const frame = new Float32Array(512).map((_, i) => 0.3 * Math.sin(i / 7));
+        const pa = [a.process(frame), a.process(frame)], pb = [b.process(frame), b.process(frame)];
+        let code;
+        try { a.process(new Float32Array(3)); } catch (e) { code = e instanceof main.RnnError && e.code; }
+        console.log(JSON.stringify({ resolved: import.meta.resolve('wasm-rnn/vad'), pa, pb, code, sameClass: vadEntry.SileroVad === main.SileroVad }));`;
+      const r = run(node, ['--input-type=module', '-e', script], { cwd: app, timeout: 60_000 });
+      const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+      expect(line, describeRun(r)).toBeDefined();
+      const got = JSON.parse(line!);
+      expect(got.resolved).toMatch(/node_modules\/wasm-rnn\/dist\/entries\/node-vad\.js$/);
+      expect(got.pa).toEqual(got.pb);
+      expect(got.sameClass).toBe(true);
+      expect(got.code).toBe('SHAPE_MISMATCH');
+      const src = readFileSync(fileURLToPath(got.resolved), 'utf8');
+      const imports = [...src.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s*['"]([^'"]+)['"]/gm)].map((m) => m[1]);
+      expect(imports.length).toBeGreaterThan(0);
+      for (const i of imports) expect(i).toMatch(/^\.\/chunk-[A-Z0-9]+\.js$/);
+    } finally {
+      removeApp(app);
+    }
+  }, 300_000);
+});

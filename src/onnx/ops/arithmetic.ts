@@ -5,9 +5,9 @@
  * an integer division by zero is INVALID_INPUT).
  */
 import type { NodeFn, NodeContext } from '../node.js';
-import { alloc, sameShape } from '../values.js';
+import { alloc, numelOf, sameShape } from '../values.js';
 import { broadcastIndex, broadcastShapes, bstrides, forBroadcast, requireOpset, sameDtype, type OpFactory } from './util.js';
-import { BroadcastCache, binaryF32, type BinaryF32 } from './loops.js';
+import { BroadcastCache, binaryF32, binaryScalarF32, type BinaryF32 } from './loops.js';
 
 /** One operator's integer math: on numbers (int32 and narrower; exact before the store wraps) and on int64 bigints. */
 interface IntMath {
@@ -69,6 +69,15 @@ function binary(ctx: NodeContext, f32: BinaryF32 | ((a: number, b: number) => nu
         shape = broadcastShapes(ctx, a.shape, b.shape);
       } catch {
         return undefined;
+      }
+      // one operand a single element spread over the other's shape (Silero's `1 + x`, `x * 2^20`,
+      // `x - mean`): a loop with the scalar hoisted, no index arrays
+      const n = numelOf(shape);
+      if (numelOf(b.shape) === 1 && numelOf(a.shape) === n && n > 1) {
+        return { outputs: [{ dtype: 'float32', shape }], run: (ins, outs) => binaryScalarF32(f32, ins[0]!.data as Float32Array, (ins[1]!.data as Float32Array)[0], outs[0].data as Float32Array, false) };
+      }
+      if (numelOf(a.shape) === 1 && numelOf(b.shape) === n && n > 1) {
+        return { outputs: [{ dtype: 'float32', shape }], run: (ins, outs) => binaryScalarF32(f32, ins[1]!.data as Float32Array, (ins[0]!.data as Float32Array)[0], outs[0].data as Float32Array, true) };
       }
       const [ia, ib] = sameShape(a.shape, b.shape) ? [undefined, undefined] : [broadcastIndex(a.shape, shape), broadcastIndex(b.shape, shape)];
       return {

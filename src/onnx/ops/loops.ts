@@ -17,7 +17,7 @@ export const UNARY_F32_LOOPS: Record<string, (src: Float32Array, dst: Float32Arr
   Relu: (src, dst) => {
     for (let i = 0; i < src.length; i++) {
       const x = src[i];
-      dst[i] = x > 0 ? x : x === 0 || x < 0 ? 0 : x;
+      dst[i] = x > 0 || x !== x ? x : 0;
     }
   },
   Sqrt: (src, dst) => {
@@ -67,6 +67,30 @@ export function binaryF32(op: BinaryF32, x: Float32Array, y: Float32Array, z: Fl
     case 'Sub': for (let i = 0; i < n; i++) z[i] = x[ia[i]] - y[ib[i]]; return;
     case 'Mul': for (let i = 0; i < n; i++) z[i] = x[ia[i]] * y[ib[i]]; return;
     case 'Div': for (let i = 0; i < n; i++) z[i] = x[ia[i]] / y[ib[i]]; return;
+  }
+}
+
+/**
+ * x op y where y holds one element (broadcast to x's shape, `yFirst` false) or x does (`yFirst`
+ * true: y op x with the scalar first): no index arrays, the scalar read once. The same float64
+ * arithmetic rounded to float32 as binaryF32, so the same bits.
+ */
+export function binaryScalarF32(op: BinaryF32, x: Float32Array, scalar: number, z: Float32Array, scalarFirst: boolean): void {
+  const n = z.length;
+  const s = scalar;
+  if (scalarFirst) {
+    switch (op) {
+      case 'Add': for (let i = 0; i < n; i++) z[i] = s + x[i]; return;
+      case 'Sub': for (let i = 0; i < n; i++) z[i] = s - x[i]; return;
+      case 'Mul': for (let i = 0; i < n; i++) z[i] = s * x[i]; return;
+      case 'Div': for (let i = 0; i < n; i++) z[i] = s / x[i]; return;
+    }
+  }
+  switch (op) {
+    case 'Add': for (let i = 0; i < n; i++) z[i] = x[i] + s; return;
+    case 'Sub': for (let i = 0; i < n; i++) z[i] = x[i] - s; return;
+    case 'Mul': for (let i = 0; i < n; i++) z[i] = x[i] * s; return;
+    case 'Div': for (let i = 0; i < n; i++) z[i] = x[i] / s; return;
   }
 }
 
