@@ -20,7 +20,6 @@ export { f32_gru_gates, f32_gru_gates__scalar } from './cells/gru';
 export { f32_rnn_tanh, f32_rnn_tanh__scalar, f32_rnn_relu, f32_rnn_relu__scalar } from './cells/rnn';
 export {
   recurrence_scratch_size, recurrent_panel_width, lstm_recurrence, gru_recurrence, rnn_tanh_recurrence, rnn_relu_recurrence, stack_step,
-  lstm_recurrence_q8, gru_recurrence_q8, rnn_tanh_recurrence_q8, rnn_relu_recurrence_q8,
   CELL_LSTM, CELL_GRU, CELL_RNN_TANH, CELL_RNN_RELU, STACK_SLOTS,
 } from './recurrence';
 export { f32_vsigmoid, f32_vsigmoid__scalar } from './kernels/f32-vsigmoid';
@@ -34,5 +33,5 @@ export {
 export { f32_dwconv_f64acc, f32_dwconv_f64acc__scalar } from './kernels/f32-dwconv-f64acc';
 export { x32_transpose } from './kernels/x32-transpose';
 export { qc8w_packw, qc8w_packw_size } from './kernels/qc8w-packw';
-export { qd8_quantize_u7, qd8_quantize_u7__scalar } from './kernels/qd8-quantize';
-export { qd8_f32_qc8w_gemm, qd8_f32_qc8w_gemm__scalar, qd8_set_relaxed_dot } from './kernels/qd8-f32-qc8w-gemm';
+export { qd8_quantize_u7 } from './kernels/qd8-quantize';
+export { qd8_f32_qc8w_gemm, qd8_set_relaxed_dot, qd8_relaxed_dot } from './kernels/qd8-f32-qc8w-gemm';

@@ -156,68 +156,39 @@ export function recurrence_scratch_size(cell: i32, b: i32, hsize: i32, psize: i3
 }
 
 // One export per cell kind: after inlining, `cell` is a constant and every cell test folds away,
-// so the time loop contains only the chosen cell's code. The cell's row update is a call to its
+// so the time loop contains only the chosen cell's code. `q8` (the weights are int8 qc8w blocks:
+// h, and an LSTM projection's input, are quantized per step, as PyTorch's dynamically quantized
+// LSTM / GRU do) is an argument: one test a step, not a second copy of each loop. The cell's row update is a call to its
 // gate kernel (f32_lstm_gates, ...), not inlined: a forward is one long call of the driver, and V8
 // gives a running call no new code, so in a fresh process an inlined gate loop ran the whole
 // first forward in baseline code; called, it switches to optimized code between two rows.
 
 export function lstm_recurrence(
   xproj: usize, xts: i32, xbs: i32, whh: usize, whr: usize, h: usize, hbs: i32, c: usize, cbs: i32, out: usize, ots: i32, obs: i32,
-  t_len: i32, batch: i32, hsize: i32, psize: i32, lengths: usize, reverse: i32, scratch: usize,
+  t_len: i32, batch: i32, hsize: i32, psize: i32, lengths: usize, reverse: i32, scratch: usize, q8: i32,
 ): void {
-  recurrence(CELL_LSTM, xproj, xts, xbs, whh, 0, whr, h, hbs, c, cbs, out, ots, obs, t_len, batch, hsize, psize, lengths, reverse, scratch, false, 0, 0, 0, 0, false);
+  recurrence(CELL_LSTM, xproj, xts, xbs, whh, 0, whr, h, hbs, c, cbs, out, ots, obs, t_len, batch, hsize, psize, lengths, reverse, scratch, false, 0, 0, 0, 0, q8 != 0);
 }
 
 export function gru_recurrence(
   xproj: usize, xts: i32, xbs: i32, whh: usize, bhh: usize, h: usize, hbs: i32, out: usize, ots: i32, obs: i32,
-  t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize,
+  t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize, q8: i32,
 ): void {
-  recurrence(CELL_GRU, xproj, xts, xbs, whh, bhh, 0, h, hbs, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0, false);
+  recurrence(CELL_GRU, xproj, xts, xbs, whh, bhh, 0, h, hbs, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0, q8 != 0);
 }
 
 export function rnn_tanh_recurrence(
   xproj: usize, xts: i32, xbs: i32, whh: usize, h: usize, hbs: i32, out: usize, ots: i32, obs: i32,
-  t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize,
+  t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize, q8: i32,
 ): void {
-  recurrence(CELL_RNN_TANH, xproj, xts, xbs, whh, 0, 0, h, hbs, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0, false);
+  recurrence(CELL_RNN_TANH, xproj, xts, xbs, whh, 0, 0, h, hbs, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0, q8 != 0);
 }
 
 export function rnn_relu_recurrence(
   xproj: usize, xts: i32, xbs: i32, whh: usize, h: usize, hbs: i32, out: usize, ots: i32, obs: i32,
-  t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize,
+  t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize, q8: i32,
 ): void {
-  recurrence(CELL_RNN_RELU, xproj, xts, xbs, whh, 0, 0, h, hbs, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0, false);
-}
-
-// int8 weights: the same time loops with W_hh (and W_hr) as qc8w blocks (qc8w_packw); h (and the
-// cell output) are quantized per step, as PyTorch's dynamically quantized LSTM / GRU do.
-
-export function lstm_recurrence_q8(
-  xproj: usize, xts: i32, xbs: i32, whh: usize, whr: usize, h: usize, hbs: i32, c: usize, cbs: i32, out: usize, ots: i32, obs: i32,
-  t_len: i32, batch: i32, hsize: i32, psize: i32, lengths: usize, reverse: i32, scratch: usize,
-): void {
-  recurrence(CELL_LSTM, xproj, xts, xbs, whh, 0, whr, h, hbs, c, cbs, out, ots, obs, t_len, batch, hsize, psize, lengths, reverse, scratch, false, 0, 0, 0, 0, true);
-}
-
-export function gru_recurrence_q8(
-  xproj: usize, xts: i32, xbs: i32, whh: usize, bhh: usize, h: usize, hbs: i32, out: usize, ots: i32, obs: i32,
-  t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize,
-): void {
-  recurrence(CELL_GRU, xproj, xts, xbs, whh, bhh, 0, h, hbs, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0, true);
-}
-
-export function rnn_tanh_recurrence_q8(
-  xproj: usize, xts: i32, xbs: i32, whh: usize, h: usize, hbs: i32, out: usize, ots: i32, obs: i32,
-  t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize,
-): void {
-  recurrence(CELL_RNN_TANH, xproj, xts, xbs, whh, 0, 0, h, hbs, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0, true);
-}
-
-export function rnn_relu_recurrence_q8(
-  xproj: usize, xts: i32, xbs: i32, whh: usize, h: usize, hbs: i32, out: usize, ots: i32, obs: i32,
-  t_len: i32, batch: i32, hsize: i32, lengths: usize, reverse: i32, scratch: usize,
-): void {
-  recurrence(CELL_RNN_RELU, xproj, xts, xbs, whh, 0, 0, h, hbs, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0, true);
+  recurrence(CELL_RNN_RELU, xproj, xts, xbs, whh, 0, 0, h, hbs, 0, 0, out, ots, obs, t_len, batch, hsize, hsize, lengths, reverse, scratch, false, 0, 0, 0, 0, q8 != 0);
 }
 
 // ---- train mode: the same time loop, keeping what the backward needs ----
@@ -309,26 +280,17 @@ export function stack_step(
       const qrows = qparams + 16;
       qd8_quantize_u7(qrows, input, batch, inSize, inSize, (inSize + 3) & ~3, qparams);
       qd8_f32_qc8w_gemm(xproj, qrows, qparams, wih, xbias, batch, gh, inSize, gh);
-      if (cell == CELL_LSTM) {
-        lstm_recurrence_q8(xproj, 0, gh, whh, whr, h, psize, c, hsize, out, 0, psize, 1, batch, hsize, psize, 0, 0, scratch);
-      } else if (cell == CELL_GRU) {
-        gru_recurrence_q8(xproj, 0, gh, whh, bhh, h, hsize, out, 0, psize, 1, batch, hsize, 0, 0, scratch);
-      } else if (cell == CELL_RNN_TANH) {
-        rnn_tanh_recurrence_q8(xproj, 0, gh, whh, h, hsize, out, 0, psize, 1, batch, hsize, 0, 0, scratch);
-      } else {
-        rnn_relu_recurrence_q8(xproj, 0, gh, whh, h, hsize, out, 0, psize, 1, batch, hsize, 0, 0, scratch);
-      }
     } else {
       f32_gemm(xproj, input, wih, xbias, batch, gh, inSize, inSize, gh);
-      if (cell == CELL_LSTM) {
-        lstm_recurrence(xproj, 0, gh, whh, whr, h, psize, c, hsize, out, 0, psize, 1, batch, hsize, psize, 0, 0, scratch);
-      } else if (cell == CELL_GRU) {
-        gru_recurrence(xproj, 0, gh, whh, bhh, h, hsize, out, 0, psize, 1, batch, hsize, 0, 0, scratch);
-      } else if (cell == CELL_RNN_TANH) {
-        rnn_tanh_recurrence(xproj, 0, gh, whh, h, hsize, out, 0, psize, 1, batch, hsize, 0, 0, scratch);
-      } else {
-        rnn_relu_recurrence(xproj, 0, gh, whh, h, hsize, out, 0, psize, 1, batch, hsize, 0, 0, scratch);
-      }
+    }
+    if (cell == CELL_LSTM) {
+      lstm_recurrence(xproj, 0, gh, whh, whr, h, psize, c, hsize, out, 0, psize, 1, batch, hsize, psize, 0, 0, scratch, q8);
+    } else if (cell == CELL_GRU) {
+      gru_recurrence(xproj, 0, gh, whh, bhh, h, hsize, out, 0, psize, 1, batch, hsize, 0, 0, scratch, q8);
+    } else if (cell == CELL_RNN_TANH) {
+      rnn_tanh_recurrence(xproj, 0, gh, whh, h, hsize, out, 0, psize, 1, batch, hsize, 0, 0, scratch, q8);
+    } else {
+      rnn_relu_recurrence(xproj, 0, gh, whh, h, hsize, out, 0, psize, 1, batch, hsize, 0, 0, scratch, q8);
     }
     input = out;
     out = out == out0 ? out1 : out0;

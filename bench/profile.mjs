@@ -103,8 +103,8 @@ for (const id of (opt('only', 'W1,W2,W3,W4,W5,W6')).split(',')) {
     const xproj = buf(T * B * GH, 7), whh = packed(GH, H, rnr(GH, H)), h = buf(B * H), c = buf(B * H), out = buf(T * B * H), bhh = buf(GH, 8);
     const scratch = rt.allocF32(ex.recurrence_scratch_size(cell === 'lstm' ? 0 : 1, B, H, H) + 16);
     const driver = cell === 'lstm'
-      ? () => ex.lstm_recurrence(xproj, B * GH, GH, whh, 0, h, H, c, H, out, B * H, H, T, B, H, H, 0, 0, scratch)
-      : () => ex.gru_recurrence(xproj, B * GH, GH, whh, bhh, h, H, out, B * H, H, T, B, H, 0, 0, scratch);
+      ? () => ex.lstm_recurrence(xproj, B * GH, GH, whh, 0, h, H, c, H, out, B * H, H, T, B, H, H, 0, 0, scratch, 0)
+      : () => ex.gru_recurrence(xproj, B * GH, GH, whh, bhh, h, H, out, B * H, H, T, B, H, 0, 0, scratch, 0);
     const sF = t(() => layer.forward(x)), sIn = t(gemm(T * B, GH, I)), sDrv = t(driver), sRec = t(gemm(B, GH, H, rnr(GH, H))), sG = t(gatesFn(cell, H));
     await flush();
     total = V(sF);

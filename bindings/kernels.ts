@@ -49,36 +49,19 @@ export interface Kernels {
   recurrent_panel_width(n: number, k: number): number;
   lstm_recurrence(
     xproj: number, xts: number, xbs: number, whh: number, whr: number, h: number, hbs: number, c: number, cbs: number, out: number, ots: number, obs: number,
-    t_len: number, batch: number, hsize: number, psize: number, lengths: number, reverse: number, scratch: number,
+    t_len: number, batch: number, hsize: number, psize: number, lengths: number, reverse: number, scratch: number, q8: number,
   ): void;
   gru_recurrence(
     xproj: number, xts: number, xbs: number, whh: number, bhh: number, h: number, hbs: number, out: number, ots: number, obs: number,
-    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
+    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number, q8: number,
   ): void;
   rnn_tanh_recurrence(
     xproj: number, xts: number, xbs: number, whh: number, h: number, hbs: number, out: number, ots: number, obs: number,
-    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
+    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number, q8: number,
   ): void;
   rnn_relu_recurrence(
     xproj: number, xts: number, xbs: number, whh: number, h: number, hbs: number, out: number, ots: number, obs: number,
-    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
-  ): void;
-  // the same with int8 weights (W_hh, W_hr as qc8w blocks; h quantized per step)
-  lstm_recurrence_q8(
-    xproj: number, xts: number, xbs: number, whh: number, whr: number, h: number, hbs: number, c: number, cbs: number, out: number, ots: number, obs: number,
-    t_len: number, batch: number, hsize: number, psize: number, lengths: number, reverse: number, scratch: number,
-  ): void;
-  gru_recurrence_q8(
-    xproj: number, xts: number, xbs: number, whh: number, bhh: number, h: number, hbs: number, out: number, ots: number, obs: number,
-    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
-  ): void;
-  rnn_tanh_recurrence_q8(
-    xproj: number, xts: number, xbs: number, whh: number, h: number, hbs: number, out: number, ots: number, obs: number,
-    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
-  ): void;
-  rnn_relu_recurrence_q8(
-    xproj: number, xts: number, xbs: number, whh: number, h: number, hbs: number, out: number, ots: number, obs: number,
-    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number,
+    t_len: number, batch: number, hsize: number, lengths: number, reverse: number, scratch: number, q8: number,
   ): void;
   stack_step(
     cell: number, desc: number, layers: number, x: number, batch: number, hsize: number, psize: number,
@@ -98,10 +81,9 @@ export interface Kernels {
   qc8w_packw_size(n: number, k: number): number;
   qc8w_packw(dst: number, src: number, scales: number, n: number, k: number, lds: number): void;
   qd8_quantize_u7(dst: number, x: number, rows: number, k: number, ldx: number, kp: number, params: number): void;
-  qd8_quantize_u7__scalar(dst: number, x: number, rows: number, k: number, ldx: number, kp: number, params: number): void;
   qd8_f32_qc8w_gemm(c: number, xq: number, params: number, w: number, bias: number, m: number, n: number, k: number, ldc: number): void;
-  qd8_f32_qc8w_gemm__scalar(c: number, xq: number, params: number, w: number, bias: number, m: number, n: number, k: number, ldc: number): void;
   qd8_set_relaxed_dot(on: number): void;
+  qd8_relaxed_dot(): number;
 
   // the float64-accumulating operators of the ONNX importer (f32-gemm-f64acc.ts and friends)
   x64_im2col(

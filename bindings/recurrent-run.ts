@@ -318,6 +318,7 @@ export class PreparedRun {
     const scratch = base + reg.scratch;
     const k = rt.exports;
     const tk = train ? rt.training('recurrent layer training') : undefined;
+    const q8 = this.format === 'int8' ? 1 : 0;
     for (let i = 0; i < this.calls.length; i++) {
       const call = this.calls[i];
       const { p, inSize, blocks: bl, ots, obs, reverse } = call;
@@ -352,34 +353,18 @@ export class PreparedRun {
         }
         continue;
       }
-      if (this.format === 'int8') {
-        switch (cell) {
-          case 'lstm':
-            k.lstm_recurrence_q8(gates, xts, xbs, p.whh, p.whr, hPtr, hbs, cPtr, cbs, out, ots, obs, tLen, batch, hs, ps, lengthsPtr, reverse, scratch);
-            break;
-          case 'gru':
-            k.gru_recurrence_q8(gates, xts, xbs, p.whh, p.bhh, hPtr, hbs, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch);
-            break;
-          case 'rnn_tanh':
-            k.rnn_tanh_recurrence_q8(gates, xts, xbs, p.whh, hPtr, hbs, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch);
-            break;
-          case 'rnn_relu':
-            k.rnn_relu_recurrence_q8(gates, xts, xbs, p.whh, hPtr, hbs, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch);
-        }
-        continue;
-      }
       switch (cell) {
         case 'lstm':
-          k.lstm_recurrence(gates, xts, xbs, p.whh, p.whr, hPtr, hbs, cPtr, cbs, out, ots, obs, tLen, batch, hs, ps, lengthsPtr, reverse, scratch);
+          k.lstm_recurrence(gates, xts, xbs, p.whh, p.whr, hPtr, hbs, cPtr, cbs, out, ots, obs, tLen, batch, hs, ps, lengthsPtr, reverse, scratch, q8);
           break;
         case 'gru':
-          k.gru_recurrence(gates, xts, xbs, p.whh, p.bhh, hPtr, hbs, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch);
+          k.gru_recurrence(gates, xts, xbs, p.whh, p.bhh, hPtr, hbs, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch, q8);
           break;
         case 'rnn_tanh':
-          k.rnn_tanh_recurrence(gates, xts, xbs, p.whh, hPtr, hbs, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch);
+          k.rnn_tanh_recurrence(gates, xts, xbs, p.whh, hPtr, hbs, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch, q8);
           break;
         case 'rnn_relu':
-          k.rnn_relu_recurrence(gates, xts, xbs, p.whh, hPtr, hbs, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch);
+          k.rnn_relu_recurrence(gates, xts, xbs, p.whh, hPtr, hbs, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch, q8);
       }
     }
     output.set(this.outView);

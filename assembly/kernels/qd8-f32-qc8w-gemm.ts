@@ -15,15 +15,44 @@
 //  - relaxed: i32x4.relaxed_dot_i8x16_i7x16_add_s, 16 multiply-adds an instruction, one pass per
 //    panel (8 accumulators). Its second operand (the activations) is in [0, 127], where the
 //    instruction is deterministic; an engine that computes it otherwise (Node 20's V8 11.3 does,
-//    docs/quantization.md) gets the wasmsimd kernel: qd8_set_relaxed_dot(0), set by the bindings'
-//    probe.
-import { QC8W_NR } from './qc8w-packw';
+//    docs/quantization.md) gets the wasmsimd kernel. The relaxed build decides at its first
+//    product: a 4 x 8 product with negative weights and activations up to 127, by both kernels.
+import { QC8W_NR, qc8w_packw } from './qc8w-packw';
 
-let relaxedDot: bool = true;
+/** -1: not probed yet; 1: the relaxed dot product computes as specified; 0: it does not. */
+let relaxedDot: i32 = -1;
 
-/** Chooses the relaxed dot product kernel (1) or the plain SIMD one (0) in the relaxed build. */
+/** Overrides the probe: the relaxed dot product kernel (1) or the plain SIMD one (0) in the relaxed build. */
 export function qd8_set_relaxed_dot(on: i32): void {
-  relaxedDot = on != 0;
+  relaxedDot = on != 0 ? 1 : 0;
+}
+
+/** Whether the relaxed build uses the relaxed dot product (after probing the engine once); 0 in the other builds. */
+export function qd8_relaxed_dot(): i32 {
+  if (!ASC_FEATURE_RELAXED_SIMD) return 0;
+  if (relaxedDot < 0) relaxedDot = probeRelaxedDot();
+  return relaxedDot;
+}
+
+const PROBE: usize = memory.data(512 + 32 + 32 + 8 + 64, 16);
+
+function probeRelaxedDot(): i32 {
+  const packed = PROBE; // qc8w block of 4 x 8: 32 x 8 bytes, then 32 scales and 32 row sums
+  const src = PROBE + 512;
+  const scales = src + 32;
+  const xq = scales + 16;
+  const params = xq + 16;
+  const out = params + 8;
+  for (let i = 0; i < 32; i++) store<i8>(src + <usize>i, <i8>(((i * 37) % 255) - 127));
+  for (let i = 0; i < 4; i++) store<f32>(scales + (<usize>i << 2), 1);
+  for (let i = 0; i < 8; i++) store<u8>(xq + <usize>i, <u8>(127 - ((i * 29) % 128)));
+  store<f32>(params, 1);
+  store<i32>(params, 0, 4);
+  qc8w_packw(packed, src, scales, 4, 8, 8);
+  qd8_f32_qc8w_gemm__relaxed(out, xq, params, packed, 0, 1, 4, 8, 4);
+  qd8_f32_qc8w_gemm__wasmsimd(out + 16, xq, params, packed, 0, 1, 4, 8, 4);
+  for (let i = 0; i < 4; i++) if (load<i32>(out + (<usize>i << 2)) != load<i32>(out + 16 + (<usize>i << 2))) return 0;
+  return 1;
 }
 
 // @ts-ignore: decorator
@@ -164,7 +193,7 @@ function qd8_f32_qc8w_gemm__relaxed(c: usize, xq: usize, params: usize, w: usize
 /** The variant this build runs (see the file comment). */
 export function qd8_f32_qc8w_gemm(c: usize, xq: usize, params: usize, w: usize, bias: usize, m: i32, n: i32, k: i32, ldc: i32): void {
   if (ASC_FEATURE_RELAXED_SIMD) {
-    if (relaxedDot) qd8_f32_qc8w_gemm__relaxed(c, xq, params, w, bias, m, n, k, ldc);
+    if (qd8_relaxed_dot() != 0) qd8_f32_qc8w_gemm__relaxed(c, xq, params, w, bias, m, n, k, ldc);
     else qd8_f32_qc8w_gemm__wasmsimd(c, xq, params, w, bias, m, n, k, ldc);
   } else if (ASC_FEATURE_SIMD) {
     qd8_f32_qc8w_gemm__wasmsimd(c, xq, params, w, bias, m, n, k, ldc);

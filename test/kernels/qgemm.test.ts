@@ -1,12 +1,12 @@
 // The int8 kernels (qc8w_packw, qd8_quantize_u7, qd8_f32_qc8w_gemm; docs/quantization.md) at the
 // edges of their tiles (N: 4-output groups, 16-output half panels, 32-output panels; K: the k-quad;
-// M: single and several rows), on every build, bit for bit against a JS reference of the same
-// arithmetic (the integer sums are exact, the float epilogue is the same operations). The relaxed
-// build's two kernels (the relaxed dot product and the plain-SIMD one) give the same bits.
+// M: single and several rows), on every build (the scalar build runs the scalar variants), bit for
+// bit against a JS reference of the same arithmetic (the integer sums are exact, the float
+// epilogue is the same operations). The relaxed build's two kernels (the relaxed dot product and
+// the plain-SIMD one) give the same bits.
 import { describe, it, expect } from 'vitest';
 import { builds, runtimeFor, rand } from '../helpers/kernels.js';
 import { Rng } from '../../base/random.js';
-import { probeRelaxedDot } from '../../bindings/quantized.js';
 import type { WasmRuntime } from '../../bindings/wasm.js';
 
 const f = Math.fround;
@@ -132,7 +132,6 @@ const KS = [1, 3, 4, 5, 8, 17, 64];
 describe.each(builds)('int8 kernels [%s build]', (build) => {
   it('qd8_f32_qc8w_gemm and qd8_quantize_u7 equal the reference bit for bit at every edge size', async () => {
     const rt = await runtimeFor(build);
-    probeRelaxedDot(rt);
     const r = new Rng(7);
     for (const m of MS) {
       for (const n of NS) {
@@ -147,12 +146,10 @@ describe.each(builds)('int8 kernels [%s build]', (build) => {
           const what = `m ${m} n ${n} k ${k}`;
           const ref = quantizeRef(x, m, k, ldx, kp);
           const want = gemmRef(ref, w, scales, bias, m, n, k, kp);
-          for (const [gemm, quantize] of [['qd8_f32_qc8w_gemm', 'qd8_quantize_u7'], ['qd8_f32_qc8w_gemm__scalar', 'qd8_quantize_u7__scalar']]) {
-            const got = run(rt, gemm, quantize, w, scales, bias, x, m, n, k, ldx);
-            expect(got.q, `${what} ${quantize}`).toEqual(ref.q);
-            expect([got.scale, got.zp], `${what} ${quantize} params`).toEqual([ref.scale, ref.zp]);
-            expect(got.out, `${what} ${gemm}`).toEqual(want);
-          }
+          const got = run(rt, 'qd8_f32_qc8w_gemm', 'qd8_quantize_u7', w, scales, bias, x, m, n, k, ldx);
+          expect(got.q, `${what} quantized activations`).toEqual(ref.q);
+          expect([got.scale, got.zp], `${what} scale and zero point`).toEqual([ref.scale, ref.zp]);
+          expect(got.out, `${what} product`).toEqual(want);
         }
       }
     }
@@ -161,13 +158,13 @@ describe.each(builds)('int8 kernels [%s build]', (build) => {
   it('the relaxed build gives the same bits with the relaxed dot product and without', async () => {
     const rt = await runtimeFor(build);
     if (build !== 'relaxed') return;
-    const usable = probeRelaxedDot(rt);
+    const ex = rt.exports;
+    const usable = ex.qd8_relaxed_dot() === 1;
     const r = new Rng(8);
     const [m, n, k] = [3, 70, 37];
     const w = randInt8(r, n * k);
     const scales = rand(r, n, 0.05).map(Math.abs);
     const x = rand(r, m * k, 1);
-    const ex = rt.exports;
     ex.qd8_set_relaxed_dot(0);
     const plain = run(rt, 'qd8_f32_qc8w_gemm', 'qd8_quantize_u7', w, scales, null, x, m, n, k, k).out;
     ex.qd8_set_relaxed_dot(usable ? 1 : 0);
