@@ -108,12 +108,13 @@ export class PackedRecurrent implements Disposable {
 
   /**
    * Packs the parameters of `spec` (canonical PyTorch form, base/spec.ts): `params[l * D + d]`
-   * is layer l, direction d. A bias-less `bhh` (null) in a spec with bias counts as zeros
+   * is layer l, direction d. With `format` 'int8' a matrix may also be given as int8 with its row
+   * scales (PyTorch's quantized weights), packed as it is; float32 ones are quantized per row. A bias-less `bhh` (null) in a spec with bias counts as zeros
    * (Keras writes one bias for LSTM and SimpleRNN). Every array's length is checked first; on
    * failure (a wrong length, out of memory) nothing stays allocated. The arrays may be views of
    * wasm memory (they are copied before anything is allocated).
    */
-  static fromParams(spec: RecurrentSpec, params: readonly LayerDirParams[], rt: WasmRuntime = runtime(), format: WeightFormat = 'f32'): PackedRecurrent {
+  static fromParams(spec: RecurrentSpec, params: readonly (LayerDirParams | QuantizedLayerDirParams)[], rt: WasmRuntime = runtime(), format: WeightFormat = 'f32'): PackedRecurrent {
     const nd = spec.numDirections;
     if (params.length !== spec.numLayers * nd) {
       throw new RnnError('SHAPE_MISMATCH', `recurrent parameters: ${params.length} layer-directions given, the spec has ${spec.numLayers * nd}`);
@@ -125,12 +126,19 @@ export class PackedRecurrent implements Disposable {
         const a = p[field];
         const want = paramLength(spec, l, field);
         const optional = field === 'bhh' && want > 0;
-        if (a == null ? want !== 0 && !optional : a.length !== want) {
-          throw new RnnError('SHAPE_MISMATCH', `recurrent parameters: layer ${l} direction ${i % nd} ${field} has ${a == null ? "no" : a.length} floats, expected ${want}`);
+        const where = `recurrent parameters: layer ${l} direction ${i % nd} ${field}`;
+        const length = a == null ? 0 : a instanceof Float32Array ? a.length : a.q.length;
+        if (a == null ? want !== 0 && !optional : length !== want) {
+          throw new RnnError('SHAPE_MISMATCH', `${where} has ${a == null ? 'no' : length} values, expected ${want}`);
         }
-        if (a) out[field] = rt.detachSafe(a);
-        if (a && format === 'int8' && field[0] === 'w' && !a.every(Number.isFinite)) {
-          throw new RnnError('INVALID_INPUT', `recurrent parameters: layer ${l} direction ${i % nd} ${field} holds a non-finite value, which has no int8 form`);
+        if (a instanceof Float32Array) {
+          (out as LayerDirParams)[field] = rt.detachSafe(a);
+          if (format === 'int8' && field[0] === 'w' && !a.every(Number.isFinite)) throw new RnnError('INVALID_INPUT', `${where} holds a non-finite value, which has no int8 form`);
+        } else if (a) {
+          // int8 with row scales (PyTorch's quantized weights as they are)
+          const rows = field === 'whr' ? spec.projSize : gateCount(spec.cell) * spec.hiddenSize;
+          if (format !== 'int8') throw new RnnError('INVALID_INPUT', `${where} is int8, the stack float32`);
+          if (a.scales.length !== rows || !a.scales.every((x) => Number.isFinite(x) && x >= 0)) throw new RnnError('INVALID_INPUT', `${where} needs ${rows} finite, non-negative scales`);
         }
       }
       return out;
@@ -139,34 +147,6 @@ export class PackedRecurrent implements Disposable {
     // compile of its kernels in the background before packing (bindings/warmup.ts)
     if (PackedRecurrent.packedBytes(spec) >= WARM_UP_BYTES) warmUp(rt, gateCount(spec.cell) * spec.hiddenSize, outputSize(spec));
     return new PackedRecurrent(rt, spec, safe, format);
-  }
-
-  /**
-   * Packs int8 matrices with their row scales as given (PyTorch's dynamically quantized LSTM / GRU:
-   * one scale per tensor, repeated per row), the biases as fromParams does. Lengths and scales
-   * (finite, >= 0) are checked first.
-   */
-  static fromQuantizedParams(spec: RecurrentSpec, params: readonly QuantizedLayerDirParams[], rt: WasmRuntime = runtime()): PackedRecurrent {
-    const nd = spec.numDirections;
-    if (params.length !== spec.numLayers * nd) {
-      throw new RnnError('SHAPE_MISMATCH', `recurrent parameters: ${params.length} layer-directions given, the spec has ${spec.numLayers * nd}`);
-    }
-    params.forEach((p, i) => {
-      const l = Math.floor(i / nd);
-      for (const field of FIELDS) {
-        const want = paramLength(spec, l, field);
-        const v = p[field];
-        const rows = field === 'whr' ? spec.projSize : gateCount(spec.cell) * spec.hiddenSize;
-        const len = v == null ? 0 : v instanceof Float32Array ? v.length : v.q.length;
-        if (v == null ? want !== 0 && field !== 'bhh' : len !== want) {
-          throw new RnnError('SHAPE_MISMATCH', `recurrent parameters: layer ${l} direction ${i % nd} ${field} has ${len} values, expected ${want}`);
-        }
-        if (v && !(v instanceof Float32Array) && (v.scales.length !== rows || !v.scales.every((x) => Number.isFinite(x) && x >= 0))) {
-          throw new RnnError('INVALID_INPUT', `recurrent parameters: layer ${l} direction ${i % nd} ${field} needs ${rows} finite, non-negative scales`);
-        }
-      }
-    });
-    return new PackedRecurrent(rt, spec, params.map((p) => ({ ...p })), 'int8');
   }
 
   /**
@@ -339,25 +319,6 @@ export class PackedRecurrent implements Disposable {
       bih: p.biases ? this.rt.f32(p.biases, gh).slice() : null,
       bhh: p.biases ? this.rt.f32(p.biases + gh * 4, gh).slice() : null,
       whr: p.whr ? this.readMatrix(p.whr, projSize, hs, 8) : null,
-    };
-  }
-
-  /**
-   * The parameters of layer-direction `i` as stored in an int8 stack: int8 matrices with their row
-   * scales (what was packed), biases float32. Only for format 'int8'.
-   */
-  readQuantizedParams(i: number): QuantizedLayerDirParams {
-    if (this.format !== 'int8') throw new RnnError('INVALID_INPUT', 'PackedRecurrent.readQuantizedParams: the weights are float32');
-    const { cell, hiddenSize: hs, projSize } = this.spec;
-    const p = this.layers[i];
-    const gh = gateCount(cell) * hs;
-    const inSize = layerInputSize(this.spec, Math.floor(i / this.spec.numDirections));
-    return {
-      wih: unpackQc8w(this.rt, p.wih, gh, inSize),
-      whh: unpackQc8w(this.rt, p.whh, gh, outputSize(this.spec)),
-      bih: p.biases ? this.rt.f32(p.biases, gh).slice() : null,
-      bhh: p.biases ? this.rt.f32(p.biases + gh * 4, gh).slice() : null,
-      whr: p.whr ? unpackQc8w(this.rt, p.whr, projSize, hs) : null,
     };
   }
 
@@ -572,4 +533,24 @@ export class StreamState implements Disposable {
   get isDisposed(): boolean {
     return this.disposed;
   }
+}
+
+/**
+ * The parameters of layer-direction `i` of an int8 stack as stored: int8 matrices with their row
+ * scales (what was packed), biases float32.
+ */
+export function readQuantizedParams(packed: PackedRecurrent, i: number): QuantizedLayerDirParams {
+  if (packed.format !== 'int8') throw new RnnError('INVALID_INPUT', 'readQuantizedParams: the weights are float32');
+  const { spec, runtime: rt } = packed;
+  const { cell, hiddenSize: hs, projSize } = spec;
+  const p = packed.layerDir(i);
+  const gh = gateCount(cell) * hs;
+  const inSize = layerInputSize(spec, Math.floor(i / spec.numDirections));
+  return {
+    wih: unpackQc8w(rt, p.wih, gh, inSize),
+    whh: unpackQc8w(rt, p.whh, gh, outputSize(spec)),
+    bih: p.biases ? rt.f32(p.biases, gh).slice() : null,
+    bhh: p.biases ? rt.f32(p.biases + gh * 4, gh).slice() : null,
+    whr: p.whr ? unpackQc8w(rt, p.whr, projSize, hs) : null,
+  };
 }

@@ -9,7 +9,7 @@ import { type Tensor, checkFloatTensor, checkShape, numel } from '../../base/ten
 import { type RecurrentSpec, type CellKind, outputSize, gateCount } from '../../base/spec.js';
 import { Rng, randomSeed } from '../../base/random.js';
 import { runtime, MAX_MEMORY_BYTES, type WasmRuntime } from '../../bindings/wasm.js';
-import { PackedRecurrent, StreamState, type QuantizedLayerDirParams } from '../../bindings/recurrent.js';
+import { PackedRecurrent, StreamState, readQuantizedParams, type QuantizedLayerDirParams } from '../../bindings/recurrent.js';
 import type { LayerDirParams } from '../../base/spec.js';
 import { RecurrentTrainer } from '../../bindings/recurrent-train.js';
 import type { ParamBlock, Trainable } from '../../bindings/trainable.js';
@@ -111,10 +111,7 @@ export abstract class RecurrentLayer implements Trainable {
    * state may hold (and counts a new version: a pending backward then refuses to run).
    */
   private install(params: LayerDirParams[] | QuantizedLayerDirParams[]): void {
-    const quantized = params.length > 0 && !(params[0].wih instanceof Float32Array);
-    const packed = quantized
-      ? PackedRecurrent.fromQuantizedParams(this.spec, params as QuantizedLayerDirParams[], this.rt)
-      : PackedRecurrent.fromParams(this.spec, params as LayerDirParams[], this.rt, this.weights);
+    const packed = PackedRecurrent.fromParams(this.spec, params, this.rt, this.weights);
     if (!this.packed) {
       this.packed = packed;
       return;
@@ -158,7 +155,7 @@ export abstract class RecurrentLayer implements Trainable {
   quantizedStateDict(): Record<string, Tensor> {
     const packed = this.alive();
     if (this.weights === 'f32') return this.stateDict();
-    return writeQuantizedStateDict(this.spec, (i) => packed.readQuantizedParams(i));
+    return writeQuantizedStateDict(this.spec, (i) => readQuantizedParams(packed, i));
   }
 
   /** Every parameter's state_dict name and shape, in PyTorch's order (what stateDict() returns, without the data). */

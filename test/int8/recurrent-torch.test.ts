@@ -1,6 +1,6 @@
 // int8 recurrent layers against PyTorch 1.13's dynamically quantized LSTM and GRU
 // (tools/make-int8-fixtures.py): PyTorch's own int8 weights and scales loaded as they are
-// (PackedRecurrent.fromQuantizedParams), the same input and initial states, every output and
+// (PackedRecurrent.fromParams with int8 matrices), the same input and initial states, every output and
 // final state compared with PyTorch's quantized results, on every build: whole sequences, and
 // unidirectional models as streams (one step per call, each step's input quantized alone).
 // Bound: 1e-6 absolute (measured: at most 1.2e-7, float32 rounding; int8 against float32 costs
@@ -49,7 +49,7 @@ describe.each(builds)('int8 LSTM / GRU against PyTorch quantize_dynamic [%s buil
       const params: QuantizedLayerDirParams[] = fx.layers.map((l) => ({
         wih: matrix(l.wih), whh: matrix(l.whh), whr: null, bih: Float32Array.from(l.bih), bhh: Float32Array.from(l.bhh),
       }));
-      const packed = PackedRecurrent.fromQuantizedParams(spec, params, rt);
+      const packed = PackedRecurrent.fromParams(spec, params, rt, 'int8');
       try {
         const r = packed.run(Float32Array.from(fx.x), fx.T, fx.B, {
           batchFirst: fx.batchFirst,
