@@ -62,13 +62,16 @@ export class NodeContext {
   recurrentPath: 'fast' | 'general' | undefined;
   /** How the weight matrices of the node's packed wasm layers are stored (LoadOnnxOptions.weights). */
   readonly weights: WeightFormat;
+  /** Whether recurrent nodes may take the fast path (LoadOnnxOptions.fastPath). */
+  readonly fastPath: boolean;
   private readonly attrs = new Map<string, AttributeMsg>();
 
-  constructor(node: NodeMsg, opset: number, constInputs: (OTensor | undefined)[], weights: WeightFormat = 'f32') {
+  constructor(node: NodeMsg, opset: number, constInputs: (OTensor | undefined)[], weights: WeightFormat = 'f32', fastPath = true) {
     this.node = node;
     this.opset = opset;
     this.constInputs = constInputs;
     this.weights = weights;
+    this.fastPath = fastPath;
     for (const a of node.attributes) this.attrs.set(a.name, a);
   }
 

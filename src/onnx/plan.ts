@@ -18,7 +18,6 @@ import { RnnError } from '../../base/errors.js';
 import { NodeContext, type NodeFn, type NodeResources } from './node.js';
 import type { OpFactory } from './ops.js';
 import type { GraphMsg, NodeMsg } from './proto.js';
-import { recurrentOp } from './recurrent.js';
 import { tensorFromProto, type OTensor } from './values.js';
 
 /** Opsets of the default domain ('' / 'ai.onnx') that load. */
@@ -169,7 +168,7 @@ export class Planner {
       if (name !== '' && scope.definedHere(name)) throw new RnnError('INVALID_FORMAT', `${label}: output '${name}' is defined twice`);
     }
     const constInputs = inputs.map((s) => (s < 0 ? undefined : this.constants[s]));
-    const ctx = new NodeContext(node, opset, constInputs, this.options.weights);
+    const ctx = new NodeContext(node, opset, constInputs, this.options.weights, this.options.fastPath);
     if (isControl) {
       this.planIf(ctx, inputs, scope, depth, steps);
       return;
@@ -177,7 +176,7 @@ export class Planner {
     const recurrent = node.opType === 'LSTM' || node.opType === 'GRU' || node.opType === 'RNN';
     let kernel: NodeFn;
     try {
-      kernel = recurrent && !this.options.fastPath ? recurrentOp(node.opType as 'LSTM', false)(ctx) : factory!(ctx);
+      kernel = factory!(ctx);
     } finally {
       this.resources.push(...ctx.resources);
     }

@@ -11,10 +11,10 @@
  */
 import { runRecurrenceJs, type CellEquations } from '../../base/js-recurrence.js';
 import type { NodeFn, NodeContext } from './node.js';
-import { makeFastPath } from './recurrent-fast.js';
+import { recurrentOpWith } from './recurrent-op.js';
 import {
   type RecurrentAttrs, type RecurrentOpType, type RecurrentResult, type RecurrentRun,
-  canonicalParams, canonicalPeepholes, familyOf, parseAttrs, recurrentOutputs, validateRun,
+  canonicalParams, canonicalPeepholes, familyOf, recurrentOutputs,
 } from './recurrent-node.js';
 
 /**
@@ -93,29 +93,10 @@ function runGeneral(at: RecurrentAttrs, r: RecurrentRun, cells: CellEquations[])
   return recurrentOutputs(at, r, Y, Yh, Yc);
 }
 
-export function recurrentOp(kind: RecurrentOpType, allowFast = true): (ctx: NodeContext) => NodeFn {
-  return (ctx) => {
-    const at = parseAttrs(ctx, kind);
-    const fast = allowFast ? makeFastPath(ctx, at) : undefined;
+/** The LSTM / GRU / RNN operator with both paths: the fast one where the node allows it, else the general one. */
+export function recurrentOp(kind: RecurrentOpType): (ctx: NodeContext) => NodeFn {
+  return recurrentOpWith(kind, (at) => {
     const equations = equationsCache(at);
-    ctx.recurrentPath = fast ? 'fast' : 'general';
-    const nOut = ctx.node.outputs.length;
-    if (nOut > (kind === 'LSTM' ? 3 : 2)) throw ctx.error('INVALID_FORMAT', `${kind} has at most ${kind === 'LSTM' ? 3 : 2} outputs, got ${nOut}`);
-    const kernel: NodeFn = (ins) => {
-      const run = validateRun(ctx, at, ins);
-      const res = (fast && fast(run)) || runGeneral(at, run, equations(run));
-      return [res.Y, res.Yh, res.Yc];
-    };
-    if (fast) kernel.prepare = (types) => fast.prepare(types, nOut);
-    // Y [T, D, B, H] / [B, T, D, H] (layout 1), Y_h and Y_c [D, B, H] / [B, D, H].
-    kernel.inferShapes = ([x, , r]) => {
-      if (x?.dtype !== 'float32' || x.shape.length !== 3 || r === undefined || r.shape.length !== 3) return [undefined, undefined, undefined];
-      const [T, B] = at.layout ? [x.shape[1], x.shape[0]] : [x.shape[0], x.shape[1]];
-      const D = at.dirs.length;
-      const H = at.hiddenSize ?? r.shape[2];
-      const state = { dtype: 'float32' as const, shape: at.layout ? [B, D, H] : [D, B, H] };
-      return [{ dtype: 'float32', shape: at.layout ? [B, T, D, H] : [T, D, B, H] }, state, kind === 'LSTM' ? state : undefined];
-    };
-    return kernel;
-  };
+    return (run) => runGeneral(at, run, equations(run));
+  });
 }

@@ -13,11 +13,15 @@ import { withMovementPrepares } from './ops/movement.js';
 import { REDUCE_OPS } from './ops/reduce.js';
 import { SHAPE_OPS } from './ops/shape.js';
 import type { OpFactory } from './ops/util.js';
-import { recurrentOp } from './recurrent.js';
+import { fastRecurrentOp } from './recurrent-op.js';
 
-/** Conv, LSTM and the elementwise, layout, logical, reduction and Pad / Size operators around them (If is the planner's own). */
+/**
+ * Conv, LSTM and the elementwise, layout, logical, reduction and Pad / Size operators around them
+ * (If is the planner's own). Silero's LSTMs take the fast path, so the LSTM here has no general
+ * path and a page running the VAD ships no JS recurrence.
+ */
 export const SILERO_OPS: Record<string, OpFactory> = {
   ...withMovementPrepares({ ...ARITHMETIC_OPS, ...ELEMENTWISE_OPS, ...LAYOUT_OPS, ...LOGICAL_OPS, ...REDUCE_OPS, ...SHAPE_OPS }),
   ...CONV_OPS,
-  LSTM: recurrentOp('LSTM'),
+  LSTM: fastRecurrentOp('LSTM'),
 };
