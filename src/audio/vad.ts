@@ -13,6 +13,7 @@
  *
  * docs/vad.md describes the protocol, the rules and the defaults.
  */
+import type { WeightFormat } from '../../base/quantize.js';
 import { RnnError, checkOptionKeys, kindOf } from '../../base/errors.js';
 import { loadOnnxWith, type OnnxBinding, type OnnxModel } from '../onnx/model.js';
 import { SILERO_OPS } from '../onnx/silero-ops.js';
@@ -24,6 +25,8 @@ export type SileroSampleRate = 16000 | 8000;
 export interface SileroVadOptions {
   /** 16000 (default) or 8000 Hz: the rate of the frames given to process(). */
   sampleRate?: SileroSampleRate;
+  /** The LSTM's weights: 'f32' (default) or 'int8' (docs/quantization.md). */
+  weights?: WeightFormat;
 }
 
 interface StateTensor {
@@ -65,7 +68,7 @@ const PROTOCOLS: readonly SileroProtocol[] = [
 ];
 
 const SAMPLE_RATES: readonly number[] = [16000, 8000];
-const LOAD_OPTION_KEYS: readonly string[] = ['sampleRate'];
+const LOAD_OPTION_KEYS: readonly string[] = ['sampleRate', 'weights'];
 
 /** Silero's inputs, per generation, for messages. */
 function expectedProtocols(): string {
@@ -128,7 +131,7 @@ export class SileroVad {
       // `sr` is fixed for the VAD's lifetime: the model's `If` on it folds at load, so the branch
       // of the other rate is never planned (a third of a cold start)
       const sr = { data: BigInt64Array.of(BigInt(sampleRate)), shape: [1] };
-      model = loadOnnxWith(SILERO_OPS, bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes, {}, { sr });
+      model = loadOnnxWith(SILERO_OPS, bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes, { weights: options.weights }, { sr });
     } catch (e) {
       // an operator Silero does not use (silero-ops.ts): say what was expected
       if (!(e instanceof RnnError) || e.code !== 'UNSUPPORTED') throw e;
