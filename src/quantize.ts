@@ -15,14 +15,13 @@ export interface QuantizeOptions {
   weights: WeightFormat;
 }
 
-export type Quantizable = LSTM | GRU | RNN | Linear | Sequential;
+export type Quantizable = LSTM | GRU | RNN | Linear | Embedding | Sequential;
 
 /**
  * A new model computing what `model` computes with its weight matrices in `options.weights`
  * format; `model` is left as it is (dispose it if it is no longer needed). LSTM, GRU and RNN
- * quantize W_ih, W_hh (and W_hr), Linear its weight; biases stay float32. In a Sequential every
- * LSTM, GRU, RNN and Linear child is converted; an Embedding is copied as it is (a step reads one
- * row of it, so int8 would save bytes but no time), parameterless layers are new instances.
+ * quantize W_ih, W_hh (and W_hr), Linear its weight, Embedding its table (per row); biases stay
+ * float32. In a Sequential every such child is converted; parameterless layers are new instances.
  */
 export function quantize<M extends Quantizable>(model: M, options: QuantizeOptions): M {
   if (options === null || typeof options !== 'object') throw new RnnError('INVALID_OPTION', `quantize: options must be an object { weights: 'int8' | 'f32' }`);
@@ -37,8 +36,8 @@ export function quantize<M extends Quantizable>(model: M, options: QuantizeOptio
       throw e;
     }
   }
-  if (model instanceof RecurrentLayer || model instanceof Linear) return convertChild(model, weights) as M;
-  throw new RnnError('INVALID_INPUT', `quantize: expected an LSTM, GRU, RNN, Linear or Sequential, got ${(model as object)?.constructor?.name ?? typeof model}`);
+  if (model instanceof RecurrentLayer || model instanceof Linear || model instanceof Embedding) return convertChild(model, weights) as M;
+  throw new RnnError('INVALID_INPUT', `quantize: expected an LSTM, GRU, RNN, Linear, Embedding or Sequential, got ${(model as object)?.constructor?.name ?? typeof model}`);
 }
 
 function convertChild(layer: SequentialLayer, weights: WeightFormat): SequentialLayer {
@@ -59,8 +58,13 @@ function convertChild(layer: SequentialLayer, weights: WeightFormat): Sequential
     }
   }
   if (layer instanceof Embedding) {
-    const copy = new Embedding(layer.numEmbeddings, layer.embeddingDim, { seed: 0 });
-    return copy.loadStateDict(layer.stateDict());
+    const copy = new Embedding(layer.numEmbeddings, layer.embeddingDim, { seed: 0, weights });
+    try {
+      return copy.loadStateDict(layer.stateDict());
+    } catch (e) {
+      copy.dispose();
+      throw e;
+    }
   }
   if (layer instanceof LogSoftmax) return new LogSoftmax();
   if (layer instanceof Softmax) return new Softmax();

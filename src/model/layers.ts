@@ -125,6 +125,8 @@ function lastDim(x: Tensor, what: string): number {
 export interface EmbeddingOptions {
   /** Seed of the initial weights (standard normal, as PyTorch). Default: random. */
   seed?: number;
+  /** How the table is stored: 'f32' (default) or 'int8' (a scale per row; docs/quantization.md). An int8 table does not train. */
+  weights?: WeightFormat;
 }
 
 /**
@@ -135,6 +137,8 @@ export class Embedding implements FeatureLayer {
   readonly kind = 'Embedding';
   readonly numEmbeddings: number;
   readonly embeddingDim: number;
+  /** How the table is stored ('f32' or 'int8': docs/quantization.md). */
+  readonly weights: WeightFormat;
   private readonly table: EmbeddingTable;
   private readonly record = new ForwardRecord<Int32Array>();
   private disposed = false;
@@ -142,6 +146,9 @@ export class Embedding implements FeatureLayer {
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
     this.numEmbeddings = checkInt(numEmbeddings, 'numEmbeddings', 1, 'Embedding');
     this.embeddingDim = checkInt(embeddingDim, 'embeddingDim', 1, 'Embedding');
+    if (options === null || typeof options !== 'object') throw new RnnError('INVALID_OPTION', 'Embedding: options must be an object');
+    checkOptionKeys(options, ['seed', 'weights'], 'Embedding');
+    this.weights = checkWeightFormat(options.weights, 'Embedding');
     const rt = runtime();
     const rng = new Rng(options.seed ?? randomSeed());
     const weight = new Float32Array(this.numEmbeddings * this.embeddingDim);
@@ -153,7 +160,7 @@ export class Embedding implements FeatureLayer {
       weight[i] = r * Math.cos(a);
       if (i + 1 < weight.length) weight[i + 1] = r * Math.sin(a);
     }
-    this.table = new EmbeddingTable(rt, this.numEmbeddings, this.embeddingDim, weight);
+    this.table = new EmbeddingTable(rt, this.numEmbeddings, this.embeddingDim, weight, 'Embedding', this.weights);
   }
 
   parameterShapes(): Array<[string, number[]]> {
@@ -171,7 +178,7 @@ export class Embedding implements FeatureLayer {
   /** Loads `weight` into the table in place; nothing changes on error. */
   loadStateDict(stateDict: Record<string, Tensor>, options: LayerLoadOptions = {}): this {
     this.alive();
-    this.table.load(readParams('Embedding', this.parameterShapes(), stateDict, options).get('weight') as Float32Array);
+    this.table.load(readParams('Embedding', this.parameterShapes(), stateDict, options, ['weight']).get('weight')!);
     this.parametersChanged();
     return this;
   }
@@ -179,6 +186,17 @@ export class Embedding implements FeatureLayer {
   stateDict(): Record<string, Tensor<Float32Array>> {
     this.alive();
     return { weight: { data: this.table.read(), shape: [this.numEmbeddings, this.embeddingDim] } };
+  }
+
+  /**
+   * The table as stored: for an int8 table `weight` as int8 (Int8Array) with its row scales under
+   * `weight.scale` (docs/quantization.md); else the same as stateDict().
+   */
+  quantizedStateDict(): Record<string, Tensor> {
+    this.alive();
+    if (this.weights === 'f32') return this.stateDict();
+    const m = this.table.readQuantized();
+    return { weight: { data: m.q, shape: [this.numEmbeddings, this.embeddingDim] }, [scaleKey('weight')]: { data: m.scales, shape: [this.numEmbeddings] } };
   }
 
   /**

@@ -157,7 +157,7 @@ function normalize(layers: SequentialLayers): Array<{ name: string; layer: Seque
 
 /** A child's parameters as stored (int8 matrices with their scales where the child has them). */
 function storedStateDict(layer: SequentialLayer): Record<string, Tensor> {
-  return layer instanceof RecurrentLayer || layer instanceof Linear ? layer.quantizedStateDict() : layer.stateDict();
+  return layer instanceof RecurrentLayer || layer instanceof Linear || layer instanceof Embedding ? layer.quantizedStateDict() : layer.stateDict();
 }
 
 export class Sequential implements Trainable {

@@ -109,6 +109,11 @@ describe('quantize: recurrent layers', () => {
   });
 
   it('an int8 layer does not train: a typed UNSUPPORTED, nothing changed', () => {
+    const emb = new Embedding(5, 3, { seed: 1, weights: 'int8' });
+    expect(codeOf(() => emb.forward({ data: Int32Array.of(1, 2), shape: [2] }, { train: true }))).toBe('UNSUPPORTED');
+    expect(codeOf(() => emb.parameters())).toBe('UNSUPPORTED');
+    expect(emb.forward({ data: Int32Array.of(4), shape: [1] }).data).toEqual(emb.stateDict().weight.data.subarray(12, 15));
+    emb.dispose();
     const q = new GRU({ inputSize: 4, hiddenSize: 8, seed: 8, weights: 'int8' });
     const x = { data: randn(2 * 4, rng(9)), shape: [2, 1, 4] };
     const before = q.forward(x).output.data;
@@ -147,8 +152,8 @@ describe('quantize: Linear and Sequential', () => {
     ]);
     const q = quantize(f, { weights: 'int8' });
     const kinds = q.layers.map(({ name, layer }) => `${name}:${'weights' in layer ? (layer as { weights: string }).weights : 'table'}`);
-    expect(kinds).toEqual(['emb:table', 'lstm:int8', 'head:int8']);
-    expect(q.stateDict()['emb.weight'].data).toEqual(f.stateDict()['emb.weight'].data);
+    expect(kinds).toEqual(['emb:int8', 'lstm:int8', 'head:int8']);
+    expectRowQuantized(f.stateDict()['emb.weight'], q.stateDict()['emb.weight'], 'Embedding table');
     const ids = { data: Int32Array.from({ length: 12 }, (_, i) => (i * 7) % 20), shape: [6, 2] };
     const err = maxAbs(q.forward(ids).data, f.forward(ids).data);
     expect(err).toBeGreaterThan(0);

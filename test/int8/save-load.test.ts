@@ -44,7 +44,7 @@ describe('int8 models as safetensors', () => {
 
   it('Sequential (Embedding, GRU, Linear): saved and loaded as stored, the same outputs and steps', () => {
     const make = (weights: 'f32' | 'int8') => new Sequential([
-      ['emb', new Embedding(30, 8, { seed: 1 })],
+      ['emb', new Embedding(30, 8, { seed: 1, weights })],
       ['gru', new GRU({ inputSize: 8, hiddenSize: 32, seed: 2, weights })],
       ['head', new Linear(32, 30, true, { seed: 3, weights })],
     ]);
