@@ -49,8 +49,8 @@ function probeRelaxedDot(): i32 {
   store<f32>(params, 1);
   store<i32>(params, 0, 4);
   qc8w_packw(packed, src, scales, 4, 8, 8);
-  qd8_f32_qc8w_gemm__relaxed(out, xq, params, packed, 0, 1, 4, 8, 4);
-  qd8_f32_qc8w_gemm__wasmsimd(out + 16, xq, params, packed, 0, 1, 4, 8, 4);
+  gemm(RELAXED, out, xq, params, packed, 0, 1, 4, 8, 4);
+  gemm(WASMSIMD, out + 16, xq, params, packed, 0, 1, 4, 8, 4);
   for (let i = 0; i < 4; i++) if (load<i32>(out + (<usize>i << 2)) != load<i32>(out + 16 + (<usize>i << 2))) return 0;
   return 1;
 }
@@ -78,13 +78,7 @@ const LANES: usize = memory.data(16, 16);
   }
 }
 
-export function qd8_f32_qc8w_gemm__scalar(c: usize, xq: usize, params: usize, w: usize, bias: usize, m: i32, n: i32, k: i32, ldc: i32): void {
-  const np = roundUp(n, QC8W_NR);
-  const kp = roundUp(k, 4);
-  const scales = w + <usize>(np * kp);
-  const sums = scales + (<usize>np << 2);
-  const xscale = load<f32>(params);
-  const zp = load<i32>(params, 4);
+function qd8_f32_qc8w_gemm__scalar(c: usize, xq: usize, w: usize, scales: usize, sums: usize, bias: usize, xscale: f32, zp: i32, m: i32, n: i32, kp: i32, ldc: i32): void {
   for (let i = 0; i < m; i++) {
     const x = xq + <usize>(i * kp);
     const crow = c + (<usize>(i * ldc) << 2);
@@ -111,13 +105,7 @@ export function qd8_f32_qc8w_gemm__scalar(c: usize, xq: usize, params: usize, w:
   return i32x4.add(v128.shuffle<i32>(lo, hi, 0, 2, 4, 6), v128.shuffle<i32>(lo, hi, 1, 3, 5, 7));
 }
 
-function qd8_f32_qc8w_gemm__wasmsimd(c: usize, xq: usize, params: usize, w: usize, bias: usize, m: i32, n: i32, k: i32, ldc: i32): void {
-  const np = roundUp(n, QC8W_NR);
-  const kp = roundUp(k, 4);
-  const scales = w + <usize>(np * kp);
-  const sums = scales + (<usize>np << 2);
-  const xscale = load<f32>(params);
-  const zp = load<i32>(params, 4);
+function qd8_f32_qc8w_gemm__wasmsimd(c: usize, xq: usize, w: usize, scales: usize, sums: usize, bias: usize, xscale: f32, zp: i32, m: i32, n: i32, kp: i32, ldc: i32): void {
   const rowBytes = <usize>(QC8W_NR * 4); // one k-quad of a panel
   for (let i = 0; i < m; i++) {
     const x = xq + <usize>(i * kp);
@@ -158,13 +146,7 @@ function qd8_f32_qc8w_gemm__wasmsimd(c: usize, xq: usize, params: usize, w: usiz
   if (j0 + 12 < n) storeGroup(crow + o + 48, s3, zp, sums + o + 48, scales + o + 48, b != 0 ? b + 48 : 0, xscale, min(4, n - j0 - 12));
 }
 
-function qd8_f32_qc8w_gemm__relaxed(c: usize, xq: usize, params: usize, w: usize, bias: usize, m: i32, n: i32, k: i32, ldc: i32): void {
-  const np = roundUp(n, QC8W_NR);
-  const kp = roundUp(k, 4);
-  const scales = w + <usize>(np * kp);
-  const sums = scales + (<usize>np << 2);
-  const xscale = load<f32>(params);
-  const zp = load<i32>(params, 4);
+function qd8_f32_qc8w_gemm__relaxed(c: usize, xq: usize, w: usize, scales: usize, sums: usize, bias: usize, xscale: f32, zp: i32, m: i32, n: i32, kp: i32, ldc: i32): void {
   const rowBytes = <usize>(QC8W_NR * 4);
   for (let i = 0; i < m; i++) {
     const x = xq + <usize>(i * kp);
@@ -190,14 +172,36 @@ function qd8_f32_qc8w_gemm__relaxed(c: usize, xq: usize, params: usize, w: usize
   }
 }
 
+const SCALAR = 0;
+const WASMSIMD = 1;
+const RELAXED = 2;
+
+/**
+ * `variant` on a product: the block's layout (scales and row sums after the panels) and the
+ * activations' scale and zero point, read once here for every variant.
+ */
+// @ts-ignore: decorator
+@inline function gemm(variant: i32, c: usize, xq: usize, params: usize, w: usize, bias: usize, m: i32, n: i32, k: i32, ldc: i32): void {
+  const np = roundUp(n, QC8W_NR);
+  const kp = roundUp(k, 4);
+  const scales = w + <usize>(np * kp);
+  const sums = scales + (<usize>np << 2);
+  const xscale = load<f32>(params);
+  const zp = load<i32>(params, 4);
+  // the feature tests keep each build from compiling the variants it cannot run
+  if (ASC_FEATURE_RELAXED_SIMD && variant == RELAXED) qd8_f32_qc8w_gemm__relaxed(c, xq, w, scales, sums, bias, xscale, zp, m, n, kp, ldc);
+  else if (ASC_FEATURE_SIMD && variant == WASMSIMD) qd8_f32_qc8w_gemm__wasmsimd(c, xq, w, scales, sums, bias, xscale, zp, m, n, kp, ldc);
+  else qd8_f32_qc8w_gemm__scalar(c, xq, w, scales, sums, bias, xscale, zp, m, n, kp, ldc);
+}
+
 /** The variant this build runs (see the file comment). */
 export function qd8_f32_qc8w_gemm(c: usize, xq: usize, params: usize, w: usize, bias: usize, m: i32, n: i32, k: i32, ldc: i32): void {
   if (ASC_FEATURE_RELAXED_SIMD) {
-    if (qd8_relaxed_dot() != 0) qd8_f32_qc8w_gemm__relaxed(c, xq, params, w, bias, m, n, k, ldc);
-    else qd8_f32_qc8w_gemm__wasmsimd(c, xq, params, w, bias, m, n, k, ldc);
+    if (qd8_relaxed_dot() != 0) gemm(RELAXED, c, xq, params, w, bias, m, n, k, ldc);
+    else gemm(WASMSIMD, c, xq, params, w, bias, m, n, k, ldc);
   } else if (ASC_FEATURE_SIMD) {
-    qd8_f32_qc8w_gemm__wasmsimd(c, xq, params, w, bias, m, n, k, ldc);
+    gemm(WASMSIMD, c, xq, params, w, bias, m, n, k, ldc);
   } else {
-    qd8_f32_qc8w_gemm__scalar(c, xq, params, w, bias, m, n, k, ldc);
+    gemm(SCALAR, c, xq, params, w, bias, m, n, k, ldc);
   }
 }
