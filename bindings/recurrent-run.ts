@@ -319,6 +319,7 @@ export class PreparedRun {
     const k = rt.exports;
     const tk = train ? rt.training('recurrent layer training') : undefined;
     const q8 = this.format === 'int8' ? 1 : 0;
+    let quantized = -1; // the input whose quantized rows are in the xq region
     for (let i = 0; i < this.calls.length; i++) {
       const call = this.calls[i];
       const { p, inSize, blocks: bl, ots, obs, reverse } = call;
@@ -326,7 +327,9 @@ export class PreparedRun {
       const input = base + call.input;
       if (this.format === 'int8') {
         const xq = base + reg.xq;
-        k.qd8_quantize_u7(xq + 16, input, this.rows, inSize, inSize, Math.ceil(inSize / 4) * 4, xq);
+        // both directions of a layer read the same input: quantized once
+        if (input !== quantized) k.qd8_quantize_u7(xq + 16, input, this.rows, inSize, inSize, Math.ceil(inSize / 4) * 4, xq);
+        quantized = input;
         k.qd8_f32_qc8w_gemm(gates, xq + 16, xq, p.wih, p.xbias, this.rows, gh, inSize, gh);
       } else {
         for (let j = 0; j < bl.count; j++) {
