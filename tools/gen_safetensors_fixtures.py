@@ -24,53 +24,13 @@ the test checks wasm-rnn's reader against torch's own bit patterns and conversio
 """
 import json
 import os
-import struct
 
 import numpy as np
 import torch
 
+from torch_safetensors import DTYPE_NAME, write_safetensors
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fixtures", "safetensors")
-
-DTYPE_NAME = {
-    torch.float16: "F16",
-    torch.bfloat16: "BF16",
-    torch.float32: "F32",
-    torch.float64: "F64",
-    torch.int32: "I32",
-    torch.int64: "I64",
-    torch.bool: "BOOL",
-}
-
-
-def tensor_bytes(t):
-    t = t.contiguous()
-    if t.dtype == torch.bfloat16:
-        return t.view(torch.int16).numpy().astype("<i2").tobytes()
-    a = t.numpy()
-    return a.astype(a.dtype.newbyteorder("<")).tobytes()
-
-
-def write_safetensors(path, tensors, metadata=None, pad=True):
-    """tensors: list of (name, tensor), laid out in this order."""
-    header = {}
-    if metadata is not None:
-        header["__metadata__"] = metadata
-    blobs = []
-    offset = 0
-    for name, t in tensors:
-        b = tensor_bytes(t)
-        header[name] = {"dtype": DTYPE_NAME[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
-        blobs.append(b)
-        offset += len(b)
-    h = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    if pad:
-        h += b" " * ((-len(h)) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
-
 
 def from_bits16(bits, dtype):
     return torch.tensor(np.array(bits, dtype=np.uint16).view(np.int16)).view(dtype)

@@ -1,6 +1,6 @@
 """Reading and writing safetensors files with torch alone (the `safetensors` package is not
 installed here): an 8-byte little-endian header length, a JSON header naming each tensor's dtype,
-shape and byte range, then the bytes. Used by the training round-trip generators."""
+shape and byte range, then the bytes. Used by the fixture generators of tools/."""
 import json
 import struct
 
@@ -28,17 +28,41 @@ def read_safetensors(path):
     return out, metadata
 
 
-def write_safetensors(path, tensors, metadata=None):
-    """tensors: list of (name, tensor), laid out in this order."""
-    header = {} if metadata is None else {"__metadata__": metadata}
-    blobs, offset = [], 0
+DTYPE_NAME = {
+    torch.float16: "F16",
+    torch.bfloat16: "BF16",
+    torch.float32: "F32",
+    torch.float64: "F64",
+    torch.int32: "I32",
+    torch.int64: "I64",
+    torch.bool: "BOOL",
+}
+
+
+def tensor_bytes(t):
+    """The little-endian bytes of `t` (bfloat16 through its 16-bit pattern; numpy has no bfloat16)."""
+    t = t.detach().contiguous()
+    if t.dtype == torch.bfloat16:
+        return t.view(torch.int16).numpy().astype("<i2").tobytes()
+    a = t.numpy()
+    return a.astype(a.dtype.newbyteorder("<")).tobytes()
+
+
+def write_safetensors(path, tensors, metadata=None, pad=True):
+    """tensors: list of (name, tensor), laid out in this order; `pad` spaces the header to 8 bytes."""
+    header = {}
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    blobs = []
+    offset = 0
     for name, t in tensors:
-        b = t.detach().contiguous().numpy().astype(np.dtype(DTYPES[NAMES[t.dtype]][0]).newbyteorder("<")).tobytes()
-        header[name] = {"dtype": NAMES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
+        b = tensor_bytes(t)
+        header[name] = {"dtype": DTYPE_NAME[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
         blobs.append(b)
         offset += len(b)
     h = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    h += b" " * ((-len(h)) % 8)
+    if pad:
+        h += b" " * ((-len(h)) % 8)
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(h)))
         f.write(h)
