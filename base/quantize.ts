@@ -59,6 +59,11 @@ export function dequantizeRows(m: QuantizedMatrix, n: number, k: number): Float3
   return out;
 }
 
+/** Whether every row scale is finite and >= 0 (what an int8 matrix's scales must be). */
+export function validScales(scales: Float32Array): boolean {
+  return scales.every((v) => Number.isFinite(v) && v >= 0);
+}
+
 /** The state_dict key of the row scales of the int8 matrix stored under `name`. */
 export function scaleKey(name: string): string {
   return `${name}.scale`;
@@ -82,7 +87,7 @@ export function readMatrix(stateDict: Record<string, Tensor>, key: string, shape
   const s = stateDict[sk];
   checkFloatTensor(s, `${what}: '${sk}'`);
   checkShape(s, [shape[0]], `${what}: '${sk}'`);
-  if (!s.data.every((v) => Number.isFinite(v) && v >= 0)) throw new RnnError('INVALID_INPUT', `${what}: '${sk}' holds a scale that is negative or not finite`);
+  if (!validScales(s.data)) throw new RnnError('INVALID_INPUT', `${what}: '${sk}' holds a scale that is negative or not finite`);
   return { q: t.data, scales: s.data };
 }
 

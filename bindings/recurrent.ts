@@ -20,7 +20,7 @@ import { type Disposable, WasmBlocks, disposeWhenCollected, cancelDisposeWhenCol
 import { packQc8w, unpackQc8w, qc8wBytes } from './quantized.js';
 import { RnnError } from '../base/errors.js';
 import { type RecurrentSpec, type LayerDirParams, gateCount, outputSize, layerInputSize } from '../base/spec.js';
-import { type WeightFormat, type QuantizedMatrix, quantizeRows, dequantizeRows } from '../base/quantize.js';
+import { type WeightFormat, type QuantizedMatrix, quantizeRows, dequantizeRows, validScales } from '../base/quantize.js';
 
 /** A layer-direction's parameters with int8 matrices (biases float32): PyTorch's quantized weights as they are. */
 export interface QuantizedLayerDirParams {
@@ -109,8 +109,9 @@ export class PackedRecurrent implements Disposable {
   /**
    * Packs the parameters of `spec` (canonical PyTorch form, base/spec.ts): `params[l * D + d]`
    * is layer l, direction d. With `format` 'int8' a matrix may also be given as int8 with its row
-   * scales (PyTorch's quantized weights), packed as it is; float32 ones are quantized per row. A bias-less `bhh` (null) in a spec with bias counts as zeros
-   * (Keras writes one bias for LSTM and SimpleRNN). Every array's length is checked first; on
+   * scales (PyTorch's quantized weights), packed as it is; float32 ones are quantized per row. A
+   * bias-less `bhh` (null) in a spec with bias counts as zeros (Keras writes one bias for LSTM
+   * and SimpleRNN). Every array's length is checked first; on
    * failure (a wrong length, out of memory) nothing stays allocated. The arrays may be views of
    * wasm memory (they are copied before anything is allocated).
    */
@@ -138,7 +139,7 @@ export class PackedRecurrent implements Disposable {
           // int8 with row scales (PyTorch's quantized weights as they are)
           const rows = field === 'whr' ? spec.projSize : gateCount(spec.cell) * spec.hiddenSize;
           if (format !== 'int8') throw new RnnError('INVALID_INPUT', `${where} is int8, the stack float32`);
-          if (a.scales.length !== rows || !a.scales.every((x) => Number.isFinite(x) && x >= 0)) throw new RnnError('INVALID_INPUT', `${where} needs ${rows} finite, non-negative scales`);
+          if (a.scales.length !== rows || !validScales(a.scales)) throw new RnnError('INVALID_INPUT', `${where} needs ${rows} finite, non-negative scales`);
         }
       }
       return out;
