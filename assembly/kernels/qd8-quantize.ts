@@ -5,8 +5,8 @@
 //   zp in [0, 127] (chooseParams), q = clamp(nearest(x / scale) + zp, 0, 127).
 // 7 bits because the relaxed dot product's second operand must lie in [0, 127] (and PyTorch's
 // x86 kernels use the same reduced range). Rows of `dst` are `kp` bytes (k rounded up to 4),
-// zero past k. params receives [scale f32, zp i32]. Non-finite x: scale is NaN (or inf) and every
-// q is 0, so the product's epilogue (times scale) makes every output non-finite.
+// zero past k. params receives [scale f32, zp i32]. Non-finite x: scale is NaN (or inf), the q
+// are not written, and the product's epilogue (times that scale) makes every output non-finite.
 // The SIMD variant computes the same values as the scalar one, bit for bit (the same IEEE
 // division and rounding per element; min / max do not depend on order for finite inputs).
 
@@ -67,15 +67,25 @@
 
 const RANGE: usize = memory.data(8, 4);
 
+/**
+ * Zeroes the padding bytes k .. kp-1 of every row (the rest is written by the quantization; with
+ * non-finite x it is left as it was, and the product's NaN scale decides the outputs).
+ */
+// @ts-ignore: decorator
+@inline function zeroPadding(dst: usize, rows: i32, k: i32, kp: i32): void {
+  if (kp == k) return;
+  for (let r = 0; r < rows; r++) memory.fill(dst + <usize>(r * kp + k), 0, <usize>(kp - k));
+}
+
 export function qd8_quantize_u7__scalar(dst: usize, x: usize, rows: i32, k: i32, ldx: i32, kp: i32, params: usize): void {
-  memory.fill(dst, 0, <usize>(rows * kp));
+  zeroPadding(dst, rows, k, kp);
   rangeScalar(x, rows, k, ldx, RANGE);
   if (!chooseParams(load<f32>(RANGE), load<f32>(RANGE, 4), params)) return;
   quantizeScalar(dst, x, rows, k, ldx, kp, load<f32>(params), <f32>load<i32>(params, 4), 0);
 }
 
 function qd8_quantize_u7__wasmsimd(dst: usize, x: usize, rows: i32, k: i32, ldx: i32, kp: i32, params: usize): void {
-  memory.fill(dst, 0, <usize>(rows * kp));
+  zeroPadding(dst, rows, k, kp);
   const k4 = k & ~3;
   let vlo = f32x4.splat(0);
   let vhi = vlo;
