@@ -73,7 +73,7 @@ export interface ConvTransposeWeightShape {
 const f64View = (rt: WasmRuntime, ptr: number, n: number): Float64Array => new Float64Array(rt.memory.buffer, ptr, n);
 
 /** A packed conv's wasm blocks (bindings/ownership.ts WasmBlocks) and its grow-only workspace split into float regions. */
-class ConvMemory {
+export class ConvMemory {
   private readonly blocks: WasmBlocks;
   private readonly ws: Workspace;
   private readonly freeWorkspace: Disposable;
@@ -144,7 +144,7 @@ class ConvMemory {
  * Where a batch item is staged (as given, NCHW), laid out channels-last with its padding, and
  * widened to float64 (`wide`, what the kernels read).
  */
-interface ImageRegions {
+export interface ImageRegions {
   staged: number;
   stagedView: Float32Array;
   img: number;
@@ -153,7 +153,7 @@ interface ImageRegions {
 }
 
 /** The image regions at the first three workspace addresses: staged input, padded image (floats), and its widened copy. */
-function imageRegions(rt: WasmRuntime, [staged, img, wide]: number[], inFloats: number, imgFloats: number): ImageRegions {
+export function imageRegions(rt: WasmRuntime, [staged, img, wide]: number[], inFloats: number, imgFloats: number): ImageRegions {
   return { staged, stagedView: rt.f32(staged, inFloats), img, imgView: rt.f32(img, imgFloats), wide };
 }
 
@@ -163,7 +163,7 @@ function imageRegions(rt: WasmRuntime, [staged, img, wide]: number[], inFloats: 
  * when there are left / right pads), or copied straight in when one channel or one pixel makes
  * both layouts the same; then widened into `r.wide` (f32_f64_vcvt).
  */
-function loadChannelsLast(ex: Kernels, x: Float32Array, n: number, C: number, g: ConvGeometry2D, r: ImageRegions): void {
+export function loadChannelsLast(ex: Kernels, x: Float32Array, n: number, C: number, g: ConvGeometry2D, r: ImageRegions): void {
   const transpose = ex.x32_transpose;
   const { inH: H, inW: W } = g;
   const wp = W + g.padLeft + g.padRight;

@@ -108,6 +108,13 @@ export interface Kernels {
     out: number, x: number, w: number, bias: number, c: number, wp: number, kh: number, kw: number,
     sh: number, sw: number, dh: number, dw: number, oh: number, ow: number,
   ): void;
+  // windowed real DFT of overlapping frames (f64-windowed-rdft.ts): a Conv whose filters are an STFT basis (conv-dft.ts)
+  f64_windowed_rdft(
+    out: number, ldo: number, x: number, stride: number, frames: number, win: number, bias: number, n: number, tables: number, work: number,
+  ): void;
+  f64_windowed_rdft__scalar(
+    out: number, ldo: number, x: number, stride: number, frames: number, win: number, bias: number, n: number, tables: number, work: number,
+  ): void;
   x32_transpose(dst: number, src: number, m: number, n: number, lds: number, ldd: number): void;
 }
 

@@ -15,8 +15,10 @@ import type { OTensor } from '../../src/onnx/values.js';
 import { model as encodeModel, type Attr } from './encode.js';
 import { FIXTURES, expectClose, expectError, listDirs, prepareNode, randTensor, readBytes, readDataSet } from './helpers.js';
 import { runOrt } from './ort.js';
-import { GUARD, blank, builds, get, kernel, put, runtimeFor } from '../helpers/kernels.js';
+import { GUARD, blank, builds, get, kernel, put, rand, runtimeFor } from '../helpers/kernels.js';
 import type { WasmRuntime } from '../../bindings/wasm.js';
+import { PackedConv } from '../../bindings/conv.js';
+import { PackedDftConv, packConv, windowedDftBasis } from '../../bindings/conv-dft.js';
 
 type Op = 'Conv' | 'ConvTranspose';
 
@@ -427,6 +429,130 @@ describe('kernel variants', () => {
       }
       for (const p of [src, a, b]) rt.free(p);
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// an STFT written as a Conv (bindings/conv-dft.ts): weights [n + 2, 1, n] holding a windowed DFT
+// basis run as an FFT
+
+/** The basis torch.stft-style exporters write: rows win cos(2 pi f k / n), then -win sin, computed in float64, stored as float32. */
+function dftBasis(n: number, window: (k: number) => number): Float32Array {
+  const rows = n / 2 + 1;
+  const w = new Float32Array(2 * rows * n);
+  for (let f = 0; f < rows; f++) {
+    for (let k = 0; k < n; k++) {
+      const a = (2 * Math.PI * f * k) / n;
+      w[f * n + k] = window(k) * Math.cos(a);
+      w[(rows + f) * n + k] = -window(k) * Math.sin(a);
+    }
+  }
+  return w;
+}
+const hann = (n: number) => (k: number) => 0.5 - 0.5 * Math.cos((2 * Math.PI * k) / n);
+const hamming = (n: number) => (k: number) => 0.54 - 0.46 * Math.cos((2 * Math.PI * k) / n);
+
+interface StftCase {
+  name: string;
+  n: number;
+  x: number[];
+  window: (n: number) => (k: number) => number;
+  bias?: boolean;
+  attrs: Attr[];
+}
+
+const STFT_CASES: StftCase[] = [
+  { name: 'Silero v4: n 256, hop 64, 25 frames', n: 256, x: [1, 1, 1792], window: hann, attrs: [strides([64]), pads([0, 0])] },
+  { name: 'Silero v5: n 256, hop 128, 4 frames', n: 256, x: [1, 1, 640], window: hann, attrs: [strides([128])] },
+  { name: 'Silero v5 at 8 kHz: n 128, hop 64', n: 128, x: [1, 1, 320], window: hann, attrs: [strides([64])] },
+  { name: 'n 4 (the smallest), hop 1, one frame', n: 4, x: [1, 1, 4], window: hann, attrs: [] },
+  { name: 'n 8, hop 3, zero padding, bias, batch 2', n: 8, x: [2, 1, 17], window: hamming, bias: true, attrs: [strides([3]), pads([3, 2])] },
+  { name: 'n 512, hop 160, SAME_UPPER, Hamming window', n: 512, x: [1, 1, 800], window: hamming, attrs: [strides([160]), autoPad('SAME_UPPER')] },
+];
+
+describe('a Conv whose weights are a windowed DFT basis (an STFT) runs as an FFT', () => {
+  beforeAll(async () => {
+    await ready();
+  });
+  const stftModel = (c: StftCase) => caseModel({ name: c.name, op: 'Conv', x: c.x, w: [c.n + 2, 1, c.n], bias: c.bias, attrs: c.attrs });
+  const stftInputs = (c: StftCase, seed: number): OTensor[] => {
+    const w: OTensor = { dtype: 'float32', data: dftBasis(c.n, c.window(c.n)), shape: [c.n + 2, 1, c.n] };
+    return [randTensor(seed, c.x), w, ...(c.bias ? [randTensor(seed + 2, [c.n + 2])] : [])];
+  };
+
+  it('recognises the basis whatever the window, and nothing else', () => {
+    const shape = (n: number) => ({ cout: n + 2, cinPerGroup: 1, group: 1, kh: 1, kw: n });
+    for (const n of [4, 8, 256, 512]) {
+      for (const win of [hann, hamming]) {
+        const basis = windowedDftBasis(dftBasis(n, win(n)), shape(n));
+        expect(basis?.n, `n ${n}`).toBe(n);
+        expect(basis!.deviation).toBeLessThanOrEqual(2 ** -23);
+      }
+    }
+    const w = dftBasis(256, hann(256));
+    // one weight 4 units of 2^-24 off (a filter that is not the basis: a trained one, another transform)
+    const off = w.slice();
+    off[5 * 256 + 77] += 4 * 2 ** -24;
+    expect(windowedDftBasis(off, shape(256))).toBeUndefined();
+    // the imaginary rows with +sin (another sign convention): not this basis
+    const flipped = w.slice();
+    for (let i = 129 * 256; i < flipped.length; i++) flipped[i] = -flipped[i];
+    expect(windowedDftBasis(flipped, shape(256))).toBeUndefined();
+    expect(windowedDftBasis(w, { ...shape(256), cout: 257 })).toBeUndefined();
+    expect(windowedDftBasis(dftBasis(6, hann(6)), shape(6)), 'n not a power of two').toBeUndefined();
+    expect(windowedDftBasis(new Float32Array(258 * 256), shape(256)), 'a zero window').toBeUndefined();
+    expect(windowedDftBasis(w.slice(0, 258 * 128), { ...shape(128), cinPerGroup: 2 }), 'two input channels').toBeUndefined();
+  });
+
+  it('a basis packs as PackedDftConv only when 1-D and undilated; other weights as PackedConv', () => {
+    const rt = runtime();
+    const w = dftBasis(8, hann(8));
+    const shape = { cout: 10, cinPerGroup: 1, group: 1, kh: 1, kw: 8 };
+    const fft = packConv(rt, w, null, shape, true, 'test');
+    const gemm = packConv(rt, w, null, shape, false, 'test');
+    const other = packConv(rt, rand(3, w.length), null, shape, true, 'test');
+    expect(fft).toBeInstanceOf(PackedDftConv);
+    expect(gemm).toBeInstanceOf(PackedConv);
+    expect(other).toBeInstanceOf(PackedConv);
+    for (const p of [fft, gemm, other]) p.dispose();
+  });
+
+  STFT_CASES.forEach((c, ci) => {
+    it(`${c.name}: within the documented bound of the float64 direct convolution, and of onnxruntime`, async () => {
+      const bytes = stftModel(c);
+      const ins = stftInputs(c, 500 + ci);
+      const rt = runtime();
+      const blocksBefore = rt.liveBlocks;
+      const general = prepare(bytes, []);
+      const packed = prepare(bytes, [undefined, ...ins.slice(1)]);
+      const ref = general.kernel(ins)[0]!;
+      const got = packed.kernel(ins)[0]!;
+      expect(got.shape).toEqual(ref.shape);
+      // the bound of bindings/conv-dft.ts: sum |x| * deviation over a frame's taps, plus one
+      // float32 rounding of the result and float64 rounding of sums of that size
+      const basis = windowedDftBasis(ins[1].data as Float32Array, { cout: c.n + 2, cinPerGroup: 1, group: 1, kh: 1, kw: c.n })!;
+      const x = ins[0].data as Float32Array;
+      const sumAbsX = x.reduce((s, v) => s + Math.abs(v), 0); // >= any frame's sum over its taps
+      const g = got.data as Float32Array;
+      const r = ref.data as Float32Array;
+      let worst = 0;
+      for (let i = 0; i < r.length; i++) {
+        const bound = sumAbsX * basis.deviation + 2 ** -23 * Math.abs(r[i]) + 1e-12 * sumAbsX;
+        worst = Math.max(worst, Math.abs(g[i] - r[i]) / bound);
+      }
+      expect(worst, 'worst |FFT - direct| / bound').toBeLessThanOrEqual(1);
+      // repeated calls allocate nothing and give the same bits
+      const top = rt.heapTop;
+      expect(packed.kernel(ins)[0]!.data).toEqual(got.data);
+      expect(rt.heapTop).toBe(top);
+      packed.dispose();
+      expect(rt.liveBlocks).toBe(blocksBefore);
+
+      const feeds = Object.fromEntries(['X', 'W', 'B'].slice(0, ins.length).map((n, i) => [n, { data: ins[i].data as Float32Array, shape: ins[i].shape }]));
+      const o = await runOrt(bytes, feeds);
+      expect(o.error).toBeUndefined();
+      expectClose({ data: g, shape: got.shape }, o.outputs!.Y, 1e-5, `${c.name}: FFT vs onnxruntime`);
+    });
   });
 });
 

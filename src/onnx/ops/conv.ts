@@ -3,13 +3,15 @@
  *
  * Attributes are validated at load. A node whose weight (and bias) are constants at load and
  * whose spatial rank is 1 or 2 packs its weights once into wasm memory (bindings/conv.ts) and
- * runs every call on the wasm GEMM / depthwise kernels; anything else (weights computed by the
+ * runs every call on the wasm GEMM / depthwise kernels, or as an FFT when they are a windowed DFT
+ * basis (bindings/conv-dft.ts: an STFT written as a Conv); anything else (weights computed by the
  * graph, 3-D and higher convolutions, the wasm runtime not loaded yet) runs the float64 JS
  * reference below, which is also the tests' oracle.
  */
 import { fmtShape } from '../../../base/errors.js';
-import { loadedRuntime } from '../../../bindings/wasm.js';
-import { PackedConv, PackedConvTranspose, type ConvGeometry2D } from '../../../bindings/conv.js';
+import { loadedRuntime, type WasmRuntime } from '../../../bindings/wasm.js';
+import { type PackedConv, PackedConvTranspose, type ConvGeometry2D } from '../../../bindings/conv.js';
+import { packConv, type PackedDftConv } from '../../../bindings/conv-dft.js';
 import type { NodeFn, NodeContext } from '../node.js';
 import { alloc, numelOf, sameShape, type OTensor } from '../values.js';
 import { requireFloat, type OpFactory } from './util.js';
@@ -374,103 +376,124 @@ function floatInput(ctx: NodeContext, ins: (OTensor | undefined)[], i: number, w
   return t;
 }
 
-function convFactory(transposed: boolean): OpFactory {
-  return (ctx): NodeFn => {
-    const at = parseAttrs(ctx, transposed);
-    const hasBias = (ctx.node.inputs[2] ?? '') !== '';
-    const W = ctx.constInputs[1];
-    const B = hasBias ? ctx.constInputs[2] : undefined;
-    // Weights known at load are checked now and packed into wasm memory at the node's first run,
-    // so a branch that never runs (Silero's 8 kHz half when fed 16 kHz) costs no packing.
-    let pack: (() => PackedConv | PackedConvTranspose) | undefined;
-    let packed: PackedConv | PackedConvTranspose | undefined;
-    if (W && W.dtype === 'float32') {
-      checkWeight(ctx, at, W.shape);
-      const cout = outChannels(at, W.shape);
-      if (B) {
-        requireFloat(ctx, B, 'bias B');
-        checkBias(ctx, B.shape, cout);
-      }
-      const rt = W.shape.length <= 4 && (!hasBias || B) ? loadedRuntime() : undefined;
-      if (rt) {
-        const [kh, kw] = W.shape.length === 4 ? [W.shape[2], W.shape[3]] : [1, W.shape[2]];
-        const bias = B ? (B.data as Float32Array) : null;
-        const w = W.data as Float32Array;
-        pack = () =>
-          transposed
-            ? new PackedConvTranspose(rt, w, bias, { cin: W.shape[0], coutPerGroup: W.shape[1], group: at.group, kh, kw }, ctx.label)
-            : new PackedConv(rt, w, bias, { cout, cinPerGroup: W.shape[1], group: at.group, kh, kw }, ctx.label);
-        // A disposed model's kernels never run again (OnnxModel.run throws DISPOSED first).
-        ctx.resources.push({
-          dispose() {
-            packed?.dispose();
-            packed = undefined;
-          },
-        });
-      }
-    }
-    const reference = transposed ? convTransposeReference : convReference;
-    const label = ctx.label;
-    // the packed path's last input shape and what it resolved to: a stream of same-shape calls
-    // (one audio frame after another) checks and resolves its geometry once
-    let lastShape: readonly number[] = [];
-    let lastResolved: ResolvedConv | undefined;
-    let lastGeometry: ConvGeometry2D | undefined;
-    const kernel: NodeFn = (ins) => {
-      const x = floatInput(ctx, ins, 0, 'input X');
-      const w = floatInput(ctx, ins, 1, 'weight W');
-      const b = hasBias ? floatInput(ctx, ins, 2, 'bias B') : undefined;
-      const onPacked = pack !== undefined && w.data === W!.data && (b === undefined || b.data === B!.data);
-      if (onPacked && packed === undefined) packed = pack!();
-      if (onPacked && lastResolved && sameShape(x.shape, lastShape)) {
-        const out = alloc('float32', lastResolved.outShape.slice(), label);
-        packed!.run(x.data as Float32Array, lastGeometry!, out.data as Float32Array);
-        return [out];
-      }
-      const res = resolve(ctx, at, x.shape, w.shape, b?.shape);
-      const out = alloc('float32', res.outShape, label);
-      if (res.outShape[0] === 0) return [out];
-      if (onPacked) {
-        lastShape = x.shape.slice();
-        lastResolved = res;
-        lastGeometry = geometry2D(x.shape, res);
-        packed!.run(x.data as Float32Array, lastGeometry, out.data as Float32Array);
-      } else {
-        out.data = reference(x.data as Float32Array, x.shape, w.data as Float32Array, w.shape, b?.data as Float32Array | undefined, res.params, res.outShape);
-      }
-      return [out];
-    };
-    kernel.prepare = ([x, w, b]) => {
-      // the packed path with its geometry resolved once; other inputs run the kernel
-      const packedInputs = pack !== undefined && (w as OTensor | undefined)?.data === W!.data && (!hasBias || (b as OTensor | undefined)?.data === B!.data);
-      if (!packedInputs || x?.dtype !== 'float32') return undefined;
-      let res: ResolvedConv;
-      try {
-        res = resolve(ctx, at, x.shape, w!.shape, b?.shape);
-      } catch {
-        return undefined;
-      }
-      const geometry = geometry2D(x.shape, res);
-      const empty = res.outShape[0] === 0;
-      return {
-        outputs: [{ dtype: 'float32', shape: res.outShape }],
-        run(ins, outs) {
-          if (empty) return;
-          packed ??= pack!();
-          packed.run(ins[0]!.data as Float32Array, geometry, outs[0].data as Float32Array);
-        },
-      };
-    };
-    kernel.inferShapes = ([x, w, b]) => {
-      if (x?.dtype !== 'float32' || w?.dtype !== 'float32' || (hasBias && b?.dtype !== 'float32')) return [undefined];
-      return [{ dtype: 'float32', shape: resolve(ctx, at, x.shape, w.shape, b?.shape).outShape }];
-    };
-    return kernel;
-  };
+/** What differs between Conv and ConvTranspose nodes: kept apart so that a registry with Conv alone (Silero's) ships no ConvTranspose code. */
+interface ConvKind {
+  transposed: boolean;
+  reference: typeof convReference;
+  pack(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, wShape: readonly number[], at: ConvAttrs, label: string): PackedConv | PackedDftConv | PackedConvTranspose;
 }
 
+/** [kh, kw] of a 1-D ([.., kw]) or 2-D weight shape. */
+const kernelHW = (wShape: readonly number[]): [number, number] => (wShape.length === 4 ? [wShape[2], wShape[3]] : [1, wShape[2]]);
 
-export const CONV_OPS: Record<string, OpFactory> = {
-  Conv: convFactory(false),
-  ConvTranspose: convFactory(true),
+const CONV: ConvKind = {
+  transposed: false,
+  reference: convReference,
+  pack(rt, w, bias, wShape, at, label) {
+    const [kh, kw] = kernelHW(wShape);
+    const oneDimUndilated = wShape.length === 3 && (at.dilations?.[0] ?? 1) === 1;
+    return packConv(rt, w, bias, { cout: wShape[0], cinPerGroup: wShape[1], group: at.group, kh, kw }, oneDimUndilated, label);
+  },
 };
+
+const CONV_TRANSPOSE: ConvKind = {
+  transposed: true,
+  reference: convTransposeReference,
+  pack(rt, w, bias, wShape, at, label) {
+    const [kh, kw] = kernelHW(wShape);
+    return new PackedConvTranspose(rt, w, bias, { cin: wShape[0], coutPerGroup: wShape[1], group: at.group, kh, kw }, label);
+  },
+};
+
+function convNode(ctx: NodeContext, kind: ConvKind): NodeFn {
+  const at = parseAttrs(ctx, kind.transposed);
+  const hasBias = (ctx.node.inputs[2] ?? '') !== '';
+  const W = ctx.constInputs[1];
+  const B = hasBias ? ctx.constInputs[2] : undefined;
+  // Weights known at load are checked now and packed into wasm memory at the node's first run,
+  // so a branch that never runs (Silero's 8 kHz half when fed 16 kHz) costs no packing.
+  let pack: (() => PackedConv | PackedDftConv | PackedConvTranspose) | undefined;
+  let packed: PackedConv | PackedDftConv | PackedConvTranspose | undefined;
+  if (W && W.dtype === 'float32') {
+    checkWeight(ctx, at, W.shape);
+    const cout = outChannels(at, W.shape);
+    if (B) {
+      requireFloat(ctx, B, 'bias B');
+      checkBias(ctx, B.shape, cout);
+    }
+    const rt = W.shape.length <= 4 && (!hasBias || B) ? loadedRuntime() : undefined;
+    if (rt) {
+      const bias = B ? (B.data as Float32Array) : null;
+      pack = () => kind.pack(rt, W.data as Float32Array, bias, W.shape, at, ctx.label);
+      // A disposed model's kernels never run again (OnnxModel.run throws DISPOSED first).
+      ctx.resources.push({
+        dispose() {
+          packed?.dispose();
+          packed = undefined;
+        },
+      });
+    }
+  }
+  const reference = kind.reference;
+  const label = ctx.label;
+  // the packed path's last input shape and what it resolved to: a stream of same-shape calls
+  // (one audio frame after another) checks and resolves its geometry once
+  let lastShape: readonly number[] = [];
+  let lastResolved: ResolvedConv | undefined;
+  let lastGeometry: ConvGeometry2D | undefined;
+  const kernel: NodeFn = (ins) => {
+    const x = floatInput(ctx, ins, 0, 'input X');
+    const w = floatInput(ctx, ins, 1, 'weight W');
+    const b = hasBias ? floatInput(ctx, ins, 2, 'bias B') : undefined;
+    const onPacked = pack !== undefined && w.data === W!.data && (b === undefined || b.data === B!.data);
+    if (onPacked && packed === undefined) packed = pack!();
+    if (onPacked && lastResolved && sameShape(x.shape, lastShape)) {
+      const out = alloc('float32', lastResolved.outShape.slice(), label);
+      packed!.run(x.data as Float32Array, lastGeometry!, out.data as Float32Array);
+      return [out];
+    }
+    const res = resolve(ctx, at, x.shape, w.shape, b?.shape);
+    const out = alloc('float32', res.outShape, label);
+    if (res.outShape[0] === 0) return [out];
+    if (onPacked) {
+      lastShape = x.shape.slice();
+      lastResolved = res;
+      lastGeometry = geometry2D(x.shape, res);
+      packed!.run(x.data as Float32Array, lastGeometry, out.data as Float32Array);
+    } else {
+      out.data = reference(x.data as Float32Array, x.shape, w.data as Float32Array, w.shape, b?.data as Float32Array | undefined, res.params, res.outShape);
+    }
+    return [out];
+  };
+  kernel.prepare = ([x, w, b]) => {
+    // the packed path with its geometry resolved once; other inputs run the kernel
+    const packedInputs = pack !== undefined && (w as OTensor | undefined)?.data === W!.data && (!hasBias || (b as OTensor | undefined)?.data === B!.data);
+    if (!packedInputs || x?.dtype !== 'float32') return undefined;
+    let res: ResolvedConv;
+    try {
+      res = resolve(ctx, at, x.shape, w!.shape, b?.shape);
+    } catch {
+      return undefined;
+    }
+    const geometry = geometry2D(x.shape, res);
+    const empty = res.outShape[0] === 0;
+    return {
+      outputs: [{ dtype: 'float32', shape: res.outShape }],
+      run(ins, outs) {
+        if (empty) return;
+        packed ??= pack!();
+        packed.run(ins[0]!.data as Float32Array, geometry, outs[0].data as Float32Array);
+      },
+    };
+  };
+  kernel.inferShapes = ([x, w, b]) => {
+    if (x?.dtype !== 'float32' || w?.dtype !== 'float32' || (hasBias && b?.dtype !== 'float32')) return [undefined];
+    return [{ dtype: 'float32', shape: resolve(ctx, at, x.shape, w.shape, b?.shape).outShape }];
+  };
+  return kernel;
+}
+
+export const convOp: OpFactory = (ctx) => convNode(ctx, CONV);
+export const convTransposeOp: OpFactory = (ctx) => convNode(ctx, CONV_TRANSPOSE);
+
+export const CONV_OPS: Record<string, OpFactory> = { Conv: convOp, ConvTranspose: convTransposeOp };
