@@ -26,7 +26,7 @@ export function transposeData(data: OData, shape: readonly number[], perm: reado
 
 
 
-const identity: OpFactory = (ctx) => {
+export const identity: OpFactory = (ctx) => {
   ctx.allowOnly([]);
   return (ins) => [ctx.input(ins, 0, 'input')];
 };
@@ -46,7 +46,7 @@ const dropout: OpFactory = (ctx) => {
   };
 };
 
-const constant: OpFactory = (ctx) => {
+export const constant: OpFactory = (ctx) => {
   ctx.allowOnly(['value', 'value_float', 'value_floats', 'value_int', 'value_ints', 'sparse_value', 'value_string', 'value_strings']);
   let v: OTensor;
   if (ctx.has('value')) v = ctx.tensor('value')!;
@@ -62,7 +62,7 @@ const constant: OpFactory = (ctx) => {
   return () => [v];
 };
 
-const constantOfShape: OpFactory = (ctx) => {
+export const constantOfShape: OpFactory = (ctx) => {
   ctx.allowOnly(['value']);
   const v = ctx.tensor('value') ?? { dtype: 'float32', data: new Float32Array(1), shape: [1] };
   if (v.data.length !== 1) throw ctx.error('INVALID_FORMAT', "attribute 'value' must hold exactly one element");
@@ -78,7 +78,7 @@ const constantOfShape: OpFactory = (ctx) => {
   };
 };
 
-const shapeOp: OpFactory = (ctx) => {
+export const shapeOp: OpFactory = (ctx) => {
   ctx.allowOnly(['start', 'end']);
   const start = ctx.int('start', 0);
   const end = ctx.int('end');
@@ -90,7 +90,7 @@ const shapeOp: OpFactory = (ctx) => {
   };
 };
 
-const gather: OpFactory = (ctx) => {
+export const gather: OpFactory = (ctx) => {
   ctx.allowOnly(['axis']);
   const axisAttr = ctx.int('axis', 0);
   return (ins) => {
@@ -219,7 +219,7 @@ function copyStrided(src: OData, i: number, stride: number, dst: OData, o: numbe
   }
 }
 
-const slice: OpFactory = (ctx) => {
+export const slice: OpFactory = (ctx) => {
   if (ctx.opset < 10) {
     ctx.allowOnly(['starts', 'ends', 'axes']);
     const starts = ctx.ints('starts');
@@ -245,7 +245,7 @@ const slice: OpFactory = (ctx) => {
   return (ins) => [sliceImpl(ctx, ctx.input(ins, 0, 'data'), ints(ins, 1) ?? [], ints(ins, 2) ?? [], ints(ins, 3), ints(ins, 4))];
 };
 
-const squeeze: OpFactory = (ctx) => {
+export const squeeze: OpFactory = (ctx) => {
   ctx.allowOnly(ctx.opset < 13 ? ['axes'] : []);
   const axesOf = axesInputOrAttr(ctx, 13);
   return (ins) => {
@@ -263,7 +263,7 @@ const squeeze: OpFactory = (ctx) => {
   };
 };
 
-const unsqueeze: OpFactory = (ctx) => {
+export const unsqueeze: OpFactory = (ctx) => {
   ctx.allowOnly(ctx.opset < 13 ? ['axes'] : []);
   const axesOf = axesInputOrAttr(ctx, 13);
   return (ins) => {
@@ -280,7 +280,7 @@ const unsqueeze: OpFactory = (ctx) => {
   };
 };
 
-const concat: OpFactory = (ctx) => {
+export const concat: OpFactory = (ctx) => {
   ctx.allowOnly(['axis']);
   const axisAttr = ctx.int('axis');
   if (axisAttr === undefined) throw ctx.error('INVALID_FORMAT', "attribute 'axis' is required");
@@ -313,7 +313,7 @@ const concat: OpFactory = (ctx) => {
   };
 };
 
-const reshape: OpFactory = (ctx) => {
+export const reshape: OpFactory = (ctx) => {
   ctx.allowOnly(['allowzero']);
   const allowZero = ctx.int('allowzero', 0) === 1;
   return (ins) => {
@@ -345,7 +345,7 @@ const flatten: OpFactory = (ctx) => {
   };
 };
 
-const transpose: OpFactory = (ctx) => {
+export const transpose: OpFactory = (ctx) => {
   ctx.allowOnly(['perm']);
   const permAttr = ctx.ints('perm');
   return (ins) => {
@@ -377,7 +377,7 @@ const expand: OpFactory = (ctx) => {
  * onnxruntime builds (x86 wraps through int32, wasm saturates); this is the exact modular rule.
  * A cast to uint32 wraps to [0, 2^32) (uint32 is held as int64).
  */
-const cast: OpFactory = (ctx) => {
+export const cast: OpFactory = (ctx) => {
   ctx.allowOnly(['to', 'saturate']);
   const to = ctx.int('to');
   if (to === undefined) throw ctx.error('INVALID_FORMAT', "attribute 'to' is required");

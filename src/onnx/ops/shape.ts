@@ -4,7 +4,7 @@ import type { NodeContext } from '../node.js';
 import { alloc, checkSize, i64, numelOf, sameShape, toInts, type OTensor } from '../values.js';
 import { normAxes, normAxis, requireDtype, requireOpset, scalarOf, stridesOf, type Elems, type OpFactory } from './util.js';
 
-const size: OpFactory = (ctx) => {
+export const size: OpFactory = (ctx) => {
   ctx.allowOnly([]);
   return (ins) => [i64([numelOf(ctx.input(ins, 0, 'data').shape)], [])];
 };
@@ -98,7 +98,7 @@ function padMap(ctx: NodeContext, mode: PadMode, dim: number, begin: number, out
   return map;
 }
 
-const pad: OpFactory = (ctx) => {
+export const pad: OpFactory = (ctx) => {
   const legacy = ctx.opset < 11;
   ctx.allowOnly(legacy ? ['mode', 'pads', 'value'] : ['mode']);
   const mode = ctx.string('mode', 'constant');
