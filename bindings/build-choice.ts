@@ -92,6 +92,19 @@ function problem(instance: WebAssembly.Instance): () => void {
 }
 
 /**
+ * Whether two builds' times can both be of optimized code: the builds differ only in
+ * relaxed_madd, which moves the kernel by 4-17 % (docs/performance.md), while baseline code is
+ * 1.6-3.5x slower. A gap wider than this factor means one build still ran baseline code in its
+ * samples (its first rounds were slowed by noise, so a baseline round passed for optimized).
+ */
+export const PLAUSIBLE_RATIO = 1.5;
+
+/** Whether times `relaxed` and `simd` (buildTime, same unit) are within PLAUSIBLE_RATIO of each other. */
+export function plausibleTimes(relaxed: number, simd: number): boolean {
+  return relaxed > 0 && simd > 0 && relaxed < simd * PLAUSIBLE_RATIO && simd < relaxed * PLAUSIBLE_RATIO;
+}
+
+/**
  * A build's code counts as optimized once a round takes less than this fraction of its first
  * rounds (V8 runs new wasm in its baseline compiler, Liftoff, and switches a function to the
  * optimizing compiler's code, compiled in the background, after enough calls; Liftoff SIMD code
@@ -141,7 +154,8 @@ export function clockResolutionMs(clock: () => number = () => performance.now())
 /**
  * Times the relaxed and simd builds (already instantiated; their memories are scratch space
  * afterwards) and returns the choice: rounds alternate between the builds until both run
- * optimized code, then TIMED_SAMPLES samples each decide (fasterBuild). docs/performance.md has
+ * optimized code, then TIMED_SAMPLES samples each decide (fasterBuild), once their times are
+ * plausible for optimized code on both sides (plausibleTimes; else they are taken again). docs/performance.md has
  * what it costs.
  */
 export async function timeBuilds(relaxed: WebAssembly.Instance, simd: WebAssembly.Instance): Promise<BuildChoice> {
@@ -151,12 +165,19 @@ export async function timeBuilds(relaxed: WebAssembly.Instance, simd: WebAssembl
   if (!(tick <= COARSEST_TICK_MS)) return { build: 'simd', how: 'untimed', ms: clock() - t0 };
   const run = { relaxed: problem(relaxed), simd: problem(simd) };
   const minSampleMs = TICKS_PER_SAMPLE * tick;
+  const coarse = tick >= COARSE_TICK_MS;
   const builds = ['relaxed', 'simd'] as const;
   const first = { relaxed: [] as number[], simd: [] as number[] }; // ms per round of the first rounds after round 0 (which also compiles)
   const best = { relaxed: Infinity, simd: Infinity };
   const timed = { relaxed: [] as number[], simd: [] as number[] };
   let reps = 1, rounds = 0, optimized = false;
-  for (let i = 0; timed.simd.length < TIMED_SAMPLES; i++) {
+  for (let i = 0; ; i++) {
+    if (timed.simd.length >= TIMED_SAMPLES) {
+      if (plausibleTimes(buildTime(timed.relaxed, coarse), buildTime(timed.simd, coarse))) break;
+      // one build's samples are of baseline code: give its compile the CPU, then take them again
+      timed.relaxed.length = timed.simd.length = 0;
+      await pause();
+    }
     for (const b of i & 1 ? builds : ([builds[1], builds[0]] as const)) {
       const t = clock();
       for (let r = 0; r < reps; r++) run[b]();
@@ -176,7 +197,6 @@ export async function timeBuilds(relaxed: WebAssembly.Instance, simd: WebAssembl
     }
     if (clock() - t0 > CAP_MS) return { build: 'simd', how: 'untimed', ms: clock() - t0 };
   }
-  const coarse = tick >= COARSE_TICK_MS;
   return {
     build: fasterBuild(timed.relaxed, timed.simd, RELAXED_MARGIN, coarse),
     how: 'timed',

@@ -6,7 +6,7 @@
  * No assertion here depends on which build is faster on this machine.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { RELAXED_MARGIN, buildTime, clockResolutionMs, fasterBuild, timeBuilds } from '../../bindings/build-choice.js';
+import { PLAUSIBLE_RATIO, RELAXED_MARGIN, buildTime, clockResolutionMs, fasterBuild, plausibleTimes, timeBuilds } from '../../bindings/build-choice.js';
 import { buildUrl, supportedBuilds } from '../../bindings/wasm.js';
 import { readFileSync } from 'node:fs';
 
@@ -59,6 +59,26 @@ describe('fasterBuild: timings -> decision', () => {
   });
 });
 
+describe('plausibleTimes: both builds optimized?', () => {
+  it('accepts the gaps relaxed_madd makes (a few to tens of per cent) either way', () => {
+    expect(plausibleTimes(22, 24)).toBe(true);
+    expect(plausibleTimes(24, 22)).toBe(true);
+    expect(plausibleTimes(22, 22)).toBe(true);
+  });
+
+  it('rejects a gap only baseline code on one side makes (the Node 24 case: 21.6 against 83.7 us)', () => {
+    expect(plausibleTimes(21.6, 83.7)).toBe(false);
+    expect(plausibleTimes(83.7, 21.6)).toBe(false);
+    expect(plausibleTimes(10, 10 * PLAUSIBLE_RATIO)).toBe(false);
+  });
+
+  it('rejects missing times', () => {
+    expect(plausibleTimes(Infinity, 22)).toBe(false);
+    expect(plausibleTimes(22, NaN)).toBe(false);
+    expect(plausibleTimes(0, 22)).toBe(false);
+  });
+});
+
 describe('the clock', () => {
   it('measures the step of a coarse clock', () => {
     let t = 0;
@@ -81,6 +101,7 @@ describe.skipIf(!bothBuilds)('the timing', () => {
       expect(c.simdUs).toBeGreaterThan(0);
       expect(c.rounds).toBeGreaterThan(0);
       expect(c.build).toBe(fasterBuild([c.relaxedUs!], [c.simdUs!]));
+      expect(plausibleTimes(c.relaxedUs!, c.simdUs!)).toBe(true);
     } else {
       expect(c).toMatchObject({ build: 'simd', how: 'untimed' });
     }
