@@ -100,11 +100,16 @@ describe.each(cases)('f32-gemm [%s build, %o]', (build, layout) => {
     });
   }
 
-  it(`cache-blocking edges (MC = 64 rows, KC = 256 columns): ${layout.gemm} == ${layout.scalar}, vs float64`, async () => {
+  // K chunks: KC = 256 columns for a block of MC = 64 rows; a block of fewer (4-row multiples)
+  // takes all the columns the A buffer holds, MC * KC / rows (4096 for 4 rows, 2048 for 8, 1365 for 12)
+  const blocking = [
+    ...[63, 64, 65, 130].flatMap((m) => [255, 256, 257, 600].map((k) => [m, k])),
+    ...[[4, 4096], [5, 4097], [8, 2047], [8, 2048], [9, 2049], [13, 1365], [12, 1366], [8, 4097]],
+  ];
+  it(`cache-blocking edges (MC rows, K chunks): ${layout.gemm} == ${layout.scalar}, vs float64`, async () => {
     const rt = await runtimeFor(build);
     const pack = kernel(rt, layout.pack);
-    for (const m of [63, 64, 65, 130])
-      for (const k of [255, 256, 257, 600])
+    for (const [m, k] of blocking)
         for (const n of [9, 24, 25, 33]) {
           const a = rand(m + k, m * k, -1, 1);
           const w = rand(n + k, n * k, -1, 1);
