@@ -36,11 +36,20 @@
  */
 // @ts-ignore: decorator
 @inline export function vmadd(a: v128, b: v128, c: v128): v128 {
+  return vmadd_with(a, b, c, true);
+}
+
+/**
+ * a * b + c as relaxed_madd when `fma` (a constant where the caller is inlined) and the build has
+ * relaxed SIMD, else mul then add: for code compiled in both forms into one module (the build
+ * choice's probe, assembly/probe.ts).
+ */
+// @ts-ignore: decorator
+@inline export function vmadd_with(a: v128, b: v128, c: v128, fma: bool): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) {
-    return f32x4.relaxed_madd(a, b, c);
-  } else {
-    return f32x4.add(f32x4.mul(a, b), c);
+    if (fma) return f32x4.relaxed_madd(a, b, c);
   }
+  return f32x4.add(f32x4.mul(a, b), c);
 }
 
 /** Sum of the 4 lanes, as ((l0 + l2) + (l1 + l3)). */

@@ -12,9 +12,35 @@
  * most of their time in it, and it is where the engines differ: V8 11 hoists its loads and spills
  * an accumulator). The 4x8 tile of the batched products (W2, W6) is within a few per cent between
  * the builds on both engines, so timing it too would double the cost and not change the choice.
- * The builds run alternately, so that a load spike or a CPU frequency change hits both.
+ * The two forms run alternately, so that a load spike or a CPU frequency change hits both.
+ *
+ * They are timed in a probe, not in the builds: build/probe.wasm (assembly/probe.ts, 1-2 KB,
+ * embedded in the JS as base64) holds that same row kernel compiled both ways, with relaxed_madd
+ * and with mul then add, and validates exactly where `relaxed` does. ready() compiles only the
+ * probe and then the build it chose: one build's bytes fetched and compiled, not both.
  */
-import type { Kernels } from './kernels.js';
+import { PROBE_WASM_BASE64 } from './probe-wasm.js';
+
+/** The probe's exports (assembly/probe.ts). */
+interface ProbeExports {
+  readonly memory: WebAssembly.Memory;
+  heap_base(): number;
+  gemv(c: number, a: number, w: number, n: number, k: number, fma: number): void;
+}
+
+/** The probe module: compiled once per realm, on the first ready() that chooses a build. */
+let probeModule: Promise<WebAssembly.Module> | undefined;
+
+/** An instance of the probe (build/probe.wasm, decoded from its embedded base64). */
+export async function instantiateProbe(): Promise<WebAssembly.Instance> {
+  probeModule ??= (async () => {
+    const s = atob(PROBE_WASM_BASE64);
+    const bytes = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+    return WebAssembly.compile(bytes);
+  })();
+  return WebAssembly.instantiate(await probeModule, {});
+}
 
 /** relaxed must be at least this much faster than simd to be chosen (when close, simd). */
 export const RELAXED_MARGIN = 0.04;
@@ -24,13 +50,13 @@ export interface BuildChoice {
   /** The build chosen. */
   build: 'relaxed' | 'simd';
   /**
-   * 'timed': both builds timed; 'cached': the choice made earlier in this JS realm, reused;
-   * 'calibrate: false': not timed at the caller's request (simd); 'untimed': the timing could
-   * not decide (a clock coarser than 0.2 ms, the engine not optimizing both builds within 60 ms,
-   * or a build failing to run), so simd.
+   * 'timed': both builds' forms timed in the probe; 'cached': the choice made earlier in this JS
+   * realm, reused; 'calibrate: false': not timed at the caller's request (simd); 'untimed': the
+   * timing could not decide (a clock coarser than 0.2 ms, the engine not optimizing both forms
+   * within 60 ms, or the probe failing to run), so simd.
    */
   how: 'timed' | 'cached' | 'calibrate: false' | 'untimed';
-  /** Each build's time per round (buildTime of its samples), microseconds; absent when not timed. */
+  /** Each build's form's time per round in the probe (buildTime of its samples), microseconds; absent when not timed. */
   relaxedUs?: number;
   simdUs?: number;
   /** Rounds timed per build. */
@@ -64,31 +90,30 @@ export function fasterBuild(relaxed: readonly number[], simd: readonly number[],
   return Number.isFinite(r) && Number.isFinite(s) && r < s * (1 - margin) ? 'relaxed' : 'simd';
 }
 
-// The timed problem: eight calls of 1 x 256 x 256 on the recurrent panel layout (one round).
-// Every operand is one constant (1/128): the products are normal floats, so no denormal slows
-// one build down, and no packing needs to run.
+// The timed problem: eight calls of 1 x 256 x 256 on 32-column panels (one round), the recurrent
+// product of a streaming step. Every operand is one constant (1/128): the products are normal
+// floats, so no denormal slows one form down.
 const N = 256, K = 256, CALLS = 8;
 const FILL = 1 / 128;
 
-/** Sets a build's instance up for the problem; returns one round. */
-function problem(instance: WebAssembly.Instance): () => void {
-  const k = instance.exports as unknown as Kernels;
-  const nr = k.recurrent_panel_width(N, K);
-  const gemm = nr === 32 ? k.f32_gemm_nr32 : k.f32_gemm;
-  const floats = [nr === 32 ? k.x32_packw_x32_size(N, K) : k.x32_packw_x8_size(N, K), N, K, N]; // packed W_hh, bias, h, h W_hh^T
+/** Sets the probe's instance up for the problem; returns one round of each form. */
+function problem(probe: WebAssembly.Instance): { relaxed: () => void; simd: () => void } {
+  const p = probe.exports as unknown as ProbeExports;
+  const floats = [N * K, K, N]; // W in 32-column panels, h, h W^T
   const ptrs: number[] = [];
-  let top = (k.heap_base() + 63) & ~63;
+  let top = (p.heap_base() + 63) & ~63;
   for (const f of floats) {
     ptrs.push(top);
     top = (top + f * 4 + 63) & ~63;
   }
-  const need = Math.ceil(top / 65536) - k.memory.buffer.byteLength / 65536;
-  if (need > 0) k.memory.grow(need);
-  new Float32Array(k.memory.buffer, ptrs[0], (top - ptrs[0]) >> 2).fill(FILL);
-  const [w, bias, h, out] = ptrs;
-  return () => {
-    for (let i = 0; i < CALLS; i++) gemm(out, h, w, bias, 1, N, K, K, N);
+  const need = Math.ceil(top / 65536) - p.memory.buffer.byteLength / 65536;
+  if (need > 0) p.memory.grow(need);
+  new Float32Array(p.memory.buffer, ptrs[0], (top - ptrs[0]) >> 2).fill(FILL);
+  const [w, h, out] = ptrs;
+  const round = (fma: number) => () => {
+    for (let i = 0; i < CALLS; i++) p.gemv(out, h, w, N, K, fma);
   };
+  return { relaxed: round(1), simd: round(0) };
 }
 
 /**
@@ -152,18 +177,18 @@ export function clockResolutionMs(clock: () => number = () => performance.now())
 }
 
 /**
- * Times the relaxed and simd builds (already instantiated; their memories are scratch space
- * afterwards) and returns the choice: rounds alternate between the builds until both run
+ * Times the relaxed and simd forms of the row kernel in the probe (instantiateProbe; its memory is
+ * scratch space) and returns the choice: rounds alternate between the forms until both run
  * optimized code, then TIMED_SAMPLES samples each decide (fasterBuild), once their times are
  * plausible for optimized code on both sides (plausibleTimes; else they are taken again). docs/performance.md has
  * what it costs.
  */
-export async function timeBuilds(relaxed: WebAssembly.Instance, simd: WebAssembly.Instance): Promise<BuildChoice> {
+export async function timeBuilds(probe: WebAssembly.Instance): Promise<BuildChoice> {
   const clock = () => performance.now();
   const t0 = clock();
   const tick = clockResolutionMs(clock);
   if (!(tick <= COARSEST_TICK_MS)) return { build: 'simd', how: 'untimed', ms: clock() - t0 };
-  const run = { relaxed: problem(relaxed), simd: problem(simd) };
+  const run = problem(probe);
   const minSampleMs = TICKS_PER_SAMPLE * tick;
   const coarse = tick >= COARSE_TICK_MS;
   const builds = ['relaxed', 'simd'] as const;

@@ -11,7 +11,7 @@ import { Allocator } from './allocator.js';
 import { type KernelConstants, type Kernels, type TrainingKernels, bindKernels } from './kernels.js';
 import { RnnError } from '../base/errors.js';
 import { nodeBuiltin } from '../base/node-builtin.js';
-import { type BuildChoice, timeBuilds } from './build-choice.js';
+import { type BuildChoice, instantiateProbe, timeBuilds } from './build-choice.js';
 
 export type { BuildChoice } from './build-choice.js';
 
@@ -281,12 +281,11 @@ async function compileFrom(url: URL): Promise<WebAssembly.Module> {
 let madeChoice: BuildChoice | undefined;
 
 /**
- * Chooses between relaxed and simd by speed (build-choice.ts) when the engine validates both
- * and nothing fixes the build: no `build`, `module` or `bytes`, and `url`, if any, a folder.
- * Returns the chosen build and, when both were compiled for the timing, its module (so it is
- * not compiled twice); undefined when there is nothing to choose.
+ * Chooses between relaxed and simd by speed (build-choice.ts, timed in its probe) when the engine
+ * validates both and nothing fixes the build: no `build`, `module` or `bytes`, and `url`, if any,
+ * a folder. Returns the choice; undefined when there is nothing to choose.
  */
-async function chooseBuild(options: InstantiateOptions, supported: BuildName[]): Promise<{ choice: BuildChoice; module?: WebAssembly.Module } | undefined> {
+async function chooseBuild(options: InstantiateOptions, supported: BuildName[]): Promise<{ choice: BuildChoice } | undefined> {
   if (options.build !== undefined || options.module !== undefined || options.bytes !== undefined) return undefined;
   if (!supported.includes('relaxed') || !supported.includes('simd')) return undefined;
   const training = options.training === true;
@@ -296,21 +295,14 @@ async function chooseBuild(options: InstantiateOptions, supported: BuildName[]):
   if (urls && urls.relaxed.href === urls.simd.href) return undefined; // url names one file: that build is used as given
   if (madeChoice) return { choice: madeChoice.how === 'calibrate: false' ? madeChoice : { ...madeChoice, how: 'cached' } };
   if (options.calibrate === false) return { choice: (madeChoice = { build: 'simd', how: 'calibrate: false' }) };
-  let modules: WebAssembly.Module[];
-  try {
-    modules = await Promise.all((['relaxed', 'simd'] as const).map((b) => (urls ? compileFrom(urls[b]) : compileSource(options.sources!(b), b))));
-  } catch {
-    return undefined; // one of them is not there: load as without the timing (its error names the file)
-  }
   let choice: BuildChoice;
   try {
-    const [relaxed, simd] = await Promise.all(modules.map((m) => WebAssembly.instantiate(m, {})));
-    choice = await timeBuilds(relaxed, simd);
+    choice = await timeBuilds(await instantiateProbe());
   } catch {
     choice = { build: 'simd', how: 'untimed' };
   }
   madeChoice = choice;
-  return { choice, module: modules[choice.build === 'relaxed' ? 0 : 1] };
+  return { choice };
 }
 
 /** A build from `sources`: the module itself, or its bytes compiled. */
@@ -341,7 +333,7 @@ export async function instantiate(options: InstantiateOptions = {}): Promise<Was
   const chosen = await chooseBuild(options, supported);
   build ??= chosen ? chosen.choice.build : options.module ? 'simd' : supported[0];
   try {
-    let module = options.module ?? chosen?.module;
+    let module = options.module;
     if (!module) {
       module = options.bytes !== undefined
         ? await WebAssembly.compile(options.bytes)

@@ -26,7 +26,7 @@
 // that start after a function's background compile, so small, often-called functions reach it
 // sooner in a fresh process and compile faster. The measurements behind these choices:
 // docs/performance.md, "Why f32-gemm is shaped as it is".
-import { vload, vstore, vload_splat, vmadd, vadd } from '../simd';
+import { vload, vstore, vload_splat, vmadd, vmadd_with, vadd } from '../simd';
 
 /**
  * Cache blocking: A is packed MC rows x KC columns at a time (64 KiB, held in L2) and every
@@ -91,6 +91,15 @@ function row_1x8(crow: usize, brow: usize, arow: usize, slice: usize, k: i32, co
 
 /** One row of A against one full panel (32 columns), 8 accumulators, one weight pointer. */
 function row_1x32(crow: usize, brow: usize, arow: usize, panel: usize, k: i32): void {
+  row_1x32_with(crow, brow, arow, panel, k, true);
+}
+
+/**
+ * row_1x32's body, with relaxed_madd (fma, in the relaxed build) or mul then add: the build
+ * choice's probe (assembly/probe.ts) compiles it both ways to time what the two builds run.
+ */
+// @ts-ignore: decorator
+@inline export function row_1x32_with(crow: usize, brow: usize, arow: usize, panel: usize, k: i32, fma: bool): void {
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), b0 = f32x4.splat(0), b1 = f32x4.splat(0);
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), d0 = f32x4.splat(0), d1 = f32x4.splat(0);
   let wp = panel;
@@ -98,14 +107,14 @@ function row_1x32(crow: usize, brow: usize, arow: usize, panel: usize, k: i32): 
   const aend = arow + (<usize>k << 2);
   while (ap < aend) {
     const x = vload_splat(ap);
-    a0 = vmadd(x, v128.load(wp), a0);
-    a1 = vmadd(x, v128.load(wp, 16), a1);
-    b0 = vmadd(x, v128.load(wp, 32), b0);
-    b1 = vmadd(x, v128.load(wp, 48), b1);
-    c0 = vmadd(x, v128.load(wp, 64), c0);
-    c1 = vmadd(x, v128.load(wp, 80), c1);
-    d0 = vmadd(x, v128.load(wp, 96), d0);
-    d1 = vmadd(x, v128.load(wp, 112), d1);
+    a0 = vmadd_with(x, v128.load(wp), a0, fma);
+    a1 = vmadd_with(x, v128.load(wp, 16), a1, fma);
+    b0 = vmadd_with(x, v128.load(wp, 32), b0, fma);
+    b1 = vmadd_with(x, v128.load(wp, 48), b1, fma);
+    c0 = vmadd_with(x, v128.load(wp, 64), c0, fma);
+    c1 = vmadd_with(x, v128.load(wp, 80), c1, fma);
+    d0 = vmadd_with(x, v128.load(wp, 96), d0, fma);
+    d1 = vmadd_with(x, v128.load(wp, 112), d1, fma);
     wp += 128;
     ap += 4;
   }

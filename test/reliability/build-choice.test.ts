@@ -1,12 +1,14 @@
 /**
- * ready() chooses between the relaxed and simd builds by timing them (bindings/build-choice.ts):
- * the decision rule from given timings, that the timing runs and yields a usable runtime, that a
- * forced build or `calibrate: false` skips it, that the training build follows the same choice,
- * and that a runtime from the timed choice computes bit for bit what the forced build computes.
+ * ready() chooses between the relaxed and simd builds by timing their forms of the recurrent row
+ * kernel in a probe module (bindings/build-choice.ts, assembly/probe.ts): the decision rule from
+ * given timings, that the probe computes what each build computes, that the timing runs, loads
+ * only the chosen build and yields a usable runtime, that a forced build or `calibrate: false`
+ * skips it, that the training build follows the same choice, and that a runtime from the timed
+ * choice computes bit for bit what the forced build computes.
  * No assertion here depends on which build is faster on this machine.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { PLAUSIBLE_RATIO, RELAXED_MARGIN, buildTime, clockResolutionMs, fasterBuild, plausibleTimes, timeBuilds } from '../../bindings/build-choice.js';
+import { PLAUSIBLE_RATIO, RELAXED_MARGIN, buildTime, clockResolutionMs, fasterBuild, instantiateProbe, plausibleTimes, timeBuilds } from '../../bindings/build-choice.js';
 import { buildUrl, supportedBuilds } from '../../bindings/wasm.js';
 import { readFileSync } from 'node:fs';
 
@@ -93,8 +95,36 @@ describe('the clock', () => {
 describe.skipIf(!bothBuilds)('the timing', () => {
   const instance = async (build: 'relaxed' | 'simd') => WebAssembly.instantiate(await WebAssembly.compile(readFileSync(buildUrl(build))), {});
 
-  it('times both builds and reports what it measured', async () => {
-    const c = await timeBuilds(await instance('relaxed'), await instance('simd'));
+  it("the probe's two forms compute bit for bit what the relaxed and simd builds' f32_gemm_nr32 compute", async () => {
+    const [n, k] = [96, 67];
+    const w = new Float32Array(n * k).map((_, i) => Math.sin(i * 0.37));
+    const a = new Float32Array(k).map((_, i) => Math.cos(i * 0.11));
+    const probe = (await instantiateProbe()).exports as unknown as { memory: WebAssembly.Memory; heap_base(): number; gemv(...args: number[]): void };
+    for (const [build, fma] of [['relaxed', 1], ['simd', 0]] as const) {
+      const ex = (await instance(build)).exports as unknown as { memory: WebAssembly.Memory; heap_base(): number; x32_packw_x32(...args: number[]): void; x32_packw_x32_size(n: number, k: number): number; f32_gemm_nr32(...args: number[]): void };
+      // the build packs W into 32-column panels, which the probe then reads as they are
+      const base = (ex.heap_base() + 15) & ~15;
+      const [src, wp] = [base, base + n * k * 4];
+      const [ap, cp] = [wp + ex.x32_packw_x32_size(n, k) * 4, wp + ex.x32_packw_x32_size(n, k) * 4 + k * 4];
+      ex.memory.grow(Math.ceil((cp + n * 4) / 65536));
+      new Float32Array(ex.memory.buffer, src, n * k).set(w);
+      new Float32Array(ex.memory.buffer, ap, k).set(a);
+      ex.x32_packw_x32(wp, src, n, k, k);
+      ex.f32_gemm_nr32(cp, ap, wp, 0, 1, n, k, k, n);
+      const want = new Float32Array(ex.memory.buffer, cp, n).slice();
+      const pb = (probe.heap_base() + 15) & ~15;
+      const packed = new Float32Array(ex.memory.buffer, wp, ex.x32_packw_x32_size(n, k));
+      const [pw, pa, pc] = [pb, pb + packed.length * 4, pb + packed.length * 4 + k * 4];
+      if (probe.memory.buffer.byteLength < pc + n * 4) probe.memory.grow(Math.ceil((pc + n * 4 - probe.memory.buffer.byteLength) / 65536));
+      new Float32Array(probe.memory.buffer, pw, packed.length).set(packed);
+      new Float32Array(probe.memory.buffer, pa, k).set(a);
+      probe.gemv(pc, pa, pw, n, k, fma);
+      expect(new Float32Array(probe.memory.buffer, pc, n), `${build} form`).toEqual(want);
+    }
+  });
+
+  it('times both forms and reports what it measured', async () => {
+    const c = await timeBuilds(await instantiateProbe());
     expect(['relaxed', 'simd']).toContain(c.build);
     if (c.how === 'timed') {
       expect(c.relaxedUs).toBeGreaterThan(0);
@@ -155,14 +185,14 @@ describe.skipIf(!bothBuilds)('the timing', () => {
     expect(rt.choice).toBeUndefined();
   });
 
-  it('sources (the embedded and workerd entries) are timed like the files, and give a forced build', async () => {
+  it('sources (the embedded and workerd entries) are timed like the files, only the chosen build is taken, and a forced build', async () => {
     const bytes = (b: string) => new Uint8Array(readFileSync(buildUrl(b as 'simd')));
     const w = await freshWasm();
     const asked: string[] = [];
     const rt = await w.ready({ sources: (b) => (asked.push(b), bytes(b)) });
     expect(rt.choice).toBeDefined();
     expect(rt.build).toBe(rt.choice!.build);
-    expect(asked.sort()).toEqual(['relaxed', 'simd']);
+    expect(asked).toEqual([rt.build]);
     const asked2: string[] = [];
     const forced = await w.ready({ build: 'scalar', sources: (b) => (asked2.push(b), bytes(b)) });
     expect(forced.build).toBe('scalar');
