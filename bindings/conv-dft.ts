@@ -2,7 +2,7 @@
  * A 1-D convolution whose filters are a windowed DFT basis (an STFT written as a Conv, as Silero
  * VAD and other audio front-ends export it) runs as an FFT of each frame instead of a GEMM: for
  * n-sample frames, O(n log n) work per frame instead of (n + 2) n multiply-adds (Silero v4's
- * 258 x 256 filters over 25 frames: ~12x fewer operations).
+ * 258 x 256 filters over 24 frames: ~12x fewer operations).
  *
  * Recognised weights: [n + 2, 1, n] with n a power of two >= 4, group 1, dilation 1, whose rows
  * are, for f = 0..n/2, with win = row 0,
