@@ -136,7 +136,7 @@ export function plausibleTimes(relaxed: number, simd: number): boolean {
  * is 1.6-3.5x slower for this problem on Node 20 and 24).
  */
 const OPTIMIZED = 0.75;
-/** Samples per build timed after both builds run optimized code. */
+/** Samples per build timed after both forms run optimized code. */
 const TIMED_SAMPLES = 8;
 /** A sample lasts at least this many clock ticks (several rounds per sample with a coarse clock). */
 const TICKS_PER_SAMPLE = 10;
@@ -144,7 +144,7 @@ const TICKS_PER_SAMPLE = 10;
 const COARSEST_TICK_MS = 0.2;
 /** From this clock step (ms) on, samples are averaged rather than their fastest half taken (buildTime). */
 const COARSE_TICK_MS = 0.05;
-/** Give up after this long (ms) if the engine has not optimized both builds by then: simd. */
+/** Give up after this long (ms) if the engine has not optimized both forms by then: simd. */
 const CAP_MS = 60;
 /**
  * Rounds after which the budget that makes V8 optimize a function is spent (it tiered up after
