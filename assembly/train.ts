@@ -1,9 +1,9 @@
 // The training builds (build/<name>-train.wasm, loaded by ready({ training: true })): every
-// export of the inference builds (index.ts) plus the kernels of back-propagation and the
-// optimizers. They are a build of their own so that a page that only runs models does not ship
+// export of the inference builds (index.ts) and of their references (references.ts), plus the
+// kernels of back-propagation and the optimizers. They are a build of their own so that a page that only runs models does not ship
 // them (the Silero VAD page's size budget, test/runtimes/size.test.ts). bindings/kernels.ts types
 // these exports (TrainingKernels); test/kernels/exports.test.ts checks both kinds of build.
-export * from './index';
+export * from './references';
 
 // ---- training: the linear layer's input gradient and the optimizers ----
 export { f32_gemm_dx, f32_gemm_dx__scalar } from './kernels/f32-gemm-grad';

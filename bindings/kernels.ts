@@ -5,8 +5,9 @@
  * (rt: the WasmRuntime). Never cast `instance.exports`: WasmRuntime does that once, here.
  *
  * Pointers are byte offsets into linear memory; sizes are element counts. Kernels with a scalar
- * twin (`name__scalar`) run the build's own variant (relaxed SIMD, SIMD or scalar) under the
- * plain name; the twin is the reference the tests compare every variant with.
+ * twin (`name__scalar`, KernelReferences: in the test and training builds only) run the build's
+ * own variant (relaxed SIMD, SIMD or scalar) under the plain name; the twin is the reference the
+ * tests compare every variant with.
  *
  * The interface and the AssemblyScript sources agree by test (test/kernels/exports.test.ts):
  * every build exports exactly these functions, with these parameter names and results, and
@@ -30,19 +31,13 @@ export interface Kernels {
 
   // float32 GEMM on packed weights (f32-gemm.ts): C = A W^T + bias
   f32_gemm(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, lda: number, ldc: number): void;
-  f32_gemm__scalar(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, lda: number, ldc: number): void;
   f32_gemm_nr32(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, lda: number, ldc: number): void;
-  f32_gemm_nr32__scalar(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, lda: number, ldc: number): void;
 
   // one row of a cell's gate update (cells/*.ts)
   f32_lstm_gates(xp: number, hh: number, c: number, hout: number, hsize: number): void;
-  f32_lstm_gates__scalar(xp: number, hh: number, c: number, hout: number, hsize: number): void;
   f32_gru_gates(xp: number, hh: number, hprev: number, hout: number, hsize: number): void;
-  f32_gru_gates__scalar(xp: number, hh: number, hprev: number, hout: number, hsize: number): void;
   f32_rnn_tanh(xp: number, hh: number, hout: number, hsize: number): void;
-  f32_rnn_tanh__scalar(xp: number, hh: number, hout: number, hsize: number): void;
   f32_rnn_relu(xp: number, hh: number, hout: number, hsize: number): void;
-  f32_rnn_relu__scalar(xp: number, hh: number, hout: number, hsize: number): void;
 
   // the recurrence driver (recurrence.ts): a layer-direction's whole time loop, or one streaming step of a stack
   recurrence_scratch_size(cell: number, b: number, hsize: number, psize: number): number;
@@ -70,9 +65,7 @@ export interface Kernels {
 
   // elementwise activations (f32-vsigmoid.ts, f32-vtanh.ts)
   f32_vsigmoid(y: number, x: number, n: number): void;
-  f32_vsigmoid__scalar(y: number, x: number, n: number): void;
   f32_vtanh(y: number, x: number, n: number): void;
-  f32_vtanh__scalar(y: number, x: number, n: number): void;
 
   // seeded uniform fill, the floats of Rng.fillUniform (f32-fill-uniform.ts)
   f32_fill_uniform(state: number, out: number, n: number, bound: number): void;
@@ -90,21 +83,10 @@ export interface Kernels {
     dst: number, src: number, ldp: number, cg: number, wp: number, kh: number, kw: number,
     sh: number, sw: number, dh: number, dw: number, oh: number, ow: number,
   ): void;
-  x64_im2col__scalar(
-    dst: number, src: number, ldp: number, cg: number, wp: number, kh: number, kw: number,
-    sh: number, sw: number, dh: number, dw: number, oh: number, ow: number,
-  ): void;
   f32_f64_vcvt(dst: number, src: number, n: number): void;
-  f32_f64_vcvt__scalar(dst: number, src: number, n: number): void;
   f32_gemm_f64acc(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, wk: number, lda: number, ldc: number): void;
-  f32_gemm_f64acc__scalar(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, wk: number, lda: number, ldc: number): void;
   f32_gemm_f64acc_f64out(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, wk: number, lda: number, ldc: number): void;
-  f32_gemm_f64acc_f64out__scalar(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, wk: number, lda: number, ldc: number): void;
   f32_dwconv_f64acc(
-    out: number, x: number, w: number, bias: number, c: number, wp: number, kh: number, kw: number,
-    sh: number, sw: number, dh: number, dw: number, oh: number, ow: number,
-  ): void;
-  f32_dwconv_f64acc__scalar(
     out: number, x: number, w: number, bias: number, c: number, wp: number, kh: number, kw: number,
     sh: number, sw: number, dh: number, dw: number, oh: number, ow: number,
   ): void;
@@ -112,10 +94,44 @@ export interface Kernels {
   f64_windowed_rdft(
     out: number, ldo: number, x: number, stride: number, frames: number, win: number, bias: number, n: number, tables: number, work: number,
   ): void;
+  x32_transpose(dst: number, src: number, m: number, n: number, lds: number, ldd: number): void;
+
+  // elementwise operators whose float32 results equal the float64-then-rounded ones (f32-vunary-exact.ts,
+  // f32-vbinary.ts): the ONNX static plans' Relu / Neg / Abs / Sqrt / Pow 2 and Add / Sub / Mul / Div
+  // on their buffers in wasm memory (plan-arena.ts); `op` is a VUNARY_* / VBINARY_* constant
+  f32_vunary_exact(op: number, y: number, x: number, n: number): void;
+  f32_vbinary(op: number, z: number, x: number, y: number, n: number): void;
+  f32_vbinary_scalar(op: number, z: number, x: number, s: number, scalar_first: number, n: number): void;
+}
+
+/**
+ * The scalar reference of each kernel with variants, which the kernel tests compare the dispatched
+ * variant with: exported by the test builds (build/<name>-ref.wasm, assembly/references.ts) and
+ * the training builds, not by the inference builds a page loads.
+ */
+export interface KernelReferences {
+  f32_gemm__scalar(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, lda: number, ldc: number): void;
+  f32_gemm_nr32__scalar(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, lda: number, ldc: number): void;
+  f32_lstm_gates__scalar(xp: number, hh: number, c: number, hout: number, hsize: number): void;
+  f32_gru_gates__scalar(xp: number, hh: number, hprev: number, hout: number, hsize: number): void;
+  f32_rnn_tanh__scalar(xp: number, hh: number, hout: number, hsize: number): void;
+  f32_rnn_relu__scalar(xp: number, hh: number, hout: number, hsize: number): void;
+  f32_vsigmoid__scalar(y: number, x: number, n: number): void;
+  f32_vtanh__scalar(y: number, x: number, n: number): void;
+  x64_im2col__scalar(
+    dst: number, src: number, ldp: number, cg: number, wp: number, kh: number, kw: number,
+    sh: number, sw: number, dh: number, dw: number, oh: number, ow: number,
+  ): void;
+  f32_f64_vcvt__scalar(dst: number, src: number, n: number): void;
+  f32_gemm_f64acc__scalar(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, wk: number, lda: number, ldc: number): void;
+  f32_gemm_f64acc_f64out__scalar(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, wk: number, lda: number, ldc: number): void;
+  f32_dwconv_f64acc__scalar(
+    out: number, x: number, w: number, bias: number, c: number, wp: number, kh: number, kw: number,
+    sh: number, sw: number, dh: number, dw: number, oh: number, ow: number,
+  ): void;
   f64_windowed_rdft__scalar(
     out: number, ldo: number, x: number, stride: number, frames: number, win: number, bias: number, n: number, tables: number, work: number,
   ): void;
-  x32_transpose(dst: number, src: number, m: number, n: number, lds: number, ldd: number): void;
 }
 
 /**
@@ -223,7 +239,10 @@ export interface TrainingKernels {
  * (assembly/index.ts) and read once when a runtime is made: the cell ids the driver's `cell`
  * parameters take, and the i32 slots per layer of a stack_step descriptor.
  */
-export const KERNEL_CONSTANTS = ['CELL_LSTM', 'CELL_GRU', 'CELL_RNN_TANH', 'CELL_RNN_RELU', 'STACK_SLOTS'] as const;
+export const KERNEL_CONSTANTS = [
+  'CELL_LSTM', 'CELL_GRU', 'CELL_RNN_TANH', 'CELL_RNN_RELU', 'STACK_SLOTS',
+  'VUNARY_RELU', 'VUNARY_NEG', 'VUNARY_ABS', 'VUNARY_SQRT', 'VUNARY_SQUARE', 'VBINARY_ADD', 'VBINARY_SUB', 'VBINARY_MUL', 'VBINARY_DIV',
+] as const;
 
 export type KernelConstants = Readonly<Record<(typeof KERNEL_CONSTANTS)[number], number>>;
 

@@ -122,7 +122,13 @@ export class WasmRuntime {
   readonly choice: BuildChoice | undefined;
   private readonly allocator: Allocator;
 
-  constructor(instance: WebAssembly.Instance, build: BuildName, choice?: BuildChoice) {
+  constructor(
+    instance: WebAssembly.Instance,
+    build: BuildName,
+    choice?: BuildChoice,
+    /** The compiled build this runtime is an instance of (another instance of it serves the ONNX plans' buffers, plan-arena.ts). */
+    readonly module?: WebAssembly.Module,
+  ) {
     this.build = build;
     this.choice = choice;
     ({ kernels: this.exports, training: this.trainingExports, constants: this.constants } = bindKernels(instance));
@@ -342,7 +348,7 @@ export async function instantiate(options: InstantiateOptions = {}): Promise<Was
           : await compileFrom(resolveBuildUrl(options.url, build, options.training === true));
     }
     const instance = await WebAssembly.instantiate(module, {});
-    const rt = new WasmRuntime(instance, build, chosen?.choice);
+    const rt = new WasmRuntime(instance, build, chosen?.choice, module);
     if (options.training === true && !rt.isTraining) {
       throw new RnnError('INVALID_OPTION', `ready: { training: true } needs a training build (<name>-train.wasm); the module given is an inference build`);
     }

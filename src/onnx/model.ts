@@ -9,7 +9,7 @@ import type { NodeResources, ValueType } from './node.js';
 import type { OpFactory } from './ops/util.js';
 import { Planner, newRootScope, runBlock, type Block } from './plan.js';
 import { specialize, type SpecializedPlan } from './specialize.js';
-import { compileStatic } from './static-plan.js';
+import { compileStatic, type PlanBuffers } from './static-plan.js';
 import { checkUndecoded, decodeModel, dtName, type ValueInfoMsg } from './proto.js';
 import { Arena, DTYPES, checkSize, fromPublic, odtypeOf, withConstantChunks, sameShape, toPublic, withArena, type ODType, type OTensor } from './values.js';
 
@@ -107,6 +107,11 @@ export interface PlanInfo {
   bufferBytes: number;
   /** Bytes those values would take each in a buffer of its own. */
   valueBytes: number;
+  /**
+   * Whether the buffers are in wasm memory (the plan arena: the runtime was loaded when the plan
+   * was compiled), where elementwise and copying operators run as wasm loops on them.
+   */
+  buffersInWasm: boolean;
   /** Nodes that run prepared: into the plan's buffers, allocating nothing. */
   preparedNodes: number;
   /** Nodes that write into the plan's buffers through their ordinary kernel (which allocates small objects). */
@@ -391,6 +396,7 @@ class Model implements OnnxModel {
     if (this.disposed) return;
     this.disposed = true;
     for (const r of this.resources) r.dispose();
+    for (const plan of this.byShapes.values()) plan.dispose();
   }
 }
 
@@ -434,20 +440,30 @@ class Plan {
     this.runtimeSlots = Int32Array.from(constants.flatMap((c, s) => (c === undefined ? [s] : [])));
   }
 
-  /** Called before each run: compiles the static plan on the second. */
+  /** Called before each run: compiles the static plan on the second, and refreshes its buffers' views. */
   beforeRun(): void {
+    if (this.buffers) return this.buffers.refresh();
     if (this.specialized === undefined || ++this.runs < 2) return;
     const compiled = compileStatic(this.specialized);
     this.specialized = undefined;
     this.block = compiled.block;
+    this.buffers = compiled.buffers;
     this.info = {
       bufferBytes: compiled.bufferBytes,
       valueBytes: compiled.valueBytes,
+      buffersInWasm: compiled.buffers.inWasm,
       preparedNodes: compiled.prepared,
       unpreparedNodes: compiled.unprepared,
       dynamicNodes: compiled.dynamic,
     };
   }
+
+  /** Frees the static plan's buffers (the model is disposed). */
+  dispose(): void {
+    this.buffers?.dispose();
+  }
+
+  private buffers: PlanBuffers | undefined;
 
   /** Forgets a run's values: only the constants stay between runs. */
   clear(): void {

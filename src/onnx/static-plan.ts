@@ -8,12 +8,19 @@
  *   that reads it last (the plan's release lists), and a later value of a size that fits takes
  *   it. Views (Reshape, Squeeze...) share their input's buffer. The two branches of an If share
  *   the pool too, since only one of them runs.
+ * - The buffers are regions of one block: in the plan arena's wasm memory once the runtime is
+ *   loaded (bindings/plan-arena.ts: there the elementwise and copying operators run as wasm
+ *   loops on them), else one ArrayBuffer. `buffers.refresh()` before each run makes the views
+ *   again if the arena grew since (another plan was compiled).
  * - A node whose kernel has no `prepare` runs its kernel with alloc() handing it the plan's buffers
  *   (values.ts, runWithTargets): correct, but it allocates its own small objects (shapes, arrays).
  *
  * A node whose input or output types the specialiser could not tell stays as it is (its outputs
  * come from the run's arena).
  */
+import { loadedRuntime, type WasmRuntime } from '../../bindings/wasm.js';
+import { arenaViews, planArena } from '../../bindings/plan-arena.js';
+import { WasmBlocks } from '../../bindings/ownership.js';
 import type { PreparedNode, ValueType } from './node.js';
 import { finishBlock, type Block, type NodeStep, type Step } from './plan.js';
 import type { SpecializedPlan } from './specialize.js';
@@ -21,6 +28,8 @@ import { DTYPES, numelOf, sameShape, runWithTargets, type OTensor } from './valu
 
 export interface StaticPlan {
   block: Block;
+  /** The block the values live in: refresh() before each run, dispose() with the model. */
+  buffers: PlanBuffers;
   /** Bytes of the value buffers (after sharing by lifetime). */
   bufferBytes: number;
   /** Bytes the same values would take each in a buffer of its own. */
@@ -43,7 +52,8 @@ export interface StaticPlan {
 export function compileStatic(plan: SpecializedPlan): StaticPlan {
   const compiler = new StaticCompiler(plan);
   const block = compiler.block(plan.block);
-  return { block, bufferBytes: compiler.pool.bytes, valueBytes: compiler.valueBytes, prepared: compiler.preparedCount, unprepared: compiler.unprepared, dynamic: compiler.dynamic };
+  const buffers = new PlanBuffers(compiler.pool.bytes, compiler.bindings);
+  return { block, buffers, bufferBytes: compiler.pool.bytes, valueBytes: compiler.valueBytes, prepared: compiler.preparedCount, unprepared: compiler.unprepared, dynamic: compiler.dynamic };
 }
 
 /** A buffer one or more values live in (a value and its views). */
@@ -53,12 +63,13 @@ interface Storage {
   refs: number;
 }
 
+/** Where a buffer is in the plan's block: byte offset and size (16-byte multiples, so any element type's view fits). */
 interface Region {
-  buffer: ArrayBuffer;
+  offset: number;
   bytes: number;
 }
 
-/** Buffers free for reuse, best fit first. */
+/** Regions free for reuse, best fit first; new ones at the end of the block. */
 class Pool {
   private readonly free: Region[] = [];
   bytes = 0;
@@ -69,12 +80,73 @@ class Pool {
       if (this.free[i].bytes >= bytes && (best < 0 || this.free[i].bytes < this.free[best].bytes)) best = i;
     }
     if (best >= 0) return this.free.splice(best, 1)[0];
-    this.bytes += bytes;
-    return { buffer: new ArrayBuffer(bytes), bytes };
+    const region = { offset: this.bytes, bytes: Math.ceil(bytes / 16) * 16 };
+    this.bytes += region.bytes;
+    return region;
   }
 
   give(region: Region): void {
     this.free.push(region);
+  }
+}
+
+/** A plan output whose data is a view of the block: made when the block is bound. */
+interface Binding {
+  tensor: OTensor;
+  offset: number;
+  length: number;
+}
+
+/**
+ * The block a static plan's values live in (see the module comment): in the plan arena when the
+ * wasm runtime is loaded and the block fits there, else an ArrayBuffer of its own.
+ */
+export class PlanBuffers {
+  private readonly arena: WasmRuntime | undefined;
+  private readonly blocks: WasmBlocks | undefined;
+  private readonly base: number;
+  private bound: ArrayBuffer | undefined;
+
+  constructor(
+    bytes: number,
+    private readonly bindings: readonly Binding[],
+  ) {
+    const rt = loadedRuntime();
+    let arena = rt && planArena(rt);
+    let blocks: WasmBlocks | undefined;
+    let base = 0;
+    if (arena) {
+      try {
+        blocks = new WasmBlocks(arena, this);
+        base = blocks.alloc(Math.max(16, bytes), 'static plan buffers');
+      } catch {
+        arena = blocks = undefined; // past the arena's limit: an ArrayBuffer
+      }
+    }
+    this.arena = arena;
+    this.blocks = blocks;
+    this.base = base;
+    this.bind(arena ? arenaViews(arena) : new ArrayBuffer(bytes));
+  }
+
+  /** Whether the values live in the plan arena's wasm memory. */
+  get inWasm(): boolean {
+    return this.arena !== undefined;
+  }
+
+  /** Makes the views again if the arena's memory grew since they were made (call before each run). */
+  refresh(): void {
+    if (this.arena && this.arena.memory.buffer !== this.bound) this.bind(arenaViews(this.arena));
+  }
+
+  private bind(buffer: ArrayBuffer): void {
+    for (const b of this.bindings) b.tensor.data = view(b.tensor.dtype, buffer, this.base + b.offset, b.length);
+    this.bound = buffer;
+  }
+
+  /** Frees the block in the arena (the plan does not run again). */
+  dispose(): void {
+    this.blocks?.dispose();
   }
 }
 
@@ -85,6 +157,8 @@ const MAX_STATIC_BYTES = 64 * 1024 * 1024;
 
 class StaticCompiler {
   readonly pool = new Pool();
+  /** The outputs whose data is a region of the block, bound once the block exists. */
+  readonly bindings: Binding[] = [];
   readonly unprepared: string[] = [];
   readonly dynamic: string[] = [];
   valueBytes = 0;
@@ -131,7 +205,7 @@ class StaticCompiler {
       if (alias >= 0) {
         // A view: the data is set from the input at every run (it may be a caller's input).
         const from = step.inputs[alias];
-        outs.push({ dtype: t.dtype, shape: t.shape.slice(), data: view(t.dtype, EMPTY, 0) });
+        outs.push({ dtype: t.dtype, shape: t.shape.slice(), data: view(t.dtype, EMPTY, 0, 0) });
         if (slot >= 0) this.retain(slot, this.live.get(from) ?? []);
         return;
       }
@@ -139,7 +213,9 @@ class StaticCompiler {
       const bytes = Math.max(8, n * DTYPES[t.dtype].array.BYTES_PER_ELEMENT);
       this.valueBytes += bytes;
       const region = this.pool.take(bytes);
-      outs.push({ dtype: t.dtype, shape: t.shape.slice(), data: view(t.dtype, region.buffer, n) });
+      const tensor: OTensor = { dtype: t.dtype, shape: t.shape.slice(), data: view(t.dtype, EMPTY, 0, 0) };
+      this.bindings.push({ tensor, offset: region.offset, length: n });
+      outs.push(tensor);
       // An output the graph drops (slot -1) or nobody reads still needs its buffer while the step
       // writes it: it goes back after the step.
       if (slot < 0) dropped.push(region);
@@ -206,8 +282,8 @@ class StaticCompiler {
   }
 }
 
-function view(dtype: OTensor['dtype'], buffer: ArrayBuffer, n: number): OTensor['data'] {
-  return new DTYPES[dtype].array(buffer, 0, n);
+function view(dtype: OTensor['dtype'], buffer: ArrayBuffer, offset: number, n: number): OTensor['data'] {
+  return new DTYPES[dtype].array(buffer, offset, n);
 }
 
 /**

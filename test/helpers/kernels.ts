@@ -8,12 +8,21 @@ export type Kernel = (...args: number[]) => void;
 export const builds: BuildName[] = supportedBuilds();
 
 const cache = new Map<string, Promise<WasmRuntime>>();
-/** A runtime of `build` (its training build with `training`: the training kernels' tests). */
+/**
+ * A runtime of `build`'s test build (build/<name>-ref.wasm: the inference build's exports and the
+ * kernels' `__scalar` references, assembly/references.ts), or of its training build with
+ * `training` (which has the references too).
+ */
 export function runtimeFor(build: BuildName, training = false): Promise<WasmRuntime> {
   const key = `${build}${training ? '-train' : ''}`;
   let p = cache.get(key);
-  if (!p) cache.set(key, (p = instantiate({ build, training })));
+  if (!p) cache.set(key, (p = training ? instantiate({ build, training }) : instantiate({ build, url: referenceBuildUrl(build) })));
   return p;
+}
+
+/** The test build of `build`. */
+export function referenceBuildUrl(build: BuildName): URL {
+  return new URL(`../../build/${build}-ref.wasm`, import.meta.url);
 }
 
 export function kernel(rt: WasmRuntime, name: string): Kernel {

@@ -4,7 +4,8 @@
 // tanh's odd symmetry. The error bound is the measured one (tools/measure-activations.mjs,
 // docs/activations.md): <= 9.4e-8 everywhere, asserted as 1e-7.
 import { describe, it, expect } from 'vitest';
-import { instantiate, supportedBuilds, type WasmRuntime, type BuildName } from '../../bindings/wasm.js';
+import { builds, runtimeFor } from '../helpers/kernels.js';
+import type { WasmRuntime } from '../../bindings/wasm.js';
 
 type Kernel = (y: number, x: number, n: number) => void;
 
@@ -22,13 +23,6 @@ const FUNCS = [
   { name: 'tanh', ref: Math.tanh, lo: -1 },
 ] as const;
 
-const builds: BuildName[] = supportedBuilds();
-const runtimes = new Map<BuildName, Promise<WasmRuntime>>();
-function runtimeFor(build: BuildName): Promise<WasmRuntime> {
-  let p = runtimes.get(build);
-  if (!p) runtimes.set(build, (p = instantiate({ build })));
-  return p;
-}
 
 function kernel(rt: WasmRuntime, name: string): Kernel {
   const f = rt.exports[name];

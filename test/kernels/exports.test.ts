@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { KERNEL_CONSTANTS } from '../../bindings/kernels.js';
-import { buildUrl } from '../../bindings/wasm.js';
-import { builds, runtimeFor } from '../helpers/kernels.js';
+import { buildUrl, instantiate, type BuildName } from '../../bindings/wasm.js';
+import { builds, referenceBuildUrl, runtimeFor } from '../helpers/kernels.js';
 
 interface Signature {
   params: string[];
@@ -65,26 +65,35 @@ function assemblyDeclarations(): { functions: Map<string, Signature>; constants:
 }
 
 const inference = interfaceSignatures('Kernels');
+const references = interfaceSignatures('KernelReferences');
 const trainingOnly = interfaceSignatures('TrainingKernels');
 const declared = assemblyDeclarations();
 
-// every build twice: the inference build (assembly/index.ts) and its training build (train.ts)
-const kinds = builds.flatMap((build) => [[build, false], [build, true]] as const);
+// every build three times: the inference build a page loads (assembly/index.ts), its test build
+// (references.ts: + the __scalar references) and its training build (train.ts: + references and training)
+const KINDS = {
+  inference: { url: (b: BuildName) => buildUrl(b), interfaces: [inference], what: 'Kernels' },
+  test: { url: referenceBuildUrl, interfaces: [inference, references], what: 'Kernels and KernelReferences' },
+  training: { url: (b: BuildName) => buildUrl(b, true), interfaces: [inference, references, trainingOnly], what: 'Kernels, KernelReferences and TrainingKernels' },
+} as const;
+const kinds = builds.flatMap((build) => (Object.keys(KINDS) as (keyof typeof KINDS)[]).map((kind) => [build, kind] as const));
 
-describe.each(kinds)('kernel exports [%s build, training %s]', (build, training) => {
-  const module = new WebAssembly.Module(readFileSync(buildUrl(build, training)));
+describe.each(kinds)('kernel exports [%s build, %s]', (build, kind) => {
+  const module = new WebAssembly.Module(readFileSync(KINDS[kind].url(build)));
   const exported = WebAssembly.Module.exports(module);
   const functions = exported.filter((e) => e.kind === 'function').map((e) => e.name).sort();
-  const typed = training ? new Map([...inference, ...trainingOnly]) : inference;
+  const typed = new Map(KINDS[kind].interfaces.flatMap((i) => [...i]));
+  const training = kind === 'training';
 
-  it(training ? 'exports exactly the functions of Kernels and TrainingKernels' : 'exports exactly the functions of the Kernels interface', () => {
-    expect(inference.size).toBeGreaterThanOrEqual(40);
+  it(`exports exactly the functions of ${KINDS[kind].what}`, () => {
+    expect(inference.size).toBeGreaterThanOrEqual(35);
+    expect(references.size).toBeGreaterThanOrEqual(14);
     expect(trainingOnly.size).toBeGreaterThan(20);
     expect(functions).toEqual([...typed.keys()].sort());
   });
 
   it('every function has the parameters and result the interface says, as declared in assembly/', async () => {
-    const rt = await runtimeFor(build, training);
+    const rt = kind === 'inference' ? await instantiate({ build }) : await runtimeFor(build, training);
     const instance = { ...(rt.exports as unknown as Record<string, unknown>), ...(training ? (rt.training('test') as unknown as Record<string, unknown>) : {}) };
     for (const name of functions) {
       const sig = typed.get(name)!;
@@ -96,7 +105,7 @@ describe.each(kinds)('kernel exports [%s build, training %s]', (build, training)
   it('exports exactly the constants of KERNEL_CONSTANTS, as the values assembly/ declares', async () => {
     const globals = exported.filter((e) => e.kind === 'global').map((e) => e.name).sort();
     expect(globals).toEqual([...KERNEL_CONSTANTS].sort());
-    const rt = await runtimeFor(build, training);
+    const rt = kind === 'inference' ? await instantiate({ build }) : await runtimeFor(build, training);
     for (const name of KERNEL_CONSTANTS) expect(rt.constants[name], name).toBe(declared.constants.get(name));
   });
 });

@@ -15,6 +15,8 @@ import type { Tensor } from '../../base/tensor.js';
 import { rng } from '../helpers/common.js';
 import { VAD_DIST, readClip, readReference } from '../helpers/vad.js';
 import { model, type NodeSpec } from './encode.js';
+import { runtime } from '../../bindings/wasm.js';
+import { planArena } from '../../bindings/plan-arena.js';
 
 beforeAll(async () => {
   await ready();
@@ -217,6 +219,52 @@ describe('prepared nodes give the dynamic plan bits', () => {
     }
     expect(st.recurrentNodes.map((n) => n.path)).toEqual(['fast', 'fast']);
     expect(st.lastRunPlan!.unpreparedNodes).toEqual([]);
+  });
+});
+
+describe('the plan arena (bindings/plan-arena.ts): buffers in wasm memory of their own', () => {
+  const chain = (n: number) =>
+    model({
+      nodes: [
+        { op: 'Relu', inputs: ['x'], outputs: ['r'] },
+        { op: 'Mul', inputs: ['r', 'x'], outputs: ['m'] },
+        { op: 'Sqrt', inputs: ['m'], outputs: ['s'] },
+        { op: 'Concat', inputs: ['s', 'x'], outputs: ['y'], attrs: [{ name: 'axis', i: 0 }] },
+      ],
+      inputs: [{ name: 'x', shape: [n] }],
+      outputs: [{ name: 'y' }],
+    });
+  const feed = (n: number, seed: number) => ({ x: { data: Float32Array.from({ length: n }, rng(seed)), shape: [n] } });
+
+  it("a plan compiled after ready() keeps its buffers there; another plan's growing the arena does not disturb it", () => {
+    const arena = planArena(runtime())!;
+    const small = loadOnnx(chain(1000));
+    const x = feed(1000, 21);
+    const first = small.run(x).y.data.slice(); // the dynamic plan: JS loops, JS buffers
+    small.run(x); // compiled now
+    expect(small.lastRunPlan!.buffersInWasm).toBe(true);
+    const before = arena.memory.buffer;
+    // a plan of 4 MB values grows the arena's memory: the small plan's views are of the old buffer
+    const big = loadOnnx(chain(1 << 20));
+    const bx = feed(1 << 20, 22);
+    big.run(bx);
+    const bigWant = big.run(bx).y.data.slice(0, 1000);
+    expect(arena.memory.buffer).not.toBe(before);
+    expect(small.run(x).y.data).toEqual(first);
+    expect(big.run(bx).y.data.slice(0, 1000)).toEqual(bigWant);
+    big.dispose();
+    small.dispose();
+  });
+
+  it('dispose() frees a plan\'s block in the arena', () => {
+    const arena = planArena(runtime())!;
+    const blocks = arena.liveBlocks;
+    const m = loadOnnx(chain(64));
+    m.run(feed(64, 23));
+    m.run(feed(64, 23));
+    expect(arena.liveBlocks).toBe(blocks + 1);
+    m.dispose();
+    expect(arena.liveBlocks).toBe(blocks);
   });
 });
 

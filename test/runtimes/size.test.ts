@@ -21,6 +21,11 @@ const JS_BUDGET = 60 * 1024;
 // a page fetches and compiles one wasm build (about 31 KB) instead of both, so what it downloads
 // shrinks by about 30 KB while the JS grows by this much. Added to the budgets set before it.
 const PROBE = 1.5 * 1024;
+// The ONNX static plans' buffers in wasm memory of their own and the elementwise loops that run
+// there (bindings/plan-arena.ts, PlanBuffers in src/onnx/static-plan.ts): the ONNX entries' JS
+// grows by this much while every wasm build shrank by 6 KB (the kernels' scalar references moved
+// to the test builds, assembly/references.ts). Added to the budgets set before it.
+const ARENA = 1.5 * 1024;
 
 async function minified(entry: string): Promise<number> {
   const r = await build({ entryPoints: [join(ROOT, entry)], bundle: true, minify: true, write: false, format: 'esm', platform: 'neutral', logLevel: 'silent' });
@@ -42,7 +47,7 @@ describe('size budget', () => {
     ['core', 'ready, LSTM, GRU, RNN, RecurrentState, readSafetensors, writeSafetensors, RnnError', JS_BUDGET],
     ['core + Sequential/generation', 'ready, LSTM, GRU, RNN, readSafetensors, RnnError, Sequential, Embedding, Linear, loadModel, generate', 94 * 1024 + PROBE],
     // About a hundred operators, sub-graphs, the planner, the shape specialiser and static plans (issue 14), int8 recurrent nodes (issue 17).
-    ['ONNX import', 'ready, loadOnnx, readTensorProto', 150 * 1024 + PROBE],
+    ['ONNX import', 'ready, loadOnnx, readTensorProto', 150 * 1024 + PROBE + ARENA],
     ['Keras/TF.js import', 'ready, loadLayersModel, loadKerasModel', 80 * 1024],
   ];
   it.each(BUDGETS)('library JS, %s, minified within budget', async (_what, names, budget) => {
@@ -68,7 +73,7 @@ describe('size budget', () => {
     const size = await minified('dist/src/index.js');
     const embedded = await minified('dist/entries/embedded.js');
     console.log(`whole library JS minified: ${size} bytes; embedded entry (with base64 wasm): ${embedded} bytes`);
-    expect(size).toBeLessThanOrEqual(300 * 1024);
+    expect(size).toBeLessThanOrEqual(300 * 1024 + PROBE + ARENA);
   });
 
   it('a web page running Silero VAD ships under 2.5 MB: the JS it imports, the one wasm build ready() loads, and the v5 model', async () => {

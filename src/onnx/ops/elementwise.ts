@@ -10,6 +10,7 @@ import {
   broadcastAll, broadcastIndex, requireDtype, requireOpset, sameDtype, scalarOf, type Elems, type OpFactory,
 } from './util.js';
 import { UNARY_F32_LOOPS } from './loops.js';
+import { arenaUnary } from '../../../bindings/plan-arena.js';
 
 const FLOAT: readonly ODType[] = ['float32'];
 /** float32 and the signed integers (Neg, Relu). */
@@ -179,8 +180,8 @@ function powInt64(x: bigint, y: bigint): bigint {
 
 /** z = x ** e for float32 x and one exponent e (Silero's |X|^2): x * x for 2, which Math.pow(x, 2) is exactly. */
 function powScalarF32(x: Float32Array, e: number, z: Float32Array): void {
-  if (e === 2) for (let o = 0; o < z.length; o++) z[o] = x[o] * x[o];
-  else for (let o = 0; o < z.length; o++) z[o] = powC(x[o], e);
+  if (e !== 2) for (let o = 0; o < z.length; o++) z[o] = powC(x[o], e);
+  else if (!arenaUnary('VUNARY_SQUARE', x, z)) for (let o = 0; o < z.length; o++) z[o] = x[o] * x[o];
 }
 
 const pow: OpFactory = (ctx) => {

@@ -7,20 +7,27 @@
  * is its own function literal, so its arithmetic is inlined (about 1 ns an element). The math
  * is the same as the generic paths: float64 arithmetic on float32 values, rounded once when
  * stored.
+ *
+ * On a static plan's buffers in wasm memory (bindings/plan-arena.ts), Relu, Neg, Abs, Sqrt, Pow 2
+ * and Add / Sub / Mul / Div of one shape or with one scalar run as wasm SIMD loops instead, which
+ * give the same bits (their float32 results are the float64 ones rounded once).
  */
 import { sameShape } from '../values.js';
 import { broadcastIndex } from './util.js';
+import { arenaBinary, arenaBinaryScalar, arenaUnary, type ExactBinary } from '../../../bindings/plan-arena.js';
 
 /** Unary loops by ONNX operator name; operators not listed take the generic path. */
 export const UNARY_F32_LOOPS: Record<string, (src: Float32Array, dst: Float32Array) => void> = {
   // max(0, x) with -0 -> +0 and NaN kept
   Relu: (src, dst) => {
+    if (arenaUnary('VUNARY_RELU', src, dst)) return;
     for (let i = 0; i < src.length; i++) {
       const x = src[i];
       dst[i] = x > 0 || x !== x ? x : 0;
     }
   },
   Sqrt: (src, dst) => {
+    if (arenaUnary('VUNARY_SQRT', src, dst)) return;
     for (let i = 0; i < src.length; i++) dst[i] = Math.sqrt(src[i]);
   },
   Log: (src, dst) => {
@@ -30,9 +37,11 @@ export const UNARY_F32_LOOPS: Record<string, (src: Float32Array, dst: Float32Arr
     for (let i = 0; i < src.length; i++) dst[i] = Math.exp(src[i]);
   },
   Neg: (src, dst) => {
+    if (arenaUnary('VUNARY_NEG', src, dst)) return;
     for (let i = 0; i < src.length; i++) dst[i] = -src[i];
   },
   Abs: (src, dst) => {
+    if (arenaUnary('VUNARY_ABS', src, dst)) return;
     for (let i = 0; i < src.length; i++) dst[i] = Math.abs(src[i]);
   },
   Tanh: (src, dst) => {
@@ -48,6 +57,8 @@ export const UNARY_F32_LOOPS: Record<string, (src: Float32Array, dst: Float32Arr
 
 export type BinaryF32 = 'Add' | 'Sub' | 'Mul' | 'Div';
 
+const EXACT_BINARY: Record<BinaryF32, ExactBinary> = { Add: 'VBINARY_ADD', Sub: 'VBINARY_SUB', Mul: 'VBINARY_MUL', Div: 'VBINARY_DIV' };
+
 /**
  * z = x op y for float32 data. Without index arrays x, y and z have the same length; with them,
  * element o reads x[ia[o]] and y[ib[o]] (broadcasting).
@@ -55,6 +66,7 @@ export type BinaryF32 = 'Add' | 'Sub' | 'Mul' | 'Div';
 export function binaryF32(op: BinaryF32, x: Float32Array, y: Float32Array, z: Float32Array, ia?: Int32Array, ib?: Int32Array): void {
   const n = z.length;
   if (ia === undefined || ib === undefined) {
+    if (arenaBinary(EXACT_BINARY[op], x, y, z)) return;
     switch (op) {
       case 'Add': for (let i = 0; i < n; i++) z[i] = x[i] + y[i]; return;
       case 'Sub': for (let i = 0; i < n; i++) z[i] = x[i] - y[i]; return;
@@ -78,6 +90,8 @@ export function binaryF32(op: BinaryF32, x: Float32Array, y: Float32Array, z: Fl
 export function binaryScalarF32(op: BinaryF32, x: Float32Array, scalar: number, z: Float32Array, scalarFirst: boolean): void {
   const n = z.length;
   const s = scalar;
+  // (a scalar that is not a float32 value would give other bits in float32 arithmetic)
+  if (Math.fround(s) === s && arenaBinaryScalar(EXACT_BINARY[op], x, s, z, scalarFirst)) return;
   if (scalarFirst) {
     switch (op) {
       case 'Add': for (let i = 0; i < n; i++) z[i] = s + x[i]; return;

@@ -13,6 +13,7 @@
 import type { NodeFn, PreparedNode, ValueType } from '../node.js';
 import type { OpFactory } from './util.js';
 import { numelOf, type OData, type OTensor } from '../values.js';
+import { arenaCopy } from '../../../bindings/plan-arena.js';
 
 /**
  * Largest element count the position placeholders are made for: the dry run and the copy runs
@@ -133,6 +134,9 @@ function runsOf(out: Float32Array, bases: number[], placeholders: (OTensor | und
   return Int32Array.from(list);
 }
 
+/** Runs at least this long are one memmove when source and destination are in the plan arena. */
+const MEMMOVE_RUN = 16;
+
 function copyRuns(runs: Runs, ins: readonly (OTensor | undefined)[], dst: OData): void {
   for (let r = 0; r < runs.length; r += 4) {
     const src = ins[runs[r]]!.data;
@@ -141,6 +145,7 @@ function copyRuns(runs: Runs, ins: readonly (OTensor | undefined)[], dst: OData)
     const len = runs[r + 3];
     if (dst instanceof Float32Array) {
       const s = src as Float32Array;
+      if (len >= MEMMOVE_RUN && arenaCopy(s, from, dst, to, len)) continue;
       for (let k = 0; k < len; k++) dst[to + k] = s[from + k];
     } else if (dst instanceof BigInt64Array) {
       const s = src as BigInt64Array;

@@ -1,0 +1,109 @@
+// f32-vunary-exact and f32-vbinary (the ONNX static plans' elementwise loops in wasm) on every
+// build, against the importer's JS arithmetic (float64 on float32 values, rounded once): the same
+// bits for every element (any NaN for a NaN), at the edges of the 4-lane loop (n = 0, 1, 3, 4, 5,
+// 7, 8, 9, 33), in place, and on the values where float32 arithmetic is easiest to get wrong
+// (signed zeros, infinities, NaN, subnormals, the largest and smallest normals).
+// Also the dispatch of bindings/plan-arena.ts: only views of one arena go to wasm.
+import { describe, expect, it } from 'vitest';
+import { builds, rand, runtimeFor } from '../helpers/kernels.js';
+import { arenaBinary, arenaBinaryScalar, arenaUnary, arenaViews, planArena } from '../../bindings/plan-arena.js';
+import { ready, runtime } from '../../bindings/wasm.js';
+
+const UNARY: Record<string, (x: number) => number> = {
+  VUNARY_RELU: (x) => (x > 0 || x !== x ? x : 0),
+  VUNARY_NEG: (x) => -x,
+  VUNARY_ABS: (x) => Math.abs(x),
+  VUNARY_SQRT: (x) => Math.sqrt(x),
+  VUNARY_SQUARE: (x) => x * x,
+};
+const BINARY: Record<string, (a: number, b: number) => number> = {
+  VBINARY_ADD: (a, b) => a + b,
+  VBINARY_SUB: (a, b) => a - b,
+  VBINARY_MUL: (a, b) => a * b,
+  VBINARY_DIV: (a, b) => a / b,
+};
+
+const SPECIAL = [0, -0, 1, -1, Infinity, -Infinity, NaN, 1e-45, -1e-45, 1.1754943508222875e-38, 3.4028234663852886e38, -3.4028234663852886e38, 0.1, 3, 1e20, -7.5e-30];
+const SIZES = [0, 1, 3, 4, 5, 7, 8, 9, 33];
+
+/** n values: the special ones first, then random ones of every magnitude. */
+function values(n: number, seed: number): Float32Array {
+  const r = rand(seed, n, -1, 1);
+  return Float32Array.from({ length: n }, (_, i) => (i < SPECIAL.length ? SPECIAL[(i + seed) % SPECIAL.length] : r[i] * 10 ** Math.round(r[(i * 7) % n] * 12)));
+}
+
+/** Bits equal, or both NaN. */
+function expectSameBits(got: Float32Array, want: Float32Array, what: string): void {
+  expect(got.length, what).toBe(want.length);
+  const g = new Uint32Array(got.buffer, got.byteOffset, got.length);
+  const w = new Uint32Array(want.buffer, want.byteOffset, want.length);
+  for (let i = 0; i < got.length; i++) {
+    if (Number.isNaN(want[i])) expect(Number.isNaN(got[i]), `${what} [${i}]: NaN`).toBe(true);
+    else expect(g[i], `${what} [${i}]: ${got[i]} vs ${want[i]}`).toBe(w[i]);
+  }
+}
+
+describe.each(builds)('f32_vunary_exact and f32_vbinary [%s build]', (build) => {
+  it('the bits of the JS float64-then-rounded arithmetic, every size, in place too', async () => {
+    const rt = await runtimeFor(build);
+    const ex = rt.exports;
+    for (const n of SIZES) {
+      const bytes = 4 * (n + 4);
+      const [px, py, pz] = [rt.alloc(bytes), rt.alloc(bytes), rt.alloc(bytes)];
+      const x = values(n, n + 1);
+      const y = values(n, n + 5).reverse();
+      for (const [op, f] of Object.entries(UNARY)) {
+        rt.f32(px, n).set(x);
+        ex.f32_vunary_exact(rt.constants[op as keyof typeof rt.constants], pz, px, n);
+        const want = Float32Array.from(x, f);
+        expectSameBits(rt.f32(pz, n), want, `${op} n=${n}`);
+        ex.f32_vunary_exact(rt.constants[op as keyof typeof rt.constants], px, px, n);
+        expectSameBits(rt.f32(px, n), want, `${op} in place n=${n}`);
+      }
+      for (const [op, f] of Object.entries(BINARY)) {
+        const code = rt.constants[op as keyof typeof rt.constants];
+        rt.f32(px, n).set(x);
+        rt.f32(py, n).set(y);
+        ex.f32_vbinary(code, pz, px, py, n);
+        expectSameBits(rt.f32(pz, n), Float32Array.from(x, (v, i) => f(v, y[i])), `${op} n=${n}`);
+        for (const s of [y[0] ?? 2, -0, 3.5, NaN, Infinity]) {
+          ex.f32_vbinary_scalar(code, pz, px, s, 0, n);
+          expectSameBits(rt.f32(pz, n), Float32Array.from(x, (v) => f(v, s)), `${op} x op ${s} n=${n}`);
+          ex.f32_vbinary_scalar(code, pz, px, s, 1, n);
+          expectSameBits(rt.f32(pz, n), Float32Array.from(x, (v) => f(s, v)), `${op} ${s} op x n=${n}`);
+        }
+        ex.f32_vbinary(code, px, px, py, n);
+        expectSameBits(rt.f32(px, n), Float32Array.from(x, (v, i) => f(v, y[i])), `${op} in place n=${n}`);
+      }
+      for (const p of [px, py, pz]) rt.free(p);
+    }
+  });
+});
+
+describe('the plan arena dispatch', () => {
+  it('runs in wasm only on views of one arena; JS arrays and other memories are left to the caller', async () => {
+    await ready();
+    const arena = planArena(runtime())!;
+    expect(arena).toBeDefined();
+    expect(arena.memory).not.toBe(runtime().memory);
+    const p = arena.alloc(3 * 64);
+    const buffer = arenaViews(arena);
+    const [x, y, z] = [0, 1, 2].map((i) => new Float32Array(buffer, p + i * 64, 13));
+    x.set(values(13, 3));
+    y.set(values(13, 4));
+    expect(arenaUnary('VUNARY_SQRT', x, z)).toBe(true);
+    expectSameBits(z, Float32Array.from(x, Math.sqrt), 'sqrt');
+    expect(arenaBinary('VBINARY_MUL', x, y, z)).toBe(true);
+    expectSameBits(z, Float32Array.from(x, (v, i) => v * y[i]), 'mul');
+    expect(arenaBinaryScalar('VBINARY_SUB', x, 0.25, z, true)).toBe(true);
+    expectSameBits(z, Float32Array.from(x, (v) => 0.25 - v), 'rsub');
+    const js = new Float32Array(13);
+    expect(arenaUnary('VUNARY_SQRT', x, js)).toBe(false);
+    expect(arenaBinary('VBINARY_MUL', js, y, z)).toBe(false);
+    const other = runtime().alloc(64); // the runtime's own memory: not the arena's
+    expect(arenaUnary('VUNARY_SQRT', runtime().f32(other, 13), js)).toBe(false);
+    expect(arenaUnary('VUNARY_SQRT', x, z.subarray(1))).toBe(false); // lengths differ
+    runtime().free(other);
+    arena.free(p);
+  });
+});
