@@ -105,34 +105,28 @@ export interface Kernels {
 }
 
 /**
- * The scalar reference of each kernel with variants, which the kernel tests compare the dispatched
- * variant with: exported by the test builds (build/<name>-ref.wasm, assembly/references.ts) and
- * the training builds, not by the inference builds a page loads.
+ * The kernels with a scalar reference (`<name>__scalar`, the same signature), which the kernel
+ * tests compare the dispatched variant with: exported by the test builds (build/<name>-ref.wasm,
+ * assembly/references.ts) and the training builds, not by the inference builds a page loads.
  */
-export interface KernelReferences {
-  f32_gemm__scalar(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, lda: number, ldc: number): void;
-  f32_gemm_nr32__scalar(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, lda: number, ldc: number): void;
-  f32_lstm_gates__scalar(xp: number, hh: number, c: number, hout: number, hsize: number): void;
-  f32_gru_gates__scalar(xp: number, hh: number, hprev: number, hout: number, hsize: number): void;
-  f32_rnn_tanh__scalar(xp: number, hh: number, hout: number, hsize: number): void;
-  f32_rnn_relu__scalar(xp: number, hh: number, hout: number, hsize: number): void;
-  f32_vsigmoid__scalar(y: number, x: number, n: number): void;
-  f32_vtanh__scalar(y: number, x: number, n: number): void;
-  x64_im2col__scalar(
-    dst: number, src: number, ldp: number, cg: number, wp: number, kh: number, kw: number,
-    sh: number, sw: number, dh: number, dw: number, oh: number, ow: number,
-  ): void;
-  f32_f64_vcvt__scalar(dst: number, src: number, n: number): void;
-  f32_gemm_f64acc__scalar(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, wk: number, lda: number, ldc: number): void;
-  f32_gemm_f64acc_f64out__scalar(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, wk: number, lda: number, ldc: number): void;
-  f32_dwconv_f64acc__scalar(
-    out: number, x: number, w: number, bias: number, c: number, wp: number, kh: number, kw: number,
-    sh: number, sw: number, dh: number, dw: number, oh: number, ow: number,
-  ): void;
-  f64_windowed_rdft__scalar(
-    out: number, ldo: number, x: number, stride: number, frames: number, win: number, bias: number, n: number, tables: number, work: number,
-  ): void;
-}
+export const KERNELS_WITH_REFERENCES = [
+  'f32_gemm',
+  'f32_gemm_nr32',
+  'f32_lstm_gates',
+  'f32_gru_gates',
+  'f32_rnn_tanh',
+  'f32_rnn_relu',
+  'f32_vsigmoid',
+  'f32_vtanh',
+  'x64_im2col',
+  'f32_f64_vcvt',
+  'f32_gemm_f64acc',
+  'f32_gemm_f64acc_f64out',
+  'f32_dwconv_f64acc',
+  'f64_windowed_rdft',
+] as const satisfies readonly (keyof Kernels)[];
+
+export type KernelReferences = { readonly [K in (typeof KERNELS_WITH_REFERENCES)[number] as `${K}__scalar`]: Kernels[K] };
 
 /**
  * The exports only the training builds have (assembly/train.ts: build/<name>-train.wasm, loaded by

@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { KERNEL_CONSTANTS } from '../../bindings/kernels.js';
+import { KERNEL_CONSTANTS, KERNELS_WITH_REFERENCES } from '../../bindings/kernels.js';
 import { buildUrl, instantiate, type BuildName } from '../../bindings/wasm.js';
 import { builds, referenceBuildUrl, runtimeFor } from '../helpers/kernels.js';
 
@@ -65,7 +65,8 @@ function assemblyDeclarations(): { functions: Map<string, Signature>; constants:
 }
 
 const inference = interfaceSignatures('Kernels');
-const references = interfaceSignatures('KernelReferences');
+// each reference has its kernel's signature (KernelReferences)
+const references = new Map(KERNELS_WITH_REFERENCES.map((name) => [`${name}__scalar`, inference.get(name)!]));
 const trainingOnly = interfaceSignatures('TrainingKernels');
 const declared = assemblyDeclarations();
 
