@@ -28,62 +28,58 @@ export interface WindowedDftBasis {
   n: number;
   /** Row 0 of the weights, as float64. */
   window: Float64Array;
+  /** cos, sin(2 pi m / n) for m < n, interleaved: the basis checked against, and the FFT's tables (windowedRdftTables). */
+  circle: Float64Array;
   /** max |stored weight - win[k] cos or -win[k] sin| over every weight. */
   deviation: number;
 }
 
-/** The basis `w` holds (see the module comment), or undefined. */
-export function windowedDftBasis(w: Float32Array, shape: ConvWeightShape): WindowedDftBasis | undefined {
+/** The basis `w` holds (see the module comment), or undefined; the weights are compared in wasm (f64_dft_basis_deviation). */
+export function windowedDftBasis(rt: WasmRuntime, w: Float32Array, shape: ConvWeightShape): WindowedDftBasis | undefined {
   const n = shape.kw;
   if (shape.group !== 1 || shape.cinPerGroup !== 1 || shape.kh !== 1 || n < 4 || (n & (n - 1)) !== 0 || shape.cout !== n + 2) return undefined;
+  w = rt.detachSafe(w); // (the allocation below may grow the memory)
   const window = Float64Array.from(w.subarray(0, n));
   let peak = 0;
   for (let k = 0; k < n; k++) peak = Math.max(peak, Math.abs(window[k]));
   if (!(peak > 0)) return undefined;
-  const tolerance = peak * 2 ** -23;
-  const { cos, sin } = unitCircle(n);
-  const rows = n / 2 + 1;
-  let deviation = 0;
-  for (let f = 0; f < rows; f++) {
-    const re = f * n;
-    const im = (rows + f) * n;
-    for (let k = 0, m = 0; k < n; k++, m = (m + f) % n) {
-      const dRe = Math.abs(w[re + k] - window[k] * cos[m]);
-      const dIm = Math.abs(w[im + k] + window[k] * sin[m]);
-      if (!(dRe <= tolerance && dIm <= tolerance)) return undefined;
-      deviation = Math.max(deviation, dRe, dIm);
-    }
+  const circle = unitCircle(n);
+  const at = rt.alloc(w.length * 4 + circle.byteLength, 'STFT weights check');
+  try {
+    rt.f32(at, w.length).set(w);
+    const c = at + w.length * 4;
+    new Float64Array(rt.memory.buffer, c, circle.length).set(circle);
+    const deviation = rt.exports.f64_dft_basis_deviation(at, c, n, peak * 2 ** -23);
+    return deviation >= 0 ? { n, window, circle, deviation } : undefined;
+  } finally {
+    rt.free(at);
   }
-  return { n, window, deviation };
 }
 
-/** cos and sin of 2 pi m / n for m < n. */
-function unitCircle(n: number): { cos: Float64Array; sin: Float64Array } {
-  const cos = new Float64Array(n);
-  const sin = new Float64Array(n);
+/** cos, sin(2 pi m / n) for m < n, interleaved. */
+export function unitCircle(n: number): Float64Array {
+  const circle = new Float64Array(2 * n);
   for (let m = 0; m < n; m++) {
-    cos[m] = Math.cos((2 * Math.PI * m) / n);
-    sin[m] = Math.sin((2 * Math.PI * m) / n);
+    circle[2 * m] = Math.cos((2 * Math.PI * m) / n);
+    circle[2 * m + 1] = Math.sin((2 * Math.PI * m) / n);
   }
-  return { cos, sin };
+  return circle;
 }
 
 /**
- * f64_windowed_rdft's tables for frame length n (h = n / 2): cos, sin(2 pi j / h) for j < h / 2,
- * cos, sin(2 pi f / n) for f <= h, each pair interleaved, then h bit-reversal indices (i32).
+ * f64_windowed_rdft's tables for frame length n = circle.length / 2 (h = n / 2), from unitCircle(n):
+ * cos, sin(2 pi j / h) for j < h / 2, cos, sin(2 pi f / n) for f <= h, each pair interleaved, then
+ * h bit-reversal indices (i32).
  */
-export function windowedRdftTables(n: number): Float64Array {
+export function windowedRdftTables(circle: Float64Array): Float64Array {
+  const n = circle.length / 2;
   const h = n / 2;
-  const { cos, sin } = unitCircle(n);
   const tables = new Float64Array(h + 2 * (h + 1) + h / 2);
   for (let j = 0; j < h / 2; j++) {
-    tables[2 * j] = cos[2 * j];
-    tables[2 * j + 1] = sin[2 * j];
+    tables[2 * j] = circle[4 * j];
+    tables[2 * j + 1] = circle[4 * j + 1];
   }
-  for (let f = 0; f <= h; f++) {
-    tables[h + 2 * f] = cos[f];
-    tables[h + 2 * f + 1] = sin[f];
-  }
+  tables.set(circle.subarray(0, 2 * (h + 1)), h);
   const rev = new Int32Array(tables.buffer, (h + 2 * (h + 1)) * 8, h);
   const bits = Math.log2(h);
   for (let j = 0; j < h; j++) {
@@ -112,7 +108,7 @@ export class PackedDftConv {
     this.deviation = basis.deviation;
     try {
       this.window = this.mem.put(basis.window, 'window');
-      this.tables = this.mem.put(windowedRdftTables(basis.n), 'FFT tables');
+      this.tables = this.mem.put(windowedRdftTables(basis.circle), 'FFT tables');
       this.bias = bias ? this.mem.put(Float64Array.from(rt.detachSafe(bias)), 'bias') : 0;
     } catch (e) {
       this.mem.dispose();
@@ -155,6 +151,6 @@ export class PackedDftConv {
 export function packConv(
   rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvWeightShape, oneDimUndilated: boolean, what: string,
 ): PackedConv | PackedDftConv {
-  const basis = oneDimUndilated ? windowedDftBasis(w, shape) : undefined;
+  const basis = oneDimUndilated ? windowedDftBasis(rt, w, shape) : undefined;
   return basis ? new PackedDftConv(rt, basis, bias, what) : new PackedConv(rt, w, bias, shape, what);
 }

@@ -94,6 +94,7 @@ export interface Kernels {
   f64_windowed_rdft(
     out: number, ldo: number, x: number, stride: number, frames: number, win: number, bias: number, n: number, tables: number, work: number,
   ): void;
+  f64_dft_basis_deviation(w: number, circle: number, n: number, tolerance: number): number;
   x32_transpose(dst: number, src: number, m: number, n: number, lds: number, ldd: number): void;
 
   // elementwise operators whose float32 results equal the float64-then-rounded ones (f32-vunary-exact.ts,

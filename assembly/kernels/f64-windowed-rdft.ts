@@ -148,3 +148,33 @@ function framePair(out: usize, ldo: i32, x: usize, stride: i32, t: i32, win: usi
     o += <usize>ldo << 2;
   }
 }
+
+/**
+ * How far conv weights w ([n + 2][n] floats) are from the windowed DFT basis f64_windowed_rdft
+ * computes, with win = row 0: max over f <= n/2, k < n of |w[f][k] - win[k] cos(2 pi f k / n)| and
+ * |w[n/2 + 1 + f][k] + win[k] sin(2 pi f k / n)|, or -1 as soon as one exceeds `tolerance`.
+ * `circle`: cos, sin(2 pi m / n) for m < n, interleaved (the bindings make it, and the FFT's tables
+ * from it). Run once when such a Conv is packed (bindings/conv-dft.ts): a JS loop over the 66 K
+ * weights of Silero's STFT took 5-7 ms of a cold start, this takes a fraction of one.
+ */
+export function f64_dft_basis_deviation(w: usize, circle: usize, n: i32, tolerance: f64): f64 {
+  const rows = (n >> 1) + 1;
+  const rowBytes = <usize>n << 2;
+  let deviation: f64 = 0;
+  for (let f = 0; f < rows; f++) {
+    const re = w + <usize>f * rowBytes;
+    const im = w + <usize>(rows + f) * rowBytes;
+    let m = 0;
+    for (let k = 0; k < n; k++) {
+      const win = <f64>load<f32>(w + (<usize>k << 2));
+      const at = circle + (<usize>m << 4);
+      const dRe = abs<f64>(<f64>load<f32>(re + (<usize>k << 2)) - win * load<f64>(at));
+      const dIm = abs<f64>(<f64>load<f32>(im + (<usize>k << 2)) + win * load<f64>(at, 8));
+      if (!(dRe <= tolerance && dIm <= tolerance)) return -1;
+      deviation = max(deviation, max(dRe, dIm));
+      m += f;
+      if (m >= n) m -= n;
+    }
+  }
+  return deviation;
+}

@@ -4,7 +4,7 @@
 // frames) and frame lengths n = 4 (the smallest) to 512, with and without bias, rows wider than
 // the frames (ldo > frames), and nothing written past the output.
 import { describe, expect, it } from 'vitest';
-import { windowedRdftTables } from '../../bindings/conv-dft.js';
+import { unitCircle, windowedRdftTables } from '../../bindings/conv-dft.js';
 import { builds, kernel, rand, runtimeFor, GUARD } from '../helpers/kernels.js';
 import type { WasmRuntime } from '../../bindings/wasm.js';
 
@@ -50,7 +50,7 @@ describe.each(builds)('f64_windowed_rdft [%s build]', (build) => {
           const xp = putF64(rt, x);
           const wp = putF64(rt, win);
           const bp = bias ? putF64(rt, bias) : 0;
-          const tp = putF64(rt, windowedRdftTables(n));
+          const tp = putF64(rt, windowedRdftTables(unitCircle(n)));
           const work = rt.alloc(32 * (n / 2));
           const rows = n + 2;
           const outFloats = rows * ldo;

@@ -484,24 +484,34 @@ describe('a Conv whose weights are a windowed DFT basis (an STFT) runs as an FFT
     const shape = (n: number) => ({ cout: n + 2, cinPerGroup: 1, group: 1, kh: 1, kw: n });
     for (const n of [4, 8, 256, 512]) {
       for (const win of [hann, hamming]) {
-        const basis = windowedDftBasis(dftBasis(n, win(n)), shape(n));
+        const basis = windowedDftBasis(runtime(), dftBasis(n, win(n)), shape(n));
         expect(basis?.n, `n ${n}`).toBe(n);
         expect(basis!.deviation).toBeLessThanOrEqual(2 ** -23);
+        // the deviation is the largest |stored - exact| weight, as measured here in float64
+        const wts = dftBasis(n, win(n));
+        let want = 0;
+        for (let f = 0; f <= n / 2; f++) {
+          for (let k = 0; k < n; k++) {
+            const m = (f * k) % n;
+            want = Math.max(want, Math.abs(wts[f * n + k] - wts[k] * Math.cos((2 * Math.PI * m) / n)), Math.abs(wts[(n / 2 + 1 + f) * n + k] + wts[k] * Math.sin((2 * Math.PI * m) / n)));
+          }
+        }
+        expect(basis!.deviation, `n ${n}: deviation`).toBe(want);
       }
     }
     const w = dftBasis(256, hann(256));
     // one weight 4 units of 2^-24 off (a filter that is not the basis: a trained one, another transform)
     const off = w.slice();
     off[5 * 256 + 77] += 4 * 2 ** -24;
-    expect(windowedDftBasis(off, shape(256))).toBeUndefined();
+    expect(windowedDftBasis(runtime(), off, shape(256))).toBeUndefined();
     // the imaginary rows with +sin (another sign convention): not this basis
     const flipped = w.slice();
     for (let i = 129 * 256; i < flipped.length; i++) flipped[i] = -flipped[i];
-    expect(windowedDftBasis(flipped, shape(256))).toBeUndefined();
-    expect(windowedDftBasis(w, { ...shape(256), cout: 257 })).toBeUndefined();
-    expect(windowedDftBasis(dftBasis(6, hann(6)), shape(6)), 'n not a power of two').toBeUndefined();
-    expect(windowedDftBasis(new Float32Array(258 * 256), shape(256)), 'a zero window').toBeUndefined();
-    expect(windowedDftBasis(w.slice(0, 258 * 128), { ...shape(128), cinPerGroup: 2 }), 'two input channels').toBeUndefined();
+    expect(windowedDftBasis(runtime(), flipped, shape(256))).toBeUndefined();
+    expect(windowedDftBasis(runtime(), w, { ...shape(256), cout: 257 })).toBeUndefined();
+    expect(windowedDftBasis(runtime(), dftBasis(6, hann(6)), shape(6)), 'n not a power of two').toBeUndefined();
+    expect(windowedDftBasis(runtime(), new Float32Array(258 * 256), shape(256)), 'a zero window').toBeUndefined();
+    expect(windowedDftBasis(runtime(), w.slice(0, 258 * 128), { ...shape(128), cinPerGroup: 2 }), 'two input channels').toBeUndefined();
   });
 
   it('a basis packs as PackedDftConv only when 1-D and undilated; other weights as PackedConv', () => {
@@ -530,7 +540,7 @@ describe('a Conv whose weights are a windowed DFT basis (an STFT) runs as an FFT
       expect(got.shape).toEqual(ref.shape);
       // the bound of bindings/conv-dft.ts: sum |x| * deviation over a frame's taps, plus one
       // float32 rounding of the result and float64 rounding of sums of that size
-      const basis = windowedDftBasis(ins[1].data as Float32Array, { cout: c.n + 2, cinPerGroup: 1, group: 1, kh: 1, kw: c.n })!;
+      const basis = windowedDftBasis(runtime(), ins[1].data as Float32Array, { cout: c.n + 2, cinPerGroup: 1, group: 1, kh: 1, kw: c.n })!;
       const x = ins[0].data as Float32Array;
       const sumAbsX = x.reduce((s, v) => s + Math.abs(v), 0); // >= any frame's sum over its taps
       const g = got.data as Float32Array;
