@@ -246,9 +246,14 @@ export function checkUndecoded(model: ModelMsg): void {
 }
 
 function decodeSubgraph(r: Reader, a: AttributeMsg, depth: number): Subgraph {
-  const sub = r.sub(`${r.what} attribute '${a.name}'`);
-  if (depth + 1 > MAX_GRAPH_DEPTH) sub.fail(`sub-graphs are nested more than ${MAX_GRAPH_DEPTH} levels deep`);
+  const sub = nested(r.sub(`${r.what} attribute '${a.name}'`), depth);
   return new Subgraph(sub.buf, sub.pos, sub.end, depth + 1, sub.what, registry ?? []);
+}
+
+/** `sub`, a sub-graph one level below `depth`: INVALID_FORMAT past MAX_GRAPH_DEPTH. */
+function nested(sub: Reader, depth: number): Reader {
+  if (depth + 1 > MAX_GRAPH_DEPTH) sub.fail(`sub-graphs are nested more than ${MAX_GRAPH_DEPTH} levels deep`);
+  return sub;
 }
 
 /**
@@ -297,9 +302,7 @@ function skimNode(r: Reader, depth: number): void {
         const w = a.wt;
         if (g === 6 || g === 11) {
           a.expect(w, WT_LEN, g === 6 ? 'g' : 'graphs');
-          const sub = a.sub(a.what);
-          if (depth + 1 > MAX_GRAPH_DEPTH) sub.fail(`sub-graphs are nested more than ${MAX_GRAPH_DEPTH} levels deep`);
-          skimGraph(sub, depth + 1);
+          skimGraph(nested(a.sub(a.what), depth), depth + 1);
         } else a.skip(w);
       }
     } else {

@@ -25,6 +25,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as lib from '../../src/index.js';
 import { Rng } from '../../base/random.js';
+import { maxAbsDiff } from '../helpers/kernels.js';
 import { MODELS, buildModel, train } from '../../tools/train-roundtrip-task.mjs'; // plain JS, shared with tools/train-roundtrip.mjs
 
 const FIX = new URL('../fixtures/train/', import.meta.url);
@@ -43,12 +44,6 @@ const fileOf = (name: string): Uint8Array => readFileSync(new URL(`roundtrip-${n
 
 const RELAXED_WEIGHT_BOUND = 1e-6;
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 describe('weights trained here load in PyTorch unchanged (PyTorch ' + torch.models.lstm.trained_with.build + ' fixtures)', () => {
   it('the fixtures were made by the simd build with PyTorch 1.13', () => {
