@@ -34,6 +34,22 @@ describe('npm package', () => {
   }, 300_000);
 });
 
+/** Runs `script` as an ES module in `app` with `node`; its line of JSON output, parsed. */
+function runJson(node: string, app: string, script: string): Record<string, unknown> {
+  const r = run(node, ['--input-type=module', '-e', script], { cwd: app, timeout: 60_000 });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+  expect(line, describeRun(r)).toBeDefined();
+  return JSON.parse(line!);
+}
+
+/** The bundle at `resolved` imports only shared chunks (its module-level imports and re-exports; its strings may hold "from '...'" too). */
+function expectSharedChunksOnly(resolved: string): void {
+  const src = readFileSync(fileURLToPath(resolved), 'utf8');
+  const imports = [...src.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s*['"]([^'"]+)['"]/gm)].map((m) => m[1]);
+  expect(imports.length).toBeGreaterThan(0);
+  for (const i of imports) expect(i).toMatch(/^\.\/chunk-[A-Z0-9]+\.js$/);
+}
+
 describe("the 'wasm-rnn/ort' entry of the packed package", () => {
   it('Node resolves it to its bundle (shared chunks only), which runs a model with the main entry\'s RnnError', (ctx) => {
     const node = systemNode();
@@ -59,20 +75,13 @@ describe("the 'wasm-rnn/ort' entry of the packed package", () => {
           outputs: session.outputNames,
           code,
         }));`;
-      const r = run(node, ['--input-type=module', '-e', script], { cwd: app, timeout: 60_000 });
-      const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
-      expect(line, describeRun(r)).toBeDefined();
-      const got = JSON.parse(line!);
+      const got = runJson(node, app, script);
       expect(got.resolved).toMatch(/node_modules\/wasm-rnn\/dist\/entries\/node-ort\.js$/);
       // the same outputs as the main entry's loadOnnx, and its RnnError class (one shared runtime)
       expect(got.same).toBe(true);
       expect(got.outputs).toEqual(['probs', 'h', 'c']); // char_lstm's outputs (tools/gen_onnx_torch_models.py)
       expect(got.code).toBe('INVALID_INPUT');
-      const src = readFileSync(fileURLToPath(got.resolved), 'utf8');
-      // module-level imports and re-exports (the bundle's strings may hold "from '...'" too)
-      const imports = [...src.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s*['"]([^'"]+)['"]/gm)].map((m) => m[1]);
-      expect(imports.length).toBeGreaterThan(0);
-      for (const i of imports) expect(i).toMatch(/^\.\/chunk-[A-Z0-9]+\.js$/);
+      expectSharedChunksOnly(got.resolved as string);
     } finally {
       removeApp(app);
     }
@@ -98,18 +107,12 @@ describe("the 'wasm-rnn/vad' entry of the packed package", () => {
         let code;
         try { a.process(new Float32Array(3)); } catch (e) { code = e instanceof main.RnnError && e.code; }
         console.log(JSON.stringify({ resolved: import.meta.resolve('wasm-rnn/vad'), pa, pb, code, sameClass: vadEntry.SileroVad === main.SileroVad }));`;
-      const r = run(node, ['--input-type=module', '-e', script], { cwd: app, timeout: 60_000 });
-      const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
-      expect(line, describeRun(r)).toBeDefined();
-      const got = JSON.parse(line!);
+      const got = runJson(node, app, script);
       expect(got.resolved).toMatch(/node_modules\/wasm-rnn\/dist\/entries\/node-vad\.js$/);
       expect(got.pa).toEqual(got.pb);
       expect(got.sameClass).toBe(true);
       expect(got.code).toBe('SHAPE_MISMATCH');
-      const src = readFileSync(fileURLToPath(got.resolved), 'utf8');
-      const imports = [...src.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s*['"]([^'"]+)['"]/gm)].map((m) => m[1]);
-      expect(imports.length).toBeGreaterThan(0);
-      for (const i of imports) expect(i).toMatch(/^\.\/chunk-[A-Z0-9]+\.js$/);
+      expectSharedChunksOnly(got.resolved as string);
     } finally {
       removeApp(app);
     }
