@@ -61,6 +61,19 @@ export function f16_gemv(y: usize, x: usize, w: usize, n: i32, k: i32): void {
 }
 
 // xq: K i16 (activations quantized); acc i32 -> y as float: y = acc * scale[n]
+// 32 outputs from their i32 sums: y = float(sum) * scale
+// @ts-ignore
+@inline function storeScaled(yp: usize, sp: usize, a0: v128, a1: v128, a2: v128, a3: v128, a4: v128, a5: v128, a6: v128, a7: v128): void {
+  v128.store(yp, f32x4.mul(f32x4.convert_i32x4_s(a0), v128.load(sp, 0)), 0);
+  v128.store(yp, f32x4.mul(f32x4.convert_i32x4_s(a1), v128.load(sp, 16)), 16);
+  v128.store(yp, f32x4.mul(f32x4.convert_i32x4_s(a2), v128.load(sp, 32)), 32);
+  v128.store(yp, f32x4.mul(f32x4.convert_i32x4_s(a3), v128.load(sp, 48)), 48);
+  v128.store(yp, f32x4.mul(f32x4.convert_i32x4_s(a4), v128.load(sp, 64)), 64);
+  v128.store(yp, f32x4.mul(f32x4.convert_i32x4_s(a5), v128.load(sp, 80)), 80);
+  v128.store(yp, f32x4.mul(f32x4.convert_i32x4_s(a6), v128.load(sp, 96)), 96);
+  v128.store(yp, f32x4.mul(f32x4.convert_i32x4_s(a7), v128.load(sp, 112)), 112);
+}
+
 export function q8_gemv(y: usize, xq: usize, w: usize, scale: usize, n: i32, k: i32): void {
   for (let p = 0; p < n; p += 32) {
     let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
@@ -78,16 +91,7 @@ export function q8_gemv(y: usize, xq: usize, w: usize, scale: usize, n: i32, k: 
       a7 = i32x4.add(a7, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(v3), xv));
       wp += 64;
     }
-    const yp = y + (<usize>p << 2);
-    const sp = scale + (<usize>p << 2);
-    v128.store(yp, f32x4.mul(f32x4.convert_i32x4_s(a0), v128.load(sp, 0)), 0);
-    v128.store(yp, f32x4.mul(f32x4.convert_i32x4_s(a1), v128.load(sp, 16)), 16);
-    v128.store(yp, f32x4.mul(f32x4.convert_i32x4_s(a2), v128.load(sp, 32)), 32);
-    v128.store(yp, f32x4.mul(f32x4.convert_i32x4_s(a3), v128.load(sp, 48)), 48);
-    v128.store(yp, f32x4.mul(f32x4.convert_i32x4_s(a4), v128.load(sp, 64)), 64);
-    v128.store(yp, f32x4.mul(f32x4.convert_i32x4_s(a5), v128.load(sp, 80)), 80);
-    v128.store(yp, f32x4.mul(f32x4.convert_i32x4_s(a6), v128.load(sp, 96)), 96);
-    v128.store(yp, f32x4.mul(f32x4.convert_i32x4_s(a7), v128.load(sp, 112)), 112);
+    storeScaled(y + (<usize>p << 2), scale + (<usize>p << 2), a0, a1, a2, a3, a4, a5, a6, a7);
   }
 }
 
@@ -108,15 +112,6 @@ export function q8r_gemv(y: usize, xq: usize, w: usize, scale: usize, n: i32, k:
       a7 = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(wp, 112), xv, a7);
       wp += 128;
     }
-    const yp = y + (<usize>p << 2);
-    const sp = scale + (<usize>p << 2);
-    v128.store(yp, f32x4.mul(f32x4.convert_i32x4_s(a0), v128.load(sp, 0)), 0);
-    v128.store(yp, f32x4.mul(f32x4.convert_i32x4_s(a1), v128.load(sp, 16)), 16);
-    v128.store(yp, f32x4.mul(f32x4.convert_i32x4_s(a2), v128.load(sp, 32)), 32);
-    v128.store(yp, f32x4.mul(f32x4.convert_i32x4_s(a3), v128.load(sp, 48)), 48);
-    v128.store(yp, f32x4.mul(f32x4.convert_i32x4_s(a4), v128.load(sp, 64)), 64);
-    v128.store(yp, f32x4.mul(f32x4.convert_i32x4_s(a5), v128.load(sp, 80)), 80);
-    v128.store(yp, f32x4.mul(f32x4.convert_i32x4_s(a6), v128.load(sp, 96)), 96);
-    v128.store(yp, f32x4.mul(f32x4.convert_i32x4_s(a7), v128.load(sp, 112)), 112);
+    storeScaled(y + (<usize>p << 2), scale + (<usize>p << 2), a0, a1, a2, a3, a4, a5, a6, a7);
   }
 }
