@@ -24,8 +24,6 @@ export {
   recurrence_scratch_size, recurrent_panel_width, lstm_recurrence, gru_recurrence, rnn_tanh_recurrence, rnn_relu_recurrence, stack_step,
   CELL_LSTM, CELL_GRU, CELL_RNN_TANH, CELL_RNN_RELU, STACK_SLOTS,
 } from './recurrence';
-export { f32_vsigmoid } from './kernels/f32-vsigmoid';
-export { f32_vtanh } from './kernels/f32-vtanh';
 export { f32_fill_uniform } from './kernels/f32-fill-uniform';
 export { x64_im2col } from './kernels/x64-im2col';
 export { f32_f64_vcvt } from './kernels/f32-f64-vcvt';

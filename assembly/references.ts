@@ -8,8 +8,9 @@ export { f32_gemm__scalar, f32_gemm_nr32__scalar } from './kernels/f32-gemm';
 export { f32_lstm_gates__scalar } from './cells/lstm';
 export { f32_gru_gates__scalar } from './cells/gru';
 export { f32_rnn_tanh__scalar, f32_rnn_relu__scalar } from './cells/rnn';
-export { f32_vsigmoid__scalar } from './kernels/f32-vsigmoid';
-export { f32_vtanh__scalar } from './kernels/f32-vtanh';
+// the activations the cells inline, as vector kernels for their tests (bindings/kernels.ts ActivationKernels)
+export { f32_vsigmoid, f32_vsigmoid__scalar } from './kernels/f32-vsigmoid';
+export { f32_vtanh, f32_vtanh__scalar } from './kernels/f32-vtanh';
 export { x64_im2col__scalar } from './kernels/x64-im2col';
 export { f32_f64_vcvt__scalar } from './kernels/f32-f64-vcvt';
 export { f32_gemm_f64acc__scalar, f32_gemm_f64acc_f64out__scalar } from './kernels/f32-gemm-f64acc';

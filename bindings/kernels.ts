@@ -63,10 +63,6 @@ export interface Kernels {
     xproj: number, scratch: number, out0: number, out1: number, q8: number,
   ): number;
 
-  // elementwise activations (f32-vsigmoid.ts, f32-vtanh.ts)
-  f32_vsigmoid(y: number, x: number, n: number): void;
-  f32_vtanh(y: number, x: number, n: number): void;
-
   // seeded uniform fill, the floats of Rng.fillUniform (f32-fill-uniform.ts)
   f32_fill_uniform(state: number, out: number, n: number, bound: number): void;
 
@@ -106,6 +102,17 @@ export interface Kernels {
 }
 
 /**
+ * The activation math the recurrent cells inline (assembly/math/activations.ts) as vector kernels
+ * (f32-vsigmoid.ts, f32-vtanh.ts), for the tests and tools/measure-activations.mjs that measure
+ * it: exported by the test and training builds only. No binding calls them, so the builds a page
+ * loads leave them out (2.7 KB each).
+ */
+export interface ActivationKernels {
+  f32_vsigmoid(y: number, x: number, n: number): void;
+  f32_vtanh(y: number, x: number, n: number): void;
+}
+
+/**
  * The kernels with a scalar reference (`<name>__scalar`, the same signature), which the kernel
  * tests compare the dispatched variant with: exported by the test builds (build/<name>-ref.wasm,
  * assembly/references.ts) and the training builds, not by the inference builds a page loads.
@@ -125,9 +132,9 @@ export const KERNELS_WITH_REFERENCES = [
   'f32_gemm_f64acc_f64out',
   'f32_dwconv_f64acc',
   'f64_windowed_rdft',
-] as const satisfies readonly (keyof Kernels)[];
+] as const satisfies readonly (keyof (Kernels & ActivationKernels))[];
 
-export type KernelReferences = { readonly [K in (typeof KERNELS_WITH_REFERENCES)[number] as `${K}__scalar`]: Kernels[K] };
+export type KernelReferences = { readonly [K in (typeof KERNELS_WITH_REFERENCES)[number] as `${K}__scalar`]: (Kernels & ActivationKernels)[K] };
 
 /**
  * The exports only the training builds have (assembly/train.ts: build/<name>-train.wasm, loaded by

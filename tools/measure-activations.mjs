@@ -9,8 +9,8 @@
 // elsewhere (default K = 61: tiny and subnormal inputs, huge ones, infinities, NaNs), and the
 // special values (+-0, subnormal bounds, FLT_MIN, FLT_MAX, +-inf, NaN). --exhaustive: all 2^32
 // bit patterns. Work is spread over worker threads (default one per CPU). NaN inputs are only
-// checked to give NaN. The wasm files are read from build/ (what `npm run build:wasm` just
-// wrote), the bindings from dist/.
+// checked to give NaN. The wasm files are the test builds build/<name>-ref.wasm (what `npm run
+// build:wasm` just wrote; the builds a page loads leave these kernels out), the bindings from dist/.
 //
 // Also reported: how many results differ bitwise between builds (scalar vs simd should be 0:
 // same operations in the same order) and the largest difference in ulps, and range/NaN/oddness
@@ -41,7 +41,7 @@ async function work(jobs) {
   const nb = builds.length;
   const rts = [];
   for (const b of builds) {
-    const rt = await instantiate({ build: b, bytes: readFileSync(new URL(`../build/${b}.wasm`, here)) });
+    const rt = await instantiate({ build: b, bytes: readFileSync(new URL(`../build/${b}-ref.wasm`, here)) });
     rts.push({ rt, x: rt.allocF32(CHUNK), y: [rt.allocF32(CHUNK), rt.allocF32(CHUNK)] });
   }
   const si = builds.indexOf('simd');

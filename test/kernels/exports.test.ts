@@ -65,17 +65,23 @@ function assemblyDeclarations(): { functions: Map<string, Signature>; constants:
 }
 
 const inference = interfaceSignatures('Kernels');
+const activations = interfaceSignatures('ActivationKernels');
 // each reference has its kernel's signature (KernelReferences)
-const references = new Map(KERNELS_WITH_REFERENCES.map((name) => [`${name}__scalar`, inference.get(name)!]));
+const references = new Map(KERNELS_WITH_REFERENCES.map((name) => [`${name}__scalar`, (inference.get(name) ?? activations.get(name))!]));
 const trainingOnly = interfaceSignatures('TrainingKernels');
 const declared = assemblyDeclarations();
 
 // every build three times: the inference build a page loads (assembly/index.ts), its test build
-// (references.ts: + the __scalar references) and its training build (train.ts: + references and training)
+// (references.ts: + the __scalar references and the activation kernels) and its training build
+// (train.ts: + those and training)
 const KINDS = {
   inference: { url: (b: BuildName) => buildUrl(b), interfaces: [inference], what: 'Kernels' },
-  test: { url: referenceBuildUrl, interfaces: [inference, references], what: 'Kernels and KernelReferences' },
-  training: { url: (b: BuildName) => buildUrl(b, true), interfaces: [inference, references, trainingOnly], what: 'Kernels, KernelReferences and TrainingKernels' },
+  test: { url: referenceBuildUrl, interfaces: [inference, activations, references], what: 'Kernels, ActivationKernels and KernelReferences' },
+  training: {
+    url: (b: BuildName) => buildUrl(b, true),
+    interfaces: [inference, activations, references, trainingOnly],
+    what: 'Kernels, ActivationKernels, KernelReferences and TrainingKernels',
+  },
 } as const;
 const kinds = builds.flatMap((build) => (Object.keys(KINDS) as (keyof typeof KINDS)[]).map((kind) => [build, kind] as const));
 
