@@ -15,4 +15,6 @@ export { x64_im2col__scalar } from './kernels/x64-im2col';
 export { f32_f64_vcvt__scalar } from './kernels/f32-f64-vcvt';
 export { f32_gemm_f64acc__scalar, f32_gemm_f64acc_f64out__scalar } from './kernels/f32-gemm-f64acc';
 export { f32_dwconv_f64acc__scalar } from './kernels/f32-dwconv-f64acc';
+export { f32_dwconv1d_ncw_f64acc__scalar } from './kernels/f32-dwconv1d-ncw-f64acc';
+export { f32_conv1x1_ncw_f64acc__scalar } from './kernels/f32-conv1x1-ncw-f64acc';
 export { f64_windowed_rdft__scalar } from './kernels/f64-windowed-rdft';

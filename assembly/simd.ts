@@ -85,3 +85,26 @@
 @inline export function smadd(a: f32, b: f32, c: f32): f32 {
   return a * b + c;
 }
+
+/**
+ * acc + a * b on f64x2 where every product a * b is exact in float64 (the products of two float32
+ * values the f64acc kernels form): the relaxed build's FMA (relaxed_madd) then rounds exactly as
+ * mul-then-add does, so the builds agree bit for bit.
+ */
+// @ts-ignore: decorator
+@inline export function f64_madd_exact(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, acc);
+  return f64x2.add(f64x2.mul(a, b), acc);
+}
+
+/** Floats 2 and 3 of `v` widened to float64 (f64x2.promote_low_f32x4 gives floats 0 and 1). */
+// @ts-ignore: decorator
+@inline export function f64_promote_high(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3));
+}
+
+/** Two f64x2 rounded to float32 as one f32x4: lanes a0, a1, b0, b1. */
+// @ts-ignore: decorator
+@inline export function f32_demote_pair(a: v128, b: v128): v128 {
+  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5);
+}

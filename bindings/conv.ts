@@ -18,6 +18,13 @@
  * those rows; the bias is added by the GEMM. A depthwise convolution (group = C = M) runs on
  * f32_dwconv_f64acc instead, weights taps-major. The [pixels, M] result is copied out transposed.
  *
+ * Two kinds of call skip both transposes and run on the input as ONNX lays it out (NCW), with the
+ * same weights: a 1-D depthwise convolution with stride 1 (f32_dwconv1d_ncw_f64acc) and a
+ * pointwise one (1x1, one group, no padding, unit strides: f32_conv1x1_ncw_f64acc, the weights
+ * broadcast and the pixels in the vector lanes). Those are the convolutions of audio models'
+ * separable blocks (Silero VAD v4: 258 channels x 24 steps), where the transposes cost as much as
+ * the sums. The same sums in the same order: the same bits as the channels-last kernels.
+ *
  * ConvTranspose: per group one GEMM of the channels-last input [pixels, C/group] against the
  * weights packed as [M/group * kh * kw, C/group] gives every input pixel's contribution to every
  * (output channel, tap), kept in float64 (f32_gemm_f64acc_f64out); col2im then adds them at
@@ -265,8 +272,25 @@ export class PackedConv {
     }
   }
 
-  /** Workspace regions and views for geometry `g`, and how A is formed. */
+  /**
+   * Workspace regions and views for geometry `g`. Two kinds of call run channels-first (NCW, as
+   * ONNX lays them out: no transposes): a 1-D depthwise convolution with stride 1
+   * (f32_dwconv1d_ncw_f64acc, with its row scratch) and a pointwise one without padding or strides
+   * (f32_conv1x1_ncw_f64acc); `input` and `output` are then the kernel's.
+   */
   private plan(g: ConvGeometry2D) {
+    const { cout: M, cinPerGroup: cg, group, kh, kw } = this.shape;
+    const pixels = g.outH * g.outW;
+    const depthwise = this.depthwise && kh === 1 && g.inH === 1 && g.outH === 1 && g.strideW === 1;
+    if (depthwise || (group === 1 && kh === 1 && kw === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop + g.padLeft + g.padBottom + g.padRight === 0)) {
+      const inFloats = cg * group * g.inH * g.inW;
+      const [input, row, output] = this.mem.workspace([inFloats, depthwise ? 2 * (g.padLeft + g.inW + g.padRight) : 0, M * pixels]);
+      return { channelsFirst: true, depthwise, input, inputView: this.mem.rt.f32(input, inFloats), row, output, outputView: this.mem.rt.f32(output, M * pixels) } as const;
+    }
+    return { channelsFirst: false, ...this.planChannelsLast(g) } as const;
+  }
+
+  private planChannelsLast(g: ConvGeometry2D) {
     const rt = this.mem.rt;
     const { cout: M, cinPerGroup: cg, group, kh, kw } = this.shape;
     const C = cg * group;
@@ -304,7 +328,12 @@ export class PackedConv {
     const kg = kh * kw * cg;
     const ex = this.ex;
     x = this.mem.rt.detachSafe(x);
-    const { image, patches, result, resultView, transposed, transposedView, rowStep, runs } = this.mem.memo(g, this.planOf);
+    const plan = this.mem.memo(g, this.planOf);
+    if (plan.channelsFirst) {
+      this.runChannelsFirst(x, g, out, plan);
+      return;
+    }
+    const { image, patches, result, resultView, transposed, transposedView, rowStep, runs } = plan;
     const img = image.wide;
     for (let n = 0; n < g.batch; n++) {
       loadChannelsLast(ex, x, n, C, g, image);
@@ -335,6 +364,20 @@ export class PackedConv {
         ex.x32_transpose(transposed, result, pixels, M, M, pixels);
         out.set(transposedView, n * M * pixels);
       }
+    }
+  }
+
+  /** run() on the channels-first kernels: each item copied in as it is and its result copied out. */
+  private runChannelsFirst(x: Float32Array, g: ConvGeometry2D, out: Float32Array, r: Extract<ReturnType<PackedConv['plan']>, { channelsFirst: true }>): void {
+    const { cout: M, cinPerGroup: cg, group, kw } = this.shape;
+    const C = cg * group;
+    const size = r.inputView.length;
+    const pixels = g.outH * g.outW;
+    for (let n = 0; n < g.batch; n++) {
+      r.inputView.set(x.length === size ? x : x.subarray(n * size, (n + 1) * size));
+      if (r.depthwise) this.ex.f32_dwconv1d_ncw_f64acc(r.output, r.input, this.weights[0], this.bias, C, g.inW, kw, g.dilationW, g.padLeft, g.padRight, g.outW, r.row);
+      else this.ex.f32_conv1x1_ncw_f64acc(r.output, r.input, this.weights[0], this.bias, M, C, pixels);
+      out.set(r.outputView, n * M * pixels);
     }
   }
 

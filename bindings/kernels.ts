@@ -86,6 +86,12 @@ export interface Kernels {
     out: number, x: number, w: number, bias: number, c: number, wp: number, kh: number, kw: number,
     sh: number, sw: number, dh: number, dw: number, oh: number, ow: number,
   ): void;
+  // the same sums on channels-first (NCW) data, no transposes: 1-D depthwise with stride 1, and pointwise
+  f32_dwconv1d_ncw_f64acc(
+    out: number, x: number, w: number, bias: number, c: number, inW: number, kw: number, dw: number,
+    padLeft: number, padRight: number, outW: number, row: number,
+  ): void;
+  f32_conv1x1_ncw_f64acc(out: number, x: number, w: number, bias: number, m: number, c: number, pixels: number): void;
   // windowed real DFT of overlapping frames (f64-windowed-rdft.ts): a Conv whose filters are an STFT basis (conv-dft.ts)
   f64_windowed_rdft(
     out: number, ldo: number, x: number, stride: number, frames: number, win: number, bias: number, n: number, tables: number, work: number,
@@ -131,6 +137,8 @@ export const KERNELS_WITH_REFERENCES = [
   'f32_gemm_f64acc',
   'f32_gemm_f64acc_f64out',
   'f32_dwconv_f64acc',
+  'f32_dwconv1d_ncw_f64acc',
+  'f32_conv1x1_ncw_f64acc',
   'f64_windowed_rdft',
 ] as const satisfies readonly (keyof (Kernels & ActivationKernels))[];
 

@@ -9,6 +9,8 @@
 // ascending order from zero and adds the bias last, so the variants (and builds) agree bit for
 // bit. The SIMD variant does 4 channels per step (two f64x2, one f32x4 store), the rest one at a time.
 
+import { f64_madd_exact, f32_demote_pair } from '../simd';
+
 export function f32_dwconv_f64acc(
   out: usize, x: usize, w: usize, bias: usize, c: i32, wp: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, oh: i32, ow: i32,
 ): void {
@@ -26,12 +28,6 @@ export function f32_dwconv_f64acc__scalar(
   dwconv(out, x, w, bias, c, wp, kh, kw, sh, sw, dh, dw, oh, ow, false);
 }
 
-/** acc + a * b on f64x2; the products are exact, so the relaxed build's FMA changes nothing. */
-// @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, acc: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, acc);
-  return f64x2.add(f64x2.mul(a, b), acc);
-}
 
 // @ts-ignore: decorator
 @inline function dwconv(
@@ -56,8 +52,8 @@ export function f32_dwconv_f64acc__scalar(
           for (let ky = 0; ky < kh; ky++) {
             let xp = row;
             for (let kx = 0; kx < kw; kx++) {
-              acc0 = madd(v128.load(xp), v128.load(wt), acc0);
-              acc1 = madd(v128.load(xp, 16), v128.load(wt, 16), acc1);
+              acc0 = f64_madd_exact(v128.load(xp), v128.load(wt), acc0);
+              acc1 = f64_madd_exact(v128.load(xp, 16), v128.load(wt, 16), acc1);
               xp += tapStep;
               wt += pixelBytes;
             }
@@ -67,7 +63,7 @@ export function f32_dwconv_f64acc__scalar(
             acc0 = f64x2.add(acc0, v128.load(bias + chOff));
             acc1 = f64x2.add(acc1, v128.load(bias + chOff, 16));
           }
-          v128.store(o + (<usize>ch << 2), v128.shuffle<f32>(f32x4.demote_f64x2_zero(acc0), f32x4.demote_f64x2_zero(acc1), 0, 1, 4, 5));
+          v128.store(o + (<usize>ch << 2), f32_demote_pair(acc0, acc1));
         }
       }
       for (; ch < c; ch++) {

@@ -33,6 +33,8 @@
 // go in blocks of about 64 KiB of A, and each panel (K * 64 bytes) serves all the rows of a block
 // before the next one is read.
 
+import { f64_madd_exact, f32_demote_pair } from '../simd';
+
 /** Bytes of A per row block. */
 const A_BLOCK_BYTES: i32 = 64 * 1024;
 // staging for a partial panel's 8 sums
@@ -67,12 +69,6 @@ export function f32_gemm_f64acc_f64out__scalar(
   gemm_scalar(c, a, w, bias, m, n, k, wk, lda, ldc, true);
 }
 
-/** acc + a * b on f64x2, exact products (see the header): FMA in the relaxed build. */
-// @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, acc: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, acc);
-  return f64x2.add(f64x2.mul(a, b), acc);
-}
 
 /** Output `j` (a float64 sum) plus its bias, stored at column j of the row at `crow`. */
 // @ts-ignore: decorator
@@ -98,8 +94,8 @@ export function f32_gemm_f64acc_f64out__scalar(
       v128.store(crow, v2, 32);
       v128.store(crow, v3, 48);
     } else {
-      v128.store(crow, v128.shuffle<f32>(f32x4.demote_f64x2_zero(v0), f32x4.demote_f64x2_zero(v1), 0, 1, 4, 5));
-      v128.store(crow, v128.shuffle<f32>(f32x4.demote_f64x2_zero(v2), f32x4.demote_f64x2_zero(v3), 0, 1, 4, 5), 16);
+      v128.store(crow, f32_demote_pair(v0, v1));
+      v128.store(crow, f32_demote_pair(v2, v3), 16);
     }
   } else {
     v128.store(TAIL, v0);
@@ -120,17 +116,17 @@ function tile_2x8(c0: usize, cstride: usize, a0: usize, astride: usize, wp: usiz
     const s = v128.load64_splat(ap);
     const t = v128.load64_splat(ap + astride);
     let wv = v128.load(wp);
-    x0 = madd(s, wv, x0);
-    y0 = madd(t, wv, y0);
+    x0 = f64_madd_exact(s, wv, x0);
+    y0 = f64_madd_exact(t, wv, y0);
     wv = v128.load(wp, 16);
-    x1 = madd(s, wv, x1);
-    y1 = madd(t, wv, y1);
+    x1 = f64_madd_exact(s, wv, x1);
+    y1 = f64_madd_exact(t, wv, y1);
     wv = v128.load(wp, 32);
-    x2 = madd(s, wv, x2);
-    y2 = madd(t, wv, y2);
+    x2 = f64_madd_exact(s, wv, x2);
+    y2 = f64_madd_exact(t, wv, y2);
     wv = v128.load(wp, 48);
-    x3 = madd(s, wv, x3);
-    y3 = madd(t, wv, y3);
+    x3 = f64_madd_exact(s, wv, x3);
+    y3 = f64_madd_exact(t, wv, y3);
     wp += 64;
     ap += 8;
   }
@@ -153,15 +149,15 @@ function tile_2x8(c0: usize, cstride: usize, a0: usize, astride: usize, wp: usiz
   const aend = arow + (<usize>k << 3);
   while (ap < aend) {
     const s = v128.load64_splat(ap);
-    x0 = madd(s, v128.load(wp), x0);
-    x1 = madd(s, v128.load(wp, 16), x1);
-    x2 = madd(s, v128.load(wp, 32), x2);
-    x3 = madd(s, v128.load(wp, 48), x3);
+    x0 = f64_madd_exact(s, v128.load(wp), x0);
+    x1 = f64_madd_exact(s, v128.load(wp, 16), x1);
+    x2 = f64_madd_exact(s, v128.load(wp, 32), x2);
+    x3 = f64_madd_exact(s, v128.load(wp, 48), x3);
     if (two) {
-      y0 = madd(s, v128.load(wq), y0);
-      y1 = madd(s, v128.load(wq, 16), y1);
-      y2 = madd(s, v128.load(wq, 32), y2);
-      y3 = madd(s, v128.load(wq, 48), y3);
+      y0 = f64_madd_exact(s, v128.load(wq), y0);
+      y1 = f64_madd_exact(s, v128.load(wq, 16), y1);
+      y2 = f64_madd_exact(s, v128.load(wq, 32), y2);
+      y3 = f64_madd_exact(s, v128.load(wq, 48), y3);
       wq += 64;
     }
     wp += 64;

@@ -85,6 +85,10 @@ const CASES: Case[] = [
   { name: 'groups 2', op: 'Conv', x: [1, 6, 10], w: [4, 3, 3], bias: true, attrs: [group(2), pads([1, 1])] },
   { name: 'groups 3, 3 outputs per group', op: 'Conv', x: [2, 9, 8], w: [9, 3, 2], attrs: [group(3), strides([2])] },
   { name: 'depthwise multiplier 2', op: 'Conv', x: [1, 3, 8], w: [6, 1, 3], bias: true, attrs: [group(3), pads([1, 1])] },
+  { name: 'depthwise k3 dilation 2 p2 over 17 (channels-first kernel)', op: 'Conv', x: [2, 5, 17], w: [5, 1, 3], bias: true, attrs: [group(5), dil([2]), pads([2, 2])] },
+  { name: 'depthwise k4 asymmetric pads over 9', op: 'Conv', x: [1, 3, 9], w: [3, 1, 4], attrs: [group(3), pads([3, 0])] },
+  { name: 'pointwise M=5 over 9 pixels, batch 2 (channels-first kernel)', op: 'Conv', x: [2, 3, 9], w: [5, 3, 1], bias: true },
+  { name: 'pointwise k1 padded (channels-last kernels)', op: 'Conv', x: [1, 6, 5], w: [7, 6, 1], bias: true, attrs: [pads([1, 2])] },
   { name: 'depthwise dilation 2 stride 2', op: 'Conv', x: [2, 5, 12], w: [5, 1, 3], attrs: [group(5), dil([2]), strides([2]), pads([2, 2])] },
   { name: 'SAME_UPPER s2', op: 'Conv', x: [1, 3, 10], w: [4, 3, 4], attrs: [autoPad('SAME_UPPER'), strides([2])] },
   { name: 'SAME_LOWER s3', op: 'Conv', x: [1, 3, 10], w: [4, 3, 4], attrs: [autoPad('SAME_LOWER'), strides([3])] },
@@ -387,6 +391,94 @@ describe('kernel variants', () => {
             expect(get(rt, out + oh * ow * C * 4, 1)[0], 'past the output').toBe(GUARD);
           }
           for (const p of [px, pw, pb, out]) rt.free(p);
+        }
+      }
+    }
+  });
+
+  it('f32_dwconv1d_ncw_f64acc: every build and variant equals the float64 sum over the taps inside the row plus the bias, rounded once', async () => {
+    // lengths around the 8- and 2-output steps, kernel widths 1 / 3 / 5, dilations, pads that
+    // leave outputs seeing only padding
+    const geometries: [number, number, number, number, number][] = []; // inW, kw, dw, padLeft, padRight
+    for (const inW of [1, 2, 7, 8, 9, 17]) geometries.push([inW, 1, 1, 0, 0], [inW, 3, 1, 1, 1], [inW, 5, 1, 2, 2], [inW, 3, 2, 2, 3]);
+    geometries.push([4, 2, 1, 5, 0], [24, 5, 1, 2, 2]);
+    for (const build of builds) {
+      const rt = await runtimeFor(build);
+      geometries.forEach(([inW, kw, dw, padLeft, padRight], gi) => {
+        const outW = inW + padLeft + padRight - (kw - 1) * dw;
+        if (outW < 1) return;
+        for (const C of [1, 3]) {
+          const x = data(C * inW, gi + C);
+          const w = data(kw * C, gi + C + 1); // taps-major [kw][C]
+          const bias = data(C, gi + C + 2);
+          for (const withBias of [true, false]) {
+            const want = new Float32Array(C * outW);
+            for (let c = 0; c < C; c++) {
+              for (let o = 0; o < outW; o++) {
+                let s = 0;
+                for (let k = 0; k < kw; k++) {
+                  const i = o + k * dw - padLeft;
+                  if (i >= 0 && i < inW) s += x[c * inW + i] * w[k * C + c];
+                }
+                want[c * outW + o] = withBias ? s + bias[c] : s;
+              }
+            }
+            const px = rt.alloc(4 * x.length + 16);
+            rt.f32(px, x.length).set(x);
+            const [pw, pb] = [put64(rt, w), withBias ? put64(rt, bias) : 0];
+            const row = rt.alloc(8 * (padLeft + inW + padRight) + 16);
+            const out = blank(rt, C * outW);
+            for (const variant of ['f32_dwconv1d_ncw_f64acc', 'f32_dwconv1d_ncw_f64acc__scalar']) {
+              kernel(rt, variant)(out, px, pw, pb, C, inW, kw, dw, padLeft, padRight, outW, row);
+              const what = `${build} ${variant} C=${C} inW=${inW} kw=${kw} dw=${dw} pads ${padLeft},${padRight}`;
+              expect(get(rt, out, C * outW), what).toEqual(want);
+              expect(get(rt, out + C * outW * 4, 1)[0], `${what}: past the output`).toBe(GUARD);
+            }
+            for (const p of [px, pw, pb, row, out]) rt.free(p);
+          }
+        }
+      });
+    }
+  });
+
+  it('f32_conv1x1_ncw_f64acc: every build and variant equals the ascending float64 sum over the channels plus the bias, rounded once', async () => {
+    // output channels around the 4-row half panel and the 8-wide panel, pixels around the 4-wide
+    // tile (tails of 1, 2, 3), channels 1, odd, long
+    for (const build of builds) {
+      const rt = await runtimeFor(build);
+      let seed = 300;
+      for (const m of [1, 3, 4, 5, 8, 9, 17]) {
+        for (const c of [1, 2, 7, 258]) {
+          for (const pixels of [1, 2, 3, 4, 5, 7, 8, 9]) {
+            if (c === 258 && pixels > 5) continue;
+            seed += 3;
+            const x = data(c * pixels, seed);
+            const w = data(m * c, seed + 1); // W [m][c]
+            const bias = data(m, seed + 2);
+            const panels = new Float64Array(Math.ceil(m / 8) * c * 8);
+            for (let j = 0; j < m; j++) for (let k = 0; k < c; k++) panels[(Math.floor(j / 8) * c + k) * 8 + (j % 8)] = w[j * c + k];
+            for (const withBias of [true, false]) {
+              const want = new Float32Array(m * pixels);
+              for (let j = 0; j < m; j++) {
+                for (let p = 0; p < pixels; p++) {
+                  let s = 0;
+                  for (let k = 0; k < c; k++) s += x[k * pixels + p] * w[j * c + k];
+                  want[j * pixels + p] = withBias ? s + bias[j] : s;
+                }
+              }
+              const px = rt.alloc(4 * x.length + 16);
+              rt.f32(px, x.length).set(x);
+              const [pw, pb] = [put64(rt, panels), withBias ? put64(rt, bias) : 0];
+              const out = blank(rt, m * pixels);
+              for (const variant of ['f32_conv1x1_ncw_f64acc', 'f32_conv1x1_ncw_f64acc__scalar']) {
+                kernel(rt, variant)(out, px, pw, pb, m, c, pixels);
+                const what = `${build} ${variant} m=${m} c=${c} pixels=${pixels}`;
+                expect(get(rt, out, m * pixels), what).toEqual(want);
+                expect(get(rt, out + m * pixels * 4, 1)[0], `${what}: past the output`).toBe(GUARD);
+              }
+              for (const p of [px, pw, pb, out]) rt.free(p);
+            }
+          }
         }
       }
     }
