@@ -36,6 +36,7 @@ export { qc8w_packw, qc8w_packw_size } from './kernels/qc8w-packw';
 export { qd8_quantize_u7 } from './kernels/qd8-quantize';
 export { qd8_f32_qc8w_gemm, qd8_set_relaxed_dot, qd8_relaxed_dot } from './kernels/qd8-f32-qc8w-gemm';
 export { f64_windowed_rdft, f64_dft_basis_deviation } from './kernels/f64-windowed-rdft';
+export { f32_vlog } from './kernels/f32-vlog';
 export { f32_vunary_exact, VUNARY_RELU, VUNARY_NEG, VUNARY_ABS, VUNARY_SQRT, VUNARY_SQUARE } from './kernels/f32-vunary-exact';
 export {
   f32_vbinary, f32_vbinary_scalar, VBINARY_ADD, VBINARY_SUB, VBINARY_MUL, VBINARY_DIV,

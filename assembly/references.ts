@@ -18,3 +18,4 @@ export { f32_dwconv_f64acc__scalar } from './kernels/f32-dwconv-f64acc';
 export { f32_dwconv1d_ncw_f64acc__scalar } from './kernels/f32-dwconv1d-ncw-f64acc';
 export { f32_conv1x1_ncw_f64acc__scalar } from './kernels/f32-conv1x1-ncw-f64acc';
 export { f64_windowed_rdft__scalar } from './kernels/f64-windowed-rdft';
+export { f32_vlog__scalar } from './kernels/f32-vlog';

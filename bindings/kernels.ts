@@ -87,6 +87,7 @@ export interface Kernels {
     sh: number, sw: number, dh: number, dw: number, oh: number, ow: number,
   ): void;
   // the same sums on channels-first (NCW) data, no transposes: 1-D depthwise with stride 1, and pointwise
+  // (which may read up to 3 floats past the end of x: the caller leaves them readable)
   f32_dwconv1d_ncw_f64acc(
     out: number, x: number, w: number, bias: number, c: number, inW: number, kw: number, dw: number,
     padLeft: number, padRight: number, outW: number, row: number,
@@ -105,6 +106,8 @@ export interface Kernels {
   f32_vunary_exact(op: number, y: number, x: number, n: number): void;
   f32_vbinary(op: number, z: number, x: number, y: number, n: number): void;
   f32_vbinary_scalar(op: number, z: number, x: number, s: number, scalar_first: number, n: number): void;
+  // Log with the JS loop's bits (f32-vlog.ts): returns the first index it left to the caller (n if none)
+  f32_vlog(y: number, x: number, n: number): number;
 }
 
 /**
@@ -140,6 +143,7 @@ export const KERNELS_WITH_REFERENCES = [
   'f32_dwconv1d_ncw_f64acc',
   'f32_conv1x1_ncw_f64acc',
   'f64_windowed_rdft',
+  'f32_vlog',
 ] as const satisfies readonly (keyof (Kernels & ActivationKernels))[];
 
 export type KernelReferences = { readonly [K in (typeof KERNELS_WITH_REFERENCES)[number] as `${K}__scalar`]: (Kernels & ActivationKernels)[K] };

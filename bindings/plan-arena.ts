@@ -68,6 +68,24 @@ export function arenaUnary(op: ExactUnary, x: Float32Array, y: Float32Array): bo
   return true;
 }
 
+/**
+ * y = Log(x) (float32 of Math.log's value) in wasm when both are views of one arena (then true):
+ * f32_vlog writes every element whose rounding it is sure of and leaves the others (zero,
+ * negative, subnormal, inf and NaN inputs, and results next to a float32 rounding tie) to
+ * Math.log here, so the result has the JS loop's bits.
+ */
+export function arenaLog(x: Float32Array, y: Float32Array): boolean {
+  const arena = arenaOf(y);
+  if (arena === undefined || x.buffer !== y.buffer || x.length !== y.length) return false;
+  const vlog = arena.exports.f32_vlog;
+  const n = y.length;
+  for (let i = 0; i < n; i++) {
+    i += vlog(y.byteOffset + 4 * i, x.byteOffset + 4 * i, n - i);
+    if (i < n) y[i] = Math.log(x[i]);
+  }
+  return true;
+}
+
 /** z = x op y elementwise in wasm when all three are views of one arena (then true). */
 export function arenaBinary(op: ExactBinary, x: Float32Array, y: Float32Array, z: Float32Array): boolean {
   const arena = arenaOf(z);

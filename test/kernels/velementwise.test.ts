@@ -1,12 +1,12 @@
-// f32-vunary-exact and f32-vbinary (the ONNX static plans' elementwise loops in wasm) on every
-// build, against the importer's JS arithmetic (float64 on float32 values, rounded once): the same
+// f32-vunary-exact, f32-vbinary and f32-vlog (the ONNX static plans' elementwise loops in wasm) on
+// every build, against the importer's JS arithmetic (float64 on float32 values, rounded once): the same
 // bits for every element (any NaN for a NaN), at the edges of the 4-lane loop (n = 0, 1, 3, 4, 5,
 // 7, 8, 9, 33), in place, and on the values where float32 arithmetic is easiest to get wrong
 // (signed zeros, infinities, NaN, subnormals, the largest and smallest normals).
 // Also the dispatch of bindings/plan-arena.ts: only views of one arena go to wasm.
 import { describe, expect, it } from 'vitest';
 import { builds, rand, runtimeFor } from '../helpers/kernels.js';
-import { arenaBinary, arenaBinaryScalar, arenaUnary, arenaViews, planArena } from '../../bindings/plan-arena.js';
+import { arenaBinary, arenaBinaryScalar, arenaLog, arenaUnary, arenaViews, planArena } from '../../bindings/plan-arena.js';
 import { ready, runtime } from '../../bindings/wasm.js';
 
 const UNARY: Record<string, (x: number) => number> = {
@@ -80,6 +80,64 @@ describe.each(builds)('f32_vunary_exact and f32_vbinary [%s build]', (build) => 
   });
 });
 
+/**
+ * Float32 inputs whose log, by the kernel's method, lies within 256 units in the last place of a
+ * float32 rounding tie (found by scanning with the method in JS float64, as tools/verify-vlog.mjs
+ * evaluates it): the kernel must leave them to the caller. `ties` is the distance in those units.
+ */
+const NEAR_TIE_INPUTS = [
+  { bits: 0x3f008460, ties: 126 },
+  { bits: 0x3f04cbfc, ties: -173 },
+  { bits: 0x3f2f24ef, ties: 75 },
+  { bits: 0x3f554d38, ties: -71 },
+  { bits: 0x3f7ffffe, ties: 21 },
+].map(({ bits }) => new Float32Array(Uint32Array.of(bits).buffer)[0]);
+
+/** y = Log(x) as bindings/plan-arena.ts arenaLog runs it: the kernel, then Math.log for each element it leaves. */
+function vlogWithCaller(vlog: (y: number, x: number, n: number) => number, y: Float32Array, x: Float32Array, left: number[]): void {
+  for (let i = 0; i < y.length; i++) {
+    i += vlog(y.byteOffset + 4 * i, x.byteOffset + 4 * i, y.length - i);
+    if (i < y.length) {
+      left.push(i);
+      y[i] = Math.log(x[i]);
+    }
+  }
+}
+
+describe.each(builds)('f32_vlog [%s build]', (build) => {
+  it('with Math.log for what it leaves: the JS loop\'s bits, every size, in place too; it leaves exactly the special and near-tie elements', async () => {
+    const rt = await runtimeFor(build);
+    for (const name of ['f32_vlog', 'f32_vlog__scalar'] as const) {
+      const vlog = rt.exports[name];
+      for (const n of [...SIZES, 3096]) {
+        const px = rt.alloc(4 * n + 16);
+        const py = rt.alloc(4 * n + 16);
+        // positive values of every magnitude (specials first), with the near-tie inputs spread in
+        const x = values(n, n + 2).map(Math.abs);
+        NEAR_TIE_INPUTS.forEach((v, j) => {
+          if (n > 20) x[20 + j * 97] = v;
+        });
+        const want = Float32Array.from(x, Math.log);
+        const expectedLeft: number[] = [];
+        x.forEach((v, i) => {
+          const bits = new Uint32Array(Float32Array.of(v).buffer)[0];
+          if (!(bits >= 0x00800000 && bits < 0x7f800000) || NEAR_TIE_INPUTS.includes(v)) expectedLeft.push(i);
+        });
+        for (const inPlace of [false, true]) {
+          rt.f32(px, n).set(x);
+          const y = inPlace ? rt.f32(px, n) : rt.f32(py, n);
+          const left: number[] = [];
+          vlogWithCaller(vlog, y, rt.f32(px, n), left);
+          expectSameBits(y, want, `${name} n=${n}${inPlace ? ' in place' : ''}`);
+          expect(left, `${name} n=${n}: the elements left to the caller`).toEqual(expectedLeft);
+        }
+        rt.free(px);
+        rt.free(py);
+      }
+    }
+  });
+});
+
 describe('the plan arena dispatch', () => {
   it('runs in wasm only on views of one arena; JS arrays and other memories are left to the caller', async () => {
     await ready();
@@ -97,6 +155,11 @@ describe('the plan arena dispatch', () => {
     expectSameBits(z, Float32Array.from(x, (v, i) => v * y[i]), 'mul');
     expect(arenaBinaryScalar('VBINARY_SUB', x, 0.25, z, true)).toBe(true);
     expectSameBits(z, Float32Array.from(x, (v) => 0.25 - v), 'rsub');
+    // Log: the special values (zeros, negatives, inf, NaN) included, and near-tie inputs
+    y.set(NEAR_TIE_INPUTS, 8);
+    expect(arenaLog(y, z)).toBe(true);
+    expectSameBits(z, Float32Array.from(y, Math.log), 'log');
+    expect(arenaLog(y, new Float32Array(13))).toBe(false);
     const js = new Float32Array(13);
     expect(arenaUnary('VUNARY_SQRT', x, js)).toBe(false);
     expect(arenaBinary('VBINARY_MUL', js, y, z)).toBe(false);

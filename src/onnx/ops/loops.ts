@@ -8,13 +8,14 @@
  * is the same as the generic paths: float64 arithmetic on float32 values, rounded once when
  * stored.
  *
- * On a static plan's buffers in wasm memory (bindings/plan-arena.ts), Relu, Neg, Abs, Sqrt, Pow 2
- * and Add / Sub / Mul / Div of one shape or with one scalar run as wasm SIMD loops instead, which
- * give the same bits (their float32 results are the float64 ones rounded once).
+ * On a static plan's buffers in wasm memory (bindings/plan-arena.ts), Relu, Neg, Abs, Sqrt, Pow 2,
+ * Log and Add / Sub / Mul / Div of one shape or with one scalar run as wasm SIMD loops instead,
+ * which give the same bits (their float32 results are the float64 ones rounded once; Log's
+ * kernel leaves the elements whose rounding it cannot vouch for to Math.log).
  */
 import { sameShape } from '../values.js';
 import { broadcastIndex } from './util.js';
-import { arenaBinary, arenaBinaryScalar, arenaUnary, type ExactBinary } from '../../../bindings/plan-arena.js';
+import { arenaBinary, arenaBinaryScalar, arenaLog, arenaUnary, type ExactBinary } from '../../../bindings/plan-arena.js';
 
 /** Unary loops by ONNX operator name; operators not listed take the generic path. */
 export const UNARY_F32_LOOPS: Record<string, (src: Float32Array, dst: Float32Array) => void> = {
@@ -31,6 +32,7 @@ export const UNARY_F32_LOOPS: Record<string, (src: Float32Array, dst: Float32Arr
     for (let i = 0; i < src.length; i++) dst[i] = Math.sqrt(src[i]);
   },
   Log: (src, dst) => {
+    if (arenaLog(src, dst)) return;
     for (let i = 0; i < src.length; i++) dst[i] = Math.log(src[i]);
   },
   Exp: (src, dst) => {
