@@ -32,7 +32,9 @@ export function vadReport(result, outPath) {
       const engines = ENGINES.filter((e) => Object.values(s0.models).some((m) => m.engines[e]));
       const models = Object.keys(s0.models);
       const each = (fn) => suites.map(fn);
-      const build = Object.values(s0.models)[0].engines['wasm-rnn']?.info?.build;
+      // the build any wasm-rnn engine reports (a run need not include loadOnnx's)
+      const firstEngines = Object.values(s0.models)[0].engines;
+      const build = ['wasm-rnn', 'wasm-rnn SileroVad', 'wasm-rnn/ort'].map((e) => firstEngines[e]?.info?.build).find(Boolean) ?? 'unknown';
       p(`### Silero VAD, ${label} (V8 ${s0.versions.v8})${s0.execArgv.length ? ` ${s0.execArgv.join(' ')}` : ''}`);
       p();
       p(`${suites.length} run${suites.length > 1 ? 's' : ''} (a–b = the range over them), each ${s0.rounds} rounds of ${s0.framesPerRound} frames per engine and model, engines interleaved; wasm-rnn ran its \`${build}\` build. Load average at start ${suites.map((s) => s.loadavgStart[0].toFixed(1)).join(', ')}; at end ${suites.map((s) => s.loadavgEnd[0].toFixed(1)).join(', ')}. CPU ${s0.cpu.modelName} (${s0.cpu.vendor}, family ${s0.cpu.family}).`);
