@@ -284,7 +284,8 @@ export class PackedConv {
     const depthwise = this.depthwise && kh === 1 && g.inH === 1 && g.outH === 1 && g.strideW === 1;
     if (depthwise || (group === 1 && kh === 1 && kw === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop + g.padLeft + g.padBottom + g.padRight === 0)) {
       const inFloats = cg * group * g.inH * g.inW;
-      const [input, row, output] = this.mem.workspace([inFloats, depthwise ? 2 * (g.padLeft + g.inW + g.padRight) : 0, M * pixels]);
+      // + 4: the pointwise kernel may read 3 floats past its input
+      const [input, row, output] = this.mem.workspace([inFloats + 4, depthwise ? 2 * (g.padLeft + g.inW + g.padRight) : 0, M * pixels]);
       return { channelsFirst: true, depthwise, input, inputView: this.mem.rt.f32(input, inFloats), row, output, outputView: this.mem.rt.f32(output, M * pixels) } as const;
     }
     return { channelsFirst: false, ...this.planChannelsLast(g) } as const;
