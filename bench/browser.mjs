@@ -24,7 +24,8 @@ const log = (...a) => console.error(...a);
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const FIREFOX = '/usr/bin/firefox-esr';
-const MOUNTS = ['/bench/', '/dist/', '/node_modules/onnxruntime-web/dist/'];
+// the VAD page (bench/vad-browser.mjs) also reads vad-web's models and the test clip
+const MOUNTS = ['/bench/', '/dist/', '/node_modules/onnxruntime-web/dist/', '/node_modules/@ricky0123/vad-web/dist/', '/test/fixtures/vad/'];
 const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
 
 // ?script=<file in bench/> loads another page module (a probe) in the same setting
@@ -52,7 +53,7 @@ export function serve({ isolated = true } = {}) {
 const requireRuntimes = createRequire(join(ROOT, 'test/runtimes/package.json'));
 const importDriver = (name) => import(pathToFileURL(requireRuntimes.resolve(name)).href);
 
-async function inChromium(url) {
+export async function inChromium(url) {
   const pw = await importDriver('playwright-core');
   const chromium = pw.chromium ?? pw.default.chromium;
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'], timeout: 60_000 });
@@ -67,7 +68,7 @@ async function inChromium(url) {
   }
 }
 
-async function inFirefox(url) {
+export async function inFirefox(url) {
   const pp = await importDriver('puppeteer-core');
   const puppeteer = pp.default ?? pp;
   const profile = mkdtempSync(join(os.tmpdir(), 'wasm-rnn-bench-ff-'));
