@@ -53,7 +53,7 @@ export function serve({ isolated = true } = {}) {
 const requireRuntimes = createRequire(join(ROOT, 'test/runtimes/package.json'));
 const importDriver = (name) => import(pathToFileURL(requireRuntimes.resolve(name)).href);
 
-export async function inChromium(url) {
+async function inChromium(url) {
   const pw = await importDriver('playwright-core');
   const chromium = pw.chromium ?? pw.default.chromium;
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'], timeout: 60_000 });
@@ -68,7 +68,7 @@ export async function inChromium(url) {
   }
 }
 
-export async function inFirefox(url) {
+async function inFirefox(url) {
   const pp = await importDriver('puppeteer-core');
   const puppeteer = pp.default ?? pp;
   const profile = mkdtempSync(join(os.tmpdir(), 'wasm-rnn-bench-ff-'));
@@ -88,11 +88,14 @@ export async function inFirefox(url) {
   }
 }
 
-/** Runs the page in each browser; returns { cpu, date, loadavg, browsers: [...] }. */
-export async function runBrowsers({ browsers = ['chromium', 'firefox'], only = 'W1,W3,W5', rounds = 7, isolated = true } = {}) {
+/**
+ * Runs the page in each browser; returns { cpu, date, runs: [...] }. `query` (default: the
+ * workloads' page with `only` and `rounds`) is the page's query string, e.g. another ?script=.
+ */
+export async function runBrowsers({ browsers = ['chromium', 'firefox'], only = 'W1,W3,W5', rounds = 7, isolated = true, query } = {}) {
   if (!existsSync(join(ROOT, 'dist/src/index.js'))) throw new Error('dist/ is missing: npm run build:ts first');
   const srv = await serve({ isolated });
-  const q = `?only=${only}&rounds=${rounds}`;
+  const q = query ?? `?only=${only}&rounds=${rounds}`;
   const out = { date: new Date().toISOString(), cpu: cpuInfo(), runs: [] };
   try {
     for (const b of browsers) {

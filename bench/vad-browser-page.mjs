@@ -1,49 +1,25 @@
 // The browser page of the Silero VAD bench (loaded by bench/vad-browser.mjs in headless Chromium
 // and Firefox): wasm-rnn's SileroVad (the package's dist/ as a page loads it, ready() choosing
 // the build) and onnxruntime-web (wasm execution provider, 1 thread) in the same page, on the
-// frames of test/fixtures/vad/clip.wav, by vad-web 0.0.31's protocol (as bench/vad-engines.mjs:
-// v5/v6 get the previous frame's last 64 samples and 512 new ones, a new Float32Array a frame,
-// state [2, 1, 128] and sr fed back; legacy 1536 samples, h / c [2, 1, 64]). Every engine's
-// probabilities over the whole clip are first compared with onnxruntime-node's committed ones
-// (test/fixtures/vad/silero_vad_*.json); then rounds: each engine in turn (the order alternating)
+// frames of test/fixtures/vad/clip.wav, by vad-web 0.0.31's protocol (bench/lib/vad-protocol.mjs,
+// which the Node bench uses too). Every engine's probabilities over the whole clip are first
+// compared with onnxruntime-node's committed ones (test/fixtures/vad/silero_vad_*.json); then rounds: each engine in turn (the order alternating)
 // runs `frames` frames from a zero state, each frame timed on the wall clock as the caller sees
 // it (building the input, the call, awaited for onnxruntime-web, reading the probability). Per
 // round the median and p99 of the frames; results are medians over rounds, and the speed-up is
 // the median of the per-round ratios. window.__bench receives the result (or the error).
 //   /bench/browser.html?script=vad-browser-page.mjs&models=legacy,v5,v6&rounds=7&frames=600[&alone=1]
 import { median, quantile, maxAbsDiff } from './lib/stats.mjs';
+import { MODELS, ortSessionVad } from './lib/vad-protocol.mjs';
 
 const params = new URLSearchParams(location.search);
 const MODELS_RUN = (params.get('models') ?? 'legacy,v5,v6').split(',');
 const ROUNDS = Number(params.get('rounds') ?? 7);
 const FRAMES = Number(params.get('frames') ?? 600);
-// alone=1: SileroVad only (its p99 without onnxruntime-web's garbage in the same heap)
+// alone=1: SileroVad only (its p99 without onnxruntime-web in the same page)
 const ALONE = params.get('alone') === '1';
 const now = () => performance.now();
-
-const MODELS = {
-  legacy: { file: 'silero_vad_legacy.onnx', legacy: true, frameSamples: 1536, contextSamples: 0 },
-  v5: { file: 'silero_vad_v5.onnx', legacy: false, frameSamples: 512, contextSamples: 64 },
-  v6: { file: 'silero_vad_v6.onnx', legacy: false, frameSamples: 512, contextSamples: 64 },
-};
-
 const fetchBytes = async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer());
-
-/** vad-web's input for a frame ([context, frame]) and the context kept for the next one. */
-function contextFeeder(m) {
-  let context = new Float32Array(m.contextSamples);
-  return {
-    reset: () => { context = new Float32Array(m.contextSamples); },
-    input: (samples) => {
-      if (!m.contextSamples) return samples;
-      const x = new Float32Array(m.contextSamples + m.frameSamples);
-      x.set(context, 0);
-      x.set(samples, m.contextSamples);
-      context = samples.slice(-m.contextSamples);
-      return x;
-    },
-  };
-}
 
 function wasmRnnVad(lib, bytes) {
   const vad = lib.SileroVad.load(bytes);
@@ -52,29 +28,7 @@ function wasmRnnVad(lib, bytes) {
 
 async function ortVad(ort, m, bytes) {
   const session = await ort.InferenceSession.create(bytes.slice().buffer, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
-  const sr = new ort.Tensor('int64', [16000n]);
-  const feeds = m.legacy ? { input: null, h: null, c: null, sr } : { input: null, state: null, sr };
-  const ctx = contextFeeder(m);
-  const reset = () => {
-    ctx.reset();
-    if (m.legacy) {
-      feeds.h = new ort.Tensor('float32', Array(128).fill(0), [2, 1, 64]);
-      feeds.c = new ort.Tensor('float32', Array(128).fill(0), [2, 1, 64]);
-    } else feeds.state = new ort.Tensor('float32', Array(256).fill(0), [2, 1, 128]);
-  };
-  reset();
-  const width = m.contextSamples + m.frameSamples;
-  return {
-    async: true,
-    reset,
-    frame: async (samples) => {
-      feeds.input = new ort.Tensor('float32', ctx.input(samples), [1, width]);
-      const out = await session.run(feeds);
-      if (m.legacy) { feeds.h = out.hn; feeds.c = out.cn; } else feeds.state = out.stateN;
-      return out.output.data[0];
-    },
-    release: () => session.release(),
-  };
+  return ortSessionVad(ort, session, m);
 }
 
 async function main() {
@@ -91,7 +45,7 @@ async function main() {
     const m = MODELS[name];
     console.log(`${name}`);
     const bytes = await fetchBytes(`/node_modules/@ricky0123/vad-web/dist/${m.file}`);
-    const reference = await (await fetch(`/test/fixtures/vad/silero_vad_${name === 'legacy' ? 'legacy' : name}.json`)).json();
+    const reference = await (await fetch(`/${m.reference}`)).json();
     const frames = [];
     for (let i = 0; i + m.frameSamples <= samples.length; i += m.frameSamples) frames.push(samples.slice(i, i + m.frameSamples));
     const engines = { 'wasm-rnn SileroVad': wasmRnnVad(lib, bytes) };

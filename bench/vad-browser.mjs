@@ -4,36 +4,22 @@
 // how it times; bench/browser.mjs serves it). Needs `npm run build` and the drivers of
 // test/runtimes (node tools/install-peers.mjs test/runtimes). Writes bench/.cache/vad-browsers.json (or --json).
 //   node bench/vad-browser.mjs [--browsers chromium,firefox] [--models legacy,v5,v6] [--rounds 7] [--frames 600] [--alone] [--json out.json]
-// --alone: SileroVad without onnxruntime-web in the page (its p99 without the other engine's
-// garbage collected in the same heap).
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+// --alone: SileroVad without onnxruntime-web in the page (to tell its own p99 from the effect of
+// another engine in the same page).
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM, FIREFOX, serve, inChromium, inFirefox } from './browser.mjs';
-import { cpuInfo } from './vad-engines.mjs';
+import { runBrowsers } from './browser.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
 const opt = (k, d) => { const i = argv.indexOf(`--${k}`); return i < 0 ? d : argv[i + 1]; };
 const log = (...a) => console.error(...a);
 
-if (!existsSync(join(ROOT, 'dist/src/index.js'))) throw new Error('dist/ is missing: npm run build:ts first');
-const srv = await serve();
-const q = `?script=vad-browser-page.mjs&models=${opt('models', 'legacy,v5,v6')}&rounds=${opt('rounds', '7')}&frames=${opt('frames', '600')}${argv.includes('--alone') ? '&alone=1' : ''}`;
-const res = { date: new Date().toISOString(), cpu: cpuInfo(), runs: [] };
-try {
-  for (const b of opt('browsers', 'chromium,firefox').split(',')) {
-    if (!existsSync(b === 'chromium' ? CHROMIUM : FIREFOX)) { log(`${b}: not installed, skipped`); continue; }
-    log(`=== ${b}`);
-    const loadavgStart = os.loadavg();
-    const r = await (b === 'chromium' ? inChromium : inFirefox)(`${srv.url}bench/browser.html${q}`);
-    res.runs.push({ ...r, loadavgStart, loadavgEnd: os.loadavg() });
-    if (r.error) log(`${b}: ${r.error}`);
-  }
-} finally {
-  srv.server.close();
-}
+const res = await runBrowsers({
+  browsers: opt('browsers', 'chromium,firefox').split(','),
+  query: `?script=vad-browser-page.mjs&models=${opt('models', 'legacy,v5,v6')}&rounds=${opt('rounds', '7')}&frames=${opt('frames', '600')}${argv.includes('--alone') ? '&alone=1' : ''}`,
+});
 const path = opt('json', join(ROOT, 'bench/.cache/vad-browsers.json'));
 mkdirSync(join(ROOT, 'bench/.cache'), { recursive: true });
 writeFileSync(path, JSON.stringify(res, null, 1) + '\n');

@@ -23,6 +23,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MODELS, SAMPLE_RATE, contextFeeder, ortSessionVad } from './lib/vad-protocol.mjs';
 
 const rel = (p) => fileURLToPath(new URL(p, new URL('..', import.meta.url)));
 
@@ -49,13 +50,7 @@ export const VAD_ENTRY = hasSubpath('./vad') ? 'wasm-rnn/vad' : 'wasm-rnn';
 
 export const VAD_DIST = 'node_modules/@ricky0123/vad-web/dist/';
 export const CLIP = 'test/fixtures/vad/clip.wav';
-export const SAMPLE_RATE = 16000;
-
-export const MODELS = {
-  legacy: { file: 'silero_vad_legacy.onnx', legacy: true, frameSamples: 1536, contextSamples: 0, reference: 'test/fixtures/vad/silero_vad_legacy.json' },
-  v5: { file: 'silero_vad_v5.onnx', legacy: false, frameSamples: 512, contextSamples: 64, reference: 'test/fixtures/vad/silero_vad_v5.json' },
-  v6: { file: 'silero_vad_v6.onnx', legacy: false, frameSamples: 512, contextSamples: 64, reference: 'test/fixtures/vad/silero_vad_v6.json' },
-};
+export { MODELS, SAMPLE_RATE };
 export const ENGINES = ['wasm-rnn', 'wasm-rnn SileroVad', 'wasm-rnn/ort', 'onnxruntime-web', 'onnxruntime-node'];
 
 export const modelBytes = (model) => new Uint8Array(fs.readFileSync(rel(VAD_DIST + MODELS[model].file)));
@@ -134,16 +129,7 @@ const ORT_OPTIONS = {
 export async function createVad(engine, mods, model, bytes, phase = () => {}) {
   const m = MODELS[model];
   const inputLength = m.contextSamples + m.frameSamples;
-  let context = new Float32Array(m.contextSamples);
-  /** vad-web's input for a frame: [context, frame] and the context for the next one. */
-  const withContext = (samples) => {
-    if (!m.contextSamples) return samples;
-    const x = new Float32Array(inputLength);
-    x.set(context, 0);
-    x.set(samples, m.contextSamples);
-    context = samples.slice(-m.contextSamples);
-    return x;
-  };
+  const ctx = contextFeeder(m);
 
   if (engine === 'wasm-rnn') {
     const { lib } = mods;
@@ -155,7 +141,7 @@ export async function createVad(engine, mods, model, bytes, phase = () => {}) {
     const shape = [1, inputLength];
     const feeds = m.legacy ? { input: null, h: null, c: null, sr } : { input: null, state: null, sr };
     const reset = () => {
-      context = new Float32Array(m.contextSamples);
+      ctx.reset();
       if (m.legacy) {
         feeds.h = { data: new Float32Array(128), shape: [2, 1, 64] };
         feeds.c = { data: new Float32Array(128), shape: [2, 1, 64] };
@@ -172,9 +158,9 @@ export async function createVad(engine, mods, model, bytes, phase = () => {}) {
       async: false,
       info: { build: runtime?.build, recurrentNodes: session.recurrentNodes?.map((n) => `${n.op} ${n.name}: ${n.path}`) },
       reset,
-      prepared: (samples) => ({ data: withContext(samples), shape }),
+      prepared: (samples) => ({ data: ctx.input(samples), shape }),
       framePrepared,
-      frame: (samples) => framePrepared({ data: withContext(samples), shape }),
+      frame: (samples) => framePrepared({ data: ctx.input(samples), shape }),
       states: () => (m.legacy ? { hn: feeds.h.data, cn: feeds.c.data } : { stateN: feeds.state.data }),
       release: () => session.dispose(),
     };
@@ -201,34 +187,7 @@ export async function createVad(engine, mods, model, bytes, phase = () => {}) {
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength); // vad-web hands over an ArrayBuffer
   const session = await ort.InferenceSession.create(buffer, ORT_OPTIONS[engine] && structuredClone(ORT_OPTIONS[engine])); // a copy: onnxruntime-web writes into it
   phase('session');
-  const sr = new ort.Tensor('int64', [BigInt(SAMPLE_RATE)]);
-  const feeds = m.legacy ? { input: null, h: null, c: null, sr } : { input: null, state: null, sr };
-  const reset = () => {
-    context = new Float32Array(m.contextSamples);
-    if (m.legacy) {
-      const zeroes = Array(2 * 64).fill(0);
-      feeds.h = new ort.Tensor('float32', zeroes, [2, 1, 64]);
-      feeds.c = new ort.Tensor('float32', zeroes, [2, 1, 64]);
-    } else feeds.state = new ort.Tensor('float32', Array(2 * 128).fill(0), [2, 1, 128]);
-  };
-  reset();
-  const framePrepared = async (input) => {
-    feeds.input = input;
-    const out = await session.run(feeds);
-    if (m.legacy) { feeds.h = out.hn; feeds.c = out.cn; } else feeds.state = out.stateN;
-    return out.output.data[0];
-  };
-  const tensor = (samples) => new ort.Tensor('float32', withContext(samples), [1, inputLength]);
-  return {
-    async: true,
-    info: engine === 'wasm-rnn/ort' ? {} : { options: ORT_OPTIONS[engine] },
-    reset,
-    prepared: tensor,
-    framePrepared,
-    frame: (samples) => framePrepared(tensor(samples)),
-    states: () => (m.legacy ? { hn: feeds.h.data, cn: feeds.c.data } : { stateN: feeds.state.data }),
-    release: () => session.release(),
-  };
+  return { ...ortSessionVad(ort, session, m), info: engine === 'wasm-rnn/ort' ? {} : { options: ORT_OPTIONS[engine] } };
 }
 
 /** Versions of what each engine is, read from the installed packages and this repository. */
