@@ -87,12 +87,13 @@
 }
 
 /**
- * acc + a * b on f64x2 where every product a * b is exact in float64 (the products of two float32
- * values the f64acc kernels form): the relaxed build's FMA (relaxed_madd) then rounds exactly as
- * mul-then-add does, so the builds agree bit for bit.
+ * acc + a * b on f64x2: relaxed_madd in the relaxed build (one rounding where the engine fuses,
+ * two where it does not), mul then add elsewhere. The f64acc kernels call it only on exact
+ * products (of two float32 values), where both roundings agree, so every build gives the same
+ * bits; f32-vlog calls it on inexact ones and covers either rounding with its tie margin.
  */
 // @ts-ignore: decorator
-@inline export function f64_madd_exact(a: v128, b: v128, acc: v128): v128 {
+@inline export function f64_madd(a: v128, b: v128, acc: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, acc);
   return f64x2.add(f64x2.mul(a, b), acc);
 }

@@ -16,7 +16,7 @@
 // dependent adds). That tile reads whole f32x4s, so the SIMD variant may read up to 3 floats past
 // the end of x (never uses them): the caller leaves them readable.
 
-import { f64_madd_exact, f64_promote_high, f32_demote_pair } from '../simd';
+import { f64_madd, f64_promote_high, f32_demote_pair } from '../simd';
 
 export function f32_conv1x1_ncw_f64acc(out: usize, x: usize, w: usize, bias: usize, m: i32, c: i32, pixels: i32): void {
   conv1x1(out, x, w, bias, m, c, pixels, ASC_FEATURE_SIMD);
@@ -46,17 +46,17 @@ function tile_4x4(out: usize, x: usize, wrow: usize, bias: usize, m0: i32, m: i3
     const lo = f64x2.promote_low_f32x4(v);
     const hi = f64_promote_high(v);
     let wv = v128.load64_splat(wp);
-    a0 = f64_madd_exact(lo, wv, a0);
-    b0 = f64_madd_exact(hi, wv, b0);
+    a0 = f64_madd(lo, wv, a0);
+    b0 = f64_madd(hi, wv, b0);
     wv = v128.load64_splat(wp, 8);
-    a1 = f64_madd_exact(lo, wv, a1);
-    b1 = f64_madd_exact(hi, wv, b1);
+    a1 = f64_madd(lo, wv, a1);
+    b1 = f64_madd(hi, wv, b1);
     wv = v128.load64_splat(wp, 16);
-    a2 = f64_madd_exact(lo, wv, a2);
-    b2 = f64_madd_exact(hi, wv, b2);
+    a2 = f64_madd(lo, wv, a2);
+    b2 = f64_madd(hi, wv, b2);
     wv = v128.load64_splat(wp, 24);
-    a3 = f64_madd_exact(lo, wv, a3);
-    b3 = f64_madd_exact(hi, wv, b3);
+    a3 = f64_madd(lo, wv, a3);
+    b3 = f64_madd(hi, wv, b3);
     xp += xstep;
     wp += 64;
   }

@@ -9,7 +9,7 @@
 // ascending order from zero and adds the bias last, so the variants (and builds) agree bit for
 // bit. The SIMD variant does 4 channels per step (two f64x2, one f32x4 store), the rest one at a time.
 
-import { f64_madd_exact, f32_demote_pair } from '../simd';
+import { f64_madd, f32_demote_pair } from '../simd';
 
 export function f32_dwconv_f64acc(
   out: usize, x: usize, w: usize, bias: usize, c: i32, wp: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, oh: i32, ow: i32,
@@ -52,8 +52,8 @@ export function f32_dwconv_f64acc__scalar(
           for (let ky = 0; ky < kh; ky++) {
             let xp = row;
             for (let kx = 0; kx < kw; kx++) {
-              acc0 = f64_madd_exact(v128.load(xp), v128.load(wt), acc0);
-              acc1 = f64_madd_exact(v128.load(xp, 16), v128.load(wt, 16), acc1);
+              acc0 = f64_madd(v128.load(xp), v128.load(wt), acc0);
+              acc1 = f64_madd(v128.load(xp, 16), v128.load(wt, 16), acc1);
               xp += tapStep;
               wt += pixelBytes;
             }

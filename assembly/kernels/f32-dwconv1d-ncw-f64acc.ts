@@ -16,7 +16,7 @@
 // The SIMD variant does 8 outputs at a time (four f64x2 sums: enough independent chains to hide
 // the add latency), the last 1-7 and the scalar variant one at a time.
 
-import { f64_madd_exact, f32_demote_pair } from '../simd';
+import { f64_madd, f32_demote_pair } from '../simd';
 
 export function f32_dwconv1d_ncw_f64acc(
   out: usize, x: usize, w: usize, bias: usize, c: i32, inW: i32, kw: i32, dw: i32, padLeft: i32, padRight: i32, outW: i32, row: usize,
@@ -66,10 +66,10 @@ export function f32_dwconv1d_ncw_f64acc__scalar(
         let wp = wch;
         for (let k = 0; k < kw; k++) {
           const wk = v128.load64_splat(wp);
-          a0 = f64_madd_exact(v128.load(xp), wk, a0);
-          a1 = f64_madd_exact(v128.load(xp, 16), wk, a1);
-          a2 = f64_madd_exact(v128.load(xp, 32), wk, a2);
-          a3 = f64_madd_exact(v128.load(xp, 48), wk, a3);
+          a0 = f64_madd(v128.load(xp), wk, a0);
+          a1 = f64_madd(v128.load(xp, 16), wk, a1);
+          a2 = f64_madd(v128.load(xp, 32), wk, a2);
+          a3 = f64_madd(v128.load(xp, 48), wk, a3);
           xp += tapBytes;
           wp += wstep;
         }

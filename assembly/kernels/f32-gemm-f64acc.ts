@@ -33,7 +33,7 @@
 // go in blocks of about 64 KiB of A, and each panel (K * 64 bytes) serves all the rows of a block
 // before the next one is read.
 
-import { f64_madd_exact, f32_demote_pair } from '../simd';
+import { f64_madd, f32_demote_pair } from '../simd';
 
 /** Bytes of A per row block. */
 const A_BLOCK_BYTES: i32 = 64 * 1024;
@@ -116,17 +116,17 @@ function tile_2x8(c0: usize, cstride: usize, a0: usize, astride: usize, wp: usiz
     const s = v128.load64_splat(ap);
     const t = v128.load64_splat(ap + astride);
     let wv = v128.load(wp);
-    x0 = f64_madd_exact(s, wv, x0);
-    y0 = f64_madd_exact(t, wv, y0);
+    x0 = f64_madd(s, wv, x0);
+    y0 = f64_madd(t, wv, y0);
     wv = v128.load(wp, 16);
-    x1 = f64_madd_exact(s, wv, x1);
-    y1 = f64_madd_exact(t, wv, y1);
+    x1 = f64_madd(s, wv, x1);
+    y1 = f64_madd(t, wv, y1);
     wv = v128.load(wp, 32);
-    x2 = f64_madd_exact(s, wv, x2);
-    y2 = f64_madd_exact(t, wv, y2);
+    x2 = f64_madd(s, wv, x2);
+    y2 = f64_madd(t, wv, y2);
     wv = v128.load(wp, 48);
-    x3 = f64_madd_exact(s, wv, x3);
-    y3 = f64_madd_exact(t, wv, y3);
+    x3 = f64_madd(s, wv, x3);
+    y3 = f64_madd(t, wv, y3);
     wp += 64;
     ap += 8;
   }
@@ -149,15 +149,15 @@ function tile_2x8(c0: usize, cstride: usize, a0: usize, astride: usize, wp: usiz
   const aend = arow + (<usize>k << 3);
   while (ap < aend) {
     const s = v128.load64_splat(ap);
-    x0 = f64_madd_exact(s, v128.load(wp), x0);
-    x1 = f64_madd_exact(s, v128.load(wp, 16), x1);
-    x2 = f64_madd_exact(s, v128.load(wp, 32), x2);
-    x3 = f64_madd_exact(s, v128.load(wp, 48), x3);
+    x0 = f64_madd(s, v128.load(wp), x0);
+    x1 = f64_madd(s, v128.load(wp, 16), x1);
+    x2 = f64_madd(s, v128.load(wp, 32), x2);
+    x3 = f64_madd(s, v128.load(wp, 48), x3);
     if (two) {
-      y0 = f64_madd_exact(s, v128.load(wq), y0);
-      y1 = f64_madd_exact(s, v128.load(wq, 16), y1);
-      y2 = f64_madd_exact(s, v128.load(wq, 32), y2);
-      y3 = f64_madd_exact(s, v128.load(wq, 48), y3);
+      y0 = f64_madd(s, v128.load(wq), y0);
+      y1 = f64_madd(s, v128.load(wq, 16), y1);
+      y2 = f64_madd(s, v128.load(wq, 32), y2);
+      y3 = f64_madd(s, v128.load(wq, 48), y3);
       wq += 64;
     }
     wp += 64;

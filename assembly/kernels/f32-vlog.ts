@@ -21,7 +21,7 @@
 // exact. The SIMD variant takes 4 floats a step as two f64x2 halves and hands a step with an
 // element it leaves to the caller to the scalar code, one element at a time.
 
-import { f64_promote_high, f32_demote_pair } from '../simd';
+import { f64_madd, f64_promote_high, f32_demote_pair } from '../simd';
 
 /** Bits of the float32 nearest sqrt(1/2): the reduction puts z in [this, 2 * this). */
 const SQRT_HALF_BITS: i32 = 0x3f3504f3;
@@ -110,31 +110,25 @@ export function f32_vlog__scalar(y: usize, x: usize, n: i32): i32 {
   return <u32>((<i32>reinterpret<i64>(r) & DROPPED_BITS) - NEAR_TIE_FROM) <= <u32>(2 * NEAR_TIE);
 }
 
-/** a * b + c; FMA in the relaxed build (either rounding is covered by the tie margin). */
+/** log_scalar on two lanes: z in [sqrt(1/2), sqrt(2)) and k as float64. */
 // @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
-  return f64x2.add(f64x2.mul(a, b), c);
-}
-
-/** log_scalar on two lanes: z in [sqrt(1/2), sqrt(2)) and k as float64. (Not inlined: two call sites.) */
-function log_pair(z: v128, dk: v128): v128 {
+@inline function log_pair(z: v128, dk: v128): v128 {
   const one = kd(KD_ONE);
   const s = f64x2.div(f64x2.sub(z, one), f64x2.add(z, one));
   const w = f64x2.mul(s, s);
-  let p = madd(w, kd(KD_C10), kd(KD_C10 + 1));
-  p = madd(w, p, kd(KD_C10 + 2));
-  p = madd(w, p, kd(KD_C10 + 3));
-  p = madd(w, p, kd(KD_C10 + 4));
-  p = madd(w, p, kd(KD_C10 + 5));
-  p = madd(w, p, kd(KD_C10 + 6));
-  p = madd(w, p, kd(KD_C10 + 7));
-  p = madd(w, p, kd(KD_C10 + 8));
-  p = madd(w, p, kd(KD_C10 + 9));
+  let p = f64_madd(w, kd(KD_C10), kd(KD_C10 + 1));
+  p = f64_madd(w, p, kd(KD_C10 + 2));
+  p = f64_madd(w, p, kd(KD_C10 + 3));
+  p = f64_madd(w, p, kd(KD_C10 + 4));
+  p = f64_madd(w, p, kd(KD_C10 + 5));
+  p = f64_madd(w, p, kd(KD_C10 + 6));
+  p = f64_madd(w, p, kd(KD_C10 + 7));
+  p = f64_madd(w, p, kd(KD_C10 + 8));
+  p = f64_madd(w, p, kd(KD_C10 + 9));
   p = f64x2.mul(w, p);
   const s2 = f64x2.add(s, s);
-  const tail = madd(s2, p, f64x2.mul(dk, kd(KD_LN2_LO)));
-  return madd(dk, kd(KD_LN2_HI), f64x2.add(s2, tail));
+  const tail = f64_madd(s2, p, f64x2.mul(dk, kd(KD_LN2_LO)));
+  return f64_madd(dk, kd(KD_LN2_HI), f64x2.add(s2, tail));
 }
 
 /** All-ones in the 32-bit lanes of the four results (low halves of lo, hi) near a float32 rounding tie. */
