@@ -13,6 +13,7 @@ export function heap_base(): usize {
   return __heap_base;
 }
 
+export { thread_scratch_size, use_thread_scratch } from './scratch';
 export { x32_packw_x8, x32_packw_x8_size } from './kernels/x32-packw-x8';
 export { x32_packw_x32, x32_packw_x32_size } from './kernels/x32-packw-x32';
 export { x64_packw_x8, x64_packw_x8_size } from './kernels/x64-packw-x8';

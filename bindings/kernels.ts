@@ -20,6 +20,9 @@ export interface Kernels {
   readonly memory: WebAssembly.Memory;
   /** First byte of linear memory free for the bindings' allocator. */
   heap_base(): number;
+  /** Bytes of an instance's kernel scratch, and pointing this instance at a block of its own (assembly/scratch.ts; worker instances of a threads build). */
+  thread_scratch_size(): number;
+  use_thread_scratch(block: number): void;
 
   // weight packing (x32-packw-x8.ts, x32-packw-x32.ts): panels of 8 or 32 columns
   x32_packw_x8(dst: number, src: number, n: number, k: number, lds: number): void;

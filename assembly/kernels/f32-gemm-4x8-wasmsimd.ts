@@ -3,7 +3,8 @@
 // The tile reads an 8-column slice of a panel (32 bytes per k). C must not overlap A. The two
 // exports are the same code specialised for a constant NR.
 //
-// Full 4-row blocks: A is packed (MC x KC at a time, as [MC/4][KC][4]) into a static buffer, so the
+// Full 4-row blocks: A is packed (MC x KC at a time, as [MC/4][KC][4]) into the instance's scratch
+// (assembly/scratch.ts), so the
 // inner loop reads its four broadcasts with immediate offsets from one pointer (V8 on x64 has too
 // few general registers for four row pointers plus the weight pointer). Per k: two weight loads,
 // four broadcast loads, eight multiply-adds into 8 accumulators (4 rows x 2 vectors). Between KC
@@ -27,6 +28,7 @@
 // sooner in a fresh process and compile faster. The measurements behind these choices:
 // docs/performance.md, "Why f32-gemm is shaped as it is".
 import { vload, vstore, vload_splat, vmadd, vmadd_with, vadd } from '../simd';
+import { scratch, SCRATCH_GEMM_APACK, SCRATCH_GEMM_APACK_BYTES, SCRATCH_GEMM_PARTIAL, SCRATCH_GEMM_TAIL } from '../scratch';
 
 /**
  * Cache blocking: A is packed MC rows x KC columns at a time (64 KiB, held in L2) and every
@@ -40,10 +42,10 @@ import { vload, vstore, vload_splat, vmadd, vmadd_with, vadd } from '../simd';
  */
 const KC: i32 = 256;
 const MC: i32 = 64;
-const APACK: usize = memory.data(MC * KC * 4, 16);
+// the instance's scratch (assembly/scratch.ts): APACK holds MC x KC floats
+// @ts-ignore: compile-time check
+if (MC * KC * 4 > SCRATCH_GEMM_APACK_BYTES) ERROR('f32-gemm-4x8: MC * KC floats exceed the scratch reserved for APACK');
 // staging for a partial last panel: output lanes (8) and, between K chunks, its partial sums
-const TAIL: usize = memory.data(32, 16);
-const PARTIAL: usize = memory.data(MC * 8 * 4, 16);
 
 // @ts-ignore: decorator
 @inline function store_row(crow: usize, brow: usize, v0: v128, v1: v128, cols: i32): void {
@@ -55,11 +57,12 @@ const PARTIAL: usize = memory.data(MC * 8 * 4, 16);
     vstore(crow, v0);
     vstore(crow + 16, v1);
   } else {
-    vstore(TAIL, v0);
-    vstore(TAIL + 16, v1);
+    const tail = scratch + SCRATCH_GEMM_TAIL;
+    vstore(tail, v0);
+    vstore(tail + 16, v1);
     for (let j = 0; j < cols; j++) {
       const o = <usize>j << 2;
-      let s = load<f32>(TAIL + o);
+      let s = load<f32>(tail + o);
       if (brow != 0) s += load<f32>(brow + o);
       store<f32>(crow + o, s);
     }
@@ -154,7 +157,7 @@ function row_1x24(crow: usize, brow: usize, arow: usize, panel: usize, k: i32): 
 
 /** Packs rows [0, mc) (mc a multiple of 4) of the kc columns from k0: [mc/4][kc][4] at APACK. */
 function pack_a(a0: usize, astride: usize, k0: i32, kc: i32, mc: i32): void {
-  let dst = APACK;
+  let dst = scratch + SCRATCH_GEMM_APACK;
   for (let r = 0; r < mc; r += 4) {
     let src = a0 + <usize>r * astride + (<usize>k0 << 2);
     const end = dst + (<usize>kc << 4);
@@ -185,7 +188,7 @@ function tile_4x8_slice(
   const ss = cols == 8 ? cstride : 32;
   for (let r = 0; r < mc; r += 4) {
     const cp = cbase + <usize>r * cstride;
-    const sp = cols == 8 ? cp : PARTIAL + (<usize>r << 5);
+    const sp = cols == 8 ? cp : scratch + SCRATCH_GEMM_PARTIAL + (<usize>r << 5);
     let acc00 = f32x4.splat(0), acc01 = f32x4.splat(0);
     let acc10 = f32x4.splat(0), acc11 = f32x4.splat(0);
     let acc20 = f32x4.splat(0), acc21 = f32x4.splat(0);
@@ -197,7 +200,7 @@ function tile_4x8_slice(
       acc30 = vload(sp + 3 * ss); acc31 = vload(sp + 3 * ss + 16);
     }
     let wp = wslice;
-    let ap = APACK + (<usize>(r >> 2)) * ablock;
+    let ap = scratch + SCRATCH_GEMM_APACK + (<usize>(r >> 2)) * ablock;
     const apEnd = ap + ablock;
     while (ap < apEnd) {
       const w0 = vload(wp);

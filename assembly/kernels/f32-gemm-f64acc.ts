@@ -34,11 +34,10 @@
 // before the next one is read.
 
 import { f64_madd, f32_demote_pair } from '../simd';
+import { scratch, SCRATCH_F64ACC_TAIL } from '../scratch';
 
 /** Bytes of A per row block. */
 const A_BLOCK_BYTES: i32 = 64 * 1024;
-// staging for a partial panel's 8 sums
-const TAIL: usize = memory.data(64, 16);
 
 /** C = A W^T + bias, each output's float64 sum rounded once to float32. */
 export function f32_gemm_f64acc(
@@ -98,11 +97,12 @@ export function f32_gemm_f64acc_f64out__scalar(
       v128.store(crow, f32_demote_pair(v2, v3), 16);
     }
   } else {
-    v128.store(TAIL, v0);
-    v128.store(TAIL, v1, 16);
-    v128.store(TAIL, v2, 32);
-    v128.store(TAIL, v3, 48);
-    for (let j = 0; j < cols; j++) store_one(crow, bias, j, load<f64>(TAIL + (<usize>j << 3)), f64out);
+    const tail = scratch + SCRATCH_F64ACC_TAIL; // staging for a partial panel's 8 sums
+    v128.store(tail, v0);
+    v128.store(tail, v1, 16);
+    v128.store(tail, v2, 32);
+    v128.store(tail, v3, 48);
+    for (let j = 0; j < cols; j++) store_one(crow, bias, j, load<f64>(tail + (<usize>j << 3)), f64out);
   }
 }
 

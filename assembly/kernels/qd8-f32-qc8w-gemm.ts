@@ -18,6 +18,7 @@
 //    docs/quantization.md) gets the wasmsimd kernel. The relaxed build decides at its first
 //    product: a 4 x 8 product with negative weights and activations up to 127, by both kernels.
 import { QC8W_NR, qc8w_packw } from './qc8w-packw';
+import { scratch, SCRATCH_QD8_PROBE, SCRATCH_QD8_LANES } from '../scratch';
 
 /** -1: not probed yet; 1: the relaxed dot product computes as specified; 0: it does not. */
 let relaxedDot: i32 = -1;
@@ -34,11 +35,9 @@ export function qd8_relaxed_dot(): i32 {
   return relaxedDot;
 }
 
-const PROBE: usize = memory.data(512 + 32 + 32 + 8 + 64, 16);
-
 function probeRelaxedDot(): i32 {
-  const packed = PROBE; // qc8w block of 4 x 8: 32 x 8 bytes, then 32 scales and 32 row sums
-  const src = PROBE + 512;
+  const packed = scratch + SCRATCH_QD8_PROBE; // qc8w block of 4 x 8: 32 x 8 bytes, then 32 scales and 32 row sums
+  const src = packed + 512;
   const scales = src + 32;
   const xq = scales + 16;
   const params = xq + 16;
@@ -65,16 +64,15 @@ function probeRelaxedDot(): i32 {
   return <f32>(acc - zp * rowsum) * (xscale * wscale) + bias;
 }
 
-const LANES: usize = memory.data(16, 16);
-
 /** Writes the real outputs (`cols` of 4) of one 4-output group from its i32 sums. */
 // @ts-ignore: decorator
 @inline function storeGroup(c: usize, sums: v128, zp: i32, sump: usize, scalep: usize, biasp: usize, xscale: f32, cols: i32): void {
-  v128.store(LANES, sums);
+  const lanes = scratch + SCRATCH_QD8_LANES;
+  v128.store(lanes, sums);
   for (let t = 0; t < cols; t++) {
     const o = <usize>t << 2;
     const b: f32 = biasp != 0 ? load<f32>(biasp + o) : 0;
-    store<f32>(c + o, epilogue(load<i32>(LANES + o), zp, load<i32>(sump + o), xscale, load<f32>(scalep + o), b));
+    store<f32>(c + o, epilogue(load<i32>(lanes + o), zp, load<i32>(sump + o), xscale, load<f32>(scalep + o), b));
   }
 }
 

@@ -9,6 +9,7 @@
 // are not written, and the product's epilogue (times that scale) makes every output non-finite.
 // The SIMD variant computes the same values as the scalar one, bit for bit (the same IEEE
 // division and rounding per element; min / max do not depend on order for finite inputs).
+import { scratch, SCRATCH_QD8_RANGE } from '../scratch';
 
 // @ts-ignore: decorator
 @inline function rangeScalar(x: usize, rows: i32, k: i32, ldx: i32, out: usize): void {
@@ -65,7 +66,6 @@
   }
 }
 
-const RANGE: usize = memory.data(8, 4);
 
 /**
  * Zeroes the padding bytes k .. kp-1 of every row (the rest is written by the quantization; with
@@ -79,8 +79,9 @@ const RANGE: usize = memory.data(8, 4);
 
 export function qd8_quantize_u7__scalar(dst: usize, x: usize, rows: i32, k: i32, ldx: i32, kp: i32, params: usize): void {
   zeroPadding(dst, rows, k, kp);
-  rangeScalar(x, rows, k, ldx, RANGE);
-  if (!chooseParams(load<f32>(RANGE), load<f32>(RANGE, 4), params)) return;
+  const range = scratch + SCRATCH_QD8_RANGE;
+  rangeScalar(x, rows, k, ldx, range);
+  if (!chooseParams(load<f32>(range), load<f32>(range, 4), params)) return;
   quantizeScalar(dst, x, rows, k, ldx, kp, load<f32>(params), <f32>load<i32>(params, 4), 0);
 }
 
