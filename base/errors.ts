@@ -17,6 +17,7 @@ export type RnnErrorCode =
   | 'INVALID_FORMAT' // a file (safetensors, ...) is malformed or truncated
   | 'UNSUPPORTED' // a well-formed request for something wasm-rnn does not do
   | 'DISPOSED' // the object was used after dispose()
+  | 'THREAD_FAILED' // a worker thread could not run its part of a computation
   | 'OUT_OF_MEMORY'; // the request would exceed the wasm memory limit
 
 export class RnnError extends Error {

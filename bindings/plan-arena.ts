@@ -17,7 +17,7 @@
  * every run whether the arena grew since it made its views (another plan was compiled) and makes
  * them again if it did (StaticPlan.refresh).
  */
-import { WasmRuntime } from './wasm.js';
+import { WasmRuntime, ownMemoryImports } from './wasm.js';
 
 /** Each runtime's arena. */
 const arenaOfRuntime = new WeakMap<WasmRuntime, WasmRuntime>();
@@ -33,7 +33,8 @@ export function planArena(rt: WasmRuntime): WasmRuntime | undefined {
   let arena = arenaOfRuntime.get(rt);
   if (arena === undefined && rt.module !== undefined) {
     try {
-      arena = new WasmRuntime(new WebAssembly.Instance(rt.module, {}), rt.build);
+      // a memory of its own (a threads build: a second shared memory, used by the main thread only)
+      arena = new WasmRuntime(new WebAssembly.Instance(rt.module, ownMemoryImports(rt.module)), rt.build);
     } catch {
       return undefined;
     }

@@ -8,13 +8,16 @@
  * outputs in processing order - is a stride or an offset of those calls, never a JS copy.
  *
  * Inference keeps the layers' rows in x's order (one projection GEMM per layer) and ping-pongs
- * two layer buffers. Train mode keeps every layer's output and the activations the backward
+ * two layer buffers. On a threaded runtime (ready({ threads })), inference splits what is large
+ * enough: a projection GEMM by rows, a recurrence by batch rows (each part is the same kernel call
+ * on a subset of rows, so the results are the same bits: docs/threads.md). Train mode keeps every layer's output and the activations the backward
  * needs, all time-major (docs/training.md "Recurrent backward": the weight gradients over all
  * steps are then one GEMM per matrix); a batch-first x is read by B projection GEMMs of T rows,
  * one per batch row, instead of being reordered.
  */
 import type { WasmRuntime } from './wasm.js';
 import { layoutRegions, type Workspace } from './workspace.js';
+import { splitEven, type ThreadKernel, type ThreadPool } from './threads.js';
 import { cellId } from './kernels.js';
 import type { PanelWidth } from './panels.js';
 import { RnnError } from '../base/errors.js';
@@ -131,7 +134,29 @@ interface LayerDirCall {
   csave: number;
   rsave: number;
   hhsave: number;
+  /** Row boundaries of the projection GEMM's parts on a threaded runtime ([0, rows]: not split). */
+  projParts: number[];
 }
+
+/**
+ * minPartMadds: the work (multiply-adds) each part of a split computation must have at least, so
+ * that the hand-over (a worker wakes in 10-50 us) stays a small fraction of it: about 50-100 us of
+ * GEMM. Tests lower it to split small problems.
+ */
+export const THREAD_SPLIT = { minPartMadds: 2_000_000 };
+
+/** Parts (at most `threads`) for `madds` of work over `items` rows, each part at least THREAD_SPLIT.minPartMadds. */
+function partsFor(threads: number, items: number, madds: number): number {
+  return Math.max(1, Math.min(threads, items, Math.floor(madds / THREAD_SPLIT.minPartMadds)));
+}
+
+/** The export running a cell's recurrence (a worker's ThreadKernel name). */
+const RECURRENCE_KERNEL: Record<RecurrentSpec['cell'], ThreadKernel> = {
+  lstm: 'lstm_recurrence',
+  gru: 'gru_recurrence',
+  rnn_tanh: 'rnn_tanh_recurrence',
+  rnn_relu: 'rnn_relu_recurrence',
+};
 
 /**
  * A PackedRecurrent run of one shape with everything that depends only on the shape worked out
@@ -165,6 +190,12 @@ export class PreparedRun {
   private cView: Float32Array = new Float32Array(0);
   private lengthsView: Int32Array = new Int32Array(0);
   private outView: Float32Array = new Float32Array(0);
+  /** The worker threads this run splits over, or undefined (one thread, or nothing large enough). */
+  private readonly pool: ThreadPool | undefined;
+  /** Batch boundaries of the recurrence's parts ([0, batch]: not split). */
+  private readonly batchParts: number[];
+  /** Float offset of each recurrence part's scratch in the scratch region. */
+  private readonly scratchParts: number[];
 
   constructor(
     private readonly rt: WasmRuntime,
@@ -190,6 +221,19 @@ export class PreparedRun {
     this.cFloats = cell === 'lstm' ? lds * batch * hs : 0;
     this.outFloats = rows * width;
     const layerBuffers = train ? nl : Math.min(nl, 2);
+    // threads: the recurrence splits by batch rows when each part has enough work, except with
+    // int8 weights, whose recurrence quantizes h over all batch rows at every step (one scale per
+    // tensor, as PyTorch's dynamic quantization): parts would have scales of their own
+    const threads = train ? 1 : rt.threadCount;
+    const recurrenceParts = format === 'int8' ? 1 : partsFor(threads, batch, tLen * batch * gh * ps);
+    this.batchParts = splitEven(batch, recurrenceParts);
+    const scratchId = cellId(rt.constants, cell);
+    this.scratchParts = [];
+    let scratchFloats = 0;
+    for (let i = 0; i < recurrenceParts; i++) {
+      this.scratchParts.push(scratchFloats);
+      scratchFloats += Math.ceil(rt.exports.recurrence_scratch_size(scratchId, this.batchParts[i + 1] - this.batchParts[i], hs, ps) / 4) * 4;
+    }
     // int8: every layer's input is quantized (all rows at once, as PyTorch's quantized layers
     // quantize the whole input of their input projection) into rows of kp bytes
     let maxIn = inputSize;
@@ -199,7 +243,7 @@ export class PreparedRun {
       this.xFloats, // x, in the caller's layout
       ...Array.from({ length: layerBuffers }, () => rows * width), // layer outputs
       (train ? lds : 1) * rows * gh, // input projections; in train mode the activated gates
-      rt.exports.recurrence_scratch_size(cellId(rt.constants, cell), batch, hs, ps), // scratch
+      scratchFloats, // scratch of the recurrence (of each part)
       this.hFloats, // h
       this.cFloats, // c
       batch, // lengths
@@ -258,12 +302,16 @@ export class PreparedRun {
           csave: csave + sd * (tLen + 1) * batch * hs * 4,
           rsave: projSize > 0 ? rsave + sd * rows * hs * 4 : 0,
           hhsave: hhsave + sd * rows * gh * 4,
+          // rows in 4-row blocks (the GEMM's tile); batch-major blocks (train mode) stay whole
+          projParts: blocks.count === 1 ? splitEven(rows, partsFor(threads, Math.floor(rows / 4), rows * gh * inSize), 4) : [0, rows],
         });
       }
       input = out;
       inSize = width;
     }
     this.final = input;
+    const split = recurrenceParts > 1 || this.calls.some((c) => c.projParts.length > 2);
+    this.pool = split ? rt.threads : undefined;
   }
 
   /** Whether this run has `shape` (the same sizes, layouts and mode). */
@@ -325,20 +373,25 @@ export class PreparedRun {
       const { p, inSize, blocks: bl, ots, obs, reverse } = call;
       const gates = base + call.gates;
       const input = base + call.input;
-      if (this.format === 'int8') {
+      if (call.projParts.length > 2) this.splitProjection(call, base, gates, input, quantized);
+      else if (this.format === 'int8') {
         const xq = base + reg.xq;
         // both directions of a layer read the same input: quantized once
         if (input !== quantized) k.qd8_quantize_u7(xq + 16, input, this.rows, inSize, inSize, Math.ceil(inSize / 4) * 4, xq);
-        quantized = input;
         k.qd8_f32_qc8w_gemm(gates, xq + 16, xq, p.wih, p.xbias, this.rows, gh, inSize, gh);
       } else {
         for (let j = 0; j < bl.count; j++) {
           k.f32_gemm(gates + j * bl.cBlock * gh * 4, input + j * bl.aBlock * inSize * 4, p.wih, p.xbias, bl.m, gh, inSize, bl.aRow * inSize, bl.cRow * gh);
         }
       }
+      quantized = input;
       const hPtr = base + call.h;
       const cPtr = base + call.c;
       const out = base + call.out;
+      if (this.batchParts.length > 2) {
+        this.splitRecurrence(call, gates, hPtr, cPtr, out, lengthsPtr, scratch, q8);
+        continue;
+      }
       if (tk) {
         const hsave = base + call.hsave;
         switch (cell) {
@@ -374,5 +427,65 @@ export class PreparedRun {
     h.set(this.hView);
     if (c) c.set(this.cView);
     return base;
+  }
+
+  /**
+   * A layer-direction's input projection split by rows: the workers take the later parts, the
+   * main thread the first (int8: the input is quantized whole first, its scale being the whole
+   * input's).
+   */
+  private splitProjection(call: LayerDirCall, base: number, gates: number, input: number, quantized: number): void {
+    const k = this.rt.exports;
+    const pool = this.pool!;
+    const { p, inSize, projParts } = call;
+    const gh = gateCount(this.spec.cell) * this.spec.hiddenSize;
+    const xq = base + this.regions.xq;
+    const kp = Math.ceil(inSize / 4) * 4;
+    if (this.format === 'int8' && input !== quantized) k.qd8_quantize_u7(xq + 16, input, this.rows, inSize, inSize, kp, xq);
+    const part = (i: number, run: (kernel: ThreadKernel, ...args: number[]) => void) => {
+      const r0 = projParts[i];
+      const m = projParts[i + 1] - r0;
+      if (this.format === 'int8') run('qd8_f32_qc8w_gemm', gates + r0 * gh * 4, xq + 16 + r0 * kp, xq, p.wih, p.xbias, m, gh, inSize, gh);
+      else run('f32_gemm', gates + r0 * gh * 4, input + r0 * inSize * 4, p.wih, p.xbias, m, gh, inSize, inSize, gh);
+    };
+    for (let i = 1; i < projParts.length - 1; i++) part(i, (kernel, ...args) => pool.add(i - 1, kernel, ...args));
+    pool.start();
+    try {
+      part(0, (kernel, ...args) => (k[kernel] as (...a: number[]) => void)(...args));
+    } finally {
+      pool.wait();
+    }
+  }
+
+  /** A layer-direction's recurrence split by batch rows: each part is the driver on its rows (their projections, states and outputs). */
+  private splitRecurrence(call: LayerDirCall, gates: number, h: number, c: number, out: number, lengths: number, scratch: number, q8: number): void {
+    const k = this.rt.exports;
+    const pool = this.pool!;
+    const { cell, hiddenSize: hs } = this.spec;
+    const ps = outputSize(this.spec);
+    const { tLen } = this.shape;
+    const { xts, xbs, hbs, cbs, batchParts } = this;
+    const { p, ots, obs, reverse } = call;
+    const kernel = RECURRENCE_KERNEL[cell];
+    const args = (i: number): number[] => {
+      const b0 = batchParts[i];
+      const b = batchParts[i + 1] - b0;
+      const rows = { g: gates + b0 * xbs * 4, h: h + b0 * hbs * 4, out: out + b0 * obs * 4, len: lengths && lengths + b0 * 4, scratch: scratch + this.scratchParts[i] * 4 };
+      switch (cell) {
+        case 'lstm':
+          return [rows.g, xts, xbs, p.whh, p.whr, rows.h, hbs, c + b0 * cbs * 4, cbs, rows.out, ots, obs, tLen, b, hs, ps, rows.len, reverse, rows.scratch, q8];
+        case 'gru':
+          return [rows.g, xts, xbs, p.whh, p.bhh, rows.h, hbs, rows.out, ots, obs, tLen, b, hs, rows.len, reverse, rows.scratch, q8];
+        default:
+          return [rows.g, xts, xbs, p.whh, rows.h, hbs, rows.out, ots, obs, tLen, b, hs, rows.len, reverse, rows.scratch, q8];
+      }
+    };
+    for (let i = 1; i < batchParts.length - 1; i++) pool.add(i - 1, kernel, ...args(i));
+    pool.start();
+    try {
+      (k[kernel] as (...a: number[]) => void)(...args(0));
+    } finally {
+      pool.wait();
+    }
   }
 }

@@ -12,6 +12,7 @@ import { type KernelConstants, type Kernels, type TrainingKernels, bindKernels }
 import { RnnError } from '../base/errors.js';
 import { nodeBuiltin } from '../base/node-builtin.js';
 import { type BuildChoice, instantiateProbe, timeBuilds } from './build-choice.js';
+import { ThreadPool, threadsUnavailable } from './threads.js';
 
 export type { BuildChoice } from './build-choice.js';
 
@@ -60,13 +61,41 @@ function safeValidate(bytes: Uint8Array<ArrayBuffer>): boolean {
  * `new URL('...', import.meta.url)` (Vite, webpack 5, Parcel, esbuild with a file loader) copy the
  * file into their output; see docs/loading.md.
  */
-export function buildUrl(build: BuildName, training = false): URL {
-  return training ? new URL(`../build/${build}-train.wasm`, import.meta.url) : new URL(`../build/${build}.wasm`, import.meta.url);
+export function buildUrl(build: BuildName, training = false, threads = false): URL {
+  return new URL(`../build/${buildFileName(build, training, threads)}`, import.meta.url);
 }
 
-/** A build's file name: `<build>.wasm`, or `<build>-train.wasm` for its training build (assembly/train.ts). */
-export function buildFileName(build: BuildName, training = false): string {
-  return `${build}${training ? '-train' : ''}.wasm`;
+/**
+ * A build's file name: `<build>.wasm`, `<build>-train.wasm` for its training build
+ * (assembly/train.ts), `<build>-threads.wasm` for its threads build (the inference build on an
+ * imported shared memory, bindings/threads.ts).
+ */
+export function buildFileName(build: BuildName, training = false, threads = false): string {
+  return `${build}${training ? '-train' : threads ? '-threads' : ''}.wasm`;
+}
+
+/**
+ * Pages the threads builds declare as their imported memory's minimum (asconfig.json
+ * initialMemory; test/threads.test.ts checks the built files): the shared memory made for them
+ * starts at this size.
+ */
+export const THREADS_INITIAL_PAGES = 2;
+
+/** Largest `threads` ready() accepts. */
+export const MAX_THREADS = 64;
+
+/** Whether `module` imports its memory (a threads build). */
+export function importsMemory(module: WebAssembly.Module): boolean {
+  return WebAssembly.Module.imports(module).some((i) => i.kind === 'memory');
+}
+
+/**
+ * Imports for a new instance of `module` with a memory of its own: a threads build imports its
+ * memory (shared, as it declares it), the others make theirs.
+ */
+export function ownMemoryImports(module: WebAssembly.Module): WebAssembly.Imports {
+  if (!importsMemory(module)) return {};
+  return { env: { memory: new WebAssembly.Memory({ initial: THREADS_INITIAL_PAGES, maximum: MAX_MEMORY_BYTES / PAGE, shared: true }) } };
 }
 export interface InstantiateOptions {
   /** Force a build instead of choosing one (no timing). */
@@ -106,6 +135,16 @@ export interface InstantiateOptions {
    * runs models does not ship those kernels. `module` / `bytes` must then be a training build.
    */
   training?: boolean;
+  /**
+   * Threads to run on (default 1): with n > 1, ready() loads the threads build of the chosen
+   * build (`<name>-threads.wasm`: its memory is a SharedArrayBuffer) and starts n - 1 workers
+   * (Web Workers, or node:worker_threads in Node) that run parts of large computations: the
+   * batch rows of a recurrent layer and the rows of its input projection (docs/threads.md). The
+   * results are the same bits as with one thread. Needs shared memory (a page must be
+   * cross-origin isolated) and workers; not with `training` or the `scalar` build. `module` /
+   * `bytes` must then be a threads build.
+   */
+  threads?: number;
 }
 
 export class WasmRuntime {
@@ -120,6 +159,8 @@ export class WasmRuntime {
   readonly memory: WebAssembly.Memory;
   /** How ready() chose between relaxed and simd; undefined when there was no choice to make. */
   readonly choice: BuildChoice | undefined;
+  /** The worker threads (ready({ threads })); undefined with one thread. */
+  threads: ThreadPool | undefined;
   private readonly allocator: Allocator;
 
   constructor(
@@ -225,11 +266,16 @@ export class WasmRuntime {
   get memoryBytes(): number {
     return this.memory.buffer.byteLength;
   }
+
+  /** Threads computations may split over: the main thread and the workers. */
+  get threadCount(): number {
+    return 1 + (this.threads?.workers ?? 0);
+  }
 }
 
 /** Resolves the `url` option (see InstantiateOptions.url) to the URL of one build file. */
-export function resolveBuildUrl(url: URL | string | undefined, build: BuildName, training = false): URL {
-  if (url === undefined) return buildUrl(build, training);
+export function resolveBuildUrl(url: URL | string | undefined, build: BuildName, training = false, threads = false): URL {
+  if (url === undefined) return buildUrl(build, training, threads);
   const g = globalThis as { document?: { baseURI?: string }; location?: { href?: string } };
   const base = g.document?.baseURI ?? g.location?.href;
   let u: URL;
@@ -238,7 +284,7 @@ export function resolveBuildUrl(url: URL | string | undefined, build: BuildName,
   } catch {
     throw new RnnError('INVALID_OPTION', `ready: url must be an absolute URL here (no page to resolve it against), got ${String(url)}`);
   }
-  if (u.pathname.endsWith('/')) u = new URL(buildFileName(build, training), u);
+  if (u.pathname.endsWith('/')) u = new URL(buildFileName(build, training, threads), u);
   return u;
 }
 
@@ -336,6 +382,23 @@ export async function instantiate(options: InstantiateOptions = {}): Promise<Was
   if (options.calibrate !== undefined && typeof options.calibrate !== 'boolean') {
     throw new RnnError('INVALID_OPTION', `ready: calibrate must be true or false, got ${String(options.calibrate)}`);
   }
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new RnnError('INVALID_OPTION', `ready: threads must be an integer from 1 to ${MAX_THREADS}, got ${String(options.threads)}`);
+  }
+  const threaded = threads > 1;
+  if (threaded) {
+    if (options.training === true) throw new RnnError('UNSUPPORTED', 'ready: threads run inference builds only; train with { threads: 1 }');
+    if (build === 'scalar') throw new RnnError('UNSUPPORTED', "ready: the 'scalar' build has no threads build (threads need relaxed or simd)");
+    if (options.sources !== undefined && options.url === undefined && options.module === undefined && options.bytes === undefined) {
+      throw new RnnError('UNSUPPORTED', 'ready: this entry carries no threads builds (wasm-rnn/embedded); import the main entry, which loads <build>-threads.wasm');
+    }
+    const why = await threadsUnavailable();
+    if (why !== undefined) throw new RnnError('UNSUPPORTED', `ready: cannot run ${threads} threads: ${why}`);
+    if (!supported.includes('simd') && options.module === undefined && options.bytes === undefined) {
+      throw new RnnError('UNSUPPORTED', 'ready: threads need wasm SIMD, which this engine lacks');
+    }
+  }
   const chosen = await chooseBuild(options, supported);
   build ??= chosen ? chosen.choice.build : options.module ? 'simd' : supported[0];
   try {
@@ -345,12 +408,24 @@ export async function instantiate(options: InstantiateOptions = {}): Promise<Was
         ? await WebAssembly.compile(options.bytes)
         : options.sources !== undefined && options.training !== true && options.url === undefined
           ? await compileSource(options.sources(build), build)
-          : await compileFrom(resolveBuildUrl(options.url, build, options.training === true));
+          : await compileFrom(resolveBuildUrl(options.url, build, options.training === true, threaded));
     }
-    const instance = await WebAssembly.instantiate(module, {});
+    if (threaded && !importsMemory(module)) {
+      throw new RnnError('INVALID_OPTION', `ready: with threads, module / bytes / url must be a threads build (<name>-threads.wasm, which imports a shared memory); this one has its own memory`);
+    }
+    // a threads build imports its memory: a shared one, made here
+    const instance = await WebAssembly.instantiate(module, ownMemoryImports(module));
     const rt = new WasmRuntime(instance, build, chosen?.choice, module);
     if (options.training === true && !rt.isTraining) {
       throw new RnnError('INVALID_OPTION', `ready: { training: true } needs a training build (<name>-train.wasm); the module given is an inference build`);
+    }
+    if (threaded) {
+      rt.threads = await ThreadPool.start({
+        module, memory: rt.memory,
+        alloc: (bytes, what) => rt.alloc(bytes, what),
+        scratchBytes: () => rt.exports.thread_scratch_size(),
+        relaxedDot: () => rt.exports.qd8_relaxed_dot(),
+      }, threads - 1);
     }
     return rt;
   } catch (e) {
@@ -366,9 +441,10 @@ let pending: Promise<WasmRuntime> | undefined;
  * Loads the wasm once (later calls return the same runtime unless options force another build).
  */
 export function ready(options?: InstantiateOptions): Promise<WasmRuntime> {
-  if (options && (options.build || options.module || options.bytes || options.url || options.training)) {
-    const sameBuild = options.build === undefined ? options.training === true : current?.build === options.build;
-    if (current && sameBuild && (!options.training || current.isTraining) && !options.module && !options.bytes && !options.url) {
+  if (options && (options.build || options.module || options.bytes || options.url || options.training || options.threads !== undefined)) {
+    const sameBuild = options.build === undefined ? options.training === true || options.threads !== undefined : current?.build === options.build;
+    const sameThreads = current !== undefined && current.threadCount === (options.threads ?? 1);
+    if (current && sameBuild && sameThreads && (!options.training || current.isTraining) && !options.module && !options.bytes && !options.url) {
       return Promise.resolve(current);
     }
     pending = instantiate(options).then((rt) => (current = rt));

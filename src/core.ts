@@ -33,6 +33,8 @@ export interface RuntimeInfo {
    * module or bytes given, an engine without relaxed SIMD).
    */
   choice?: BuildChoice;
+  /** Threads computations may split over (ready({ threads }); 1 without workers). */
+  threads: number;
 }
 
 /**
@@ -45,5 +47,5 @@ export interface RuntimeInfo {
  */
 export async function ready(options?: InstantiateOptions): Promise<RuntimeInfo> {
   const rt = await readyRuntime(options);
-  return rt.choice ? { build: rt.build, training: rt.isTraining, choice: rt.choice } : { build: rt.build, training: rt.isTraining };
+  return rt.choice ? { build: rt.build, training: rt.isTraining, choice: rt.choice, threads: rt.threadCount } : { build: rt.build, training: rt.isTraining, threads: rt.threadCount };
 }

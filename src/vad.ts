@@ -25,5 +25,5 @@ export type { WavAudio, SileroVadOptions, SileroSampleRate, SegmentOptions, Spee
 /** As the main entry's ready(): loads the wasm once (the runtime is shared with the other entries). */
 export async function ready(options?: InstantiateOptions): Promise<RuntimeInfo> {
   const rt = await readyRuntime(options);
-  return { build: rt.build, training: rt.isTraining };
+  return { build: rt.build, training: rt.isTraining, threads: rt.threadCount };
 }
