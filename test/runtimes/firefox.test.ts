@@ -3,55 +3,28 @@
  * puppeteer-core: the same golden page as Chromium, default loading path.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
-import { FIREFOX, checkGolden, goldenPage, makeApp, parseGolden, removeApp, serve, summary } from './helpers.js';
+import { checkGolden, goldenPage, launchFirefox, makeApp, parseGolden, removeApp, serve, summary } from './helpers.js';
 
 let app: string;
-let profile: string;
 let browser: Browser | undefined;
+let closeBrowser = async () => {};
 let reason = '';
 
 beforeAll(async () => {
   app = makeApp('firefox');
   writeFileSync(join(app, 'index.html'), goldenPage('/node_modules/wasm-rnn/dist/src/index.js', 'firefox'));
-  if (!existsSync(FIREFOX)) {
-    reason = `${FIREFOX} not installed (apt-get install -y firefox-esr)`;
-    return;
-  }
-  profile = mkdtempSync(join(tmpdir(), 'wasm-rnn-ff-'));
-  try {
-    const puppeteer = (await import('puppeteer-core')).default;
-    browser = await puppeteer.launch({
-      browser: 'firefox',
-      executablePath: FIREFOX,
-      headless: true,
-      userDataDir: profile,
-      timeout: 60_000,
-      protocolTimeout: 60_000,
-      extraPrefsFirefox: {
-        // no network beyond the loopback server
-        'network.proxy.type': 0,
-        'app.update.enabled': false,
-        'browser.safebrowsing.malware.enabled': false,
-        'browser.safebrowsing.phishing.enabled': false,
-        'datareporting.policy.dataSubmissionEnabled': false,
-        'toolkit.telemetry.enabled': false,
-        'network.captive-portal-service.enabled': false,
-        'network.connectivity-service.enabled': false,
-      },
-    });
-  } catch (e) {
-    reason = `firefox did not start: ${(e as Error).message}`;
-  }
+  const l = await launchFirefox();
+  browser = l.browser;
+  reason = l.reason ?? '';
+  closeBrowser = l.close;
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser();
   removeApp(app);
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 describe('Firefox (WebDriver BiDi)', () => {

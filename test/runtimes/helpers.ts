@@ -178,8 +178,8 @@ const MIME: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-/** Serves `dir` on 127.0.0.1 (random port). `wasmType` overrides the .wasm content type. */
-export async function serve(dir: string, opts: { wasmType?: string; noWasm?: boolean } = {}): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+/** Serves `dir` on 127.0.0.1 (random port). `wasmType` overrides the .wasm content type; `isolated` adds the COOP / COEP headers of cross-origin isolation. */
+export async function serve(dir: string, opts: { wasmType?: string; noWasm?: boolean; isolated?: boolean } = {}): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const root = resolve(dir);
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -199,7 +199,9 @@ export async function serve(dir: string, opts: { wasmType?: string; noWasm?: boo
     }
     const ext = extname(file);
     const type = ext === '.wasm' && opts.wasmType ? opts.wasmType : (MIME[ext] ?? 'application/octet-stream');
-    res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(readFileSync(file));
+    // `isolated`: cross-origin isolation (shared memory for the threads builds)
+    const isolation = opts.isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
+    res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store', ...isolation }).end(readFileSync(file));
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const addr = server.address();
@@ -244,6 +246,39 @@ export async function launchChromium(extraArgs: string[] = []): Promise<{ browse
     return { browser };
   } catch (e) {
     return { reason: `chromium did not start: ${(e as Error).message}` };
+  }
+}
+
+/** Firefox ESR over WebDriver BiDi (puppeteer-core) with a fresh profile, or a reason why not; close() also removes the profile. */
+export async function launchFirefox(): Promise<{ browser?: import('puppeteer-core').Browser; reason?: string; close(): Promise<void> }> {
+  if (!existsSync(FIREFOX)) return { reason: `${FIREFOX} not installed (apt-get install -y firefox-esr)`, close: async () => {} };
+  const profile = mkdtempSync(join(tmpdir(), 'wasm-rnn-ff-'));
+  const removeProfile = () => rmSync(profile, { recursive: true, force: true });
+  try {
+    const puppeteer = (await import('puppeteer-core')).default;
+    const browser = await puppeteer.launch({
+      browser: 'firefox',
+      executablePath: FIREFOX,
+      headless: true,
+      userDataDir: profile,
+      timeout: 60_000,
+      protocolTimeout: 60_000,
+      extraPrefsFirefox: {
+        // no network beyond the loopback server
+        'network.proxy.type': 0,
+        'app.update.enabled': false,
+        'browser.safebrowsing.malware.enabled': false,
+        'browser.safebrowsing.phishing.enabled': false,
+        'datareporting.policy.dataSubmissionEnabled': false,
+        'toolkit.telemetry.enabled': false,
+        'network.captive-portal-service.enabled': false,
+        'network.connectivity-service.enabled': false,
+      },
+    });
+    return { browser, close: async () => { await browser.close(); removeProfile(); } };
+  } catch (e) {
+    removeProfile();
+    return { reason: `firefox did not start: ${(e as Error).message}`, close: async () => {} };
   }
 }
 
