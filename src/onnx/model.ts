@@ -290,8 +290,10 @@ class Model implements OnnxModel {
       this.outputNames.forEach((n, i) => {
         const v = slots[plan.block.outputs[i]]!;
         const p = toPublic(v);
-        // Never hand out the plan's buffers, the model's constants or the caller's inputs.
-        if (plan.info !== undefined || plan.arena.owns(v.data) || plan.constantData.has(v.data) || fed.some((f) => f.data === v.data) || Object.values(result).some((r) => r.data === p.data)) {
+        // Never hand out the plan's buffers, the model's constants or the caller's inputs, nor a
+        // view of them (Slice returns one for a contiguous slice), nor one array twice.
+        const buffer = v.data.buffer;
+        if (plan.info !== undefined || plan.arena.owns(v.data) || plan.constantBuffers.has(buffer) || fed.some((f) => f.data.buffer === buffer) || Object.values(result).some((r) => r.data.buffer === p.data.buffer)) {
           p.data = p.data.slice() as typeof p.data;
         }
         result[n] = p;
@@ -439,8 +441,8 @@ const MAX_SPECIALIZED = 8;
 /** A block with the slot array it runs on. */
 class Plan {
   readonly slots: (OTensor | undefined)[];
-  /** Buffers a run must not hand out (constants; the caller's inputs are checked per run). */
-  readonly constantData: Set<unknown>;
+  /** Buffers a run must not hand out, nor views of them (constants; the caller's inputs are checked per run). */
+  readonly constantBuffers: Set<ArrayBufferLike>;
   /** Slots filled during a run (inputs and computed values), cleared after it. */
   readonly runtimeSlots: Int32Array;
   /** Memory of a run's intermediate values, reused by the next run of this plan. */
@@ -464,7 +466,7 @@ class Plan {
     this.types = specialized?.types;
     this.constantSlots = constants;
     this.slots = constants.slice();
-    this.constantData = new Set(constants.filter((c) => c !== undefined).map((c) => c!.data));
+    this.constantBuffers = new Set(constants.filter((c) => c !== undefined).map((c) => c!.data.buffer));
     this.runtimeSlots = Int32Array.from(constants.flatMap((c, s) => (c === undefined ? [s] : [])));
   }
 
