@@ -33,8 +33,13 @@ export function panelOffset(row: number, k: number, nr: number): number {
  * frees it). `w` must not be a view of wasm memory (allocating may grow the memory and detach
  * it: pass it through rt.detachSafe first). Throws OUT_OF_MEMORY naming `what`; on failure
  * nothing stays allocated.
+ *
+ * `blockOrder`: w's rows are blockOrder.length equal blocks and the packed matrix is w's block
+ * blockOrder[j] as block j (a recurrent layer's gates given in ONNX's order, packed in the
+ * canonical one), each block packed from where it is: no reordered copy of w. Each block must be
+ * whole panels (rows per block a multiple of nr; see blocksArePanels).
  */
-export function packPanels(rt: WasmRuntime, w: Float32Array, n: number, k: number, nr: PanelWidth, what: string): number {
+export function packPanels(rt: WasmRuntime, w: Float32Array, n: number, k: number, nr: PanelWidth, what: string, blockOrder?: readonly number[]): number {
   const ex = rt.exports;
   const size = nr === 32 ? ex.x32_packw_x32_size : ex.x32_packw_x8_size;
   const dst = rt.alloc(size(n, k) * 4, what);
@@ -42,7 +47,13 @@ export function packPanels(rt: WasmRuntime, w: Float32Array, n: number, k: numbe
     const tmp = rt.alloc(w.length * 4, what);
     try {
       rt.f32(tmp, w.length).set(w);
-      (nr === 32 ? ex.x32_packw_x32 : ex.x32_packw_x8)(dst, tmp, n, k, k);
+      const pack = nr === 32 ? ex.x32_packw_x32 : ex.x32_packw_x8;
+      if (blockOrder === undefined) pack(dst, tmp, n, k, k);
+      else {
+        if (!blocksArePanels(n, blockOrder.length, nr)) throw new RangeError(`packPanels: ${blockOrder.length} blocks of ${n} rows are not whole ${nr}-row panels`);
+        const bytes = (n / blockOrder.length) * k * 4;
+        for (let j = 0; j < blockOrder.length; j++) pack(dst + j * bytes, tmp + blockOrder[j] * bytes, n / blockOrder.length, k, k);
+      }
     } finally {
       rt.free(tmp);
     }
@@ -51,6 +62,11 @@ export function packPanels(rt: WasmRuntime, w: Float32Array, n: number, k: numbe
     throw e;
   }
   return dst;
+}
+
+/** Whether n rows in `blocks` equal blocks are whole `nr`-row panels (packPanels' blockOrder). */
+export function blocksArePanels(n: number, blocks: number, nr: PanelWidth): boolean {
+  return n % blocks === 0 && (n / blocks) % nr === 0;
 }
 
 /** The row-major [n, k] matrix packed at `ptr` in `nr`-wide panels, as a new array. */

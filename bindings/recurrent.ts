@@ -11,7 +11,7 @@
  * workspace is kept between calls and only grows, so repeated calls allocate nothing.
  */
 import { type WasmRuntime, runtime } from './wasm.js';
-import { type PanelWidth, packPanels, panelsLength, unpackPanels } from './panels.js';
+import { type PanelWidth, blocksArePanels, packPanels, panelsLength, unpackPanels } from './panels.js';
 import { Workspace, layoutRegions } from './workspace.js';
 import { type OutputOrder, type PackedLayerDir, type RunShape, PreparedRun } from './recurrent-run.js';
 import { warmUp, WARM_UP_BYTES } from './warmup.js';
@@ -114,8 +114,13 @@ export class PackedRecurrent implements Disposable {
    * and SimpleRNN). Every array's length is checked first; on
    * failure (a wrong length, out of memory) nothing stays allocated. The arrays may be views of
    * wasm memory (they are copied before anything is allocated).
+   *
+   * `gateOrder`: the float32 matrices and the biases hold their gate blocks in another order,
+   * canonical block k being given block gateOrder[k] (ONNX's LSTM i, o, f, c: [0, 2, 3, 1]).
+   * They are packed in the canonical order, the matrices by the packer's addressing where each
+   * gate is whole panels (no reordered JS copy of the weights), else reordered first.
    */
-  static fromParams(spec: RecurrentSpec, params: readonly (LayerDirParams | QuantizedLayerDirParams)[], rt: WasmRuntime = runtime(), format: WeightFormat = 'f32'): PackedRecurrent {
+  static fromParams(spec: RecurrentSpec, params: readonly (LayerDirParams | QuantizedLayerDirParams)[], rt: WasmRuntime = runtime(), format: WeightFormat = 'f32', gateOrder?: readonly number[]): PackedRecurrent {
     const nd = spec.numDirections;
     if (params.length !== spec.numLayers * nd) {
       throw new RnnError('SHAPE_MISMATCH', `recurrent parameters: ${params.length} layer-directions given, the spec has ${spec.numLayers * nd}`);
@@ -147,7 +152,10 @@ export class PackedRecurrent implements Disposable {
     // a large layer's first forward would run in V8's baseline code: start the optimizing
     // compile of its kernels in the background before packing (bindings/warmup.ts)
     if (PackedRecurrent.packedBytes(spec) >= WARM_UP_BYTES) warmUp(rt, gateCount(spec.cell) * spec.hiddenSize, outputSize(spec));
-    return new PackedRecurrent(rt, spec, safe, format);
+    if (gateOrder !== undefined && (gateOrder.length !== gateCount(spec.cell) || ![...gateOrder].sort().every((g, i) => g === i))) {
+      throw new RnnError('INVALID_INPUT', `recurrent parameters: gateOrder must be a permutation of the ${gateCount(spec.cell)} gates, got [${gateOrder.join(', ')}]`);
+    }
+    return new PackedRecurrent(rt, spec, safe, format, gateOrder);
   }
 
   /**
@@ -156,8 +164,9 @@ export class PackedRecurrent implements Disposable {
    */
   readonly format: WeightFormat;
 
-  private constructor(rt: WasmRuntime, spec: RecurrentSpec, params: (LayerDirParams | QuantizedLayerDirParams)[], format: WeightFormat) {
+  private constructor(rt: WasmRuntime, spec: RecurrentSpec, params: (LayerDirParams | QuantizedLayerDirParams)[], format: WeightFormat, gateOrder?: readonly number[]) {
     this.rt = rt;
+    this.gateOrder = gateOrder;
     this.spec = spec;
     this.format = format;
     this.weights = new WasmBlocks(rt, this);
@@ -201,13 +210,23 @@ export class PackedRecurrent implements Disposable {
    * Packs W [n, k] into panels of 8 columns, or 32 with `nr` 32 (bindings/panels.ts), or, for
    * int8 weights, quantized per row into a qc8w block; owned by this object.
    */
-  private packMatrix(w: Float32Array | QuantizedMatrix, n: number, k: number, what: string, nr: PanelWidth = 8): number {
+  private packMatrix(w: Float32Array | QuantizedMatrix, n: number, k: number, what: string, nr: PanelWidth = 8, gated = false): number {
+    const order = gated ? this.gateOrder : undefined;
+    if (order !== undefined && (!(w instanceof Float32Array) || this.format === 'int8' || !blocksArePanels(n, order.length, nr))) {
+      // int8 quantizes (or was given) whole rows, and a gate that is not whole panels shares
+      // one with the next: reordered here
+      w = w instanceof Float32Array ? reorderBlocks(w, order) : { q: reorderBlocks(w.q, order), scales: reorderBlocks(w.scales, order) };
+      return this.packMatrix(w, n, k, what, nr);
+    }
     if (this.format === 'int8') {
       const m = w instanceof Float32Array ? quantizeRows(w, n, k) : w;
       return packQc8w(this.rt, this.weights, m.q, m.scales, n, k, what);
     }
-    return this.weights.own(packPanels(this.rt, w as Float32Array, n, k, nr, what));
+    return this.weights.own(packPanels(this.rt, w as Float32Array, n, k, nr, what, order));
   }
+
+  /** The gate order of the params given to fromParams, undefined when canonical (used while packing). */
+  private readonly gateOrder: readonly number[] | undefined;
 
   /** W [n, k] as packed: float32 panels read back, or int8 values times their row scales. */
   private readMatrix(ptr: number, n: number, k: number, nr: PanelWidth): Float32Array {
@@ -225,8 +244,8 @@ export class PackedRecurrent implements Disposable {
     const ps = outputSize(this.spec);
     // the recurrence reads W_hh in the panel width this kernel function names for its shape
     const out: PackedLayerDir = { wih: 0, whh: 0, whhPanel: this.rt.exports.recurrent_panel_width(gh, ps) === 32 ? 32 : 8, whr: 0, biases: 0, xbias: 0, bhh: 0 };
-    out.wih = this.packMatrix(p.wih, gh, inSize, 'weight_ih');
-    out.whh = this.packMatrix(p.whh, gh, ps, 'weight_hh', out.whhPanel);
+    out.wih = this.packMatrix(p.wih, gh, inSize, 'weight_ih', 8, true);
+    out.whh = this.packMatrix(p.whh, gh, ps, 'weight_hh', out.whhPanel, true);
     if (projSize > 0 && p.whr) out.whr = this.packMatrix(p.whr, projSize, hs, 'weight_hr');
     if (p.bih) {
       // [b_ih | b_hh] as given, then (LSTM, RNN) b_ih + b_hh, which the input projection adds;
@@ -234,8 +253,9 @@ export class PackedRecurrent implements Disposable {
       const gru = cell === 'gru';
       out.biases = this.weights.alloc((gru ? 2 : 3) * gh * 4, 'bias');
       const v = this.rt.f32(out.biases, (gru ? 2 : 3) * gh);
-      v.set(p.bih);
-      if (p.bhh) v.set(p.bhh, gh);
+      const order = this.gateOrder;
+      v.set(order ? reorderBlocks(p.bih, order) : p.bih);
+      if (p.bhh) v.set(order ? reorderBlocks(p.bhh, order) : p.bhh, gh);
       else v.fill(0, gh, 2 * gh);
       if (gru) {
         out.xbias = out.biases;
@@ -554,4 +574,12 @@ export function readQuantizedParams(packed: PackedRecurrent, i: number): Quantiz
     bhh: p.biases ? rt.f32(p.biases + gh * 4, gh).slice() : null,
     whr: p.whr ? unpackQc8w(rt, p.whr, projSize, hs) : null,
   };
+}
+
+/** `src` as order.length equal blocks, block k of the result being block order[k] of src (a new array). */
+function reorderBlocks<T extends Float32Array | Int8Array>(src: T, order: readonly number[]): T {
+  const out = new (src.constructor as new (n: number) => T)(src.length);
+  const size = src.length / order.length;
+  order.forEach((o, k) => out.set(src.subarray(o * size, (o + 1) * size) as never, k * size));
+  return out;
 }

@@ -15,7 +15,7 @@
  */
 import type { WeightFormat } from '../../base/quantize.js';
 import { RnnError, checkOptionKeys, kindOf } from '../../base/errors.js';
-import { loadOnnxWith, type OnnxBinding, type OnnxModel } from '../onnx/model.js';
+import { loadOnnxWith, type FixedInputs, type OnnxBinding, type OnnxModel } from '../onnx/model.js';
 import { SILERO_OPS } from '../onnx/silero-ops.js';
 import { resample } from './resample.js';
 
@@ -70,15 +70,27 @@ const PROTOCOLS: readonly SileroProtocol[] = [
 const SAMPLE_RATES: readonly number[] = [16000, 8000];
 const LOAD_OPTION_KEYS: readonly string[] = ['sampleRate', 'weights'];
 
+/** The shapes SileroVad binds the inputs to (`sr` aside): the window [1, context + frame] and the states. */
+function inputShapes(protocol: SileroProtocol, sampleRate: SileroSampleRate): Record<string, readonly number[]> {
+  const shapes: Record<string, readonly number[]> = { input: [1, protocol.contextSamples[sampleRate] + protocol.frameSamples[sampleRate]] };
+  for (const s of protocol.states) shapes[s.input] = s.shape;
+  return shapes;
+}
+
 /** Silero's inputs, per generation, for messages. */
 function expectedProtocols(): string {
   return PROTOCOLS.map((p) => `${p.kind === 'v5' ? 'v5/v6' : 'v4 (legacy)'}: ${[...p.inputs, 'sr'].join(', ')}`).join('; or ');
 }
 
+/** The protocol whose inputs are these, if any. */
+function protocolNamed(names: readonly string[]): SileroProtocol | undefined {
+  return PROTOCOLS.find((p) => p.inputs.every((n) => names.includes(n)) && names.every((n) => n === 'sr' || p.inputs.includes(n)));
+}
+
 /** The protocol whose input names the model has, or an UNSUPPORTED error naming what was expected. */
 function protocolOf(model: OnnxModel): SileroProtocol {
   const names = model.inputNames;
-  const protocol = PROTOCOLS.find((p) => p.inputs.every((n) => names.includes(n)) && names.every((n) => n === 'sr' || p.inputs.includes(n)));
+  const protocol = protocolNamed(names);
   if (!protocol) {
     const expected = expectedProtocols();
     throw new RnnError('UNSUPPORTED', `SileroVad.load: the model's inputs are ${names.join(', ') || '(none)'}; expected Silero VAD's (${expected})`);
@@ -128,10 +140,15 @@ export class SileroVad {
     }
     let model: OnnxModel;
     try {
-      // `sr` is fixed for the VAD's lifetime: the model's `If` on it folds at load, so the branch
-      // of the other rate is never planned (a third of a cold start)
+      // `sr` and the shapes of the window and the states are fixed for the VAD's lifetime: the
+      // model's `If` on `sr` folds at load, so the branch of the other rate is never planned (a
+      // third of a cold start), and so do those on the states' shapes (v5 / v6 plan one LSTM of two)
       const sr = { data: BigInt64Array.of(BigInt(sampleRate)), shape: [1] };
-      model = loadOnnxWith(SILERO_OPS, bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes, { weights: options.weights }, { sr });
+      const fix = (inputs: readonly { name: string }[]): FixedInputs => {
+        const protocol = protocolNamed(inputs.map((i) => i.name));
+        return { values: { sr }, shapes: protocol === undefined ? {} : inputShapes(protocol, sampleRate) };
+      };
+      model = loadOnnxWith(SILERO_OPS, bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes, { weights: options.weights }, fix);
     } catch (e) {
       // an operator Silero does not use (silero-ops.ts): say what was expected
       if (!(e instanceof RnnError) || e.code !== 'UNSUPPORTED') throw e;
@@ -164,12 +181,9 @@ export class SileroVad {
     this.frameSamples = protocol.frameSamples[sampleRate];
     this.contextSamples = protocol.contextSamples[sampleRate];
     this.states = protocol.states;
-    const shapes: Record<string, readonly number[]> = { input: [1, this.contextSamples + this.frameSamples] };
+    const shapes = inputShapes(protocol, sampleRate);
     const feedback: Record<string, string> = {};
-    for (const s of this.states) {
-      shapes[s.input] = s.shape;
-      feedback[s.output] = s.input;
-    }
+    for (const s of this.states) feedback[s.output] = s.input;
     // as vad-web: int64 [1] (onnxruntime and loadOnnx take it for the declared scalar)
     if (model.inputNames.includes('sr')) shapes.sr = [1];
     this.binding = model.bind(shapes, { feedback });

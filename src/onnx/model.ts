@@ -143,15 +143,32 @@ export interface OnnxBinding {
 }
 
 /**
+ * Graph inputs a caller fixes for a model's lifetime (loadOnnxWith): what depends on them folds at
+ * load instead of being planned for every value or shape they could take.
+ */
+export interface FixedInputs {
+  /**
+   * Values by input name (SileroVad's `sr`): planned as constants, so an `If` on `sr == 16000`
+   * keeps only the branch taken and the other is never planned. The inputs stay in `inputs` and
+   * are fed as before, but the value fed is not read.
+   */
+  values?: Record<string, Tensor>;
+  /**
+   * Shapes by input name (SileroVad's window and states): `Shape` and `Size` of the input fold at
+   * load (an `If` on a state's batch dimension keeps one branch), and run() / bind() reject any
+   * other shape (the input's `shape` in `inputs` is this one).
+   */
+  shapes?: Record<string, readonly number[]>;
+}
+
+/**
  * loadOnnx with the operators of `factories` (an operator registry: every operator the importer
  * has in registry.ts, or a subset, so that a bundle that runs one known model ships only the
- * operator families it needs, as SileroVad does). `fixedInputs` (SileroVad's `sr`) are graph inputs
- * whose value the caller fixes for the model's lifetime: they are planned as constants, so what
- * depends on them folds at load (an `If` on `sr == 16000` keeps only the branch taken, and the
- * other is never planned); they stay in `inputs` and are fed as before, but the value fed is not
- * read. A value that does not convert to the input's declared type leaves the input unfixed.
+ * operator families it needs, as SileroVad does). `fix` says which graph inputs the caller fixes
+ * (FixedInputs), from the declared inputs. A value or shape that does not fit an input's
+ * declaration leaves the input unfixed.
  */
-export function loadOnnxWith(factories: Record<string, OpFactory>, bytes: Uint8Array, options: LoadOnnxOptions = {}, fixedInputs: Record<string, Tensor> = {}): OnnxModel {
+export function loadOnnxWith(factories: Record<string, OpFactory>, bytes: Uint8Array, options: LoadOnnxOptions = {}, fix?: (inputs: readonly OnnxInputInfo[]) => FixedInputs): OnnxModel {
   if (options === null || typeof options !== 'object') throw new RnnError('INVALID_OPTION', 'loadOnnx: options must be an object');
   const fastPath = options.fastPath ?? true;
   if (typeof fastPath !== 'boolean') throw new RnnError('INVALID_OPTION', `loadOnnx: fastPath must be a boolean, got ${typeof fastPath}`);
@@ -171,17 +188,22 @@ export function loadOnnxWith(factories: Record<string, OpFactory>, bytes: Uint8A
   const scope = newRootScope();
   const initializerNames = new Set(graph.initializers.map((t) => t.name));
   const inputs: OnnxInputInfo[] = [];
+  for (const vi of graph.inputs) if (!initializerNames.has(vi.name)) inputs.push(inputInfo(vi)); // IR < 4 lists initializers as inputs too
+  const { values = {}, shapes = {} } = fix?.(inputs) ?? {};
+  const own = (o: object, name: string) => Object.prototype.hasOwnProperty.call(o, name);
   const inputSlots: number[] = [];
   const fixed: boolean[] = [];
   try {
-    for (const vi of graph.inputs) {
-      if (initializerNames.has(vi.name)) continue; // IR < 4 lists initializers as inputs too
-      const info = inputInfo(vi);
-      inputs.push(info);
-      const value = Object.prototype.hasOwnProperty.call(fixedInputs, vi.name) ? fixedValue(fixedInputs[vi.name], info) : undefined;
+    for (let i = 0; i < inputs.length; i++) {
+      const name = inputs[i].name;
+      const value = own(values, name) ? fixedValue(values[name], inputs[i]) : undefined;
       const slot = planner.newSlot(value);
       fixed.push(value !== undefined);
-      scope.define(vi.name, slot);
+      if (value === undefined && own(shapes, name) && fitsDeclared(shapes[name], inputs[i].shape)) {
+        inputs[i] = { ...inputs[i], shape: shapes[name].slice() };
+        planner.fixedTypes.set(slot, { dtype: inputs[i].dtype, shape: shapes[name].slice() });
+      }
+      scope.define(name, slot);
       inputSlots.push(slot);
     }
     const block = withConstantChunks(() => planner.planGraph(graph, scope, 0));
@@ -203,6 +225,12 @@ function fixedValue(t: Tensor, info: OnnxInputInfo): OTensor | undefined {
     if (e instanceof RnnError) return undefined;
     throw e;
   }
+}
+
+/** Whether `shape` (concrete dims) is one the declaration allows (undefined: any). */
+function fitsDeclared(shape: readonly number[], declared: OnnxInputInfo['shape']): boolean {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) return false;
+  return declared === undefined || (declared.length === shape.length && declared.every((d, i) => typeof d !== 'number' || d === shape[i]));
 }
 
 function inputInfo(vi: ValueInfoMsg): OnnxInputInfo {
@@ -262,8 +290,10 @@ class Model implements OnnxModel {
       this.outputNames.forEach((n, i) => {
         const v = slots[plan.block.outputs[i]]!;
         const p = toPublic(v);
-        // Never hand out the plan's buffers, the model's constants or the caller's inputs.
-        if (plan.info !== undefined || plan.arena.owns(v.data) || plan.constantData.has(v.data) || fed.some((f) => f.data === v.data) || Object.values(result).some((r) => r.data === p.data)) {
+        // Never hand out the plan's buffers, the model's constants or the caller's inputs, nor a
+        // view of them (Slice returns one for a contiguous slice), nor one array twice.
+        const buffer = v.data.buffer;
+        if (plan.info !== undefined || plan.arena.owns(v.data) || plan.constantBuffers.has(buffer) || fed.some((f) => f.data.buffer === buffer) || Object.values(result).some((r) => r.data.buffer === p.data.buffer)) {
           p.data = p.data.slice() as typeof p.data;
         }
         result[n] = p;
@@ -411,8 +441,8 @@ const MAX_SPECIALIZED = 8;
 /** A block with the slot array it runs on. */
 class Plan {
   readonly slots: (OTensor | undefined)[];
-  /** Buffers a run must not hand out (constants; the caller's inputs are checked per run). */
-  readonly constantData: Set<unknown>;
+  /** Buffers a run must not hand out, nor views of them (constants; the caller's inputs are checked per run). */
+  readonly constantBuffers: Set<ArrayBufferLike>;
   /** Slots filled during a run (inputs and computed values), cleared after it. */
   readonly runtimeSlots: Int32Array;
   /** Memory of a run's intermediate values, reused by the next run of this plan. */
@@ -436,7 +466,7 @@ class Plan {
     this.types = specialized?.types;
     this.constantSlots = constants;
     this.slots = constants.slice();
-    this.constantData = new Set(constants.filter((c) => c !== undefined).map((c) => c!.data));
+    this.constantBuffers = new Set(constants.filter((c) => c !== undefined).map((c) => c!.data.buffer));
     this.runtimeSlots = Int32Array.from(constants.flatMap((c, s) => (c === undefined ? [s] : [])));
   }
 

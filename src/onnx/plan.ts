@@ -15,10 +15,10 @@
  */
 import type { WeightFormat } from '../../base/quantize.js';
 import { RnnError } from '../../base/errors.js';
-import { NodeContext, type NodeFn, type NodeResources } from './node.js';
+import { NodeContext, type NodeFn, type NodeResources, type ValueType } from './node.js';
 import type { OpFactory } from './ops.js';
 import type { GraphMsg, NodeMsg } from './proto.js';
-import { tensorFromProto, type OTensor } from './values.js';
+import { allocData, tensorFromProto, type OTensor } from './values.js';
 
 /** Opsets of the default domain ('' / 'ai.onnx') that load. */
 export const MIN_OPSET = 7;
@@ -26,6 +26,8 @@ export const MAX_OPSET = 21;
 
 /** Operators the planner implements itself: they hold sub-graphs. */
 const CONTROL_FLOW = ['If'];
+/** Operators whose output depends only on the shape of input 0. */
+const SHAPE_VALUED = ['Shape', 'Size'];
 /** Operators with sub-graphs that are rejected at load with a clear message. */
 const UNSUPPORTED_CONTROL_FLOW = ['Loop', 'Scan', 'SequenceMap'];
 
@@ -104,6 +106,11 @@ export class Planner {
   readonly constants: (OTensor | undefined)[] = [];
   readonly resources: NodeResources[] = [];
   readonly recurrent: RecurrentStepInfo[] = [];
+  /**
+   * Run-time slots whose dtype and shape are fixed for the model's life (graph inputs of fixed
+   * shape, see loadOnnxWith): `Shape` and `Size` of them fold at load.
+   */
+  readonly fixedTypes = new Map<number, ValueType>();
   constructor(private readonly options: PlanOptions) {}
 
   newSlot(value?: OTensor): number {
@@ -183,11 +190,15 @@ export class Planner {
     if (ctx.recurrentPath !== undefined) {
       this.recurrent.push({ name: node.name || node.outputs[0], op: node.opType as 'LSTM', path: ctx.recurrentPath });
     }
-    const allConst = inputs.every((s, i) => s < 0 || constInputs[i] !== undefined);
+    // Shape and Size read only their input's shape: of a value whose shape is fixed, they fold
+    // (given an empty tensor of that shape: the kernels read no data)
+    const fixedType = SHAPE_VALUED.includes(node.opType) && inputs[0] >= 0 && constInputs[0] === undefined ? this.fixedTypes.get(inputs[0]) : undefined;
+    const foldInputs = fixedType === undefined ? constInputs : [{ dtype: fixedType.dtype, shape: fixedType.shape.slice(), data: allocData(fixedType.dtype, 0) }, ...constInputs.slice(1)];
+    const allConst = inputs.every((s, i) => s < 0 || foldInputs[i] !== undefined);
     if (allConst && !recurrent) {
       let outs: (OTensor | undefined)[] | undefined;
       try {
-        outs = kernel(constInputs);
+        outs = kernel(foldInputs);
       } catch (e) {
         if (depth === 0) throw e;
       }

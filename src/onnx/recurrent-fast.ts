@@ -1,8 +1,9 @@
 /**
  * Fast path of ONNX LSTM / GRU / RNN: when a node computes exactly what a PyTorch layer computes
- * (torchCompatible) and its weights are constants, they become a model spec and its canonical
- * parameters once at load, packed into wasm memory at the node's first run
- * (PackedRecurrent.fromParams), and every run is one bindings call. `direction=reverse`, the
+ * (torchCompatible) and its weights are constants, they become a model spec at load and are
+ * packed into wasm memory at the node's first run (PackedRecurrent.fromParams, which puts ONNX's
+ * gate blocks in the canonical order as it packs: no reordered copy), and every run is one
+ * bindings call. `direction=reverse`, the
  * [T, D, B, H] and [B, T, D, H] layouts and layout 1's [B, D, H] states are arguments of that call
  * (strides of the wasm driver).
  */
@@ -11,7 +12,7 @@ import { PackedRecurrent, StreamState } from '../../bindings/recurrent.js';
 import type { NodeContext, PreparedNode, ValueType } from './node.js';
 import { allocData, sameShape, type OTensor } from './values.js';
 import {
-  type RecurrentAttrs, type RecurrentResult, type RecurrentRun, canonicalParams, recurrentOutputs, torchCompatible,
+  type RecurrentAttrs, type RecurrentResult, type RecurrentRun, ORDER, onnxOrderParams, recurrentOutputs, torchCompatible,
 } from './recurrent-node.js';
 
 function constFloat(t: OTensor | undefined): Float32Array | undefined {
@@ -62,8 +63,9 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
     numDirections: D as 1 | 2,
     bias: bias !== undefined,
   };
-  // the weights in canonical form, made when the node first runs (see below)
-  const canonical = () => Array.from({ length: D }, (_, d) => canonicalParams(at.kind, w, r, bias, d, H, I));
+  // packed when the node first runs (see below): the weights as the node holds them (views, ONNX's
+  // gate order), put in the canonical order by the packer
+  const pack = () => PackedRecurrent.fromParams(spec, Array.from({ length: D }, (_, d) => onnxOrderParams(w, r, bias, d, G, H, I)), undefined, ctx.weights, ORDER[at.kind]);
   const reverseOnly = D === 1 && at.dirs[0] === 'reverse';
   const batchFirst = at.layout === 1;
   // Y [B, T, D, H] and states [B, D, H] for layout 1, else [T, D, B, H] and [D, B, H]
@@ -107,7 +109,7 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
   };
 
   const streamFor = (B: number): StreamState => {
-    packed ??= PackedRecurrent.fromParams(spec, canonical(), undefined, ctx.weights);
+    packed ??= pack();
     if (stream === undefined || stream.batch !== B) {
       stream?.dispose();
       stream = new StreamState(packed.runtime, packed, B);
@@ -143,7 +145,7 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
         const h0v = (ins[5]?.data as Float32Array | undefined) ?? null;
         const c0v = lstm ? ((ins[6]?.data as Float32Array | undefined) ?? null) : null;
         if (step) return stepInto(B, ins[0]!.data as Float32Array, h0v, c0v, y, h, cN ?? undefined);
-        packed ??= PackedRecurrent.fromParams(spec, canonical(), undefined, ctx.weights);
+        packed ??= pack();
         const prepared = packed.prepareRun(T, B, layoutOptions);
         prepared.run(ins[0]!.data as Float32Array, h0v, c0v, null, y, h, cN);
       },
@@ -151,7 +153,7 @@ export function makeFastPath(ctx: NodeContext, at: RecurrentAttrs): FastPath | u
   };
 
   const fast = (run: RecurrentRun): RecurrentResult | undefined => {
-    packed ??= PackedRecurrent.fromParams(spec, canonical(), undefined, ctx.weights);
+    packed ??= pack();
     const { T, B } = run;
     if (run.W !== w || run.R !== r || T < 1 || B < 1 || run.I !== I || run.H !== H) return undefined;
     if (run.lens && run.lens.some((l) => l === 0)) return undefined; // onnxruntime semantics for 0 in the general path

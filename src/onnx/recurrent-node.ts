@@ -178,7 +178,7 @@ export function familyOf(kind: RecurrentOpType): CellFamily {
 }
 
 /** Canonical gate block k (PyTorch order) = ONNX gate block ORDER[k]: LSTM i,o,f,c -> i,f,g,o; GRU z,r,h -> r,z,n. */
-const ORDER: Record<RecurrentOpType, readonly number[]> = { LSTM: [0, 2, 3, 1], GRU: [1, 0, 2], RNN: [0] };
+export const ORDER: Record<RecurrentOpType, readonly number[]> = { LSTM: [0, 2, 3, 1], GRU: [1, 0, 2], RNN: [0] };
 
 /** The gate blocks of `src` ([G blocks of H * cols] in ONNX order) in canonical order, a new array. */
 function reorderGates(src: Float32Array, order: readonly number[], H: number, cols: number): Float32Array {
@@ -199,6 +199,22 @@ export function canonicalParams(kind: RecurrentOpType, W: Float32Array, R: Float
     whh: reorderGates(R.subarray(d * GH * H, (d + 1) * GH * H), order, H, H),
     bih: Bias ? reorderGates(Bias.subarray(d * 2 * GH, d * 2 * GH + GH), order, H, 1) : null,
     bhh: Bias ? reorderGates(Bias.subarray(d * 2 * GH + GH, (d + 1) * 2 * GH), order, H, 1) : null,
+    whr: null,
+  };
+}
+
+/**
+ * Direction d's weights as canonicalParams gives them but with the gate blocks in ONNX's order
+ * (ORDER says where each canonical block is): views of W, R and B, nothing copied (for
+ * PackedRecurrent.fromParams with that gate order).
+ */
+export function onnxOrderParams(W: Float32Array, R: Float32Array, Bias: Float32Array | undefined, d: number, G: number, H: number, I: number): LayerDirParams {
+  const GH = G * H;
+  return {
+    wih: W.subarray(d * GH * I, (d + 1) * GH * I),
+    whh: R.subarray(d * GH * H, (d + 1) * GH * H),
+    bih: Bias ? Bias.subarray(d * 2 * GH, d * 2 * GH + GH) : null,
+    bhh: Bias ? Bias.subarray(d * 2 * GH + GH, (d + 1) * 2 * GH) : null,
     whr: null,
   };
 }

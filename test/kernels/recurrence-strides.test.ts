@@ -114,3 +114,34 @@ describe.each(builds)('recurrence driver strides [%s build]', (build) => {
     });
   }
 });
+
+describe('fromParams with a gate order (ONNX gate blocks packed in the canonical order)', () => {
+  it('packs the same weights as the canonical params: by the packer where each gate is whole panels, by a reordered copy where not and for int8', async () => {
+    const rt = await runtimeFor(builds[0]);
+    const ORDER = { lstm: [0, 2, 3, 1], gru: [1, 0, 2] } as const;
+    for (const cell of ['lstm', 'gru'] as const) {
+      for (const H of [32, 8, 5]) {
+        for (const format of ['f32', 'int8'] as const) {
+          const spec: RecurrentSpec = { cell, inputSize: 7, hiddenSize: H, projSize: 0, numLayers: 1, numDirections: 1, bias: true };
+          const r = new Rng(H + (cell === 'gru' ? 100 : 0));
+          const G = ORDER[cell].length;
+          const canonical: LayerDirParams = { wih: randArray(r, G * H * 7), whh: randArray(r, G * H * H), bih: randArray(r, G * H), bhh: randArray(r, G * H), whr: null };
+          // given block ORDER[k] = canonical block k
+          const given = (a: Float32Array) => {
+            const out = new Float32Array(a.length);
+            const size = a.length / G;
+            ORDER[cell].forEach((o, k) => out.set(a.subarray(k * size, (k + 1) * size), o * size));
+            return out;
+          };
+          const onnx: LayerDirParams = { wih: given(canonical.wih), whh: given(canonical.whh), bih: given(canonical.bih!), bhh: given(canonical.bhh!), whr: null };
+          const a = PackedRecurrent.fromParams(spec, [canonical], rt, format);
+          const b = PackedRecurrent.fromParams(spec, [onnx], rt, format, ORDER[cell]);
+          expect(b.readParams(0), `${cell} H ${H} ${format}`).toEqual(a.readParams(0));
+          a.dispose();
+          b.dispose();
+        }
+      }
+    }
+    expect(() => PackedRecurrent.fromParams({ cell: 'lstm', inputSize: 1, hiddenSize: 1, projSize: 0, numLayers: 1, numDirections: 1, bias: false }, [{ wih: new Float32Array(4), whh: new Float32Array(4), bih: null, bhh: null, whr: null }], rt, 'f32', [0, 1, 1, 2])).toThrow(/gateOrder must be a permutation/);
+  });
+});

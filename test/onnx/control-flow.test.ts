@@ -12,6 +12,8 @@ import { codeOf, rng } from '../helpers/common.js';
 import { model, type GraphSpec, type NodeSpec } from './encode.js';
 import { expectClose, prepareNode, readBytes } from './helpers.js';
 import { recurrentOp } from '../../src/onnx/recurrent.js';
+import { loadOnnxWith } from '../../src/onnx/model.js';
+import { SILERO_OPS } from '../../src/onnx/silero-ops.js';
 import type { OTensor } from '../../src/onnx/values.js';
 import { runOrt } from './ort.js';
 
@@ -278,6 +280,27 @@ describe('plans specialised to input shapes', () => {
       expect(ort.error).toBeUndefined();
       expectClose(m.run({ x }).y, ort.outputs!.y, 1e-6, `shape [${shape}]`);
     }
+  });
+
+  it('an input shape fixed at load folds Shape of it (one branch planned); other shapes are rejected, declared-incompatible ones ignored', async () => {
+    const fixShape = (shape: number[]) => () => ({ shapes: { x: shape } });
+    for (const shape of [[1, 4], [3, 4]]) {
+      const m = loadOnnxWith(SILERO_OPS, bytes, {}, fixShape(shape));
+      expect(m.inputs[0].shape).toEqual(shape);
+      // the If folded at load: the load-time plan has no If step left
+      const block = (m as unknown as { block: { steps: { kind: string }[] } }).block;
+      expect(block.steps.map((st) => st.kind)).not.toContain('if');
+      const x = { data: randn(shape[0] * shape[1], 7), shape };
+      const ort = await runOrt(bytes, { x } as never);
+      expectClose(m.run({ x }).y, ort.outputs!.y, 1e-6, `shape [${shape}]`);
+      const other = shape[0] === 1 ? [3, 4] : [1, 4];
+      expect(codeOf(() => m.run({ x: { data: new Float32Array(other[0] * other[1]), shape: other } }))).toBe('SHAPE_MISMATCH');
+      expect(codeOf(() => m.bind({ x: other }))).toBe('SHAPE_MISMATCH');
+    }
+    // a shape the declaration does not allow (rank 3 for ['', '']) leaves the input as declared
+    const m = loadOnnxWith(SILERO_OPS, bytes, {}, fixShape([1, 2, 2]));
+    expect(m.inputs[0].shape).toEqual(['', '']);
+    expect(m.run({ x: { data: new Float32Array(6), shape: [2, 3] } }).y.shape).toEqual([2, 3]);
   });
 
   it('loads from a Node Buffer (whose slice() is a view) like from a Uint8Array', async () => {

@@ -314,6 +314,40 @@ describe('operators vs onnxruntime-web on random inputs', () => {
   for (const c of CASES) it(c.name, () => expectLikeOrt(c));
 });
 
+describe('Slice of one contiguous run: a view inside the run, never handed out', () => {
+  const INT64 = 7;
+  const ints = (name: string, v: number[]) => ({ name, dims: [v.length], type: INT64, data: v });
+  // rows 1..2 of the input x [3, 4] and of the initializer c [3, 4], the row block of x twice
+  const bytes = model({
+    nodes: [
+      { op: 'Slice', inputs: ['x', 's', 'e', 'a'], outputs: ['y1'] },
+      { op: 'Slice', inputs: ['x', 's', 'e', 'a'], outputs: ['y2'] },
+      { op: 'Slice', inputs: ['c', 's', 'e', 'a'], outputs: ['yc'] },
+      { op: 'Slice', inputs: ['x', 's', 'e', 'a'], outputs: ['inner'] },
+      { op: 'Relu', inputs: ['inner'], outputs: ['r'] },
+    ],
+    initializers: [ints('s', [1]), ints('e', [3]), ints('a', [0]), { name: 'c', dims: [3, 4], data: Array.from({ length: 12 }, (_, i) => 100 + i) }],
+    inputs: [{ name: 'x', shape: [3, 4] }],
+    outputs: [{ name: 'y1' }, { name: 'y2' }, { name: 'yc' }, { name: 'r' }],
+  });
+
+  it('outputs are the right values in arrays of their own: not views of the input, of a constant or of each other', () => {
+    const m = loadOnnx(bytes);
+    const x = Float32Array.from({ length: 12 }, (_, i) => i - 6);
+    for (let run = 0; run < 3; run++) {
+      const out = m.run({ x: { data: x, shape: [3, 4] } });
+      expect(Array.from(out.y1.data as Float32Array)).toEqual([-2, -1, 0, 1, 2, 3, 4, 5]);
+      expect(Array.from(out.yc.data as Float32Array)).toEqual([104, 105, 106, 107, 108, 109, 110, 111]);
+      expect(Array.from(out.r.data as Float32Array)).toEqual([0, 0, 0, 1, 2, 3, 4, 5]);
+      const buffers = [out.y1, out.y2, out.yc, out.r].map((t) => t.data.buffer);
+      expect(new Set([...buffers, x.buffer]).size).toBe(5);
+      // writing the outputs changes neither the input nor the next run
+      for (const t of Object.values(out)) (t.data as Float32Array).fill(NaN);
+      expect(x[4]).toBe(-2);
+    }
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 
 describe('bad attributes and inputs', () => {

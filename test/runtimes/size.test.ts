@@ -31,6 +31,12 @@ const ARENA = 1.5 * 1024;
 // this much, while every wasm build stayed at its size (the activation kernels that no binding
 // calls moved to the test builds). Added to the budgets set before it.
 const CHANNELS_FIRST = 1 * 1024;
+// Silero VAD's cold start (docs/performance.md, "Silero VAD cold start"): input shapes fixed at
+// load (Shape / Size folded while planning), Slice views, the recurrent fast path packing ONNX's
+// gate order in place (PackedRecurrent.fromParams' gateOrder): the ONNX entries' JS grows by about
+// 2 KB while SileroVad's load and first frame take a third fewer page faults. Added to the
+// budgets set before it.
+const COLD_START = 2 * 1024;
 
 async function minified(entry: string): Promise<number> {
   const r = await build({ entryPoints: [join(ROOT, entry)], bundle: true, minify: true, write: false, format: 'esm', platform: 'neutral', logLevel: 'silent' });
@@ -52,7 +58,7 @@ describe('size budget', () => {
     ['core', 'ready, LSTM, GRU, RNN, RecurrentState, readSafetensors, writeSafetensors, RnnError', JS_BUDGET],
     ['core + Sequential/generation', 'ready, LSTM, GRU, RNN, readSafetensors, RnnError, Sequential, Embedding, Linear, loadModel, generate', 94 * 1024 + PROBE],
     // About a hundred operators, sub-graphs, the planner, the shape specialiser and static plans (issue 14), int8 recurrent nodes (issue 17).
-    ['ONNX import', 'ready, loadOnnx, readTensorProto', 150 * 1024 + PROBE + ARENA + CHANNELS_FIRST],
+    ['ONNX import', 'ready, loadOnnx, readTensorProto', 150 * 1024 + PROBE + ARENA + CHANNELS_FIRST + COLD_START],
     ['Keras/TF.js import', 'ready, loadLayersModel, loadKerasModel', 80 * 1024],
   ];
   it.each(BUDGETS)('library JS, %s, minified within budget', async (_what, names, budget) => {
@@ -78,7 +84,7 @@ describe('size budget', () => {
     const size = await minified('dist/src/index.js');
     const embedded = await minified('dist/entries/embedded.js');
     console.log(`whole library JS minified: ${size} bytes; embedded entry (with base64 wasm): ${embedded} bytes`);
-    expect(size).toBeLessThanOrEqual(300 * 1024 + PROBE + ARENA + CHANNELS_FIRST);
+    expect(size).toBeLessThanOrEqual(300 * 1024 + PROBE + ARENA + CHANNELS_FIRST + COLD_START);
   });
 
   it('a web page running Silero VAD ships under 2.5 MB: the JS it imports, the one wasm build ready() loads, and the v5 model', async () => {

@@ -158,12 +158,20 @@ function sliceImpl(ctx: NodeContext, x: OTensor, starts: number[], ends: number[
   }
   // Everything, in order (Silero's first STFT slice): the tensor as it is.
   if (begin.every((b) => b === 0) && step.every((st) => st === 1) && sameShape(shape, x.shape)) return x;
-  const out = alloc(x.dtype, shape, ctx.label);
-  const n = out.data.length;
-  if (n === 0) return out;
   const str = stridesOf(x.shape);
   let ii = 0;
   for (let d = 0; d < r; d++) ii += begin[d] * str[d];
+  // One contiguous run of x (outer axes down to one element, then a range of one axis with step
+  // 1, the inner axes whole: the gate blocks Silero slices out of its LSTM weights): a view of
+  // x's data, no copy. (Kernels never write their inputs; OnnxModel.run copies an output that
+  // shares a buffer with a constant or an input.)
+  if (r > 0 && contiguousRun(shape, x.shape, begin, step)) {
+    const n = numelOf(shape);
+    if (n > 0) return { dtype: x.dtype, data: x.data.subarray(ii, ii + n) as OData, shape };
+  }
+  const out = alloc(x.dtype, shape, ctx.label);
+  const n = out.data.length;
+  if (n === 0) return out;
   if (r === 0) {
     out.data[0] = x.data[0];
     return out;
@@ -202,6 +210,18 @@ function sliceImpl(ctx: NodeContext, x: OTensor, starts: number[], ends: number[
     }
   }
   return out;
+}
+
+/**
+ * Whether the slice `begin` / `step` of extents `shape` of a tensor of shape `full` is one
+ * contiguous run of its row-major data.
+ */
+function contiguousRun(shape: readonly number[], full: readonly number[], begin: readonly number[], step: readonly number[]): boolean {
+  let a = 0;
+  while (a < shape.length && shape[a] === 1) a++;
+  if (a < shape.length && step[a] !== 1) return false;
+  for (let d = a + 1; d < shape.length; d++) if (begin[d] !== 0 || step[d] !== 1 || shape[d] !== full[d]) return false;
+  return true;
 }
 
 /** dst[o + k] = src[i + k * stride] for k < len (same element type). */
