@@ -1,18 +1,18 @@
 /**
  * The operator registry SileroVad loads with: exactly the operators Silero VAD v4 (legacy), v5
  * and v6 use (If is the planner's own), so that a page running it ships as little as it can. The
- * layout, shape and conv factories are picked one by one, so a bundler drops the rest of their
- * files (Tile, Split, Range, Expand, Flatten, ConvTranspose...); the arithmetic, elementwise,
- * logical and reduction tables are built by calls and ship whole. A model that needs another
+ * layout, shape, conv, elementwise and reduction factories are picked one by one, so a bundler
+ * drops the rest of their files (Tile, Split, Range, Expand, Flatten, ConvTranspose, the other
+ * activations and reductions...); the small arithmetic and logical tables ship whole. A model that needs another
  * operator fails to load with UNSUPPORTED naming it; loadOnnx (registry.ts) has them all.
  */
 import { ARITHMETIC_OPS } from './ops/arithmetic.js';
 import { convOp } from './ops/conv.js';
-import { ELEMENTWISE_OPS } from './ops/elementwise.js';
+import { logOp, negOp, pow, reluOp, sigmoidOp, sqrtOp } from './ops/elementwise.js';
 import { cast, concat, constant, constantOfShape, gather, identity, reshape, shapeOp, slice, squeeze, transpose, unsqueeze } from './ops/layout.js';
 import { LOGICAL_OPS } from './ops/logical.js';
 import { withMovementPrepares } from './ops/movement.js';
-import { REDUCE_OPS } from './ops/reduce.js';
+import { reduceMean } from './ops/reduce.js';
 import { pad, size } from './ops/shape.js';
 import type { OpFactory } from './ops/util.js';
 import { fastRecurrentOp } from './recurrent-op.js';
@@ -22,15 +22,15 @@ export const SILERO_OPS: Record<string, OpFactory> = {
   ...withMovementPrepares({
     Add: ARITHMETIC_OPS.Add,
     Mul: ARITHMETIC_OPS.Mul,
-    Log: ELEMENTWISE_OPS.Log,
-    Neg: ELEMENTWISE_OPS.Neg,
-    Pow: ELEMENTWISE_OPS.Pow,
-    Relu: ELEMENTWISE_OPS.Relu,
-    Sigmoid: ELEMENTWISE_OPS.Sigmoid,
-    Sqrt: ELEMENTWISE_OPS.Sqrt,
+    Log: logOp,
+    Neg: negOp,
+    Pow: pow,
+    Relu: reluOp,
+    Sigmoid: sigmoidOp,
+    Sqrt: sqrtOp,
     Equal: LOGICAL_OPS.Equal,
     Not: LOGICAL_OPS.Not,
-    ReduceMean: REDUCE_OPS.ReduceMean,
+    ReduceMean: reduceMean,
     Cast: cast,
     Concat: concat,
     Constant: constant,

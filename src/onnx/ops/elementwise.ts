@@ -92,13 +92,22 @@ export { sigmoid };
 
 const f32 = Math.fround;
 
-const UNARY: Record<string, UnarySpec> = {
-  // max(0, x) with -0 -> +0 and NaN kept, as onnxruntime
-  Relu: { dtypes: SIGNED, make: () => relu, int: (x) => (x < 0n ? 0n : x) },
+// The operators Silero VAD runs, one by one, so that a bundle of silero-ops.ts keeps only these
+// (the table below is built by a call that a bundler drops when nothing uses it).
+// max(0, x) with -0 -> +0 and NaN kept, as onnxruntime
+const RELU: UnarySpec = { dtypes: SIGNED, make: () => relu, int: (x) => (x < 0n ? 0n : x) };
+const SIGMOID: UnarySpec = { make: () => sigmoid };
+const SQRT: UnarySpec = { make: () => Math.sqrt };
+const LOG: UnarySpec = { make: () => Math.log };
+const NEG: UnarySpec = { dtypes: SIGNED, make: () => (x) => -x, int: (x) => -x };
+export const reluOp = /* @__PURE__ */ unary(RELU, UNARY_F32_LOOPS.Relu);
+export const sigmoidOp = /* @__PURE__ */ unary(SIGMOID, UNARY_F32_LOOPS.Sigmoid);
+export const sqrtOp = /* @__PURE__ */ unary(SQRT, UNARY_F32_LOOPS.Sqrt);
+export const logOp = /* @__PURE__ */ unary(LOG, UNARY_F32_LOOPS.Log);
+export const negOp = /* @__PURE__ */ unary(NEG, UNARY_F32_LOOPS.Neg);
+
+const unarySpecs = (): Record<string, UnarySpec> => ({
   Tanh: plain(Math.tanh),
-  Sigmoid: plain(sigmoid),
-  Sqrt: plain(Math.sqrt),
-  Log: plain(Math.log),
   Exp: plain(Math.exp),
   Reciprocal: plain((x) => 1 / x),
   Floor: plain(Math.floor),
@@ -109,7 +118,6 @@ const UNARY: Record<string, UnarySpec> = {
   Softsign: plain(softsign),
   Sin: plain(Math.sin),
   Cos: plain(Math.cos),
-  Neg: { dtypes: SIGNED, make: () => (x) => -x, int: (x) => -x },
   Abs: { dtypes: NUMERIC, make: () => Math.abs, int: (x) => (x < 0n ? -x : x) },
   Sign: { since: 9, dtypes: NUMERIC, make: () => Math.sign, int: (x) => (x > 0n ? 1n : x < 0n ? -1n : 0n) },
   LeakyRelu: {
@@ -160,7 +168,7 @@ const UNARY: Record<string, UnarySpec> = {
       return (x) => (x > alpha ? x : 0);
     },
   },
-};
+});
 
 // ---------------------------------------------------------------------------------------------
 // Pow
@@ -184,7 +192,7 @@ function powScalarF32(x: Float32Array, e: number, z: Float32Array): void {
   else if (!arenaUnary('VUNARY_SQUARE', x, z)) for (let o = 0; o < z.length; o++) z[o] = x[o] * x[o];
 }
 
-const pow: OpFactory = (ctx) => {
+export const pow: OpFactory = (ctx) => {
   ctx.allowOnly(ctx.opset < 7 ? ['broadcast', 'axis'] : []);
   const kernel: NodeFn = (ins) => {
     const a = ctx.input(ins, 0, 'X');
@@ -344,8 +352,13 @@ const prelu: OpFactory = (ctx) => {
   };
 };
 
-export const ELEMENTWISE_OPS: Record<string, OpFactory> = {
-  ...Object.fromEntries(Object.entries(UNARY).map(([name, spec]) => [name, unary(spec, UNARY_F32_LOOPS[name])])),
+export const ELEMENTWISE_OPS: Record<string, OpFactory> = /* @__PURE__ */ (() => ({
+  Relu: reluOp,
+  Sigmoid: sigmoidOp,
+  Sqrt: sqrtOp,
+  Log: logOp,
+  Neg: negOp,
+  ...Object.fromEntries(Object.entries(unarySpecs()).map(([name, spec]) => [name, unary(spec, UNARY_F32_LOOPS[name])])),
   Pow: pow,
   Min: variadic('min'),
   Max: variadic('max'),
@@ -353,4 +366,4 @@ export const ELEMENTWISE_OPS: Record<string, OpFactory> = {
   Mean: variadic('mean'),
   Clip: clip,
   PRelu: prelu,
-};
+}))();

@@ -218,8 +218,11 @@ function argExtreme(largest: boolean): OpFactory {
   };
 }
 
-export const REDUCE_OPS: Record<string, OpFactory> = {
-  ...Object.fromEntries(Object.entries(REDUCTIONS).map(([name, spec]) => [name, reduceOp(name, spec)])),
+/** ReduceMean alone (Silero VAD's), so that a bundle of silero-ops.ts drops the rest. */
+export const reduceMean = /* @__PURE__ */ reduceOp('ReduceMean', REDUCTIONS.ReduceMean);
+
+export const REDUCE_OPS: Record<string, OpFactory> = /* @__PURE__ */ (() => ({
+  ...Object.fromEntries(Object.entries(REDUCTIONS).map(([name, spec]) => [name, name === 'ReduceMean' ? reduceMean : reduceOp(name, spec)])),
   ArgMax: argExtreme(true),
   ArgMin: argExtreme(false),
-};
+}))();
