@@ -17,7 +17,7 @@
  */
 import type { WasmRuntime } from './wasm.js';
 import { layoutRegions, type Workspace } from './workspace.js';
-import { splitEven, type ThreadKernel, type ThreadPool } from './threads.js';
+import type { ThreadKernel, ThreadPool } from './threads.js';
 import { cellId } from './kernels.js';
 import type { PanelWidth } from './panels.js';
 import { RnnError } from '../base/errors.js';
@@ -134,8 +134,27 @@ interface LayerDirCall {
   csave: number;
   rsave: number;
   hhsave: number;
-  /** Row boundaries of the projection GEMM's parts on a threaded runtime ([0, rows]: not split). */
-  projParts: number[];
+  /** Inference: the input projection's calls, one per part (several on a threaded runtime). */
+  projection: KernelCall[];
+  /** Inference: the recurrence's calls, one per part of the batch. */
+  recurrence: KernelCall[];
+}
+
+/**
+ * A kernel call worked out once: `args` with the workspace-relative ones (indices `based`) made
+ * absolute at each run into `abs`; `lengthsAt` is the index of the lengths pointer (0 when a run
+ * has no lengths), or -1.
+ */
+interface KernelCall {
+  kernel: ThreadKernel;
+  args: number[];
+  based: number[];
+  lengthsAt: number;
+  abs: number[];
+}
+
+function kernelCall(kernel: ThreadKernel, args: number[], based: number[], lengthsAt = -1): KernelCall {
+  return { kernel, args, based, lengthsAt, abs: args.slice() };
 }
 
 /**
@@ -145,18 +164,21 @@ interface LayerDirCall {
  */
 export const THREAD_SPLIT = { minPartMadds: 2_000_000 };
 
+/**
+ * Boundaries of `n` items split into `parts` runs as even as they can be, each but the last a
+ * multiple of `align` (0 = start, parts = n): part p is [b[p], b[p + 1]).
+ */
+export function splitEven(n: number, parts: number, align = 1): number[] {
+  const out = [0];
+  for (let p = 1; p < parts; p++) out.push(Math.min(n, Math.round((n * p) / parts / align) * align));
+  out.push(n);
+  return out;
+}
+
 /** Parts (at most `threads`) for `madds` of work over `items` rows, each part at least THREAD_SPLIT.minPartMadds. */
 function partsFor(threads: number, items: number, madds: number): number {
   return Math.max(1, Math.min(threads, items, Math.floor(madds / THREAD_SPLIT.minPartMadds)));
 }
-
-/** The export running a cell's recurrence (a worker's ThreadKernel name). */
-const RECURRENCE_KERNEL: Record<RecurrentSpec['cell'], ThreadKernel> = {
-  lstm: 'lstm_recurrence',
-  gru: 'gru_recurrence',
-  rnn_tanh: 'rnn_tanh_recurrence',
-  rnn_relu: 'rnn_relu_recurrence',
-};
 
 /**
  * A PackedRecurrent run of one shape with everything that depends only on the shape worked out
@@ -192,10 +214,6 @@ export class PreparedRun {
   private outView: Float32Array = new Float32Array(0);
   /** The worker threads this run splits over, or undefined (one thread, or nothing large enough). */
   private readonly pool: ThreadPool | undefined;
-  /** Batch boundaries of the recurrence's parts ([0, batch]: not split). */
-  private readonly batchParts: number[];
-  /** Float offset of each recurrence part's scratch in the scratch region. */
-  private readonly scratchParts: number[];
 
   constructor(
     private readonly rt: WasmRuntime,
@@ -225,15 +243,12 @@ export class PreparedRun {
     // int8 weights, whose recurrence quantizes h over all batch rows at every step (one scale per
     // tensor, as PyTorch's dynamic quantization): parts would have scales of their own
     const threads = train ? 1 : rt.threadCount;
-    const recurrenceParts = format === 'int8' ? 1 : partsFor(threads, batch, tLen * batch * gh * ps);
-    this.batchParts = splitEven(batch, recurrenceParts);
-    const scratchId = cellId(rt.constants, cell);
-    this.scratchParts = [];
-    let scratchFloats = 0;
-    for (let i = 0; i < recurrenceParts; i++) {
-      this.scratchParts.push(scratchFloats);
-      scratchFloats += Math.ceil(rt.exports.recurrence_scratch_size(scratchId, this.batchParts[i + 1] - this.batchParts[i], hs, ps) / 4) * 4;
+    const batchParts = splitEven(batch, format === 'int8' ? 1 : partsFor(threads, batch, tLen * batch * gh * ps));
+    const scratchParts = [0]; // float offsets of each part's scratch
+    for (let i = 1; i < batchParts.length; i++) {
+      scratchParts.push(scratchParts[i - 1] + Math.ceil(rt.exports.recurrence_scratch_size(cellId(rt.constants, cell), batchParts[i] - batchParts[i - 1], hs, ps) / 4) * 4);
     }
+    const scratchFloats = scratchParts.pop()!;
     // int8: every layer's input is quantized (all rows at once, as PyTorch's quantized layers
     // quantize the whole input of their input projection) into rows of kp bytes
     let maxIn = inputSize;
@@ -286,8 +301,9 @@ export class PreparedRun {
           at += (tLen - 1) * ots;
           ots = -ots;
         }
-        this.calls.push({
-          p: layers[sd],
+        const p = layers[sd];
+        const call: LayerDirCall = {
+          p,
           input,
           inSize,
           blocks,
@@ -302,16 +318,40 @@ export class PreparedRun {
           csave: csave + sd * (tLen + 1) * batch * hs * 4,
           rsave: projSize > 0 ? rsave + sd * rows * hs * 4 : 0,
           hhsave: hhsave + sd * rows * gh * 4,
-          // rows in 4-row blocks (the GEMM's tile); batch-major blocks (train mode) stay whole
-          projParts: blocks.count === 1 ? splitEven(rows, partsFor(threads, Math.floor(rows / 4), rows * gh * inSize), 4) : [0, rows],
-        });
+          projection: [],
+          recurrence: [],
+        };
+        this.calls.push(call);
+        if (train) continue;
+        // inference: the projection by rows in 4-row blocks (the GEMM's tile), int8 from the
+        // quantized rows (kp bytes each); the recurrence by batch rows
+        const projParts = splitEven(rows, partsFor(threads, Math.floor(rows / 4), rows * gh * inSize), 4);
+        const kp = Math.ceil(inSize / 4) * 4;
+        for (let i = 0; i + 1 < projParts.length; i++) {
+          const [r0, m] = [projParts[i], projParts[i + 1] - projParts[i]];
+          call.projection.push(format === 'int8'
+            ? kernelCall('qd8_f32_qc8w_gemm', [call.gates + r0 * gh * 4, xq + 16 + r0 * kp, xq, p.wih, p.xbias, m, gh, inSize, gh], [0, 1, 2])
+            : kernelCall('f32_gemm', [call.gates + r0 * gh * 4, input + r0 * inSize * 4, p.wih, p.xbias, m, gh, inSize, inSize, gh], [0, 1]));
+        }
+        const q8 = format === 'int8' ? 1 : 0;
+        for (let i = 0; i + 1 < batchParts.length; i++) {
+          const b0 = batchParts[i];
+          const b = batchParts[i + 1] - b0;
+          const [g, hp, cp, o, len, sc] = [call.gates + b0 * this.xbs * 4, call.h + b0 * this.hbs * 4, call.c + b0 * this.cbs * 4, call.out + b0 * call.obs * 4, lengths + b0 * 4, scratch + scratchParts[i] * 4];
+          const { xts, xbs, hbs, cbs } = this;
+          const r = call.reverse;
+          call.recurrence.push(
+            cell === 'lstm' ? kernelCall('lstm_recurrence', [g, xts, xbs, p.whh, p.whr, hp, hbs, cp, cbs, o, ots, obs, tLen, b, hs, ps, len, r, sc, q8], [0, 5, 7, 9, 16, 18], 16)
+              : cell === 'gru' ? kernelCall('gru_recurrence', [g, xts, xbs, p.whh, p.bhh, hp, hbs, o, ots, obs, tLen, b, hs, len, r, sc, q8], [0, 5, 7, 13, 15], 13)
+                : kernelCall(cell === 'rnn_tanh' ? 'rnn_tanh_recurrence' : 'rnn_relu_recurrence', [g, xts, xbs, p.whh, hp, hbs, o, ots, obs, tLen, b, hs, len, r, sc, q8], [0, 4, 6, 12, 14], 12),
+          );
+        }
       }
       input = out;
       inSize = width;
     }
     this.final = input;
-    const split = recurrenceParts > 1 || this.calls.some((c) => c.projParts.length > 2);
-    this.pool = split ? rt.threads : undefined;
+    this.pool = this.calls.some((c) => c.projection.length > 1 || c.recurrence.length > 1) ? rt.threads : undefined;
   }
 
   /** Whether this run has `shape` (the same sizes, layouts and mode). */
@@ -362,65 +402,42 @@ export class PreparedRun {
     }
     const ps = outputSize(this.spec);
     const gh = gateCount(cell) * hs;
-    const { xts, xbs, hbs, cbs } = this;
     const scratch = base + reg.scratch;
     const k = rt.exports;
-    const tk = train ? rt.training('recurrent layer training') : undefined;
-    const q8 = this.format === 'int8' ? 1 : 0;
     let quantized = -1; // the input whose quantized rows are in the xq region
     for (let i = 0; i < this.calls.length; i++) {
       const call = this.calls[i];
       const { p, inSize, blocks: bl, ots, obs, reverse } = call;
       const gates = base + call.gates;
       const input = base + call.input;
-      if (call.projParts.length > 2) this.splitProjection(call, base, gates, input, quantized);
-      else if (this.format === 'int8') {
-        const xq = base + reg.xq;
-        // both directions of a layer read the same input: quantized once
-        if (input !== quantized) k.qd8_quantize_u7(xq + 16, input, this.rows, inSize, inSize, Math.ceil(inSize / 4) * 4, xq);
-        k.qd8_f32_qc8w_gemm(gates, xq + 16, xq, p.wih, p.xbias, this.rows, gh, inSize, gh);
-      } else {
-        for (let j = 0; j < bl.count; j++) {
-          k.f32_gemm(gates + j * bl.cBlock * gh * 4, input + j * bl.aBlock * inSize * 4, p.wih, p.xbias, bl.m, gh, inSize, bl.aRow * inSize, bl.cRow * gh);
-        }
+      if (!train) {
+        // int8: both directions of a layer read the same input, quantized once, whole (its scale is the whole input's)
+        if (this.format === 'int8' && input !== quantized) k.qd8_quantize_u7(base + reg.xq + 16, input, this.rows, inSize, inSize, Math.ceil(inSize / 4) * 4, base + reg.xq);
+        quantized = input;
+        this.runCalls(call.projection, base, lengths !== null);
+        this.runCalls(call.recurrence, base, lengths !== null);
+        continue;
       }
-      quantized = input;
+      for (let j = 0; j < bl.count; j++) {
+        k.f32_gemm(gates + j * bl.cBlock * gh * 4, input + j * bl.aBlock * inSize * 4, p.wih, p.xbias, bl.m, gh, inSize, bl.aRow * inSize, bl.cRow * gh);
+      }
+      const tk = rt.training('recurrent layer training');
       const hPtr = base + call.h;
       const cPtr = base + call.c;
       const out = base + call.out;
-      if (this.batchParts.length > 2) {
-        this.splitRecurrence(call, gates, hPtr, cPtr, out, lengthsPtr, scratch, q8);
-        continue;
-      }
-      if (tk) {
-        const hsave = base + call.hsave;
-        switch (cell) {
-          case 'lstm':
-            tk.lstm_recurrence_train(gates, p.whh, p.whr, hPtr, cPtr, out, ots, obs, tLen, batch, hs, ps, lengthsPtr, reverse, scratch, hsave, base + call.csave, call.rsave && base + call.rsave);
-            break;
-          case 'gru':
-            tk.gru_recurrence_train(gates, p.whh, p.bhh, hPtr, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch, hsave, base + call.hhsave);
-            break;
-          case 'rnn_tanh':
-            tk.rnn_tanh_recurrence_train(gates, p.whh, hPtr, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch, hsave);
-            break;
-          case 'rnn_relu':
-            tk.rnn_relu_recurrence_train(gates, p.whh, hPtr, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch, hsave);
-        }
-        continue;
-      }
+      const hsave = base + call.hsave;
       switch (cell) {
         case 'lstm':
-          k.lstm_recurrence(gates, xts, xbs, p.whh, p.whr, hPtr, hbs, cPtr, cbs, out, ots, obs, tLen, batch, hs, ps, lengthsPtr, reverse, scratch, q8);
+          tk.lstm_recurrence_train(gates, p.whh, p.whr, hPtr, cPtr, out, ots, obs, tLen, batch, hs, ps, lengthsPtr, reverse, scratch, hsave, base + call.csave, call.rsave && base + call.rsave);
           break;
         case 'gru':
-          k.gru_recurrence(gates, xts, xbs, p.whh, p.bhh, hPtr, hbs, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch, q8);
+          tk.gru_recurrence_train(gates, p.whh, p.bhh, hPtr, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch, hsave, base + call.hhsave);
           break;
         case 'rnn_tanh':
-          k.rnn_tanh_recurrence(gates, xts, xbs, p.whh, hPtr, hbs, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch, q8);
+          tk.rnn_tanh_recurrence_train(gates, p.whh, hPtr, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch, hsave);
           break;
         case 'rnn_relu':
-          k.rnn_relu_recurrence(gates, xts, xbs, p.whh, hPtr, hbs, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch, q8);
+          tk.rnn_relu_recurrence_train(gates, p.whh, hPtr, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch, hsave);
       }
     }
     output.set(this.outView);
@@ -430,62 +447,22 @@ export class PreparedRun {
   }
 
   /**
-   * A layer-direction's input projection split by rows: the workers take the later parts, the
-   * main thread the first (int8: the input is quantized whole first, its scale being the whole
-   * input's).
+   * Makes `calls` (the parts of one kernel's work) with the workspace at `base`: the workers take
+   * every part but the first, the main thread the first, and it returns when all are done.
    */
-  private splitProjection(call: LayerDirCall, base: number, gates: number, input: number, quantized: number): void {
-    const k = this.rt.exports;
-    const pool = this.pool!;
-    const { p, inSize, projParts } = call;
-    const gh = gateCount(this.spec.cell) * this.spec.hiddenSize;
-    const xq = base + this.regions.xq;
-    const kp = Math.ceil(inSize / 4) * 4;
-    if (this.format === 'int8' && input !== quantized) k.qd8_quantize_u7(xq + 16, input, this.rows, inSize, inSize, kp, xq);
-    const part = (i: number, run: (kernel: ThreadKernel, ...args: number[]) => void) => {
-      const r0 = projParts[i];
-      const m = projParts[i + 1] - r0;
-      if (this.format === 'int8') run('qd8_f32_qc8w_gemm', gates + r0 * gh * 4, xq + 16 + r0 * kp, xq, p.wih, p.xbias, m, gh, inSize, gh);
-      else run('f32_gemm', gates + r0 * gh * 4, input + r0 * inSize * 4, p.wih, p.xbias, m, gh, inSize, inSize, gh);
-    };
-    for (let i = 1; i < projParts.length - 1; i++) part(i, (kernel, ...args) => pool.add(i - 1, kernel, ...args));
-    pool.start();
-    try {
-      part(0, (kernel, ...args) => (k[kernel] as (...a: number[]) => void)(...args));
-    } finally {
-      pool.wait();
+  private runCalls(calls: KernelCall[], base: number, withLengths: boolean): void {
+    const k = this.rt.exports as unknown as Record<ThreadKernel, (...args: number[]) => void>;
+    for (let i = 0; i < calls.length; i++) {
+      const { args, based, lengthsAt, abs } = calls[i];
+      for (let j = 0; j < based.length; j++) abs[based[j]] = args[based[j]] + base;
+      if (lengthsAt >= 0 && !withLengths) abs[lengthsAt] = 0;
+      if (i > 0) this.pool!.add(i - 1, calls[i].kernel, abs);
     }
-  }
-
-  /** A layer-direction's recurrence split by batch rows: each part is the driver on its rows (their projections, states and outputs). */
-  private splitRecurrence(call: LayerDirCall, gates: number, h: number, c: number, out: number, lengths: number, scratch: number, q8: number): void {
-    const k = this.rt.exports;
-    const pool = this.pool!;
-    const { cell, hiddenSize: hs } = this.spec;
-    const ps = outputSize(this.spec);
-    const { tLen } = this.shape;
-    const { xts, xbs, hbs, cbs, batchParts } = this;
-    const { p, ots, obs, reverse } = call;
-    const kernel = RECURRENCE_KERNEL[cell];
-    const args = (i: number): number[] => {
-      const b0 = batchParts[i];
-      const b = batchParts[i + 1] - b0;
-      const rows = { g: gates + b0 * xbs * 4, h: h + b0 * hbs * 4, out: out + b0 * obs * 4, len: lengths && lengths + b0 * 4, scratch: scratch + this.scratchParts[i] * 4 };
-      switch (cell) {
-        case 'lstm':
-          return [rows.g, xts, xbs, p.whh, p.whr, rows.h, hbs, c + b0 * cbs * 4, cbs, rows.out, ots, obs, tLen, b, hs, ps, rows.len, reverse, rows.scratch, q8];
-        case 'gru':
-          return [rows.g, xts, xbs, p.whh, p.bhh, rows.h, hbs, rows.out, ots, obs, tLen, b, hs, rows.len, reverse, rows.scratch, q8];
-        default:
-          return [rows.g, xts, xbs, p.whh, rows.h, hbs, rows.out, ots, obs, tLen, b, hs, rows.len, reverse, rows.scratch, q8];
-      }
-    };
-    for (let i = 1; i < batchParts.length - 1; i++) pool.add(i - 1, kernel, ...args(i));
-    pool.start();
+    if (calls.length > 1) this.pool!.start();
     try {
-      (k[kernel] as (...a: number[]) => void)(...args(0));
+      k[calls[0].kernel].apply(undefined, calls[0].abs);
     } finally {
-      pool.wait();
+      if (calls.length > 1) this.pool!.wait();
     }
   }
 }

@@ -112,6 +112,32 @@ function mayBlock(): boolean {
 }
 
 /**
+ * Why ready({ threads: n > 1 }) with these options cannot run (an RnnError to throw), or
+ * undefined: threads run the inference builds with SIMD (relaxed or simd), from files or given
+ * modules (not an entry's embedded copies), where there is shared memory and workers.
+ */
+export async function threadsRefusal(
+  options: { threads?: number; training?: boolean; build?: string; sources?: unknown; url?: unknown; module?: unknown; bytes?: unknown },
+  hasSimd: boolean,
+): Promise<RnnError | undefined> {
+  const refuse = (why: string) => new RnnError('UNSUPPORTED', `ready: cannot run ${options.threads} threads: ${why}`);
+  if (options.training === true) return refuse('threads run inference builds only; train with { threads: 1 }');
+  if (options.build === 'scalar') return refuse("the 'scalar' build has no threads build (threads need relaxed or simd)");
+  const given = options.module !== undefined || options.bytes !== undefined;
+  if (options.sources !== undefined && options.url === undefined && !given) {
+    return refuse('this entry carries no threads builds (wasm-rnn/embedded); import the main entry, which loads <build>-threads.wasm');
+  }
+  if (!hasSimd && !given) return refuse('threads need wasm SIMD, which this engine lacks');
+  const why = await threadsUnavailable();
+  return why === undefined ? undefined : refuse(why);
+}
+
+/** The error for a module given with threads that is not a threads build. */
+export function notThreadsBuild(): RnnError {
+  return new RnnError('INVALID_OPTION', 'ready: with threads, module / bytes / url must be a threads build (<name>-threads.wasm, which imports a shared memory); this one has its own memory');
+}
+
+/**
  * Why this realm cannot run threads, or undefined when it can: it needs shared memory (a page
  * must be cross-origin isolated) and Workers (a Web Worker or Node's worker_threads).
  */
@@ -213,7 +239,7 @@ export class ThreadPool {
   }
 
   /** Appends a call of `kernel` with `args` to worker w's next job. */
-  add(w: number, kernel: ThreadKernel, ...args: number[]): void {
+  add(w: number, kernel: ThreadKernel, args: ArrayLike<number>): void {
     const ctl = this.control[w];
     const at = this.cursor[w];
     if (at + 2 + args.length > CONTROL_WORDS) throw new RnnError('THREAD_FAILED', `the job of worker thread ${w} exceeds ${CONTROL_WORDS} words`);
@@ -265,15 +291,4 @@ export class ThreadPool {
     }
     for (const h of this.handles) h.terminate();
   }
-}
-
-/**
- * Boundaries of `n` items split into `parts` runs as even as they can be, each but the last a
- * multiple of `align` (0 = start, parts = n): part p is [b[p], b[p + 1]).
- */
-export function splitEven(n: number, parts: number, align = 1): number[] {
-  const out = [0];
-  for (let p = 1; p < parts; p++) out.push(Math.min(n, Math.round((n * p) / parts / align) * align));
-  out.push(n);
-  return out;
 }

@@ -12,7 +12,7 @@ import { type KernelConstants, type Kernels, type TrainingKernels, bindKernels }
 import { RnnError } from '../base/errors.js';
 import { nodeBuiltin } from '../base/node-builtin.js';
 import { type BuildChoice, instantiateProbe, timeBuilds } from './build-choice.js';
-import { ThreadPool, threadsUnavailable } from './threads.js';
+import type { ThreadPool } from './threads.js';
 
 export type { BuildChoice } from './build-choice.js';
 
@@ -363,6 +363,9 @@ async function compileSource(source: WebAssembly.Module | BufferSource | undefin
   return source instanceof WebAssembly.Module ? source : WebAssembly.compile(source);
 }
 
+/** bindings/threads.ts, imported on the first ready({ threads }). */
+let threadsModule: Promise<typeof import('./threads.js')> | undefined;
+
 /** Compiles (if needed) and instantiates a build. */
 export async function instantiate(options: InstantiateOptions = {}): Promise<WasmRuntime> {
   const supported = supportedBuilds();
@@ -388,16 +391,10 @@ export async function instantiate(options: InstantiateOptions = {}): Promise<Was
   }
   const threaded = threads > 1;
   if (threaded) {
-    if (options.training === true) throw new RnnError('UNSUPPORTED', 'ready: threads run inference builds only; train with { threads: 1 }');
-    if (build === 'scalar') throw new RnnError('UNSUPPORTED', "ready: the 'scalar' build has no threads build (threads need relaxed or simd)");
-    if (options.sources !== undefined && options.url === undefined && options.module === undefined && options.bytes === undefined) {
-      throw new RnnError('UNSUPPORTED', 'ready: this entry carries no threads builds (wasm-rnn/embedded); import the main entry, which loads <build>-threads.wasm');
-    }
-    const why = await threadsUnavailable();
-    if (why !== undefined) throw new RnnError('UNSUPPORTED', `ready: cannot run ${threads} threads: ${why}`);
-    if (!supported.includes('simd') && options.module === undefined && options.bytes === undefined) {
-      throw new RnnError('UNSUPPORTED', 'ready: threads need wasm SIMD, which this engine lacks');
-    }
+    // the pool's code (and its checks) load only here: a page without threads does not fetch them
+    threadsModule ??= import('./threads.js');
+    const refusal = await (await threadsModule).threadsRefusal(options, supported.includes('simd'));
+    if (refusal) throw refusal;
   }
   const chosen = await chooseBuild(options, supported);
   build ??= chosen ? chosen.choice.build : options.module ? 'simd' : supported[0];
@@ -410,9 +407,7 @@ export async function instantiate(options: InstantiateOptions = {}): Promise<Was
           ? await compileSource(options.sources(build), build)
           : await compileFrom(resolveBuildUrl(options.url, build, options.training === true, threaded));
     }
-    if (threaded && !importsMemory(module)) {
-      throw new RnnError('INVALID_OPTION', `ready: with threads, module / bytes / url must be a threads build (<name>-threads.wasm, which imports a shared memory); this one has its own memory`);
-    }
+    if (threaded && !importsMemory(module)) throw (await threadsModule!).notThreadsBuild();
     // a threads build imports its memory: a shared one, made here
     const instance = await WebAssembly.instantiate(module, ownMemoryImports(module));
     const rt = new WasmRuntime(instance, build, chosen?.choice, module);
@@ -420,7 +415,7 @@ export async function instantiate(options: InstantiateOptions = {}): Promise<Was
       throw new RnnError('INVALID_OPTION', `ready: { training: true } needs a training build (<name>-train.wasm); the module given is an inference build`);
     }
     if (threaded) {
-      rt.threads = await ThreadPool.start({
+      rt.threads = await (await threadsModule!).ThreadPool.start({
         module, memory: rt.memory,
         alloc: (bytes, what) => rt.alloc(bytes, what),
         scratchBytes: () => rt.exports.thread_scratch_size(),
