@@ -154,17 +154,12 @@ interface KernelCall {
 }
 
 /**
- * f(...a) for the argument counts of the kernels a run calls (9: the GEMMs; 16, 17, 20: the
- * recurrences), spelled out: a spread or apply() allocates in code V8 has not optimized, and a
- * streaming frame should allocate nothing.
+ * f(...a), a wasm export taking up to 20 arguments, spelled out: a spread or apply() allocates in
+ * code V8 has not optimized, and a streaming frame should allocate nothing. The arguments past
+ * a.length are undefined and past the export's count, which a call into wasm drops.
  */
 function invoke(f: (...args: number[]) => void, a: number[]): void {
-  switch (a.length) {
-    case 9: return f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]);
-    case 16: return f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]);
-    case 17: return f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16]);
-    default: return f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], a[18], a[19]);
-  }
+  f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], a[18], a[19]);
 }
 
 function kernelCall(kernel: ThreadKernel, args: number[], based: number[], lengthsAt = -1): KernelCall {
