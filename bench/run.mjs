@@ -12,6 +12,7 @@
 //   node bench/run.mjs --only vad [bench/vad.mjs's options]   (the Silero VAD bench)
 //   node bench/run.mjs --only vad-browser [bench/vad-browser.mjs's options]   (the VAD in Chromium and Firefox)
 //   node bench/run.mjs --only train [bench/train.mjs's options]   (the training bench, issue 16)
+//   node bench/run.mjs --only threads [bench/threads.mjs's options]   (ready({ threads: 2 }) against one thread, issue 17)
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,7 +28,7 @@ const sh = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore',
 
 // `--only vad` / `--only train`: the Silero VAD bench (bench/vad.mjs) or the training bench
 // (bench/train.mjs), each with its own options, not the RNN inference workloads
-const SEPARATE_BENCHES = { vad: 'bench/vad.mjs', 'vad-browser': 'bench/vad-browser.mjs', train: 'bench/train.mjs' };
+const SEPARATE_BENCHES = { vad: 'bench/vad.mjs', 'vad-browser': 'bench/vad-browser.mjs', train: 'bench/train.mjs', threads: 'bench/threads.mjs' };
 if (SEPARATE_BENCHES[opt('only')]) {
   const i = argv.indexOf('--only');
   process.exit(spawnSync(process.execPath, [SEPARATE_BENCHES[opt('only')], ...argv.slice(0, i), ...argv.slice(i + 2)], { cwd: root, stdio: 'inherit' }).status ?? 1);

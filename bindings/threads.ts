@@ -10,7 +10,7 @@
  * has: docs/threads.md).
  *
  * The protocol, per worker, in a control block of linear memory (Int32 words):
- *   [POSTED] job number the main thread posted (-1: stop), [DONE] last job number finished,
+ *   [POSTED] job number the main thread posted, [DONE] last job number finished,
  *   [FAILED] nonzero when a call threw, [CALLS] calls in the job, then the calls:
  *   kernel index (THREAD_KERNELS), argument count, the arguments.
  * The main thread writes a job, stores POSTED and notifies; the worker spins briefly, then waits
@@ -47,7 +47,7 @@ const SPINS = 4000;
  * node:worker_threads in Node, Deno and Bun; `nodeWorker` says which, since Bun's node workers
  * define `self` too), so that it needs no file of its own next to the bundles: it receives
  * { module, memory, control, scratch, kernels, relaxedDot }, answers 'ready' (or an error
- * message) and then serves jobs until POSTED is -1.
+ * message) and then serves jobs for as long as the realm lives.
  */
 const workerSource = (nodeWorker: boolean) => `
 const serve = (msg, reply) => {
@@ -69,7 +69,6 @@ const serve = (msg, reply) => {
       if (spins > ${SPINS}) Atomics.wait(ctl, ${POSTED}, seen);
     }
     seen = Atomics.load(ctl, ${POSTED});
-    if (seen < 0) return;
     try {
       for (let i = 0, p = ${HEADER}, n = ctl[${CALLS}]; i < n; i++) {
         const argc = ctl[p + 1];
@@ -173,7 +172,6 @@ export class ThreadPool {
   private readonly started: boolean[];
   private posted = 0;
   private readonly block: boolean = mayBlock();
-  private stopped = false;
 
   private constructor(
     private readonly handles: AnyWorker[],
@@ -252,7 +250,6 @@ export class ThreadPool {
 
   /** Posts every worker's job written since the last start(). */
   start(): void {
-    if (this.stopped) throw new RnnError('NOT_READY', 'the runtime\'s worker threads were stopped');
     if (this.control.every((ctl) => ctl[CALLS] === 0)) return;
     this.posted++;
     for (let w = 0; w < this.control.length; w++) {
@@ -279,16 +276,5 @@ export class ThreadPool {
       this.started[w] = false;
     }
     if (failed) throw new RnnError('THREAD_FAILED', 'a kernel call threw in a worker thread (its inputs had passed the bindings\' checks: please report this)');
-  }
-
-  /** Stops the workers (the runtime runs nothing threaded after this). */
-  stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    for (const ctl of this.control) {
-      Atomics.store(ctl, POSTED, -1);
-      Atomics.notify(ctl, POSTED);
-    }
-    for (const h of this.handles) h.terminate();
   }
 }

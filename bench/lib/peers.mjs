@@ -6,10 +6,11 @@
 import { gates, stateDict } from './models.mjs';
 
 // ---------------------------------------------------------------- wasm-rnn (simd/relaxed/scalar)
-export async function wasmRnnPeer(lib, build) {
+export async function wasmRnnPeer(lib, build, { threads = 1 } = {}) {
   const activate = async () => {
-    const info = await lib.ready({ build });
+    const info = await lib.ready(threads > 1 ? { build, threads } : { build });
     if (info.build !== build) throw new Error(`asked for ${build}, got ${info.build}`);
+    if ((info.threads ?? 1) !== threads) throw new Error(`asked for ${threads} threads, got ${info.threads}`);
   };
   return {
     async seq(wl, data) {
@@ -103,9 +104,9 @@ function streamer(layer, I, H, L) {
 }
 
 // ---------------------------------------------------------------- onnxruntime-web (wasm EP)
-export async function ortPeer(models) {
+export async function ortPeer(models, { threads = 1 } = {}) {
   const ort = await import('onnxruntime-web');
-  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.numThreads = threads; // the process's first session fixes it
   ort.env.logLevel = 'error';
   const opts = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
   const session = (bytes) => ort.InferenceSession.create(bytes, opts);
