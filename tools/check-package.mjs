@@ -34,6 +34,7 @@ try {
     /^dist\/entries\/(embedded|workerd|workerd-core|node|node-core|node-ort|node-vad)\.(js|d\.ts)$/,
     /^dist\/entries\/chunk-[A-Z0-9]+\.js$/, // the part node.js and node-core.js share
     /^dist\/build\/(relaxed|simd|scalar)(-train)?\.wasm$/,
+    /^dist\/build\/(relaxed|simd)-threads\.wasm$/, // ready({ threads }) (docs/threads.md)
   ];
   for (const p of paths) if (!allowed.some((re) => re.test(p))) problems.push(`unexpected file in the package: ${p}`);
   const required = [
@@ -45,6 +46,7 @@ try {
     'dist/entries/node-ort.js', 'dist/entries/node-ort.d.ts', 'dist/src/ort/index.js', 'dist/src/ort/index.d.ts',
     'dist/entries/node-vad.js', 'dist/entries/node-vad.d.ts', 'dist/src/vad.js', 'dist/src/vad.d.ts',
     'dist/build/relaxed.wasm', 'dist/build/simd.wasm', 'dist/build/scalar.wasm',
+    'dist/build/relaxed-threads.wasm', 'dist/build/simd-threads.wasm',
   ];
   for (const p of required) if (!paths.includes(p)) problems.push(`missing from the package: ${p}`);
 

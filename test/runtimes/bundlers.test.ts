@@ -79,9 +79,10 @@ describe('bundled apps in Chromium', () => {
     const r = run(join(BIN, 'vite'), ['build', '--outDir', 'out-vite', '--emptyOutDir', '--logLevel', 'warn'], { cwd: app, timeout: 120_000 });
     if (r.status !== 0) throw new Error(`vite build failed: ${describeRun(r)}`);
     const assets = readdirSync(join(app, 'out-vite/assets'));
-    // the three inference builds and their training builds (emitted, fetched only by ready({ training: true }))
+    // the three inference builds, their training builds and the threads builds (emitted, fetched
+    // only by ready({ training: true }) / ready({ threads }))
     const wasm = assets.filter((f) => f.endsWith('.wasm')).map((f) => f.replace(/-[\w-]{8}\.wasm$/, ''));
-    expect(wasm.sort(), `wasm assets emitted: ${assets}`).toEqual(['relaxed', 'relaxed-train', 'scalar', 'scalar-train', 'simd', 'simd-train']);
+    expect(wasm.sort(), `wasm assets emitted: ${assets}`).toEqual(['relaxed', 'relaxed-threads', 'relaxed-train', 'scalar', 'scalar-train', 'simd', 'simd-threads', 'simd-train']);
     await runIn(join(app, 'out-vite'));
   }, 180_000);
 
