@@ -16,6 +16,8 @@ import { median, quantile, maxAbsDiff } from './lib/stats.mjs';
 const params = new URLSearchParams(location.search);
 const ONLY = (params.get('only') ?? 'W1,W3,W5').split(',').filter((id) => id in WORKLOADS); // 'ready': none
 const ROUNDS = Number(params.get('rounds') ?? 7);
+// threads=n: also wasm-rnn on ready({ build, threads: n }) (W2, W6: docs/threads.md), next to one thread
+const THREADS = Number(params.get('threads') ?? 1);
 const REF = 'wasm-rnn simd';
 const now = () => performance.now();
 const log = (m) => console.log(m);
@@ -48,6 +50,7 @@ async function main() {
   out.ortVersion = ort.env.versions?.web ?? ort.env.versions?.common;
   const makers = {
     ...Object.fromEntries(out.builds.map((b) => [`wasm-rnn ${b}`, () => wasmRnnPeer(lib, b)])),
+    ...(THREADS > 1 ? Object.fromEntries(out.builds.map((b) => [`wasm-rnn ${b} ${THREADS} threads`, () => wasmRnnPeer(lib, b, { threads: THREADS })])) : {}),
     'onnxruntime-web': () => ortPeer({ recurrent: onnxRecurrent, charlm: onnxCharLM }),
   };
   const peers = {};
@@ -65,6 +68,9 @@ async function main() {
       v.median = median(v.rounds);
       if (v.p99s) v.p99 = median(v.p99s);
       if (name !== 'onnxruntime-web') v.speedup = median(v.rounds.map((t, r) => res['onnxruntime-web'].rounds[r] / t));
+      // a threaded peer against the same build on one thread, per round
+      const one = name.replace(/ \d+ threads$/, '');
+      if (one !== name) v.threadsSpeedup = median(v.rounds.map((t, r) => res[one].rounds[r] / t));
     }
     out.workloads[id] = { ...wl, results: res };
   }

@@ -6,6 +6,7 @@
 // Needs `npm run build` (dist/ and build/) and the drivers of test/runtimes
 // (node tools/install-peers.mjs test/runtimes). Writes bench/.cache/browsers.json (or --json).
 //   node bench/browser.mjs [--browsers chromium,firefox] [--only W1,W3,W5] [--rounds 7] [--json out.json] [--not-isolated]
+//   node bench/browser.mjs --only W2,W6 --threads 2   (wasm-rnn on ready({ threads: 2 }) next to one thread, docs/threads.md)
 // --only ready: only what ready() chose and what it took (no workloads); --not-isolated: no
 // COOP/COEP headers, the coarse clock of most pages (the workloads' step medians then suffer too).
 import { createServer } from 'node:http';
@@ -92,10 +93,10 @@ async function inFirefox(url) {
  * Runs the page in each browser; returns { cpu, date, runs: [...] }. `query` (default: the
  * workloads' page with `only` and `rounds`) is the page's query string, e.g. another ?script=.
  */
-export async function runBrowsers({ browsers = ['chromium', 'firefox'], only = 'W1,W3,W5', rounds = 7, isolated = true, query } = {}) {
+export async function runBrowsers({ browsers = ['chromium', 'firefox'], only = 'W1,W3,W5', rounds = 7, isolated = true, query, threads = 1 } = {}) {
   if (!existsSync(join(ROOT, 'dist/src/index.js'))) throw new Error('dist/ is missing: npm run build:ts first');
   const srv = await serve({ isolated });
-  const q = query ?? `?only=${only}&rounds=${rounds}`;
+  const q = query ?? `?only=${only}&rounds=${rounds}${threads > 1 ? `&threads=${threads}` : ''}`;
   const out = { date: new Date().toISOString(), cpu: cpuInfo(), runs: [] };
   try {
     for (const b of browsers) {
@@ -136,13 +137,18 @@ export function browserTables(res) {
       const cell = (v) => `${fmt(v.median, unit)}${v.p99 !== undefined && w.kind === 'step' ? ` (p99 ${fmt(v.p99, 'us')}, ${(v.p99 / v.median).toFixed(1)}x)` : ''}${v.maxAbsDiff > 1e-4 ? ' (!)' : ''}`;
       lines.push(`| ${id} ${w.name} | ${peers.map((p) => cell(w.results[p])).join(' | ')} | ${peers.filter((p) => p !== 'onnxruntime-web').map((p) => `${w.results[p].speedup.toFixed(2)}x`).join(' | ')} |`);
     }
+    const threaded = peers.filter((p) => / threads$/.test(p));
+    if (threaded.length) {
+      lines.push('');
+      lines.push(`Threads against one thread, median of per-round ratios: ${Object.entries(run.workloads).flatMap(([id, w]) => threaded.map((p) => `${id} ${p.replace('wasm-rnn ', '')} ${w.results[p].threadsSpeedup.toFixed(2)}x`)).join('; ')}.`);
+    }
     lines.push('');
   }
   return lines.join('\n');
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const res = await runBrowsers({ browsers: opt('browsers', 'chromium,firefox').split(','), only: opt('only', 'W1,W3,W5'), rounds: Number(opt('rounds', '7')), isolated: !argv.includes('--not-isolated') });
+  const res = await runBrowsers({ browsers: opt('browsers', 'chromium,firefox').split(','), only: opt('only', 'W1,W3,W5'), rounds: Number(opt('rounds', '7')), isolated: !argv.includes('--not-isolated'), threads: Number(opt('threads', '1')) });
   const path = opt('json', join(ROOT, 'bench/.cache/browsers.json'));
   mkdirSync(join(ROOT, 'bench/.cache'), { recursive: true });
   writeFileSync(path, JSON.stringify(res, null, 1) + '\n');
