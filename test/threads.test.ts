@@ -146,6 +146,11 @@ describe('ready({ threads }) refuses what it cannot do', () => {
     await expect(ready({ threads: 2, training: true })).rejects.toMatchObject({ code: 'UNSUPPORTED' });
     await expect(ready({ threads: 2, build: 'scalar' })).rejects.toMatchObject({ code: 'UNSUPPORTED', message: expect.stringContaining('scalar') });
   });
+  it("from an entry's own copies of the builds (wasm-rnn/embedded passes them as sources) -> UNSUPPORTED", async () => {
+    const sources = (b: BuildName) => readFileSync(buildUrl(b));
+    await ready({ build: builds[0] }); // one thread in use: ready({ threads: 2 }) must make a runtime
+    await expect(ready({ threads: 2, sources })).rejects.toMatchObject({ code: 'UNSUPPORTED', message: expect.stringContaining('embedded') });
+  });
   it('with bytes of a build that is not a threads build -> INVALID_OPTION', async () => {
     const build = builds[0];
     await expect(ready({ threads: 2, build, bytes: readFileSync(buildUrl(build)) })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('threads build') });
