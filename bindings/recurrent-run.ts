@@ -141,9 +141,9 @@ interface LayerDirCall {
 }
 
 /**
- * A kernel call worked out once: `args` with the workspace-relative ones (indices `based`) made
- * absolute at each run into `abs`; `lengthsAt` is the index of the lengths pointer (0 when a run
- * has no lengths), or -1.
+ * A kernel call worked out once (kernelCall): `args` with the workspace-relative ones (indices
+ * `based`) made absolute at each run into `abs`; `lengthsAt` is the index of the lengths pointer
+ * (0 when a run has no lengths), or -1.
  */
 interface KernelCall {
   kernel: ThreadKernel;
@@ -162,8 +162,22 @@ function invoke(f: (...args: number[]) => void, a: number[]): void {
   f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], a[18], a[19]);
 }
 
-function kernelCall(kernel: ThreadKernel, args: number[], based: number[], lengthsAt = -1): KernelCall {
-  return { kernel, args, based, lengthsAt, abs: args.slice() };
+/** An argument of kernelCall: a number as it is, or a workspace offset ({ ws }), or the lengths' ({ lengths }). */
+type CallArg = number | { ws: number } | { lengths: number };
+/** A workspace offset as a kernelCall argument. */
+const inWs = (offset: number): CallArg => ({ ws: offset });
+
+function kernelCall(kernel: ThreadKernel, parts: readonly CallArg[]): KernelCall {
+  const call: KernelCall = { kernel, args: [], based: [], lengthsAt: -1, abs: [] };
+  parts.forEach((a, i) => {
+    if (typeof a !== 'number') {
+      call.based.push(i);
+      if ('lengths' in a) call.lengthsAt = i;
+    }
+    call.args.push(typeof a === 'number' ? a : 'ws' in a ? a.ws : a.lengths);
+  });
+  call.abs = call.args.slice();
+  return call;
 }
 
 /**
@@ -339,20 +353,21 @@ export class PreparedRun {
         for (let i = 0; i + 1 < projParts.length; i++) {
           const [r0, m] = [projParts[i], projParts[i + 1] - projParts[i]];
           call.projection.push(format === 'int8'
-            ? kernelCall('qd8_f32_qc8w_gemm', [call.gates + r0 * gh * 4, xq + 16 + r0 * kp, xq, p.wih, p.xbias, m, gh, inSize, gh], [0, 1, 2])
-            : kernelCall('f32_gemm', [call.gates + r0 * gh * 4, input + r0 * inSize * 4, p.wih, p.xbias, m, gh, inSize, inSize, gh], [0, 1]));
+            ? kernelCall('qd8_f32_qc8w_gemm', [inWs(call.gates + r0 * gh * 4), inWs(xq + 16 + r0 * kp), inWs(xq), p.wih, p.xbias, m, gh, inSize, gh])
+            : kernelCall('f32_gemm', [inWs(call.gates + r0 * gh * 4), inWs(input + r0 * inSize * 4), p.wih, p.xbias, m, gh, inSize, inSize, gh]));
         }
         const q8 = format === 'int8' ? 1 : 0;
         for (let i = 0; i + 1 < batchParts.length; i++) {
           const b0 = batchParts[i];
           const b = batchParts[i + 1] - b0;
-          const [g, hp, cp, o, len, sc] = [call.gates + b0 * this.xbs * 4, call.h + b0 * this.hbs * 4, call.c + b0 * this.cbs * 4, call.out + b0 * call.obs * 4, lengths + b0 * 4, scratch + scratchParts[i] * 4];
+          const [g, hp, cp, o, sc] = [call.gates + b0 * this.xbs * 4, call.h + b0 * this.hbs * 4, call.c + b0 * this.cbs * 4, call.out + b0 * call.obs * 4, scratch + scratchParts[i] * 4].map(inWs);
+          const len = { lengths: lengths + b0 * 4 };
           const { xts, xbs, hbs, cbs } = this;
           const r = call.reverse;
           call.recurrence.push(
-            cell === 'lstm' ? kernelCall('lstm_recurrence', [g, xts, xbs, p.whh, p.whr, hp, hbs, cp, cbs, o, ots, obs, tLen, b, hs, ps, len, r, sc, q8], [0, 5, 7, 9, 16, 18], 16)
-              : cell === 'gru' ? kernelCall('gru_recurrence', [g, xts, xbs, p.whh, p.bhh, hp, hbs, o, ots, obs, tLen, b, hs, len, r, sc, q8], [0, 5, 7, 13, 15], 13)
-                : kernelCall(cell === 'rnn_tanh' ? 'rnn_tanh_recurrence' : 'rnn_relu_recurrence', [g, xts, xbs, p.whh, hp, hbs, o, ots, obs, tLen, b, hs, len, r, sc, q8], [0, 4, 6, 12, 14], 12),
+            cell === 'lstm' ? kernelCall('lstm_recurrence', [g, xts, xbs, p.whh, p.whr, hp, hbs, cp, cbs, o, ots, obs, tLen, b, hs, ps, len, r, sc, q8])
+              : cell === 'gru' ? kernelCall('gru_recurrence', [g, xts, xbs, p.whh, p.bhh, hp, hbs, o, ots, obs, tLen, b, hs, len, r, sc, q8])
+                : kernelCall(cell === 'rnn_tanh' ? 'rnn_tanh_recurrence' : 'rnn_relu_recurrence', [g, xts, xbs, p.whh, hp, hbs, o, ots, obs, tLen, b, hs, len, r, sc, q8]),
           );
         }
       }
@@ -413,6 +428,7 @@ export class PreparedRun {
     const gh = gateCount(cell) * hs;
     const scratch = base + reg.scratch;
     const k = rt.exports;
+    const tk = train ? rt.training('recurrent layer training') : undefined;
     let quantized = -1; // the input whose quantized rows are in the xq region
     for (let i = 0; i < this.calls.length; i++) {
       const call = this.calls[i];
@@ -430,23 +446,22 @@ export class PreparedRun {
       for (let j = 0; j < bl.count; j++) {
         k.f32_gemm(gates + j * bl.cBlock * gh * 4, input + j * bl.aBlock * inSize * 4, p.wih, p.xbias, bl.m, gh, inSize, bl.aRow * inSize, bl.cRow * gh);
       }
-      const tk = rt.training('recurrent layer training');
       const hPtr = base + call.h;
       const cPtr = base + call.c;
       const out = base + call.out;
       const hsave = base + call.hsave;
       switch (cell) {
         case 'lstm':
-          tk.lstm_recurrence_train(gates, p.whh, p.whr, hPtr, cPtr, out, ots, obs, tLen, batch, hs, ps, lengthsPtr, reverse, scratch, hsave, base + call.csave, call.rsave && base + call.rsave);
+          tk!.lstm_recurrence_train(gates, p.whh, p.whr, hPtr, cPtr, out, ots, obs, tLen, batch, hs, ps, lengthsPtr, reverse, scratch, hsave, base + call.csave, call.rsave && base + call.rsave);
           break;
         case 'gru':
-          tk.gru_recurrence_train(gates, p.whh, p.bhh, hPtr, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch, hsave, base + call.hhsave);
+          tk!.gru_recurrence_train(gates, p.whh, p.bhh, hPtr, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch, hsave, base + call.hhsave);
           break;
         case 'rnn_tanh':
-          tk.rnn_tanh_recurrence_train(gates, p.whh, hPtr, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch, hsave);
+          tk!.rnn_tanh_recurrence_train(gates, p.whh, hPtr, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch, hsave);
           break;
         case 'rnn_relu':
-          tk.rnn_relu_recurrence_train(gates, p.whh, hPtr, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch, hsave);
+          tk!.rnn_relu_recurrence_train(gates, p.whh, hPtr, out, ots, obs, tLen, batch, hs, lengthsPtr, reverse, scratch, hsave);
       }
     }
     output.set(this.outView);

@@ -140,7 +140,7 @@ export function notThreadsBuild(): RnnError {
  * Why this realm cannot run threads, or undefined when it can: it needs shared memory (a page
  * must be cross-origin isolated) and Workers (a Web Worker or Node's worker_threads).
  */
-export async function threadsUnavailable(): Promise<string | undefined> {
+async function threadsUnavailable(): Promise<string | undefined> {
   if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') {
     return 'this JS realm has no SharedArrayBuffer (a page must be cross-origin isolated: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
   }
@@ -156,8 +156,10 @@ export interface PoolHost {
   readonly module: WebAssembly.Module;
   readonly memory: WebAssembly.Memory;
   alloc(bytes: number, what: string): number;
-  scratchBytes(): number;
-  relaxedDot(): number;
+  /** Bytes of a worker's kernel scratch (thread_scratch_size). */
+  scratchBytes: number;
+  /** The main instance's relaxed-dot probe result (qd8_relaxed_dot), handed to every worker. */
+  relaxedDot: number;
 }
 
 /**
@@ -203,9 +205,9 @@ export class ThreadPool {
       const waits: Promise<void>[] = [];
       for (let i = 0; i < count; i++) {
         const ctlPtr = host.alloc(CONTROL_WORDS * 4, 'thread control block');
-        const scratch = host.alloc(host.scratchBytes(), 'thread scratch');
+        const scratch = host.alloc(host.scratchBytes, 'thread scratch');
         control.push(new Int32Array(host.memory.buffer, ctlPtr, CONTROL_WORDS));
-        const message = { module: host.module, memory: host.memory, control: ctlPtr, scratch, kernels: THREAD_KERNELS, relaxedDot: host.relaxedDot() };
+        const message = { module: host.module, memory: host.memory, control: ctlPtr, scratch, kernels: THREAD_KERNELS, relaxedDot: host.relaxedDot };
         if (node?.Worker) {
           const w = new node.Worker(workerSource(true), { eval: true });
           unref.push(() => w.unref()); // once it serves: a process waiting for its answer stays alive

@@ -418,8 +418,8 @@ export async function instantiate(options: InstantiateOptions = {}): Promise<Was
       rt.threads = await (await threadsModule!).ThreadPool.start({
         module, memory: rt.memory,
         alloc: (bytes, what) => rt.alloc(bytes, what),
-        scratchBytes: () => rt.exports.thread_scratch_size(),
-        relaxedDot: () => rt.exports.qd8_relaxed_dot(),
+        scratchBytes: rt.exports.thread_scratch_size(),
+        relaxedDot: rt.exports.qd8_relaxed_dot(),
       }, threads - 1);
     }
     return rt;
