@@ -8,6 +8,7 @@ import { checkTensor, type Tensor } from '../../base/tensor.js';
 import type { NodeResources, ValueType } from './node.js';
 import type { OpFactory } from './ops/util.js';
 import { Planner, newRootScope, runBlock, type Block } from './plan.js';
+import type { LoadInference } from './infer.js';
 import { specialize, type SpecializedPlan } from './specialize.js';
 import { compileStatic, type PlanBuffers } from './static-plan.js';
 import { checkUndecoded, decodeModel, dtName, type ValueInfoMsg } from './proto.js';
@@ -32,6 +33,12 @@ export interface LoadOnnxOptions {
    * PyTorch's quantize_dynamic does; docs/quantization.md). Other nodes compute in float.
    */
   weights?: WeightFormat;
+  /**
+   * Sizes for named input dims, by `dim_param` name (onnxruntime's `freeDimensionOverrides`):
+   * the inputs are planned with these sizes, so what the graph computes from them folds at load,
+   * and run() rejects inputs of other sizes there.
+   */
+  freeDimensions?: Record<string, number>;
 }
 
 export interface OnnxInputInfo {
@@ -168,7 +175,9 @@ export interface FixedInputs {
  * (FixedInputs), from the declared inputs. A value or shape that does not fit an input's
  * declaration leaves the input unfixed.
  */
-export function loadOnnxWith(factories: Record<string, OpFactory>, bytes: Uint8Array, options: LoadOnnxOptions = {}, fix?: (inputs: readonly OnnxInputInfo[]) => FixedInputs): OnnxModel {
+export function loadOnnxWith(
+  factories: Record<string, OpFactory>, bytes: Uint8Array, options: LoadOnnxOptions = {}, fix?: (inputs: readonly OnnxInputInfo[]) => FixedInputs, inference?: LoadInference,
+): OnnxModel {
   if (options === null || typeof options !== 'object') throw new RnnError('INVALID_OPTION', 'loadOnnx: options must be an object');
   const fastPath = options.fastPath ?? true;
   if (typeof fastPath !== 'boolean') throw new RnnError('INVALID_OPTION', `loadOnnx: fastPath must be a boolean, got ${typeof fastPath}`);
@@ -184,11 +193,12 @@ export function loadOnnxWith(factories: Record<string, OpFactory>, bytes: Uint8A
   }
   const specializeShapes = options.specializeShapes ?? true;
   if (typeof specializeShapes !== 'boolean') throw new RnnError('INVALID_OPTION', `loadOnnx: specializeShapes must be a boolean, got ${typeof specializeShapes}`);
-  const planner = new Planner({ opset: opset ?? 0, fastPath, factories, weights });
+  const planner = new Planner({ opset: opset ?? 0, fastPath, factories, weights, inference });
   const scope = newRootScope();
   const initializerNames = new Set(graph.initializers.map((t) => t.name));
   const inputs: OnnxInputInfo[] = [];
   for (const vi of graph.inputs) if (!initializerNames.has(vi.name)) inputs.push(inputInfo(vi)); // IR < 4 lists initializers as inputs too
+  inference?.declare(inputs);
   const { values = {}, shapes = {} } = fix?.(inputs) ?? {};
   const own = (o: object, name: string) => Object.prototype.hasOwnProperty.call(o, name);
   const inputSlots: number[] = [];
@@ -206,10 +216,12 @@ export function loadOnnxWith(factories: Record<string, OpFactory>, bytes: Uint8A
       scope.define(name, slot);
       inputSlots.push(slot);
     }
+    inference?.inputs(inputs, inputSlots, fixed);
     const block = withConstantChunks(() => planner.planGraph(graph, scope, 0));
     // the sub-graphs planning did not decode (branches pruned at load): their bytes checked
     checkUndecoded(model);
-    const outputs = graph.outputs.map((o) => ({ name: o.name, dtype: o.elemType === undefined ? undefined : odtypeOf(o.elemType), shape: o.shape }));
+    let outputs: OnnxOutputInfo[] = graph.outputs.map((o) => ({ name: o.name, dtype: o.elemType === undefined ? undefined : odtypeOf(o.elemType), shape: o.shape }));
+    if (inference) outputs = inference.outputs(outputs, block.outputs, planner.constants);
     return new Model(inputs, inputSlots, fixed, outputs, block, planner, opset ?? 0, specializeShapes);
   } catch (e) {
     for (const r of planner.resources) r.dispose();

@@ -19,6 +19,7 @@ import { NodeContext, type NodeFn, type NodeResources, type ValueType } from './
 import type { OpFactory } from './ops.js';
 import type { GraphMsg, NodeMsg } from './proto.js';
 import { allocData, tensorFromProto, type OTensor } from './values.js';
+import type { LoadInference } from './infer.js';
 
 /** Opsets of the default domain ('' / 'ai.onnx') that load. */
 export const MIN_OPSET = 7;
@@ -98,6 +99,12 @@ export interface PlanOptions {
   /** The storage of the packed recurrent layers' matrices (LoadOnnxOptions.weights). */
   weights: WeightFormat;
   factories: Record<string, OpFactory>;
+  /**
+   * Shape and type inference with symbolic dims (infer.ts) where the operator set has it: it
+   * types the outputs of the nodes that stay, and folds those whose outputs it knows to the
+   * element (Shape of a declared shape, what is computed from it).
+   */
+  inference?: LoadInference;
 }
 
 /** Builds plans; owns the slot numbering and the wasm resources the kernels hold. */
@@ -202,32 +209,37 @@ export class Planner {
       } catch (e) {
         if (depth === 0) throw e;
       }
-      if (outs) {
-        node.outputs.forEach((name, i) => {
-          if (name === '') return;
-          const v = outs![i];
-          if (v === undefined) throw ctx.error('UNSUPPORTED', `output ${i} ('${name}') is not produced`);
-          scope.define(name, this.newSlot(v));
-        });
-        // A folded node never runs again: what its kernel holds in wasm memory goes now.
-        for (const r of ctx.resources) {
-          r.dispose();
-          this.resources.splice(this.resources.indexOf(r), 1);
-        }
-        return;
-      }
+      if (outs) return this.fold(ctx, outs, scope);
     }
+    const inference = this.options.inference;
+    const known = inference?.node(ctx, kernel, inputs, constInputs, this.constants);
+    if (known) return this.fold(ctx, known, scope);
     const outputs = node.outputs.map((name) => {
       if (name === '') return -1;
       const slot = this.newSlot();
       scope.define(name, slot);
       return slot;
     });
+    inference?.typed(outputs);
     steps.push({
       kind: 'kernel', ctx, kernel,
       inputs: Int32Array.from(inputs), outputs: Int32Array.from(outputs),
       args: new Array(inputs.length).fill(undefined), release: new Int32Array(0),
     });
+  }
+
+  /** Defines a folded node's outputs as constants; what its kernel holds in wasm memory goes now. */
+  private fold(ctx: NodeContext, outs: (OTensor | undefined)[], scope: Scope): void {
+    ctx.node.outputs.forEach((name, i) => {
+      if (name === '') return;
+      const v = outs[i];
+      if (v === undefined) throw ctx.error('UNSUPPORTED', `output ${i} ('${name}') is not produced`);
+      scope.define(name, this.newSlot(v));
+    });
+    for (const r of ctx.resources) {
+      r.dispose();
+      this.resources.splice(this.resources.indexOf(r), 1);
+    }
   }
 
   private planIf(ctx: NodeContext, inputs: number[], scope: Scope, depth: number, steps: Step[]): void {
@@ -261,6 +273,7 @@ export class Planner {
       scope.define(name, slot);
       return slot;
     });
+    this.options.inference?.either(outputs, thenBranch.outputs, elseBranch.outputs, this.constants);
     steps.push({ kind: 'if', ctx, cond: inputs[0], thenBranch, elseBranch, outputs: Int32Array.from(outputs), release: new Int32Array(0) });
   }
 }

@@ -4,9 +4,10 @@ import { OPS } from './ops.js';
 import { CONV_OPS } from './ops/conv.js';
 import type { OpFactory } from './ops/util.js';
 import { supportedOps } from './plan.js';
+import { shapeInference } from './infer.js';
 import { recurrentOp } from './recurrent.js';
 
-const ALL_OPS: Record<string, OpFactory> = {
+export const ALL_OPS: Record<string, OpFactory> = {
   ...OPS,
   ...CONV_OPS,
   LSTM: recurrentOp('LSTM'),
@@ -22,5 +23,5 @@ export const SUPPORTED_OPS: readonly string[] = supportedOps(ALL_OPS);
  * prepares every node once; run() executes them (model.ts).
  */
 export function loadOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {}): OnnxModel {
-  return loadOnnxWith(ALL_OPS, bytes, options);
+  return loadOnnxWith(ALL_OPS, bytes, options, undefined, shapeInference(options?.freeDimensions));
 }

@@ -31,7 +31,7 @@ import { allocData, numelOf, sameShape, type ODType, type OTensor } from './valu
  * Operators whose output shapes follow from their input shapes plus the values of the listed
  * inputs (which must be known for the inference to run).
  */
-const SHAPE_RULES: Record<string, readonly number[]> = {
+export const SHAPE_RULES: Readonly<Record<string, readonly number[]>> = {
   // elementwise and activations
   Add: [], Sub: [], Mul: [], Div: [], Pow: [], Mod: [], Min: [], Max: [], Sum: [], Mean: [],
   Equal: [], Less: [], LessOrEqual: [], Greater: [], GreaterOrEqual: [], And: [], Or: [], Xor: [],
@@ -47,7 +47,7 @@ const SHAPE_RULES: Record<string, readonly number[]> = {
   // reductions (axes input from opsets 13 / 18)
   ReduceMean: [1], ReduceSum: [1], ReduceMax: [1], ReduceMin: [1], ReduceProd: [1], ReduceL1: [1],
   ReduceL2: [1], ReduceSumSquare: [1], ReduceLogSumExp: [1], ArgMax: [], ArgMin: [], CumSum: [],
-  TopK: [1], Softmax: [], LogSoftmax: [], Hardmax: [],
+  TopK: [1], Softmax: [], LogSoftmax: [], Hardmax: [], Einsum: [],
   // networks
   MatMul: [], Gemm: [], Conv: [], ConvTranspose: [], MaxPool: [], AveragePool: [],
   GlobalAveragePool: [], GlobalMaxPool: [], LpPool: [], BatchNormalization: [], LayerNormalization: [],

@@ -10,10 +10,12 @@ import { readModelSource } from './source.js';
 import { Tensor, kindOf, type TensorType } from './tensor.js';
 
 /**
- * onnxruntime's session options. All are accepted and none changes the result: wasm-rnn always
- * runs the whole graph on its own wasm, one thread, with its own load-time optimisations.
+ * onnxruntime's session options. All are accepted; only `freeDimensionOverrides` changes what
+ * loads (named input dims sized at load, loadOnnx's `freeDimensions`): wasm-rnn always runs the
+ * whole graph on its own wasm, one thread, with its own load-time optimisations.
  */
 export interface SessionOptions {
+  freeDimensionOverrides?: Record<string, number>;
   executionProviders?: readonly unknown[];
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   intraOpNumThreads?: number;
@@ -54,18 +56,22 @@ export class InferenceSession {
   readonly outputNames: readonly string[];
   /** Name, type and declared shape of each input (onnxruntime >= 1.21 has this too). */
   readonly inputMetadata: readonly ValueMetadata[];
+  /** Name, type and shape of each output: as declared, completed by wasm-rnn's shape inference at load. */
+  readonly outputMetadata: readonly ValueMetadata[];
   private model: OnnxModel | undefined;
 
   private constructor(model: OnnxModel) {
     this.model = model;
     this.inputNames = model.inputNames;
     this.outputNames = model.outputNames;
-    this.inputMetadata = model.inputs.map((i) => ({
+    const metadata = (i: { name: string; dtype: TensorType | undefined; shape: (number | string | null)[] | undefined }): ValueMetadata => ({
       name: i.name,
       isTensor: true,
-      type: i.dtype,
+      type: i.dtype ?? 'float32',
       shape: (i.shape ?? []).map((d) => (d === null ? -1 : d)),
-    }));
+    });
+    this.inputMetadata = model.inputs.map(metadata);
+    this.outputMetadata = model.outputs.map(metadata);
   }
 
   /**
@@ -95,7 +101,7 @@ export class InferenceSession {
       throw new RnnError('INVALID_OPTION', `InferenceSession.create: options must be an object, got ${kindOf(options)}`);
     }
     await ready();
-    return new InferenceSession(loadOnnx(bytes));
+    return new InferenceSession(loadOnnx(bytes, { freeDimensions: (options as SessionOptions | undefined)?.freeDimensionOverrides }));
   }
 
   /**

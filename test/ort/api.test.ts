@@ -140,6 +140,22 @@ describe('InferenceSession over a model exported by torch.onnx.export', () => {
     await session.release();
   });
 
+  it("inputMetadata and outputMetadata are onnxruntime-web's, with and without freeDimensionOverrides", async () => {
+    ortWeb.env.wasm.numThreads = 1;
+    const batch = inputs[0].shape[0];
+    for (const options of [{}, { freeDimensionOverrides: { batch } }, { freeDimensionOverrides: { batch: batch + 1, time: 4 } }]) {
+      const session = await ort.InferenceSession.create(bytes, options);
+      const reference = await ortWeb.InferenceSession.create(bytes, options);
+      expect(JSON.parse(JSON.stringify(session.inputMetadata))).toEqual(JSON.parse(JSON.stringify(reference.inputMetadata)));
+      expect(JSON.parse(JSON.stringify(session.outputMetadata))).toEqual(JSON.parse(JSON.stringify(reference.outputMetadata)));
+      // the inputs sized as the overrides say run as before; others are rejected
+      if (options.freeDimensionOverrides?.batch === batch || !options.freeDimensionOverrides) expectPyTorchOutputs(await session.run(feedsOf()));
+      else expect(await rejectionOf(session.run(feedsOf()))).toMatchObject({ code: 'SHAPE_MISMATCH' });
+      await session.release();
+      await reference.release();
+    }
+  });
+
   const sources: [string, () => unknown[]][] = [
     ['a Uint8Array', () => [bytes]],
     ['an ArrayBuffer', () => [bytes.slice().buffer]],
