@@ -59,12 +59,24 @@ const isInt = (t: ODType | undefined): boolean => t !== undefined && INT_TYPES.i
 export function symOf(t: OTensor): SymValue {
   const v: SymValue = { dtype: t.dtype, shape: t.shape.slice() };
   if ((isInt(t.dtype) || t.dtype === 'bool') && t.shape.length <= 1 && t.data.length <= MAX_VALUE_ELEMENTS) {
-    v.value = Array.from(t.data as ArrayLike<number | bigint>, (x) => Number(x));
+    const value = Array.from(t.data as ArrayLike<number | bigint>, (x) => Number(x));
+    // int64 values past 2^53 (INT64_MAX as Slice's "to the end") are not carried: not exact as numbers
+    if (value.every(Number.isSafeInteger)) v.value = value;
   }
   return v;
 }
 
 const isNum = (d: Dim | undefined): d is number => typeof d === 'number';
+
+/** Whether `x` is exact in `dtype` (no wrap), so that a folded value is what the kernel gives. */
+function fits(x: number, dtype: ODType | undefined): boolean {
+  if (!Number.isSafeInteger(x)) return false;
+  const bits = dtype === 'int32' ? 32 : dtype === 'int16' || dtype === 'uint16' ? 16 : dtype === 'int8' || dtype === 'uint8' ? 8 : 64;
+  if (bits === 64) return true;
+  const unsigned = dtype === 'uint16' || dtype === 'uint8';
+  const lo = unsigned ? 0 : -(2 ** (bits - 1)), hi = unsigned ? 2 ** bits - 1 : 2 ** (bits - 1) - 1;
+  return x >= lo && x <= hi;
+}
 const allNum = (ds: readonly Dim[] | undefined): ds is number[] => ds !== undefined && ds.every(isNum);
 
 /** Product of dims: a number, the one symbol when the rest multiply to 1, else fresh. */
@@ -137,8 +149,8 @@ function arithmetic(op: (a: number, b: number) => number | undefined): Rule {
       const len = numelOf(shape);
       out.value = Array.from({ length: len }, (_, i) => {
         const x = a.value![a.value!.length === 1 ? 0 : i], y = b.value![b.value!.length === 1 ? 0 : i];
-        if (isNum(x) && isNum(y)) return op(x, y) ?? n.fresh();
-        return n.fresh();
+        const r = isNum(x) && isNum(y) ? op(x, y) : undefined;
+        return r !== undefined && fits(r, a.dtype) ? r : n.fresh();
       });
     }
     return [out];
@@ -224,7 +236,7 @@ function sliceCount(d: number, start: number, end: number, step: number): number
     const s = clamp(start < 0 ? start + d : start, 0, d), e = clamp(end < 0 ? end + d : end, 0, d);
     return Math.max(0, Math.ceil((e - s) / step));
   }
-  const s = clamp(start < 0 ? start + d : start, -1, d - 1), e = clamp(end < 0 ? end + d : end, -1, d - 1);
+  const s = clamp(start < 0 ? start + d : start, 0, d - 1), e = clamp(end < 0 ? end + d : end, -1, d - 1);
   return Math.max(0, Math.ceil((e - s) / step));
 }
 
@@ -250,9 +262,11 @@ const slice: Rule = (n) => {
   steps ??= starts.map(() => 1);
   const shape = x.shape.slice();
   const picked: (number[] | undefined)[] = x.shape.map(() => undefined);
+  const seen = new Set<number>();
   for (let k = 0; k < axes.length; k++) {
     const a = axisOf(axes[k], rank);
-    if (a === undefined || steps[k] === 0) return undefined;
+    if (a === undefined || steps[k] === 0 || picked[a] !== undefined || seen.has(a)) return undefined;
+    seen.add(a);
     const d = shape[a];
     if (isNum(d)) {
       shape[a] = sliceCount(d, starts[k], ends[k], steps[k]);
@@ -266,7 +280,7 @@ const slice: Rule = (n) => {
   const out: SymValue = { dtype: x.dtype, shape };
   if (x.value && rank === 1 && isNum(x.shape[0]) && picked[0]) {
     const [s0, , st, d] = picked[0]!;
-    const first = st > 0 ? Math.min(Math.max(s0 < 0 ? s0 + d : s0, 0), d) : Math.min(Math.max(s0 < 0 ? s0 + d : s0, -1), d - 1);
+    const first = Math.min(Math.max(s0 < 0 ? s0 + d : s0, 0), st > 0 ? d : d - 1);
     out.value = Array.from({ length: shape[0] as number }, (_, i) => x.value![first + i * st]);
   } else if (x.value && rank === 1 && !picked[0] && shape[0] === x.shape[0]) out.value = x.value.slice();
   return [out];
@@ -295,7 +309,7 @@ const reshape: Rule = (n) => {
   if (infer >= 0) {
     if (x?.shape === undefined) return [{ dtype: x?.dtype }];
     dims[infer] = quotient(x.shape, dims.filter((_, i) => i !== infer), n.fresh);
-  }
+  } else if (allNum(x?.shape) && allNum(dims) && numelOf(x!.shape) !== numelOf(dims)) return undefined;
   return [{ dtype: x?.dtype, shape: dims, value: x?.value && dims.length <= 1 ? x.value.slice() : undefined }];
 };
 
@@ -329,7 +343,7 @@ const squeeze: Rule = (n) => {
     drop = x.shape.flatMap((d, i) => (d === 1 ? [i] : []));
   } else {
     const norm = axes!.map((a) => axisOf(a, x.shape!.length));
-    if (norm.some((a) => a === undefined)) return undefined;
+    if (norm.some((a) => a === undefined || (isNum(x.shape![a]) && x.shape![a] !== 1))) return undefined;
     drop = norm as number[];
   }
   const shape = x.shape.filter((_, i) => !drop.includes(i));
@@ -501,6 +515,7 @@ const constantOfShape: Rule = (n) => {
   const v = n.ctx.tensor('value');
   const dtype = v?.dtype ?? 'float32';
   if (shapeValue === undefined) return [{ dtype }];
+  if (shapeValue.some((d) => isNum(d) && d < 0)) return undefined;
   const out: SymValue = { dtype, shape: shapeValue.slice() };
   if (v && (isInt(dtype) || dtype === 'bool') && allNum(shapeValue) && shapeValue.length <= 1 && numelOf(shapeValue) <= MAX_VALUE_ELEMENTS) {
     out.value = new Array(numelOf(shapeValue)).fill(Number(v.data[0]));
@@ -586,7 +601,7 @@ const cast: Rule = (n) => {
   const x = n.ins[0];
   const to = odtypeOf(n.ctx.int('to', 0));
   if (to === undefined) return undefined;
-  const keepValue = x?.value !== undefined && isInt(x.dtype) && (to === 'int64' || to === 'int32');
+  const keepValue = x?.value !== undefined && isInt(x.dtype) && (to === 'int64' || to === 'int32') && x.value.every((v) => !isNum(v) || fits(v, to));
   return [{ dtype: to, shape: x?.shape?.slice(), value: keepValue ? x!.value!.slice() : undefined }];
 };
 

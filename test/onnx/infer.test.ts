@@ -210,3 +210,36 @@ describe('shape inference at load: folding', () => {
     expectError(() => loadOnnx(bytes, { freeDimensions: [] as never }), 'INVALID_OPTION', 'freeDimensions');
   });
 });
+
+describe('shape inference at load: values it must not fold', () => {
+  it('an int64 past 2^53 (INT64_MAX as Slice\'s "to the end") is not carried as a number: the Slice built from it matches onnxruntime-web', async () => {
+    const INT64_MAX = 9223372036854775807n as unknown as number;
+    const bytes = encodeModel({
+      opset: 14,
+      nodes: [
+        { op: 'Shape', inputs: ['x'], outputs: ['s'] },
+        { op: 'Gather', inputs: ['s', 'one'], outputs: ['width'], attrs: [{ name: 'axis', i: 0 }] },
+        { op: 'Concat', inputs: ['big', 'width'], outputs: ['ends'], attrs: [{ name: 'axis', i: 0 }] },
+        { op: 'Slice', inputs: ['x', 'starts', 'ends', 'axes'], outputs: ['y'] },
+      ],
+      initializers: [
+        { name: 'one', dims: [1], type: INT64, data: [1] },
+        { name: 'big', dims: [1], type: INT64, data: [INT64_MAX] },
+        { name: 'starts', dims: [2], type: INT64, data: [0, 2] },
+        { name: 'axes', dims: [2], type: INT64, data: [0, 1] },
+      ],
+      inputs: [{ name: 'x', shape: ['batch', 10] }],
+      outputs: [{ name: 'y' }],
+    });
+    const model = loadOnnx(bytes, { specializeShapes: false });
+    // the ends [INT64_MAX, 10] are not known as numbers, so neither is y's shape (and no wrong
+    // constant is folded: INT64_MAX as a double is 2^63, which an int64 would wrap to INT64_MIN)
+    expect(model.outputs[0]).toEqual({ name: 'y', dtype: 'float32', shape: undefined });
+    const x = Float32Array.from({ length: 30 }, (_, i) => i);
+    const got = model.run({ x: { data: x, shape: [3, 10] } });
+    const ort = await runOrt(bytes, { x: { data: x, shape: [3, 10] } });
+    expect(got.y.shape).toEqual([3, 8]);
+    expect(Array.from(got.y.data)).toEqual(Array.from(ort.outputs!.y.data));
+    model.dispose();
+  });
+});
