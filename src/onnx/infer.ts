@@ -48,6 +48,8 @@ export interface InferContext {
   ins: (SymValue | undefined)[];
   /** A symbol no other dim equals. */
   fresh(): string;
+  /** The names that are atoms (declared dims and fresh symbols), never read as products. */
+  names: ReadonlySet<string>;
 }
 
 type Rule = (n: InferContext) => (SymValue | undefined)[] | undefined;
@@ -79,17 +81,59 @@ function fits(x: number, dtype: ODType | undefined): boolean {
 }
 const allNum = (ds: readonly Dim[] | undefined): ds is number[] => ds !== undefined && ds.every(isNum);
 
-/** Product of dims: a number, the one symbol when the rest multiply to 1, else fresh. */
-function product(ds: readonly Dim[], fresh: () => string): Dim {
-  let n = 1;
-  const syms: string[] = [];
-  for (const d of ds) {
-    if (isNum(d)) n *= d;
-    else syms.push(d);
+/**
+ * A product of dims as a monomial: coefficient times atoms (symbols), sorted. Written as
+ * 'batch*T' or '8*T'; a declared name is always an atom, and a product that would read as a
+ * declared name, or that holds an atom with '*' in it, is a fresh symbol instead.
+ */
+interface Monomial {
+  c: number;
+  atoms: string[];
+}
+
+function monomial(d: Dim, names: ReadonlySet<string>): Monomial {
+  if (isNum(d)) return { c: d, atoms: [] };
+  if (names.has(d) || !d.includes('*')) return { c: 1, atoms: [d] };
+  let c = 1;
+  const atoms: string[] = [];
+  for (const part of d.split('*')) {
+    if (/^[0-9]+$/.test(part)) c *= Number(part);
+    else atoms.push(part);
   }
-  if (n === 0) return 0;
-  if (!syms.length) return n;
-  return syms.length === 1 && n === 1 ? syms[0] : fresh();
+  return { c, atoms: atoms.sort() };
+}
+
+function dimOf(m: Monomial, n: InferContext): Dim {
+  if (m.c === 0) return 0;
+  if (!m.atoms.length) return Number.isSafeInteger(m.c) ? m.c : n.fresh();
+  if (m.c === 1 && m.atoms.length === 1) return m.atoms[0];
+  const text = [...(m.c === 1 ? [] : [String(m.c)]), ...m.atoms].join('*');
+  return m.atoms.some((a) => a.includes('*')) || n.names.has(text) || !Number.isSafeInteger(m.c) ? n.fresh() : text;
+}
+
+/** Product of dims. */
+function product(ds: readonly Dim[], n: InferContext): Dim {
+  const m: Monomial = { c: 1, atoms: [] };
+  for (const d of ds) {
+    const x = monomial(d, n.names);
+    m.c *= x.c;
+    m.atoms.push(...x.atoms);
+  }
+  m.atoms.sort();
+  return dimOf(m, n);
+}
+
+/** The product of `num` divided by that of `den` where it divides exactly; else fresh. */
+function quotient(num: readonly Dim[], den: readonly Dim[], n: InferContext): Dim {
+  const top = monomial(product(num, n), n.names), bottom = monomial(product(den, n), n.names);
+  if (bottom.c === 0 || top.c % bottom.c !== 0) return n.fresh();
+  const atoms = top.atoms.slice();
+  for (const a of bottom.atoms) {
+    const i = atoms.indexOf(a);
+    if (i < 0) return n.fresh();
+    atoms.splice(i, 1);
+  }
+  return dimOf({ c: top.c / bottom.c, atoms }, n);
 }
 
 /** Multidirectional broadcast; undefined when two sizes clash (the run then fails). */
@@ -137,8 +181,11 @@ const same = (dtype?: (n: InferContext) => ODType | undefined): Rule => (n) => {
   return [{ dtype: dtype ? dtype(n) : x.dtype, shape: x.shape?.slice() }];
 };
 
-/** Elementwise arithmetic on integer values, where both operands are numbers. */
-function arithmetic(op: (a: number, b: number) => number | undefined): Rule {
+/**
+ * Elementwise arithmetic on integer values: on numbers, or `symbolic` on dims (a product, a
+ * quotient that divides exactly, x + 0); else fresh.
+ */
+function arithmetic(op: (a: number, b: number) => number | undefined, symbolic?: (a: Dim, b: Dim, n: InferContext) => Dim | undefined): Rule {
   return (n) => {
     const [a, b] = n.ins;
     if (a?.shape === undefined || b?.shape === undefined) return [{ dtype: a?.dtype ?? b?.dtype }];
@@ -149,8 +196,12 @@ function arithmetic(op: (a: number, b: number) => number | undefined): Rule {
       const len = numelOf(shape);
       out.value = Array.from({ length: len }, (_, i) => {
         const x = a.value![a.value!.length === 1 ? 0 : i], y = b.value![b.value!.length === 1 ? 0 : i];
-        const r = isNum(x) && isNum(y) ? op(x, y) : undefined;
-        return r !== undefined && fits(r, a.dtype) ? r : n.fresh();
+        if (isNum(x) && isNum(y)) {
+          const r = op(x, y);
+          return r !== undefined && fits(r, a.dtype) ? r : n.fresh();
+        }
+        // symbols are dims (sizes >= 0), so only values read from shapes carry them
+        return symbolic?.(x, y, n) ?? n.fresh();
       });
     }
     return [out];
@@ -308,29 +359,10 @@ const reshape: Rule = (n) => {
   }
   if (infer >= 0) {
     if (x?.shape === undefined) return [{ dtype: x?.dtype }];
-    dims[infer] = quotient(x.shape, dims.filter((_, i) => i !== infer), n.fresh);
+    dims[infer] = quotient(x.shape, dims.filter((_, i) => i !== infer), n);
   } else if (allNum(x?.shape) && allNum(dims) && numelOf(x!.shape) !== numelOf(dims)) return undefined;
   return [{ dtype: x?.dtype, shape: dims, value: x?.value && dims.length <= 1 ? x.value.slice() : undefined }];
 };
-
-/** numel(num) / numel(den) where symbols cancel; fresh when it does not come out. */
-function quotient(num: readonly Dim[], den: readonly Dim[], fresh: () => string): Dim {
-  const syms = num.filter((d): d is string => !isNum(d));
-  let top = 1, bottom = 1;
-  for (const d of num) if (isNum(d)) top *= d;
-  for (const d of den) {
-    if (isNum(d)) bottom *= d;
-    else {
-      const i = syms.indexOf(d);
-      if (i < 0) return fresh();
-      syms.splice(i, 1);
-    }
-  }
-  if (bottom === 0 || top % bottom !== 0) return fresh();
-  const q = top / bottom;
-  if (!syms.length) return q;
-  return syms.length === 1 && q === 1 ? syms[0] : fresh();
-}
 
 const squeeze: Rule = (n) => {
   const x = n.ins[0];
@@ -427,7 +459,7 @@ const shapeOp: Rule = (n) => {
 const sizeOp: Rule = (n) => {
   const x = n.ins[0];
   if (x?.shape === undefined) return [{ dtype: 'int64', shape: [] }];
-  return [{ dtype: 'int64', shape: [], value: [product(x.shape, n.fresh)] }];
+  return [{ dtype: 'int64', shape: [], value: [product(x.shape, n)] }];
 };
 
 const transpose: Rule = (n) => {
@@ -446,7 +478,7 @@ const flatten: Rule = (n) => {
   const a = n.ctx.int('axis', 1);
   const axis = a < 0 ? a + r : a;
   if (!(axis >= 0 && axis <= r)) return undefined;
-  return [{ dtype: x.dtype, shape: [product(x.shape.slice(0, axis), n.fresh), product(x.shape.slice(axis), n.fresh)] }];
+  return [{ dtype: x.dtype, shape: [product(x.shape.slice(0, axis), n), product(x.shape.slice(axis), n)] }];
 };
 
 const expand: Rule = (n) => {
@@ -462,7 +494,7 @@ const tile: Rule = (n) => {
   const reps = nums(n, 1);
   if (x?.shape === undefined || reps === undefined) return [{ dtype: x?.dtype }];
   if (reps.length !== x.shape.length) return undefined;
-  return [{ dtype: x.dtype, shape: x.shape.map((d, i) => (reps[i] === 1 ? d : isNum(d) ? d * reps[i] : reps[i] === 0 ? 0 : n.fresh())) }];
+  return [{ dtype: x.dtype, shape: x.shape.map((d, i) => product([d, reps[i]], n)) }];
 };
 
 const pad: Rule = (n) => {
@@ -639,8 +671,10 @@ export const SHAPE_INFERENCE: Readonly<Record<string, Rule>> = {
     return [{ dtype: 'bool', shape: x?.shape?.slice(), value: x?.value?.map((b) => (isNum(b) ? (b === 0 ? 1 : 0) : n.fresh())) }];
   },
   Identity: identity, Cast: cast, Dropout: dropout, LayerNormalization: layerNorm,
-  Add: arithmetic((a, b) => a + b), Sub: arithmetic((a, b) => a - b), Mul: arithmetic((a, b) => a * b),
-  Div: arithmetic((a, b) => (b === 0 ? undefined : Math.trunc(a / b))),
+  Add: arithmetic((a, b) => a + b, (a, b) => (b === 0 ? a : a === 0 ? b : undefined)),
+  Sub: arithmetic((a, b) => a - b, (a, b) => (b === 0 ? a : undefined)),
+  Mul: arithmetic((a, b) => a * b, (a, b, n) => product([a, b], n)),
+  Div: arithmetic((a, b) => (b === 0 ? undefined : Math.trunc(a / b)), (a, b, n) => (isNum(b) && b <= 0 ? undefined : quotient([a], [b], n))),
   Pow: nary, Mod: nary, Min: nary, Max: nary, Sum: nary, Mean: nary,
   Equal: compare((a, b) => (a === b ? true : isNum(a) && isNum(b) ? false : undefined)),
   Less: compare(numCompare((a, b) => a < b)), LessOrEqual: compare(numCompare((a, b) => a <= b)),
@@ -661,11 +695,13 @@ export const SHAPE_INFERENCE: Readonly<Record<string, Rule>> = {
  * What a node's outputs are, from what is known of its inputs; undefined where nothing is known.
  * `consts` are the inputs' values where known at load (the numeric fallback runs on them).
  */
-export function inferNode(ctx: NodeContext, kernel: NodeFn, ins: (SymValue | undefined)[], consts: readonly (OTensor | undefined)[], fresh: () => string): (SymValue | undefined)[] | undefined {
+export function inferNode(
+  ctx: NodeContext, kernel: NodeFn, ins: (SymValue | undefined)[], consts: readonly (OTensor | undefined)[], fresh: () => string, names: ReadonlySet<string>,
+): (SymValue | undefined)[] | undefined {
   const op = ctx.node.opType;
   let outs: (SymValue | undefined)[] | undefined;
   try {
-    outs = SHAPE_INFERENCE[op]?.({ ctx, ins, fresh });
+    outs = SHAPE_INFERENCE[op]?.({ ctx, ins, fresh, names });
   } catch {
     outs = undefined;
   }
@@ -799,7 +835,7 @@ export function shapeInference(freeDimensions?: Record<string, number>, declared
       });
     },
     node(ctx, kernel, inputs, constInputs, constants) {
-      pending = inferNode(ctx, kernel, inputs.map((s) => typeOf(s, constants)), constInputs, fresh);
+      pending = inferNode(ctx, kernel, inputs.map((s) => typeOf(s, constants)), constInputs, fresh, names);
       if (pending === undefined) return undefined;
       const values = ctx.node.outputs.map((name, i) => (name === '' || pending![i] === undefined ? undefined : materialize(pending![i]!)));
       return ctx.node.outputs.every((name, i) => name === '' || values[i] !== undefined) ? (values as OTensor[]) : undefined;
@@ -816,7 +852,8 @@ export function shapeInference(freeDimensions?: Record<string, number>, declared
       });
     },
     outputs(infos, slots, constants) {
-      const dim = (d: Dim | undefined): number | string | null => (d === undefined || (typeof d === 'string' && made.has(d)) ? null : d);
+      // a dim that is or holds a fresh symbol is unknown to the caller
+      const dim = (d: Dim | undefined): number | string | null => (d === undefined || monomial(d, names).atoms.some((a) => made.has(a)) ? null : d);
       return infos.map((declaredInfo, i) => {
         const info = { ...declaredInfo, shape: declaredInfo.shape?.map((d) => (typeof d === 'string' && own(free, d) ? free[d] : d)) };
         const t = typeOf(slots[i], constants);

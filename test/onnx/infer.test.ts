@@ -69,6 +69,20 @@ function inferAndRun(c: Case, naming: Naming): { inferred: (SymValue | undefined
 
 const PUBLIC_ARRAY: Record<string, string> = { float32: 'Float32Array', int64: 'BigInt64Array' };
 
+/** A dim's size in a run: a number, a bound symbol, or a product of them ('2*in0_1*in1_0'); undefined when unknown. */
+function sizeOf(d: Dim, bound: Map<string, number>): number | undefined {
+  if (typeof d === 'number') return d;
+  if (bound.has(d)) return bound.get(d);
+  if (!d.includes('*')) return undefined;
+  let size = 1;
+  for (const part of d.split('*')) {
+    const v = /^[0-9]+$/.test(part) ? Number(part) : bound.get(part);
+    if (v === undefined) return undefined;
+    size *= v;
+  }
+  return size;
+}
+
 describe('shape inference at load: sound on ONNX node tests', () => {
   const all = cases();
   for (const naming of ['declared', 'per-axis', 'by-size'] as const) {
@@ -88,7 +102,7 @@ describe('shape inference at load: sound on ONNX node tests', () => {
           }
           let known = true;
           s.shape.forEach((d, k) => {
-            const size = typeof d === 'number' ? d : bound.get(d);
+            const size = sizeOf(d, bound);
             if (size === undefined) known = false;
             else if (size !== t.shape[k]) wrong.push(`${c.name} output ${i}: dim ${k} inferred ${d} (${size}), got [${t.shape}]`);
           });
@@ -208,6 +222,44 @@ describe('shape inference at load: folding', () => {
     model.dispose();
     expectError(() => loadOnnx(bytes, { freeDimensions: { batch: -1 } }), 'INVALID_OPTION', "freeDimensions['batch']");
     expectError(() => loadOnnx(bytes, { freeDimensions: [] as never }), 'INVALID_OPTION', 'freeDimensions');
+  });
+});
+
+describe('shape inference at load: products of dims', () => {
+  it('Flatten gives a product of symbols, Reshape with -1 divides it back; Mul of two shape values is their product', async () => {
+    const bytes = encodeModel({
+      opset: 14,
+      nodes: [
+        { op: 'Flatten', inputs: ['x'], outputs: ['flat'], attrs: [{ name: 'axis', i: 2 }] },
+        { op: 'Shape', inputs: ['x'], outputs: ['s'] },
+        { op: 'Slice', inputs: ['s', 'zero', 'one'], outputs: ['b'] },
+        { op: 'Concat', inputs: ['b', 'minus1', 'eight'], outputs: ['back'], attrs: [{ name: 'axis', i: 0 }] },
+        { op: 'Reshape', inputs: ['flat', 'back'], outputs: ['y'] },
+        { op: 'Slice', inputs: ['s', 'one', 'two'], outputs: ['t'] },
+        { op: 'Mul', inputs: ['b', 't'], outputs: ['bt'] },
+        { op: 'Concat', inputs: ['bt', 'eight'], outputs: ['rows'], attrs: [{ name: 'axis', i: 0 }] },
+        { op: 'Reshape', inputs: ['x', 'rows'], outputs: ['z'] },
+      ],
+      initializers: [
+        { name: 'zero', dims: [1], type: INT64, data: [0] }, { name: 'one', dims: [1], type: INT64, data: [1] },
+        { name: 'two', dims: [1], type: INT64, data: [2] }, { name: 'minus1', dims: [1], type: INT64, data: [-1] },
+        { name: 'eight', dims: [1], type: INT64, data: [8] },
+      ],
+      inputs: [{ name: 'x', shape: ['batch', 'T', 8] }],
+      outputs: [{ name: 'flat' }, { name: 'y' }, { name: 'z' }],
+    });
+    const model = loadOnnx(bytes, { specializeShapes: false });
+    expect(model.outputs.map((o) => o.shape)).toEqual([['T*batch', 8], ['batch', 'T', 8], ['T*batch', 8]]);
+    for (const [batch, T] of [[2, 3], [1, 5]]) {
+      const x = input(batch, T);
+      const got = model.run({ x: { data: x, shape: [batch, T, 8] } });
+      const ort = await runOrt(bytes, { x: { data: x, shape: [batch, T, 8] } });
+      for (const name of ['flat', 'y', 'z']) {
+        expect(got[name].shape, name).toEqual(ort.outputs![name].shape);
+        expect(Array.from(got[name].data), name).toEqual(Array.from(ort.outputs![name].data));
+      }
+    }
+    model.dispose();
   });
 });
 
