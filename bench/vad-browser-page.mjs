@@ -8,7 +8,10 @@
 // it (building the input, the call, awaited for onnxruntime-web, reading the probability). Per
 // round the median and p99 of the frames; results are medians over rounds, and the speed-up is
 // the median of the per-round ratios. window.__bench receives the result (or the error).
-//   /bench/browser.html?script=vad-browser-page.mjs&models=legacy,v5,v6&rounds=7&frames=600[&alone=1]
+// builds=relaxed,simd: SileroVad on each of these builds (ready({ build }) each) instead of
+// against onnxruntime-web, each sample a block of `block` frames (the browsers' clocks step by
+// 5-20 us, a v5 frame takes 40-60): what a build choice costs a VAD frame.
+//   /bench/browser.html?script=vad-browser-page.mjs&models=legacy,v5,v6&rounds=7&frames=600[&alone=1][&builds=relaxed,simd&block=20]
 import { median, quantile, maxAbsDiff } from './lib/stats.mjs';
 import { MODELS, ortSessionVad } from './lib/vad-protocol.mjs';
 
@@ -17,7 +20,9 @@ const MODELS_RUN = (params.get('models') ?? 'legacy,v5,v6').split(',');
 const ROUNDS = Number(params.get('rounds') ?? 7);
 const FRAMES = Number(params.get('frames') ?? 600);
 // alone=1: SileroVad only (its p99 without onnxruntime-web in the same page)
-const ALONE = params.get('alone') === '1';
+const BUILDS = params.get('builds')?.split(',');
+const ALONE = params.get('alone') === '1' || BUILDS !== undefined;
+const BLOCK = Number(params.get('block') ?? 1);
 const now = () => performance.now();
 const fetchBytes = async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer());
 
@@ -48,7 +53,13 @@ async function main() {
     const reference = await (await fetch(`/${m.reference}`)).json();
     const frames = [];
     for (let i = 0; i + m.frameSamples <= samples.length; i += m.frameSamples) frames.push(samples.slice(i, i + m.frameSamples));
-    const engines = { 'wasm-rnn SileroVad': wasmRnnVad(lib, bytes) };
+    const engines = {};
+    if (BUILDS) {
+      for (const build of BUILDS) {
+        await lib.ready({ build });
+        engines[`wasm-rnn SileroVad ${build}`] = wasmRnnVad(lib, bytes);
+      }
+    } else engines['wasm-rnn SileroVad'] = wasmRnnVad(lib, bytes);
     if (!ALONE) engines['onnxruntime-web'] = await ortVad(ort, m, bytes);
     const res = {};
     for (const [en, e] of Object.entries(engines)) {
@@ -62,13 +73,13 @@ async function main() {
       for (const en of names) {
         const e = engines[en];
         e.reset();
-        const ts = new Float64Array(FRAMES);
-        for (let i = 0; i < FRAMES; i++) {
+        const ts = new Float64Array(Math.floor(FRAMES / BLOCK));
+        for (let i = 0; i < ts.length * BLOCK; i++) {
           const f = frames[i % frames.length];
           if (i % frames.length === 0) e.reset();
           const t = now();
           const p = e.async ? await e.frame(f) : e.frame(f);
-          ts[i] = now() - t;
+          ts[Math.floor(i / BLOCK)] += (now() - t) / BLOCK;
           if (!(p >= 0 && p <= 1)) throw new Error(`${en} ${name}: probability ${p}`);
         }
         const sorted = Array.from(ts).sort((a, b) => a - b);
@@ -83,6 +94,8 @@ async function main() {
     }
     const w = res['wasm-rnn SileroVad'];
     if (!ALONE) w.speedup = median(w.rounds.map((t, r) => res['onnxruntime-web'].rounds[r] / t));
+    // builds mode: each build's time over the first's, per round (> 1: slower than the first)
+    if (BUILDS) for (const b of BUILDS.slice(1)) res[`wasm-rnn SileroVad ${b}`].vsFirst = median(res[`wasm-rnn SileroVad ${b}`].rounds.map((t, r) => t / res[`wasm-rnn SileroVad ${BUILDS[0]}`].rounds[r]));
     out.models[name] = res;
   }
   return out;
