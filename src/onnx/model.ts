@@ -75,8 +75,10 @@ export interface OnnxModel {
   /** Element type and shape of each input as declared by the graph. */
   readonly inputs: readonly OnnxInputInfo[];
   /**
-   * Element type and shape of each output as declared by the graph (dtype undefined where the
-   * graph does not say). run() returns bool outputs as Int32Array of 0/1.
+   * Element type and shape of each output as declared by the graph, completed by shape inference
+   * at load where the declaration leaves the dtype, the rank or a dim open (docs/onnx.md; dims
+   * may be symbols such as 'batch' or 'T*batch', null where unknown). run() returns bool outputs
+   * as Int32Array of 0/1.
    */
   readonly outputs: readonly OnnxOutputInfo[];
   /** The default-domain opset the model imports. */
