@@ -22,7 +22,7 @@ export { f32_lstm_gates } from './cells/lstm';
 export { f32_gru_gates } from './cells/gru';
 export { f32_rnn_tanh, f32_rnn_relu } from './cells/rnn';
 export {
-  recurrence_scratch_size, recurrent_panel_width, lstm_recurrence, gru_recurrence, rnn_tanh_recurrence, rnn_relu_recurrence, stack_step,
+  recurrence_scratch_size, recurrent_panel_width, set_wide_panels, lstm_recurrence, gru_recurrence, rnn_tanh_recurrence, rnn_relu_recurrence, stack_step,
   CELL_LSTM, CELL_GRU, CELL_RNN_TANH, CELL_RNN_RELU, STACK_SLOTS,
 } from './recurrence';
 export { f32_fill_uniform } from './kernels/f32-fill-uniform';

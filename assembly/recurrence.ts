@@ -22,14 +22,27 @@ export const CELL_RNN_TANH = 2;
 export const CELL_RNN_RELU = 3;
 
 /**
+ * Whether this instance packs W_hh in 32-wide panels where the size allows (set_wide_panels).
+ * The bindings turn it off on engines where ready()'s timing found the 1x32 row kernel slower than
+ * the 1x24 one on 8-wide panels (V8 12.4, Node 22, spills in the 1x32 loop); every instance that
+ * packs or runs recurrences on the same memory (the threads' workers) is told the same.
+ */
+let widePanels = true;
+
+export function set_wide_panels(on: i32): void {
+  widePanels = on != 0;
+}
+
+/**
  * Panel width the recurrent weights W_hh ([N = G*H, K = P]) are packed with (x32_packw_x8 or
  * x32_packw_x32): 32 when the packed matrix is at most 1 MiB, which stays in L2 between time steps
  * and is read fastest by the one-pointer 1x32 row kernel; 8 when it is bigger and streams from
- * L3/memory every step, where the 8-wide panels' sequential pages prefetch better. The bindings
- * pack by this function and the driver reads by it, so the rule lives here only.
+ * L3/memory every step, where the 8-wide panels' sequential pages prefetch better, and 8 always
+ * where wide panels are off. The bindings pack by this function and the driver reads by it, so
+ * the rule lives here only.
  */
 export function recurrent_panel_width(n: i32, k: i32): i32 {
-  return ((<i64>n + 31) & ~31) * <i64>k <= 262144 ? 32 : 8;
+  return widePanels && ((<i64>n + 31) & ~31) * <i64>k <= 262144 ? 32 : 8;
 }
 
 /** Gates per cell kind. */

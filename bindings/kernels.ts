@@ -45,6 +45,7 @@ export interface Kernels {
   // the recurrence driver (recurrence.ts): a layer-direction's whole time loop, or one streaming step of a stack
   recurrence_scratch_size(cell: number, b: number, hsize: number, psize: number): number;
   recurrent_panel_width(n: number, k: number): number;
+  set_wide_panels(on: number): void;
   lstm_recurrence(
     xproj: number, xts: number, xbs: number, whh: number, whr: number, h: number, hbs: number, c: number, cbs: number, out: number, ots: number, obs: number,
     t_len: number, batch: number, hsize: number, psize: number, lengths: number, reverse: number, scratch: number, q8: number,

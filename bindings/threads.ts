@@ -46,7 +46,7 @@ const SPINS = 4000;
  * The worker's whole program, run from source (a Blob URL for a Web Worker, `eval` for
  * node:worker_threads in Node, Deno and Bun; `nodeWorker` says which, since Bun's node workers
  * define `self` too), so that it needs no file of its own next to the bundles: it receives
- * { module, memory, control, scratch, kernels, relaxedDot }, answers 'ready' (or an error
+ * { module, memory, control, scratch, kernels, relaxedDot, widePanels }, answers 'ready' (or an error
  * message) and then serves jobs for as long as the realm lives.
  */
 const workerSource = (nodeWorker: boolean) => `
@@ -56,6 +56,7 @@ const serve = (msg, reply) => {
     ex = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory } }).exports;
     ex.use_thread_scratch(msg.scratch);
     if (msg.relaxedDot >= 0) ex.qd8_set_relaxed_dot(msg.relaxedDot);
+    ex.set_wide_panels(msg.widePanels ? 1 : 0);
     ctl = new Int32Array(msg.memory.buffer, msg.control, ${CONTROL_WORDS});
   } catch (e) {
     reply(String(e && e.message || e));
@@ -160,6 +161,8 @@ export interface PoolHost {
   scratchBytes: number;
   /** The main instance's relaxed-dot probe result (qd8_relaxed_dot), handed to every worker. */
   relaxedDot: number;
+  /** The main instance's W_hh panel width choice (set_wide_panels): workers read panels as it packed them. */
+  widePanels: boolean;
 }
 
 /**
@@ -207,7 +210,7 @@ export class ThreadPool {
         const ctlPtr = host.alloc(CONTROL_WORDS * 4, 'thread control block');
         const scratch = host.alloc(host.scratchBytes, 'thread scratch');
         control.push(new Int32Array(host.memory.buffer, ctlPtr, CONTROL_WORDS));
-        const message = { module: host.module, memory: host.memory, control: ctlPtr, scratch, kernels: THREAD_KERNELS, relaxedDot: host.relaxedDot };
+        const message = { module: host.module, memory: host.memory, control: ctlPtr, scratch, kernels: THREAD_KERNELS, relaxedDot: host.relaxedDot, widePanels: host.widePanels };
         if (node?.Worker) {
           const w = new node.Worker(workerSource(true), { eval: true });
           unref.push(() => w.unref()); // once it serves: a process waiting for its answer stays alive

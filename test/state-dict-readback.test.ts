@@ -12,6 +12,9 @@ import { expectBitwise, randn, rng } from './reliability/helpers.js';
 
 beforeAll(async () => {
   await ready();
+  // wide panels where the size allows, whatever ready()'s timing chose for this engine
+  // (test/panel-layout.test.ts covers the choice itself), so that both widths are read back
+  runtime().exports.set_wide_panels(1);
 });
 
 type Kind = 'LSTM' | 'GRU' | 'RNN';

@@ -129,6 +129,12 @@ function row_1x32(crow: usize, brow: usize, arow: usize, panel: usize, k: i32): 
 
 /** One row of A against three consecutive 8-wide panels (24 columns), 6 accumulators. */
 function row_1x24(crow: usize, brow: usize, arow: usize, panel: usize, k: i32): void {
+  row_1x24_with(crow, brow, arow, panel, k, true);
+}
+
+/** row_1x24's body, with relaxed_madd (fma) or mul then add: for the probe, as row_1x32_with. */
+// @ts-ignore: decorator
+@inline export function row_1x24_with(crow: usize, brow: usize, arow: usize, panel: usize, k: i32, fma: bool): void {
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), b0 = f32x4.splat(0), b1 = f32x4.splat(0);
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
   const pstride = <usize>(8 * k) << 2; // bytes between panels
@@ -139,12 +145,12 @@ function row_1x24(crow: usize, brow: usize, arow: usize, panel: usize, k: i32): 
   const aend = arow + (<usize>k << 2);
   while (ap < aend) {
     const x = vload_splat(ap);
-    a0 = vmadd(x, vload(w0), a0);
-    a1 = vmadd(x, vload(w0 + 16), a1);
-    b0 = vmadd(x, vload(w1), b0);
-    b1 = vmadd(x, vload(w1 + 16), b1);
-    c0 = vmadd(x, vload(w2), c0);
-    c1 = vmadd(x, vload(w2 + 16), c1);
+    a0 = vmadd_with(x, vload(w0), a0, fma);
+    a1 = vmadd_with(x, vload(w0 + 16), a1, fma);
+    b0 = vmadd_with(x, vload(w1), b0, fma);
+    b1 = vmadd_with(x, vload(w1 + 16), b1, fma);
+    c0 = vmadd_with(x, vload(w2), c0, fma);
+    c1 = vmadd_with(x, vload(w2 + 16), c1, fma);
     w0 += 32;
     w1 += 32;
     w2 += 32;

@@ -8,7 +8,7 @@
  * No assertion here depends on which build is faster on this machine.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { PLAUSIBLE_RATIO, RELAXED_MARGIN, buildTime, clockResolutionMs, fasterBuild, instantiateProbe, plausibleTimes, timeBuilds } from '../../bindings/build-choice.js';
+import { PANEL_MARGIN, PLAUSIBLE_RATIO, RELAXED_MARGIN, buildTime, clockResolutionMs, fasterBuild, instantiateProbe, plausibleTimes, timeBuilds, widerPanels } from '../../bindings/build-choice.js';
 import { buildUrl, supportedBuilds } from '../../bindings/wasm.js';
 import { readFileSync } from 'node:fs';
 
@@ -58,6 +58,20 @@ describe('fasterBuild: timings -> decision', () => {
   it('honours a given margin', () => {
     expect(fasterBuild([95], [100], 0)).toBe('relaxed');
     expect(fasterBuild([95], [100], 0.1)).toBe('simd');
+  });
+});
+
+describe('widerPanels: the 1x32 and 1x24 kernels per column -> the panel width of W_hh', () => {
+  it('keeps 32-wide panels unless the 1x24 kernel is faster by more than the margin', () => {
+    expect(widerPanels(11.0, 12.6)).toBe(true); // V8 13.6 (Node 24): the 1x32 is faster
+    expect(widerPanels(27.0, 12.7)).toBe(false); // V8 12.4 (Node 22): the 1x32 spills
+    expect(widerPanels(10, 10 * (1 - PANEL_MARGIN) + 0.01)).toBe(true);
+    expect(widerPanels(10, 10 * (1 - PANEL_MARGIN) - 0.01)).toBe(false);
+  });
+
+  it('keeps 32-wide panels when a time is missing', () => {
+    expect(widerPanels(Infinity, 5)).toBe(true);
+    expect(widerPanels(5, NaN)).toBe(true);
   });
 });
 
@@ -123,6 +137,31 @@ describe.skipIf(!bothBuilds)('the timing', () => {
     }
   });
 
+  it("the probe's 1x24 form computes bit for bit what the simd build's f32_gemm computes on 8-column panels", async () => {
+    const [n, k] = [96, 67];
+    const w = new Float32Array(n * k).map((_, i) => Math.sin(i * 0.29));
+    const a = new Float32Array(k).map((_, i) => Math.cos(i * 0.13));
+    const probe = (await instantiateProbe()).exports as unknown as { memory: WebAssembly.Memory; heap_base(): number; gemv24(...args: number[]): void };
+    const ex = (await instance('simd')).exports as unknown as { memory: WebAssembly.Memory; heap_base(): number; x32_packw_x8(...args: number[]): void; x32_packw_x8_size(n: number, k: number): number; f32_gemm(...args: number[]): void };
+    const size = ex.x32_packw_x8_size(n, k);
+    const base = (ex.heap_base() + 15) & ~15;
+    const [src, wp, ap] = [base, base + n * k * 4, base + n * k * 4 + size * 4];
+    const cp = ap + k * 4;
+    ex.memory.grow(Math.ceil((cp + n * 4) / 65536));
+    new Float32Array(ex.memory.buffer, src, n * k).set(w);
+    new Float32Array(ex.memory.buffer, ap, k).set(a);
+    ex.x32_packw_x8(wp, src, n, k, k);
+    ex.f32_gemm(cp, ap, wp, 0, 1, n, k, k, n);
+    const want = new Float32Array(ex.memory.buffer, cp, n).slice();
+    const pb = (probe.heap_base() + 15) & ~15;
+    const [pw, pa, pc] = [pb, pb + size * 4, pb + size * 4 + k * 4];
+    if (probe.memory.buffer.byteLength < pc + n * 4) probe.memory.grow(Math.ceil((pc + n * 4 - probe.memory.buffer.byteLength) / 65536));
+    new Float32Array(probe.memory.buffer, pw, size).set(new Float32Array(ex.memory.buffer, wp, size));
+    new Float32Array(probe.memory.buffer, pa, k).set(a);
+    probe.gemv24(pc, pa, pw, n, k);
+    expect(new Float32Array(probe.memory.buffer, pc, n)).toEqual(want);
+  });
+
   it('times both forms and reports what it measured', async () => {
     const c = await timeBuilds(await instantiateProbe());
     expect(['relaxed', 'simd']).toContain(c.build);
@@ -132,6 +171,9 @@ describe.skipIf(!bothBuilds)('the timing', () => {
       expect(c.rounds).toBeGreaterThan(0);
       expect(c.build).toBe(fasterBuild([c.relaxedUs!], [c.simdUs!]));
       expect(plausibleTimes(c.relaxedUs!, c.simdUs!)).toBe(true);
+      expect(c.widePanelNs).toBeGreaterThan(0);
+      expect(c.narrowPanelNs).toBeGreaterThan(0);
+      expect(c.widePanels).toBe(widerPanels(c.widePanelNs!, c.narrowPanelNs!));
     } else {
       expect(c).toMatchObject({ build: 'simd', how: 'untimed' });
     }

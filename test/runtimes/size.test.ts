@@ -17,7 +17,7 @@ const WASM_BUDGET = 64 * 1024;
 // timing of relaxed against simd (about 4 KB, plus PROBE); the training kernels are in the separate
 // <name>-train.wasm builds, so pages that only run models do not load them.
 const JS_BUDGET = 60 * 1024;
-// The build choice's probe (build/probe.wasm, 898 bytes) inlined as base64 in every entry: with it
+// The build choice's probe (build/probe.wasm, 1,334 bytes with the 1x24 kernel the panel width is timed on) inlined as base64 in every entry: with it
 // a page fetches and compiles one wasm build (about 31 KB) instead of both, so what it downloads
 // shrinks by about 30 KB while the JS grows by this much. Added to the budgets set before it.
 const PROBE = 1.5 * 1024;
@@ -49,6 +49,10 @@ const THREAD_POOL_BUDGET = 6 * 1024;
 // know. SileroVad's operator set leaves it out (its inputs' shapes are fixed): a VAD page grows
 // by 0.3 KB for the planner's hooks. Added to the ONNX budgets set before it.
 const SHAPE_INFERENCE = 18.5 * 1024;
+// W_hh's panel width chosen by ready()'s timing (bindings/build-choice.ts): the probe's 1x24
+// kernel (its base64 grows by about 0.6 KB) and the timing of it. Where the 1x32 row kernel runs
+// slower (Node 22), a step or a batch-1 sequence is twice as fast. Added to every JS budget.
+const PANEL_CHOICE = 1 * 1024;
 
 /**
  * Minified bytes of what a page loads up front for `entry` (a file, or `{ contents }` importing
@@ -103,11 +107,11 @@ describe('size budget', () => {
   // the same ESM entry but tree-shaken away unless imported; each has its own budget, measured
   // the same way (esbuild bundle + minify of exactly what the import names pull in).
   const BUDGETS: Array<[string, string, number]> = [
-    ['core', 'ready, LSTM, GRU, RNN, RecurrentState, readSafetensors, writeSafetensors, RnnError', JS_BUDGET + THREADS],
-    ['core + Sequential/generation', 'ready, LSTM, GRU, RNN, readSafetensors, RnnError, Sequential, Embedding, Linear, loadModel, generate', 94 * 1024 + PROBE + THREADS],
+    ['core', 'ready, LSTM, GRU, RNN, RecurrentState, readSafetensors, writeSafetensors, RnnError', JS_BUDGET + THREADS + PANEL_CHOICE],
+    ['core + Sequential/generation', 'ready, LSTM, GRU, RNN, readSafetensors, RnnError, Sequential, Embedding, Linear, loadModel, generate', 94 * 1024 + PROBE + THREADS + PANEL_CHOICE],
     // About a hundred operators, sub-graphs, the planner, the shape specialiser and static plans (issue 14), int8 recurrent nodes (issue 17).
-    ['ONNX import', 'ready, loadOnnx, readTensorProto', 150 * 1024 + PROBE + ARENA + CHANNELS_FIRST + COLD_START + THREADS + SHAPE_INFERENCE],
-    ['Keras/TF.js import', 'ready, loadLayersModel, loadKerasModel', 80 * 1024 + THREADS],
+    ['ONNX import', 'ready, loadOnnx, readTensorProto', 150 * 1024 + PROBE + ARENA + CHANNELS_FIRST + COLD_START + THREADS + SHAPE_INFERENCE + PANEL_CHOICE],
+    ['Keras/TF.js import', 'ready, loadLayersModel, loadKerasModel', 80 * 1024 + THREADS + PANEL_CHOICE],
   ];
   it.each(BUDGETS)('library JS, %s, minified within budget', async (_what, names, budget) => {
     assertBuilt();
@@ -120,8 +124,8 @@ describe('size budget', () => {
   it("the 'wasm-rnn/core' entry (dist/src/core.js, all of it) within the core budget", async () => {
     assertBuilt();
     const size = await minified('dist/src/core.js');
-    console.log(`core entry: ${size} bytes minified (budget ${JS_BUDGET + THREADS})`);
-    expect(size).toBeLessThanOrEqual(JS_BUDGET + THREADS);
+    console.log(`core entry: ${size} bytes minified (budget ${JS_BUDGET + THREADS + PANEL_CHOICE})`);
+    expect(size).toBeLessThanOrEqual(JS_BUDGET + THREADS + PANEL_CHOICE);
   });
 
   it('whole entry and embedded entry sizes (reported)', async () => {
@@ -129,7 +133,7 @@ describe('size budget', () => {
     const size = await minified('dist/src/index.js');
     const embedded = await minified('dist/entries/embedded.js');
     console.log(`whole library JS minified: ${size} bytes; embedded entry (with base64 wasm): ${embedded} bytes`);
-    expect(size).toBeLessThanOrEqual(300 * 1024 + PROBE + ARENA + CHANNELS_FIRST + COLD_START + THREADS + SHAPE_INFERENCE);
+    expect(size).toBeLessThanOrEqual(300 * 1024 + PROBE + ARENA + CHANNELS_FIRST + COLD_START + THREADS + SHAPE_INFERENCE + PANEL_CHOICE);
   });
 
   it('a web page running Silero VAD ships under 2.5 MB: the JS it imports, the one wasm build ready() loads, and the v5 model', async () => {
