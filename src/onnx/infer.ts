@@ -105,6 +105,8 @@ function monomial(d: Dim, names: ReadonlySet<string>): Monomial {
 
 function dimOf(m: Monomial, n: InferContext): Dim {
   if (m.c === 0) return 0;
+  // a product of dims is >= 0; a negative coefficient comes from a value, not a dim
+  if (m.c < 0 && m.atoms.length) return n.fresh();
   if (!m.atoms.length) return Number.isSafeInteger(m.c) ? m.c : n.fresh();
   if (m.c === 1 && m.atoms.length === 1) return m.atoms[0];
   const text = [...(m.c === 1 ? [] : [String(m.c)]), ...m.atoms].join('*');

@@ -109,31 +109,42 @@ describe('the clock', () => {
 describe.skipIf(!bothBuilds)('the timing', () => {
   const instance = async (build: 'relaxed' | 'simd') => WebAssembly.instantiate(await WebAssembly.compile(readFileSync(buildUrl(build))), {});
 
+  type Exports = { memory: WebAssembly.Memory; heap_base(): number } & Record<string, (...args: number[]) => number>;
+
+  /** `build`'s product of a [k] by W [n, k], W packed by its `pack` export and read by `gemm`; and the packed panels. */
+  async function buildProduct(build: 'relaxed' | 'simd', pack: 'x32_packw_x32' | 'x32_packw_x8', gemm: 'f32_gemm_nr32' | 'f32_gemm', w: Float32Array, a: Float32Array, n: number, k: number) {
+    const ex = (await instance(build)).exports as unknown as Exports;
+    const size = ex[`${pack}_size`](n, k);
+    const base = (ex.heap_base() + 15) & ~15;
+    const [src, wp, ap] = [base, base + n * k * 4, base + n * k * 4 + size * 4];
+    const cp = ap + k * 4;
+    ex.memory.grow(Math.ceil((cp + n * 4) / 65536));
+    new Float32Array(ex.memory.buffer, src, n * k).set(w);
+    new Float32Array(ex.memory.buffer, ap, k).set(a);
+    ex[pack](wp, src, n, k, k);
+    ex[gemm](cp, ap, wp, 0, 1, n, k, k, n);
+    return { want: new Float32Array(ex.memory.buffer, cp, n).slice(), packed: new Float32Array(ex.memory.buffer, wp, size).slice() };
+  }
+
+  /** The probe's `gemv` or `gemv24` on the panels a build packed (they are read as they are). */
+  function probeProduct(probe: Exports, fn: 'gemv' | 'gemv24', packed: Float32Array, a: Float32Array, n: number, k: number, ...fma: number[]): Float32Array {
+    const pb = (probe.heap_base() + 15) & ~15;
+    const [pw, pa, pc] = [pb, pb + packed.length * 4, pb + packed.length * 4 + k * 4];
+    if (probe.memory.buffer.byteLength < pc + n * 4) probe.memory.grow(Math.ceil((pc + n * 4 - probe.memory.buffer.byteLength) / 65536));
+    new Float32Array(probe.memory.buffer, pw, packed.length).set(packed);
+    new Float32Array(probe.memory.buffer, pa, k).set(a);
+    probe[fn](pc, pa, pw, n, k, ...fma);
+    return new Float32Array(probe.memory.buffer, pc, n);
+  }
+
   it("the probe's two forms compute bit for bit what the relaxed and simd builds' f32_gemm_nr32 compute", async () => {
     const [n, k] = [96, 67];
     const w = new Float32Array(n * k).map((_, i) => Math.sin(i * 0.37));
     const a = new Float32Array(k).map((_, i) => Math.cos(i * 0.11));
-    const probe = (await instantiateProbe()).exports as unknown as { memory: WebAssembly.Memory; heap_base(): number; gemv(...args: number[]): void };
+    const probe = (await instantiateProbe()).exports as unknown as Exports;
     for (const [build, fma] of [['relaxed', 1], ['simd', 0]] as const) {
-      const ex = (await instance(build)).exports as unknown as { memory: WebAssembly.Memory; heap_base(): number; x32_packw_x32(...args: number[]): void; x32_packw_x32_size(n: number, k: number): number; f32_gemm_nr32(...args: number[]): void };
-      // the build packs W into 32-column panels, which the probe then reads as they are
-      const base = (ex.heap_base() + 15) & ~15;
-      const [src, wp] = [base, base + n * k * 4];
-      const [ap, cp] = [wp + ex.x32_packw_x32_size(n, k) * 4, wp + ex.x32_packw_x32_size(n, k) * 4 + k * 4];
-      ex.memory.grow(Math.ceil((cp + n * 4) / 65536));
-      new Float32Array(ex.memory.buffer, src, n * k).set(w);
-      new Float32Array(ex.memory.buffer, ap, k).set(a);
-      ex.x32_packw_x32(wp, src, n, k, k);
-      ex.f32_gemm_nr32(cp, ap, wp, 0, 1, n, k, k, n);
-      const want = new Float32Array(ex.memory.buffer, cp, n).slice();
-      const pb = (probe.heap_base() + 15) & ~15;
-      const packed = new Float32Array(ex.memory.buffer, wp, ex.x32_packw_x32_size(n, k));
-      const [pw, pa, pc] = [pb, pb + packed.length * 4, pb + packed.length * 4 + k * 4];
-      if (probe.memory.buffer.byteLength < pc + n * 4) probe.memory.grow(Math.ceil((pc + n * 4 - probe.memory.buffer.byteLength) / 65536));
-      new Float32Array(probe.memory.buffer, pw, packed.length).set(packed);
-      new Float32Array(probe.memory.buffer, pa, k).set(a);
-      probe.gemv(pc, pa, pw, n, k, fma);
-      expect(new Float32Array(probe.memory.buffer, pc, n), `${build} form`).toEqual(want);
+      const { want, packed } = await buildProduct(build, 'x32_packw_x32', 'f32_gemm_nr32', w, a, n, k);
+      expect(probeProduct(probe, 'gemv', packed, a, n, k, fma), `${build} form`).toEqual(want);
     }
   });
 
@@ -141,25 +152,9 @@ describe.skipIf(!bothBuilds)('the timing', () => {
     const [n, k] = [96, 67];
     const w = new Float32Array(n * k).map((_, i) => Math.sin(i * 0.29));
     const a = new Float32Array(k).map((_, i) => Math.cos(i * 0.13));
-    const probe = (await instantiateProbe()).exports as unknown as { memory: WebAssembly.Memory; heap_base(): number; gemv24(...args: number[]): void };
-    const ex = (await instance('simd')).exports as unknown as { memory: WebAssembly.Memory; heap_base(): number; x32_packw_x8(...args: number[]): void; x32_packw_x8_size(n: number, k: number): number; f32_gemm(...args: number[]): void };
-    const size = ex.x32_packw_x8_size(n, k);
-    const base = (ex.heap_base() + 15) & ~15;
-    const [src, wp, ap] = [base, base + n * k * 4, base + n * k * 4 + size * 4];
-    const cp = ap + k * 4;
-    ex.memory.grow(Math.ceil((cp + n * 4) / 65536));
-    new Float32Array(ex.memory.buffer, src, n * k).set(w);
-    new Float32Array(ex.memory.buffer, ap, k).set(a);
-    ex.x32_packw_x8(wp, src, n, k, k);
-    ex.f32_gemm(cp, ap, wp, 0, 1, n, k, k, n);
-    const want = new Float32Array(ex.memory.buffer, cp, n).slice();
-    const pb = (probe.heap_base() + 15) & ~15;
-    const [pw, pa, pc] = [pb, pb + size * 4, pb + size * 4 + k * 4];
-    if (probe.memory.buffer.byteLength < pc + n * 4) probe.memory.grow(Math.ceil((pc + n * 4 - probe.memory.buffer.byteLength) / 65536));
-    new Float32Array(probe.memory.buffer, pw, size).set(new Float32Array(ex.memory.buffer, wp, size));
-    new Float32Array(probe.memory.buffer, pa, k).set(a);
-    probe.gemv24(pc, pa, pw, n, k);
-    expect(new Float32Array(probe.memory.buffer, pc, n)).toEqual(want);
+    const probe = (await instantiateProbe()).exports as unknown as Exports;
+    const { want, packed } = await buildProduct('simd', 'x32_packw_x8', 'f32_gemm', w, a, n, k);
+    expect(probeProduct(probe, 'gemv24', packed, a, n, k)).toEqual(want);
   });
 
   it('times both forms and reports what it measured', async () => {
