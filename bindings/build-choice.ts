@@ -66,11 +66,12 @@ export interface BuildChoice {
   simdUs?: number;
   /**
    * Whether W_hh is packed in 32-wide panels where the size allows (the 1x32 row kernel) or in
-   * 8-wide ones always (the 1x24): false where the chosen build's 1x24 form ran clearly faster per
-   * column (PANEL_MARGIN); absent when not timed (then 32-wide, as on the engines measured first).
+   * 8-wide ones always (the 1x24): false where simd was chosen and its 1x24 form ran clearly
+   * faster per column than its 1x32 (PANEL_MARGIN); absent when not timed (then 32-wide, as on
+   * the engines measured first).
    */
   widePanels?: boolean;
-  /** The chosen build's 1x32 and 1x24 forms' times per output column, nanoseconds; absent when not timed. */
+  /** The chosen build's 1x32 and the simd 1x24 forms' times per output column, nanoseconds; absent when not timed. */
   widePanelNs?: number;
   narrowPanelNs?: number;
   /** Rounds timed per build. */
@@ -255,14 +256,16 @@ export async function timeBuilds(probe: WebAssembly.Instance): Promise<BuildChoi
     if (clock() - t0 > CAP_MS) return { build: 'simd', how: 'untimed', ms: clock() - t0 };
   }
   const build = fasterBuild(timed.relaxed, timed.simd, RELAXED_MARGIN, coarse);
-  // the 1x24 kernel timed in its simd form: relaxed_madd makes a kernel no slower wherever relaxed is chosen
+  // The 1x24 kernel is timed in its simd form only (a fourth form would wait for a fourth
+  // tier-up). Its relaxed form is 13-17 % slower on the engines measured, so where relaxed is
+  // chosen the panels stay 32-wide; where simd is, the two kernels' simd forms decide.
   const wideNs = (time(build) / (CALLS * N)) * 1e6, narrowNs = (time('simd24') / (CALLS * N24)) * 1e6;
   return {
     build,
     how: 'timed',
     relaxedUs: time('relaxed') * 1e3,
     simdUs: time('simd') * 1e3,
-    widePanels: widerPanels(wideNs, narrowNs),
+    widePanels: build === 'relaxed' || widerPanels(wideNs, narrowNs),
     widePanelNs: wideNs,
     narrowPanelNs: narrowNs,
     rounds,

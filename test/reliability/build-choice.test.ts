@@ -168,7 +168,7 @@ describe.skipIf(!bothBuilds)('the timing', () => {
       expect(plausibleTimes(c.relaxedUs!, c.simdUs!)).toBe(true);
       expect(c.widePanelNs).toBeGreaterThan(0);
       expect(c.narrowPanelNs).toBeGreaterThan(0);
-      expect(c.widePanels).toBe(widerPanels(c.widePanelNs!, c.narrowPanelNs!));
+      expect(c.widePanels).toBe(c.build === 'relaxed' || widerPanels(c.widePanelNs!, c.narrowPanelNs!));
     } else {
       expect(c).toMatchObject({ build: 'simd', how: 'untimed' });
     }
