@@ -56,7 +56,7 @@ const serve = (msg, reply) => {
     ex = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory } }).exports;
     ex.use_thread_scratch(msg.scratch);
     if (msg.relaxedDot >= 0) ex.qd8_set_relaxed_dot(msg.relaxedDot);
-    ex.set_wide_panels(msg.widePanels ? 1 : 0);
+    if (!msg.widePanels) ex.set_wide_panels(0);
     ctl = new Int32Array(msg.memory.buffer, msg.control, ${CONTROL_WORDS});
   } catch (e) {
     reply(String(e && e.message || e));

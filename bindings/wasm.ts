@@ -411,9 +411,9 @@ export async function instantiate(options: InstantiateOptions = {}): Promise<Was
     // a threads build imports its memory: a shared one, made here
     const instance = await WebAssembly.instantiate(module, ownMemoryImports(module));
     const rt = new WasmRuntime(instance, build, chosen?.choice, module);
-    // W_hh's panel width as timed in this realm (build-choice.ts), 32-wide where not timed
+    // W_hh's panel width as timed in this realm (build-choice.ts); an instance starts 32-wide
     const widePanels = (chosen?.choice ?? madeChoice)?.widePanels !== false;
-    rt.exports.set_wide_panels(widePanels ? 1 : 0);
+    if (!widePanels) rt.exports.set_wide_panels(0);
     if (options.training === true && !rt.isTraining) {
       throw new RnnError('INVALID_OPTION', `ready: { training: true } needs a training build (<name>-train.wasm); the module given is an inference build`);
     }
