@@ -36,7 +36,7 @@ function row24_muladd(crow: usize, arow: usize, panel: usize, k: i32): void {
 
 /**
  * c[n] = a[k] W^T for W in n/8 panels of 8 columns (n a multiple of 24), three panels a call, mul
- * then add (the simd build's form: relaxed_madd makes it no slower where relaxed is chosen).
+ * then add: the simd build's form, the one the panel width is decided on (build-choice.ts).
  */
 export function gemv24(c: usize, a: usize, w: usize, n: i32, k: i32): void {
   const panelBytes = <usize>(8 * k) << 2;

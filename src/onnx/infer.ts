@@ -25,6 +25,7 @@ import type { NodeContext, NodeFn } from './node.js';
 import type { OnnxInputInfo, OnnxOutputInfo } from './model.js';
 import { allocData, numelOf, odtypeOf, type ODType, type OTensor } from './values.js';
 import { SHAPE_RULES } from './specialize.js';
+import { recurrentOutputShapes } from './recurrent-op.js';
 
 /** A dimension: a size, or a symbol. */
 export type Dim = number | string;
@@ -177,10 +178,11 @@ function axesArg(n: InferContext, attr: string, index: number, inputFrom: number
   return { given: true, axes: nums(n, index) };
 }
 
-const same = (dtype?: (n: InferContext) => ODType | undefined): Rule => (n) => {
+/** Output 0 of input 0's dtype and shape (activations, normalisations...). */
+const same: Rule = (n) => {
   const x = n.ins[0];
   if (x === undefined) return undefined;
-  return [{ dtype: dtype ? dtype(n) : x.dtype, shape: x.shape?.slice() }];
+  return [{ dtype: x.dtype, shape: x.shape?.slice() }];
 };
 
 /**
@@ -605,7 +607,7 @@ const where: Rule = (n) => {
   return shape === undefined ? undefined : [{ dtype: x.dtype, shape }];
 };
 
-/** LSTM / GRU / RNN: Y [T, D, B, H] (layout 1: [B, T, D, H]); Y_h, Y_c [D, B, H] ([B, D, H]). */
+/** LSTM / GRU / RNN: Y and Y_h / Y_c (recurrentOutputShapes), from X and hidden_size or R. */
 const recurrent: Rule = (n) => {
   const x = n.ins[0];
   const hidden = n.ctx.int('hidden_size') ?? n.ins[2]?.shape?.[2];
@@ -613,9 +615,7 @@ const recurrent: Rule = (n) => {
   const layout = n.ctx.int('layout', 0);
   const outs = n.ctx.node.outputs.length;
   if (x?.shape?.length !== 3 || hidden === undefined) return Array.from({ length: outs }, () => ({ dtype: 'float32' as const }));
-  const [T, B] = layout ? [x.shape[1], x.shape[0]] : [x.shape[0], x.shape[1]];
-  const y = layout ? [B, T, dirs, hidden] : [T, dirs, B, hidden];
-  const state = layout ? [B, dirs, hidden] : [dirs, B, hidden];
+  const { y, state } = recurrentOutputShapes<Dim>(x.shape, dirs, hidden, layout);
   const f32: ODType = 'float32';
   return [{ dtype: f32, shape: y }, { dtype: f32, shape: state.slice() }, { dtype: f32, shape: state.slice() }].slice(0, outs);
 };
@@ -667,7 +667,7 @@ const UNARY = [
 
 /** The symbolic rules, by operator. */
 export const SHAPE_INFERENCE: Readonly<Record<string, Rule>> = {
-  ...Object.fromEntries(UNARY.map((op) => [op, same()])),
+  ...Object.fromEntries(UNARY.map((op) => [op, same])),
   Not: (n) => {
     const x = n.ins[0];
     return [{ dtype: 'bool', shape: x?.shape?.slice(), value: x?.value?.map((b) => (isNum(b) ? (b === 0 ? 1 : 0) : n.fresh())) }];

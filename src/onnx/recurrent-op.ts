@@ -9,6 +9,15 @@ import type { NodeFn, NodeContext } from './node.js';
 import { makeFastPath } from './recurrent-fast.js';
 import { type RecurrentAttrs, type RecurrentOpType, type RecurrentResult, type RecurrentRun, parseAttrs, validateRun } from './recurrent-node.js';
 
+/**
+ * Shapes of a node's Y and of its Y_h / Y_c from X's: [T, D, B, H] and [D, B, H], or [B, T, D, H]
+ * and [B, D, H] in layout 1. Dims are numbers here, numbers or symbols in shape inference (infer.ts).
+ */
+export function recurrentOutputShapes<Dim>(x: readonly Dim[], dirs: number, hidden: Dim, layout: number): { y: (Dim | number)[]; state: (Dim | number)[] } {
+  const [T, B] = layout ? [x[1], x[0]] : [x[0], x[1]];
+  return layout ? { y: [B, T, dirs, hidden], state: [B, dirs, hidden] } : { y: [T, dirs, B, hidden], state: [dirs, B, hidden] };
+}
+
 /** The general path of a node: its runner, made once per node from its attributes. */
 export type GeneralPath = (at: RecurrentAttrs) => (run: RecurrentRun) => RecurrentResult;
 
@@ -33,11 +42,9 @@ export function recurrentOpWith(kind: RecurrentOpType, general: GeneralPath | un
     // Y [T, D, B, H] / [B, T, D, H] (layout 1), Y_h and Y_c [D, B, H] / [B, D, H].
     kernel.inferShapes = ([x, , r]) => {
       if (x?.dtype !== 'float32' || x.shape.length !== 3 || r === undefined || r.shape.length !== 3) return [undefined, undefined, undefined];
-      const [T, B] = at.layout ? [x.shape[1], x.shape[0]] : [x.shape[0], x.shape[1]];
-      const D = at.dirs.length;
-      const H = at.hiddenSize ?? r.shape[2];
-      const state = { dtype: 'float32' as const, shape: at.layout ? [B, D, H] : [D, B, H] };
-      return [{ dtype: 'float32', shape: at.layout ? [B, T, D, H] : [T, D, B, H] }, state, kind === 'LSTM' ? state : undefined];
+      const { y, state } = recurrentOutputShapes(x.shape, at.dirs.length, at.hiddenSize ?? r.shape[2], at.layout);
+      const yh = { dtype: 'float32' as const, shape: state };
+      return [{ dtype: 'float32', shape: y }, yh, kind === 'LSTM' ? yh : undefined];
     };
     return kernel;
   };
