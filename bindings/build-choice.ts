@@ -122,7 +122,8 @@ export function widerPanels(wideNs: number, narrowNs: number, margin = PANEL_MAR
 // floats, so no denormal slows one form down.
 const N = 256, N24 = 240, K = 256, CALLS = 8;
 const FILL = 1 / 128;
-type Form = 'relaxed' | 'simd' | 'simd24';
+/** The timed forms: the 1x32 kernel as each build compiles it, and the simd build's 1x24. */
+export type Form = 'relaxed' | 'simd' | 'simd24';
 const FORMS: readonly Form[] = ['relaxed', 'simd', 'simd24'];
 
 /** Sets the probe's instance up for the problem; returns one round of each form. */
@@ -162,12 +163,22 @@ export function plausibleTimes(relaxed: number, simd: number): boolean {
 }
 
 /**
- * A build's code counts as optimized once a round takes less than this fraction of its first
- * rounds (V8 runs new wasm in its baseline compiler, Liftoff, and switches a function to the
- * optimizing compiler's code, compiled in the background, after enough calls; Liftoff SIMD code
- * is 1.6-3.5x slower for this problem on Node 20 and 24).
+ * A form's code counts as optimized once a round takes less than this fraction of the median of
+ * its first three rounds (V8 runs new wasm in its baseline compiler, Liftoff, and switches a
+ * function to the optimizing compiler's code, compiled in the background, after enough calls;
+ * Liftoff SIMD code is 1.6-3.5x slower for this problem on Node 20 and 24, Firefox's baseline
+ * code 3-6x). The median, not the fastest: Firefox 153 may switch within those three rounds, and
+ * one of them then is already as fast as the code gets.
  */
 const OPTIMIZED = 0.75;
+/**
+ * A form whose switch was never seen (Firefox may have optimized code before the first timed
+ * round) counts as optimized from this round on if another form's switch was seen: by then every
+ * engine measured has switched (V8 after 5-20 rounds, Firefox 153 after 1-25). Where no form is
+ * ever seen switching, nothing says that the code timed is the code that will run: no timing,
+ * simd.
+ */
+const SWITCHED_BY = 24;
 /** Samples per build timed after both forms run optimized code. */
 const TIMED_SAMPLES = 8;
 /** A sample lasts at least this many clock ticks (several rounds per sample with a coarse clock). */
@@ -180,14 +191,40 @@ const COARSE_TICK_MS = 0.05;
 const CAP_MS = 60;
 /**
  * Rounds after which the budget that makes V8 optimize a function is spent (it tiered up after
- * 5-20 rounds on Node 20, Node 24 and Chromium 156; Firefox 153 after 15-25): from then on the
- * timing waits after every PAUSE_EVERY-th round instead of only spinning, so that the background
- * compile gets the CPU on a 2-core machine. Not after every round: a browser's setTimeout waits
- * at least 4 ms once nested (Firefox measured 4-5 ms), which would use up CAP_MS in a dozen rounds.
+ * 5-20 rounds on Node 20, Node 24 and Chromium 156): from then on the timing waits after every
+ * PAUSE_EVERY-th round instead of only spinning, so that the background compile gets the CPU on
+ * a 2-core machine.
  */
 const BUDGET_ROUNDS = 12;
 const PAUSE_EVERY = 4;
-const pause = () => new Promise<void>((ok) => setTimeout(ok, 1));
+
+/**
+ * Waits about 1 ms. Browsers clamp a setTimeout to at least 4 ms once timers nest five deep (a
+ * timeout set from a timeout's task, as each pause after the first would be: 4.2 ms measured in
+ * Chromium 156 and Firefox 153), which would use up CAP_MS in a dozen pauses; in a page or a web
+ * worker the timeout is set from a message event, which starts a new nesting (1.2 ms measured in
+ * both). Node does not clamp, and its first MessageChannel costs 6-57 ms (the messaging internals
+ * load): a plain timeout there.
+ */
+export function pause(): Promise<void> {
+  const g = globalThis as { document?: unknown; WorkerGlobalScope?: unknown };
+  return new Promise<void>((ok) => {
+    if (typeof g.document !== 'object' && typeof g.WorkerGlobalScope !== 'function') return void setTimeout(ok, 1);
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      setTimeout(ok, 1);
+    };
+    channel.port2.postMessage(0);
+  });
+}
+
+/** Whether a form was seen switching to optimized code: a round faster than OPTIMIZED x the median of its first three rounds after round 0 (`first`). */
+export function switched(first: readonly number[], best: number): boolean {
+  return first.length === 3 && best < OPTIMIZED * median3(first);
+}
+
+const median3 = (v: readonly number[]) => v.slice().sort((x, y) => x - y)[1];
 
 /**
  * The smallest step of `clock` seen in a short busy loop, ms; Infinity if it did not move in
@@ -210,17 +247,25 @@ export function clockResolutionMs(clock: () => number = () => performance.now())
 
 /**
  * Times the relaxed and simd forms of the row kernel in the probe (instantiateProbe; its memory is
- * scratch space) and returns the choice: rounds alternate between the forms until both run
- * optimized code, then TIMED_SAMPLES samples each decide (fasterBuild), once their times are
- * plausible for optimized code on both sides (plausibleTimes; else they are taken again). docs/performance.md has
- * what it costs.
+ * scratch space) and returns the choice (timeForms).
  */
-export async function timeBuilds(probe: WebAssembly.Instance): Promise<BuildChoice> {
-  const clock = () => performance.now();
+export function timeBuilds(probe: WebAssembly.Instance): Promise<BuildChoice> {
+  return timeForms(problem(probe));
+}
+
+/**
+ * The timing behind timeBuilds, given one round of each form, the clock (ms) and a pause:
+ * rounds alternate between the forms until all run optimized code (switched, SWITCHED_BY), then
+ * TIMED_SAMPLES samples each decide (fasterBuild), once their times are plausible for optimized
+ * code on both sides (plausibleTimes; else they are taken again). docs/performance.md has what it
+ * costs.
+ */
+export async function timeForms(
+  run: Readonly<Record<Form, () => void>>, clock: () => number = () => performance.now(), wait: () => Promise<void> = pause,
+): Promise<BuildChoice> {
   const t0 = clock();
   const tick = clockResolutionMs(clock);
   if (!(tick <= COARSEST_TICK_MS)) return { build: 'simd', how: 'untimed', ms: clock() - t0 };
-  const run = problem(probe);
   const minSampleMs = TICKS_PER_SAMPLE * tick;
   const coarse = tick >= COARSE_TICK_MS;
   const first = { relaxed: [], simd: [], simd24: [] } as Record<Form, number[]>; // ms per round of the first rounds after round 0 (which also compiles)
@@ -234,7 +279,7 @@ export async function timeBuilds(probe: WebAssembly.Instance): Promise<BuildChoi
       if (plausibleTimes(time('relaxed'), time('simd'))) break;
       // one form's samples are of baseline code: give its compile the CPU, then take them again
       for (const f of FORMS) timed[f].length = 0;
-      await pause();
+      await wait();
     }
     for (const f of i & 1 ? FORMS : FORMS.slice().reverse()) {
       const t = clock();
@@ -250,8 +295,9 @@ export async function timeBuilds(probe: WebAssembly.Instance): Promise<BuildChoi
       // a coarse clock: several rounds per sample, sized by the fastest round so far
       const fastest = Math.min(...FORMS.map((f) => best[f]));
       if (Number.isFinite(fastest)) reps = Math.max(1, Math.ceil(minSampleMs / fastest));
-      optimized = FORMS.every((f) => first[f].length === 3 && best[f] < OPTIMIZED * Math.min(...first[f]));
-      if (!optimized && i >= BUDGET_ROUNDS && i % PAUSE_EVERY === 0) await pause();
+      const seen = FORMS.filter((f) => switched(first[f], best[f])).length;
+      optimized = seen === FORMS.length || (seen > 0 && i >= SWITCHED_BY);
+      if (!optimized && i >= BUDGET_ROUNDS && i % PAUSE_EVERY === 0) await wait();
     }
     if (clock() - t0 > CAP_MS) return { build: 'simd', how: 'untimed', ms: clock() - t0 };
   }

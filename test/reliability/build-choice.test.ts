@@ -8,7 +8,7 @@
  * No assertion here depends on which build is faster on this machine.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { PANEL_MARGIN, PLAUSIBLE_RATIO, RELAXED_MARGIN, buildTime, clockResolutionMs, fasterBuild, instantiateProbe, plausibleTimes, timeBuilds, widerPanels } from '../../bindings/build-choice.js';
+import { type Form, PANEL_MARGIN, PLAUSIBLE_RATIO, RELAXED_MARGIN, buildTime, clockResolutionMs, fasterBuild, instantiateProbe, pause, plausibleTimes, timeBuilds, timeForms, widerPanels } from '../../bindings/build-choice.js';
 import { buildUrl, supportedBuilds } from '../../bindings/wasm.js';
 import { readFileSync } from 'node:fs';
 
@@ -103,6 +103,82 @@ describe('the clock', () => {
 
   it('gives up on a clock that does not move (workers advance time only across I/O)', () => {
     expect(clockResolutionMs(() => 42)).toBe(Infinity);
+  });
+});
+
+/**
+ * An engine simulated on a fake clock: each form's k-th call takes times[form](k) ms of the
+ * clock, a clock read 0.001 ms (a fine clock, one round a sample), a pause `pauseMs`.
+ */
+function simulated(times: Record<Form, (call: number) => number>, pauseMs = 1) {
+  let now = 0;
+  const calls = { relaxed: 0, simd: 0, simd24: 0 };
+  const pauses: number[] = [];
+  const clock = () => (now += 0.001);
+  const run = Object.fromEntries((['relaxed', 'simd', 'simd24'] as const).map((f) => [f, () => { now += times[f](calls[f]++); }])) as Record<Form, () => void>;
+  const wait = async () => { pauses.push(calls.simd); now += pauseMs; };
+  return { choose: () => timeForms(run, clock, wait), calls, pauses };
+}
+/** A form that runs `slow` ms a call up to call `switchAt`, `fast` ms from then on. */
+const tiered = (slow: number, fast: number, switchAt: number) => (call: number) => (call < switchAt ? slow : fast);
+
+describe('timeForms: when the forms run optimized code', () => {
+  it('V8: the switch comes after 5-20 rounds, each form on its own, and the optimized times decide', async () => {
+    // baseline code favours relaxed, optimized code simd (Node 20): the choice must be simd
+    const e = simulated({ relaxed: tiered(0.08, 0.035, 14), simd: tiered(0.1, 0.03, 18), simd24: tiered(0.07, 0.024, 9) });
+    const c = await e.choose();
+    expect(c).toMatchObject({ build: 'simd', how: 'timed' });
+    expect(Math.abs(c.relaxedUs! - 35)).toBeLessThan(2); // (a clock read costs 1 us here)
+    expect(Math.abs(c.simdUs! - 30)).toBeLessThan(2);
+    expect(e.calls.simd).toBeLessThan(40);
+  });
+
+  it('Firefox 153: a form already optimized in its first timed rounds is timed, not given up on (it was, in four fresh pages of four)', async () => {
+    // traced in Firefox 153 (cross-origin isolated, 20 us clock): the 1x24 form took 0.04, 0.024,
+    // 0.024 ms in rounds 1-3 and 0.022 at best, so a switch was never seen for it
+    const e = simulated({ relaxed: tiered(0.12, 0.022, 3), simd: tiered(0.09, 0.024, 3), simd24: (k) => (k < 2 ? 0.04 : 0.024) });
+    const c = await e.choose();
+    expect(c).toMatchObject({ build: 'relaxed', how: 'timed', widePanels: true });
+    // from round 24 (SWITCHED_BY), not sooner: no engine is trusted to have switched before that
+    expect(e.calls.simd).toBeGreaterThanOrEqual(25 + 8);
+    expect(c.ms).toBeLessThan(60);
+  });
+
+  it('one noisy round among the first three does not pass baseline code for optimized', async () => {
+    // simd's round 2 is disturbed (0.4 ms) while it still runs baseline code; the switch comes at call 16
+    const e = simulated({ relaxed: tiered(0.08, 0.03, 10), simd: (k) => (k === 2 ? 0.4 : k < 16 ? 0.1 : 0.032), simd24: tiered(0.07, 0.024, 10) });
+    const c = await e.choose();
+    expect(c.how).toBe('timed');
+    expect(Math.abs(c.simdUs! - 32)).toBeLessThan(2); // optimized samples only
+    expect(e.calls.simd).toBeGreaterThan(16 + 8);
+  });
+
+  it('gives up (simd) when no form is seen switching within the cap: stable times alone do not say the code is optimized', async () => {
+    const e = simulated({ relaxed: () => 0.05, simd: () => 0.06, simd24: (k) => (k < 2000 ? 0.04 : 0.01) });
+    const c = await e.choose();
+    expect(c).toMatchObject({ build: 'simd', how: 'untimed' });
+    expect(e.calls.simd).toBeGreaterThan(24); // well past SWITCHED_BY
+  });
+
+  it('a 1x24 form that never switches while the 1x32 forms did is timed from round 24 as it runs: slower, it keeps the 32-wide default', async () => {
+    const e = simulated({ relaxed: tiered(0.08, 0.03, 10), simd: tiered(0.09, 0.031, 10), simd24: () => 0.07 });
+    const c = await e.choose();
+    expect(c).toMatchObject({ how: 'timed', widePanels: true });
+    expect(e.calls.simd).toBeGreaterThanOrEqual(25 + 8);
+  });
+
+  it('pauses after the budget rounds, every fourth round, until the forms are optimized', async () => {
+    const e = simulated({ relaxed: tiered(0.08, 0.03, 20), simd: tiered(0.09, 0.03, 20), simd24: tiered(0.07, 0.02, 20) });
+    await e.choose();
+    expect(e.pauses).toEqual([13, 17]); // after rounds 12 and 16; the switch comes in round 20
+  });
+});
+
+describe('pause', () => {
+  it('resolves after about a millisecond', async () => {
+    const t = performance.now();
+    for (let i = 0; i < 8; i++) await pause();
+    expect(performance.now() - t).toBeGreaterThanOrEqual(8 * 0.9);
   });
 });
 
