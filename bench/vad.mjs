@@ -16,6 +16,7 @@
 // unless --json names a file) and the markdown (bench/.cache/vad-tables.md; with --write-md into
 // BENCHMARKS.md between the vad markers).
 import { execFileSync, spawnSync } from 'node:child_process';
+import { buildSync } from 'esbuild';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -154,22 +155,31 @@ if (COLD) result.commands.push(`<node> [flags] bench/vad-cold.mjs <engine> <mode
 
 // ------------------------------------------------------------------ sizes a web page ships
 // wasm-rnn's JS: the package's browser entries (dist/src, what a bundler starts from) bundled and
-// minified by esbuild for the browser; the .wasm is fetched beside it (a page loads one build:
-// relaxed where the browser has relaxed SIMD, else simd, else scalar). onnxruntime-web: what
-// vad-web loads, 'onnxruntime-web/wasm' = ort.wasm.min.mjs, plus its emscripten glue and .wasm.
-const esbuild = rel('node_modules/.bin/esbuild');
+// minified by esbuild for the browser with code splitting; what a page loads before it runs is
+// the entry's chunk and the chunks it imports statically (code behind import(): the thread pool
+// of ready({ threads }), and in the VAD entry the build timing of ready({ calibrate: true }), is
+// fetched only when used, and is left out). The .wasm is fetched beside it (a page loads one
+// build: relaxed where the browser has relaxed SIMD, else simd, else scalar). onnxruntime-web:
+// what vad-web loads, 'onnxruntime-web/wasm' = ort.wasm.min.mjs, plus its emscripten glue and .wasm.
 const bundle = (name, source) => {
+  const dir = rel(`bench/.cache/vad-size/${name}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const r = buildSync({ stdin: { contents: source, resolveDir: root, sourcefile: 'vad-entry.mjs' }, bundle: true, splitting: true, format: 'esm', platform: 'browser', minify: true, outdir: dir, metafile: true, logLevel: 'error' });
+  const outputs = r.metafile.outputs;
+  const eager = [];
+  const visit = (o) => { if (eager.includes(o)) return; eager.push(o); for (const i of outputs[o].imports) if (i.kind === 'import-statement') visit(i.path); };
+  visit(Object.keys(outputs).find((o) => outputs[o].entryPoint !== undefined));
   const out = `bench/.cache/vad-size/${name}.min.mjs`;
-  execFileSync(esbuild, ['--bundle', '--format=esm', '--platform=browser', '--minify', '--log-level=error', '--sourcefile=vad-entry.mjs', `--outfile=${out}`],
-    { cwd: root, input: source, stdio: ['pipe', 'inherit', 'inherit'] });
+  fs.writeFileSync(rel(out), Buffer.concat(eager.map((o) => fs.readFileSync(rel(o)))));
   return out;
 };
+const vadEntry = fs.existsSync(rel('bench/.cache/vad-pkg/dist/src/vad.js')) ? 'vad' : 'index';
 const fileSize = (p, what) => { const b = fs.readFileSync(rel(p)); return { what, path: p, bytes: b.length, gzip: zlib.gzipSync(b, { level: 9 }).length, sha256: sha(b) }; };
 const sizes = {
   'wasm-rnn': [
     fileSize(bundle('wasm-rnn-ort', "export * from './bench/.cache/vad-pkg/dist/src/ort/index.js';"), 'JS: wasm-rnn/ort (import * as ort), esbuild --minify'),
     fileSize(bundle('wasm-rnn-loadOnnx', "export { ready, loadOnnx } from './bench/.cache/vad-pkg/dist/src/index.js';"), 'JS: { ready, loadOnnx } from wasm-rnn, esbuild --minify'),
-    ...(engines.includes('wasm-rnn SileroVad') ? [fileSize(bundle('wasm-rnn-SileroVad', "export { ready, SileroVad } from './bench/.cache/vad-pkg/dist/src/index.js';"), 'JS: { ready, SileroVad } from wasm-rnn, esbuild --minify')] : []),
+    ...(engines.includes('wasm-rnn SileroVad') ? [fileSize(bundle('wasm-rnn-SileroVad', `export { ready, SileroVad } from './bench/.cache/vad-pkg/dist/src/${vadEntry}.js';`), `JS: { ready, SileroVad } from wasm-rnn${vadEntry === 'vad' ? '/vad' : ''}, esbuild --minify`)] : []),
     fileSize(bundle('wasm-rnn-all', "export * from './bench/.cache/vad-pkg/dist/src/index.js';"), 'JS: the whole wasm-rnn entry, esbuild --minify'),
     ...['relaxed', 'simd', 'scalar'].map((b) => fileSize(`bench/.cache/vad-pkg/dist/build/${b}.wasm`, `wasm: ${b} build`)),
   ],

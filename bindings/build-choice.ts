@@ -245,6 +245,11 @@ export function clockResolutionMs(clock: () => number = () => performance.now())
   return best;
 }
 
+/** timeBuilds on a new instance of the probe: what ready() runs to choose. */
+export async function timeProbe(): Promise<BuildChoice> {
+  return timeBuilds(await instantiateProbe());
+}
+
 /**
  * Times the relaxed and simd forms of the row kernel in the probe (instantiateProbe; its memory is
  * scratch space) and returns the choice (timeForms).

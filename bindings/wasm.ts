@@ -11,7 +11,7 @@ import { Allocator } from './allocator.js';
 import { type KernelConstants, type Kernels, type TrainingKernels, bindKernels } from './kernels.js';
 import { RnnError } from '../base/errors.js';
 import { nodeBuiltin } from '../base/node-builtin.js';
-import { type BuildChoice, instantiateProbe, timeBuilds } from './build-choice.js';
+import type { BuildChoice } from './build-choice.js';
 import type { ThreadPool } from './threads.js';
 
 export type { BuildChoice } from './build-choice.js';
@@ -333,6 +333,20 @@ async function compileFrom(url: URL): Promise<WebAssembly.Module> {
 let madeChoice: BuildChoice | undefined;
 
 /**
+ * The timing chooseBuild runs (build-choice.ts, with its probe inlined as base64: about 4 KB of
+ * JS). The entries whose ready() may time (src/core.ts, and so the main, ONNX, Keras and ort
+ * entries) hand it over when they load, so that it arrives with them; one that never times by
+ * default (wasm-rnn/vad: relaxed untimed, or the only SIMD build) leaves it out of its pages, and
+ * a ready() there that does time (`calibrate: true`) imports it then.
+ */
+let buildTiming: (() => Promise<BuildChoice>) | undefined;
+
+/** Sets the timing chooseBuild runs (see buildTiming). */
+export function useBuildTiming(time: () => Promise<BuildChoice>): void {
+  buildTiming = time;
+}
+
+/**
  * Chooses between relaxed and simd by speed (build-choice.ts, timed in its probe) when the engine
  * validates both and nothing fixes the build: no `build`, `module` or `bytes`, and `url`, if any,
  * a folder. Returns the choice; undefined when there is nothing to choose.
@@ -349,7 +363,7 @@ async function chooseBuild(options: InstantiateOptions, supported: BuildName[]):
   if (options.calibrate === false) return { choice: (madeChoice = { build: 'simd', how: 'calibrate: false' }) };
   let choice: BuildChoice;
   try {
-    choice = await timeBuilds(await instantiateProbe());
+    choice = await (buildTiming ?? (await import('./build-choice.js')).timeProbe)();
   } catch {
     choice = { build: 'simd', how: 'untimed' };
   }

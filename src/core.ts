@@ -9,7 +9,8 @@
  *   const lstm = new LSTM({ inputSize: 8, hiddenSize: 16 });
  *   const { output, h, c } = lstm.forward({ data, shape: [T, B, 8] });
  */
-import { ready as readyRuntime, type InstantiateOptions, type BuildName, type BuildChoice } from '../bindings/wasm.js';
+import { ready as readyRuntime, useBuildTiming, type InstantiateOptions, type BuildName, type BuildChoice } from '../bindings/wasm.js';
+import { timeProbe } from '../bindings/build-choice.js';
 
 export { RnnError } from '../base/errors.js';
 export type { RnnErrorCode } from '../base/errors.js';
@@ -46,6 +47,7 @@ export interface RuntimeInfo {
  * afterwards use this runtime; those made before keep theirs.
  */
 export async function ready(options?: InstantiateOptions): Promise<RuntimeInfo> {
+  useBuildTiming(timeProbe); // (here, not at load: a call a bundler cannot drop from a side-effect-free package)
   const rt = await readyRuntime(options);
   return rt.choice ? { build: rt.build, training: rt.isTraining, choice: rt.choice, threads: rt.threadCount } : { build: rt.build, training: rt.isTraining, threads: rt.threadCount };
 }

@@ -4,7 +4,7 @@
 // a plot of the last seconds of speech probability and the list of speech segments. The model's
 // calling protocol and the segment rules are the library's SileroVad and SpeechSegmenter.
 // window.vadStatus mirrors what the panel shows, for test/runtimes/vad-web-demo.test.ts.
-import { ready, SileroVad, SpeechSegmenter } from 'wasm-rnn';
+import { ready, SileroVad, SpeechSegmenter } from 'wasm-rnn/vad';
 
 const MODEL_URL = './vad-models/silero_vad_v5.onnx';
 /** What web/vad-worklet.js posts: 512-sample frames at 16 kHz, Silero v5's frame. */

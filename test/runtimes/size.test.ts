@@ -143,11 +143,15 @@ describe('size budget', () => {
 
   it('a web page running Silero VAD ships under 2.5 MB: the JS it imports, the one wasm build ready() loads, and the v5 model', async () => {
     assertBuilt();
-    // what the web demo's VAD panel imports (web/vad-panel.js), and the WAV reading of a page that scores files
-    const { bytes: js } = await minifiedSplit({ contents: "export { ready, SileroVad, SpeechSegmenter, readWav, resample } from './dist/src/index.js';" });
+    // what the web demo's VAD panel imports (web/vad-panel.js: the VAD entry, 'wasm-rnn/vad', whose
+    // ready() never times the builds unless asked, so the timing stays out), and the WAV reading
+    // of a page that scores files
+    const { bytes: js } = await minifiedSplit({ contents: "export { ready, SileroVad, SpeechSegmenter, readWav, resample } from './dist/src/vad.js';" });
+    // the same from the main entry, whose ready() times the builds (reported, not budgeted)
+    const { bytes: jsMain } = await minifiedSplit({ contents: "export { ready, SileroVad, SpeechSegmenter, readWav, resample } from './dist/src/index.js';" });
     const wasm = Math.max(...['relaxed', 'simd', 'scalar'].map((b) => statSync(join(ROOT, 'build', `${b}.wasm`)).size));
     const model = statSync(join(ROOT, 'node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx')).size;
-    console.log(`Silero VAD page: JS ${js} + wasm ${wasm} + model ${model} = ${js + wasm + model} bytes`);
+    console.log(`Silero VAD page: JS ${js} + wasm ${wasm} + model ${model} = ${js + wasm + model} bytes (from the main entry: JS ${jsMain}, ${jsMain + wasm + model} bytes)`);
     expect(js + wasm + model).toBeLessThanOrEqual(2.5e6);
   });
 });
