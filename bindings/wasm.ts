@@ -335,9 +335,10 @@ let madeChoice: BuildChoice | undefined;
 /**
  * The timing chooseBuild runs (build-choice.ts, with its probe inlined as base64: about 4 KB of
  * JS). The entries whose ready() may time (src/core.ts, and so the main, ONNX, Keras and ort
- * entries) hand it over when they load, so that it arrives with them; one that never times by
- * default (wasm-rnn/vad: relaxed untimed, or the only SIMD build) leaves it out of its pages, and
- * a ready() there that does time (`calibrate: true`) imports it then.
+ * entries) import it statically and hand it over as their ready() starts, so that it arrives with
+ * their code; one that never times by default (wasm-rnn/vad: relaxed untimed, or the only SIMD
+ * build) leaves it out of its pages, and a ready() there that does time (`calibrate: true`)
+ * imports it then.
  */
 let buildTiming: (() => Promise<BuildChoice>) | undefined;
 
