@@ -173,10 +173,13 @@ export function plausibleTimes(relaxed: number, simd: number): boolean {
 const OPTIMIZED = 0.75;
 /**
  * A form whose switch was never seen (Firefox may have optimized code before the first timed
- * round) counts as optimized from this round on if another form's switch was seen: by then every
- * engine measured has switched (V8 after 5-20 rounds, Firefox 153 after 1-25). Where no form is
- * ever seen switching, nothing says that the code timed is the code that will run: no timing,
- * simd.
+ * round) counts as optimized from this round on if relaxed's or simd's switch was seen: by then
+ * every engine measured has switched (V8 after 5-20 rounds on a quiet machine, Firefox 153 after
+ * 1-25). One of those two it must be: in a busy Chromium page the 1x24 switched early and both
+ * 1x32 forms still ran baseline code at round 24 (91 and 90 us a round, a choice of simd where
+ * relaxed is 7 % faster). If one of them still runs baseline code, the two are more than
+ * PLAUSIBLE_RATIO apart and their samples are taken again. Where neither is seen switching,
+ * nothing says that the code timed is the code that will run: no timing, simd.
  */
 const SWITCHED_BY = 24;
 /** Samples per build timed after both forms run optimized code. */
@@ -300,8 +303,8 @@ export async function timeForms(
       // a coarse clock: several rounds per sample, sized by the fastest round so far
       const fastest = Math.min(...FORMS.map((f) => best[f]));
       if (Number.isFinite(fastest)) reps = Math.max(1, Math.ceil(minSampleMs / fastest));
-      const seen = FORMS.filter((f) => switched(first[f], best[f])).length;
-      optimized = seen === FORMS.length || (seen > 0 && i >= SWITCHED_BY);
+      const seen = FORMS.filter((f) => switched(first[f], best[f]));
+      optimized = seen.length === FORMS.length || (i >= SWITCHED_BY && (seen.includes('relaxed') || seen.includes('simd')));
       if (!optimized && i >= BUDGET_ROUNDS && i % PAUSE_EVERY === 0) await wait();
     }
     if (clock() - t0 > CAP_MS) return { build: 'simd', how: 'untimed', ms: clock() - t0 };

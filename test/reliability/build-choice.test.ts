@@ -144,6 +144,23 @@ describe('timeForms: when the forms run optimized code', () => {
     expect(c.ms).toBeLessThan(60);
   });
 
+  it('a busy Chromium page: the 1x24 switches early, the 1x32 forms late; their baseline rounds are not timed', async () => {
+    // traced in a page that also loaded onnxruntime-web: at round 24 relaxed and simd still ran
+    // baseline code (91 and 90 us a round) and simd was chosen; optimized, relaxed is faster
+    const e = simulated({ relaxed: tiered(0.091, 0.021, 40), simd: tiered(0.09, 0.0225, 42), simd24: tiered(0.07, 0.02, 6) });
+    const c = await e.choose();
+    expect(c).toMatchObject({ build: 'relaxed', how: 'timed' });
+    expect(Math.abs(c.relaxedUs! - 21)).toBeLessThan(2);
+    expect(e.calls.simd).toBeGreaterThan(42);
+  });
+
+  it('relaxed switched, simd still on baseline code at round 24: simd is waited for, not timed as it runs', async () => {
+    const e = simulated({ relaxed: tiered(0.08, 0.03, 8), simd: tiered(0.09, 0.031, 30), simd24: tiered(0.07, 0.024, 8) });
+    const c = await e.choose();
+    expect(c.how).toBe('timed');
+    expect(Math.abs(c.simdUs! - 31)).toBeLessThan(2);
+  });
+
   it('one noisy round among the first three does not pass baseline code for optimized', async () => {
     // simd's round 2 is disturbed (0.4 ms) while it still runs baseline code; the switch comes at call 16
     const e = simulated({ relaxed: tiered(0.08, 0.03, 10), simd: (k) => (k === 2 ? 0.4 : k < 16 ? 0.1 : 0.032), simd24: tiered(0.07, 0.024, 10) });
