@@ -21,7 +21,9 @@
  * They are timed in a probe, not in the builds: build/probe.wasm (assembly/probe.ts, 1-2 KB,
  * embedded in the JS as base64) holds that same row kernel compiled both ways, with relaxed_madd
  * and with mul then add, and validates exactly where `relaxed` does. ready() compiles only the
- * probe and then the build it chose: one build's bytes fetched and compiled, not both.
+ * probe and then the build it chose: one build compiled, not both (over the network both are
+ * requested while the timing runs, and the other's download is cancelled: bindings/wasm.ts,
+ * chooseBuild).
  */
 import { PROBE_WASM_BASE64 } from './probe-wasm.js';
 

@@ -301,15 +301,15 @@ async function nodeFs(): Promise<Fs | undefined> {
 }
 
 /** Compiles the build at `url`: fs for file: URLs where there is one, fetch otherwise (streaming if served as application/wasm). */
-async function compileFrom(url: URL): Promise<WebAssembly.Module> {
-  if (url.protocol === 'file:') {
+async function compileFrom(url: URL, fetched?: Response): Promise<WebAssembly.Module> {
+  if (url.protocol === 'file:' && !fetched) {
     const fs = await nodeFs();
     if (fs) return WebAssembly.compile(fs.readFileSync(url) as Uint8Array<ArrayBuffer>);
     // Deno and Bun also fetch file: URLs; browsers and workers do not (the error below says what to do)
   }
   let res: Response;
   try {
-    res = await fetch(url);
+    res = fetched ?? (await fetch(url));
   } catch (e) {
     throw new Error(
       `cannot fetch ${url.href} (${(e as Error).message}); pass { url } pointing at a served copy, { bytes }, ` +
@@ -324,6 +324,11 @@ async function compileFrom(url: URL): Promise<WebAssembly.Module> {
     return WebAssembly.compileStreaming(res);
   }
   return WebAssembly.compile(await res.arrayBuffer());
+}
+
+/** compileFrom(url), from the response chooseBuild already requested for that url if there is one. */
+async function compileBuild(url: URL, fetched: { url: URL; response: Promise<Response | undefined> } | undefined): Promise<WebAssembly.Module> {
+  return compileFrom(url, fetched && fetched.url.href === url.href ? await fetched.response : undefined);
 }
 
 /**
@@ -350,18 +355,26 @@ export function useBuildTiming(time: () => Promise<BuildChoice>): void {
 /**
  * Chooses between relaxed and simd by speed (build-choice.ts, timed in its probe) when the engine
  * validates both and nothing fixes the build: no `build`, `module` or `bytes`, and `url`, if any,
- * a folder. Returns the choice; undefined when there is nothing to choose.
+ * a folder. Returns the choice, and where the builds are fetched over the network, the chosen
+ * build's response: both builds are requested before the timing starts, so that the download of
+ * the one chosen overlaps the timing instead of following it (the other's is cancelled).
+ * Undefined when there is nothing to choose.
  */
-async function chooseBuild(options: InstantiateOptions, supported: BuildName[]): Promise<{ choice: BuildChoice } | undefined> {
+async function chooseBuild(
+  options: InstantiateOptions, supported: BuildName[], threaded: boolean,
+): Promise<{ choice: BuildChoice; fetched?: { url: URL; response: Promise<Response | undefined> } } | undefined> {
   if (options.build !== undefined || options.module !== undefined || options.bytes !== undefined) return undefined;
   if (!supported.includes('relaxed') || !supported.includes('simd')) return undefined;
   const training = options.training === true;
   const fromSources = options.sources !== undefined && !training && options.url === undefined;
   // (no URLs when the builds come from sources: an entry with its own copies may have no usable import.meta.url)
-  const urls = fromSources ? undefined : { relaxed: resolveBuildUrl(options.url, 'relaxed', training), simd: resolveBuildUrl(options.url, 'simd', training) };
+  const urls = fromSources ? undefined : { relaxed: resolveBuildUrl(options.url, 'relaxed', training, threaded), simd: resolveBuildUrl(options.url, 'simd', training, threaded) };
   if (urls && urls.relaxed.href === urls.simd.href) return undefined; // url names one file: that build is used as given
   if (madeChoice) return { choice: madeChoice.how === 'calibrate: false' ? madeChoice : { ...madeChoice, how: 'cached' } };
   if (options.calibrate === false) return { choice: (madeChoice = { build: 'simd', how: 'calibrate: false' }) };
+  const responses = urls && urls.relaxed.protocol !== 'file:' && typeof fetch === 'function'
+    ? { relaxed: prefetch(urls.relaxed), simd: prefetch(urls.simd) }
+    : undefined;
   let choice: BuildChoice;
   try {
     choice = await (buildTiming ?? (await import('./build-choice.js')).timeProbe)();
@@ -369,7 +382,15 @@ async function chooseBuild(options: InstantiateOptions, supported: BuildName[]):
     choice = { build: 'simd', how: 'untimed' };
   }
   madeChoice = choice;
-  return { choice };
+  if (!responses || !urls) return { choice };
+  const other = choice.build === 'relaxed' ? 'simd' : 'relaxed';
+  void responses[other].then((r) => r?.body?.cancel().catch(() => undefined));
+  return { choice, fetched: { url: urls[choice.build], response: responses[choice.build] } };
+}
+
+/** fetch(url), or undefined where it fails (compileFrom then fetches again, and says why it failed). */
+function prefetch(url: URL): Promise<Response | undefined> {
+  return fetch(url).then((r) => r, () => undefined);
 }
 
 /** A build from `sources`: the module itself, or its bytes compiled. */
@@ -411,7 +432,7 @@ export async function instantiate(options: InstantiateOptions = {}): Promise<Was
     const refusal = await (await threadsModule).threadsRefusal(options, supported.includes('simd'));
     if (refusal) throw refusal;
   }
-  const chosen = await chooseBuild(options, supported);
+  const chosen = await chooseBuild(options, supported, threaded);
   build ??= chosen ? chosen.choice.build : options.module ? 'simd' : supported[0];
   try {
     let module = options.module;
@@ -420,7 +441,7 @@ export async function instantiate(options: InstantiateOptions = {}): Promise<Was
         ? await WebAssembly.compile(options.bytes)
         : options.sources !== undefined && options.training !== true && options.url === undefined
           ? await compileSource(options.sources(build), build)
-          : await compileFrom(resolveBuildUrl(options.url, build, options.training === true, threaded));
+          : await compileBuild(resolveBuildUrl(options.url, build, options.training === true, threaded), chosen?.fetched);
     }
     if (threaded && !importsMemory(module)) throw (await threadsModule!).notThreadsBuild();
     // a threads build imports its memory: a shared one, made here

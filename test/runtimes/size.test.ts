@@ -18,8 +18,9 @@ const WASM_BUDGET = 64 * 1024;
 // <name>-train.wasm builds, so pages that only run models do not load them.
 const JS_BUDGET = 60 * 1024;
 // The build choice's probe (build/probe.wasm, 1,334 bytes with the 1x24 kernel the panel width is timed on) inlined as base64 in every entry: with it
-// a page fetches and compiles one wasm build (about 31 KB) instead of both, so what it downloads
-// shrinks by about 30 KB while the JS grows by this much. Added to the budgets set before it.
+// a page compiles one wasm build (about 31 KB) instead of both (it requests both while it times,
+// and cancels the download of the other), while the JS grows by this much. Added to the budgets
+// set before it.
 const PROBE = 1.5 * 1024;
 // The ONNX static plans' buffers in wasm memory of their own and the elementwise loops that run
 // there (bindings/plan-arena.ts, PlanBuffers in src/onnx/static-plan.ts): the ONNX entries' JS
@@ -58,6 +59,10 @@ const PANEL_CHOICE = 1 * 1024;
 // pause): without them it gave up at its 60 ms cap in 7 of 10 fresh Node 22 processes and in
 // every fresh Firefox page, taking simd and 32-wide panels. Added to every JS budget.
 const TIMING_SWITCH = 0.5 * 1024;
+// Both builds requested while the timing runs, the chosen one compiled from its response
+// (bindings/wasm.ts, chooseBuild): ready() in a fresh page 10 ms shorter in Chromium and about
+// 60 ms in Firefox. Added to every JS budget.
+const PREFETCH = 0.5 * 1024;
 
 /**
  * Minified bytes of what a page loads up front for `entry` (a file, or `{ contents }` importing
@@ -112,11 +117,11 @@ describe('size budget', () => {
   // the same ESM entry but tree-shaken away unless imported; each has its own budget, measured
   // the same way (esbuild bundle + minify of exactly what the import names pull in).
   const BUDGETS: Array<[string, string, number]> = [
-    ['core', 'ready, LSTM, GRU, RNN, RecurrentState, readSafetensors, writeSafetensors, RnnError', JS_BUDGET + THREADS + PANEL_CHOICE + TIMING_SWITCH],
-    ['core + Sequential/generation', 'ready, LSTM, GRU, RNN, readSafetensors, RnnError, Sequential, Embedding, Linear, loadModel, generate', 94 * 1024 + PROBE + THREADS + PANEL_CHOICE + TIMING_SWITCH],
+    ['core', 'ready, LSTM, GRU, RNN, RecurrentState, readSafetensors, writeSafetensors, RnnError', JS_BUDGET + THREADS + PANEL_CHOICE + TIMING_SWITCH + PREFETCH],
+    ['core + Sequential/generation', 'ready, LSTM, GRU, RNN, readSafetensors, RnnError, Sequential, Embedding, Linear, loadModel, generate', 94 * 1024 + PROBE + THREADS + PANEL_CHOICE + TIMING_SWITCH + PREFETCH],
     // About a hundred operators, sub-graphs, the planner, the shape specialiser and static plans (issue 14), int8 recurrent nodes (issue 17).
-    ['ONNX import', 'ready, loadOnnx, readTensorProto', 150 * 1024 + PROBE + ARENA + CHANNELS_FIRST + COLD_START + THREADS + SHAPE_INFERENCE + PANEL_CHOICE + TIMING_SWITCH],
-    ['Keras/TF.js import', 'ready, loadLayersModel, loadKerasModel', 80 * 1024 + THREADS + PANEL_CHOICE + TIMING_SWITCH],
+    ['ONNX import', 'ready, loadOnnx, readTensorProto', 150 * 1024 + PROBE + ARENA + CHANNELS_FIRST + COLD_START + THREADS + SHAPE_INFERENCE + PANEL_CHOICE + TIMING_SWITCH + PREFETCH],
+    ['Keras/TF.js import', 'ready, loadLayersModel, loadKerasModel', 80 * 1024 + THREADS + PANEL_CHOICE + TIMING_SWITCH + PREFETCH],
   ];
   it.each(BUDGETS)('library JS, %s, minified within budget', async (_what, names, budget) => {
     assertBuilt();
@@ -129,8 +134,8 @@ describe('size budget', () => {
   it("the 'wasm-rnn/core' entry (dist/src/core.js, all of it) within the core budget", async () => {
     assertBuilt();
     const size = await minified('dist/src/core.js');
-    console.log(`core entry: ${size} bytes minified (budget ${JS_BUDGET + THREADS + PANEL_CHOICE + TIMING_SWITCH})`);
-    expect(size).toBeLessThanOrEqual(JS_BUDGET + THREADS + PANEL_CHOICE + TIMING_SWITCH);
+    console.log(`core entry: ${size} bytes minified (budget ${JS_BUDGET + THREADS + PANEL_CHOICE + TIMING_SWITCH + PREFETCH})`);
+    expect(size).toBeLessThanOrEqual(JS_BUDGET + THREADS + PANEL_CHOICE + TIMING_SWITCH + PREFETCH);
   });
 
   it('whole entry and embedded entry sizes (reported)', async () => {
@@ -138,7 +143,7 @@ describe('size budget', () => {
     const size = await minified('dist/src/index.js');
     const embedded = await minified('dist/entries/embedded.js');
     console.log(`whole library JS minified: ${size} bytes; embedded entry (with base64 wasm): ${embedded} bytes`);
-    expect(size).toBeLessThanOrEqual(300 * 1024 + PROBE + ARENA + CHANNELS_FIRST + COLD_START + THREADS + SHAPE_INFERENCE + PANEL_CHOICE + TIMING_SWITCH);
+    expect(size).toBeLessThanOrEqual(300 * 1024 + PROBE + ARENA + CHANNELS_FIRST + COLD_START + THREADS + SHAPE_INFERENCE + PANEL_CHOICE + TIMING_SWITCH + PREFETCH);
   });
 
   it('a web page running Silero VAD ships under 2.5 MB: the JS it imports, the one wasm build ready() loads, and the v5 model', async () => {
