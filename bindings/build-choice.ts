@@ -58,11 +58,12 @@ export interface BuildChoice {
   build: 'relaxed' | 'simd';
   /**
    * 'timed': both builds' forms timed in the probe; 'cached': the choice made earlier in this JS
-   * realm, reused; 'calibrate: false': not timed at the caller's request (simd); 'untimed': the
+   * realm, reused; 'given': taken from ready({ choice }); 'calibrate: false': not timed at the
+   * caller's request (simd); 'untimed': the
    * timing could not decide (a clock coarser than 0.2 ms, the engine not optimizing both forms
    * within 60 ms, or the probe failing to run), so simd.
    */
-  how: 'timed' | 'cached' | 'calibrate: false' | 'untimed';
+  how: 'timed' | 'cached' | 'given' | 'calibrate: false' | 'untimed';
   /** Each build's form's time per round in the probe (buildTime of its samples), microseconds; absent when not timed. */
   relaxedUs?: number;
   simdUs?: number;

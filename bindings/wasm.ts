@@ -105,9 +105,16 @@ export interface InstantiateOptions {
    * milliseconds and keeps `relaxed` only where it is faster (docs/performance.md, "Which build
    * ready() chooses"); the result is kept for later ready() calls in this JS realm and reported as
    * `choice`. `false` skips the timing and takes `simd`. To skip it on later page loads, store
-   * `choice.build` (keyed by the user agent) and pass it as `build`.
+   * `choice` (keyed by the user agent) and pass it as `choice`.
    */
   calibrate?: boolean;
+  /**
+   * What an earlier ready() on this engine chose (its `choice`, for example stored as JSON):
+   * the build and W_hh's panel width are taken from it without timing (`how: 'given'`). Only
+   * `build` and `widePanels` are read. A build this engine does not run is ignored (then ready()
+   * times as without it). Not with `build`, `module`, `bytes` or `calibrate`.
+   */
+  choice?: Pick<BuildChoice, 'build' | 'widePanels'>;
   /**
    * A compiled module (edge workers, where compiling bytes at run time is forbidden: import the
    * .wasm as a module and pass it here). Say which one it is with `build` if it is not 'simd'.
@@ -370,7 +377,11 @@ async function chooseBuild(
   // (no URLs when the builds come from sources: an entry with its own copies may have no usable import.meta.url)
   const urls = fromSources ? undefined : { relaxed: resolveBuildUrl(options.url, 'relaxed', training, threaded), simd: resolveBuildUrl(options.url, 'simd', training, threaded) };
   if (urls && urls.relaxed.href === urls.simd.href) return undefined; // url names one file: that build is used as given
-  if (madeChoice) return { choice: madeChoice.how === 'calibrate: false' ? madeChoice : { ...madeChoice, how: 'cached' } };
+  const given = options.choice;
+  if (given !== undefined && supported.includes(given.build)) {
+    return { choice: (madeChoice = given.widePanels === undefined ? { build: given.build, how: 'given' } : { build: given.build, how: 'given', widePanels: given.widePanels }) };
+  }
+  if (madeChoice) return { choice: madeChoice.how === 'calibrate: false' || madeChoice.how === 'given' ? madeChoice : { ...madeChoice, how: 'cached' } };
   if (options.calibrate === false) return { choice: (madeChoice = { build: 'simd', how: 'calibrate: false' }) };
   const responses = urls && urls.relaxed.protocol !== 'file:' && typeof fetch === 'function'
     ? { relaxed: prefetch(urls.relaxed), simd: prefetch(urls.simd) }
@@ -386,6 +397,19 @@ async function chooseBuild(
   const other = choice.build === 'relaxed' ? 'simd' : 'relaxed';
   void responses[other].then((r) => r?.body?.cancel().catch(() => undefined));
   return { choice, fetched: { url: urls[choice.build], response: responses[choice.build] } };
+}
+
+/** ready({ choice }): an object with `build` 'relaxed' or 'simd' and `widePanels` a boolean if given; alone among the options that fix the build. */
+function checkGivenChoice(options: InstantiateOptions): void {
+  const c = options.choice as { build?: unknown; widePanels?: unknown } | null;
+  if (c === null || typeof c !== 'object' || (c.build !== 'relaxed' && c.build !== 'simd')) {
+    throw new RnnError('INVALID_OPTION', `ready: choice must be an earlier ready()'s choice, with build 'relaxed' or 'simd', got ${c === null || typeof c !== 'object' ? String(c) : `build ${String(c.build)}`}`);
+  }
+  if (c.widePanels !== undefined && typeof c.widePanels !== 'boolean') {
+    throw new RnnError('INVALID_OPTION', `ready: choice.widePanels must be true or false, got ${String(c.widePanels)}`);
+  }
+  const fixed = (['build', 'module', 'bytes', 'calibrate'] as const).filter((k) => options[k] !== undefined);
+  if (fixed.length) throw new RnnError('INVALID_OPTION', `ready: choice says which build to load; it cannot be given with ${fixed.join(', ')}`);
 }
 
 /** fetch(url), or undefined where it fails (compileFrom then fetches again, and says why it failed). */
@@ -421,6 +445,7 @@ export async function instantiate(options: InstantiateOptions = {}): Promise<Was
   if (options.calibrate !== undefined && typeof options.calibrate !== 'boolean') {
     throw new RnnError('INVALID_OPTION', `ready: calibrate must be true or false, got ${String(options.calibrate)}`);
   }
+  if (options.choice !== undefined) checkGivenChoice(options);
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
     throw new RnnError('INVALID_OPTION', `ready: threads must be an integer from 1 to ${MAX_THREADS}, got ${String(options.threads)}`);
@@ -482,12 +507,20 @@ export function ready(options?: InstantiateOptions): Promise<WasmRuntime> {
     if (current && sameBuild && sameThreads && (!options.training || current.isTraining) && !options.module && !options.bytes && !options.url) {
       return Promise.resolve(current);
     }
-    pending = instantiate(options).then((rt) => (current = rt));
-    return pending;
+    return load(options);
   }
   if (current) return Promise.resolve(current);
-  pending ??= instantiate(options).then((rt) => (current = rt));
-  return pending;
+  return pending ?? load(options);
+}
+
+/** instantiate(options) as the pending load; a load that fails is forgotten, so that a later ready() tries again. */
+function load(options: InstantiateOptions | undefined): Promise<WasmRuntime> {
+  const p = instantiate(options).then((rt) => (current = rt));
+  pending = p;
+  p.catch(() => {
+    if (pending === p) pending = undefined;
+  });
+  return p;
 }
 
 /** The runtime ready() made; throws NOT_READY before that. */

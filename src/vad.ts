@@ -24,13 +24,13 @@ export type { WavAudio, SileroVadOptions, SileroSampleRate, SegmentOptions, Spee
 
 /**
  * As the main entry's ready(): loads the wasm once (the runtime is shared with the other entries).
- * Unless the options name a build (`build`, `module`, `bytes`) or ask for the timing
- * (`calibrate: true`), it takes `relaxed` where the engine has it, else `simd`, without timing the
+ * Unless the options name a build (`build`, `module`, `bytes`, an earlier `choice`) or ask for the
+ * timing (`calibrate: true`), it takes `relaxed` where the engine has it, else `simd`, without timing the
  * two: a Silero frame is no slower on `relaxed` on any engine measured (docs/vad.md, "Which
  * build"), and the timing would be a tenth of a VAD's cold start.
  */
 export async function ready(options: InstantiateOptions = {}): Promise<RuntimeInfo> {
-  const named = options.build !== undefined || options.module !== undefined || options.bytes !== undefined || options.calibrate !== undefined;
+  const named = options.build !== undefined || options.module !== undefined || options.bytes !== undefined || options.calibrate !== undefined || options.choice !== undefined;
   const rt = await readyRuntime(named || options.training || !supportedBuilds().includes('relaxed') ? options : { ...options, build: 'relaxed' });
   return { build: rt.build, training: rt.isTraining, threads: rt.threadCount };
 }

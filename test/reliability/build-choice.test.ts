@@ -325,6 +325,48 @@ describe.skipIf(!bothBuilds)('the timing', () => {
     expect((await w.ready({ training: true })).build).toBe('simd');
   });
 
+  it('ready({ choice }) takes an earlier choice, stored as JSON, without timing: its build and its panel width', async () => {
+    const first = await freshWasm();
+    const made = (await first.ready()).choice!;
+    const stored = JSON.parse(JSON.stringify(made));
+    for (const given of [stored, { build: 'simd', widePanels: false }, { build: 'relaxed', widePanels: true }]) {
+      const w = await freshWasm();
+      const rt = await w.ready({ choice: given });
+      expect(rt.build).toBe(given.build);
+      expect(rt.choice).toEqual({ build: given.build, how: 'given', ...(given.widePanels === undefined ? {} : { widePanels: given.widePanels }) });
+      // W_hh of a 256-unit LSTM (1024 x 256, 1 MiB) goes in the panels the choice says
+      expect(rt.exports.recurrent_panel_width(1024, 256)).toBe(given.widePanels === false ? 8 : 32);
+      // later calls in the realm keep it, as they keep a timed one
+      expect((await w.ready({ training: true })).choice).toMatchObject({ build: given.build, how: 'given' });
+    }
+  });
+
+  it('ready({ choice }) with a build this engine does not run is not taken; a malformed one or one beside build, module, bytes or calibrate is refused', async () => {
+    const w = await freshWasm();
+    for (const bad of [{ build: 'scalar' }, { build: 'fast' }, null, 'relaxed', { build: 'simd', widePanels: 'yes' }]) {
+      await expect(w.ready({ choice: bad as never })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+    }
+    await expect(w.ready({ choice: { build: 'simd' }, build: 'relaxed' })).rejects.toThrow(/cannot be given with build/);
+    await expect(w.ready({ choice: { build: 'simd' }, calibrate: true })).rejects.toThrow(/cannot be given with calibrate/);
+    // an engine without relaxed SIMD given a relaxed choice (a stale store): relaxed_madd
+    // (0xfd 0x85 0x02) fails validation, as on such an engine, and the choice is not taken
+    const validate = WebAssembly.validate.bind(WebAssembly);
+    const spy = vi.spyOn(WebAssembly, 'validate').mockImplementation((bytes) => {
+      const b = new Uint8Array(bytes as ArrayBuffer);
+      for (let i = 0; i + 2 < b.length; i++) if (b[i] === 0xfd && b[i + 1] === 0x85 && b[i + 2] === 0x02) return false;
+      return validate(bytes);
+    });
+    try {
+      const w2 = await freshWasm();
+      expect(w2.supportedBuilds()).toEqual(['simd', 'scalar']);
+      const rt = await w2.ready({ choice: { build: 'relaxed' } });
+      expect(rt.build).toBe('simd');
+      expect(rt.choice).toBeUndefined(); // one SIMD build: nothing to choose, nothing given
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('a url naming one file is used as given, untimed', async () => {
     const w = await freshWasm();
     const rt = await w.ready({ url: buildUrl('simd') });
@@ -401,5 +443,14 @@ describe('option checks', () => {
   it('calibrate must be a boolean', async () => {
     const w = await freshWasm();
     await expect(w.ready({ calibrate: 'no' as unknown as boolean })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+  });
+
+  it('a ready() that fails is not what later calls get: they try again', async () => {
+    const w = await freshWasm();
+    await expect(w.ready({ calibrate: 'no' as unknown as boolean })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+    await expect(w.ready({ choice: { build: 'fast' } as never })).rejects.toThrow(/choice must be/);
+    const rt = await w.ready({ calibrate: false });
+    expect(rt.build).toBe('simd');
+    expect(w.runtime()).toBe(rt);
   });
 });
