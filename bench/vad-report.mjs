@@ -102,7 +102,7 @@ export function vadReport(result, outPath) {
   }
   const S = result.sizes;
   if (S) {
-    p('What a web page ships for the VAD (bytes; gzip -9). wasm-rnn: the package\'s browser entry bundled and minified by esbuild, and the one wasm build a browser fetches (the larger of relaxed / simd is counted); onnxruntime-web: what vad-web loads:');
+    p('What a web page ships for the VAD (bytes; gzip -9). wasm-rnn: the package\'s browser entry bundled and minified by esbuild with code splitting, the chunks a page loads before it runs (code behind import(), such as the thread pool, left out), and the one wasm build a browser fetches (the larger of relaxed / simd is counted); onnxruntime-web: what vad-web loads:');
     p();
     p('| | file | bytes | gzip |');
     p('|---|---|---|---|');
