@@ -307,9 +307,13 @@ async function nodeFs(): Promise<Fs | undefined> {
   return typeof fs?.readFileSync === 'function' ? (fs as Fs) : undefined;
 }
 
-/** Compiles the build at `url`: fs for file: URLs where there is one, fetch otherwise (streaming if served as application/wasm). */
+/**
+ * Compiles the build at `url`: fs for file: URLs where there is one, fetch otherwise (streaming if
+ * served as application/wasm), or `fetched`, the response chooseBuild already has for it (never
+ * for file: URLs).
+ */
 async function compileFrom(url: URL, fetched?: Response): Promise<WebAssembly.Module> {
-  if (url.protocol === 'file:' && !fetched) {
+  if (url.protocol === 'file:') {
     const fs = await nodeFs();
     if (fs) return WebAssembly.compile(fs.readFileSync(url) as Uint8Array<ArrayBuffer>);
     // Deno and Bun also fetch file: URLs; browsers and workers do not (the error below says what to do)
