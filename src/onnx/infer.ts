@@ -703,7 +703,7 @@ export function inferNode(
   const op = ctx.node.opType;
   let outs: (SymValue | undefined)[] | undefined;
   try {
-    outs = SHAPE_INFERENCE[op]?.({ ctx, ins, fresh, names });
+    outs = (SHAPE_INFERENCE[op] ?? kernel.inferTypes)?.({ ctx, ins, fresh, names });
   } catch {
     outs = undefined;
   }
@@ -798,6 +798,12 @@ export interface LoadInference {
   outputs(declared: OnnxOutputInfo[], slots: ArrayLike<number>, constants: readonly (OTensor | undefined)[]): OnnxOutputInfo[];
   /** The inferred type of each graph output, inference's own symbols included (set by `outputs`). */
   readonly outputTypes: (SymValue | undefined)[];
+  /** What is known of `slot` (a constant: its own type, and its elements when small). */
+  typeOf(slot: number, constants: readonly (OTensor | undefined)[]): SymValue | undefined;
+  /** Sets what is known of run-time slots: a function body's inputs and captured values. */
+  assign(slots: readonly number[], types: readonly (SymValue | undefined)[]): void;
+  /** Inference over the slots of a function body (body-plan.ts), with this load's symbols. */
+  body(): LoadInference;
 }
 
 /**
@@ -807,11 +813,9 @@ export interface LoadInference {
 export function shapeInference(freeDimensions?: Record<string, number>, declared: Record<string, Dim[]> = {}): LoadInference {
   const free = checkFreeDimensions(freeDimensions);
   const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
-  const types: (SymValue | undefined)[] = [];
   const names = new Set<string>();
   const made = new Set<string>();
   let next = 0;
-  let pending: (SymValue | undefined)[] | undefined;
   // 'unk__N' as onnxruntime names unknown dims, never one the graph declares
   const fresh = (): string => {
     let name: string;
@@ -820,53 +824,64 @@ export function shapeInference(freeDimensions?: Record<string, number>, declared
     made.add(name);
     return name;
   };
-  const typeOf = (slot: number, constants: readonly (OTensor | undefined)[]) => (slot < 0 ? undefined : constants[slot] !== undefined ? symOf(constants[slot]!) : types[slot]);
-  const inference: LoadInference = {
-    outputTypes: [],
-    declare(inputs) {
-      inputs.forEach((info, i) => {
-        const shape = own(declared, info.name) ? declared[info.name] : info.shape;
-        inputs[i] = { ...info, shape: shape?.map((d) => (typeof d === 'string' && own(free, d) ? free[d] : d)) };
-        for (const d of inputs[i].shape ?? []) if (typeof d === 'string') names.add(d);
-      });
-    },
-    inputs(inputs, slots, fixed) {
-      // a declared scalar stays unknown: run() also takes it as a [1] tensor
-      inputs.forEach((info, i) => {
-        if (!fixed[i]) types[slots[i]] = { dtype: info.dtype, shape: info.shape?.length ? info.shape.map((d) => (d === null || d === '' ? fresh() : d)) : undefined };
-      });
-    },
-    node(ctx, kernel, inputs, constInputs, constants) {
-      pending = inferNode(ctx, kernel, inputs.map((s) => typeOf(s, constants)), constInputs, fresh, names);
-      if (pending === undefined) return undefined;
-      const values = ctx.node.outputs.map((name, i) => (name === '' || pending![i] === undefined ? undefined : materialize(pending![i]!)));
-      return ctx.node.outputs.every((name, i) => name === '' || values[i] !== undefined) ? (values as OTensor[]) : undefined;
-    },
-    typed(slots) {
-      slots.forEach((s, i) => {
-        if (s >= 0) types[s] = pending?.[i];
-      });
-      pending = undefined;
-    },
-    either(slots, thenSlots, elseSlots, constants) {
-      slots.forEach((s, i) => {
-        if (s >= 0) types[s] = either(typeOf(thenSlots[i], constants), typeOf(elseSlots[i], constants), fresh);
-      });
-    },
-    outputs(infos, slots, constants) {
-      // a dim that is or holds a fresh symbol is unknown to the caller
-      const dim = (d: Dim | undefined): number | string | null => (d === undefined || monomial(d, names).atoms.some((a) => made.has(a)) ? null : d);
-      return infos.map((declaredInfo, i) => {
-        const info = { ...declaredInfo, shape: declaredInfo.shape?.map((d) => (typeof d === 'string' && own(free, d) ? free[d] : d)) };
-        const t = typeOf(slots[i], constants);
-        inference.outputTypes.push(t);
-        if (t === undefined) return info;
-        const shape = info.shape === undefined ? t.shape?.map(dim) : t.shape?.length === info.shape.length ? info.shape.map((d, k) => (d === null || d === '' ? dim(t.shape![k]) : d)) : info.shape;
-        return { name: info.name, dtype: info.dtype ?? t.dtype, shape };
-      });
-    },
+  /** An inference over one slot numbering (the graph's, or a body's). */
+  const over = (): LoadInference => {
+    const types: (SymValue | undefined)[] = [];
+    let pending: (SymValue | undefined)[] | undefined;
+    const typeOf = (slot: number, constants: readonly (OTensor | undefined)[]) => (slot < 0 ? undefined : constants[slot] !== undefined ? symOf(constants[slot]!) : types[slot]);
+    const inference: LoadInference = {
+      outputTypes: [],
+      typeOf,
+      assign(slots, values) {
+        slots.forEach((s, i) => (types[s] = values[i]));
+      },
+      body: over,
+      declare(inputs) {
+        inputs.forEach((info, i) => {
+          const shape = own(declared, info.name) ? declared[info.name] : info.shape;
+          inputs[i] = { ...info, shape: shape?.map((d) => (typeof d === 'string' && own(free, d) ? free[d] : d)) };
+          for (const d of inputs[i].shape ?? []) if (typeof d === 'string') names.add(d);
+        });
+      },
+      inputs(inputs, slots, fixed) {
+        // a declared scalar stays unknown: run() also takes it as a [1] tensor
+        inputs.forEach((info, i) => {
+          if (!fixed[i]) types[slots[i]] = { dtype: info.dtype, shape: info.shape?.length ? info.shape.map((d) => (d === null || d === '' ? fresh() : d)) : undefined };
+        });
+      },
+      node(ctx, kernel, inputs, constInputs, constants) {
+        pending = inferNode(ctx, kernel, inputs.map((s) => typeOf(s, constants)), constInputs, fresh, names);
+        if (pending === undefined) return undefined;
+        const values = ctx.node.outputs.map((name, i) => (name === '' || pending![i] === undefined ? undefined : materialize(pending![i]!)));
+        return ctx.node.outputs.every((name, i) => name === '' || values[i] !== undefined) ? (values as OTensor[]) : undefined;
+      },
+      typed(slots) {
+        slots.forEach((s, i) => {
+          if (s >= 0) types[s] = pending?.[i];
+        });
+        pending = undefined;
+      },
+      either(slots, thenSlots, elseSlots, constants) {
+        slots.forEach((s, i) => {
+          if (s >= 0) types[s] = either(typeOf(thenSlots[i], constants), typeOf(elseSlots[i], constants), fresh);
+        });
+      },
+      outputs(infos, slots, constants) {
+        // a dim that is or holds a fresh symbol is unknown to the caller
+        const dim = (d: Dim | undefined): number | string | null => (d === undefined || monomial(d, names).atoms.some((a) => made.has(a)) ? null : d);
+        return infos.map((declaredInfo, i) => {
+          const info = { ...declaredInfo, shape: declaredInfo.shape?.map((d) => (typeof d === 'string' && own(free, d) ? free[d] : d)) };
+          const t = typeOf(slots[i], constants);
+          inference.outputTypes.push(t);
+          if (t === undefined) return info;
+          const shape = info.shape === undefined ? t.shape?.map(dim) : t.shape?.length === info.shape.length ? info.shape.map((d, k) => (d === null || d === '' ? dim(t.shape![k]) : d)) : info.shape;
+          return { name: info.name, dtype: info.dtype ?? t.dtype, shape };
+        });
+      },
+    };
+    return inference;
   };
-  return inference;
+  return over();
 }
 
 function checkFreeDimensions(dims: unknown): Record<string, number> {

@@ -3,6 +3,8 @@ import type { WeightFormat } from '../../base/quantize.js';
 import { RnnError } from '../../base/errors.js';
 import { AT, type AttributeMsg, type GraphMsg, type NodeMsg, type Subgraph } from './proto.js';
 import { tensorFromProto, type ODType, type OTensor } from './values.js';
+import type { InferContext, SymValue } from './infer.js';
+import type { PlanSite } from './plan.js';
 
 /**
  * What runs an ONNX node (the wasm functions are another thing: `Kernels`, bindings/kernels.ts):
@@ -24,6 +26,11 @@ export type NodeFn = ((inputs: (OTensor | undefined)[]) => (OTensor | undefined)
    * when the inputs do not fit (the plan then runs the node function itself, which reports the error).
    */
   prepare?: (inputs: readonly (ValueType | undefined)[]) => PreparedNode | undefined;
+  /**
+   * The symbolic shape rule of an operator whose outputs depend on what was planned at load (Loop
+   * and Scan: their body's inferred outputs); infer.ts's own rules take precedence.
+   */
+  inferTypes?: (n: InferContext) => (SymValue | undefined)[] | undefined;
 };
 
 /**
@@ -64,6 +71,13 @@ export class NodeContext {
   readonly weights: WeightFormat;
   /** Whether recurrent nodes may take the fast path (LoadOnnxOptions.fastPath). */
   readonly fastPath: boolean;
+  /** Where the planner is planning this node (its factory runs then): for function bodies, body-plan.ts. */
+  site: PlanSite | undefined;
+  /**
+   * Slots of the outer-scope values the node's bodies read (run-time values only: constants are
+   * copied into the body). The planner appends them to the node's inputs, after its own.
+   */
+  readonly captured: number[] = [];
   private readonly attrs = new Map<string, AttributeMsg>();
 
   constructor(node: NodeMsg, opset: number, constInputs: (OTensor | undefined)[], weights: WeightFormat = 'f32', fastPath = true) {

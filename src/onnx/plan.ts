@@ -4,6 +4,9 @@
  * - every value gets an integer slot; kernels read and write a slot array, never a name map;
  * - names resolve lexically: a sub-graph (an If branch) sees its own values first, then the
  *   values of the enclosing graphs defined before its node (outer-scope capture);
+ * - a Loop or Scan body is planned as a function with slots of its own (body-plan.ts, from the
+ *   node's factory, which gets the planner in NodeContext.site): the outer values it reads become
+ *   extra inputs of its node (NodeContext.captured), or, when known at load, constants of the body;
  * - a node whose inputs are all known at load is evaluated then (constant folding), inside
  *   sub-graphs too, so weights that a graph computes from Constant nodes (Silero VAD's LSTM
  *   weights, sliced and concatenated in its If branches) are constants by the time the recurrent
@@ -30,7 +33,15 @@ const CONTROL_FLOW = ['If'];
 /** Operators whose output depends only on the shape of input 0. */
 const SHAPE_VALUED = ['Shape', 'Size'];
 /** Operators with sub-graphs that are rejected at load with a clear message. */
-const UNSUPPORTED_CONTROL_FLOW = ['Loop', 'Scan', 'SequenceMap'];
+const UNSUPPORTED_CONTROL_FLOW = ['SequenceMap'];
+
+/** Where a node is being planned: the planner, the scope of names it sees, its input slots, its nesting depth. */
+export interface PlanSite {
+  planner: Planner;
+  scope: Scope;
+  inputs: readonly number[];
+  depth: number;
+}
 
 export interface RecurrentStepInfo {
   name: string;
@@ -74,12 +85,24 @@ export interface Block {
 
 class Scope {
   private readonly names = new Map<string, number>();
-  constructor(readonly parent: Scope | undefined) {}
+  /**
+   * @param capture for a function body's root scope: resolves a name of the enclosing graphs to a
+   *   slot of the body (body-plan.ts), or undefined when no enclosing graph defines it.
+   */
+  constructor(
+    readonly parent: Scope | undefined,
+    private readonly capture?: (name: string) => number | undefined,
+  ) {}
 
   lookup(name: string): number | undefined {
     for (let s: Scope | undefined = this; s; s = s.parent) {
       const slot = s.names.get(name);
       if (slot !== undefined) return slot;
+      if (s.capture) {
+        const captured = s.capture(name);
+        if (captured !== undefined) s.names.set(name, captured);
+        return captured;
+      }
     }
     return undefined;
   }
@@ -111,14 +134,31 @@ export interface PlanOptions {
 export class Planner {
   /** Values known at load, by slot (undefined for run-time slots). */
   readonly constants: (OTensor | undefined)[] = [];
-  readonly resources: NodeResources[] = [];
-  readonly recurrent: RecurrentStepInfo[] = [];
+  /** Shared with the planners of function bodies (body-plan.ts): the model disposes them all. */
+  readonly resources: NodeResources[];
+  readonly recurrent: RecurrentStepInfo[];
   /**
    * Run-time slots whose dtype and shape are fixed for the model's life (graph inputs of fixed
    * shape, see loadOnnxWith): `Shape` and `Size` of them fold at load.
    */
   readonly fixedTypes = new Map<number, ValueType>();
-  constructor(private readonly options: PlanOptions) {}
+  constructor(
+    private readonly options: PlanOptions,
+    parent?: Planner,
+  ) {
+    this.resources = parent?.resources ?? [];
+    this.recurrent = parent?.recurrent ?? [];
+  }
+
+  /** A planner of a function body's own slots, sharing this one's resources; `inference` over its slots. */
+  bodyPlanner(inference: LoadInference | undefined): Planner {
+    return new Planner({ ...this.options, inference }, this);
+  }
+
+  /** The inference over this planner's slots, if the load has one. */
+  get inference(): LoadInference | undefined {
+    return this.options.inference;
+  }
 
   newSlot(value?: OTensor): number {
     this.constants.push(value);
@@ -183,6 +223,7 @@ export class Planner {
     }
     const constInputs = inputs.map((s) => (s < 0 ? undefined : this.constants[s]));
     const ctx = new NodeContext(node, opset, constInputs, this.options.weights, this.options.fastPath);
+    ctx.site = { planner: this, scope, inputs, depth };
     if (isControl) {
       this.planIf(ctx, inputs, scope, depth, steps);
       return;
@@ -193,6 +234,12 @@ export class Planner {
       kernel = factory!(ctx);
     } finally {
       this.resources.push(...ctx.resources);
+      ctx.site = undefined;
+    }
+    // the run-time outer values its bodies read come after its own inputs
+    for (const slot of ctx.captured) {
+      inputs.push(slot);
+      constInputs.push(undefined);
     }
     if (ctx.recurrentPath !== undefined) {
       this.recurrent.push({ name: node.name || node.outputs[0], op: node.opType as 'LSTM', path: ctx.recurrentPath });
@@ -280,6 +327,11 @@ export class Planner {
 
 export function newRootScope(): Scope {
   return new Scope(undefined);
+}
+
+/** The root scope of a function body: names it does not define resolve through `capture`. */
+export function captureScope(capture: (name: string) => number | undefined): Scope {
+  return new Scope(undefined, capture);
 }
 export type { Scope };
 

@@ -2,6 +2,7 @@
 import { loadOnnxWith, type LoadOnnxOptions, type OnnxModel } from './model.js';
 import { OPS } from './ops.js';
 import { CONV_OPS } from './ops/conv.js';
+import { LOOP_OPS } from './ops/loop-scan.js';
 import type { OpFactory } from './ops/util.js';
 import { supportedOps } from './plan.js';
 import { shapeInference } from './infer.js';
@@ -10,6 +11,7 @@ import { recurrentOp } from './recurrent.js';
 export const ALL_OPS: Record<string, OpFactory> = {
   ...OPS,
   ...CONV_OPS,
+  ...LOOP_OPS,
   LSTM: recurrentOp('LSTM'),
   GRU: recurrentOp('GRU'),
   RNN: recurrentOp('RNN'),

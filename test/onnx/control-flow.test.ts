@@ -182,11 +182,12 @@ describe('sub-graph errors', () => {
     expect(Array.from(m.run({ x, c: { data: Int32Array.of(1), shape: [1] } }).y.data)).toEqual([1, 2]);
   });
 
-  it('Loop and Scan are UNSUPPORTED at load, naming the node', () => {
-    for (const op of ['Loop', 'Scan']) {
+  it('SequenceMap is UNSUPPORTED at load, and so are Loop and Scan where the operator set leaves them out (the VAD entry), naming the node', () => {
+    for (const [op, ops] of [['SequenceMap', undefined], ['Loop', SILERO_OPS], ['Scan', SILERO_OPS]] as const) {
       const bytes = model({ nodes: [{ op, name: 'the_loop', inputs: ['x'], outputs: ['y'], attrs: [{ name: 'body', g: idBranch('b') }] }], ...io });
-      expect(codeOf(() => loadOnnx(bytes))).toBe('UNSUPPORTED');
-      expect(() => loadOnnx(bytes)).toThrow(new RegExp(`${op} node 'the_loop'`));
+      const load = () => (ops === undefined ? loadOnnx(bytes) : loadOnnxWith(ops, bytes));
+      expect(codeOf(load)).toBe('UNSUPPORTED');
+      expect(load).toThrow(new RegExp(`${op} node 'the_loop'`));
     }
   });
 

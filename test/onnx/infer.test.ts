@@ -112,9 +112,10 @@ describe('shape inference at load: sound on ONNX node tests', () => {
       expect(wrong).toEqual([]);
       // how much inference determines (dtype and every dim), as measured when the rules were written.
       // The rest: inputs whose values a node needs fed at run (pads, axes, repeats, k), declared
-      // scalars (run() also takes [1]), pools and ConvTranspose over symbolic spatial dims, and
-      // broadcasts of two unrelated symbols (either may be 1).
-      const floor = { declared: 0.94, 'per-axis': 0.64, 'by-size': 0.83 }[naming];
+      // scalars (run() also takes [1]), pools and ConvTranspose over symbolic spatial dims,
+      // broadcasts of two unrelated symbols (either may be 1), and a Loop's carried values (their
+      // shapes may change between iterations: only the dtype is known).
+      const floor = { declared: 0.935, 'per-axis': 0.635, 'by-size': 0.825 }[naming];
       console.log(`inputs ${naming}: ${full} of ${outputs} outputs fully inferred at load`);
       expect(full / outputs).toBeGreaterThanOrEqual(floor);
     });
