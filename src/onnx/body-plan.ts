@@ -19,9 +19,9 @@ export type BodyInputTypes = (nodeInputs: readonly (SymValue | undefined)[]) => 
 /**
  * Plans `ctx`'s graph attribute `attribute` as a function body (from its node's factory, while the
  * planner plans the node). `inputTypes` feeds shape inference inside the body: it must hold for
- * every call, not only the first.
+ * every call, not only the first. `inputIsSequence` says which body inputs are sequences.
  */
-export function planBody(ctx: NodeContext, attribute: string, inputTypes?: BodyInputTypes): BodyPlan {
+export function planBody(ctx: NodeContext, attribute: string, inputTypes?: BodyInputTypes, inputIsSequence: readonly boolean[] = []): BodyPlan {
   const site = ctx.site;
   if (site === undefined) throw ctx.error('UNSUPPORTED', `attribute '${attribute}': a body is planned only while its node is`);
   const sub = ctx.subgraph(attribute);
@@ -38,6 +38,7 @@ export function planBody(ctx: NodeContext, attribute: string, inputTypes?: BodyI
     if (from === undefined) return undefined;
     const value = outer.constants[from];
     const slot = planner.newSlot(value);
+    if (outer.sequences.has(from)) planner.sequences.add(slot);
     if (value === undefined) {
       ctx.captured.push(from);
       captureSlots.push(slot);
@@ -45,17 +46,19 @@ export function planBody(ctx: NodeContext, attribute: string, inputTypes?: BodyI
     }
     return slot;
   });
-  const inputSlots = graph.inputs.map((vi) => {
+  const inputSlots = graph.inputs.map((vi, i) => {
     if (!vi.name) throw ctx.error('INVALID_FORMAT', `attribute '${attribute}': a body input has no name`);
     if (scope.definedHere(vi.name)) throw ctx.error('INVALID_FORMAT', `attribute '${attribute}': body input '${vi.name}' is declared twice`);
     const slot = planner.newSlot();
+    if (inputIsSequence[i]) planner.sequences.add(slot);
     scope.define(vi.name, slot);
     return slot;
   });
   if (inference && inputTypes) inference.assign(inputSlots, inputTypes(site.inputs.map((s) => outerInference!.typeOf(s, outer.constants))));
   const block = planner.planGraph(graph, scope, site.depth + 1);
   const outputTypes = inference && Array.from(block.outputs, (s) => inference.typeOf(s, planner.constants));
-  return new BodyPlan(graph, block, planner.constants, inputSlots, captureSlots, firstCapture, outputTypes);
+  const outputIsSequence = Array.from(block.outputs, (s) => planner.sequences.has(s));
+  return new BodyPlan(graph, block, planner.constants, inputSlots, captureSlots, firstCapture, outputTypes, outputIsSequence);
 }
 
 /** A planned body, run on slots of its own. */
@@ -76,6 +79,8 @@ export class BodyPlan {
     private readonly firstCapture: number,
     /** What shape inference at load found of the body's outputs; undefined without inference. */
     readonly outputTypes: readonly (SymValue | undefined)[] | undefined,
+    /** Per output: whether it is a sequence. */
+    readonly outputIsSequence: readonly boolean[],
   ) {
     this.slots = constants.slice();
     this.outputs = new Array(block.outputs.length);

@@ -60,6 +60,7 @@ const isInt = (t: ODType | undefined): boolean => t !== undefined && INT_TYPES.i
 
 /** The SymValue of a known tensor (its elements too when it is a small integer or bool tensor). */
 export function symOf(t: OTensor): SymValue {
+  if (t.items !== undefined) return {}; // a sequence
   const v: SymValue = { dtype: t.dtype, shape: t.shape.slice() };
   if ((isInt(t.dtype) || t.dtype === 'bool') && t.shape.length <= 1 && t.data.length <= MAX_VALUE_ELEMENTS) {
     const value = Array.from(t.data as ArrayLike<number | bigint>, (x) => Number(x));

@@ -220,6 +220,9 @@ export function loadOnnxWith(
     }
     inference?.inputs(inputs, inputSlots, fixed);
     const block = withConstantChunks(() => planner.planGraph(graph, scope, 0));
+    block.outputs.forEach((slot, i) => {
+      if (planner.sequences.has(slot)) throw new RnnError('UNSUPPORTED', `graph output '${graph.outputs[i].name}' is a sequence: a model returns tensors only (sequences are supported inside the graph)`);
+    });
     // the sub-graphs planning did not decode (branches pruned at load): their bytes checked
     checkUndecoded(model);
     let outputs: OnnxOutputInfo[] = graph.outputs.map((o) => ({ name: o.name, dtype: o.elemType === undefined ? undefined : odtypeOf(o.elemType), shape: o.shape }));
@@ -480,7 +483,8 @@ class Plan {
     this.types = specialized?.types;
     this.constantSlots = constants;
     this.slots = constants.slice();
-    this.constantBuffers = new Set(constants.filter((c) => c !== undefined).map((c) => c!.data.buffer));
+    // a folded sequence's tensors too: SequenceAt hands one out
+    this.constantBuffers = new Set(constants.flatMap((c) => (c === undefined ? [] : [c.data.buffer, ...(c.items ?? []).map((t) => t.data.buffer)])));
     this.runtimeSlots = Int32Array.from(constants.flatMap((c, s) => (c === undefined ? [s] : [])));
   }
 

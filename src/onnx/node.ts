@@ -71,6 +71,10 @@ export class NodeContext {
   readonly weights: WeightFormat;
   /** Whether recurrent nodes may take the fast path (LoadOnnxOptions.fastPath). */
   readonly fastPath: boolean;
+  /** Per input: whether it is a sequence (the planner knows at load; see OpFactory.takesSequences). */
+  inputIsSequence: readonly boolean[] = [];
+  /** Set by a factory that takes sequences: per output, whether it is one (unset: none is). */
+  sequenceOutputs: readonly boolean[] | undefined;
   /** Where the planner is planning this node (its factory runs then): for function bodies, body-plan.ts. */
   site: PlanSite | undefined;
   /**

@@ -142,6 +142,8 @@ export class Planner {
    * shape, see loadOnnxWith): `Shape` and `Size` of them fold at load.
    */
   readonly fixedTypes = new Map<number, ValueType>();
+  /** Slots that hold ONNX sequences (ops/sequence.ts), known at load from the operators that make them. */
+  readonly sequences = new Set<number>();
   constructor(
     private readonly options: PlanOptions,
     parent?: Planner,
@@ -200,7 +202,7 @@ export class Planner {
       throw new RnnError('UNSUPPORTED', `${label}: operator domain '${node.domain}' is not supported (only the default ONNX domain is)`);
     }
     if (UNSUPPORTED_CONTROL_FLOW.includes(node.opType)) {
-      throw new RnnError('UNSUPPORTED', `${label}: operator '${node.opType}' (a sub-graph loop) is not supported; If is`);
+      throw new RnnError('UNSUPPORTED', `${label}: operator '${node.opType}' (a sub-graph over a sequence) is not supported; If, Loop and Scan are`);
     }
     const isControl = CONTROL_FLOW.includes(node.opType);
     const factory = Object.prototype.hasOwnProperty.call(factories, node.opType) ? factories[node.opType] : undefined;
@@ -221,8 +223,19 @@ export class Planner {
     for (const name of node.outputs) {
       if (name !== '' && scope.definedHere(name)) throw new RnnError('INVALID_FORMAT', `${label}: output '${name}' is defined twice`);
     }
+    const isSequence = inputs.map((s) => s >= 0 && this.sequences.has(s));
+    if (isSequence[0] && node.opType === 'Identity') {
+      // of a sequence: the output is the same value
+      if (node.outputs[0]) scope.define(node.outputs[0], inputs[0]);
+      return;
+    }
+    const sequenceInput = isSequence.indexOf(true);
+    if (sequenceInput >= 0 && !factory?.takesSequences) {
+      throw new RnnError('INVALID_FORMAT', `${label}: input ${sequenceInput} ('${node.inputs[sequenceInput]}') is a sequence, but operator '${node.opType}' takes tensors`);
+    }
     const constInputs = inputs.map((s) => (s < 0 ? undefined : this.constants[s]));
     const ctx = new NodeContext(node, opset, constInputs, this.options.weights, this.options.fastPath);
+    ctx.inputIsSequence = isSequence;
     ctx.site = { planner: this, scope, inputs, depth };
     if (isControl) {
       this.planIf(ctx, inputs, scope, depth, steps);
@@ -261,10 +274,11 @@ export class Planner {
     const inference = this.options.inference;
     const known = inference?.node(ctx, kernel, inputs, constInputs, this.constants);
     if (known) return this.fold(ctx, known, scope);
-    const outputs = node.outputs.map((name) => {
+    const outputs = node.outputs.map((name, i) => {
       if (name === '') return -1;
       const slot = this.newSlot();
       scope.define(name, slot);
+      if (ctx.sequenceOutputs?.[i]) this.sequences.add(slot);
       return slot;
     });
     inference?.typed(outputs);
@@ -281,7 +295,9 @@ export class Planner {
       if (name === '') return;
       const v = outs[i];
       if (v === undefined) throw ctx.error('UNSUPPORTED', `output ${i} ('${name}') is not produced`);
-      scope.define(name, this.newSlot(v));
+      const slot = this.newSlot(v);
+      if (v.items !== undefined) this.sequences.add(slot);
+      scope.define(name, slot);
     });
     for (const r of ctx.resources) {
       r.dispose();
@@ -314,10 +330,15 @@ export class Planner {
       return;
     }
     const [thenBranch, elseBranch] = branches.map((g) => this.planGraph(g.graph(), new Scope(scope), depth + 1));
-    const outputs = ctx.node.outputs.map((name) => {
+    const outputs = ctx.node.outputs.map((name, i) => {
       if (name === '') return -1;
       const slot = this.newSlot();
       scope.define(name, slot);
+      const sequence = this.sequences.has(thenBranch.outputs[i]);
+      if (sequence !== this.sequences.has(elseBranch.outputs[i])) {
+        throw ctx.error('INVALID_FORMAT', `output ${i} ('${name}') is a sequence in one branch and a tensor in the other`);
+      }
+      if (sequence) this.sequences.add(slot);
       return slot;
     });
     this.options.inference?.either(outputs, thenBranch.outputs, elseBranch.outputs, this.constants);

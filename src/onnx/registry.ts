@@ -3,6 +3,7 @@ import { loadOnnxWith, type LoadOnnxOptions, type OnnxModel } from './model.js';
 import { OPS } from './ops.js';
 import { CONV_OPS } from './ops/conv.js';
 import { LOOP_OPS } from './ops/loop-scan.js';
+import { SEQUENCE_OPS } from './ops/sequence.js';
 import type { OpFactory } from './ops/util.js';
 import { supportedOps } from './plan.js';
 import { shapeInference } from './infer.js';
@@ -12,6 +13,7 @@ export const ALL_OPS: Record<string, OpFactory> = {
   ...OPS,
   ...CONV_OPS,
   ...LOOP_OPS,
+  ...SEQUENCE_OPS,
   LSTM: recurrentOp('LSTM'),
   GRU: recurrentOp('GRU'),
   RNN: recurrentOp('RNN'),

@@ -18,6 +18,17 @@ export interface OTensor {
   dtype: ODType;
   data: OData;
   shape: number[];
+  /**
+   * Set on an ONNX sequence (`seq(tensor)`, ops/sequence.ts): its tensors in order, each of element
+   * type `dtype`; `data` is then empty and `shape` is [count]. The planner knows at load which
+   * values are sequences and lets only the operators that take them see them (plan.ts).
+   */
+  items?: readonly OTensor[];
+}
+
+/** A sequence of `items`, all of element type `dtype` (they are not copied: tensors are not written after they are made). */
+export function sequenceOf(dtype: ODType, items: readonly OTensor[]): OTensor {
+  return { dtype, shape: [items.length], data: new DTYPES[dtype].array(0), items };
 }
 
 type DataConstructor = { new (n: number): OData; new (buffer: ArrayBuffer, offset: number, n: number): OData; BYTES_PER_ELEMENT: number };

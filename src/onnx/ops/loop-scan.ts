@@ -5,8 +5,8 @@
  * constants and what it computes from them are folded then, outer values known only at run
  * reach it as extra inputs of the node. A run calls it per iteration with the
  * loop-carried values (Loop) or state variables and scan slices (Scan), and stacks the per-iteration
- * scan outputs. Only tensors are carried: a body with sequence or optional values fails where
- * their operators are (UNSUPPORTED at load).
+ * scan outputs. A Loop may carry sequences (a list built in the loop, ops/sequence.ts); everything
+ * else is a tensor (checked at load).
  *
  * Shape inference at load sees into the body: the planner infers it from input types that hold in
  * every iteration (Scan's states keep their type, checked at run as onnxruntime does; a Loop's
@@ -21,7 +21,10 @@ import type { ValueInfoMsg } from '../proto.js';
 import { alloc, numelOf, odtypeOf, sameShape, type ODType, type OTensor } from '../values.js';
 import { normAxis, type OpFactory } from './util.js';
 
-/** Loop (opsets 1, 11, 13, 16): `for (i = 0; i < M && cond; i++) (cond, v..., scan...) = body(i, cond, v...)`. */
+/**
+ * Loop (opsets 1, 11, 13, 16): `for (i = 0; i < M && cond; i++) (cond, v..., scan...) = body(i, cond, v...)`.
+ * A loop-carried value may be a sequence (a list built in the loop), the rest are tensors.
+ */
 export const loopOp: OpFactory = (ctx) => {
   ctx.allowOnly(['body']);
   const { inputs, outputs } = ctx.node;
@@ -35,9 +38,19 @@ export const loopOp: OpFactory = (ctx) => {
   inputs.forEach((name, i) => {
     if (i >= 2 && name === '') throw ctx.error('UNSUPPORTED', `loop-carried input ${i} is absent (optional values are not supported)`);
   });
+  if (ctx.inputIsSequence[0] || ctx.inputIsSequence[1]) throw ctx.error('INVALID_FORMAT', 'M and cond must be tensors, not sequences');
+  const carriedIsSequence = ctx.inputIsSequence.slice(2);
   // the iteration number, the condition (true whenever the body runs), the carried values' dtypes
-  const body = planBody(ctx, 'body', (ins) => [{ dtype: 'int64', shape: [] }, { dtype: 'bool', shape: [] }, ...ins.slice(2).map((t) => ({ dtype: t?.dtype }))]);
+  const body = planBody(ctx, 'body', (ins) => [{ dtype: 'int64', shape: [] }, { dtype: 'bool', shape: [] }, ...ins.slice(2).map((t) => ({ dtype: t?.dtype }))], [false, false, ...carriedIsSequence]);
   checkBodyArity(ctx, body, 2 + carriedCount, 1 + carriedCount + scanCount);
+  body.outputIsSequence.forEach((sequence, i) => {
+    const want = i >= 1 && i <= carriedCount && carriedIsSequence[i - 1];
+    if (sequence !== want) {
+      const what = i === 0 ? 'the condition' : i <= carriedCount ? `loop-carried value ${i - 1}` : `scan output ${i - 1 - carriedCount}`;
+      throw ctx.error('INVALID_FORMAT', `attribute 'body': output ${i} ('${body.graph.outputs[i].name}') is a ${sequence ? 'sequence' : 'tensor'}, but ${what} is a ${want ? 'sequence' : 'tensor'}`);
+    }
+  });
+  ctx.sequenceOutputs = [...carriedIsSequence, ...new Array<boolean>(scanCount).fill(false)];
   const captureFrom = inputs.length;
   const kernel: NodeFn = (ins) => {
     const tripCount = hasTripCount ? scalarOf(ctx, ins[0]!, 'M', 'int64') : Infinity;
@@ -91,6 +104,7 @@ export const loopOp: OpFactory = (ctx) => {
   };
   return kernel;
 };
+loopOp.takesSequences = true;
 
 /**
  * Scan (opsets 9-21): N state variables and M scan inputs; each iteration takes the next slice of
@@ -415,6 +429,8 @@ function sameDims(a: readonly Dim[], b: readonly Dim[]): boolean {
 
 /** A copy of `x` in memory of the run: a final value never aliases a body constant or an input. */
 function copyOf(x: OTensor): OTensor {
+  // a sequence is never written (its operators make new ones), and never a graph output
+  if (x.items !== undefined) return x;
   const out = alloc(x.dtype, x.shape.slice(), 'a loop output');
   (out.data as Float32Array).set(x.data as Float32Array);
   return out;

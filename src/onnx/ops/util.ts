@@ -6,7 +6,14 @@ import { fmtShape } from '../../../base/errors.js';
 import type { NodeFn, NodeContext } from '../node.js';
 import { alloc, numelOf, sameShape, toInts, type OData, type ODType, type OTensor } from '../values.js';
 
-export type OpFactory = (ctx: NodeContext) => NodeFn;
+export type OpFactory = ((ctx: NodeContext) => NodeFn) & {
+  /**
+   * Set on the operators that take ONNX sequences (ops/sequence.ts, Loop): the planner gives
+   * sequences to no other (INVALID_FORMAT at load). Such a factory reads which inputs are
+   * sequences in `ctx.inputIsSequence` and says which outputs are in `ctx.sequenceOutputs`.
+   */
+  takesSequences?: boolean;
+};
 
 /** Element access common to every OData array (numbers, or bigints for int64). */
 export type Elems = { [i: number]: number | bigint; readonly length: number };
