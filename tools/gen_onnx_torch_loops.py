@@ -12,8 +12,8 @@ test/fixtures/onnx/torch and ONNX's backend node tests) with different sequence 
 sizes / shapes, so a plan is not specialised to one shape. The expected outputs are PyTorch's own
 (the scripted module run in torch, eval mode, float32 CPU), not onnxruntime's.
 
-Cases (each exports at least one Loop; no Python lists in the loops, so no ONNX sequence ops, and
-no short-circuit `and`/`break`, so no If nodes):
+Cases (each exports at least one Loop; no short-circuit `and`/`break`, so no If nodes). The first
+four use no Python lists, so their graphs hold no ONNX sequence ops:
   scripted_rnn_final       hand-written Elman RNN over time, `for t in range(x.size(0))`: inputs
                            x [T, B, 3], h0 [B, 5]; output the final h [B, 5]. A Loop whose trip
                            count is Gather(Shape(x), 0), carrying h, Gather(x, iteration number) in
@@ -33,19 +33,54 @@ no short-circuit `and`/`break`, so no If nodes):
                            final h [B, 6]. The body holds Gemm, and Shape/Div/Mul/Slice on int64
                            for chunk.
 
-The script prints each graph's op types (sub-graphs included) and checks each model has a Loop,
-passes onnx.checker, and - since onnxruntime is not installed here - that a small numpy evaluator
-of the exported graph reproduces PyTorch's outputs.
+The others build Python lists (List[Tensor]) in scripted code, which torch exports as ONNX sequence
+ops (sequence values stay inside the graph: every graph input and output is a tensor):
+  scripted_lstm_outputs    nn.LSTMCell in a loop over time appending each step's h to a list
+                           (`outs: List[Tensor] = []`, `outs.append(h)`): inputs x [T, B, 4],
+                           h0 [B, 6], c0 [B, 6]; outputs y = torch.stack(outs) [T, B, 6] and the
+                           final h [B, 6]. SequenceEmpty -> Loop carrying the sequence, SequenceInsert
+                           in the body -> ConcatFromSequence(axis=0, new_axis=1).
+  scripted_list_cat        a hand-written gated cell (h += sigmoid(.) * (tanh(.) - h)) in a loop
+                           appending each h: inputs x [T, B, 3], h0 [B, 5]; outputs
+                           y = torch.cat(outs, dim=1) [B, T*5] (ConcatFromSequence(axis=1,
+                           new_axis=0)), n = len(outs) (int64 scalar, SequenceLength), last =
+                           outs[-1] and first = outs[0] [B, 5] (SequenceAt at -1 and 0).
+  scripted_split           inputs x [R, C]; y [R, 2] = sum over p in torch.split(x, 2, dim=1) of
+                           tanh(p) * w (w [2]; SplitToSequence with a scalar split, a Loop over its
+                           SequenceLength whose body takes SequenceAt of the outer graph's sequence);
+                           z [R, 2] = torch.stack of the row means of the pieces of
+                           torch.split(x, [1, C - 1], dim=1) (SplitToSequence with a 1-D split
+                           computed at run time, a Loop with SequenceAt and SequenceInsert,
+                           ConcatFromSequence(axis=1, new_axis=1)). Data set 1 has C = 7, so the
+                           last 2-wide piece is 1 wide (broadcast against w, as torch does).
+  scripted_list_pop        steps h = tanh(x[t] * a + h * b) appended to a list, then `last =
+                           outs.pop()`, `first = outs.pop(0)`: input x [T, B, 3]; outputs
+                           y = torch.stack(outs) [T-2, B, 3], last, first [B, 3]. SequenceAt and
+                           SequenceErase at -1 and at 0.
+  scripted_list_construct  a list literal `[h0]` (SequenceConstruct) carried into a loop that
+                           appends each step of an Elman RNN: inputs x [T, B, 3], h0 [B, 4];
+                           outputs hs = torch.stack(states) [T+1, B, 4] and the final h [B, 4].
+(A list literal that is only stacked or iterated over, `torch.stack([a, b, c])` or `for p in [a, b,
+c]`, is unrolled by the exporter into Concat / plain ops, with no SequenceConstruct, so it is not a
+case of its own.)
+
+The script prints each graph's op types (sub-graphs included) and the sequence ops' attributes,
+checks each model has a Loop and exactly the sequence ops its case expects (per graph: main or
+loop bodies), has tensor-typed inputs and outputs only, passes onnx.checker, and - since
+onnxruntime is not installed here - that a small numpy evaluator of the exported graph (sequences
+as Python lists) reproduces PyTorch's outputs.
 """
 import os
 import shutil
 import warnings
+from typing import List
 
 import numpy as np
 import onnx
 import torch
 import torch.nn as nn
 from onnx import numpy_helper
+from torch import Tensor
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'onnx', 'torch-loops')
 OPSETS = [14, 17]
@@ -110,6 +145,88 @@ class ScriptedGRULoop(nn.Module):
         return h
 
 
+class ScriptedLSTMOutputs(nn.Module):
+    def __init__(self, inp: int = 4, hidden: int = 6):
+        super().__init__()
+        self.cell = nn.LSTMCell(inp, hidden)
+
+    def forward(self, x, h0, c0):
+        h, c = h0, c0
+        outs: List[Tensor] = []
+        for t in range(x.size(0)):
+            h, c = self.cell(x[t], (h, c))
+            outs.append(h)
+        return torch.stack(outs), h
+
+
+class ScriptedListCat(nn.Module):
+    def __init__(self, inp: int = 3, hidden: int = 5):
+        super().__init__()
+        self.W_z = nn.Parameter(torch.randn(inp, hidden) * 0.5)
+        self.U_z = nn.Parameter(torch.randn(hidden, hidden) * 0.4)
+        self.W_n = nn.Parameter(torch.randn(inp, hidden) * 0.5)
+        self.U_n = nn.Parameter(torch.randn(hidden, hidden) * 0.4)
+        self.b = nn.Parameter(torch.randn(hidden) * 0.1)
+
+    def forward(self, x, h0):
+        h = h0
+        outs: List[Tensor] = []
+        for t in range(x.size(0)):
+            z = torch.sigmoid(x[t] @ self.W_z + h @ self.U_z)
+            n = torch.tanh(x[t] @ self.W_n + h @ self.U_n + self.b)
+            h = h + z * (n - h)
+            outs.append(h)
+        return torch.cat(outs, dim=1), len(outs), outs[-1], outs[0]
+
+
+class ScriptedSplit(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(2))
+
+    def forward(self, x):
+        y = torch.zeros_like(x[:, :2])
+        for p in torch.split(x, 2, dim=1):
+            y = y + torch.tanh(p) * self.w
+        zs: List[Tensor] = []
+        for q in torch.split(x, [1, x.size(1) - 1], dim=1):
+            zs.append(q.mean(dim=1))
+        return y, torch.stack(zs, 1)
+
+
+class ScriptedListPop(nn.Module):
+    def __init__(self, width: int = 3):
+        super().__init__()
+        self.a = nn.Parameter(torch.randn(width))
+        self.b = nn.Parameter(torch.randn(width) * 0.5)
+
+    def forward(self, x):
+        h = torch.zeros_like(x[0])
+        outs: List[Tensor] = []
+        for t in range(x.size(0)):
+            h = torch.tanh(x[t] * self.a + h * self.b)
+            outs.append(h)
+        last = outs.pop()
+        first = outs.pop(0)
+        return torch.stack(outs), last, first
+
+
+class ScriptedListConstruct(nn.Module):
+    def __init__(self, inp: int = 3, hidden: int = 4):
+        super().__init__()
+        self.W_ih = nn.Parameter(torch.randn(hidden, inp) * 0.5)
+        self.W_hh = nn.Parameter(torch.randn(hidden, hidden) * 0.4)
+        self.b = nn.Parameter(torch.randn(hidden) * 0.1)
+
+    def forward(self, x, h0):
+        h = h0
+        states: List[Tensor] = [h0]
+        for t in range(x.size(0)):
+            h = torch.tanh(x[t] @ self.W_ih.t() + h @ self.W_hh.t() + self.b)
+            states.append(h)
+        return torch.stack(states), h
+
+
 def build(name, seed):
     """(module, input names, output names, dynamic axes, [input tuples of data set 0, 1])"""
     torch.manual_seed(seed)
@@ -132,11 +249,45 @@ def build(name, seed):
                'c': {0: 'batch'}}
         sets = [(torch.randn(T, B, 4, generator=g), torch.randn(B, 6, generator=g) * 0.5,
                  torch.randn(B, 6, generator=g) * 0.5) for T, B in [(5, 2), (7, 3)]]
-    else:
+    elif name == 'scripted_gru_loop':
         m = ScriptedGRULoop()
         names_in, names_out = ['x', 'h0'], ['h']
         dyn = {'x': {0: 'time', 1: 'batch'}, 'h0': {0: 'batch'}, 'h': {0: 'batch'}}
         sets = [(torch.randn(T, B, 4, generator=g), torch.randn(B, 6, generator=g) * 0.5) for T, B in [(6, 2), (2, 5)]]
+    elif name == 'scripted_lstm_outputs':
+        m = ScriptedLSTMOutputs()
+        names_in, names_out = ['x', 'h0', 'c0'], ['y', 'h']
+        dyn = {'x': {0: 'time', 1: 'batch'}, 'h0': {0: 'batch'}, 'c0': {0: 'batch'}, 'y': {0: 'time', 1: 'batch'},
+               'h': {0: 'batch'}}
+        sets = [(torch.randn(T, B, 4, generator=g), torch.randn(B, 6, generator=g) * 0.5,
+                 torch.randn(B, 6, generator=g) * 0.5) for T, B in [(5, 2), (8, 3)]]
+    elif name == 'scripted_list_cat':
+        m = ScriptedListCat()
+        names_in, names_out = ['x', 'h0'], ['y', 'n', 'last', 'first']
+        # the exporter gives a SequenceAt the ConcatFromSequence's symbolic shape (here [batch, time_x_5]
+        # for a [B, 5]): naming every dim of last / first keeps the declared outputs consistent
+        dyn = {'x': {0: 'time', 1: 'batch'}, 'h0': {0: 'batch'}, 'y': {0: 'batch', 1: 'time_x_5'},
+               'last': {0: 'batch', 1: 'last_dim_1'}, 'first': {0: 'batch', 1: 'first_dim_1'}}
+        sets = [(torch.randn(T, B, 3, generator=g), torch.randn(B, 5, generator=g) * 0.5) for T, B in [(4, 2), (7, 3)]]
+    elif name == 'scripted_split':
+        m = ScriptedSplit()
+        names_in, names_out = ['x'], ['y', 'z']
+        dyn = {'x': {0: 'rows', 1: 'cols'}, 'y': {0: 'rows'}, 'z': {0: 'rows'}}
+        sets = [(torch.randn(3, 6, generator=g),), (torch.randn(4, 7, generator=g),)]
+    elif name == 'scripted_list_pop':
+        m = ScriptedListPop()
+        names_in, names_out = ['x'], ['y', 'last', 'first']
+        # as in scripted_list_cat: without names for all their dims, last / first are declared [batch, batch]
+        dyn = {'x': {0: 'time', 1: 'batch'}, 'y': {0: 'time_minus_2', 1: 'batch'}, 'last': {0: 'batch', 1: 'last_dim_1'},
+               'first': {0: 'batch', 1: 'first_dim_1'}}
+        sets = [(torch.randn(T, B, 3, generator=g),) for T, B in [(5, 2), (3, 4)]]
+    else:
+        assert name == 'scripted_list_construct', name
+        m = ScriptedListConstruct()
+        names_in, names_out = ['x', 'h0'], ['hs', 'h']
+        dyn = {'x': {0: 'time', 1: 'batch'}, 'h0': {0: 'batch'}, 'hs': {0: 'time_plus_1', 1: 'batch'},
+               'h': {0: 'batch'}}
+        sets = [(torch.randn(T, B, 3, generator=g), torch.randn(B, 4, generator=g) * 0.5) for T, B in [(4, 3), (6, 1)]]
     m.eval()
     return m, names_in, names_out, dyn, sets
 
@@ -207,7 +358,15 @@ def lstm(X, W, R, B, h, c):
     return np.stack(ys)[:, None], h[None], c[None]
 
 
+def seq_pos(p, n, hi):
+    """an ONNX sequence position (int64 scalar tensor) in [-n, hi] as a list index"""
+    p = int(p)
+    assert -n <= p <= hi, (p, n)
+    return p + n if p < 0 else p
+
+
 def run_graph(g, feeds, outer=None):
+    """the graph's outputs; a sequence value is a Python list of numpy arrays (never mutated)"""
     env = dict(outer or {})
     env.update({t.name: numpy_helper.to_array(t) for t in g.initializer})
     env.update(feeds)
@@ -241,9 +400,45 @@ def run_graph(g, feeds, outer=None):
             r = [f(x[0])]
         elif op == 'Cast':
             r = [x[0].astype(onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[a['to']])]
-        elif op == 'ReduceMax':
+        elif op in ('ReduceMax', 'ReduceMean'):
             axes = tuple(a['axes']) if 'axes' in a else None
-            r = [np.max(x[0], axis=axes, keepdims=bool(a.get('keepdims', 1)))]
+            r = [{'ReduceMax': np.max, 'ReduceMean': np.mean}[op](x[0], axis=axes, keepdims=bool(a.get('keepdims', 1)))]
+        elif op == 'ConstantOfShape':
+            v = numpy_helper.to_array(a['value']) if 'value' in a else np.zeros(1, np.float32)
+            r = [np.full(tuple(int(d) for d in x[0]), v.reshape(-1)[0], dtype=v.dtype)]
+        # sequences: Python lists
+        elif op == 'SequenceEmpty':
+            r = [[]]
+        elif op == 'SequenceConstruct':
+            r = [list(x)]
+        elif op == 'SequenceInsert':
+            q = list(x[0])
+            q.insert(seq_pos(x[2], len(q), len(q)) if len(x) > 2 and x[2] is not None else len(q), x[1])
+            r = [q]
+        elif op == 'SequenceAt':
+            r = [x[0][seq_pos(x[1], len(x[0]), len(x[0]) - 1)]]
+        elif op == 'SequenceErase':
+            q = list(x[0])
+            del q[seq_pos(x[1], len(q), len(q) - 1) if len(x) > 1 and x[1] is not None else -1]
+            r = [q]
+        elif op == 'SequenceLength':
+            r = [np.array(len(x[0]), dtype=np.int64)]
+        elif op == 'ConcatFromSequence':
+            assert len(x[0]) > 0
+            r = [(np.stack if a.get('new_axis', 0) else np.concatenate)(x[0], axis=a['axis'])]
+        elif op == 'SplitToSequence':
+            ax = a.get('axis', 0)
+            ax = ax + x[0].ndim if ax < 0 else ax
+            L = x[0].shape[ax]
+            if len(x) < 2 or x[1] is None:  # pieces of 1, squeezed unless keepdims
+                q = [np.take(x[0], [k], axis=ax) for k in range(L)]
+                r = [q if a.get('keepdims', 1) else [np.squeeze(v, ax) for v in q]]
+            else:
+                sp = x[1]
+                sizes = [int(v) for v in sp] if sp.ndim == 1 else [int(sp)] * (L // int(sp)) + (
+                    [L % int(sp)] if L % int(sp) else [])
+                assert sum(sizes) == L, (sizes, L)
+                r = [np.split(x[0], np.cumsum(sizes)[:-1], axis=ax)]
         elif op == 'Unsqueeze':
             y = x[0]
             for ax in sorted(int(v) % (y.ndim + len(x[1])) for v in x[1]):
@@ -287,13 +482,29 @@ def run_graph(g, feeds, outer=None):
             raise NotImplementedError(op)
         for name, v in zip(n.output, r):
             if name:
-                env[name] = np.asarray(v)
+                env[name] = v if isinstance(v, list) else np.asarray(v)
     return [env[o.name] for o in g.output]
 
 
 # --- main -------------------------------------------------------------------------------------
 
-CASES = ['scripted_rnn_final', 'scripted_while', 'scripted_lstm_cell_loop', 'scripted_gru_loop']
+CASES = ['scripted_rnn_final', 'scripted_while', 'scripted_lstm_cell_loop', 'scripted_gru_loop',
+         'scripted_lstm_outputs', 'scripted_list_cat', 'scripted_split', 'scripted_list_pop', 'scripted_list_construct']
+
+# the sequence ops each case's export must hold, in the main graph and in its (Loop body) sub-graphs:
+# exactly these, no others
+SEQ_OPS = {
+    'scripted_lstm_outputs': ({'SequenceEmpty', 'ConcatFromSequence'}, {'SequenceInsert'}),
+    'scripted_list_cat': ({'SequenceEmpty', 'SequenceLength', 'SequenceAt', 'ConcatFromSequence'}, {'SequenceInsert'}),
+    'scripted_split': ({'SplitToSequence', 'SequenceLength', 'SequenceEmpty', 'ConcatFromSequence'},
+                       {'SequenceAt', 'SequenceInsert'}),
+    'scripted_list_pop': ({'SequenceEmpty', 'SequenceAt', 'SequenceErase', 'ConcatFromSequence'}, {'SequenceInsert'}),
+    'scripted_list_construct': ({'SequenceConstruct', 'ConcatFromSequence'}, {'SequenceInsert'}),
+}
+
+
+def is_seq_op(op):
+    return op.startswith('Sequence') or op in ('ConcatFromSequence', 'SplitToSequence')
 
 
 def main():
@@ -316,13 +527,21 @@ def main():
                 print(f'== {os.path.relpath(d)}  ({os.path.getsize(path)} bytes)')
                 print('  inputs: ', '; '.join(value_info_str(v) for v in model.graph.input))
                 print('  outputs:', '; '.join(value_info_str(v) for v in model.graph.output))
-                all_ops = set()
+                assert all(v.type.HasField('tensor_type') for v in list(model.graph.input) + list(model.graph.output))
+                all_ops, seq_main, seq_sub = set(), set(), set()
                 for p, gr in graphs(model.graph):
                     ops = sorted({nd.op_type for nd in gr.node})
                     all_ops.update(ops)
+                    (seq_main if p == 'main' else seq_sub).update(o for o in ops if is_seq_op(o))
                     print(f'  {p}: {", ".join(ops)}')
+                    seq_nodes = [f'{nd.op_type}(' + ', '.join(f'{k}={v}' for k, v in attrs(nd).items()) + ')'
+                                 for nd in gr.node if is_seq_op(nd.op_type) and nd.attribute]
+                    if seq_nodes:
+                        print(f'    {"; ".join(seq_nodes)}')
                 assert 'Loop' in all_ops, f'{name} op{opset}: no Loop node'
-                assert not any(o.startswith('Sequence') or o.endswith('FromSequence') or o == 'If' for o in all_ops), all_ops
+                assert 'If' not in all_ops, all_ops
+                want_main, want_sub = SEQ_OPS.get(name, (set(), set()))
+                assert (seq_main, seq_sub) == (want_main, want_sub), (name, opset, seq_main, seq_sub)
                 for i, ins in enumerate(sets):
                     outs = sm(*ins)
                     outs = outs if isinstance(outs, tuple) else (outs,)
