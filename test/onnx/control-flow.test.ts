@@ -8,26 +8,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '../../src/index.js';
 import { loadOnnx } from '../../src/onnx/index.js';
 import type { Tensor } from '../../base/tensor.js';
-import { codeOf, rng } from '../helpers/common.js';
+import { codeOf } from '../helpers/common.js';
 import { model, type GraphSpec, type NodeSpec } from './encode.js';
-import { expectClose, prepareNode, readBytes } from './helpers.js';
+import { BOOL, INT64, expectClose, prepareNode, randn, readBytes } from './helpers.js';
 import { recurrentOp } from '../../src/onnx/recurrent.js';
 import { loadOnnxWith } from '../../src/onnx/model.js';
 import { SILERO_OPS } from '../../src/onnx/silero-ops.js';
 import type { OTensor } from '../../src/onnx/values.js';
-import { runOrt } from './ort.js';
-
-const BOOL = 9;
-const INT64 = 7;
+import { expectLikeOrt, runOrt } from './ort.js';
 
 beforeAll(async () => {
   await ready();
 });
-
-function randn(n: number, seed: number): Float32Array {
-  const r = rng(seed);
-  return Float32Array.from({ length: n }, () => 2 * r() - 1);
-}
 
 /** cond = Cast<bool>(flag): the condition comes from an int64 input, so it is only known at run. */
 const castFlag: NodeSpec = { op: 'Cast', inputs: ['flag'], outputs: ['cond'], attrs: [{ name: 'to', i: BOOL }] };
@@ -35,13 +27,6 @@ const castFlag: NodeSpec = { op: 'Cast', inputs: ['flag'], outputs: ['cond'], at
 /** A branch computing `op(a, b)` into `out`. */
 function branch(name: string, nodes: NodeSpec[], out: string): GraphSpec {
   return { name, nodes, inputs: [], outputs: [{ name: out }] };
-}
-
-async function expectLikeOrt(bytes: Uint8Array, feeds: Record<string, Tensor>): Promise<void> {
-  const got = loadOnnx(bytes).run(feeds);
-  const ort = await runOrt(bytes, feeds as never);
-  expect(ort.error).toBeUndefined();
-  for (const [name, want] of Object.entries(ort.outputs!)) expectClose(got[name], want, 1e-6, name);
 }
 
 describe('If with a run-time condition', () => {

@@ -7,7 +7,7 @@ import type { OpFactory } from '../../src/onnx/ops/util.js';
 import { decodeModel } from '../../src/onnx/proto.js';
 import { numelOf, type OTensor } from '../../src/onnx/values.js';
 import type { Tensor } from '../../base/tensor.js';
-import { errorOf } from '../helpers/common.js';
+import { errorOf, rng } from '../helpers/common.js';
 import { rand } from '../helpers/kernels.js';
 
 export const FIXTURES = new URL('../fixtures/onnx/', import.meta.url).pathname;
@@ -71,4 +71,14 @@ export function expectError(fn: () => unknown, code: string, ...parts: (string |
   const e = errorOf(fn);
   expect(e.code).toBe(code);
   for (const p of parts) expect(e.message).toMatch(p);
+}
+
+/** TensorProto element types the graph-building tests use. */
+export const BOOL = 9;
+export const INT64 = 7;
+
+/** n uniform values in [-1, 1), from `seed`. */
+export function randn(n: number, seed: number): Float32Array {
+  const r = rng(seed);
+  return Float32Array.from({ length: n }, () => 2 * r() - 1);
 }

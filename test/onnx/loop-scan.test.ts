@@ -11,40 +11,20 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '../../src/index.js';
 import { loadOnnx } from '../../src/onnx/index.js';
 import type { Tensor } from '../../base/tensor.js';
-import { codeOf, rng } from '../helpers/common.js';
+import { codeOf } from '../helpers/common.js';
 import { model, type GraphSpec, type NodeSpec, type ValueSpec } from './encode.js';
-import { expectClose } from './helpers.js';
-import { runOrt } from './ort.js';
-
-const BOOL = 9;
-const INT64 = 7;
+import { BOOL, INT64, expectClose, randn } from './helpers.js';
+import { expectLikeOrt, runOrt } from './ort.js';
 
 beforeAll(async () => {
   await ready();
 });
-
-function randn(n: number, seed: number): Float32Array {
-  const r = rng(seed);
-  return Float32Array.from({ length: n }, () => 2 * r() - 1);
-}
 
 const f32 = (shape: number[], seed: number): Tensor => ({ data: randn(shape.reduce((a, b) => a * b, 1), seed), shape });
 const i64 = (v: number, shape: number[] = []): Tensor => ({ data: BigInt64Array.of(BigInt(v)), shape });
 
 function body(name: string, inputs: ValueSpec[], nodes: NodeSpec[], outputs: ValueSpec[]): GraphSpec {
   return { name, inputs, nodes, outputs };
-}
-
-/** Runs `bytes` here and in onnxruntime-web; every output agrees within `tol`. Returns ours. */
-async function expectLikeOrt(bytes: Uint8Array, feeds: Record<string, Tensor>, tol = 1e-6): Promise<Record<string, Tensor>> {
-  const got = loadOnnx(bytes).run(feeds);
-  const ort = await runOrt(bytes, feeds as never);
-  expect(ort.error).toBeUndefined();
-  expect(Object.keys(got).sort()).toEqual(Object.keys(ort.outputs!).sort());
-  for (const [name, want] of Object.entries(ort.outputs!)) {
-    expectClose(got[name], { data: Array.from(want.data as ArrayLike<number | bigint>, Number), shape: want.shape }, tol, name);
-  }
-  return got;
 }
 
 // y <- y * a + xs[i] for i < M, scanning y and i: `a` an initializer (a constant of the body),

@@ -1,5 +1,9 @@
 /** onnxruntime-web (wasm backend, one thread) as a second reference, where it supports a case. */
 import * as ort from 'onnxruntime-web';
+import { expect } from 'vitest';
+import { loadOnnx } from '../../src/onnx/index.js';
+import type { Tensor } from '../../base/tensor.js';
+import { expectClose } from './helpers.js';
 
 ort.env.wasm.numThreads = 1;
 ort.env.logLevel = 'error';
@@ -29,4 +33,19 @@ export async function runOrt(model: Uint8Array, feeds: OrtFeeds): Promise<{ outp
   } finally {
     await session.release();
   }
+}
+
+/**
+ * Runs `bytes` with loadOnnx and with onnxruntime-web on `feeds`: both give the same outputs, each
+ * within `tol` (max |a - b| / (1 + |b|); int64 outputs compared as numbers). Returns wasm-rnn's.
+ */
+export async function expectLikeOrt(bytes: Uint8Array, feeds: Record<string, Tensor>, tol = 1e-6): Promise<Record<string, Tensor>> {
+  const got = loadOnnx(bytes).run(feeds);
+  const ort = await runOrt(bytes, feeds as never);
+  expect(ort.error).toBeUndefined();
+  expect(Object.keys(got).sort()).toEqual(Object.keys(ort.outputs!).sort());
+  for (const [name, want] of Object.entries(ort.outputs!)) {
+    expectClose(got[name], { data: Array.from(want.data as ArrayLike<number | bigint>, Number), shape: want.shape }, tol, name);
+  }
+  return got;
 }

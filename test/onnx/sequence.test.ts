@@ -1,5 +1,5 @@
 /**
- * ONNX sequences inside a graph: every sequence operator against onnxruntime-web on random
+ * ONNX sequences inside a graph (data movement: exact against onnxruntime-web): every sequence operator against onnxruntime-web on random
  * inputs and positions (negative ones too), a list built in a Loop, sequences out of If
  * branches, folding at load, and the typed errors: a sequence where a tensor is expected (and the
  * reverse) at load, positions, dtypes and shapes at run. Models exported by torch.jit.script with
@@ -9,37 +9,19 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '../../src/index.js';
 import { loadOnnx } from '../../src/onnx/index.js';
 import type { Tensor } from '../../base/tensor.js';
-import { codeOf, rng } from '../helpers/common.js';
+import { codeOf } from '../helpers/common.js';
 import { model, type GraphSpec, type NodeSpec, type ValueSpec } from './encode.js';
-import { expectClose } from './helpers.js';
-import { runOrt } from './ort.js';
-
-const BOOL = 9;
-const INT64 = 7;
+import { BOOL, INT64, randn } from './helpers.js';
+import { expectLikeOrt } from './ort.js';
 
 beforeAll(async () => {
   await ready();
 });
 
-function randn(n: number, seed: number): Float32Array {
-  const r = rng(seed);
-  return Float32Array.from({ length: n }, () => 2 * r() - 1);
-}
 const f32 = (shape: number[], seed: number): Tensor => ({ data: randn(shape.reduce((a, b) => a * b, 1), seed), shape });
 const i64 = (v: number): Tensor => ({ data: BigInt64Array.of(BigInt(v)), shape: [] });
 const body = (name: string, inputs: ValueSpec[], nodes: NodeSpec[], outputs: ValueSpec[]): GraphSpec => ({ name, inputs, nodes, outputs });
 
-/** Runs here and in onnxruntime-web; outputs agree within `tol` (0: data movement is exact). */
-async function expectLikeOrt(bytes: Uint8Array, feeds: Record<string, Tensor>, tol = 0): Promise<Record<string, Tensor>> {
-  const got = loadOnnx(bytes).run(feeds);
-  const ort = await runOrt(bytes, feeds as never);
-  expect(ort.error).toBeUndefined();
-  expect(Object.keys(got).sort()).toEqual(Object.keys(ort.outputs!).sort());
-  for (const [name, want] of Object.entries(ort.outputs!)) {
-    expectClose(got[name], { data: Array.from(want.data as ArrayLike<number | bigint>, Number), shape: want.shape }, tol, name);
-  }
-  return got;
-}
 
 describe('sequence operators', () => {
   // [a, b, c] -> insert d at p1 -> erase at p2 -> (at p3, length, concat along axis, stacked along axis)
@@ -63,7 +45,7 @@ describe('sequence operators', () => {
 
   for (const [axis, p1, p2, p3] of [[0, 0, 0, 0], [1, 3, -1, 2], [-1, -2, 1, -3], [-2, 1, -4, -1]]) {
     it(`construct, insert at ${p1}, erase at ${p2}, at ${p3}, length, concat and stack along ${axis} match onnxruntime`, async () => {
-      const got = await expectLikeOrt(chain(axis), { a: f32([2, 3], 1), b: f32([2, 3], 2), c: f32([2, 3], 3), d: f32([2, 3], 4), p1: i64(p1), p2: i64(p2), p3: i64(p3) });
+      const got = await expectLikeOrt(chain(axis), { a: f32([2, 3], 1), b: f32([2, 3], 2), c: f32([2, 3], 3), d: f32([2, 3], 4), p1: i64(p1), p2: i64(p2), p3: i64(p3) }, 0);
       expect(Number(got.len.data[0])).toBe(3);
     });
   }
@@ -92,7 +74,7 @@ describe('sequence operators', () => {
       const feeds: Record<string, Tensor> = { x: f32([4, 5, 2], 9), p: i64(-1) };
       if (sizes !== undefined) feeds.split = { data: BigInt64Array.from((Array.isArray(sizes) ? sizes : [sizes]).map(BigInt)), shape: Array.isArray(sizes) ? [sizes.length] : [] };
       const bytes = sizes !== undefined && !Array.isArray(sizes) ? splitScalar(attrs) : split(attrs, sizes !== undefined);
-      await expectLikeOrt(bytes, feeds);
+      await expectLikeOrt(bytes, feeds, 0);
     });
   }
 
@@ -169,7 +151,7 @@ describe('sequence operators', () => {
       outputs: [{ name: 'y' }],
     });
     for (const flag of [0, 1]) {
-      const got = await expectLikeOrt(bytes, { flag: i64(flag), a: f32([2, 2], 30), b: f32([2, 2], 31) });
+      const got = await expectLikeOrt(bytes, { flag: i64(flag), a: f32([2, 2], 30), b: f32([2, 2], 31) }, 0);
       expect(got.y.shape).toEqual([2, flag ? 4 : 6]);
     }
   });
