@@ -316,3 +316,27 @@ describe('env', () => {
     for (const key of ['wasm', 'webgpu', 'logLevel', 'debug']) expect(key in ort.env, key).toBe(true);
   });
 });
+
+describe('control flow and sequences', () => {
+  it('a torch.jit.script export with a Loop building a Python list gives PyTorch\'s outputs, its length as an int64 tensor', async () => {
+    const dir = join(FIXTURES, 'torch-loops/scripted_list_cat_op17');
+    const session = await ort.InferenceSession.create(join(dir, 'model.onnx'));
+    for (const set of ['test_data_set_0', 'test_data_set_1']) {
+      const ins = readDataSet(join(dir, set), 'input');
+      const want = readDataSet(join(dir, set), 'output');
+      const out = await session.run(Object.fromEntries(ins.map((t) => [t.name, new ort.Tensor('float32', t.data as Float32Array, t.shape)])));
+      expect(Object.keys(out)).toEqual([...session.outputNames]);
+      for (const w of want) {
+        const t = out[w.name];
+        if (w.data instanceof BigInt64Array) {
+          expect(t.type).toBe('int64');
+          expect(t.data).toEqual(w.data);
+        } else {
+          expect(t.type).toBe('float32');
+          expectClose({ data: t.data as Float32Array, shape: [...t.dims] }, w, 1e-5, `${set} ${w.name}`);
+        }
+      }
+    }
+    await session.release();
+  });
+});
