@@ -115,6 +115,13 @@ const add = (c: Case) => CASES.push(c);
 for (const op of ['Add', 'Sub', 'Mul', 'Div', 'Min', 'Max', 'Sum', 'Mean']) {
   add({ name: `${op} [2,1,3,1] x [4,1,1] x [1,5]`, op, opset: 13, inputs: [f(2, 1, 3, 1), f(4, 1, 1), f(1, 5)].slice(0, ['Min', 'Max', 'Sum', 'Mean'].includes(op) ? 3 : 2) });
 }
+// two float32 inputs of one shape, or one of a single element: Min / Max's own loops (minMax2)
+for (const op of ['Min', 'Max']) {
+  add({ name: `${op} float same shape`, op, opset: 13, inputs: [f(2, 3, 4), f(2, 3, 4)] });
+  add({ name: `${op} float [2,3,4,5] x [1,1,1,1] (tf.maximum's clamp)`, op, opset: 13, inputs: [f(2, 3, 4, 5), { shape: [1, 1, 1, 1], data: [0.5] }] });
+  add({ name: `${op} float [1] x [3,4]`, op, opset: 8, inputs: [{ shape: [1], data: [-0.25] }, f(3, 4)] });
+  add({ name: `${op} float opset 7 same shape`, op, opset: 7, inputs: [f(5), f(5)] });
+}
 add({ name: 'Max int64 broadcast', op: 'Max', opset: 13, inputs: [{ type: 'int64', shape: [3, 1] }, { type: 'int64', shape: [4] }] });
 add({ name: 'Min int32 three inputs', op: 'Min', opset: 12, inputs: [{ type: 'int32', shape: [2, 3] }, { type: 'int32', shape: [3] }, { type: 'int32', shape: [1, 1] }] });
 add({ name: 'Pow float ** float, broadcast', op: 'Pow', opset: 15, inputs: [{ shape: [3, 4], lo: 0.1, hi: 3 }, f(4)] });
@@ -312,6 +319,33 @@ lp('1-D ceil_mode dilations', 18, [1, 1, 10], [{ name: 'kernel_shape', ints: [2]
 
 describe('operators vs onnxruntime-web on random inputs', () => {
   for (const c of CASES) it(c.name, () => expectLikeOrt(c));
+});
+
+describe('Min / Max of two float32 inputs: the loop of two inputs gives the bits of the general path', () => {
+  // NaN in either input, +0 against -0, in both orders; Max(a, b) against Max(a, b, b), which takes
+  // the general path, on the dynamic, specialised and static plans
+  const a = Float32Array.of(NaN, 1, -0, 0, 2, -3, NaN, 5);
+  const b = Float32Array.of(1, NaN, 0, -0, 2, 4, NaN, -Infinity);
+  for (const op of ['Min', 'Max']) {
+    for (const [what, shapeB, dataB] of [['same shape', [8], b], ['a single element', [1, 1], Float32Array.of(-0)], ['a single NaN', [1], Float32Array.of(NaN)]] as const) {
+      it(`${op}, ${what}`, () => {
+        const graph = (inputs: string[]) => loadOnnx(model({
+          opset: 13, nodes: [{ op, inputs, outputs: ['y'] }, { op, inputs: [...inputs].reverse(), outputs: ['z'] }],
+          inputs: [{ name: 'a', shape: [8] }, { name: 'b', shape: [...shapeB] }], outputs: [{ name: 'y' }, { name: 'z' }],
+        }));
+        const two = graph(['a', 'b']);
+        const three = graph(['a', 'b', 'b']);
+        const feeds = { a: { data: a, shape: [8] }, b: { data: dataB, shape: [...shapeB] } };
+        const want = three.run(feeds);
+        const bits = (t: Tensor) => Array.from(new Uint32Array((t.data as Float32Array).slice().buffer));
+        for (let run = 0; run < 3; run++) {
+          const got = two.run(feeds);
+          expect(bits(got.y)).toEqual(bits(want.y));
+          expect(bits(got.z)).toEqual(bits(three.run(feeds).z));
+        }
+      });
+    }
+  }
 });
 
 describe('Slice of one contiguous run: a view inside the run, never handed out', () => {

@@ -29,6 +29,11 @@ interface UnarySpec {
   make: (ctx: NodeContext) => (x: number) => number;
   /** The integer version, for operators defined on integers too. */
   int?: (x: bigint) => bigint;
+  /**
+   * The float32 loop of an operator with attributes (see loops.ts for why loops are literals of
+   * their own): computes what `make` computes.
+   */
+  makeLoop?: (ctx: NodeContext) => (src: Float32Array, dst: Float32Array) => void;
 }
 
 /**
@@ -40,10 +45,11 @@ function unary(spec: UnarySpec, loop?: (src: Float32Array, dst: Float32Array) =>
     if (spec.since !== undefined) requireOpset(ctx, spec.since);
     ctx.allowOnly(spec.attrs ?? []);
     const f = spec.make(ctx);
+    const loopF32 = loop ?? spec.makeLoop?.(ctx);
     const dtypes = spec.dtypes ?? FLOAT;
     const compute = (x: OTensor, out: OTensor): void => {
       const n = x.data.length;
-      if (x.dtype === 'float32' && loop) loop(x.data as Float32Array, out.data as Float32Array);
+      if (x.dtype === 'float32' && loopF32) loopF32(x.data as Float32Array, out.data as Float32Array);
       else if (x.dtype === 'float32') {
         const src = x.data as Float32Array;
         const dst = out.data as Float32Array;
@@ -125,6 +131,15 @@ const unarySpecs = (): Record<string, UnarySpec> => ({
     make: (ctx) => {
       const alpha = ctx.float('alpha', f32(0.01));
       return (x) => (x < 0 ? alpha * x : x);
+    },
+    makeLoop: (ctx) => {
+      const alpha = ctx.float('alpha', f32(0.01));
+      return (src, dst) => {
+        for (let i = 0; i < src.length; i++) {
+          const x = src[i];
+          dst[i] = x < 0 ? alpha * x : x;
+        }
+      };
     },
   },
   Elu: {
@@ -246,10 +261,41 @@ export const pow: OpFactory = (ctx) => {
 
 type Fold = 'min' | 'max' | 'sum' | 'mean';
 
+/**
+ * Max / Min of two float32 tensors of one shape, or of a tensor and a single element (a clamp, as
+ * tf2onnx writes tf.maximum(x, c)): a loop that picks b where it is NaN or beyond a, as the
+ * general path does. False when the inputs are not of that form.
+ */
+function minMax2(kind: 'min' | 'max', a: OTensor, b: OTensor, dst: Float32Array): boolean {
+  const n = dst.length;
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return false;
+  const x = a.data as Float32Array;
+  const y = b.data as Float32Array;
+  if (x.length === n && y.length === n) {
+    if (kind === 'max') for (let i = 0; i < n; i++) { const u = x[i], v = y[i]; dst[i] = v > u || v !== v ? v : u; }
+    else for (let i = 0; i < n; i++) { const u = x[i], v = y[i]; dst[i] = v < u || v !== v ? v : u; }
+    return true;
+  }
+  if (x.length === n && y.length === 1) {
+    const v = y[0];
+    if (v !== v) dst.fill(v);
+    else if (kind === 'max') for (let i = 0; i < n; i++) { const u = x[i]; dst[i] = v > u ? v : u; }
+    else for (let i = 0; i < n; i++) { const u = x[i]; dst[i] = v < u ? v : u; }
+    return true;
+  }
+  if (x.length === 1 && y.length === n) {
+    const u = x[0];
+    if (kind === 'max') for (let i = 0; i < n; i++) { const v = y[i]; dst[i] = v > u || v !== v ? v : u; }
+    else for (let i = 0; i < n; i++) { const v = y[i]; dst[i] = v < u || v !== v ? v : u; }
+    return true;
+  }
+  return false;
+}
+
 function variadic(kind: Fold): OpFactory {
   return (ctx) => {
     ctx.allowOnly([]);
-    return (ins) => {
+    const kernel: NodeFn = (ins) => {
       const ts = ins.filter((t): t is OTensor => t !== undefined);
       if (ts.length === 0) throw ctx.error('INVALID_FORMAT', 'needs at least one input');
       const dtype = sameDtype(ctx, ts);
@@ -260,6 +306,7 @@ function variadic(kind: Fold): OpFactory {
       const shape = broadcastAll(ctx, ts.map((t) => t.shape));
       const out = alloc(dtype, shape, ctx.label);
       const n = out.data.length;
+      if ((kind === 'min' || kind === 'max') && ts.length === 2 && minMax2(kind, ts[0], ts[1], out.data as Float32Array)) return [out];
       if (dtype === 'int64') {
         const acc = out.data as BigInt64Array;
         ts.forEach((t, k) => {
@@ -290,6 +337,20 @@ function variadic(kind: Fold): OpFactory {
       (out.data as Float32Array | Int32Array).set(acc); // rounds to float32, or wraps to the integer type
       return [out];
     };
+    if (kind === 'min' || kind === 'max') {
+      // two float32 inputs of one shape, or one of a single element (ranks may differ): the loop above
+      kernel.prepare = (types) => {
+        const [a, b] = types;
+        if (types.length !== 2 || a === undefined || b === undefined || a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+        if (ctx.opset < 8 && !sameShape(a.shape, b.shape)) return undefined;
+        const na = numelOf(a.shape);
+        const nb = numelOf(b.shape);
+        const full = na >= nb ? a : b;
+        if (!(sameShape(a.shape, b.shape) || (Math.min(na, nb) === 1 && full.shape.length >= Math.max(a.shape.length, b.shape.length)))) return undefined;
+        return { outputs: [{ dtype: 'float32', shape: full.shape }], run: (ins, outs) => void minMax2(kind, ins[0]!, ins[1]!, outs[0].data as Float32Array) };
+      };
+    }
+    return kernel;
   };
 }
 

@@ -110,8 +110,18 @@ function windows(g: Geometry, i: number): { taps: number[][]; padded: number[] }
   return { taps, padded };
 }
 
-/** Visits every output position of one (n, c) plane with the window's taps as flat plane offsets. */
-function forWindows(g: Geometry, visit: (out: number, taps: number[], padded: number) => void): void {
+/**
+ * Every output position's window over one (n, c) plane, made once per call and read for every
+ * plane: the window of output o is taps[start[o] .. start[o + 1]) (flat plane offsets inside the
+ * input, in window order), `padded[o]` its number of taps inside input plus explicit padding.
+ */
+interface WindowTable {
+  start: Int32Array;
+  taps: Int32Array;
+  padded: Int32Array;
+}
+
+function windowTable(g: Geometry): WindowTable {
   const k = g.inSp.length;
   const per = g.inSp.map((_, i) => windows(g, i));
   const inStr = new Array<number>(k);
@@ -120,24 +130,30 @@ function forWindows(g: Geometry, visit: (out: number, taps: number[], padded: nu
     acc *= g.inSp[i];
   }
   const nOut = numelOf(g.outSp);
+  const start = new Int32Array(nOut + 1);
+  const padded = new Int32Array(nOut);
+  const taps: number[] = [];
   const idx = new Array<number>(k).fill(0);
   for (let o = 0; o < nOut; o++) {
     // The window is the product of the per-axis tap lists.
     let offsets = [0];
-    let padded = 1;
+    let inPad = 1;
     for (let i = 0; i < k; i++) {
       const list = per[i].taps[idx[i]];
-      padded *= per[i].padded[idx[i]];
+      inPad *= per[i].padded[idx[i]];
       const next: number[] = [];
       for (const base of offsets) for (const p of list) next.push(base + p * inStr[i]);
       offsets = next;
     }
-    visit(o, offsets, padded);
+    for (const t of offsets) taps.push(t);
+    start[o + 1] = taps.length;
+    padded[o] = inPad;
     for (let i = k - 1; i >= 0; i--) {
       if (++idx[i] < g.outSp[i]) break;
       idx[i] = 0;
     }
   }
+  return { start, taps: Int32Array.from(taps), padded };
 }
 
 const maxPool: OpFactory = (ctx) => {
@@ -160,21 +176,22 @@ const maxPool: OpFactory = (ctx) => {
     const dst = out.data as Float32Array | Int32Array;
     // Column-major (storage_order 1) position of each row-major plane offset.
     const colMajor = storageOrder === 1 ? columnMajorOffsets(g.inSp) : undefined;
+    const { start, taps } = windowTable(g);
     for (let pl = 0; pl < planes; pl++) {
       const base = pl * plane;
-      forWindows(g, (o, taps) => {
+      for (let o = 0; o < nOut; o++) {
         let best = -Infinity;
         let at = -1;
-        for (const t of taps) {
-          const v = src[base + t];
+        for (let j = start[o]; j < start[o + 1]; j++) {
+          const v = src[base + taps[j]];
           if (at < 0 || v > best) {
             best = v;
-            at = t;
+            at = taps[j];
           }
         }
         dst[pl * nOut + o] = best;
         if (indices) (indices.data as BigInt64Array)[pl * nOut + o] = BigInt(at < 0 ? -1 : base + (colMajor ? colMajor[at] : at));
-      });
+      }
     }
     return indices ? [out, indices] : [out];
   };
@@ -209,13 +226,14 @@ const averagePool: OpFactory = (ctx) => {
     const out = alloc('float32', [x.shape[0], x.shape[1], ...g.outSp], ctx.label);
     const src = x.data as Float32Array;
     const dst = out.data as Float32Array;
+    const { start, taps, padded } = windowTable(g);
     for (let pl = 0; pl < planes; pl++) {
       const base = pl * plane;
-      forWindows(g, (o, taps, padded) => {
+      for (let o = 0; o < nOut; o++) {
         let sum = 0;
-        for (const t of taps) sum += src[base + t];
-        dst[pl * nOut + o] = sum / (includePad ? padded : taps.length);
-      });
+        for (let j = start[o]; j < start[o + 1]; j++) sum += src[base + taps[j]];
+        dst[pl * nOut + o] = sum / (includePad ? padded[o] : start[o + 1] - start[o]);
+      }
     }
     return [out];
   };
@@ -238,17 +256,18 @@ const lpPool: OpFactory = (ctx) => {
     const nOut = numelOf(g.outSp);
     const out = alloc('float32', [x.shape[0], x.shape[1], ...g.outSp], ctx.label);
     const dst = out.data as Float32Array;
+    const { start, taps } = windowTable(g);
     for (let pl = 0; pl < planes; pl++) {
       const base = pl * plane;
-      forWindows(g, (o, taps) => {
+      for (let o = 0; o < nOut; o++) {
         // float64 sums, rounded to float32 once.
         let sum = 0;
-        for (const t of taps) {
-          const v = Math.abs(src[base + t]);
+        for (let j = start[o]; j < start[o + 1]; j++) {
+          const v = Math.abs(src[base + taps[j]]);
           sum += p === 1 ? v : p === 2 ? v * v : Math.pow(v, p);
         }
         dst[pl * nOut + o] = p === 1 ? sum : p === 2 ? Math.sqrt(sum) : Math.pow(sum, 1 / p);
-      });
+      }
     }
     return [out];
   };
