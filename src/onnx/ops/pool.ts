@@ -4,8 +4,8 @@
  * count_include_pad and storage_order as the spec defines them.
  */
 import { fmtShape } from '../../../base/errors.js';
-import type { NodeContext } from '../node.js';
-import { alloc, numelOf, type ODType } from '../values.js';
+import type { NodeContext, NodeFn } from '../node.js';
+import { alloc, numelOf, type ODType, type OTensor } from '../values.js';
 import { requireDtype, requireFloat, type OpFactory } from './util.js';
 
 type AutoPad = 'NOTSET' | 'SAME_UPPER' | 'SAME_LOWER' | 'VALID';
@@ -156,6 +156,24 @@ function windowTable(g: Geometry): WindowTable {
   return { start, taps: Int32Array.from(taps), padded };
 }
 
+/**
+ * The geometry and window table of a pool's input shape, remembered for the last shape it was
+ * asked for (a stream of frames asks for one shape: nothing is made again).
+ */
+function windowsFor(ctx: NodeContext, at: PoolAttrs): (shape: readonly number[]) => { g: Geometry; table: WindowTable } {
+  let key = '';
+  let last: { g: Geometry; table: WindowTable } | undefined;
+  return (shape) => {
+    const k = shape.join(',');
+    if (last === undefined || k !== key) {
+      const g = geometry(ctx, at, shape);
+      last = { g, table: windowTable(g) };
+      key = k;
+    }
+    return last;
+  };
+}
+
 const maxPool: OpFactory = (ctx) => {
   const at = poolAttrs(ctx, ctx.opset >= 8 ? ['storage_order'] : [], 10);
   const storageOrder = ctx.int('storage_order', 0);
@@ -163,39 +181,60 @@ const maxPool: OpFactory = (ctx) => {
   const wantIndices = ctx.node.outputs.length > 1 && ctx.node.outputs[1] !== '';
   // int8 / uint8 from opset 12 (int32 is accepted too, computed the same way).
   const dtypes: ODType[] = ctx.opset >= 12 ? ['float32', 'int32', 'int8', 'uint8'] : ['float32'];
-  return (ins) => {
+  const tableOf = windowsFor(ctx, at);
+  const kernel: NodeFn = (ins) => {
     const x = ctx.input(ins, 0, 'X');
     requireDtype(ctx, x, 'X', dtypes);
-    const g = geometry(ctx, at, x.shape);
-    const planes = x.shape[0] * x.shape[1];
-    const plane = numelOf(g.inSp);
-    const nOut = numelOf(g.outSp);
+    const { g, table } = tableOf(x.shape);
     const out = alloc(x.dtype, [x.shape[0], x.shape[1], ...g.outSp], ctx.label);
     const indices = wantIndices ? alloc('int64', out.shape.slice(), ctx.label) : undefined;
-    const src = x.data as Float32Array | Int32Array;
-    const dst = out.data as Float32Array | Int32Array;
     // Column-major (storage_order 1) position of each row-major plane offset.
     const colMajor = storageOrder === 1 ? columnMajorOffsets(g.inSp) : undefined;
-    const { start, taps } = windowTable(g);
-    for (let pl = 0; pl < planes; pl++) {
-      const base = pl * plane;
-      for (let o = 0; o < nOut; o++) {
-        let best = -Infinity;
-        let at = -1;
-        for (let j = start[o]; j < start[o + 1]; j++) {
-          const v = src[base + taps[j]];
-          if (at < 0 || v > best) {
-            best = v;
-            at = taps[j];
-          }
-        }
-        dst[pl * nOut + o] = best;
-        if (indices) (indices.data as BigInt64Array)[pl * nOut + o] = BigInt(at < 0 ? -1 : base + (colMajor ? colMajor[at] : at));
-      }
-    }
+    maxPoolPlanes(x, out, g, table, indices, colMajor);
     return indices ? [out, indices] : [out];
   };
+  // without the indices, into the plan's buffers
+  kernel.prepare = ([x]) => {
+    if (wantIndices || x === undefined || !dtypes.includes(x.dtype)) return undefined;
+    let g: Geometry;
+    try {
+      g = tableOf(x.shape).g;
+    } catch {
+      return undefined;
+    }
+    return { outputs: [{ dtype: x.dtype, shape: [x.shape[0], x.shape[1], ...g.outSp] }], run: (ins, outs) => {
+      const t = tableOf(ins[0]!.shape);
+      maxPoolPlanes(ins[0]!, outs[0], t.g, t.table);
+    } };
+  };
+  return kernel;
 };
+
+/** MaxPool of every (n, c) plane of `x` into `out` (and the flat indices of the maxima). */
+function maxPoolPlanes(x: OTensor, out: OTensor, g: Geometry, table: WindowTable, indices?: OTensor, colMajor?: Int32Array): void {
+  const planes = x.shape[0] * x.shape[1];
+  const plane = numelOf(g.inSp);
+  const nOut = numelOf(g.outSp);
+  const src = x.data as Float32Array | Int32Array;
+  const dst = out.data as Float32Array | Int32Array;
+  const { start, taps } = table;
+  for (let pl = 0; pl < planes; pl++) {
+    const base = pl * plane;
+    for (let o = 0; o < nOut; o++) {
+      let best = -Infinity;
+      let at = -1;
+      for (let j = start[o]; j < start[o + 1]; j++) {
+        const v = src[base + taps[j]];
+        if (at < 0 || v > best) {
+          best = v;
+          at = taps[j];
+        }
+      }
+      dst[pl * nOut + o] = best;
+      if (indices) (indices.data as BigInt64Array)[pl * nOut + o] = BigInt(at < 0 ? -1 : base + (colMajor ? colMajor[at] : at));
+    }
+  }
+}
 
 function columnMajorOffsets(dims: readonly number[]): Int32Array {
   const n = numelOf(dims);
@@ -216,17 +255,18 @@ function columnMajorOffsets(dims: readonly number[]): Int32Array {
 const averagePool: OpFactory = (ctx) => {
   const at = poolAttrs(ctx, ['count_include_pad'], 19);
   const includePad = ctx.int('count_include_pad', 0) !== 0;
+  const tableOf = windowsFor(ctx, at);
   return (ins) => {
     const x = ctx.input(ins, 0, 'X');
     requireDtype(ctx, x, 'X', ['float32']);
-    const g = geometry(ctx, at, x.shape);
+    const { g, table } = tableOf(x.shape);
     const planes = x.shape[0] * x.shape[1];
     const plane = numelOf(g.inSp);
     const nOut = numelOf(g.outSp);
     const out = alloc('float32', [x.shape[0], x.shape[1], ...g.outSp], ctx.label);
     const src = x.data as Float32Array;
     const dst = out.data as Float32Array;
-    const { start, taps, padded } = windowTable(g);
+    const { start, taps, padded } = table;
     for (let pl = 0; pl < planes; pl++) {
       const base = pl * plane;
       for (let o = 0; o < nOut; o++) {
@@ -247,16 +287,17 @@ const lpPool: OpFactory = (ctx) => {
   const at = poolAttrs(ctx, ['p'], 18, 18);
   const p = ctx.int('p', 2);
   if (!(p >= 1)) throw ctx.error('INVALID_FORMAT', `attribute 'p' must be an integer >= 1, got ${p}`);
+  const tableOf = windowsFor(ctx, at);
   return (ins) => {
     const x = ctx.input(ins, 0, 'X');
     const src = requireFloat(ctx, x, 'X');
-    const g = geometry(ctx, at, x.shape);
+    const { g, table } = tableOf(x.shape);
     const planes = x.shape[0] * x.shape[1];
     const plane = numelOf(g.inSp);
     const nOut = numelOf(g.outSp);
     const out = alloc('float32', [x.shape[0], x.shape[1], ...g.outSp], ctx.label);
     const dst = out.data as Float32Array;
-    const { start, taps } = windowTable(g);
+    const { start, taps } = table;
     for (let pl = 0; pl < planes; pl++) {
       const base = pl * plane;
       for (let o = 0; o < nOut; o++) {
