@@ -33,6 +33,8 @@ const pools = (op) => suffixes(`test_${op}`, '1d_default', '2d_ceil', '2d_defaul
 const ALLOW = {
   If: ['test_if'],
   Loop: ['test_loop11'],
+  OptionalHasElement: ['test_optional_has_element', 'test_optional_has_element_empty'],
+  OptionalGetElement: ['test_optional_get_element'],
   Scan: ['test_scan_sum', 'test_scan9_sum'],
   MatMul: ['test_matmul_2d', 'test_matmul_3d', 'test_matmul_4d'],
   Gemm: suffixes('test_gemm', 'all_attributes', 'alpha', 'beta', 'default_matrix_bias', 'default_no_bias', 'default_scalar_bias',
@@ -127,12 +129,13 @@ const ALLOW = {
 
 /** Cases of implemented operators that are not copied, and why. */
 const EXCLUDED = {
-  test_if_opt: 'optional types (Optional, OptionalHasElement) are not supported',
+  test_if_opt: 'an optional-typed graph output (optionals are supported inside a graph and as inputs)',
+  test_optional_get_element_sequence: 'an optional sequence',
   test_if_seq: 'a sequence-typed graph output (sequences are supported inside a graph only)',
   test_batchnorm_epsilon_training_mode: 'training mode (batch statistics) is not supported: inference only',
   test_batchnorm_example_training_mode: 'training mode (batch statistics) is not supported: inference only',
   test_loop13_seq: 'a sequence-typed graph output (sequences are supported inside a graph only)',
-  test_loop16_seq_none: 'optional types are not supported',
+  test_loop16_seq_none: 'an optional sequence, and a sequence-typed graph output',
   test_sequence_insert_at_back: 'sequence-typed graph inputs and outputs (sequences are supported inside a graph only)',
   test_sequence_insert_at_front: 'sequence-typed graph inputs and outputs (sequences are supported inside a graph only)',
   test_identity_sequence: 'sequence-typed graph inputs and outputs (sequences are supported inside a graph only)',

@@ -8,7 +8,7 @@
  * Apart from plan.ts so that an operator set without Loop and Scan (Silero VAD's) leaves it out.
  */
 import type { SymValue } from './infer.js';
-import type { NodeContext } from './node.js';
+import type { NodeContext, ValueKind } from './node.js';
 import { captureScope, runBlock, type Block } from './plan.js';
 import type { GraphMsg } from './proto.js';
 import type { OTensor } from './values.js';
@@ -19,9 +19,10 @@ export type BodyInputTypes = (nodeInputs: readonly (SymValue | undefined)[]) => 
 /**
  * Plans `ctx`'s graph attribute `attribute` as a function body (from its node's factory, while the
  * planner plans the node). `inputTypes` feeds shape inference inside the body: it must hold for
- * every call, not only the first. `inputIsSequence` says which body inputs are sequences.
+ * every call, not only the first. `inputKinds` says which body inputs are sequences or optionals
+ * (tensors where it says nothing).
  */
-export function planBody(ctx: NodeContext, attribute: string, inputTypes?: BodyInputTypes, inputIsSequence: readonly boolean[] = []): BodyPlan {
+export function planBody(ctx: NodeContext, attribute: string, inputTypes?: BodyInputTypes, inputKinds: readonly ValueKind[] = []): BodyPlan {
   const site = ctx.site;
   if (site === undefined) throw ctx.error('UNSUPPORTED', `attribute '${attribute}': a body is planned only while its node is`);
   const sub = ctx.subgraph(attribute);
@@ -38,7 +39,8 @@ export function planBody(ctx: NodeContext, attribute: string, inputTypes?: BodyI
     if (from === undefined) return undefined;
     const value = outer.constants[from];
     const slot = planner.newSlot(value);
-    if (outer.sequences.has(from)) planner.sequences.add(slot);
+    const kind = outer.kinds.get(from);
+    if (kind !== undefined) planner.kinds.set(slot, kind);
     if (value === undefined) {
       ctx.captured.push(from);
       captureSlots.push(slot);
@@ -50,15 +52,15 @@ export function planBody(ctx: NodeContext, attribute: string, inputTypes?: BodyI
     if (!vi.name) throw ctx.error('INVALID_FORMAT', `attribute '${attribute}': a body input has no name`);
     if (scope.definedHere(vi.name)) throw ctx.error('INVALID_FORMAT', `attribute '${attribute}': body input '${vi.name}' is declared twice`);
     const slot = planner.newSlot();
-    if (inputIsSequence[i]) planner.sequences.add(slot);
+    if (inputKinds[i] !== undefined && inputKinds[i] !== 'tensor') planner.kinds.set(slot, inputKinds[i]);
     scope.define(vi.name, slot);
     return slot;
   });
   if (inference && inputTypes) inference.assign(inputSlots, inputTypes(site.inputs.map((s) => outerInference!.typeOf(s, outer.constants))));
   const block = planner.planGraph(graph, scope, site.depth + 1);
   const outputTypes = inference && Array.from(block.outputs, (s) => inference.typeOf(s, planner.constants));
-  const outputIsSequence = Array.from(block.outputs, (s) => planner.sequences.has(s));
-  return new BodyPlan(graph, block, planner.constants, inputSlots, captureSlots, firstCapture, outputTypes, outputIsSequence);
+  const outputKinds = Array.from(block.outputs, (s) => planner.kindOf(s));
+  return new BodyPlan(graph, block, planner.constants, inputSlots, captureSlots, firstCapture, outputTypes, outputKinds);
 }
 
 /** A planned body, run on slots of its own. */
@@ -79,8 +81,8 @@ export class BodyPlan {
     private readonly firstCapture: number,
     /** What shape inference at load found of the body's outputs; undefined without inference. */
     readonly outputTypes: readonly (SymValue | undefined)[] | undefined,
-    /** Per output: whether it is a sequence. */
-    readonly outputIsSequence: readonly boolean[],
+    /** Per output: its kind. */
+    readonly outputKinds: readonly ValueKind[],
   ) {
     this.slots = constants.slice();
     this.outputs = new Array(block.outputs.length);

@@ -847,7 +847,8 @@ export function shapeInference(freeDimensions?: Record<string, number>, declared
       inputs(inputs, slots, fixed) {
         // a declared scalar stays unknown: run() also takes it as a [1] tensor
         inputs.forEach((info, i) => {
-          if (!fixed[i]) types[slots[i]] = { dtype: info.dtype, shape: info.shape?.length ? info.shape.map((d) => (d === null || d === '' ? fresh() : d)) : undefined };
+          // an optional input's type is its element's (what the optional operators' rules read)
+        if (!fixed[i]) types[slots[i]] = { dtype: info.dtype, shape: info.shape?.length ? info.shape.map((d) => (d === null || d === '' ? fresh() : d)) : undefined };
         });
       },
       node(ctx, kernel, inputs, constInputs, constants) {

@@ -5,14 +5,14 @@
 import { type WeightFormat, checkWeightFormat } from '../../base/quantize.js';
 import { RnnError, checkOptionKeys, fmtShape, kindOf } from '../../base/errors.js';
 import { checkTensor, type Tensor } from '../../base/tensor.js';
-import type { NodeResources, ValueType } from './node.js';
+import { kindName, type NodeResources, type ValueType } from './node.js';
 import type { OpFactory } from './ops/util.js';
 import { Planner, newRootScope, runBlock, type Block } from './plan.js';
 import type { LoadInference } from './infer.js';
 import { specialize, type SpecializedPlan } from './specialize.js';
 import { compileStatic, type PlanBuffers } from './static-plan.js';
 import { checkUndecoded, decodeModel, dtName, type ValueInfoMsg } from './proto.js';
-import { Arena, DTYPES, checkSize, fromPublic, odtypeOf, withConstantChunks, sameShape, toPublic, withArena, type ODType, type OTensor } from './values.js';
+import { Arena, DTYPES, checkSize, fromPublic, odtypeOf, optionalOf, withConstantChunks, sameShape, toPublic, withArena, type ODType, type OTensor } from './values.js';
 
 export { MIN_OPSET, MAX_OPSET } from './plan.js';
 
@@ -47,6 +47,11 @@ export interface OnnxInputInfo {
   dtype: ODType;
   /** Dims: a number, a symbolic name, or null when unknown; undefined = rank unknown. */
   shape: (number | string | null)[] | undefined;
+  /**
+   * Set when the graph declares an optional tensor (`Optional[Tensor]` arguments of a scripted
+   * PyTorch module): run() may leave it out, and the graph sees an empty optional.
+   */
+  optional?: true;
 }
 
 export interface OnnxOutputInfo {
@@ -208,20 +213,22 @@ export function loadOnnxWith(
   try {
     for (let i = 0; i < inputs.length; i++) {
       const name = inputs[i].name;
-      const value = own(values, name) ? fixedValue(values[name], inputs[i]) : undefined;
+      const value = own(values, name) && !inputs[i].optional ? fixedValue(values[name], inputs[i]) : undefined;
       const slot = planner.newSlot(value);
       fixed.push(value !== undefined);
-      if (value === undefined && own(shapes, name) && fitsDeclared(shapes[name], inputs[i].shape)) {
+      if (value === undefined && !inputs[i].optional && own(shapes, name) && fitsDeclared(shapes[name], inputs[i].shape)) {
         inputs[i] = { ...inputs[i], shape: shapes[name].slice() };
         planner.fixedTypes.set(slot, { dtype: inputs[i].dtype, shape: shapes[name].slice() });
       }
+      if (inputs[i].optional) planner.kinds.set(slot, 'optional');
       scope.define(name, slot);
       inputSlots.push(slot);
     }
     inference?.inputs(inputs, inputSlots, fixed);
     const block = withConstantChunks(() => planner.planGraph(graph, scope, 0));
     block.outputs.forEach((slot, i) => {
-      if (planner.sequences.has(slot)) throw new RnnError('UNSUPPORTED', `graph output '${graph.outputs[i].name}' is a sequence: a model returns tensors only (sequences are supported inside the graph)`);
+      const kind = planner.kinds.get(slot);
+      if (kind !== undefined) throw new RnnError('UNSUPPORTED', `graph output '${graph.outputs[i].name}' is ${kindName(kind)}: a model returns tensors only (${kind}s are supported inside the graph)`);
     });
     // the sub-graphs planning did not decode (branches pruned at load): their bytes checked
     checkUndecoded(model);
@@ -255,7 +262,7 @@ function inputInfo(vi: ValueInfoMsg): OnnxInputInfo {
   if (vi.elemType === undefined) throw new RnnError('UNSUPPORTED', `graph input '${vi.name}': only tensor inputs with an element type are supported`);
   const dtype = odtypeOf(vi.elemType);
   if (dtype === undefined) throw new RnnError('UNSUPPORTED', `graph input '${vi.name}': element type ${dtName(vi.elemType)} is not supported`);
-  return { name: vi.name, dtype, shape: vi.shape };
+  return vi.optional ? { name: vi.name, dtype, shape: vi.shape, optional: true } : { name: vi.name, dtype, shape: vi.shape };
 }
 
 class Model implements OnnxModel {
@@ -310,7 +317,7 @@ class Model implements OnnxModel {
         // Never hand out the plan's buffers, the model's constants or the caller's inputs, nor a
         // view of them (Slice returns one for a contiguous slice), nor one array twice.
         const buffer = v.data.buffer;
-        if (plan.info !== undefined || plan.arena.owns(v.data) || plan.constantBuffers.has(buffer) || fed.some((f) => f.data.buffer === buffer) || Object.values(result).some((r) => r.data.buffer === p.data.buffer)) {
+        if (plan.info !== undefined || plan.arena.owns(v.data) || plan.constantBuffers.has(buffer) || fed.some((f) => f.data.buffer === buffer || f.items?.some((t) => t.data.buffer === buffer)) || Object.values(result).some((r) => r.data.buffer === p.data.buffer)) {
           p.data = p.data.slice() as typeof p.data;
         }
         result[n] = p;
@@ -328,6 +335,7 @@ class Model implements OnnxModel {
     const inputs: Record<string, Tensor> = {};
     for (const info of this.inputs) {
       const shape = shapes[info.name];
+      if (shape === undefined && info.optional) continue; // left out: an empty optional at every run
       if (shape === undefined) throw new RnnError('INVALID_INPUT', `OnnxModel.bind: missing the shape of input '${info.name}'`);
       if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
         throw new RnnError('INVALID_INPUT', `OnnxModel.bind: the shape of input '${info.name}' must be an array of non-negative integers, got ${kindOf(shape)}`);
@@ -356,7 +364,9 @@ class Model implements OnnxModel {
       // bool inputs are converted on every run (their public form is Int32Array); the rest are the bound arrays
       for (let i = 0; i < boolInputs.length; i++) {
         const k = boolInputs[i];
-        fed[k] = convertInput(inputs[this.inputNames[k]], this.inputs[k], new Map());
+        const info = this.inputs[k];
+        const t = inputs[this.inputNames[k]];
+        fed[k] = info.optional ? optionalOf(info.dtype, t === undefined ? undefined : convertInput(t, info, new Map())) : convertInput(t, info, new Map());
       }
       const slots = this.execute(plan, fed);
       try {
@@ -400,6 +410,7 @@ class Model implements OnnxModel {
     const symbols = new Map<string, number>();
     return this.inputs.map((info) => {
       const t = feeds[info.name];
+      if (info.optional) return optionalOf(info.dtype, t === undefined ? undefined : convertInput(t, info, symbols));
       if (t === undefined) throw new RnnError('INVALID_INPUT', `${what}: missing input '${info.name}'`);
       return convertInput(t, info, symbols);
     });

@@ -54,6 +54,17 @@ export interface ValueType {
   shape: readonly number[];
 }
 
+/**
+ * What a value is: a tensor, an ONNX sequence of tensors, or an optional tensor. Both of the
+ * latter are OTensors with `items` (values.ts): a sequence's tensors, or an optional's zero or one.
+ */
+export type ValueKind = 'tensor' | 'sequence' | 'optional';
+
+/** 'a tensor', 'a sequence', 'an optional', for messages. */
+export function kindName(kind: ValueKind): string {
+  return kind === 'optional' ? 'an optional' : `a ${kind}`;
+}
+
 /** Disposable resources a kernel holds (recurrent fast path layers). */
 export interface NodeResources {
   dispose(): void;
@@ -71,10 +82,10 @@ export class NodeContext {
   readonly weights: WeightFormat;
   /** Whether recurrent nodes may take the fast path (LoadOnnxOptions.fastPath). */
   readonly fastPath: boolean;
-  /** Per input: whether it is a sequence (the planner knows at load; see OpFactory.takesSequences). */
-  inputIsSequence: readonly boolean[] = [];
-  /** Set by a factory that takes sequences: per output, whether it is one (unset: none is). */
-  sequenceOutputs: readonly boolean[] | undefined;
+  /** Per input: what kind of value it is (the planner knows at load; see OpFactory.takesNonTensors). */
+  inputKinds: readonly ValueKind[] = [];
+  /** Set by a factory that makes sequences or optionals: per output, its kind (unset: all tensors). */
+  outputKinds: readonly ValueKind[] | undefined;
   /** Where the planner is planning this node (its factory runs then): for function bodies, body-plan.ts. */
   site: PlanSite | undefined;
   /**

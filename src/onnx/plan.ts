@@ -18,7 +18,7 @@
  */
 import type { WeightFormat } from '../../base/quantize.js';
 import { RnnError } from '../../base/errors.js';
-import { NodeContext, type NodeFn, type NodeResources, type ValueType } from './node.js';
+import { NodeContext, kindName, type NodeFn, type NodeResources, type ValueKind, type ValueType } from './node.js';
 import type { OpFactory } from './ops.js';
 import type { GraphMsg, NodeMsg } from './proto.js';
 import { allocData, tensorFromProto, type OTensor } from './values.js';
@@ -142,8 +142,15 @@ export class Planner {
    * shape, see loadOnnxWith): `Shape` and `Size` of them fold at load.
    */
   readonly fixedTypes = new Map<number, ValueType>();
-  /** Slots that hold ONNX sequences (ops/sequence.ts), known at load from the operators that make them. */
-  readonly sequences = new Set<number>();
+  /**
+   * Slots that hold ONNX sequences or optionals (ops/sequence.ts, ops/optional.ts), known at load
+   * from the graph's inputs and the operators that make them; every other slot holds a tensor.
+   */
+  readonly kinds = new Map<number, Exclude<ValueKind, 'tensor'>>();
+
+  kindOf(slot: number): ValueKind {
+    return this.kinds.get(slot) ?? 'tensor';
+  }
   constructor(
     private readonly options: PlanOptions,
     parent?: Planner,
@@ -223,19 +230,19 @@ export class Planner {
     for (const name of node.outputs) {
       if (name !== '' && scope.definedHere(name)) throw new RnnError('INVALID_FORMAT', `${label}: output '${name}' is defined twice`);
     }
-    const isSequence = inputs.map((s) => s >= 0 && this.sequences.has(s));
-    if (isSequence[0] && node.opType === 'Identity') {
-      // of a sequence: the output is the same value
+    const kinds = inputs.map((s) => (s < 0 ? 'tensor' : this.kindOf(s)));
+    if (kinds[0] !== 'tensor' && node.opType === 'Identity') {
+      // of a sequence or an optional: the output is the same value
       if (node.outputs[0]) scope.define(node.outputs[0], inputs[0]);
       return;
     }
-    const sequenceInput = isSequence.indexOf(true);
-    if (sequenceInput >= 0 && !factory?.takesSequences) {
-      throw new RnnError('INVALID_FORMAT', `${label}: input ${sequenceInput} ('${node.inputs[sequenceInput]}') is a sequence, but operator '${node.opType}' takes tensors`);
+    const other = kinds.findIndex((k) => k !== 'tensor');
+    if (other >= 0 && !factory?.takesNonTensors) {
+      throw new RnnError('INVALID_FORMAT', `${label}: input ${other} ('${node.inputs[other]}') is ${kindName(kinds[other])}, but operator '${node.opType}' takes tensors`);
     }
     const constInputs = inputs.map((s) => (s < 0 ? undefined : this.constants[s]));
     const ctx = new NodeContext(node, opset, constInputs, this.options.weights, this.options.fastPath);
-    ctx.inputIsSequence = isSequence;
+    ctx.inputKinds = kinds;
     ctx.site = { planner: this, scope, inputs, depth };
     if (isControl) {
       this.planIf(ctx, inputs, scope, depth, steps);
@@ -278,7 +285,8 @@ export class Planner {
       if (name === '') return -1;
       const slot = this.newSlot();
       scope.define(name, slot);
-      if (ctx.sequenceOutputs?.[i]) this.sequences.add(slot);
+      const kind = ctx.outputKinds?.[i];
+      if (kind !== undefined && kind !== 'tensor') this.kinds.set(slot, kind);
       return slot;
     });
     inference?.typed(outputs);
@@ -296,7 +304,8 @@ export class Planner {
       const v = outs[i];
       if (v === undefined) throw ctx.error('UNSUPPORTED', `output ${i} ('${name}') is not produced`);
       const slot = this.newSlot(v);
-      if (v.items !== undefined) this.sequences.add(slot);
+      const kind = ctx.outputKinds?.[i];
+      if (kind !== undefined && kind !== 'tensor') this.kinds.set(slot, kind);
       scope.define(name, slot);
     });
     for (const r of ctx.resources) {
@@ -334,11 +343,11 @@ export class Planner {
       if (name === '') return -1;
       const slot = this.newSlot();
       scope.define(name, slot);
-      const sequence = this.sequences.has(thenBranch.outputs[i]);
-      if (sequence !== this.sequences.has(elseBranch.outputs[i])) {
-        throw ctx.error('INVALID_FORMAT', `output ${i} ('${name}') is a sequence in one branch and a tensor in the other`);
+      const kind = this.kinds.get(thenBranch.outputs[i]);
+      if (kind !== this.kinds.get(elseBranch.outputs[i])) {
+        throw ctx.error('INVALID_FORMAT', `output ${i} ('${name}') is ${kindName(kind ?? 'tensor')} in one branch and ${kindName(this.kinds.get(elseBranch.outputs[i]) ?? 'tensor')} in the other`);
       }
-      if (sequence) this.sequences.add(slot);
+      if (kind !== undefined) this.kinds.set(slot, kind);
       return slot;
     });
     this.options.inference?.either(outputs, thenBranch.outputs, elseBranch.outputs, this.constants);

@@ -86,6 +86,8 @@ export interface ValueInfoMsg {
   elemType: number | undefined;
   /** Dims: a number (dim_value), a string (dim_param) or null (unknown); undefined = unknown rank. */
   shape: (number | string | null)[] | undefined;
+  /** An optional tensor (TypeProto.optional_type): elemType and shape are its element's. */
+  optional?: boolean;
 }
 
 export interface GraphMsg {
@@ -441,6 +443,40 @@ function decodeShape(r: Reader): (number | string | null)[] {
   return dims;
 }
 
+/**
+ * A TypeProto into `v`: a tensor type's element type and shape; with `optionalAllowed`, an
+ * optional type (field 9) of a tensor is read as that tensor with `optional` set. Other types
+ * (sequences, maps) leave elemType undefined.
+ */
+function decodeTypeProto(tr: Reader, v: ValueInfoMsg, optionalAllowed: boolean): void {
+  while (!tr.done) {
+    const g = tr.tag();
+    const w = tr.wt;
+    if (g === 1 && w === WT_LEN) {
+      // TypeProto.Tensor
+      const tt = tr.sub(tr.what);
+      while (!tt.done) {
+        const h = tt.tag();
+        const x = tt.wt;
+        if (h === 1 && x === WT_VARINT) v.elemType = tt.varint32();
+        else if (h === 2 && x === WT_LEN) v.shape = decodeShape(tt.sub(tt.what));
+        else tt.skip(x);
+      }
+    } else if (g === 9 && w === WT_LEN && optionalAllowed) {
+      // TypeProto.Optional { elem_type: TypeProto = 1 }
+      const ot = tr.sub(tr.what);
+      while (!ot.done) {
+        const h = ot.tag();
+        const x = ot.wt;
+        if (h === 1 && x === WT_LEN) {
+          decodeTypeProto(ot.sub(ot.what), v, false);
+          if (v.elemType !== undefined) v.optional = true;
+        } else ot.skip(x);
+      }
+    } else tr.skip(w);
+  }
+}
+
 function decodeValueInfo(r: Reader): ValueInfoMsg {
   const v: ValueInfoMsg = { name: '', elemType: undefined, shape: undefined };
   while (!r.done) {
@@ -451,22 +487,7 @@ function decodeValueInfo(r: Reader): ValueInfoMsg {
       v.name = r.string();
     } else if (f === 2) {
       r.expect(wt, WT_LEN, 'type');
-      const tr = r.sub(`ValueInfoProto '${v.name}'`);
-      while (!tr.done) {
-        const g = tr.tag();
-        const w = tr.wt;
-        if (g === 1 && w === WT_LEN) {
-          // TypeProto.Tensor
-          const tt = tr.sub(tr.what);
-          while (!tt.done) {
-            const h = tt.tag();
-            const x = tt.wt;
-            if (h === 1 && x === WT_VARINT) v.elemType = tt.varint32();
-            else if (h === 2 && x === WT_LEN) v.shape = decodeShape(tt.sub(tt.what));
-            else tt.skip(x);
-          }
-        } else tr.skip(w);
-      }
+      decodeTypeProto(r.sub(`ValueInfoProto '${v.name}'`), v, true);
     } else r.skip(wt);
   }
   return v;

@@ -4,6 +4,7 @@ import { OPS } from './ops.js';
 import { CONV_OPS } from './ops/conv.js';
 import { LOOP_OPS } from './ops/loop-scan.js';
 import { SEQUENCE_OPS } from './ops/sequence.js';
+import { OPTIONAL_OPS } from './ops/optional.js';
 import type { OpFactory } from './ops/util.js';
 import { supportedOps } from './plan.js';
 import { shapeInference } from './infer.js';
@@ -14,6 +15,7 @@ export const ALL_OPS: Record<string, OpFactory> = {
   ...CONV_OPS,
   ...LOOP_OPS,
   ...SEQUENCE_OPS,
+  ...OPTIONAL_OPS,
   LSTM: recurrentOp('LSTM'),
   GRU: recurrentOp('GRU'),
   RNN: recurrentOp('RNN'),

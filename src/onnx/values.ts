@@ -20,10 +20,16 @@ export interface OTensor {
   shape: number[];
   /**
    * Set on an ONNX sequence (`seq(tensor)`, ops/sequence.ts): its tensors in order, each of element
-   * type `dtype`; `data` is then empty and `shape` is [count]. The planner knows at load which
-   * values are sequences and lets only the operators that take them see them (plan.ts).
+   * type `dtype`; and on an optional tensor (ops/optional.ts): its tensor, or none when empty.
+   * `data` is then empty and `shape` is [count]. The planner knows at load which values are
+   * sequences or optionals and lets only the operators that take them see them (plan.ts).
    */
   items?: readonly OTensor[];
+}
+
+/** An optional tensor of element type `dtype`: `value`, or empty when it is undefined (ops/optional.ts). */
+export function optionalOf(dtype: ODType, value: OTensor | undefined): OTensor {
+  return sequenceOf(dtype, value === undefined ? [] : [value]);
 }
 
 /** A sequence of `items`, all of element type `dtype` (they are not copied: tensors are not written after they are made). */

@@ -82,3 +82,31 @@ export function randn(n: number, seed: number): Float32Array {
   const r = rng(seed);
   return Float32Array.from({ length: n }, () => 2 * r() - 1);
 }
+
+/**
+ * A serialized OptionalProto (ONNX's node tests store optional inputs so): its tensor, or
+ * undefined for an empty optional. Fields: name 1, elem_type 2, tensor_value 3.
+ */
+export function readOptionalProto(bytes: Uint8Array): (Tensor & { name: string }) | undefined {
+  let at = 0;
+  const varint = (): number => {
+    let v = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = bytes[at++];
+      v += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return v;
+    }
+  };
+  while (at < bytes.length) {
+    const key = varint();
+    const field = key >>> 3;
+    const wire = key & 7;
+    if (wire === 0) varint();
+    else if (wire === 2) {
+      const len = varint();
+      if (field === 3) return readTensorProto(bytes.subarray(at, at + len));
+      at += len;
+    } else throw new Error(`OptionalProto: wire type ${wire} not expected`);
+  }
+  return undefined;
+}

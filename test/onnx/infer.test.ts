@@ -15,13 +15,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadOnnx } from '../../src/onnx/index.js';
+import { loadOnnx, readTensorProto } from '../../src/onnx/index.js';
 import { loadOnnxWith } from '../../src/onnx/model.js';
 import { ALL_OPS } from '../../src/onnx/registry.js';
 import { shapeInference, type Dim, type SymValue } from '../../src/onnx/infer.js';
 import type { Tensor } from '../../src/base/tensor.js';
 import { model as encodeModel, type NodeSpec } from './encode.js';
-import { FIXTURES, expectError, listDirs, readBytes, readDataSet } from './helpers.js';
+import { FIXTURES, expectError, listDirs, readBytes, readDataSet, readOptionalProto } from './helpers.js';
 import { runOrt } from './ort.js';
 
 const INT64 = 7;
@@ -44,13 +44,19 @@ type Naming = 'declared' | 'per-axis' | 'by-size';
 /** Loads a case with its inputs declared as `naming` says; the inferred output types and the run's outputs. */
 function inferAndRun(c: Case, naming: Naming): { inferred: (SymValue | undefined)[]; got: Tensor[]; bound: Map<string, number> } {
   const bytes = readBytes(join(c.dir, 'model.onnx'));
-  const ins = readDataSet(join(c.dir, 'test_data_set_0'), 'input');
+  // an optional input's file is an OptionalProto (its tensor, or none: the input is left out)
+  const probe = loadOnnx(bytes);
+  const ins = probe.inputs.map((info, i) => {
+    const file = readBytes(join(c.dir, 'test_data_set_0', `input_${i}.pb`));
+    return info.optional ? readOptionalProto(file) : readTensorProto(file);
+  });
+  probe.dispose();
   const bound = new Map<string, number>();
   const declared: Record<string, Dim[]> = {};
   if (naming !== 'declared') {
     ins.forEach((t, i) => {
       // a declared scalar stays one (run() also takes it as [1])
-      if (t.shape.length === 0) return;
+      if (t === undefined || t.shape.length === 0) return;
       declared[t.name] = t.shape.map((d, k) => {
         const name = naming === 'per-axis' ? `in${i}_${k}` : `size${d}`;
         bound.set(name, d);
@@ -61,7 +67,7 @@ function inferAndRun(c: Case, naming: Naming): { inferred: (SymValue | undefined
   const inference = shapeInference(undefined, declared);
   const model = loadOnnxWith(ALL_OPS, bytes, {}, undefined, inference);
   const inferred = inference.outputTypes;
-  const out = model.run(Object.fromEntries(model.inputNames.map((n, i) => [n, ins[i]])));
+  const out = model.run(Object.fromEntries(model.inputNames.flatMap((n, i) => (ins[i] === undefined ? [] : [[n, ins[i]!]]))));
   const got = model.outputNames.map((n) => out[n]);
   model.dispose();
   return { inferred, got, bound };

@@ -15,7 +15,7 @@
  */
 import { fmtShape } from '../../../base/errors.js';
 import { planBody, type BodyPlan } from '../body-plan.js';
-import type { NodeContext, NodeFn } from '../node.js';
+import { kindName, type NodeContext, type NodeFn, type ValueKind } from '../node.js';
 import type { Dim, InferContext, SymValue } from '../infer.js';
 import type { ValueInfoMsg } from '../proto.js';
 import { alloc, numelOf, odtypeOf, sameShape, type ODType, type OTensor } from '../values.js';
@@ -38,19 +38,19 @@ export const loopOp: OpFactory = (ctx) => {
   inputs.forEach((name, i) => {
     if (i >= 2 && name === '') throw ctx.error('UNSUPPORTED', `loop-carried input ${i} is absent (optional values are not supported)`);
   });
-  if (ctx.inputIsSequence[0] || ctx.inputIsSequence[1]) throw ctx.error('INVALID_FORMAT', 'M and cond must be tensors, not sequences');
-  const carriedIsSequence = ctx.inputIsSequence.slice(2);
+  if (ctx.inputKinds[0] !== 'tensor' || ctx.inputKinds[1] !== 'tensor') throw ctx.error('INVALID_FORMAT', 'M and cond must be tensors');
+  const carriedKinds = ctx.inputKinds.slice(2);
   // the iteration number, the condition (true whenever the body runs), the carried values' dtypes
-  const body = planBody(ctx, 'body', (ins) => [{ dtype: 'int64', shape: [] }, { dtype: 'bool', shape: [] }, ...ins.slice(2).map((t) => ({ dtype: t?.dtype }))], [false, false, ...carriedIsSequence]);
+  const body = planBody(ctx, 'body', (ins) => [{ dtype: 'int64', shape: [] }, { dtype: 'bool', shape: [] }, ...ins.slice(2).map((t) => ({ dtype: t?.dtype }))], ['tensor', 'tensor', ...carriedKinds]);
   checkBodyArity(ctx, body, 2 + carriedCount, 1 + carriedCount + scanCount);
-  body.outputIsSequence.forEach((sequence, i) => {
-    const want = i >= 1 && i <= carriedCount && carriedIsSequence[i - 1];
-    if (sequence !== want) {
+  body.outputKinds.forEach((kind, i) => {
+    const want = i >= 1 && i <= carriedCount ? carriedKinds[i - 1] : 'tensor';
+    if (kind !== want) {
       const what = i === 0 ? 'the condition' : i <= carriedCount ? `loop-carried value ${i - 1}` : `scan output ${i - 1 - carriedCount}`;
-      throw ctx.error('INVALID_FORMAT', `attribute 'body': output ${i} ('${body.graph.outputs[i].name}') is a ${sequence ? 'sequence' : 'tensor'}, but ${what} is a ${want ? 'sequence' : 'tensor'}`);
+      throw ctx.error('INVALID_FORMAT', `attribute 'body': output ${i} ('${body.graph.outputs[i].name}') is ${kindName(kind)}, but ${what} is ${kindName(want)}`);
     }
   });
-  ctx.sequenceOutputs = [...carriedIsSequence, ...new Array<boolean>(scanCount).fill(false)];
+  ctx.outputKinds = [...carriedKinds, ...new Array<ValueKind>(scanCount).fill('tensor')];
   const captureFrom = inputs.length;
   const kernel: NodeFn = (ins) => {
     const tripCount = hasTripCount ? scalarOf(ctx, ins[0]!, 'M', 'int64') : Infinity;
@@ -104,7 +104,7 @@ export const loopOp: OpFactory = (ctx) => {
   };
   return kernel;
 };
-loopOp.takesSequences = true;
+loopOp.takesNonTensors = true;
 
 /**
  * Scan (opsets 9-21): N state variables and M scan inputs; each iteration takes the next slice of

@@ -7,7 +7,7 @@
  * Sequences live inside a graph: a graph input or output of a sequence type is UNSUPPORTED.
  */
 import { fmtShape } from '../../../base/errors.js';
-import type { NodeContext, NodeFn } from '../node.js';
+import { kindName, type NodeContext, type NodeFn, type ValueKind } from '../node.js';
 import { alloc, numelOf, odtypeOf, sameShape, sequenceOf, type OTensor } from '../values.js';
 import { normAxis, requireOpset, type OpFactory } from './util.js';
 
@@ -15,10 +15,10 @@ import { normAxis, requireOpset, type OpFactory } from './util.js';
 function sequenceOp(make: (ctx: NodeContext) => NodeFn, outputs: readonly boolean[]): OpFactory {
   const factory: OpFactory = (ctx) => {
     requireOpset(ctx, 11);
-    ctx.sequenceOutputs = outputs;
+    ctx.outputKinds = outputs.map((sequence) => (sequence ? 'sequence' : 'tensor'));
     return make(ctx);
   };
-  factory.takesSequences = true;
+  factory.takesNonTensors = true;
   return factory;
 }
 
@@ -26,11 +26,13 @@ function sequenceOp(make: (ctx: NodeContext) => NodeFn, outputs: readonly boolea
 function expectKinds(ctx: NodeContext, kinds: readonly boolean[]): void {
   ctx.node.inputs.forEach((name, i) => {
     if (name === '' || i >= kinds.length) return;
-    if (ctx.inputIsSequence[i] !== kinds[i]) {
-      throw ctx.error('INVALID_FORMAT', `input ${i} ('${name}') is a ${ctx.inputIsSequence[i] ? 'sequence' : 'tensor'}, but ${ctx.node.opType} takes a ${kinds[i] ? 'sequence' : 'tensor'} there`);
+    const want: ValueKind = kinds[i] ? 'sequence' : 'tensor';
+    if (ctx.inputKinds[i] !== want) {
+      throw ctx.error('INVALID_FORMAT', `input ${i} ('${name}') is ${kindName(ctx.inputKinds[i])}, but ${ctx.node.opType} takes ${kindName(want)} there`);
     }
   });
 }
+
 
 function items(t: OTensor): readonly OTensor[] {
   return t.items!;

@@ -8,11 +8,11 @@ import { alloc, numelOf, sameShape, toInts, type OData, type ODType, type OTenso
 
 export type OpFactory = ((ctx: NodeContext) => NodeFn) & {
   /**
-   * Set on the operators that take ONNX sequences (ops/sequence.ts, Loop): the planner gives
-   * sequences to no other (INVALID_FORMAT at load). Such a factory reads which inputs are
-   * sequences in `ctx.inputIsSequence` and says which outputs are in `ctx.sequenceOutputs`.
+   * Set on the operators that take ONNX sequences or optionals (ops/sequence.ts, ops/optional.ts,
+   * Loop): the planner gives them to no other (INVALID_FORMAT at load). Such a factory reads the
+   * kinds of its inputs in `ctx.inputKinds` and says those of its outputs in `ctx.outputKinds`.
    */
-  takesSequences?: boolean;
+  takesNonTensors?: boolean;
 };
 
 /** Element access common to every OData array (numbers, or bigints for int64). */
