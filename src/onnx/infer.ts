@@ -664,11 +664,15 @@ const UNARY = [
   'Relu', 'Tanh', 'Sigmoid', 'Sqrt', 'Log', 'Exp', 'Neg', 'Abs', 'Sign', 'Reciprocal', 'Floor', 'Ceil', 'Round', 'Erf',
   'Softplus', 'Softsign', 'Sin', 'Cos', 'LeakyRelu', 'Elu', 'Celu', 'Selu', 'HardSigmoid', 'HardSwish', 'ThresholdedRelu',
   'Softmax', 'LogSoftmax', 'Hardmax', 'Clip', 'CumSum', 'PRelu', 'BatchNormalization', 'InstanceNormalization',
+  'Tan', 'Asin', 'Acos', 'Atan', 'Sinh', 'Cosh', 'Asinh', 'Acosh', 'Atanh', 'Mish', 'Gelu', 'Shrink',
+  'LRN', 'MeanVarianceNormalization', 'LpNormalization',
 ];
 
 /** The symbolic rules, by operator. */
 export const SHAPE_INFERENCE: Readonly<Record<string, Rule>> = {
   ...Object.fromEntries(UNARY.map((op) => [op, same])),
+  IsNaN: (n) => [{ dtype: 'bool', shape: n.ins[0]?.shape?.slice() }],
+  IsInf: (n) => [{ dtype: 'bool', shape: n.ins[0]?.shape?.slice() }],
   Not: (n) => {
     const x = n.ins[0];
     return [{ dtype: 'bool', shape: x?.shape?.slice(), value: x?.value?.map((b) => (isNum(b) ? (b === 0 ? 1 : 0) : n.fresh())) }];

@@ -40,10 +40,12 @@ export const SHAPE_RULES: Readonly<Record<string, readonly number[]>> = {
   Reciprocal: [], Floor: [], Ceil: [], Round: [], Erf: [], Softplus: [], Softsign: [], Sin: [],
   Cos: [], LeakyRelu: [], Elu: [], Celu: [], Selu: [], HardSigmoid: [], HardSwish: [],
   ThresholdedRelu: [], Cast: [], Identity: [], Dropout: [],
+  Tan: [], Asin: [], Acos: [], Atan: [], Sinh: [], Cosh: [], Asinh: [], Acosh: [], Atanh: [], Mish: [], Gelu: [],
+  Shrink: [], IsNaN: [], IsInf: [],
   // layout: the listed inputs are axes / shapes / pads / starts...
   Transpose: [], Concat: [], Gather: [], Flatten: [], Squeeze: [1], Unsqueeze: [1],
   Reshape: [1], Expand: [1], Tile: [1], Slice: [1, 2, 3, 4], Pad: [1, 2, 3], Split: [1],
-  ConstantOfShape: [0],
+  ConstantOfShape: [0], DepthToSpace: [], SpaceToDepth: [],
   // reductions (axes input from opsets 13 / 18)
   ReduceMean: [1], ReduceSum: [1], ReduceMax: [1], ReduceMin: [1], ReduceProd: [1], ReduceL1: [1],
   ReduceL2: [1], ReduceSumSquare: [1], ReduceLogSumExp: [1], ArgMax: [], ArgMin: [], CumSum: [],
@@ -51,7 +53,7 @@ export const SHAPE_RULES: Readonly<Record<string, readonly number[]>> = {
   // networks
   MatMul: [], Gemm: [], Conv: [], ConvTranspose: [], MaxPool: [], AveragePool: [],
   GlobalAveragePool: [], GlobalMaxPool: [], LpPool: [], BatchNormalization: [], LayerNormalization: [],
-  InstanceNormalization: [], LSTM: [], GRU: [], RNN: [],
+  InstanceNormalization: [], LRN: [], MeanVarianceNormalization: [], LpNormalization: [], LSTM: [], GRU: [], RNN: [],
 };
 
 /**

@@ -147,11 +147,29 @@ const UNARY: [string, Attr[]?, number?, [number, number]?][] = [
   ['LeakyRelu', [{ name: 'alpha', f: 0.3 }]], ['LeakyRelu', [], 16], ['Elu', [{ name: 'alpha', f: 0.7 }]], ['Celu', [{ name: 'alpha', f: 1.5 }], 12],
   ['Selu', []], ['Selu', [{ name: 'alpha', f: 1.2 }, { name: 'gamma', f: 0.9 }]], ['HardSigmoid', [{ name: 'alpha', f: 0.3 }, { name: 'beta', f: 0.4 }]],
   ['HardSigmoid', []], ['HardSwish', [], 14, [-5, 5]], ['ThresholdedRelu', [{ name: 'alpha', f: 0.5 }], 10],
+  ['Tan', [], 7, [-1.2, 1.2]], ['Asin', [], 7, [-0.99, 0.99]], ['Acos', [], 7, [-0.99, 0.99]], ['Atan', [], 7, [-4, 4]],
+  ['Sinh', [], 9, [-3, 3]], ['Cosh', [], 9, [-3, 3]], ['Asinh', [], 9, [-4, 4]], ['Acosh', [], 9, [1, 5]], ['Atanh', [], 9, [-0.99, 0.99]],
+  ['Mish', [], 18, [-6, 6]], ['Gelu', [], 20, [-5, 5]], ['Gelu', [{ name: 'approximate', s: 'tanh' }], 20, [-5, 5]],
+  ['Shrink', [{ name: 'lambd', f: 0.7 }, { name: 'bias', f: 0.2 }], 9],
 ];
 for (const [op, attrs, opset, range] of UNARY) {
   add({ name: `${op} ${JSON.stringify(attrs ?? [])} opset ${opset ?? 13}`, op, opset: opset ?? 13, attrs, inputs: [{ shape: [3, 7], lo: range?.[0], hi: range?.[1] }] });
 }
 add({ name: 'Relu int32 opset 14', op: 'Relu', opset: 14, inputs: [{ type: 'int32', shape: [6] }] });
+add({ name: 'Shrink int32', op: 'Shrink', opset: 9, attrs: [{ name: 'lambd', f: 1.5 }, { name: 'bias', f: 1 }], inputs: [{ type: 'int32', shape: [8], lo: -5, hi: 5 }] });
+add({ name: 'IsNaN', op: 'IsNaN', opset: 13, outType: 'bool', inputs: [{ shape: [6], data: [1, NaN, -Infinity, 0, Infinity, NaN] }] });
+for (const [neg, pos] of [[1, 1], [0, 1], [1, 0]]) {
+  add({ name: `IsInf negative ${neg} positive ${pos}`, op: 'IsInf', opset: 10, outType: 'bool', attrs: [{ name: 'detect_negative', i: neg }, { name: 'detect_positive', i: pos }], inputs: [{ shape: [6], data: [1, NaN, -Infinity, 0, Infinity, -2] }] });
+}
+for (const mode of ['DCR', 'CRD']) add({ name: `DepthToSpace ${mode}`, op: 'DepthToSpace', opset: 13, attrs: [{ name: 'blocksize', i: 2 }, { name: 'mode', s: mode }], inputs: [f(2, 12, 3, 5)] });
+add({ name: 'DepthToSpace opset 7 blocksize 3', op: 'DepthToSpace', opset: 7, attrs: [{ name: 'blocksize', i: 3 }], inputs: [f(1, 18, 2, 2)] });
+add({ name: 'SpaceToDepth blocksize 2', op: 'SpaceToDepth', opset: 13, attrs: [{ name: 'blocksize', i: 2 }], inputs: [f(2, 3, 4, 6)] });
+add({ name: 'SpaceToDepth blocksize 3', op: 'SpaceToDepth', opset: 13, attrs: [{ name: 'blocksize', i: 3 }], inputs: [f(1, 2, 3, 6)] });
+// (onnxruntime takes odd sizes only; an even one follows the spec's floor / ceil window)
+for (const size of [1, 3, 5]) add({ name: `LRN size ${size}`, op: 'LRN', opset: 13, attrs: [{ name: 'size', i: size }, { name: 'alpha', f: 0.01 }, { name: 'beta', f: 0.6 }, { name: 'bias', f: 1.5 }], inputs: [f(2, 5, 3, 2)] });
+add({ name: 'MeanVarianceNormalization default axes', op: 'MeanVarianceNormalization', opset: 13, inputs: [f(2, 3, 4, 5)] });
+add({ name: 'MeanVarianceNormalization axes [1, -1]', op: 'MeanVarianceNormalization', opset: 13, attrs: [{ name: 'axes', ints: [1, -1] }], inputs: [f(2, 3, 4)] });
+for (const [axis, p] of [[-1, 2], [0, 1], [1, 2]]) add({ name: `LpNormalization axis ${axis} p ${p}`, op: 'LpNormalization', opset: 13, attrs: [{ name: 'axis', i: axis }, { name: 'p', i: p }], inputs: [f(3, 4, 5)] });
 add({ name: 'Neg int64', op: 'Neg', opset: 13, inputs: [{ type: 'int64', shape: [6] }] });
 add({ name: 'Abs int32', op: 'Abs', opset: 13, inputs: [{ type: 'int32', shape: [6] }] });
 add({ name: 'Sign int32', op: 'Sign', opset: 13, inputs: [{ type: 'int32', shape: [6] }] });

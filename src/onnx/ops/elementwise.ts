@@ -34,6 +34,8 @@ interface UnarySpec {
    * their own): computes what `make` computes.
    */
   makeLoop?: (ctx: NodeContext) => (src: Float32Array, dst: Float32Array) => void;
+  /** The integer version of an operator with attributes (instead of `int`). */
+  makeInt?: (ctx: NodeContext) => (x: bigint) => bigint;
 }
 
 /**
@@ -46,6 +48,7 @@ function unary(spec: UnarySpec, loop?: (src: Float32Array, dst: Float32Array) =>
     ctx.allowOnly(spec.attrs ?? []);
     const f = spec.make(ctx);
     const loopF32 = loop ?? spec.makeLoop?.(ctx);
+    const intF = spec.int ?? spec.makeInt?.(ctx);
     const dtypes = spec.dtypes ?? FLOAT;
     const compute = (x: OTensor, out: OTensor): void => {
       const n = x.data.length;
@@ -57,12 +60,12 @@ function unary(spec: UnarySpec, loop?: (src: Float32Array, dst: Float32Array) =>
       } else if (x.dtype === 'int64') {
         const src = x.data as BigInt64Array;
         const dst = out.data as BigInt64Array;
-        for (let i = 0; i < n; i++) dst[i] = BigInt.asIntN(64, spec.int!(src[i]));
+        for (let i = 0; i < n; i++) dst[i] = BigInt.asIntN(64, intF!(src[i]));
       } else {
         // int32 and narrower: the typed-array store wraps the result to the element type.
         const src = x.data as Int32Array;
         const dst = out.data as Int32Array;
-        for (let i = 0; i < n; i++) dst[i] = Number(BigInt.asIntN(32, spec.int!(BigInt(src[i]))));
+        for (let i = 0; i < n; i++) dst[i] = Number(BigInt.asIntN(32, intF!(BigInt(src[i]))));
       }
     };
     const kernel: NodeFn = (ins) => {
@@ -124,6 +127,46 @@ const unarySpecs = (): Record<string, UnarySpec> => ({
   Softsign: plain(softsign),
   Sin: plain(Math.sin),
   Cos: plain(Math.cos),
+  Tan: plain(Math.tan),
+  Asin: plain(Math.asin),
+  Acos: plain(Math.acos),
+  Atan: plain(Math.atan),
+  Sinh: plain(Math.sinh, 9),
+  Cosh: plain(Math.cosh, 9),
+  Asinh: plain(Math.asinh, 9),
+  Acosh: plain(Math.acosh, 9),
+  Atanh: plain(Math.atanh, 9),
+  // x * tanh(softplus(x))
+  Mish: plain((x) => x * Math.tanh(softplus(x)), 18),
+  Gelu: {
+    since: 20,
+    attrs: ['approximate'],
+    make: (ctx) => {
+      const approximate = ctx.string('approximate', 'none');
+      if (approximate === 'none') return (x) => 0.5 * x * (1 + erf(x / Math.SQRT2));
+      if (approximate === 'tanh') return (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+      throw ctx.error('INVALID_FORMAT', `attribute 'approximate' must be 'none' or 'tanh', got '${approximate}'`);
+    },
+  },
+  // x < -lambd: x + bias; x > lambd: x - bias; else 0 (integers too, the result cast back)
+  Shrink: {
+    since: 9,
+    attrs: ['bias', 'lambd'],
+    dtypes: NUMERIC,
+    make: (ctx) => {
+      const bias = ctx.float('bias', 0);
+      const lambd = ctx.float('lambd', 0.5);
+      return (x) => (x < -lambd ? x + bias : x > lambd ? x - bias : 0);
+    },
+    makeInt: (ctx) => {
+      const bias = ctx.float('bias', 0);
+      const lambd = ctx.float('lambd', 0.5);
+      return (x) => {
+        const v = Number(x);
+        return BigInt(Math.trunc(v < -lambd ? v + bias : v > lambd ? v - bias : 0));
+      };
+    },
+  },
   Abs: { dtypes: NUMERIC, make: () => Math.abs, int: (x) => (x < 0n ? -x : x) },
   Sign: { since: 9, dtypes: NUMERIC, make: () => Math.sign, int: (x) => (x > 0n ? 1n : x < 0n ? -1n : 0n) },
   LeakyRelu: {

@@ -62,6 +62,26 @@ const not: OpFactory = (ctx) => {
   };
 };
 
+/** IsNaN (9) and IsInf (10: `detect_negative`, `detect_positive`) of float32 values, as bools. */
+function floatTest(op: 'IsNaN' | 'IsInf'): OpFactory {
+  return (ctx) => {
+    requireOpset(ctx, op === 'IsNaN' ? 9 : 10);
+    ctx.allowOnly(op === 'IsNaN' ? [] : ['detect_negative', 'detect_positive']);
+    const negative = ctx.int('detect_negative', 1) !== 0;
+    const positive = ctx.int('detect_positive', 1) !== 0;
+    return (ins) => {
+      const x = ctx.input(ins, 0, 'X');
+      requireDtype(ctx, x, 'X', ['float32']);
+      const src = x.data as Float32Array;
+      const out = alloc('bool', x.shape.slice(), ctx.label);
+      const dst = out.data as Uint8Array;
+      if (op === 'IsNaN') for (let i = 0; i < src.length; i++) dst[i] = src[i] !== src[i] ? 1 : 0;
+      else for (let i = 0; i < src.length; i++) dst[i] = (positive && src[i] === Infinity) || (negative && src[i] === -Infinity) ? 1 : 0;
+      return [out];
+    };
+  };
+}
+
 const where: OpFactory = (ctx) => {
   requireOpset(ctx, 9);
   ctx.allowOnly([]);
@@ -96,4 +116,6 @@ export const LOGICAL_OPS: Record<string, OpFactory> = {
   Xor: compare((a, b) => Boolean(a) !== Boolean(b), BOOL),
   Not: not,
   Where: where,
+  IsNaN: floatTest('IsNaN'),
+  IsInf: floatTest('IsInf'),
 };

@@ -141,8 +141,114 @@ const instanceNormalization: OpFactory = (ctx) => {
   };
 };
 
+/**
+ * LRN: x / (bias + alpha / size * sum of x^2 over the `size` channels around each one)^beta, the
+ * window reaching floor((size - 1) / 2) channels back and ceil((size - 1) / 2) ahead.
+ */
+const lrn: OpFactory = (ctx) => {
+  ctx.allowOnly(['alpha', 'beta', 'bias', 'size']);
+  const alpha = ctx.float('alpha', 1e-4);
+  const beta = ctx.float('beta', 0.75);
+  const bias = ctx.float('bias', 1);
+  const size = ctx.int('size');
+  if (size === undefined || !(size >= 1)) throw ctx.error('INVALID_FORMAT', `attribute 'size' must be a positive integer, got ${size}`);
+  const back = Math.floor((size - 1) / 2);
+  const ahead = Math.ceil((size - 1) / 2);
+  return (ins) => {
+    const x = ctx.input(ins, 0, 'X');
+    const src = requireFloat(ctx, x, 'X');
+    const { n, c, plane } = channelsOf(ctx, x);
+    const out = alloc('float32', x.shape.slice(), ctx.label);
+    const dst = out.data as Float32Array;
+    for (let b = 0; b < n; b++) {
+      for (let ch = 0; ch < c; ch++) {
+        const lo = Math.max(0, ch - back);
+        const hi = Math.min(c - 1, ch + ahead);
+        for (let p = 0; p < plane; p++) {
+          let sum = 0;
+          for (let k = lo; k <= hi; k++) {
+            const v = src[(b * c + k) * plane + p];
+            sum += v * v;
+          }
+          const at = (b * c + ch) * plane + p;
+          dst[at] = src[at] / Math.pow(bias + (alpha / size) * sum, beta);
+        }
+      }
+    }
+    return [out];
+  };
+};
+
+/**
+ * MeanVarianceNormalization (9): (x - mean) / (sqrt(mean(x^2) - mean^2) + 1e-9) over `axes`
+ * (default [0, 2, 3]), as the operator's function body computes it, in float64.
+ */
+const meanVarianceNormalization: OpFactory = (ctx) => {
+  requireOpset(ctx, 9);
+  ctx.allowOnly(['axes']);
+  const axesAttr = ctx.ints('axes') ?? [0, 2, 3];
+  return (ins) => {
+    const x = ctx.input(ins, 0, 'X');
+    const src = requireFloat(ctx, x, 'X');
+    const rank = x.shape.length;
+    const axes = axesAttr.map((a) => normAxis(ctx, a, rank, 'axes'));
+    const reduced = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+    const groups = numelOf(reduced);
+    const idx = broadcastIndex(reduced, x.shape);
+    const sum = new Float64Array(groups);
+    const sumSq = new Float64Array(groups);
+    const count = numelOf(x.shape) / Math.max(groups, 1);
+    for (let i = 0; i < src.length; i++) {
+      sum[idx[i]] += src[i];
+      sumSq[idx[i]] += src[i] * src[i];
+    }
+    const out = alloc('float32', x.shape.slice(), ctx.label);
+    const dst = out.data as Float32Array;
+    for (let i = 0; i < src.length; i++) {
+      const g = idx[i];
+      const mean = sum[g] / count;
+      dst[i] = (src[i] - mean) / (Math.sqrt(sumSq[g] / count - mean * mean) + 1e-9);
+    }
+    return [out];
+  };
+};
+
+/** LpNormalization: x / ||x||_p along `axis` (p 1 or 2); a zero norm gives 0. */
+const lpNormalization: OpFactory = (ctx) => {
+  ctx.allowOnly(['axis', 'p']);
+  const axisAttr = ctx.int('axis', -1);
+  const p = ctx.int('p', 2);
+  if (p !== 1 && p !== 2) throw ctx.error('INVALID_FORMAT', `attribute 'p' must be 1 or 2, got ${p}`);
+  return (ins) => {
+    const x = ctx.input(ins, 0, 'input');
+    const src = requireFloat(ctx, x, 'input');
+    const axis = normAxis(ctx, axisAttr, x.shape.length);
+    const dim = x.shape[axis];
+    const inner = numelOf(x.shape.slice(axis + 1));
+    const outer = numelOf(x.shape.slice(0, axis));
+    const out = alloc('float32', x.shape.slice(), ctx.label);
+    const dst = out.data as Float32Array;
+    for (let o = 0; o < outer; o++) {
+      for (let q = 0; q < inner; q++) {
+        const base = o * dim * inner + q;
+        let norm = 0;
+        for (let k = 0; k < dim; k++) {
+          const v = src[base + k * inner];
+          norm += p === 1 ? Math.abs(v) : v * v;
+        }
+        if (p === 2) norm = Math.sqrt(norm);
+        for (let k = 0; k < dim; k++) dst[base + k * inner] = norm === 0 ? 0 : src[base + k * inner] / norm;
+      }
+    }
+    return [out];
+  };
+};
+
 export const NORM_OPS: Record<string, OpFactory> = {
   BatchNormalization: batchNormalization,
   LayerNormalization: layerNormalization,
   InstanceNormalization: instanceNormalization,
+  LRN: lrn,
+  MeanVarianceNormalization: meanVarianceNormalization,
+  LpNormalization: lpNormalization,
 };

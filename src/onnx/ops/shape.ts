@@ -3,6 +3,7 @@ import { fmtShape } from '../../../base/errors.js';
 import type { NodeContext } from '../node.js';
 import { alloc, checkSize, i64, numelOf, sameShape, toInts, type OTensor } from '../values.js';
 import { normAxes, normAxis, requireDtype, requireOpset, scalarOf, stridesOf, type Elems, type OpFactory } from './util.js';
+import { transposeData } from './layout.js';
 
 export const size: OpFactory = (ctx) => {
   ctx.allowOnly([]);
@@ -242,10 +243,47 @@ const range: OpFactory = (ctx) => {
   };
 };
 
+/**
+ * DepthToSpace (`blocksize`, `mode` DCR or CRD from opset 11) and SpaceToDepth (`blocksize`) of
+ * [N, C, H, W]: a reshape, a transpose and a reshape, as the spec defines them.
+ */
+function depthSpace(op: 'DepthToSpace' | 'SpaceToDepth'): OpFactory {
+  return (ctx) => {
+    ctx.allowOnly(op === 'DepthToSpace' && ctx.opset >= 11 ? ['blocksize', 'mode'] : ['blocksize']);
+    const b = ctx.int('blocksize');
+    if (b === undefined || !(b >= 1)) throw ctx.error('INVALID_FORMAT', `attribute 'blocksize' must be a positive integer, got ${b}`);
+    const mode = ctx.string('mode', 'DCR');
+    if (mode !== 'DCR' && mode !== 'CRD') throw ctx.error('INVALID_FORMAT', `attribute 'mode' must be 'DCR' or 'CRD', got '${mode}'`);
+    return (ins) => {
+      const x = ctx.input(ins, 0, 'input');
+      if (x.shape.length !== 4) throw ctx.error('SHAPE_MISMATCH', `input must be 4-D [N, C, H, W], got ${fmtShape(x.shape)}`);
+      const [n, c, h, w] = x.shape;
+      let inner: number[];
+      let perm: number[];
+      let shape: number[];
+      if (op === 'DepthToSpace') {
+        if (c % (b * b) !== 0) throw ctx.error('SHAPE_MISMATCH', `channels ${c} are not a multiple of blocksize^2 = ${b * b}`);
+        const cb = c / (b * b);
+        inner = mode === 'DCR' ? [n, b, b, cb, h, w] : [n, cb, b, b, h, w];
+        perm = mode === 'DCR' ? [0, 3, 4, 1, 5, 2] : [0, 1, 4, 2, 5, 3];
+        shape = [n, cb, h * b, w * b];
+      } else {
+        if (h % b !== 0 || w % b !== 0) throw ctx.error('SHAPE_MISMATCH', `height ${h} and width ${w} must be multiples of blocksize ${b}`);
+        inner = [n, c, h / b, b, w / b, b];
+        perm = [0, 3, 5, 1, 2, 4];
+        shape = [n, c * b * b, h / b, w / b];
+      }
+      return [{ dtype: x.dtype, data: transposeData(x.data, inner, perm), shape }];
+    };
+  };
+}
+
 export const SHAPE_OPS: Record<string, OpFactory> = {
   Size: size,
   Pad: pad,
   Tile: tile,
   Split: split,
   Range: range,
+  DepthToSpace: depthSpace('DepthToSpace'),
+  SpaceToDepth: depthSpace('SpaceToDepth'),
 };
