@@ -640,6 +640,54 @@ const cast: Rule = (n) => {
   return [{ dtype: to, shape: x?.shape?.slice(), value: keepValue ? x!.value!.slice() : undefined }];
 };
 
+// --- index operators (ops/indexing.ts) ---
+
+const gatherElements: Rule = (n) => [{ dtype: n.ins[0]?.dtype, shape: n.ins[1]?.shape?.slice() }];
+
+const gatherND: Rule = (n) => {
+  const [x, idx] = n.ins;
+  const b = n.ctx.int('batch_dims', 0);
+  const last = idx?.shape?.at(-1);
+  if (x?.shape === undefined || idx?.shape === undefined || !isNum(last)) return [{ dtype: x?.dtype }];
+  return [{ dtype: x.dtype, shape: [...idx.shape.slice(0, -1), ...x.shape.slice(b + last)] }];
+};
+
+/** OneHot: the indices' shape with `depth` (input 1's value, or a fresh symbol) inserted at `axis`; the values' type. */
+const oneHot: Rule = (n) => {
+  const [idx, depth, values] = n.ins;
+  if (idx?.shape === undefined) return [{ dtype: values?.dtype }];
+  const axis = axisOf(n.ctx.int('axis', -1), idx.shape.length + 1);
+  if (axis === undefined) return undefined;
+  const d = depth?.value?.length === 1 && isNum(depth.value[0]) ? depth.value[0] : n.fresh();
+  const shape = idx.shape.slice();
+  shape.splice(axis, 0, d);
+  return [{ dtype: values?.dtype, shape }];
+};
+
+/** Compress: the condition's count of trues is known only at run. */
+const compress: Rule = (n) => {
+  const x = n.ins[0];
+  const axisAttr = n.ctx.int('axis');
+  if (x?.shape === undefined) return [{ dtype: x?.dtype }];
+  if (axisAttr === undefined) return [{ dtype: x.dtype, shape: [n.fresh()] }];
+  const axis = axisOf(axisAttr, x.shape.length);
+  if (axis === undefined) return undefined;
+  return [{ dtype: x.dtype, shape: x.shape.map((d, i) => (i === axis ? n.fresh() : d)) }];
+};
+
+const nonZero: Rule = (n) => {
+  const rank = n.ins[0]?.shape?.length;
+  return [{ dtype: 'int64', shape: rank === undefined ? undefined : [rank === 0 ? 1 : rank, n.fresh()] }];
+};
+
+const eyeLike: Rule = (n) => {
+  const x = n.ins[0];
+  const code = n.ctx.int('dtype');
+  return [{ dtype: code === undefined ? x?.dtype : odtypeOf(code), shape: x?.shape?.slice() }];
+};
+
+const castLike: Rule = (n) => [{ dtype: n.ins[1]?.dtype, shape: n.ins[0]?.shape?.slice() }];
+
 const identity: Rule = (n) => {
   const x = n.ins[0];
   return [{ dtype: x?.dtype, shape: x?.shape?.slice(), value: x?.value?.slice() }];
@@ -672,6 +720,9 @@ const UNARY = [
 export const SHAPE_INFERENCE: Readonly<Record<string, Rule>> = {
   ...Object.fromEntries(UNARY.map((op) => [op, same])),
   IsNaN: (n) => [{ dtype: 'bool', shape: n.ins[0]?.shape?.slice() }],
+  Trilu: same, ReverseSequence: same, ScatterElements: same, Scatter: same, ScatterND: same,
+  GatherElements: gatherElements, GatherND: gatherND, OneHot: oneHot, Compress: compress, NonZero: nonZero,
+  EyeLike: eyeLike, CastLike: castLike,
   IsInf: (n) => [{ dtype: 'bool', shape: n.ins[0]?.shape?.slice() }],
   Not: (n) => {
     const x = n.ins[0];

@@ -5,6 +5,8 @@ import { CONV_OPS } from './ops/conv.js';
 import { LOOP_OPS } from './ops/loop-scan.js';
 import { SEQUENCE_OPS } from './ops/sequence.js';
 import { OPTIONAL_OPS } from './ops/optional.js';
+import { INDEXING_OPS } from './ops/indexing.js';
+import { SIGNAL_OPS } from './ops/signal.js';
 import type { OpFactory } from './ops/util.js';
 import { supportedOps } from './plan.js';
 import { shapeInference } from './infer.js';
@@ -16,6 +18,8 @@ export const ALL_OPS: Record<string, OpFactory> = {
   ...LOOP_OPS,
   ...SEQUENCE_OPS,
   ...OPTIONAL_OPS,
+  ...INDEXING_OPS,
+  ...SIGNAL_OPS,
   LSTM: recurrentOp('LSTM'),
   GRU: recurrentOp('GRU'),
   RNN: recurrentOp('RNN'),

@@ -46,6 +46,10 @@ export const SHAPE_RULES: Readonly<Record<string, readonly number[]>> = {
   Transpose: [], Concat: [], Gather: [], Flatten: [], Squeeze: [1], Unsqueeze: [1],
   Reshape: [1], Expand: [1], Tile: [1], Slice: [1, 2, 3, 4], Pad: [1, 2, 3], Split: [1],
   ConstantOfShape: [0], DepthToSpace: [], SpaceToDepth: [],
+  GatherElements: [], GatherND: [], ScatterElements: [], Scatter: [], ScatterND: [], OneHot: [1], Trilu: [],
+  Compress: [1], EyeLike: [], ReverseSequence: [], CastLike: [],
+  // signal: the window size, DFT's length and axis, STFT's step and frame length, the mel matrix's inputs
+  HannWindow: [0], HammingWindow: [0], BlackmanWindow: [0], DFT: [1, 2], STFT: [1, 3], MelWeightMatrix: [0, 1, 2, 3, 4],
   // reductions (axes input from opsets 13 / 18)
   ReduceMean: [1], ReduceSum: [1], ReduceMax: [1], ReduceMin: [1], ReduceProd: [1], ReduceL1: [1],
   ReduceL2: [1], ReduceSumSquare: [1], ReduceLogSumExp: [1], ArgMax: [], ArgMin: [], CumSum: [],

@@ -10,13 +10,13 @@ import { loadOnnx, readTensorProto } from '../../src/onnx/index.js';
 import { FIXTURES, expectClose, listDirs, readBytes, readDataSet, readOptionalProto } from './helpers.js';
 
 const DIR = join(FIXTURES, 'node-ops');
-const manifest = JSON.parse(readFileSync(join(DIR, 'cases.json'), 'utf8')) as { cases: { name: string; op: string }[]; excluded: Record<string, string> };
+const manifest = JSON.parse(readFileSync(join(DIR, 'cases.json'), 'utf8')) as { cases: { name: string; op: string; tolerance?: number }[]; excluded: Record<string, string> };
 
 describe('ONNX backend node tests (non-recurrent operators)', () => {
   it('the fixture folder holds exactly the listed cases', () => {
     expect(listDirs(DIR)).toEqual(manifest.cases.map((c) => c.name).sort());
   });
-  for (const { name, op } of manifest.cases) {
+  for (const { name, op, tolerance } of manifest.cases) {
     it(`${op}: ${name}`, () => {
       const model = loadOnnx(readBytes(join(DIR, name, 'model.onnx')));
       // an optional input's file is an OptionalProto: its tensor, or nothing (the input left out)
@@ -30,7 +30,8 @@ describe('ONNX backend node tests (non-recurrent operators)', () => {
       expect(outs.length).toBe(model.outputNames.length);
       model.outputNames.forEach((n, i) => {
         const want = outs[i];
-        if (want.data instanceof Float32Array) expectClose(got[n], want as never, 2e-6, `${name} ${n}`);
+        // (a case whose expected values are less exact says so in cases.json, with the tool's reason)
+        if (want.data instanceof Float32Array) expectClose(got[n], want as never, tolerance ?? 2e-6, `${name} ${n}`);
         else {
           // Integer and bool results must match exactly (bool comes back as 0/1).
           expect(got[n].shape, `${name} ${n} shape`).toEqual(want.shape);

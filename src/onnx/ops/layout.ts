@@ -6,7 +6,7 @@
 import { fmtShape } from '../../../base/errors.js';
 import type { NodeContext } from '../node.js';
 import { DT } from '../proto.js';
-import { alloc, allocData, i64, numelOf, odtypeOf, sameShape, toInts, type OData, type OTensor } from '../values.js';
+import { alloc, allocData, i64, numelOf, odtypeOf, sameShape, toInts, type OData, type ODType, type OTensor } from '../values.js';
 import {
   allocLike, axesInputOrAttr, broadcastShapes, expandTo, normAxis, sameDtype, stridesOf, walkStrided, type OpFactory,
 } from './util.js';
@@ -404,39 +404,43 @@ export const cast: OpFactory = (ctx) => {
   const dtype = odtypeOf(to);
   if (dtype === undefined) throw ctx.error('UNSUPPORTED', `cast to data type ${to} is not supported`);
   const toUint32 = to === DT.UINT32;
-  return (ins) => {
-    const x = ctx.input(ins, 0, 'input');
-    // To its own type (Silero casts its float STFT halves to float): the values as they are.
-    if (x.dtype === dtype && !toUint32) return [x];
-    const n = x.data.length;
-    const out = allocData(dtype, n);
-    if (x.dtype === 'int64') {
-      const src = x.data as BigInt64Array;
-      if (dtype === 'float32') for (let i = 0; i < n; i++) (out as Float32Array)[i] = Number(src[i]);
-      else if (dtype === 'bool') for (let i = 0; i < n; i++) (out as Uint8Array)[i] = src[i] !== 0n ? 1 : 0;
-      else if (dtype === 'int64') for (let i = 0; i < n; i++) (out as BigInt64Array)[i] = toUint32 ? BigInt.asUintN(32, src[i]) : src[i];
-      else for (let i = 0; i < n; i++) (out as Int32Array)[i] = Number(BigInt.asIntN(32, src[i])); // the store wraps narrower types
-    } else {
-      const src = x.data as Float32Array | Int32Array;
-      if (dtype === 'bool') for (let i = 0; i < n; i++) (out as Uint8Array)[i] = src[i] !== 0 ? 1 : 0;
-      else if (dtype === 'int64') {
-        const dst = out as BigInt64Array;
-        for (let i = 0; i < n; i++) {
-          const v = src[i];
-          const w = Number.isFinite(v) ? BigInt(Math.trunc(v)) : 0n;
-          dst[i] = toUint32 ? BigInt.asUintN(32, w) : w; // the store wraps to 64 bits
-        }
-      } else {
-        // float32 rounds; an integer array's store is ToInt8 / ToUint16 / ...: truncation toward
-        // zero and the modular wrap, 0 for NaN and infinities.
-        const dst = out as Float32Array | Int32Array;
-        for (let i = 0; i < n; i++) dst[i] = src[i];
-      }
-    }
-    return [{ dtype, data: out, shape: x.shape.slice() }];
-  };
+  return (ins) => [castTensor(ctx.input(ins, 0, 'input'), dtype, toUint32)];
 };
 
+/**
+ * `x` converted to `dtype` by Cast's rules (above); `toUint32` wraps the result to [0, 2^32) (a
+ * cast to uint32, held as int64). Shared by Cast and CastLike (ops/indexing.ts).
+ */
+export function castTensor(x: OTensor, dtype: ODType, toUint32 = false): OTensor {
+  // To its own type (Silero casts its float STFT halves to float): the values as they are.
+  if (x.dtype === dtype && !toUint32) return x;
+  const n = x.data.length;
+  const out = allocData(dtype, n);
+  if (x.dtype === 'int64') {
+    const src = x.data as BigInt64Array;
+    if (dtype === 'float32') for (let i = 0; i < n; i++) (out as Float32Array)[i] = Number(src[i]);
+    else if (dtype === 'bool') for (let i = 0; i < n; i++) (out as Uint8Array)[i] = src[i] !== 0n ? 1 : 0;
+    else if (dtype === 'int64') for (let i = 0; i < n; i++) (out as BigInt64Array)[i] = toUint32 ? BigInt.asUintN(32, src[i]) : src[i];
+    else for (let i = 0; i < n; i++) (out as Int32Array)[i] = Number(BigInt.asIntN(32, src[i])); // the store wraps narrower types
+  } else {
+    const src = x.data as Float32Array | Int32Array;
+    if (dtype === 'bool') for (let i = 0; i < n; i++) (out as Uint8Array)[i] = src[i] !== 0 ? 1 : 0;
+    else if (dtype === 'int64') {
+      const dst = out as BigInt64Array;
+      for (let i = 0; i < n; i++) {
+        const v = src[i];
+        const w = Number.isFinite(v) ? BigInt(Math.trunc(v)) : 0n;
+        dst[i] = toUint32 ? BigInt.asUintN(32, w) : w; // the store wraps to 64 bits
+      }
+    } else {
+      // float32 rounds; an integer array's store is ToInt8 / ToUint16 / ...: truncation toward
+      // zero and the modular wrap, 0 for NaN and infinities.
+      const dst = out as Float32Array | Int32Array;
+      for (let i = 0; i < n; i++) dst[i] = src[i];
+    }
+  }
+  return { dtype, data: out, shape: x.shape.slice() };
+}
 
 export const LAYOUT_OPS: Record<string, OpFactory> = {
   Identity: identity,
