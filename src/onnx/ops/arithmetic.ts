@@ -147,10 +147,14 @@ const mod: OpFactory = (ctx) => {
   };
 };
 
+// one by one, so that a bundle taking some (silero-ops.ts) drops the rest
+export const addOp = /* @__PURE__ */ arithmetic('Add', () => ADD);
+export const mulOp = /* @__PURE__ */ arithmetic('Mul', () => MUL);
+
 export const ARITHMETIC_OPS: Record<string, OpFactory> = {
-  Add: arithmetic('Add', () => ADD),
-  Sub: arithmetic('Sub', () => SUB),
-  Mul: arithmetic('Mul', () => MUL),
-  Div: arithmetic('Div', div),
+  Add: addOp,
+  Sub: /* @__PURE__ */ arithmetic('Sub', () => SUB),
+  Mul: mulOp,
+  Div: /* @__PURE__ */ arithmetic('Div', div),
   Mod: mod,
 };

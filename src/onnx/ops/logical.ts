@@ -105,17 +105,21 @@ const where: OpFactory = (ctx) => {
   };
 };
 
+// one by one, so that a bundle taking some (silero-ops.ts) drops the rest
+export const equalOp = /* @__PURE__ */ compare((a, b) => a === b, ANY);
+export { not as notOp };
+
 export const LOGICAL_OPS: Record<string, OpFactory> = {
-  Equal: compare((a, b) => a === b, ANY),
-  Less: compare((a, b) => a < b, ORDERED),
-  LessOrEqual: compare((a, b) => a <= b, ORDERED, 12),
-  Greater: compare((a, b) => a > b, ORDERED),
-  GreaterOrEqual: compare((a, b) => a >= b, ORDERED, 12),
-  And: compare((a, b) => Boolean(a) && Boolean(b), BOOL),
-  Or: compare((a, b) => Boolean(a) || Boolean(b), BOOL),
-  Xor: compare((a, b) => Boolean(a) !== Boolean(b), BOOL),
+  Equal: equalOp,
+  Less: /* @__PURE__ */ compare((a, b) => a < b, ORDERED),
+  LessOrEqual: /* @__PURE__ */ compare((a, b) => a <= b, ORDERED, 12),
+  Greater: /* @__PURE__ */ compare((a, b) => a > b, ORDERED),
+  GreaterOrEqual: /* @__PURE__ */ compare((a, b) => a >= b, ORDERED, 12),
+  And: /* @__PURE__ */ compare((a, b) => Boolean(a) && Boolean(b), BOOL),
+  Or: /* @__PURE__ */ compare((a, b) => Boolean(a) || Boolean(b), BOOL),
+  Xor: /* @__PURE__ */ compare((a, b) => Boolean(a) !== Boolean(b), BOOL),
   Not: not,
   Where: where,
-  IsNaN: floatTest('IsNaN'),
-  IsInf: floatTest('IsInf'),
+  IsNaN: /* @__PURE__ */ floatTest('IsNaN'),
+  IsInf: /* @__PURE__ */ floatTest('IsInf'),
 };

@@ -284,6 +284,6 @@ export const SHAPE_OPS: Record<string, OpFactory> = {
   Tile: tile,
   Split: split,
   Range: range,
-  DepthToSpace: depthSpace('DepthToSpace'),
-  SpaceToDepth: depthSpace('SpaceToDepth'),
+  DepthToSpace: /* @__PURE__ */ depthSpace('DepthToSpace'),
+  SpaceToDepth: /* @__PURE__ */ depthSpace('SpaceToDepth'),
 };
