@@ -411,6 +411,59 @@ describe('ONNX control flow and sequences', () => {
   });
 });
 
+/**
+ * A model of the index and signal operators (ops/indexing.ts, ops/signal.ts), their index and
+ * size inputs as Constants, so that mutations reach them as out-of-range indices, odd sizes and
+ * broken attributes.
+ */
+function indexSignalOnnx(): Uint8Array {
+  const I64 = 7;
+  const c = (name: string, dims: number[], data: number[], type = 1): NodeSpec => ({ op: 'Constant', inputs: [], outputs: [name], attrs: [{ name: 'value', t: { name: '', dims, data, type } }] });
+  return model({
+    opset: 17,
+    nodes: [
+      c('k', [], [1], I64), c('depth', [], [5], I64), c('onoff', [2], [0, 1]), c('step', [], [2], I64), c('wsize', [], [4], I64),
+      c('cond64', [8], [1, 0, 1, 1, 0, 0, 1, 0], I64), c('bins', [], [3], I64), c('dftlen', [], [8], I64), c('rate', [], [8000], I64),
+      c('lo', [], [100]), c('hi', [], [3000]), c('nd', [2, 1, 1], [1, 0], I64), c('axes', [1], [-1], I64),
+      { op: 'Cast', inputs: ['cond64'], outputs: ['cond'], attrs: [{ name: 'to', i: 9 }] },
+      { op: 'GatherElements', inputs: ['x', 'idx'], outputs: ['g'], attrs: [{ name: 'axis', i: 1 }] },
+      { op: 'ScatterElements', inputs: ['x', 'idx', 'g'], outputs: ['s'], attrs: [{ name: 'axis', i: 1 }, { name: 'reduction', s: 'add' }] },
+      { op: 'Trilu', inputs: ['s', 'k'], outputs: ['t'] },
+      { op: 'OneHot', inputs: ['idx', 'depth', 'onoff'], outputs: ['oh'], attrs: [{ name: 'axis', i: -1 }] },
+      { op: 'NonZero', inputs: ['t'], outputs: ['nz'] },
+      { op: 'Compress', inputs: ['x', 'cond'], outputs: ['cx'], attrs: [{ name: 'axis', i: 1 }] },
+      { op: 'GatherND', inputs: ['x', 'nd'], outputs: ['gnd'] },
+      { op: 'CastLike', inputs: ['x', 'idx'], outputs: ['xi'] },
+      { op: 'HannWindow', inputs: ['wsize'], outputs: ['win'] },
+      { op: 'STFT', inputs: ['x', 'step', 'win'], outputs: ['spec'], attrs: [{ name: 'onesided', i: 1 }] },
+      { op: 'Unsqueeze', inputs: ['x', 'axes'], outputs: ['x3'] },
+      { op: 'DFT', inputs: ['x3', 'dftlen'], outputs: ['dft'], attrs: [{ name: 'axis', i: 1 }] },
+      { op: 'MelWeightMatrix', inputs: ['bins', 'dftlen', 'rate', 'lo', 'hi'], outputs: ['mel'] },
+    ],
+    inputs: [{ name: 'x', shape: [2, 8] }, { name: 'idx', type: I64, shape: [2, 3] }],
+    outputs: ['t', 'oh', 'nz', 'cx', 'gnd', 'xi', 'spec', 'dft', 'mel'].map((name) => ({ name })),
+  });
+}
+
+describe('ONNX index and signal operators', () => {
+  it('3,000 mutations of a model of them end in a result or an RnnError; memory back to the baseline after each', () => {
+    const bytes = indexSignalOnnx();
+    const feeds = { x: { data: randn(16, rng(9)), shape: [2, 8] }, idx: { data: BigInt64Array.of(0n, 7n, 3n, -1n, 2n, 5n), shape: [2, 3] } };
+    const unmutated = loadOnnx(bytes);
+    expect(unmutated.run(feeds).spec.shape).toEqual([2, 3, 3, 2]); // the subject itself runs
+    unmutated.dispose();
+    const base = mem();
+    const r = rng(0x5160a1);
+    const codes = new Map<string, number>();
+    const slowest = { ms: 0, what: '' };
+    for (let i = 0; i < 3_000; i++) fuzzOnnx(`ONNX index/signal mutation ${i}`, mutateBytes(bytes, r), feeds, true, base, codes, slowest);
+    console.log('index/signal fuzz outcomes:', JSON.stringify(Object.fromEntries(codes)), 'slowest case', slowest);
+    // most mutations break the wire format; a few dozen still load and run
+    expect(codes.get('ok') ?? 0).toBeGreaterThan(30);
+    expect(codes.get('INVALID_INPUT') ?? 0).toBeGreaterThan(0);
+  });
+});
+
 describe('real models with sub-graphs and convs', () => {
   const dist = new URL('../../node_modules/@ricky0123/vad-web/dist/', import.meta.url).pathname;
   const models = [
