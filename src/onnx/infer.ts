@@ -713,7 +713,7 @@ const UNARY = [
   'Softplus', 'Softsign', 'Sin', 'Cos', 'LeakyRelu', 'Elu', 'Celu', 'Selu', 'HardSigmoid', 'HardSwish', 'ThresholdedRelu',
   'Softmax', 'LogSoftmax', 'Hardmax', 'Clip', 'CumSum', 'PRelu', 'BatchNormalization', 'InstanceNormalization',
   'Tan', 'Asin', 'Acos', 'Atan', 'Sinh', 'Cosh', 'Asinh', 'Acosh', 'Atanh', 'Mish', 'Gelu', 'Shrink',
-  'LRN', 'MeanVarianceNormalization', 'LpNormalization',
+  'LRN', 'MeanVarianceNormalization', 'LpNormalization', 'GroupNormalization',
 ];
 
 /** The symbolic rules, by operator. */

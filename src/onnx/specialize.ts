@@ -57,7 +57,7 @@ export const SHAPE_RULES: Readonly<Record<string, readonly number[]>> = {
   // networks
   MatMul: [], Gemm: [], Conv: [], ConvTranspose: [], MaxPool: [], AveragePool: [],
   GlobalAveragePool: [], GlobalMaxPool: [], LpPool: [], BatchNormalization: [], LayerNormalization: [],
-  InstanceNormalization: [], LRN: [], MeanVarianceNormalization: [], LpNormalization: [], LSTM: [], GRU: [], RNN: [],
+  InstanceNormalization: [], LRN: [], MeanVarianceNormalization: [], GroupNormalization: [], LpNormalization: [], LSTM: [], GRU: [], RNN: [],
 };
 
 /**

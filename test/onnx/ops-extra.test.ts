@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { loadOnnx } from '../../src/onnx/index.js';
 import type { Tensor } from '../../base/tensor.js';
 import { model, type Attr, type NodeSpec } from './encode.js';
-import { expectClose } from './helpers.js';
+import { expectClose, expectError } from './helpers.js';
 import { runOrt } from './ort.js';
 
 type InType = 'float32' | 'int64' | 'int32' | 'bool' | 'int8' | 'uint8' | 'int16' | 'uint16';
@@ -167,6 +167,10 @@ add({ name: 'SpaceToDepth blocksize 2', op: 'SpaceToDepth', opset: 13, attrs: [{
 add({ name: 'SpaceToDepth blocksize 3', op: 'SpaceToDepth', opset: 13, attrs: [{ name: 'blocksize', i: 3 }], inputs: [f(1, 2, 3, 6)] });
 // (onnxruntime takes odd sizes only; an even one follows the spec's floor / ceil window)
 for (const size of [1, 3, 5]) add({ name: `LRN size ${size}`, op: 'LRN', opset: 13, attrs: [{ name: 'size', i: size }, { name: 'alpha', f: 0.01 }, { name: 'beta', f: 0.6 }, { name: 'bias', f: 1.5 }], inputs: [f(2, 5, 3, 2)] });
+for (const [opset, affine] of [[18, 2], [21, 6]]) {
+  add({ name: `GroupNormalization opset ${opset}`, op: 'GroupNormalization', opset, attrs: [{ name: 'num_groups', i: 2 }, { name: 'epsilon', f: 1e-3 }], inputs: [f(2, 6, 5, 3), f(affine), f(affine)] });
+}
+add({ name: 'GroupNormalization one group per channel, 1-D', op: 'GroupNormalization', opset: 18, attrs: [{ name: 'num_groups', i: 4 }], inputs: [f(3, 4, 7), f(4), f(4)] });
 add({ name: 'MeanVarianceNormalization default axes', op: 'MeanVarianceNormalization', opset: 13, inputs: [f(2, 3, 4, 5)] });
 add({ name: 'MeanVarianceNormalization axes [1, -1]', op: 'MeanVarianceNormalization', opset: 13, attrs: [{ name: 'axes', ints: [1, -1] }], inputs: [f(2, 3, 4)] });
 for (const [axis, p] of [[-1, 2], [0, 1], [1, 2]]) add({ name: `LpNormalization axis ${axis} p ${p}`, op: 'LpNormalization', opset: 13, attrs: [{ name: 'axis', i: axis }, { name: 'p', i: p }], inputs: [f(3, 4, 5)] });
@@ -472,5 +476,30 @@ describe('bad attributes and inputs', () => {
     ['Mod fmod 2', { name: '', op: 'Mod', opset: 13, attrs: [{ name: 'fmod', i: 2 }], inputs: [f(2), f(2)] }, "'fmod' must be 0 or 1, got 2"],
   ] as [string, Case, string][])('%s: INVALID_FORMAT at load, naming node, attribute, expected and actual', (_, c, what) => {
     expect(() => load(c)).toThrow(expect.objectContaining({ code: 'INVALID_FORMAT', message: expect.stringContaining(`${c.op} node 'node_under_test' (opset ${c.opset}): attribute ${what}`) }));
+  });
+});
+
+describe('typed errors of the shape-moving and normalization operators', () => {
+  const one = (op: string, opset: number, attrs: Attr[], inputs: { name: string; shape: number[] }[]) =>
+    loadOnnx(model({ opset, nodes: [{ op, name: 'n', inputs: inputs.map((i) => i.name), outputs: ['y'], attrs }], inputs, outputs: [{ name: 'y' }] }));
+  const x = (shape: number[]) => ({ data: new Float32Array(shape.reduce((a, b) => a * b, 1)), shape });
+
+  it('DepthToSpace / SpaceToDepth: a bad blocksize or mode at load, sizes that do not divide at run', () => {
+    expectError(() => one('DepthToSpace', 13, [{ name: 'blocksize', i: 0 }], [{ name: 'x', shape: [1, 4, 2, 2] }]), 'INVALID_FORMAT', /'blocksize' must be a positive integer/);
+    expectError(() => one('DepthToSpace', 13, [{ name: 'blocksize', i: 2 }, { name: 'mode', s: 'XYZ' }], [{ name: 'x', shape: [1, 4, 2, 2] }]), 'INVALID_FORMAT', /'mode' must be 'DCR' or 'CRD'/);
+    expectError(() => one('DepthToSpace', 13, [{ name: 'blocksize', i: 2 }], [{ name: 'x', shape: [1, 6, 2, 2] }]).run({ x: x([1, 6, 2, 2]) }), 'SHAPE_MISMATCH', /channels 6 are not a multiple of blocksize\^2 = 4/);
+    expectError(() => one('SpaceToDepth', 13, [{ name: 'blocksize', i: 2 }], [{ name: 'x', shape: [1, 1, 3, 4] }]).run({ x: x([1, 1, 3, 4]) }), 'SHAPE_MISMATCH', /height 3 and width 4 must be multiples of blocksize 2/);
+  });
+
+  it('GroupNormalization: channels not a multiple of num_groups, and scale of the wrong size, at run', () => {
+    const m = loadOnnx(model({
+      opset: 18,
+      nodes: [{ op: 'GroupNormalization', name: 'gn', inputs: ['x', 's', 'b'], outputs: ['y'], attrs: [{ name: 'num_groups', i: 2 }] }],
+      inputs: [{ name: 'x', shape: [1, 'c', 3] }, { name: 's', shape: ['g'] }, { name: 'b', shape: ['g'] }],
+      outputs: [{ name: 'y' }],
+    }));
+    expectError(() => m.run({ x: x([1, 3, 3]), s: x([2]), b: x([2]) }), 'SHAPE_MISMATCH', /GroupNormalization node 'gn'.*channels 3 are not a multiple of num_groups 2/);
+    expectError(() => m.run({ x: x([1, 4, 3]), s: x([4]), b: x([4]) }), 'SHAPE_MISMATCH', /scale must have shape \[2\], got \[4\]/);
+    expectError(() => one('GroupNormalization', 18, [], [{ name: 'x', shape: [1, 2, 2] }, { name: 's', shape: [1] }, { name: 'b', shape: [1] }]), 'INVALID_FORMAT', /'num_groups' must be a positive integer/);
   });
 });

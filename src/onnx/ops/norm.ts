@@ -244,7 +244,49 @@ const lpNormalization: OpFactory = (ctx) => {
   };
 };
 
+/**
+ * GroupNormalization (18): each batch item's channels in `num_groups` groups, each group normalized
+ * over its channels and spatial positions ((x - mean) / sqrt(var + epsilon), statistics in
+ * float64), then scaled and shifted: per group at opset 18 (scale and bias [num_groups]), per
+ * channel from opset 21 ([C]; `stash_type` accepted, the statistics being float64 anyway).
+ */
+const groupNormalization: OpFactory = (ctx) => {
+  requireOpset(ctx, 18);
+  ctx.allowOnly(ctx.opset >= 21 ? ['epsilon', 'num_groups', 'stash_type'] : ['epsilon', 'num_groups']);
+  const epsilon = ctx.float('epsilon', 1e-5);
+  const groups = ctx.int('num_groups');
+  if (groups === undefined || !(groups >= 1)) throw ctx.error('INVALID_FORMAT', `attribute 'num_groups' must be a positive integer, got ${groups}`);
+  const perChannel = ctx.opset >= 21;
+  return (ins) => {
+    const x = ctx.input(ins, 0, 'X');
+    const src = requireFloat(ctx, x, 'X');
+    const { n, c, plane } = channelsOf(ctx, x);
+    if (c % groups !== 0) throw ctx.error('SHAPE_MISMATCH', `channels ${c} are not a multiple of num_groups ${groups}`);
+    const affine = perChannel ? c : groups;
+    const scale = requireShape(ctx, ctx.input(ins, 1, 'scale'), 'scale', [affine]);
+    const bias = requireShape(ctx, ctx.input(ins, 2, 'bias'), 'bias', [affine]);
+    const out = alloc('float32', x.shape.slice(), ctx.label);
+    const dst = out.data as Float32Array;
+    const span = (c / groups) * plane;
+    for (let g = 0; g < n * groups; g++) {
+      const base = g * span;
+      let sum = 0;
+      for (let i = 0; i < span; i++) sum += src[base + i];
+      const mean = sum / span;
+      let sq = 0;
+      for (let i = 0; i < span; i++) sq += (src[base + i] - mean) ** 2;
+      const inv = 1 / Math.sqrt(sq / span + epsilon);
+      for (let i = 0; i < span; i++) {
+        const k = perChannel ? ((base + i) / plane | 0) % c : g % groups;
+        dst[base + i] = (src[base + i] - mean) * inv * scale[k] + bias[k];
+      }
+    }
+    return [out];
+  };
+};
+
 export const NORM_OPS: Record<string, OpFactory> = {
+  GroupNormalization: groupNormalization,
   BatchNormalization: batchNormalization,
   LayerNormalization: layerNormalization,
   InstanceNormalization: instanceNormalization,
