@@ -7,6 +7,8 @@ import { SEQUENCE_OPS } from './ops/sequence.js';
 import { OPTIONAL_OPS } from './ops/optional.js';
 import { INDEXING_OPS } from './ops/indexing.js';
 import { SIGNAL_OPS } from './ops/signal.js';
+import { RESIZE_OPS } from './ops/resize.js';
+import { QUANTIZE_OPS } from './ops/quantize.js';
 import type { OpFactory } from './ops/util.js';
 import { supportedOps } from './plan.js';
 import { shapeInference } from './infer.js';
@@ -20,6 +22,8 @@ export const ALL_OPS: Record<string, OpFactory> = {
   ...OPTIONAL_OPS,
   ...INDEXING_OPS,
   ...SIGNAL_OPS,
+  ...RESIZE_OPS,
+  ...QUANTIZE_OPS,
   LSTM: recurrentOp('LSTM'),
   GRU: recurrentOp('GRU'),
   RNN: recurrentOp('RNN'),

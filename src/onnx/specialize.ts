@@ -49,6 +49,8 @@ export const SHAPE_RULES: Readonly<Record<string, readonly number[]>> = {
   GatherElements: [], GatherND: [], ScatterElements: [], Scatter: [], ScatterND: [], OneHot: [1], Trilu: [],
   Compress: [1], EyeLike: [], ReverseSequence: [], CastLike: [],
   // signal: the window size, DFT's length and axis, STFT's step and frame length, the mel matrix's inputs
+  // scales / sizes (Resize 11 on: roi as input 1 too, though it moves no dim)
+  Resize: [1, 2, 3], Upsample: [1],
   HannWindow: [0], HammingWindow: [0], BlackmanWindow: [0], DFT: [1, 2], STFT: [1, 3], MelWeightMatrix: [0, 1, 2, 3, 4],
   // reductions (axes input from opsets 13 / 18)
   ReduceMean: [1], ReduceSum: [1], ReduceMax: [1], ReduceMin: [1], ReduceProd: [1], ReduceL1: [1],

@@ -118,12 +118,12 @@ describe('shape inference at load: sound on ONNX node tests', () => {
       expect(wrong).toEqual([]);
       // how much inference determines (dtype and every dim), as measured when the rules were written.
       // The rest: inputs whose values a node needs fed at run (pads, axes, repeats, k, the signal
-      // operators' sizes and lengths), declared
+      // operators' sizes and lengths, Resize's scales and sizes), declared
       // scalars (run() also takes [1]), pools and ConvTranspose over symbolic spatial dims,
       // broadcasts of two unrelated symbols (either may be 1), a Loop's carried values (their
       // shapes may change between iterations: only the dtype is known), and the counts that
       // Compress and NonZero find in their data.
-      const floor = { declared: 0.91, 'per-axis': 0.64, 'by-size': 0.8 }[naming];
+      const floor = { declared: 0.87, 'per-axis': 0.6, 'by-size': 0.75 }[naming];
       console.log(`inputs ${naming}: ${full} of ${outputs} outputs fully inferred at load`);
       expect(full / outputs).toBeGreaterThanOrEqual(floor);
     });

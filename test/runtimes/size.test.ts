@@ -83,9 +83,13 @@ const OPTIONALS = 4 * 1024;
 // Compress, EyeLike, ReverseSequence, CastLike: src/onnx/ops/indexing.ts, 10 KB), the signal
 // operators of audio front-ends (windows, DFT with its FFT and Bluestein, STFT, MelWeightMatrix:
 // src/onnx/ops/signal.ts, 10.5 KB), trigonometry, Mish, Gelu, Shrink, IsNaN, IsInf, LRN, MVN,
-// LpNormalization, DepthToSpace / SpaceToDepth, and their shape rules. Added to the ONNX budgets;
-// a VAD page takes none of them (its arithmetic and comparisons are now picked one by one too).
-const MORE_OPERATORS = 27 * 1024;
+// LpNormalization, DepthToSpace / SpaceToDepth, GroupNormalization; Resize and Upsample (every
+// mode and coordinate mode: src/onnx/ops/resize.ts, 12 KB); the quantization operators
+// (QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, MatMulInteger, ConvInteger,
+// QLinearMatMul, QLinearConv: src/onnx/ops/quantize.ts, 14 KB); and their shape rules. Added to
+// the ONNX budgets; a VAD page takes none of them (its arithmetic and comparisons are now picked
+// one by one too).
+const MORE_OPERATORS = 56 * 1024;
 
 /**
  * Minified bytes of what a page loads up front for `entry` (a file, or `{ contents }` importing
