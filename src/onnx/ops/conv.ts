@@ -33,7 +33,7 @@ export interface ConvParams {
 }
 
 /** The node's attributes, checked for values at load (lengths once the spatial rank is known). */
-interface ConvAttrs {
+export interface ConvAttrs {
   transposed: boolean;
   autoPad: AutoPad;
   group: number;
@@ -45,7 +45,8 @@ interface ConvAttrs {
   outputShape?: number[];
 }
 
-function parseAttrs(ctx: NodeContext, transposed: boolean): ConvAttrs {
+/** Conv's (or ConvTranspose's) attributes, checked at load: ConvInteger and QLinearConv (ops/quantize.ts) read them too. */
+export function parseAttrs(ctx: NodeContext, transposed: boolean): ConvAttrs {
   const names = ['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides'];
   ctx.allowOnly(transposed ? [...names, 'output_padding', 'output_shape'] : names);
   const autoPad = ctx.string('auto_pad', 'NOTSET') as AutoPad;
@@ -132,8 +133,8 @@ export interface ResolvedConv {
   outShape: number[];
 }
 
-/** Checks X against W (and B) and works out pads and the output shape of one call. */
-function resolve(ctx: NodeContext, at: ConvAttrs, xShape: readonly number[], wShape: readonly number[], bShape: readonly number[] | undefined): ResolvedConv {
+/** Checks X against W (and B) and works out pads and the output shape of one call (ops/quantize.ts's integer convolutions too). */
+export function resolve(ctx: NodeContext, at: ConvAttrs, xShape: readonly number[], wShape: readonly number[], bShape: readonly number[] | undefined): ResolvedConv {
   checkWeight(ctx, at, wShape);
   const r = wShape.length - 2;
   if (xShape.length !== r + 2) {

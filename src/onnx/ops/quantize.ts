@@ -45,7 +45,7 @@
 import { fmtShape } from '../../../base/errors.js';
 import type { NodeContext, NodeFn, ValueType } from '../node.js';
 import { alloc, DTYPES, numelOf, type ODType } from '../values.js';
-import type { AutoPad, ConvParams } from './conv.js';
+import { parseAttrs as parseConvAttrs, resolve as resolveConv, type ConvParams } from './conv.js';
 import { bstrides, forBroadcast, normAxis, requireOpset, stridesOf, type Elems, type OpFactory } from './util.js';
 
 const INT8S: readonly ODType[] = ['int8', 'uint8'];
@@ -555,88 +555,6 @@ const qLinearMatMul: OpFactory = (ctx) => {
 // ---------------------------------------------------------------------------------------------
 // ConvInteger / QLinearConv
 
-/** Conv's attributes (the same rules as ops/conv.ts), checked at load. */
-interface IntConvAttrs {
-  autoPad: AutoPad;
-  group: number;
-  kernelShape?: number[];
-  pads?: number[];
-  strides?: number[];
-  dilations?: number[];
-}
-
-const AUTO_PADS: readonly AutoPad[] = ['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'];
-
-function intConvAttrs(ctx: NodeContext): IntConvAttrs {
-  ctx.allowOnly(['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides']);
-  const autoPad = ctx.string('auto_pad', 'NOTSET') as AutoPad;
-  if (!AUTO_PADS.includes(autoPad)) throw ctx.error('INVALID_FORMAT', `attribute 'auto_pad' must be one of ${AUTO_PADS.join(', ')}, got '${autoPad}'`);
-  const group = ctx.int('group', 1);
-  if (!(group >= 1)) throw ctx.error('INVALID_FORMAT', `attribute 'group' must be at least 1, got ${group}`);
-  const list = (name: string, min: number): number[] | undefined => {
-    const v = ctx.ints(name);
-    if (v !== undefined && v.some((e) => !(e >= min))) throw ctx.error('INVALID_FORMAT', `attribute '${name}' must hold values >= ${min}, got ${fmtShape(v)}`);
-    return v;
-  };
-  const at: IntConvAttrs = { autoPad, group, kernelShape: list('kernel_shape', 1), pads: list('pads', 0), strides: list('strides', 1), dilations: list('dilations', 1) };
-  if (at.pads && autoPad !== 'NOTSET') throw ctx.error('INVALID_FORMAT', `attribute 'pads' cannot be used with auto_pad=${autoPad} (only with NOTSET)`);
-  return at;
-}
-
-/** Checks x [N, C, ...] against w [M, C/group, ...k] and works out the pads and the output shape. */
-function resolveIntConv(ctx: NodeContext, at: IntConvAttrs, xShape: readonly number[], wShape: readonly number[], names: [string, string]): { p: ConvParams; outShape: number[] } {
-  const [xn, wn] = names;
-  if (wShape.length < 3) throw ctx.error('SHAPE_MISMATCH', `${wn} must have rank >= 3 ([M, C/group, k1, ...]), got shape ${fmtShape(wShape)}`);
-  const r = wShape.length - 2;
-  for (const [name, v, n] of [['kernel_shape', at.kernelShape, r], ['strides', at.strides, r], ['dilations', at.dilations, r], ['pads', at.pads, 2 * r]] as const) {
-    if (v !== undefined && v.length !== n) {
-      throw ctx.error('INVALID_FORMAT', `attribute '${name}' must have ${n} values for a ${r}-D convolution (${wn} rank ${r + 2}), got ${v.length}: ${fmtShape(v)}`);
-    }
-  }
-  if (wShape.some((d) => d === 0)) throw ctx.error('SHAPE_MISMATCH', `${wn} has a zero-length dimension: shape ${fmtShape(wShape)}`);
-  const kernel = wShape.slice(2);
-  if (at.kernelShape && at.kernelShape.some((k, i) => k !== kernel[i])) {
-    throw ctx.error('SHAPE_MISMATCH', `attribute 'kernel_shape' ${fmtShape(at.kernelShape)} does not match the kernel dims of ${wn} ${fmtShape(wShape)}`);
-  }
-  const G = at.group;
-  if (wShape[0] % G !== 0) throw ctx.error('SHAPE_MISMATCH', `attribute 'group' (${G}) must divide the output channels (${wn} dim 0 = ${wShape[0]})`);
-  if (xShape.length !== r + 2) {
-    throw ctx.error('SHAPE_MISMATCH', `${xn} must have rank ${r + 2} ([N, C, ${r}-D spatial], like ${wn} ${fmtShape(wShape)}), got shape ${fmtShape(xShape)}`);
-  }
-  const C = xShape[1];
-  if (C === 0 || xShape.slice(2).some((d) => d === 0)) throw ctx.error('INVALID_INPUT', `${xn} has a zero-length channel or spatial dimension: shape ${fmtShape(xShape)}`);
-  if (C !== wShape[1] * G) {
-    throw ctx.error('SHAPE_MISMATCH', `${xn} has ${C} channels but ${wn} expects ${wShape[1] * G} (${wn} dim 1 (${wShape[1]}) x group (${G})); ${xn} ${fmtShape(xShape)}, ${wn} ${fmtShape(wShape)}`);
-  }
-  const strides = at.strides ?? kernel.map(() => 1);
-  const dilations = at.dilations ?? kernel.map(() => 1);
-  const padsBegin = new Array<number>(r).fill(0);
-  const padsEnd = new Array<number>(r).fill(0);
-  const outSp = new Array<number>(r);
-  for (let i = 0; i < r; i++) {
-    const inSize = xShape[i + 2];
-    const extent = (kernel[i] - 1) * dilations[i] + 1;
-    if (at.autoPad === 'SAME_UPPER' || at.autoPad === 'SAME_LOWER') {
-      // the output keeps ceil(in / stride) positions; an odd unit of padding goes to the end (UPPER) or the beginning (LOWER)
-      outSp[i] = Math.ceil(inSize / strides[i]);
-      const total = Math.max(0, (outSp[i] - 1) * strides[i] + extent - inSize);
-      padsBegin[i] = at.autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : total - Math.floor(total / 2);
-      padsEnd[i] = total - padsBegin[i];
-    } else {
-      if (at.pads) {
-        padsBegin[i] = at.pads[i];
-        padsEnd[i] = at.pads[i + r];
-      }
-      const padded = inSize + padsBegin[i] + padsEnd[i];
-      if (padded < extent) {
-        throw ctx.error('SHAPE_MISMATCH', `spatial dim ${i}: the padded input (${inSize} + pads ${padsBegin[i]}, ${padsEnd[i]} = ${padded}) is smaller than the dilated kernel (${extent}); ${xn} ${fmtShape(xShape)}, ${wn} ${fmtShape(wShape)}`);
-      }
-      outSp[i] = Math.floor((padded - extent) / strides[i]) + 1;
-    }
-  }
-  return { p: { group: G, kernel, strides, dilations, padsBegin, padsEnd }, outShape: [xShape[0], wShape[0], ...outSp] };
-}
-
 /** Whether a per-channel parameter of w is per-tensor (false) or one per output channel (true). */
 function channelParam(ctx: NodeContext, t: ValueType, what: string, M: number): boolean {
   if (isScalarLike(t.shape)) return false;
@@ -707,14 +625,16 @@ function intConv(x: Int32Array, xShape: readonly number[], w: Int32Array, wShape
 
 const convInteger: OpFactory = (ctx) => {
   requireOpset(ctx, 10);
-  const at = intConvAttrs(ctx);
+  const at = parseConvAttrs(ctx, false);
   requireInputs(ctx, ['x', 'w']);
   const resolve = (ins: readonly (ValueType | undefined)[]) => {
     const x = need(ctx, ins, 0, 'x');
     const w = need(ctx, ins, 1, 'w');
     requireDtype(ctx, x, 'x', INT8S);
     requireDtype(ctx, w, 'w', INT8S);
-    const res = resolveIntConv(ctx, at, x.shape, w.shape, ['x', 'w']);
+    // Conv's geometry and checks (its messages name X and W)
+    const { params: p, outShape } = resolveConv(ctx, at, x.shape, w.shape, undefined);
+    const res = { p, outShape };
     const xzp = ins[2];
     const wzp = ins[3];
     if (xzp) {
@@ -745,7 +665,7 @@ const QLINEAR_CONV_INPUTS = ['x', 'x_scale', 'x_zero_point', 'w', 'w_scale', 'w_
 
 const qLinearConv: OpFactory = (ctx) => {
   requireOpset(ctx, 10);
-  const at = intConvAttrs(ctx);
+  const at = parseConvAttrs(ctx, false);
   requireInputs(ctx, QLINEAR_CONV_INPUTS);
   const resolve = (ins: readonly (ValueType | undefined)[]) => {
     const [x, xs, xzp, w, ws, wzp, ys, yzp] = QLINEAR_CONV_INPUTS.map((what, i) => need(ctx, ins, i, what));
@@ -756,7 +676,9 @@ const qLinearConv: OpFactory = (ctx) => {
     requireSameType(ctx, wzp, 'w_zero_point', w, 'w');
     requireDtype(ctx, yzp, 'y_zero_point', INT8S);
     for (const [t, what] of [[xs, 'x_scale'], [ws, 'w_scale'], [ys, 'y_scale']] as const) requireDtype(ctx, t, what, FLOAT);
-    const res = resolveIntConv(ctx, at, x.shape, w.shape, ['x', 'w']);
+    // Conv's geometry and checks (its messages name X and W)
+    const { params: p, outShape } = resolveConv(ctx, at, x.shape, w.shape, undefined);
+    const res = { p, outShape };
     const M = w.shape[0];
     for (const [t, what] of [[xs, 'x_scale'], [xzp, 'x_zero_point'], [ys, 'y_scale'], [yzp, 'y_zero_point']] as const) requireScalar(ctx, t, what);
     const wScalePerChannel = channelParam(ctx, ws, 'w_scale', M);
