@@ -231,11 +231,6 @@ export class Planner {
       if (name !== '' && scope.definedHere(name)) throw new RnnError('INVALID_FORMAT', `${label}: output '${name}' is defined twice`);
     }
     const kinds = inputs.map((s) => (s < 0 ? 'tensor' : this.kindOf(s)));
-    if (kinds[0] !== 'tensor' && node.opType === 'Identity') {
-      // of a sequence or an optional: the output is the same value
-      if (node.outputs[0]) scope.define(node.outputs[0], inputs[0]);
-      return;
-    }
     const other = kinds.findIndex((k) => k !== 'tensor');
     if (other >= 0 && !factory?.takesNonTensors) {
       throw new RnnError('INVALID_FORMAT', `${label}: input ${other} ('${node.inputs[other]}') is ${kindName(kinds[other])}, but operator '${node.opType}' takes tensors`);

@@ -236,6 +236,9 @@ class StaticCompiler {
 
   /** The node prepared for its input types (or redirected, see redirectedNode); undefined when a type is unknown. */
   private prepare(step: NodeStep): PreparedNode | undefined {
+    // buffers hold tensors: a node that takes or makes sequences or optionals stays dynamic
+    const { inputKinds, outputKinds } = step.ctx;
+    if (inputKinds.some((k) => k !== 'tensor') || outputKinds?.some((k) => k !== 'tensor')) return undefined;
     const inputTypes = Array.from(step.inputs, (s) => this.typeOf(s));
     const outputTypes = Array.from(step.outputs, (s) => (s < 0 ? undefined : this.typeOf(s)));
     if (inputTypes.some((t, i) => t === undefined && step.inputs[i] >= 0) || outputTypes.some((t, i) => t === undefined && step.outputs[i] >= 0)) return undefined;

@@ -65,13 +65,15 @@ export interface ValueSpec {
   shape?: (number | string)[];
   /** A sequence of tensors of `type` (TypeProto.sequence_type). */
   sequence?: boolean;
+  /** An optional tensor of `type` (TypeProto.optional_type). */
+  optional?: boolean;
 }
 
 function valueInfo(v: ValueSpec): Bytes {
   const dims = (v.shape ?? []).map((d) => fLen(1, typeof d === 'number' ? fInt(1, d) : fStr(2, d)));
   const tt = [...fInt(1, v.type ?? 1), ...(v.shape ? fLen(2, dims.flat()) : [])];
-  // TypeProto: tensor_type (1), or sequence_type (4) holding the element's TypeProto
-  const type = v.sequence ? fLen(4, fLen(1, fLen(1, tt))) : fLen(1, tt);
+  // TypeProto: tensor_type (1), or sequence_type (4) / optional_type (9) holding the element's TypeProto
+  const type = v.sequence ? fLen(4, fLen(1, fLen(1, tt))) : v.optional ? fLen(9, fLen(1, fLen(1, tt))) : fLen(1, tt);
   return [...fStr(1, v.name), ...fLen(2, type)];
 }
 

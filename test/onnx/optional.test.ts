@@ -73,6 +73,22 @@ describe('optional operators', () => {
     expect(Array.from(ort.outputs!.y.data)).toEqual([-1, 2, -3]);
   });
 
+  it('Identity passes an optional input on, given or left out, on the dynamic, specialised and static plans', () => {
+    const m = loadOnnx(model({
+      opset: 16,
+      nodes: [
+        { op: 'Identity', inputs: ['h0'], outputs: ['h'] },
+        { op: 'OptionalHasElement', inputs: ['h'], outputs: ['has'] },
+      ],
+      inputs: [{ name: 'h0', shape: [2], optional: true }],
+      outputs: [{ name: 'has', type: BOOL }],
+    }));
+    for (let run = 0; run < 3; run++) {
+      expect(Array.from(m.run({ h0: { data: Float32Array.of(1, 2), shape: [2] } }).has.data)).toEqual([1]);
+      expect(Array.from(m.run({}).has.data)).toEqual([0]);
+    }
+  });
+
   it('from opset 18, OptionalHasElement of a tensor is true and of an absent input false; OptionalGetElement passes a tensor through', () => {
     const m = loadOnnx(model({
       opset: 18,

@@ -156,6 +156,28 @@ describe('sequence operators', () => {
     }
   });
 
+  it('Identity passes a sequence on, on the dynamic, specialised and static plans', () => {
+    const m = loadOnnx(model({
+      opset: 17,
+      nodes: [
+        { op: 'SplitToSequence', inputs: ['x'], outputs: ['parts'], attrs: [{ name: 'axis', i: 1 }] },
+        { op: 'Identity', inputs: ['parts'], outputs: ['same'] },
+        { op: 'SequenceLength', inputs: ['same'], outputs: ['n'] },
+        { op: 'ConcatFromSequence', inputs: ['same'], outputs: ['y'], attrs: [{ name: 'axis', i: 0 }] },
+      ],
+      inputs: [{ name: 'x', shape: [2, 3] }],
+      outputs: [{ name: 'n', type: INT64 }, { name: 'y' }],
+    }));
+    const x = f32([2, 3], 40);
+    for (let run = 0; run < 3; run++) {
+      const got = m.run({ x });
+      expect(Number(got.n.data[0])).toBe(3);
+      // the columns one under the other: [x00, x10, x01, x11, x02, x12]
+      const d = x.data as Float32Array;
+      expect(Array.from(got.y.data)).toEqual([d[0], d[3], d[1], d[4], d[2], d[5]]);
+    }
+  });
+
   it('a sequence made of constants folds at load, and a tensor it hands out is a copy', () => {
     const bytes = model({
       opset: 17,

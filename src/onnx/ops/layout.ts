@@ -26,10 +26,13 @@ export function transposeData(data: OData, shape: readonly number[], perm: reado
 
 
 
+/** Its input, of any kind: a tensor, a sequence or an optional (opset 14 and 16 widened the type). */
 export const identity: OpFactory = (ctx) => {
   ctx.allowOnly([]);
+  ctx.outputKinds = [ctx.inputKinds[0] ?? 'tensor'];
   return (ins) => [ctx.input(ins, 0, 'input')];
 };
+identity.takesNonTensors = true;
 
 const dropout: OpFactory = (ctx) => {
   ctx.allowOnly(['ratio', 'is_test', 'seed']);
