@@ -8,29 +8,12 @@
 import { describe, expect, it } from 'vitest';
 import { loadOnnx } from '../../src/onnx/index.js';
 import type { Tensor } from '../../base/tensor.js';
-import { model, type Attr, type NodeSpec } from './encode.js';
+import { model, type Attr } from './encode.js';
+import { ONNX_TYPE, singleNodeGraph, type In, type InType, type SingleNode } from './single-node.js';
 import { expectClose, expectError } from './helpers.js';
 import { runOrt } from './ort.js';
 
-type InType = 'float32' | 'int64' | 'int32' | 'bool' | 'int8' | 'uint8' | 'int16' | 'uint16';
-interface In {
-  type?: InType;
-  shape: number[];
-  /** Fixed values; otherwise uniform random in [lo, hi) (integers for integer types). */
-  data?: number[];
-  lo?: number;
-  hi?: number;
-  /** An optional input left out ('' in the node). */
-  omit?: boolean;
-  /** Random integers avoid 0 (divisors). */
-  nonzero?: boolean;
-}
-interface Case {
-  name: string;
-  op: string;
-  opset: number;
-  attrs?: Attr[];
-  inputs: In[];
+interface Case extends SingleNode {
   outputs?: number;
   /** Element type of the outputs when not the rule of outType (Cast). */
   outType?: InType;
@@ -46,8 +29,6 @@ function outType(c: Case, i: number): InType {
   return c.inputs[c.op === 'Where' ? 1 : 0].type ?? 'float32';
 }
 
-const ONNX_TYPE: Record<InType, number> = { float32: 1, int64: 7, int32: 6, bool: 9, int8: 3, uint8: 2, int16: 5, uint16: 4 };
-
 /** Deterministic uniform numbers (a 32-bit LCG), so failures reproduce. */
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -58,35 +39,8 @@ function rng(seed: number): () => number {
 }
 
 function build(c: Case, seed: number): { bytes: Uint8Array; feeds: Record<string, Tensor> } {
-  const rand = rng(seed);
-  const nodes: NodeSpec[] = [];
-  const inputs: { name: string; type: number; shape: number[] }[] = [];
-  const feeds: Record<string, Tensor> = {};
-  const names = c.inputs.map((inp, i) => {
-    if (inp.omit) return '';
-    const type = inp.type ?? 'float32';
-    const n = inp.shape.reduce((a, b) => a * b, 1);
-    const lo = inp.lo ?? (type === 'bool' ? 0 : -3);
-    const hi = inp.hi ?? (type === 'bool' ? 2 : 3);
-    const values = inp.data ?? Array.from({ length: n }, () => {
-      const v = type === 'float32' ? lo + (hi - lo) * rand() : Math.floor(lo + (hi - lo) * rand());
-      return inp.nonzero && v === 0 ? 1 : v;
-    });
-    // bool and the 8- / 16-bit integers are fed as int32 and cast in the graph (the ORT test
-    // helper feeds float32, int32 and int64 only).
-    const fedInGraph = type !== 'float32' && type !== 'int32' && type !== 'int64';
-    const fedType = fedInGraph ? 'int32' : type;
-    const fedName = fedInGraph ? `raw${i}` : `in${i}`;
-    inputs.push({ name: fedName, type: ONNX_TYPE[fedType], shape: inp.shape });
-    const data = fedType === 'float32' ? Float32Array.from(values) : fedType === 'int64' ? BigInt64Array.from(values, (v) => BigInt(v)) : Int32Array.from(values);
-    feeds[fedName] = { data, shape: inp.shape };
-    if (fedInGraph) nodes.push({ op: 'Cast', name: `cast${i}`, inputs: [fedName], outputs: [`in${i}`], attrs: [{ name: 'to', i: ONNX_TYPE[type] }] });
-    return `in${i}`;
-  });
-  const outs = Array.from({ length: c.outputs ?? 1 }, (_, i) => `out${i}`);
-  nodes.push({ op: c.op, name: 'node_under_test', inputs: names, outputs: outs, attrs: c.attrs });
-  const bytes = model({ opset: c.opset, nodes, inputs, outputs: outs.map((name, i) => ({ name, type: ONNX_TYPE[outType(c, i)] })) });
-  return { bytes, feeds };
+  const outs = Array.from({ length: c.outputs ?? 1 }, (_, i) => ({ name: `out${i}`, type: outType(c, i) }));
+  return singleNodeGraph(c, rng(seed), (type) => (type === 'bool' ? [0, 2] : [-3, 3]), outs);
 }
 
 async function expectLikeOrt(c: Case, seed = 1): Promise<void> {

@@ -13,66 +13,25 @@ import { describe, expect, it } from 'vitest';
 import { loadOnnx } from '../../src/onnx/index.js';
 import type { Tensor } from '../../base/tensor.js';
 import { rng } from '../helpers/common.js';
-import { model, type Attr, type NodeSpec } from './encode.js';
+import { model, type Attr } from './encode.js';
+import { ONNX_TYPE, singleNodeGraph, type In, type InType, type SingleNode } from './single-node.js';
 import { expectError } from './helpers.js';
 import { expectLikeOrt, runOrt } from './ort.js';
 
 // ---------------------------------------------------------------------------------------------
 // 2. Against onnxruntime-web
 
-type InType = 'float32' | 'int64' | 'int32' | 'bool' | 'int8' | 'uint8' | 'int16' | 'uint16';
-const ONNX_TYPE: Record<InType, number> = { float32: 1, int64: 7, int32: 6, bool: 9, int8: 3, uint8: 2, int16: 5, uint16: 4 };
 const TYPE_RANGE: Record<InType, [number, number]> = {
   float32: [-4, 4], int64: [-1000, 1000], int32: [-1000, 1000], bool: [0, 2], int8: [-128, 128], uint8: [0, 256], int16: [-32768, 32768], uint16: [0, 65536],
 };
 
-interface In {
-  type?: InType;
-  shape: number[];
-  /** Fixed values; otherwise uniform random in [lo, hi) (integers for integer types), by default the type's range. */
-  data?: number[];
-  lo?: number;
-  hi?: number;
-  /** An optional input left out ('' in the node). */
-  omit?: boolean;
-}
-interface Case {
-  name: string;
-  op: string;
-  opset: number;
-  attrs?: Attr[];
-  inputs: In[];
+interface Case extends SingleNode {
   /** Element type of the output when it is not input 0's. */
   outType?: InType;
 }
 
-/**
- * A graph of the node under test fed from graph inputs: float32, int32 and int64 directly, the
- * other types as int32 cast in the graph (onnxruntime-web's feeds here are of those three types).
- */
 function build(c: Case, seed: number): { bytes: Uint8Array; feeds: Record<string, Tensor> } {
-  const rand = rng(seed);
-  const nodes: NodeSpec[] = [];
-  const inputs: { name: string; type: number; shape: number[] }[] = [];
-  const feeds: Record<string, Tensor> = {};
-  const names = c.inputs.map((inp, i) => {
-    if (inp.omit) return '';
-    const type = inp.type ?? 'float32';
-    const n = inp.shape.reduce((a, b) => a * b, 1);
-    const [lo, hi] = [inp.lo ?? TYPE_RANGE[type][0], inp.hi ?? TYPE_RANGE[type][1]];
-    const values = inp.data ?? Array.from({ length: n }, () => (type === 'float32' ? Math.fround(lo + (hi - lo) * rand()) : Math.floor(lo + (hi - lo) * rand())));
-    if (values.length !== n) throw new Error(`${c.name}: input ${i} has ${values.length} values for shape [${inp.shape}]`);
-    const castInGraph = type !== 'float32' && type !== 'int32' && type !== 'int64';
-    const fedType = castInGraph ? 'int32' : type;
-    const fedName = castInGraph ? `raw${i}` : `in${i}`;
-    inputs.push({ name: fedName, type: ONNX_TYPE[fedType], shape: inp.shape });
-    feeds[fedName] = { data: fedType === 'float32' ? Float32Array.from(values) : fedType === 'int64' ? BigInt64Array.from(values, (v) => BigInt(v)) : Int32Array.from(values), shape: inp.shape };
-    if (castInGraph) nodes.push({ op: 'Cast', name: `cast${i}`, inputs: [fedName], outputs: [`in${i}`], attrs: [{ name: 'to', i: ONNX_TYPE[type] }] });
-    return `in${i}`;
-  });
-  nodes.push({ op: c.op, name: 'node_under_test', inputs: names, outputs: ['out'], attrs: c.attrs });
-  const outType = c.outType ?? c.inputs[0].type ?? 'float32';
-  return { bytes: model({ opset: c.opset, nodes, inputs, outputs: [{ name: 'out', type: ONNX_TYPE[outType] }] }), feeds };
+  return singleNodeGraph(c, rng(seed), (type) => TYPE_RANGE[type], [{ name: 'out', type: c.outType ?? c.inputs[0].type ?? 'float32' }]);
 }
 
 const CASES: Case[] = [];
