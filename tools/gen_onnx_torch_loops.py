@@ -82,6 +82,8 @@ import torch.nn as nn
 from onnx import numpy_helper
 from torch import Tensor
 
+from onnx_test_data import save_set  # tools/onnx_test_data.py
+
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'onnx', 'torch-loops')
 OPSETS = [14, 17]
 
@@ -300,17 +302,6 @@ def to_numpy(v):
     if isinstance(v, int):  # a TorchScript int is an ONNX int64 scalar
         return np.array(v, dtype=np.int64)
     return np.array(v, dtype=np.float32)
-
-
-def save_set(d, idx, inputs, outputs):
-    sd = os.path.join(d, f'test_data_set_{idx}')
-    os.makedirs(sd)
-    for k, (n, a) in enumerate(inputs):
-        with open(os.path.join(sd, f'input_{k}.pb'), 'wb') as f:
-            f.write(numpy_helper.from_array(a, n).SerializeToString())
-    for k, (n, a) in enumerate(outputs):
-        with open(os.path.join(sd, f'output_{k}.pb'), 'wb') as f:
-            f.write(numpy_helper.from_array(a, n).SerializeToString())
 
 
 # --- inspection -------------------------------------------------------------------------------

@@ -23,7 +23,9 @@ import shutil
 import numpy as np
 import torch
 import torch.nn as nn
-from onnx import numpy_helper
+
+from onnx_test_data import save_set  # tools/onnx_test_data.py
+
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'onnx', 'torch')
 OPSETS = [9, 14, 17]
@@ -59,17 +61,6 @@ class StackedRNN(nn.Module):
 
     def forward(self, x):
         return self.rnn(x)
-
-
-def save_set(d, idx, inputs, outputs):
-    sd = os.path.join(d, f'test_data_set_{idx}')
-    os.makedirs(sd)
-    for k, (n, a) in enumerate(inputs):
-        with open(os.path.join(sd, f'input_{k}.pb'), 'wb') as f:
-            f.write(numpy_helper.from_array(a, n).SerializeToString())
-    for k, (n, a) in enumerate(outputs):
-        with open(os.path.join(sd, f'output_{k}.pb'), 'wb') as f:
-            f.write(numpy_helper.from_array(a, n).SerializeToString())
 
 
 def build(name, seed):

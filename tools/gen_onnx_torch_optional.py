@@ -24,8 +24,9 @@ from typing import Optional
 import numpy as np
 import onnx
 import torch
-from onnx import numpy_helper
 from torch import nn
+
+from onnx_test_data import save_set  # tools/onnx_test_data.py
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'onnx', 'torch-optional')
 OPSETS = [16, 17]
@@ -70,17 +71,6 @@ def build(name, g):
         return RNNOptionalState(), (torch.randn(5, 2, 4, generator=g), torch.randn(2, 6, generator=g) * 0.5), (torch.randn(3, 3, 4, generator=g),)
     assert name == 'gru_optional_state', name
     return GRUOptionalState(), (torch.randn(6, 2, 3, generator=g), torch.randn(2, 5, generator=g) * 0.5), (torch.randn(4, 1, 3, generator=g),)
-
-
-def save_set(d, idx, inputs, outputs):
-    sd = os.path.join(d, f'test_data_set_{idx}')
-    os.makedirs(sd)
-    for k, (n, a) in enumerate(inputs):
-        with open(os.path.join(sd, f'input_{k}.pb'), 'wb') as f:
-            f.write(numpy_helper.from_array(a, n).SerializeToString())
-    for k, (n, a) in enumerate(outputs):
-        with open(os.path.join(sd, f'output_{k}.pb'), 'wb') as f:
-            f.write(numpy_helper.from_array(a, n).SerializeToString())
 
 
 def op_types(g):
