@@ -19,7 +19,7 @@ import { kindName, type NodeContext, type NodeFn, type ValueKind } from '../node
 import type { Dim, InferContext, SymValue } from '../infer.js';
 import type { ValueInfoMsg } from '../proto.js';
 import { alloc, numelOf, odtypeOf, sameShape, type ODType, type OTensor } from '../values.js';
-import { normAxis, type OpFactory } from './util.js';
+import { normAxis, requireDtype, scalarOf, type OpFactory } from './util.js';
 
 /**
  * Loop (opsets 1, 11, 13, 16): `for (i = 0; i < M && cond; i++) (cond, v..., scan...) = body(i, cond, v...)`.
@@ -53,8 +53,8 @@ export const loopOp: OpFactory = (ctx) => {
   ctx.outputKinds = [...carriedKinds, ...new Array<ValueKind>(scanCount).fill('tensor')];
   const captureFrom = inputs.length;
   const kernel: NodeFn = (ins) => {
-    const tripCount = hasTripCount ? scalarOf(ctx, ins[0]!, 'M', 'int64') : Infinity;
-    let cond = hasCond ? scalarOf(ctx, ins[1]!, 'cond', 'bool') !== 0 : true;
+    const tripCount = hasTripCount ? scalarNumber(ctx, ins[0]!, 'M', 'int64') : Infinity;
+    let cond = hasCond ? scalarNumber(ctx, ins[1]!, 'cond', 'bool') !== 0 : true;
     const captured = ins.slice(captureFrom);
     let carried = ins.slice(2, captureFrom) as OTensor[];
     const scans: OTensor[][] = Array.from({ length: scanCount }, () => []);
@@ -70,7 +70,7 @@ export const loopOp: OpFactory = (ctx) => {
         for (let k = 0; k < carriedCount; k++) bodyInputs[2 + k] = carried[k];
         const outs = body.run(bodyInputs, captured);
         // without a cond input, the body's cond output is not read (a for loop)
-        if (hasCond) cond = scalarOf(ctx, outs[0], "the body's cond output", 'bool') !== 0;
+        if (hasCond) cond = scalarNumber(ctx, outs[0], "the body's cond output", 'bool') !== 0;
         for (let k = 0; k < carriedCount; k++) {
           const dtype = ins[2 + k]!.dtype;
           if (outs[1 + k].dtype !== dtype) throw ctx.error('DTYPE_MISMATCH', `body output '${body.graph.outputs[1 + k].name}' is ${outs[1 + k].dtype}, but loop-carried value ${k} is ${dtype}: a carried value keeps its dtype`);
@@ -315,11 +315,9 @@ function sequenceLengths(ctx: NodeContext, t: OTensor, batch: number, maxLength:
 }
 
 /** The one element of a [] or [1] tensor of `dtype`, as a number (a trip count past 2^53 is endless). */
-function scalarOf(ctx: NodeContext, t: OTensor | undefined, what: string, dtype: ODType): number {
-  if (t === undefined) throw ctx.error('INVALID_INPUT', `${what} is missing`);
-  if (t.dtype !== dtype) throw ctx.error('DTYPE_MISMATCH', `${what} must be ${dtype}, got ${t.dtype}`);
-  if (t.data.length !== 1) throw ctx.error('SHAPE_MISMATCH', `${what} must hold one element, got shape ${fmtShape(t.shape)}`);
-  return Number(t.data[0]);
+function scalarNumber(ctx: NodeContext, t: OTensor, what: string, dtype: ODType): number {
+  requireDtype(ctx, t, what, [dtype]);
+  return Number(scalarOf(ctx, t, what));
 }
 
 /** `x`'s slice `index` along `axis`, without that axis. */
