@@ -27,11 +27,12 @@ export {
 } from './recurrence';
 export { f32_fill_uniform } from './kernels/f32-fill-uniform';
 export { x64_im2col } from './kernels/x64-im2col';
+export { x32_im2col_panels } from './kernels/x32-im2col-panels';
+export { f32_vadd_rows } from './kernels/f32-vadd-rows';
 export { f32_f64_vcvt } from './kernels/f32-f64-vcvt';
 export { f32_gemm_f64acc, f32_gemm_f64acc_f64out } from './kernels/f32-gemm-f64acc';
 export { f32_dwconv_f64acc } from './kernels/f32-dwconv-f64acc';
 export { f32_dwconv1d_ncw_f64acc } from './kernels/f32-dwconv1d-ncw-f64acc';
-export { f32_conv1x1_ncw_f64acc } from './kernels/f32-conv1x1-ncw-f64acc';
 export { x32_transpose } from './kernels/x32-transpose';
 export { qc8w_packw, qc8w_packw_size } from './kernels/qc8w-packw';
 export { qd8_quantize_u7 } from './kernels/qd8-quantize';

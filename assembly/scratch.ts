@@ -21,7 +21,9 @@ export const SCRATCH_QD8_RANGE: usize = 67680;
 export const SCRATCH_QD8_PROBE: usize = 67696;
 /** qd8-f32-qc8w-gemm: one group's 4 integer sums. */
 export const SCRATCH_QD8_LANES: usize = 68352;
-const SCRATCH_BYTES: i32 = 68368;
+/** x32-im2col-panels: a panel's 8 pixels' first input row and column (8 + 8 i32). */
+export const SCRATCH_IM2COL_LANES: usize = 68368;
+const SCRATCH_BYTES: i32 = 68432;
 
 /** Start of this instance's scratch block. */
 export let scratch: usize = memory.data(SCRATCH_BYTES, 16);

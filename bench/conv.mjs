@@ -1,7 +1,9 @@
 // Per-call time of the ONNX Conv nodes of Silero VAD (batch 1, one frame, random weights of the
-// models' shapes; the STFT's a windowed DFT basis, as in the models, and random for comparison):
-// the wasm path (weights packed at load, the node prepared as a static plan runs it) next to the
-// float64 JS reference (the path of a node whose weights are not constants).
+// models' shapes; the STFT's a windowed DFT basis, as in the models, and random for comparison)
+// and of openWakeWord's embedding net (2-D, one 76 x 32 mel patch): the wasm path (weights packed
+// at load, the node prepared as a static plan runs it) summing in float32 (the default) and in
+// float64 (loadOnnx's convAccumulation), next to the float64 JS reference (the path of a node
+// whose weights are not constants).
 //   node bench/conv.mjs            (BENCH_CLOCK=wall for wall time; default: process CPU time;
 //                                   WASM_BUILD=simd|relaxed|scalar forces a build, default: the best the engine runs)
 // Bundles src/onnx/ops/conv.ts with esbuild into bench/.cache/lib/conv.mjs first.
@@ -54,22 +56,25 @@ function dftBasis([m, , n]) {
   return { dtype: 'float32', data, shape: [m, 1, n] };
 }
 
-/** A prepared node: [run with packed weights, run on the JS reference]. */
+/** A prepared node: runs with packed weights summing in float32 and in float64, and on the JS reference. */
 function node({ x, w, bias, attrs, basis }) {
   const inputs = bias ? ['X', 'W', 'B'] : ['X', 'W'];
   const msg = { name: 'bench', opType: 'Conv', domain: '', inputs, outputs: ['Y'], attributes: Object.entries(attrs ?? {}).map(([k, v]) => attr(k, v)) };
   const W = basis ? dftBasis(w) : rand(w);
   const ins = [rand(x), W, ...(bias ? [rand([w[0]])] : [])];
-  const packedCtx = new NodeContext(msg, 16, [undefined, ...ins.slice(1)]);
-  const packed = CONV_OPS.Conv(packedCtx);
-  if (packedCtx.resources.length !== 1) throw new Error('expected the packed path');
-  // as a static plan runs it: prepared for these input types, into an output made once (the
-  // node called as a function allocates its output every call, 1-3 us here)
-  const prepared = packed.prepare([{ dtype: 'float32', shape: x }, ...ins.slice(1)]); // X's type, the constants themselves
-  if (prepared === undefined) throw new Error('expected a prepared node');
-  const outs = prepared.outputs.map(({ dtype, shape }) => ({ dtype, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) }));
+  const packedRun = (accumulation) => {
+    const packedCtx = new NodeContext(msg, 16, [undefined, ...ins.slice(1)], 'f32', true, accumulation);
+    const packed = CONV_OPS.Conv(packedCtx);
+    if (packedCtx.resources.length !== 1) throw new Error('expected the packed path');
+    // as a static plan runs it: prepared for these input types, into an output made once (the
+    // node called as a function allocates its output every call, 1-3 us here)
+    const prepared = packed.prepare([{ dtype: 'float32', shape: x }, ...ins.slice(1)]); // X's type, the constants themselves
+    if (prepared === undefined) throw new Error('expected a prepared node');
+    const outs = prepared.outputs.map(({ dtype, shape }) => ({ dtype, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) }));
+    return () => prepared.run(ins, outs);
+  };
   const general = CONV_OPS.Conv(new NodeContext(msg, 16, []));
-  return { packed: () => prepared.run(ins, outs), general: () => general(ins) };
+  return { float32: packedRun('float32'), float64: packedRun('float64'), general: () => general(ins) };
 }
 
 // Silero VAD v5, 16 kHz branch: 512 samples + 64 context, reflection-padded to 640
@@ -104,6 +109,31 @@ const LEGACY = {
   'decoder 64->1 L3': { x: [1, 64, 3], w: [1, 64, 1], bias: true },
 };
 
+// openWakeWord's embedding net (embedding_model.onnx), one 76 x 32 x 1 mel patch: its 20 convs
+// (each followed by LeakyRelu / pooling in the model), with their shapes and padding
+const WAKEWORD = {
+  '3x3 1->24 [76,32] pad w': { x: [1, 1, 76, 32], w: [24, 1, 3, 3], bias: true, attrs: { pads: [0, 1, 0, 1] } },
+  '1x3 24->24 [74,32]': { x: [1, 24, 74, 32], w: [24, 24, 1, 3], bias: true, attrs: { pads: [0, 1, 0, 1] } },
+  '3x1 24->24 [74,32]': { x: [1, 24, 74, 32], w: [24, 24, 3, 1], bias: true },
+  '1x3 24->48 [36,16]': { x: [1, 24, 36, 16], w: [48, 24, 1, 3], bias: true, attrs: { pads: [0, 1, 0, 1] } },
+  '3x1 48->48 [36,16]': { x: [1, 48, 36, 16], w: [48, 48, 3, 1], bias: true },
+  '1x3 48->48 [34,16]': { x: [1, 48, 34, 16], w: [48, 48, 1, 3], bias: true, attrs: { pads: [0, 1, 0, 1] } },
+  '3x1 48->48 [34,16]': { x: [1, 48, 34, 16], w: [48, 48, 3, 1], bias: true },
+  '1x3 48->72 [32,8]': { x: [1, 48, 32, 8], w: [72, 48, 1, 3], bias: true, attrs: { pads: [0, 1, 0, 1] } },
+  '3x1 72->72 [32,8]': { x: [1, 72, 32, 8], w: [72, 72, 3, 1], bias: true },
+  '1x3 72->72 [30,8]': { x: [1, 72, 30, 8], w: [72, 72, 1, 3], bias: true, attrs: { pads: [0, 1, 0, 1] } },
+  '3x1 72->72 [30,8]': { x: [1, 72, 30, 8], w: [72, 72, 3, 1], bias: true },
+  '1x3 72->96 [14,4]': { x: [1, 72, 14, 4], w: [96, 72, 1, 3], bias: true, attrs: { pads: [0, 1, 0, 1] } },
+  '3x1 96->96 [14,4]': { x: [1, 96, 14, 4], w: [96, 96, 3, 1], bias: true },
+  '1x3 96->96 [12,4]': { x: [1, 96, 12, 4], w: [96, 96, 1, 3], bias: true, attrs: { pads: [0, 1, 0, 1] } },
+  '3x1 96->96 [12,4]': { x: [1, 96, 12, 4], w: [96, 96, 3, 1], bias: true },
+  '1x3 96->96 [10,2]': { x: [1, 96, 10, 2], w: [96, 96, 1, 3], bias: true, attrs: { pads: [0, 1, 0, 1] } },
+  '3x1 96->96 [10,2]': { x: [1, 96, 10, 2], w: [96, 96, 3, 1], bias: true },
+  '1x3 96->96 [8,2]': { x: [1, 96, 8, 2], w: [96, 96, 1, 3], bias: true, attrs: { pads: [0, 1, 0, 1] } },
+  '3x1 96->96 [8,2]': { x: [1, 96, 8, 2], w: [96, 96, 3, 1], bias: true },
+  '3x1 96->96 [3,1]': { x: [1, 96, 3, 1], w: [96, 96, 3, 1], bias: true },
+};
+
 function time(fn) {
   // warm up first (V8 tiers the wasm and JS up to optimized code in background threads, whose
   // compile time the process CPU clock would otherwise count)
@@ -122,20 +152,30 @@ function time(fn) {
 }
 
 console.log(`CPU: ${os.cpus()[0]?.model ?? '?'} (${os.cpus().length} cores), Node ${process.version}, wasm build '${rt.build}', clock ${CLOCK}`);
-for (const [title, set, encoderKeys] of [['Silero VAD v5 (16 kHz), one frame', V5, (k) => !k.startsWith('stft')], ['Silero VAD legacy (16 kHz), one window (the total counts each shape as often as a frame runs it)', LEGACY, () => true]]) {
-  console.log(`\n${title}\n${'conv'.padEnd(34)}${'wasm us'.padStart(10)}${'JS f64 us'.padStart(12)}`);
-  let sumWasm = 0, sumJs = 0, encWasm = 0;
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const SETS = [
+  ['v5', 'Silero VAD v5 (16 kHz), one frame', V5, (k) => !k.startsWith('stft')],
+  ['legacy', 'Silero VAD legacy (16 kHz), one window (the total counts each shape as often as a frame runs it)', LEGACY, () => true],
+  ['wakeword', "openWakeWord's embedding net, one 76 x 32 patch", WAKEWORD, () => true],
+];
+for (const [key, title, set, encoderKeys] of SETS) {
+  if (ONLY && ONLY !== key) continue;
+  console.log(`\n${title}\n${'conv'.padEnd(34)}${'f32 sums us'.padStart(12)}${'f64 sums us'.padStart(12)}${'JS f64 us'.padStart(12)}`);
+  const sum = { f32: 0, f64: 0, js: 0, enc32: 0, enc64: 0 };
   for (const [k, spec] of Object.entries(set)) {
     const n = node(spec);
-    const a = time(n.packed);
-    const b = time(n.general);
-    if (k.includes('GEMM')) { console.log(`${k.padEnd(34)}${a.toFixed(2).padStart(10)}${b.toFixed(1).padStart(12)}  (not in the total)`); continue; }
+    const a = time(n.float32);
+    const b = time(n.float64);
+    const c = key === 'wakeword' ? NaN : time(n.general);
+    const row = `${k.padEnd(34)}${a.toFixed(2).padStart(12)}${b.toFixed(2).padStart(12)}${c.toFixed(1).padStart(12)}`;
+    if (k.includes('GEMM')) { console.log(`${row}  (not in the total)`); continue; }
     const times = spec.times ?? 1;
-    sumWasm += a * times;
-    sumJs += b * times;
-    if (encoderKeys(k)) encWasm += a * times;
-    console.log(`${k.padEnd(34)}${a.toFixed(2).padStart(10)}${b.toFixed(1).padStart(12)}`);
+    sum.f32 += a * times;
+    sum.f64 += b * times;
+    sum.js += c * times;
+    if (encoderKeys(k)) { sum.enc32 += a * times; sum.enc64 += b * times; }
+    console.log(row);
   }
-  console.log(`${'total'.padEnd(34)}${sumWasm.toFixed(2).padStart(10)}${sumJs.toFixed(1).padStart(12)}`);
-  if (set === V5) console.log(`${'encoder + decoder (no stft)'.padEnd(34)}${encWasm.toFixed(2).padStart(10)}`);
+  console.log(`${'total'.padEnd(34)}${sum.f32.toFixed(2).padStart(12)}${sum.f64.toFixed(2).padStart(12)}${sum.js.toFixed(1).padStart(12)}`);
+  if (set === V5) console.log(`${'encoder + decoder (no stft)'.padEnd(34)}${sum.enc32.toFixed(2).padStart(12)}${sum.enc64.toFixed(2).padStart(12)}`);
 }

@@ -19,7 +19,7 @@
  */
 import type { Kernels } from './kernels.js';
 import type { WasmRuntime } from './wasm.js';
-import { ConvMemory, imageRegions, loadChannelsLast, PackedConv, type ConvGeometry2D, type ConvWeightShape } from './conv.js';
+import { ConvMemory, imageRegions, loadChannelsLast, PackedConv, type ConvAccumulation, type ConvGeometry2D, type ConvWeightShape } from './conv.js';
 import { RnnError } from '../base/errors.js';
 
 /** The window of a recognised basis, and how far the stored weights are from the exact basis. */
@@ -149,8 +149,8 @@ export class PackedDftConv {
  * and the convolution is 1-D without dilation, else the GEMM / depthwise kernels (PackedConv).
  */
 export function packConv(
-  rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvWeightShape, oneDimUndilated: boolean, what: string,
+  rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvWeightShape, oneDimUndilated: boolean, what: string, accumulation: ConvAccumulation,
 ): PackedConv | PackedDftConv {
   const basis = oneDimUndilated ? windowedDftBasis(rt, w, shape) : undefined;
-  return basis ? new PackedDftConv(rt, basis, bias, what) : new PackedConv(rt, w, bias, shape, what);
+  return basis ? new PackedDftConv(rt, basis, bias, what) : new PackedConv(rt, w, bias, shape, what, accumulation);
 }

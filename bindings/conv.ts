@@ -18,17 +18,25 @@
  * those rows; the bias is added by the GEMM. A depthwise convolution (group = C = M) runs on
  * f32_dwconv_f64acc instead, weights taps-major. The [pixels, M] result is copied out transposed.
  *
- * Two kinds of call skip both transposes and run on the input as ONNX lays it out (NCW), with the
- * same weights: a 1-D depthwise convolution with stride 1 (f32_dwconv1d_ncw_f64acc) and a
- * pointwise one (1x1, one group, no padding, unit strides: f32_conv1x1_ncw_f64acc, the weights
- * broadcast and the pixels in the vector lanes). Those are the convolutions of audio models'
- * separable blocks (Silero VAD v4: 258 channels x 24 steps), where the transposes cost as much as
- * the sums. The same sums in the same order: the same bits as the channels-last kernels.
+ * A 1-D depthwise convolution with stride 1 skips both transposes and runs on the input as ONNX
+ * lays it out (NCW), with the same weights (f32_dwconv1d_ncw_f64acc): the depthwise half of audio
+ * models' separable blocks (Silero VAD v4: 258 channels x 24 steps), where the transposes cost as
+ * much as the sums. The same sums in the same order: the same bits as the channels-last kernel.
  *
  * ConvTranspose: per group one GEMM of the channels-last input [pixels, C/group] against the
  * weights packed as [M/group * kh * kw, C/group] gives every input pixel's contribution to every
  * (output channel, tap), kept in float64 (f32_gemm_f64acc_f64out); col2im then adds them at
  * pixel * stride + tap * dilation - pad (in float64, with the bias, rounded once).
+ *
+ * Float32 sums (ConvAccumulation 'float32', the default of the ONNX importer; not depthwise): the
+ * convolution is out[M, pixels] = W[M, K] * patches[K, pixels] per group, on f32_gemm, with W as
+ * ONNX stores it (row-major, K in (c, ky, kx) order, onnxruntime's order of the sums) and the
+ * patches written by x32_im2col_panels straight from the NCHW input into the GEMM's 8-pixel
+ * panels, a few panels at a time so that they stay in cache; the result is already NCHW and the
+ * bias is added after the sum (f32_vadd_rows), as onnxruntime adds it. Below ROWS_BELOW_PIXELS
+ * output pixels the pixels are the GEMM's rows instead: the patches as rows (panels of one pixel),
+ * the weights packed once into 8-column panels, the bias added last by the GEMM, the [pixels, M]
+ * result transposed. Same sums, same order, same bits.
  *
  * The workspace is kept between calls and only grows, so repeated calls of the same shape
  * allocate nothing in wasm memory.
@@ -56,6 +64,24 @@ export interface ConvGeometry2D {
   padBottom: number;
   padRight: number;
 }
+
+/**
+ * How a packed convolution sums its products (docs/onnx.md, "Conv numerics"): 'float32' on the
+ * float32 GEMM, in onnxruntime's order, or 'float64' (every product exact, each output rounded
+ * once: the same bits on every build, half the multiply-adds per second). Depthwise convolutions
+ * sum in float64 either way, on their own kernels (a few products per output: the wider sums cost
+ * little there).
+ */
+export type ConvAccumulation = 'float32' | 'float64';
+
+/** Panels of patches a float32 call builds at a time: at most this many floats (256 KB, held in L2). */
+const PANEL_FLOATS = 65536;
+/**
+ * Below this many output pixels a float32 call runs with the pixels as the GEMM's rows (few rows,
+ * the weights pre-packed) instead of as its panels (where the weights, the GEMM's rows then, are
+ * packed into the GEMM's scratch on every call): bench/conv.mjs.
+ */
+const ROWS_BELOW_PIXELS = 32;
 
 export interface ConvWeightShape {
   /** Output channels (M). */
@@ -104,7 +130,7 @@ export class ConvMemory {
   }
 
   /** Copies `data` into a new owned block. */
-  put(data: Float64Array, what: string): number {
+  put(data: Float32Array | Float64Array, what: string): number {
     return this.blocks.put(data, `${this.what}: ${what}`);
   }
 
@@ -227,22 +253,32 @@ export class PackedConv {
   private readonly mem: ConvMemory;
   private readonly shape: ConvWeightShape;
   private readonly depthwise: boolean;
-  private readonly weights: number[] = []; // per group (one block for depthwise), float64
-  private readonly bias: number; // float64
+  /** Sums on f32_gemm (runFloat32): the weights one float32 block as given, the bias float32. */
+  private readonly float32: boolean;
+  private readonly weights: number[] = []; // float64: per group (one block for depthwise); float32: one block
+  /** Float32 path: the weights in f32_gemm's 8-column panels per group, made at the first call with few pixels. */
+  private weightPanels: number[] | undefined;
+  private readonly bias: number; // float64, or float32 on the float32 path
   private readonly ex: Kernels;
 
-  /** Packs w [M, C/group, kh, kw] (or [M, C/group, kw]) and bias [M] (or null), widened to float64. */
-  constructor(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvWeightShape, what: string) {
+  /**
+   * Packs w [M, C/group, kh, kw] (or [M, C/group, kw]) and bias [M] (or null): copied as they are
+   * when `accumulation` is 'float32' and the convolution is not depthwise, else widened to float64.
+   */
+  constructor(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvWeightShape, what: string, accumulation: ConvAccumulation) {
     this.mem = new ConvMemory(rt, what, this);
     this.shape = shape;
     this.ex = rt.exports;
     const { cout, cinPerGroup: cg, group, kh, kw } = shape;
     const taps = kh * kw;
     this.depthwise = cg === 1 && cout === group;
+    this.float32 = accumulation === 'float32' && !this.depthwise;
     w = rt.detachSafe(w);
     bias = rt.detachSafe(bias);
     try {
-      if (this.depthwise) {
+      if (this.float32) {
+        this.weights.push(this.mem.put(w, 'weights'));
+      } else if (this.depthwise) {
         // [C, 1, kh, kw] -> [kh * kw][C]
         const t = new Float64Array(taps * cout);
         for (let c = 0; c < cout; c++) for (let k = 0; k < taps; k++) t[k * cout + c] = w[c * taps + k];
@@ -265,7 +301,7 @@ export class PackedConv {
           rt.free(tmp);
         }
       }
-      this.bias = bias ? this.mem.put(Float64Array.from(bias), 'bias') : 0;
+      this.bias = !bias ? 0 : this.float32 ? this.mem.put(bias, 'bias') : this.mem.put(Float64Array.from(bias), 'bias');
     } catch (e) {
       this.mem.dispose();
       throw e;
@@ -273,22 +309,42 @@ export class PackedConv {
   }
 
   /**
-   * Workspace regions and views for geometry `g`. Two kinds of call run channels-first (NCW, as
-   * ONNX lays them out: no transposes): a 1-D depthwise convolution with stride 1
-   * (f32_dwconv1d_ncw_f64acc, with its row scratch) and a pointwise one without padding or strides
-   * (f32_conv1x1_ncw_f64acc); `input` and `output` are then the kernel's.
+   * Workspace regions and views for geometry `g`. A 1-D depthwise convolution with stride 1 runs
+   * channels-first (NCW, as ONNX lays it out: no transposes) on f32_dwconv1d_ncw_f64acc, with its
+   * row scratch; `input` and `output` are then the kernel's.
    */
   private plan(g: ConvGeometry2D) {
     const { cout: M, cinPerGroup: cg, group, kh, kw } = this.shape;
     const pixels = g.outH * g.outW;
-    const depthwise = this.depthwise && kh === 1 && g.inH === 1 && g.outH === 1 && g.strideW === 1;
-    if (depthwise || (group === 1 && kh === 1 && kw === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop + g.padLeft + g.padBottom + g.padRight === 0)) {
+    if (this.float32) {
       const inFloats = cg * group * g.inH * g.inW;
-      // + 4: the pointwise kernel may read 3 floats past its input
-      const [input, row, output] = this.mem.workspace([inFloats + 4, depthwise ? 2 * (g.padLeft + g.inW + g.padRight) : 0, M * pixels]);
-      return { channelsFirst: true, depthwise, input, inputView: this.mem.rt.f32(input, inFloats), row, output, outputView: this.mem.rt.f32(output, M * pixels) } as const;
+      const k = cg * kh * kw;
+      const rows = pixels < ROWS_BELOW_PIXELS;
+      if (rows && !this.weightPanels) {
+        // the weights of each group [M/group, k] in f32_gemm's 8-column panels (x32_packw_x8)
+        const mg = M / group;
+        const weightPanels: number[] = [];
+        for (let gi = 0; gi < group; gi++) {
+          const dst = this.mem.own(this.mem.rt.alloc(this.ex.x32_packw_x8_size(mg, k) * 4, `${this.mem.what}: weight panels`));
+          this.ex.x32_packw_x8(dst, this.weights[0] + gi * mg * k * 4, mg, k, k);
+          weightPanels.push(dst);
+        }
+        this.weightPanels = weightPanels;
+      }
+      // rows: all the patches as rows [pixels, k] (panels of one pixel), the GEMM's result [pixels, M]
+      const panelsAtOnce = rows ? pixels : Math.max(1, Math.min(Math.ceil(pixels / 8), Math.floor(PANEL_FLOATS / (8 * k))));
+      const [input, panels, result, output] = this.mem.workspace([inFloats, (rows ? 1 : 8) * panelsAtOnce * k, rows ? pixels * M : 0, M * pixels]);
+      return {
+        kind: 'float32', rows, input, inputView: this.mem.rt.f32(input, inFloats), panels, panelsAtOnce, result,
+        output, outputView: this.mem.rt.f32(output, M * pixels),
+      } as const;
     }
-    return { channelsFirst: false, ...this.planChannelsLast(g) } as const;
+    if (this.depthwise && kh === 1 && g.inH === 1 && g.outH === 1 && g.strideW === 1) {
+      const inFloats = cg * group * g.inH * g.inW;
+      const [input, row, output] = this.mem.workspace([inFloats, 2 * (g.padLeft + g.inW + g.padRight), M * pixels]);
+      return { kind: 'channelsFirst', input, inputView: this.mem.rt.f32(input, inFloats), row, output, outputView: this.mem.rt.f32(output, M * pixels) } as const;
+    }
+    return { kind: 'channelsLast', ...this.planChannelsLast(g) } as const;
   }
 
   private planChannelsLast(g: ConvGeometry2D) {
@@ -330,7 +386,11 @@ export class PackedConv {
     const ex = this.ex;
     x = this.mem.rt.detachSafe(x);
     const plan = this.mem.memo(g, this.planOf);
-    if (plan.channelsFirst) {
+    if (plan.kind === 'float32') {
+      this.runFloat32(x, g, out, plan);
+      return;
+    }
+    if (plan.kind === 'channelsFirst') {
       this.runChannelsFirst(x, g, out, plan);
       return;
     }
@@ -368,16 +428,47 @@ export class PackedConv {
     }
   }
 
-  /** run() on the channels-first kernels: each item copied in as it is and its result copied out. */
-  private runChannelsFirst(x: Float32Array, g: ConvGeometry2D, out: Float32Array, r: Extract<ReturnType<PackedConv['plan']>, { channelsFirst: true }>): void {
-    const { cout: M, cinPerGroup: cg, group, kw } = this.shape;
-    const C = cg * group;
+  /**
+   * run() on f32_gemm: per item and group, a few panels of patches at a time, each against the
+   * group's weight rows into the output's pixel columns; then the bias.
+   */
+  private runFloat32(x: Float32Array, g: ConvGeometry2D, out: Float32Array, r: Extract<ReturnType<PackedConv['plan']>, { kind: 'float32' }>): void {
+    const { cout: M, cinPerGroup: cg, group, kh, kw } = this.shape;
+    const ex = this.ex;
+    const size = r.inputView.length;
+    const pixels = g.outH * g.outW;
+    const planeBytes = g.inH * g.inW * 4;
+    const mg = M / group;
+    const k = cg * kh * kw;
+    const nr = r.rows ? 1 : 8;
+    const all = Math.ceil(pixels / nr);
+    for (let n = 0; n < g.batch; n++) {
+      r.inputView.set(x.length === size ? x : x.subarray(n * size, (n + 1) * size));
+      for (let gi = 0; gi < group; gi++) {
+        const src = r.input + gi * cg * planeBytes;
+        for (let p0 = 0; p0 < all; p0 += r.panelsAtOnce) {
+          const panels = Math.min(r.panelsAtOnce, all - p0);
+          ex.x32_im2col_panels(r.panels, src, cg, g.inH, g.inW, kh, kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft, g.outH, g.outW, nr, p0, panels);
+          // rows: [pixels, k] patch rows against the packed weights, [pixels, M], the bias added last;
+          // panels: the group's weight rows against these pixels' panels, into their columns of the output
+          if (r.rows) ex.f32_gemm(r.result + gi * mg * 4, r.panels, this.weightPanels![gi], this.bias && this.bias + gi * mg * 4, pixels, mg, k, k, M);
+          else ex.f32_gemm(r.output + (gi * mg * pixels + p0 * 8) * 4, this.weights[0] + gi * mg * k * 4, r.panels, 0, mg, Math.min(8 * panels, pixels - 8 * p0), k, k, pixels);
+        }
+      }
+      if (r.rows) ex.x32_transpose(r.output, r.result, pixels, M, M, pixels);
+      else if (this.bias) ex.f32_vadd_rows(r.output, this.bias, M, pixels, pixels);
+      out.set(r.outputView, n * M * pixels);
+    }
+  }
+
+  /** run() on the channels-first depthwise kernel: each item copied in as it is and its result copied out. */
+  private runChannelsFirst(x: Float32Array, g: ConvGeometry2D, out: Float32Array, r: Extract<ReturnType<PackedConv['plan']>, { kind: 'channelsFirst' }>): void {
+    const { cout: M, kw } = this.shape;
     const size = r.inputView.length;
     const pixels = g.outH * g.outW;
     for (let n = 0; n < g.batch; n++) {
       r.inputView.set(x.length === size ? x : x.subarray(n * size, (n + 1) * size));
-      if (r.depthwise) this.ex.f32_dwconv1d_ncw_f64acc(r.output, r.input, this.weights[0], this.bias, C, g.inW, kw, g.dilationW, g.padLeft, g.padRight, g.outW, r.row);
-      else this.ex.f32_conv1x1_ncw_f64acc(r.output, r.input, this.weights[0], this.bias, M, C, pixels);
+      this.ex.f32_dwconv1d_ncw_f64acc(r.output, r.input, this.weights[0], this.bias, M, g.inW, kw, g.dilationW, g.padLeft, g.padRight, g.outW, r.row);
       out.set(r.outputView, n * M * pixels);
     }
   }

@@ -83,6 +83,13 @@ export interface Kernels {
     dst: number, src: number, ldp: number, cg: number, wp: number, kh: number, kw: number,
     sh: number, sw: number, dh: number, dw: number, oh: number, ow: number,
   ): void;
+  /** Patches of an NCHW image in panels of nr = 8 pixels (f32_gemm's packed operand) or nr = 1 (rows), K in (c, ky, kx) order (x32-im2col-panels.ts). */
+  x32_im2col_panels(
+    dst: number, src: number, cg: number, ih: number, iw: number, kh: number, kw: number, sh: number, sw: number,
+    dh: number, dw: number, padTop: number, padLeft: number, oh: number, ow: number, nr: number, p0: number, panels: number,
+  ): void;
+  /** y[r, i] += bias[r] (f32-vadd-rows.ts). */
+  f32_vadd_rows(y: number, bias: number, rows: number, cols: number, ld: number): void;
   f32_f64_vcvt(dst: number, src: number, n: number): void;
   f32_gemm_f64acc(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, wk: number, lda: number, ldc: number): void;
   f32_gemm_f64acc_f64out(c: number, a: number, w: number, bias: number, m: number, n: number, k: number, wk: number, lda: number, ldc: number): void;
@@ -90,13 +97,11 @@ export interface Kernels {
     out: number, x: number, w: number, bias: number, c: number, wp: number, kh: number, kw: number,
     sh: number, sw: number, dh: number, dw: number, oh: number, ow: number,
   ): void;
-  // the same sums on channels-first (NCW) data, no transposes: 1-D depthwise with stride 1, and pointwise
-  // (which may read up to 3 floats past the end of x: the caller leaves them readable)
+  // the same sums on channels-first (NCW) data, no transposes: 1-D depthwise with stride 1
   f32_dwconv1d_ncw_f64acc(
     out: number, x: number, w: number, bias: number, c: number, inW: number, kw: number, dw: number,
     padLeft: number, padRight: number, outW: number, row: number,
   ): void;
-  f32_conv1x1_ncw_f64acc(out: number, x: number, w: number, bias: number, m: number, c: number, pixels: number): void;
   // windowed real DFT of overlapping frames (f64-windowed-rdft.ts): a Conv whose filters are an STFT basis (conv-dft.ts)
   f64_windowed_rdft(
     out: number, ldo: number, x: number, stride: number, frames: number, win: number, bias: number, n: number, tables: number, work: number,
@@ -140,12 +145,13 @@ export const KERNELS_WITH_REFERENCES = [
   'f32_vsigmoid',
   'f32_vtanh',
   'x64_im2col',
+  'x32_im2col_panels',
+  'f32_vadd_rows',
   'f32_f64_vcvt',
   'f32_gemm_f64acc',
   'f32_gemm_f64acc_f64out',
   'f32_dwconv_f64acc',
   'f32_dwconv1d_ncw_f64acc',
-  'f32_conv1x1_ncw_f64acc',
   'f64_windowed_rdft',
   'f32_vlog',
 ] as const satisfies readonly (keyof (Kernels & ActivationKernels))[];

@@ -2,9 +2,11 @@
  * ONNX Conv / ConvTranspose (src/onnx/ops/conv.ts, bindings/conv.ts): the wasm path (weights
  * constant at load, packed once) and the float64 JS reference (weights computed by the graph)
  * against onnxruntime-web on seeded random cases, and against ONNX's backend node tests
- * (test/fixtures/onnx/node-conv, tools/copy-onnx-conv-tests.mjs). Both round one float64 sum
- * per output, so the wasm path must be within one float32 rounding of the reference; the
- * kernels themselves must equal the ascending float64 sum bit for bit on every build.
+ * (test/fixtures/onnx/node-conv, tools/copy-onnx-conv-tests.mjs). Summing in float64
+ * (convAccumulation 'float64') the wasm path and the reference both round one float64 sum per
+ * output, so they must agree within one float32 rounding, and the kernels must equal the
+ * ascending float64 sum bit for bit on every build. Summing in float32 (the default) the wasm
+ * path must be within the error bound of float32 recursive summation of the reference's terms.
  */
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,13 +19,13 @@ import { FIXTURES, expectClose, expectError, listDirs, prepareNode, randTensor, 
 import { runOrt } from './ort.js';
 import { GUARD, blank, builds, get, kernel, put, rand, runtimeFor } from '../helpers/kernels.js';
 import type { WasmRuntime } from '../../bindings/wasm.js';
-import { PackedConv } from '../../bindings/conv.js';
+import { PackedConv, type ConvAccumulation } from '../../bindings/conv.js';
 import { PackedDftConv, packConv, windowedDftBasis } from '../../bindings/conv-dft.js';
 
 type Op = 'Conv' | 'ConvTranspose';
 
 /** The node of a one-node model, prepared with `consts` as its inputs known at load. */
-const prepare = (bytes: Uint8Array, consts: (OTensor | undefined)[]) => prepareNode(CONV_OPS, bytes, consts);
+const prepare = (bytes: Uint8Array, consts: (OTensor | undefined)[], accumulation?: ConvAccumulation) => prepareNode(CONV_OPS, bytes, consts, accumulation);
 
 /**
  * The packed path and the float64 reference both round one float64 sum per output; only their
@@ -41,6 +43,32 @@ function expectOneRounding(got: OTensor, want: OTensor, what: string): void {
   }
   expect(worst, `${what}: worst |got - want| in units of 2^-23 |want|`).toBeLessThanOrEqual(1);
 }
+
+/**
+ * A float32 sum of n terms in any order, each product exact or rounded once (FMA or not), is within
+ * (n + 1) 2^-24 sum|terms| of the exact sum, to first order (recursive summation's bound, Higham,
+ * "Accuracy and Stability of Numerical Algorithms", 4.2): `got` (the float32 path) against `want`
+ * (the float64 reference, itself within 2^-24 |want| of exact) with `absSum` the reference's sums
+ * of |terms| (the same convolution of |x|, |w|, |b|) and `terms` the most terms an output has.
+ */
+function expectFloat32Sums(got: OTensor, want: OTensor, absSum: OTensor, terms: number, what: string): void {
+  expect(got.shape, `${what} shape`).toEqual(want.shape);
+  const g = got.data as Float32Array;
+  const w = want.data as Float32Array;
+  const a = absSum.data as Float32Array;
+  let worst = 0;
+  for (let i = 0; i < w.length; i++) {
+    const e = Math.abs(g[i] - w[i]) / ((terms + 2) * 2 ** -24 * a[i] + 1e-30);
+    if (!(e <= worst)) worst = Number.isNaN(e) ? Infinity : e;
+  }
+  expect(worst, `${what}: worst |got - want| as a fraction of the float32 summation bound`).toBeLessThanOrEqual(1);
+}
+
+/** The inputs with every value replaced by its magnitude. */
+const absolute = (ins: OTensor[]): OTensor[] => ins.map((t) => ({ ...t, data: (t.data as Float32Array).map(Math.abs) }));
+
+/** Terms an output of a Conv with weight shape `w` sums: cg * taps products and the bias. */
+const termsOf = (w: readonly number[]) => w.slice(1).reduce((a, b) => a * b, 1) + 1;
 
 interface Case {
   name: string;
@@ -87,7 +115,7 @@ const CASES: Case[] = [
   { name: 'depthwise multiplier 2', op: 'Conv', x: [1, 3, 8], w: [6, 1, 3], bias: true, attrs: [group(3), pads([1, 1])] },
   { name: 'depthwise k3 dilation 2 p2 over 17 (channels-first kernel)', op: 'Conv', x: [2, 5, 17], w: [5, 1, 3], bias: true, attrs: [group(5), dil([2]), pads([2, 2])] },
   { name: 'depthwise k4 asymmetric pads over 9', op: 'Conv', x: [1, 3, 9], w: [3, 1, 4], attrs: [group(3), pads([3, 0])] },
-  { name: 'pointwise M=5 over 9 pixels, batch 2 (channels-first kernel)', op: 'Conv', x: [2, 3, 9], w: [5, 3, 1], bias: true },
+  { name: 'pointwise M=5 over 9 pixels, batch 2', op: 'Conv', x: [2, 3, 9], w: [5, 3, 1], bias: true },
   { name: 'pointwise k1 padded (channels-last kernels)', op: 'Conv', x: [1, 6, 5], w: [7, 6, 1], bias: true, attrs: [pads([1, 2])] },
   { name: 'depthwise dilation 2 stride 2', op: 'Conv', x: [2, 5, 12], w: [5, 1, 3], attrs: [group(5), dil([2]), strides([2]), pads([2, 2])] },
   { name: 'SAME_UPPER s2', op: 'Conv', x: [1, 3, 10], w: [4, 3, 4], attrs: [autoPad('SAME_UPPER'), strides([2])] },
@@ -146,11 +174,12 @@ describe('before ready(): the JS reference', () => {
     const before = prepare(caseModel(c), [undefined, ins[1], ins[2]]);
     expect(before.ctx.resources).toHaveLength(0);
     const y0 = before.kernel(ins)[0]!;
+    const absSum = before.kernel(absolute(ins))[0]!;
     await ready();
     const after = prepare(caseModel(c), [undefined, ins[1], ins[2]]);
     expect(after.ctx.resources).toHaveLength(1);
     const y1 = after.kernel(ins)[0]!;
-    expectOneRounding(y1, y0, 'packed vs JS');
+    expectFloat32Sums(y1, y0, absSum, termsOf(c.w), 'packed vs JS');
     after.dispose();
   });
 });
@@ -166,11 +195,14 @@ describe('Conv / ConvTranspose vs onnxruntime', () => {
       const rt = runtime();
       const blocksBefore = rt.liveBlocks;
       const general = prepare(bytes, []);
-      const packed = prepare(bytes, [undefined, ...ins.slice(1)]);
+      const packed = prepare(bytes, [undefined, ...ins.slice(1)], 'float64');
+      const packed32 = prepare(bytes, [undefined, ...ins.slice(1)], 'float32');
       expect(general.ctx.resources).toHaveLength(0);
       expect(packed.ctx.resources).toHaveLength(c.x.length <= 4 ? 1 : 0);
       const ref = general.kernel(ins)[0]!;
       const got = packed.kernel(ins)[0]!;
+      const got32 = packed32.kernel(ins)[0]!;
+      expect(packed32.kernel(ins)[0]!.data).toEqual(got32.data);
       // the shapes plan specialisation takes from inferShapes are the ones a run gives
       expect(packed.kernel.inferShapes!(ins)).toEqual([{ dtype: 'float32', shape: got.shape }]);
       expect(general.kernel.inferShapes!(ins)).toEqual([{ dtype: 'float32', shape: ref.shape }]);
@@ -182,6 +214,7 @@ describe('Conv / ConvTranspose vs onnxruntime', () => {
       expect(rt.liveBlocks).toBe(blocks);
       expect(again.data).toEqual(got.data);
       packed.dispose();
+      packed32.dispose();
       expect(rt.liveBlocks).toBe(blocksBefore);
 
       const feeds = Object.fromEntries(['X', 'W', 'B'].slice(0, ins.length).map((n, i) => [n, { data: ins[i].data as Float32Array, shape: ins[i].shape }]));
@@ -191,7 +224,10 @@ describe('Conv / ConvTranspose vs onnxruntime', () => {
       const pub = (t: OTensor) => ({ data: t.data as Float32Array, shape: t.shape });
       expectClose(pub(ref), want, 1e-5, `${c.name}: JS reference vs onnxruntime`);
       expectClose(pub(got), want, 1e-5, `${c.name}: wasm vs onnxruntime`);
+      expectClose(pub(got32), want, 1e-5, `${c.name}: wasm, float32 sums, vs onnxruntime`);
       expectOneRounding(got, ref, `${c.name}: wasm vs JS reference`);
+      if (c.op === 'Conv') expectFloat32Sums(got32, ref, general.kernel(absolute(ins))[0]!, termsOf(c.w), `${c.name}: wasm, float32 sums, vs JS reference`);
+      else expectOneRounding(got32, ref, `${c.name}: ConvTranspose sums in float64 either way`);
     });
   });
 });
@@ -201,18 +237,24 @@ describe('one node, calls of different shapes', () => {
     await ready();
   });
   for (const c of [CASES.find((k) => k.name === 'groups 2')!, CASES.find((k) => k.name === 'T 1-D k3 s2 p1 output_padding 1')!, CASES.find((k) => k.name === 'silero legacy depthwise g16')!]) {
-    it(`${c.op} ${c.name}: lengths 9, 30, 1 and 9 again match the JS reference`, () => {
+    it(`${c.op} ${c.name}: lengths 9, 30, 1, 40 and 9 again match the JS reference`, () => {
       const ins = caseInputs(c, 77);
-      const packed = prepare(caseModel(c), [undefined, ...ins.slice(1)]);
+      const packed = prepare(caseModel(c), [undefined, ...ins.slice(1)], 'float64');
+      const packed32 = prepare(caseModel(c), [undefined, ...ins.slice(1)], 'float32');
       const general = prepare(caseModel(c), []);
       expect(packed.ctx.resources).toHaveLength(1);
-      [9, 30, 1, 9].forEach((len, i) => {
+      // 30 pixels run with the pixels as the GEMM's rows, 40 as its panels (bindings/conv.ts)
+      [9, 30, 1, 40, 9].forEach((len, i) => {
         const x = randTensor(500 + i, [c.x[0], c.x[1], len]);
-        const a = packed.kernel([x, ...ins.slice(1)])[0]!;
-        const b = general.kernel([x, ...ins.slice(1)])[0]!;
-        expectOneRounding(a, b, `length ${len}`);
+        const ins2 = [x, ...ins.slice(1)];
+        const b = general.kernel(ins2)[0]!;
+        expectOneRounding(packed.kernel(ins2)[0]!, b, `length ${len}`);
+        const got32 = packed32.kernel(ins2)[0]!;
+        if (c.op === 'Conv') expectFloat32Sums(got32, b, general.kernel(absolute(ins2))[0]!, termsOf(c.w), `length ${len}, float32 sums`);
+        else expectOneRounding(got32, b, `length ${len}, ConvTranspose`);
       });
       packed.dispose();
+      packed32.dispose();
     });
   }
 });
@@ -240,6 +282,35 @@ describe('through loadOnnx', () => {
       { name: 'B1', dims: b1.shape, data: Array.from(b1.data as Float32Array) },
     ],
   });
+  it("convAccumulation: 'float64' sums as the JS reference (within one rounding), the default within float32 summation's bound; anything else is INVALID_OPTION", () => {
+    const convOnly = encodeModel({
+      opset: 13,
+      nodes: [{ op: 'Conv', name: 'c1', inputs: ['X', 'W1', 'B1'], outputs: ['Y'], attrs: [group(2), pads([1, 1])] }],
+      inputs: [{ name: 'X', shape: [1, 6, 11] }],
+      outputs: [{ name: 'Y' }],
+      initializers: [
+        { name: 'W1', dims: w1.shape, data: Array.from(w1.data as Float32Array) },
+        { name: 'B1', dims: b1.shape, data: Array.from(b1.data as Float32Array) },
+      ],
+    });
+    const ins = [x, w1, b1];
+    const general = prepare(convOnly, []);
+    const ref = general.kernel(ins)[0]!;
+    const feeds = { X: { data: x.data as Float32Array, shape: x.shape } };
+    const run = (options?: { convAccumulation: ConvAccumulation }) => {
+      const m = loadOnnx(convOnly, options);
+      const y = m.run(feeds).Y;
+      m.dispose();
+      return { dtype: 'float32', data: y.data, shape: y.shape } as OTensor;
+    };
+    expectOneRounding(run({ convAccumulation: 'float64' }), ref, 'float64 sums');
+    expectFloat32Sums(run(), ref, general.kernel(absolute(ins))[0]!, termsOf(w1.shape), 'default (float32 sums)');
+    expect(run()).toEqual(run({ convAccumulation: 'float32' }));
+    for (const bad of ['float16', 'FLOAT32', 1]) {
+      expectError(() => loadOnnx(convOnly, { convAccumulation: bad as never }), 'INVALID_OPTION', /convAccumulation must be 'float32' or 'float64'/);
+    }
+  });
+
   it('a Conv -> Relu -> ConvTranspose graph matches onnxruntime and frees its wasm memory on dispose', async () => {
     const rt = runtime();
     const blocks = rt.liveBlocks;
@@ -441,45 +512,85 @@ describe('kernel variants', () => {
     }
   });
 
-  it('f32_conv1x1_ncw_f64acc: every build and variant equals the ascending float64 sum over the channels plus the bias, rounded once', async () => {
-    // output channels around the 4-row half panel and the 8-wide panel, pixels around the 4-wide
-    // tile (tails of 1, 2, 3), channels 1, odd, long
-    for (const build of builds) {
-      const rt = await runtimeFor(build);
-      let seed = 300;
-      for (const m of [1, 3, 4, 5, 8, 9, 17]) {
-        for (const c of [1, 2, 7, 258]) {
-          for (const pixels of [1, 2, 3, 4, 5, 7, 8, 9]) {
-            if (c === 258 && pixels > 5) continue;
-            seed += 3;
-            const x = data(c * pixels, seed);
-            const w = data(m * c, seed + 1); // W [m][c]
-            const bias = data(m, seed + 2);
-            const panels = new Float64Array(Math.ceil(m / 8) * c * 8);
-            for (let j = 0; j < m; j++) for (let k = 0; k < c; k++) panels[(Math.floor(j / 8) * c + k) * 8 + (j % 8)] = w[j * c + k];
-            for (const withBias of [true, false]) {
-              const want = new Float32Array(m * pixels);
-              for (let j = 0; j < m; j++) {
-                for (let p = 0; p < pixels; p++) {
-                  let s = 0;
-                  for (let k = 0; k < c; k++) s += x[k * pixels + p] * w[j * c + k];
-                  want[j * pixels + p] = withBias ? s + bias[j] : s;
-                }
-              }
-              const px = rt.alloc(4 * x.length + 16);
-              rt.f32(px, x.length).set(x);
-              const [pw, pb] = [put64(rt, panels), withBias ? put64(rt, bias) : 0];
-              const out = blank(rt, m * pixels);
-              for (const variant of ['f32_conv1x1_ncw_f64acc', 'f32_conv1x1_ncw_f64acc__scalar']) {
-                kernel(rt, variant)(out, px, pw, pb, m, c, pixels);
-                const what = `${build} ${variant} m=${m} c=${c} pixels=${pixels}`;
-                expect(get(rt, out, m * pixels), what).toEqual(want);
-                expect(get(rt, out + m * pixels * 4, 1)[0], `${what}: past the output`).toBe(GUARD);
-              }
-              for (const p of [px, pw, pb, out]) rt.free(p);
+  /**
+   * The patches x32_im2col_panels promises, from its header: panels of nr pixels, K rows in
+   * (c, ky, kx) order, the input where the tap falls inside the image, else zero, and zero lanes
+   * past the last pixel.
+   */
+  function panelsWant(img: Float32Array, g: { cg: number; ih: number; iw: number; kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; oh: number; ow: number }, nr: number, p0: number, panels: number): number[] {
+    const want: number[] = [];
+    for (let p = p0; p < p0 + panels; p++) {
+      for (let c = 0; c < g.cg; c++) {
+        for (let ky = 0; ky < g.kh; ky++) {
+          for (let kx = 0; kx < g.kw; kx++) {
+            for (let j = 0; j < nr; j++) {
+              const q = p * nr + j;
+              const oy = Math.floor(q / g.ow);
+              const iy = oy * g.sh + ky * g.dh - g.pt;
+              const ix = (q % g.ow) * g.sw + kx * g.dw - g.pl;
+              const inside = q < g.oh * g.ow && iy >= 0 && iy < g.ih && ix >= 0 && ix < g.iw;
+              want.push(inside ? img[(c * g.ih + iy) * g.iw + ix] : 0);
             }
           }
         }
+      }
+    }
+    return want;
+  }
+
+  it('x32_im2col_panels equals its scalar variant and the patches its header describes (panels of 8 and rows, edges, strides, dilations, padding)', async () => {
+    // output widths around the 8-pixel panel (1, 7, 8, 9, 17) so that panels start mid-row and cross rows;
+    // stride 1 with padding (the two-load runs and their edges), stride 2, dilation 2
+    const geometries = [];
+    for (const ow of [1, 7, 8, 9, 17]) {
+      geometries.push({ cg: 3, ih: 4, iw: ow + 2, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, oh: 4, ow });
+      geometries.push({ cg: 2, ih: 5, iw: 2 * ow + 1, kh: 2, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1, pt: 0, pl: 1, oh: 2, ow });
+      geometries.push({ cg: 1, ih: 3, iw: ow + 4, kh: 1, kw: 3, sh: 1, sw: 1, dh: 1, dw: 2, pt: 0, pl: 0, oh: 3, ow });
+    }
+    for (const build of builds) {
+      const rt = await runtimeFor(build);
+      geometries.forEach((g, gi) => {
+        const img = data(g.cg * g.ih * g.iw, 40 + gi);
+        const src = put(rt, img);
+        const k = g.cg * g.kh * g.kw;
+        for (const nr of [8, 1]) {
+          const all = Math.ceil((g.oh * g.ow) / nr);
+          // every panel at once, and the last ones alone (p0 > 0)
+          for (const [p0, panels] of [[0, all], [Math.floor(all / 2), all - Math.floor(all / 2)]]) {
+            const n = panels * nr * k;
+            const want = panelsWant(img, g, nr, p0, panels);
+            for (const variant of ['x32_im2col_panels', 'x32_im2col_panels__scalar']) {
+              const dst = blank(rt, n);
+              kernel(rt, variant)(dst, src, g.cg, g.ih, g.iw, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, g.oh, g.ow, nr, p0, panels);
+              const got = get(rt, dst, n + 8);
+              expect(Array.from(got.subarray(0, n)), `${build} ${variant} geometry ${gi} nr=${nr} panels ${p0}+${panels}`).toEqual(want);
+              expect(Array.from(got.subarray(n)), `${build} ${variant}: nothing written past the panels`).toEqual(new Array(8).fill(GUARD));
+              rt.free(dst);
+            }
+          }
+        }
+        rt.free(src);
+      });
+    }
+  });
+
+  it('f32_vadd_rows equals its scalar variant and adds bias[r] to row r once (odd widths, strided rows)', async () => {
+    for (const build of builds) {
+      const rt = await runtimeFor(build);
+      for (const [rows, cols] of [[1, 1], [3, 3], [2, 4], [5, 5], [4, 9], [1, 17]]) {
+        const ld = cols + 2;
+        const y = data(rows * ld, rows * 31 + cols);
+        const bias = data(rows, rows + cols);
+        const want = Float32Array.from(y);
+        for (let r = 0; r < rows; r++) for (let i = 0; i < cols; i++) want[r * ld + i] = Math.fround(y[r * ld + i] + bias[r]);
+        const pb = put(rt, bias);
+        for (const variant of ['f32_vadd_rows', 'f32_vadd_rows__scalar']) {
+          const py = put(rt, y);
+          kernel(rt, variant)(py, pb, rows, cols, ld);
+          expect(get(rt, py, rows * ld), `${build} ${variant} ${rows}x${cols}`).toEqual(want);
+          rt.free(py);
+        }
+        rt.free(pb);
       }
     }
   });

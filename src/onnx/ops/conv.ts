@@ -10,7 +10,7 @@
  */
 import { fmtShape } from '../../../base/errors.js';
 import { loadedRuntime, type WasmRuntime } from '../../../bindings/wasm.js';
-import { type PackedConv, PackedConvTranspose, type ConvGeometry2D } from '../../../bindings/conv.js';
+import { type ConvAccumulation, type PackedConv, PackedConvTranspose, type ConvGeometry2D } from '../../../bindings/conv.js';
 import { packConv, type PackedDftConv } from '../../../bindings/conv-dft.js';
 import type { NodeFn, NodeContext } from '../node.js';
 import { alloc, numelOf, sameShape, type OTensor } from '../values.js';
@@ -381,7 +381,7 @@ function floatInput(ctx: NodeContext, ins: (OTensor | undefined)[], i: number, w
 interface ConvKind {
   transposed: boolean;
   reference: typeof convReference;
-  pack(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, wShape: readonly number[], at: ConvAttrs, label: string): PackedConv | PackedDftConv | PackedConvTranspose;
+  pack(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, wShape: readonly number[], at: ConvAttrs, label: string, accumulation: ConvAccumulation): PackedConv | PackedDftConv | PackedConvTranspose;
 }
 
 /** [kh, kw] of a 1-D ([.., kw]) or 2-D weight shape. */
@@ -390,10 +390,10 @@ const kernelHW = (wShape: readonly number[]): [number, number] => (wShape.length
 const CONV: ConvKind = {
   transposed: false,
   reference: convReference,
-  pack(rt, w, bias, wShape, at, label) {
+  pack(rt, w, bias, wShape, at, label, accumulation) {
     const [kh, kw] = kernelHW(wShape);
     const oneDimUndilated = wShape.length === 3 && (at.dilations?.[0] ?? 1) === 1;
-    return packConv(rt, w, bias, { cout: wShape[0], cinPerGroup: wShape[1], group: at.group, kh, kw }, oneDimUndilated, label);
+    return packConv(rt, w, bias, { cout: wShape[0], cinPerGroup: wShape[1], group: at.group, kh, kw }, oneDimUndilated, label, accumulation);
   },
 };
 
@@ -425,7 +425,7 @@ function convNode(ctx: NodeContext, kind: ConvKind): NodeFn {
     const rt = W.shape.length <= 4 && (!hasBias || B) ? loadedRuntime() : undefined;
     if (rt) {
       const bias = B ? (B.data as Float32Array) : null;
-      pack = () => kind.pack(rt, W.data as Float32Array, bias, W.shape, at, ctx.label);
+      pack = () => kind.pack(rt, W.data as Float32Array, bias, W.shape, at, ctx.label, ctx.convAccumulation);
       // A disposed model's kernels never run again (OnnxModel.run throws DISPOSED first).
       ctx.resources.push({
         dispose() {
