@@ -41,5 +41,5 @@ export { f64_windowed_rdft, f64_dft_basis_deviation } from './kernels/f64-window
 export { f32_vlog } from './kernels/f32-vlog';
 export { f32_vunary_exact, VUNARY_RELU, VUNARY_NEG, VUNARY_ABS, VUNARY_SQRT, VUNARY_SQUARE } from './kernels/f32-vunary-exact';
 export {
-  f32_vbinary, f32_vbinary_scalar, VBINARY_ADD, VBINARY_SUB, VBINARY_MUL, VBINARY_DIV,
+  f32_vbinary, f32_vbinary_scalar, VBINARY_ADD, VBINARY_SUB, VBINARY_MUL, VBINARY_DIV, VBINARY_MAX, VBINARY_MIN, VBINARY_PRELU,
 } from './kernels/f32-vbinary';

@@ -110,8 +110,9 @@ export interface Kernels {
   x32_transpose(dst: number, src: number, m: number, n: number, lds: number, ldd: number): void;
 
   // elementwise operators whose float32 results equal the float64-then-rounded ones (f32-vunary-exact.ts,
-  // f32-vbinary.ts): the ONNX static plans' Relu / Neg / Abs / Sqrt / Pow 2 and Add / Sub / Mul / Div
-  // on their buffers in wasm memory (plan-arena.ts); `op` is a VUNARY_* / VBINARY_* constant
+  // f32-vbinary.ts): the ONNX static plans' Relu / Neg / Abs / Sqrt / Pow 2, Add / Sub / Mul / Div /
+  // Max / Min and LeakyRelu (PRelu with a scalar slope) on their buffers in wasm memory
+  // (plan-arena.ts); `op` is a VUNARY_* / VBINARY_* constant
   f32_vunary_exact(op: number, y: number, x: number, n: number): void;
   f32_vbinary(op: number, z: number, x: number, y: number, n: number): void;
   f32_vbinary_scalar(op: number, z: number, x: number, s: number, scalar_first: number, n: number): void;
@@ -265,7 +266,7 @@ export interface TrainingKernels {
  */
 export const KERNEL_CONSTANTS = [
   'CELL_LSTM', 'CELL_GRU', 'CELL_RNN_TANH', 'CELL_RNN_RELU', 'STACK_SLOTS',
-  'VUNARY_RELU', 'VUNARY_NEG', 'VUNARY_ABS', 'VUNARY_SQRT', 'VUNARY_SQUARE', 'VBINARY_ADD', 'VBINARY_SUB', 'VBINARY_MUL', 'VBINARY_DIV',
+  'VUNARY_RELU', 'VUNARY_NEG', 'VUNARY_ABS', 'VUNARY_SQRT', 'VUNARY_SQUARE', 'VBINARY_ADD', 'VBINARY_SUB', 'VBINARY_MUL', 'VBINARY_DIV', 'VBINARY_MAX', 'VBINARY_MIN', 'VBINARY_PRELU',
 ] as const;
 
 export type KernelConstants = Readonly<Record<(typeof KERNEL_CONSTANTS)[number], number>>;

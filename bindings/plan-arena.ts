@@ -59,7 +59,7 @@ function arenaOf(a: ArrayBufferView): WasmRuntime | undefined {
 /** Operators of f32_vunary_exact. */
 export type ExactUnary = 'VUNARY_RELU' | 'VUNARY_NEG' | 'VUNARY_ABS' | 'VUNARY_SQRT' | 'VUNARY_SQUARE';
 /** Operators of f32_vbinary / f32_vbinary_scalar. */
-export type ExactBinary = 'VBINARY_ADD' | 'VBINARY_SUB' | 'VBINARY_MUL' | 'VBINARY_DIV';
+export type ExactBinary = 'VBINARY_ADD' | 'VBINARY_SUB' | 'VBINARY_MUL' | 'VBINARY_DIV' | 'VBINARY_MAX' | 'VBINARY_MIN' | 'VBINARY_PRELU';
 
 /** y = op(x) in wasm when both are views of one arena (then true); false: the caller's JS loop does it. */
 export function arenaUnary(op: ExactUnary, x: Float32Array, y: Float32Array): boolean {

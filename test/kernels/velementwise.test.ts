@@ -21,6 +21,11 @@ const BINARY: Record<string, (a: number, b: number) => number> = {
   VBINARY_SUB: (a, b) => a - b,
   VBINARY_MUL: (a, b) => a * b,
   VBINARY_DIV: (a, b) => a / b,
+  // the importer's Max / Min loops (src/onnx/ops/elementwise.ts minMax2): b where it is NaN or beyond a
+  VBINARY_MAX: (a, b) => (b > a || b !== b ? b : a),
+  VBINARY_MIN: (a, b) => (b < a || b !== b ? b : a),
+  // PRelu, and LeakyRelu with the scalar slope alpha (src/onnx/ops/elementwise.ts)
+  VBINARY_PRELU: (a, b) => (a < 0 ? b * a : a),
 };
 
 const SPECIAL = [0, -0, 1, -1, Infinity, -Infinity, NaN, 1e-45, -1e-45, 1.1754943508222875e-38, 3.4028234663852886e38, -3.4028234663852886e38, 0.1, 3, 1e20, -7.5e-30];
@@ -74,6 +79,13 @@ describe.each(builds)('f32_vunary_exact and f32_vbinary [%s build]', (build) => 
         }
         ex.f32_vbinary(code, px, px, py, n);
         expectSameBits(rt.f32(px, n), Float32Array.from(x, (v, i) => f(v, y[i])), `${op} in place n=${n}`);
+      }
+      // LeakyRelu's slopes
+      for (const alpha of [0.2, 0.01, 1e-30]) {
+        const a = Math.fround(alpha);
+        rt.f32(px, n).set(x);
+        ex.f32_vbinary_scalar(rt.constants.VBINARY_PRELU, pz, px, a, 0, n);
+        expectSameBits(rt.f32(pz, n), Float32Array.from(x, (v) => (v < 0 ? a * v : v)), `LeakyRelu alpha=${a} n=${n}`);
       }
       for (const p of [px, py, pz]) rt.free(p);
     }

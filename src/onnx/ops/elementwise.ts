@@ -10,7 +10,7 @@ import {
   broadcastAll, broadcastIndex, requireDtype, requireOpset, sameDtype, scalarOf, type Elems, type OpFactory,
 } from './util.js';
 import { UNARY_F32_LOOPS } from './loops.js';
-import { arenaUnary } from '../../../bindings/plan-arena.js';
+import { arenaBinary, arenaBinaryScalar, arenaUnary } from '../../../bindings/plan-arena.js';
 
 const FLOAT: readonly ODType[] = ['float32'];
 /** float32 and the signed integers (Neg, Relu). */
@@ -178,6 +178,7 @@ const unarySpecs = (): Record<string, UnarySpec> => ({
     makeLoop: (ctx) => {
       const alpha = ctx.float('alpha', f32(0.01));
       return (src, dst) => {
+        if (arenaBinaryScalar('VBINARY_PRELU', src, alpha, dst, false)) return;
         for (let i = 0; i < src.length; i++) {
           const x = src[i];
           dst[i] = x < 0 ? alpha * x : x;
@@ -314,13 +315,16 @@ function minMax2(kind: 'min' | 'max', a: OTensor, b: OTensor, dst: Float32Array)
   if (a.dtype !== 'float32' || b.dtype !== 'float32') return false;
   const x = a.data as Float32Array;
   const y = b.data as Float32Array;
+  const op = kind === 'max' ? 'VBINARY_MAX' : 'VBINARY_MIN';
   if (x.length === n && y.length === n) {
+    if (arenaBinary(op, x, y, dst)) return true;
     if (kind === 'max') for (let i = 0; i < n; i++) { const u = x[i], v = y[i]; dst[i] = v > u || v !== v ? v : u; }
     else for (let i = 0; i < n; i++) { const u = x[i], v = y[i]; dst[i] = v < u || v !== v ? v : u; }
     return true;
   }
   if (x.length === n && y.length === 1) {
     const v = y[0];
+    if (arenaBinaryScalar(op, x, v, dst, false)) return true;
     if (v !== v) dst.fill(v);
     else if (kind === 'max') for (let i = 0; i < n; i++) { const u = x[i]; dst[i] = v > u ? v : u; }
     else for (let i = 0; i < n; i++) { const u = x[i]; dst[i] = v < u ? v : u; }
@@ -328,6 +332,7 @@ function minMax2(kind: 'min' | 'max', a: OTensor, b: OTensor, dst: Float32Array)
   }
   if (x.length === 1 && y.length === n) {
     const u = x[0];
+    if (arenaBinaryScalar(op, y, u, dst, true)) return true;
     if (kind === 'max') for (let i = 0; i < n; i++) { const v = y[i]; dst[i] = v > u || v !== v ? v : u; }
     else for (let i = 0; i < n; i++) { const v = y[i]; dst[i] = v < u || v !== v ? v : u; }
     return true;
