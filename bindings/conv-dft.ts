@@ -19,7 +19,7 @@
  */
 import type { Kernels } from './kernels.js';
 import type { WasmRuntime } from './wasm.js';
-import { ConvMemory, imageRegions, loadChannelsLast, PackedConv, type ConvAccumulation, type ConvGeometry2D, type ConvWeightShape } from './conv.js';
+import { ConvMemory, imageRegions, loadChannelsLast, PackedDepthwiseConv, type ConvGeometry2D, type ConvWeightShape, type GemmConvPacker, type PackedConvolution } from './conv.js';
 import { RnnError } from '../base/errors.js';
 
 /** The window of a recognised basis, and how far the stored weights are from the exact basis. */
@@ -91,7 +91,7 @@ export function windowedRdftTables(circle: Float64Array): Float64Array {
 }
 
 /** The packed form of a Conv recognised by windowedDftBasis: window, FFT tables and bias in wasm memory. */
-export class PackedDftConv {
+export class PackedDftConv implements PackedConvolution {
   private readonly mem: ConvMemory;
   private readonly ex: Kernels;
   private readonly n: number;
@@ -145,12 +145,16 @@ export class PackedDftConv {
 }
 
 /**
- * A Conv's weights packed for the fastest exact path: an FFT when they are a windowed DFT basis
- * and the convolution is 1-D without dilation, else the GEMM / depthwise kernels (PackedConv).
+ * A Conv's weights packed for its fastest path: an FFT when they are a windowed DFT basis and the
+ * convolution is 1-D without dilation, the depthwise kernels for a depthwise one, else the GEMM
+ * that `gemm` packs for (packGemmConv or packGemmConv64: an operator set that passes only the
+ * first ships without the second).
  */
 export function packConv(
-  rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvWeightShape, oneDimUndilated: boolean, what: string, accumulation: ConvAccumulation,
-): PackedConv | PackedDftConv {
+  rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvWeightShape, oneDimUndilated: boolean, what: string, gemm: GemmConvPacker,
+): PackedConvolution {
   const basis = oneDimUndilated ? windowedDftBasis(rt, w, shape) : undefined;
-  return basis ? new PackedDftConv(rt, basis, bias, what) : new PackedConv(rt, w, bias, shape, what, accumulation);
+  if (basis) return new PackedDftConv(rt, basis, bias, what);
+  if (shape.cinPerGroup === 1 && shape.cout === shape.group) return new PackedDepthwiseConv(rt, w, bias, shape, what);
+  return gemm(rt, w, bias, shape, what);
 }

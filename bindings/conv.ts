@@ -1,42 +1,40 @@
 /**
  * 1-D and 2-D convolutions (ONNX Conv / ConvTranspose, NCHW) on the wasm kernels, with their
- * weights packed once into wasm memory.
+ * weights packed once into wasm memory. One class per way of computing them (docs/onnx.md, "Conv
+ * numerics"):
  *
- * Numerics: as the rest of the ONNX importer, every output is accumulated in float64 and rounded
- * to float32 once. The kernels (f32_gemm_f64acc, f32_dwconv_f64acc) read float32 values held as
- * float64: the weights and bias are widened when packed, each image once per call
- * (f32_f64_vcvt); products of float32 values are exact in float64, so the result is the same on
- * every build and differs from the float64 JS reference only by the order of the sums.
+ * PackedGemmConv, float32 sums (ConvAccumulation 'float32', the importer's default): per group
+ * out[M, pixels] = W[M, K] * patches[K, pixels] on f32_gemm, W as ONNX stores it (row-major, K in
+ * (c, ky, kx) order: onnxruntime's order of the sums) and the patches written by
+ * x32_im2col_panels straight from the NCHW input into the GEMM's 8-pixel panels, a few panels at
+ * a time so that they stay in cache; the result is already NCHW, and the bias is added after the
+ * sum (f32_vadd_rows), as onnxruntime adds it. Below ROWS_BELOW_PIXELS output pixels the pixels
+ * are the GEMM's rows instead: the patches as rows (panels of one pixel), the weights packed once
+ * into 8-column panels, the bias added last by the GEMM, the [pixels, M] result transposed. Same
+ * sums, same order, same bits.
  *
- * Conv: each batch item is copied in channels-last ([rows][cols][C]) with its zero padding, so
- * a patch of one group is kh runs of kw * Cg values. The GEMM's A matrix is then
- *  - the image itself when one patch is one contiguous run (1-D with dilation 1, or a 1x1 kernel
- *    with unit strides and no padding, and one group): row t starts t * stride pixels further on
- *    (lda = stride * C), no copy at all;
- *  - else im2col rows (x64_im2col), per group.
- * Weights are packed per group as [M/group, kh * kw * Cg] in (ky, kx, c) order, the order of
- * those rows; the bias is added by the GEMM. A depthwise convolution (group = C = M) runs on
- * f32_dwconv_f64acc instead, weights taps-major. The [pixels, M] result is copied out transposed.
+ * PackedGemmConv64, float64 sums ('float64'): every output accumulated in float64 and rounded to
+ * float32 once. The kernels read float32 values held as float64 (the weights and bias widened
+ * when packed, each image once per call by f32_f64_vcvt); products of float32 values are exact in
+ * float64, so the result is the same on every build and differs from the float64 JS reference
+ * only by the order of the sums. Each batch item is copied in channels-last ([rows][cols][C])
+ * with its zero padding, so a patch of one group is kh runs of kw * Cg values; the GEMM's A matrix
+ * is the image itself when one patch is one contiguous run (1-D with dilation 1, or a 1x1 kernel
+ * with unit strides and no padding, and one group: row t starts t * stride pixels further on), else
+ * im2col rows (x64_im2col), per group. Weights are packed per group in (ky, kx, c) order, the
+ * order of those rows; the bias is added by the GEMM; the [pixels, M] result is copied out
+ * transposed.
  *
- * A 1-D depthwise convolution with stride 1 skips both transposes and runs on the input as ONNX
- * lays it out (NCW), with the same weights (f32_dwconv1d_ncw_f64acc): the depthwise half of audio
- * models' separable blocks (Silero VAD v4: 258 channels x 24 steps), where the transposes cost as
- * much as the sums. The same sums in the same order: the same bits as the channels-last kernel.
+ * PackedDepthwiseConv (either accumulation): float64 sums, weights taps-major. A 1-D one with
+ * stride 1 runs on the input as ONNX lays it out (NCW, f32_dwconv1d_ncw_f64acc), without the
+ * transposes of the channels-last kernel (f32_dwconv_f64acc): the depthwise half of audio models'
+ * separable blocks (Silero VAD v4: 258 channels x 24 steps), where the transposes cost as much as
+ * the sums. The same sums in the same order: the same bits.
  *
- * ConvTranspose: per group one GEMM of the channels-last input [pixels, C/group] against the
+ * PackedConvTranspose: per group one GEMM of the channels-last input [pixels, C/group] against the
  * weights packed as [M/group * kh * kw, C/group] gives every input pixel's contribution to every
  * (output channel, tap), kept in float64 (f32_gemm_f64acc_f64out); col2im then adds them at
  * pixel * stride + tap * dilation - pad (in float64, with the bias, rounded once).
- *
- * Float32 sums (ConvAccumulation 'float32', the default of the ONNX importer; not depthwise): the
- * convolution is out[M, pixels] = W[M, K] * patches[K, pixels] per group, on f32_gemm, with W as
- * ONNX stores it (row-major, K in (c, ky, kx) order, onnxruntime's order of the sums) and the
- * patches written by x32_im2col_panels straight from the NCHW input into the GEMM's 8-pixel
- * panels, a few panels at a time so that they stay in cache; the result is already NCHW and the
- * bias is added after the sum (f32_vadd_rows), as onnxruntime adds it. Below ROWS_BELOW_PIXELS
- * output pixels the pixels are the GEMM's rows instead: the patches as rows (panels of one pixel),
- * the weights packed once into 8-column panels, the bias added last by the GEMM, the [pixels, M]
- * result transposed. Same sums, same order, same bits.
  *
  * The workspace is kept between calls and only grows, so repeated calls of the same shape
  * allocate nothing in wasm memory.
@@ -249,192 +247,78 @@ function tapRuns(g: ConvGeometry2D, kh: number, kw: number): TapRun[] {
   return runs;
 }
 
-export class PackedConv {
+/** A convolution's constant weights packed into wasm memory (one of the classes below, or conv-dft.ts's FFT). */
+export interface PackedConvolution {
+  /** x [N, C, inH, inW] -> out [N, M, outH, outW] (the caller's array, checked by the caller). */
+  run(x: Float32Array, g: ConvGeometry2D, out: Float32Array): void;
+  dispose(): void;
+}
+
+/**
+ * Float32 sums on f32_gemm (not depthwise): the weights one block as ONNX stores them, the bias
+ * float32; weight panels for calls with few pixels, made at the first such call.
+ */
+export class PackedGemmConv implements PackedConvolution {
   private readonly mem: ConvMemory;
   private readonly shape: ConvWeightShape;
-  private readonly depthwise: boolean;
-  /** Sums on f32_gemm (runFloat32): the weights one float32 block as given, the bias float32. */
-  private readonly float32: boolean;
-  private readonly weights: number[] = []; // float64: per group (one block for depthwise); float32: one block
-  /** Float32 path: the weights in f32_gemm's 8-column panels per group, made at the first call with few pixels. */
+  private readonly weights: number;
   private weightPanels: number[] | undefined;
-  private readonly bias: number; // float64, or float32 on the float32 path
+  private readonly bias: number;
   private readonly ex: Kernels;
 
-  /**
-   * Packs w [M, C/group, kh, kw] (or [M, C/group, kw]) and bias [M] (or null): copied as they are
-   * when `accumulation` is 'float32' and the convolution is not depthwise, else widened to float64.
-   */
-  constructor(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvWeightShape, what: string, accumulation: ConvAccumulation) {
+  constructor(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvWeightShape, what: string) {
     this.mem = new ConvMemory(rt, what, this);
     this.shape = shape;
     this.ex = rt.exports;
-    const { cout, cinPerGroup: cg, group, kh, kw } = shape;
-    const taps = kh * kw;
-    this.depthwise = cg === 1 && cout === group;
-    this.float32 = accumulation === 'float32' && !this.depthwise;
-    w = rt.detachSafe(w);
-    bias = rt.detachSafe(bias);
     try {
-      if (this.float32) {
-        this.weights.push(this.mem.put(w, 'weights'));
-      } else if (this.depthwise) {
-        // [C, 1, kh, kw] -> [kh * kw][C]
-        const t = new Float64Array(taps * cout);
-        for (let c = 0; c < cout; c++) for (let k = 0; k < taps; k++) t[k * cout + c] = w[c * taps + k];
-        this.weights.push(this.mem.put(t, 'depthwise weights'));
-      } else {
-        // Each group's [M/group, Cg, kh*kw] read tap-major as [M/group, kh*kw * Cg] into float64
-        // panels, in wasm (x64_packw_x8): a JS loop over the weights runs in the interpreter in a
-        // cold process.
-        const mg = cout / group;
-        const kg = taps * cg;
-        const tmp = rt.alloc(w.length * 4, `${what}: weights`);
-        try {
-          rt.f32(tmp, w.length).set(w);
-          for (let g = 0; g < group; g++) {
-            const dst = this.mem.own(rt.alloc(this.ex.x64_packw_x8_size(mg, kg), `${what}: weights of group ${g}`));
-            this.ex.x64_packw_x8(dst, tmp + g * mg * kg * 4, mg, kg, cg, kg, 1, taps);
-            this.weights.push(dst);
-          }
-        } finally {
-          rt.free(tmp);
-        }
-      }
-      this.bias = !bias ? 0 : this.float32 ? this.mem.put(bias, 'bias') : this.mem.put(Float64Array.from(bias), 'bias');
+      this.weights = this.mem.put(rt.detachSafe(w), 'weights');
+      this.bias = bias ? this.mem.put(rt.detachSafe(bias), 'bias') : 0;
     } catch (e) {
       this.mem.dispose();
       throw e;
     }
   }
 
-  /**
-   * Workspace regions and views for geometry `g`. A 1-D depthwise convolution with stride 1 runs
-   * channels-first (NCW, as ONNX lays it out: no transposes) on f32_dwconv1d_ncw_f64acc, with its
-   * row scratch; `input` and `output` are then the kernel's.
-   */
+  /** Workspace regions and views for geometry `g`, and whether its pixels are the GEMM's rows. */
   private plan(g: ConvGeometry2D) {
     const { cout: M, cinPerGroup: cg, group, kh, kw } = this.shape;
     const pixels = g.outH * g.outW;
-    if (this.float32) {
-      const inFloats = cg * group * g.inH * g.inW;
-      const k = cg * kh * kw;
-      const rows = pixels < ROWS_BELOW_PIXELS;
-      if (rows && !this.weightPanels) {
-        // the weights of each group [M/group, k] in f32_gemm's 8-column panels (x32_packw_x8)
-        const mg = M / group;
-        const weightPanels: number[] = [];
-        for (let gi = 0; gi < group; gi++) {
-          const dst = this.mem.own(this.mem.rt.alloc(this.ex.x32_packw_x8_size(mg, k) * 4, `${this.mem.what}: weight panels`));
-          this.ex.x32_packw_x8(dst, this.weights[0] + gi * mg * k * 4, mg, k, k);
-          weightPanels.push(dst);
-        }
-        this.weightPanels = weightPanels;
+    const inFloats = cg * group * g.inH * g.inW;
+    const k = cg * kh * kw;
+    const rows = pixels < ROWS_BELOW_PIXELS;
+    if (rows && !this.weightPanels) {
+      // the weights of each group [M/group, k] in f32_gemm's 8-column panels (x32_packw_x8)
+      const mg = M / group;
+      const weightPanels: number[] = [];
+      for (let gi = 0; gi < group; gi++) {
+        const dst = this.mem.own(this.mem.rt.alloc(this.ex.x32_packw_x8_size(mg, k) * 4, `${this.mem.what}: weight panels`));
+        this.ex.x32_packw_x8(dst, this.weights + gi * mg * k * 4, mg, k, k);
+        weightPanels.push(dst);
       }
-      // rows: all the patches as rows [pixels, k] (panels of one pixel), the GEMM's result [pixels, M]
-      const panelsAtOnce = rows ? pixels : Math.max(1, Math.min(Math.ceil(pixels / 8), Math.floor(PANEL_FLOATS / (8 * k))));
-      const [input, panels, result, output] = this.mem.workspace([inFloats, (rows ? 1 : 8) * panelsAtOnce * k, rows ? pixels * M : 0, M * pixels]);
-      return {
-        kind: 'float32', rows, input, inputView: this.mem.rt.f32(input, inFloats), panels, panelsAtOnce, result,
-        output, outputView: this.mem.rt.f32(output, M * pixels),
-      } as const;
+      this.weightPanels = weightPanels;
     }
-    if (this.depthwise && kh === 1 && g.inH === 1 && g.outH === 1 && g.strideW === 1) {
-      const inFloats = cg * group * g.inH * g.inW;
-      const [input, row, output] = this.mem.workspace([inFloats, 2 * (g.padLeft + g.inW + g.padRight), M * pixels]);
-      return { kind: 'channelsFirst', input, inputView: this.mem.rt.f32(input, inFloats), row, output, outputView: this.mem.rt.f32(output, M * pixels) } as const;
-    }
-    return { kind: 'channelsLast', ...this.planChannelsLast(g) } as const;
+    // rows: all the patches as rows [pixels, k] (panels of one pixel), the GEMM's result [pixels, M]
+    const panelsAtOnce = rows ? pixels : Math.max(1, Math.min(Math.ceil(pixels / 8), Math.floor(PANEL_FLOATS / (8 * k))));
+    // the input between 8 floats on either side that x32_im2col_panels may read (and mask out)
+    const [guarded, panels, result, output] = this.mem.workspace([inFloats + 16, (rows ? 1 : 8) * panelsAtOnce * k, rows ? pixels * M : 0, M * pixels]);
+    const input = guarded + 32;
+    return { rows, input, inputView: this.mem.rt.f32(input, inFloats), panels, panelsAtOnce, result, output, outputView: this.mem.rt.f32(output, M * pixels) };
   }
 
-  private planChannelsLast(g: ConvGeometry2D) {
-    const rt = this.mem.rt;
-    const { cout: M, cinPerGroup: cg, group, kh, kw } = this.shape;
-    const C = cg * group;
-    const hp = g.inH + g.padTop + g.padBottom;
-    const wp = g.inW + g.padLeft + g.padRight;
-    const pixels = g.outH * g.outW;
-    const pads = g.padTop + g.padLeft + g.padBottom + g.padRight;
-    // one patch is one contiguous run of the channels-last image, rows a fixed step apart
-    const rowStep =
-      group !== 1 || this.depthwise ? 0
-        : g.inH === 1 && kh === 1 && (kw === 1 || g.dilationW === 1) ? g.strideW
-          : kh === 1 && kw === 1 && g.strideH === 1 && g.strideW === 1 && pads === 0 ? 1
-            : 0;
-    const patchDoubles = this.depthwise || rowStep ? 0 : pixels * kh * kw * cg;
-    const inFloats = C * g.inH * g.inW;
-    const imgFloats = hp * wp * C;
-    const at = this.mem.workspace([inFloats, imgFloats, 2 * imgFloats, 2 * patchDoubles, pixels * M, pixels * M]);
-    const [patches, result, transposed] = at.slice(3);
-    return {
-      image: imageRegions(rt, at, inFloats, imgFloats), patches, rowStep, runs: tapRuns(g, kh, kw),
-      result, resultView: rt.f32(result, pixels * M), transposed, transposedView: rt.f32(transposed, pixels * M),
-    };
-  }
-
-  /** x [N, C, inH, inW] -> out [N, M, outH, outW] (the caller's array, checked by the caller). */
   /** plan() as a function made once (a closure per run would be garbage per frame). */
   private readonly planOf = (g: ConvGeometry2D) => this.plan(g);
 
+  /**
+   * Per item and group, a few panels of patches at a time, each against the group's weight rows
+   * into the output's pixel columns, then the bias; or with few pixels, the patch rows against
+   * the weight panels (the bias added last by the GEMM) and the result transposed.
+   */
   run(x: Float32Array, g: ConvGeometry2D, out: Float32Array): void {
     if (this.mem.disposed) throw new RnnError('DISPOSED', `${this.mem.what}: used after dispose()`);
     const { cout: M, cinPerGroup: cg, group, kh, kw } = this.shape;
-    const C = cg * group;
-    const wp = g.inW + g.padLeft + g.padRight;
-    const pixels = g.outH * g.outW;
-    const kg = kh * kw * cg;
     const ex = this.ex;
     x = this.mem.rt.detachSafe(x);
-    const plan = this.mem.memo(g, this.planOf);
-    if (plan.kind === 'float32') {
-      this.runFloat32(x, g, out, plan);
-      return;
-    }
-    if (plan.kind === 'channelsFirst') {
-      this.runChannelsFirst(x, g, out, plan);
-      return;
-    }
-    const { image, patches, result, resultView, transposed, transposedView, rowStep, runs } = plan;
-    const img = image.wide;
-    for (let n = 0; n < g.batch; n++) {
-      loadChannelsLast(ex, x, n, C, g, image);
-      if (this.depthwise) {
-        ex.f32_dwconv_f64acc(result, img, this.weights[0], this.bias, C, wp, kh, kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.outH, g.outW);
-      } else {
-        const mg = M / group;
-        for (let gi = 0; gi < group; gi++) {
-          let a = img;
-          let lda = rowStep * C;
-          if (!rowStep) {
-            ex.x64_im2col(patches, img + gi * cg * 8, C, cg, wp, kh, kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.outH, g.outW);
-            a = patches;
-            lda = kg;
-          }
-          const bias = this.bias && this.bias + gi * mg * 8;
-          for (const r of runs) {
-            ex.f32_gemm_f64acc(
-              result + (r.first * M + gi * mg) * 4, a + (r.first * lda + r.tap0 * cg) * 8, this.weights[gi] + r.tap0 * cg * PANEL64 * 8, bias,
-              r.count, mg, r.taps * cg, kg, lda, M,
-            );
-          }
-        }
-      }
-      // [pixels, M] -> out[n] as [M, pixels]
-      if (M === 1 || pixels === 1) out.set(resultView, n * M * pixels);
-      else {
-        ex.x32_transpose(transposed, result, pixels, M, M, pixels);
-        out.set(transposedView, n * M * pixels);
-      }
-    }
-  }
-
-  /**
-   * run() on f32_gemm: per item and group, a few panels of patches at a time, each against the
-   * group's weight rows into the output's pixel columns; then the bias.
-   */
-  private runFloat32(x: Float32Array, g: ConvGeometry2D, out: Float32Array, r: Extract<ReturnType<PackedConv['plan']>, { kind: 'float32' }>): void {
-    const { cout: M, cinPerGroup: cg, group, kh, kw } = this.shape;
-    const ex = this.ex;
+    const r = this.mem.memo(g, this.planOf);
     const size = r.inputView.length;
     const pixels = g.outH * g.outW;
     const planeBytes = g.inH * g.inW * 4;
@@ -449,10 +333,8 @@ export class PackedConv {
         for (let p0 = 0; p0 < all; p0 += r.panelsAtOnce) {
           const panels = Math.min(r.panelsAtOnce, all - p0);
           ex.x32_im2col_panels(r.panels, src, cg, g.inH, g.inW, kh, kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft, g.outH, g.outW, nr, p0, panels);
-          // rows: [pixels, k] patch rows against the packed weights, [pixels, M], the bias added last;
-          // panels: the group's weight rows against these pixels' panels, into their columns of the output
           if (r.rows) ex.f32_gemm(r.result + gi * mg * 4, r.panels, this.weightPanels![gi], this.bias && this.bias + gi * mg * 4, pixels, mg, k, k, M);
-          else ex.f32_gemm(r.output + (gi * mg * pixels + p0 * 8) * 4, this.weights[0] + gi * mg * k * 4, r.panels, 0, mg, Math.min(8 * panels, pixels - 8 * p0), k, k, pixels);
+          else ex.f32_gemm(r.output + (gi * mg * pixels + p0 * 8) * 4, this.weights + gi * mg * k * 4, r.panels, 0, mg, Math.min(8 * panels, pixels - 8 * p0), k, k, pixels);
         }
       }
       if (r.rows) ex.x32_transpose(r.output, r.result, pixels, M, M, pixels);
@@ -461,15 +343,78 @@ export class PackedConv {
     }
   }
 
-  /** run() on the channels-first depthwise kernel: each item copied in as it is and its result copied out. */
-  private runChannelsFirst(x: Float32Array, g: ConvGeometry2D, out: Float32Array, r: Extract<ReturnType<PackedConv['plan']>, { kind: 'channelsFirst' }>): void {
-    const { cout: M, kw } = this.shape;
-    const size = r.inputView.length;
+  dispose(): void {
+    this.mem.dispose();
+  }
+}
+
+/**
+ * A depthwise convolution (one input channel per group, multiplier 1), summed in float64: a 1-D
+ * one with stride 1 on its NCW data (f32_dwconv1d_ncw_f64acc), any other channels-last
+ * (f32_dwconv_f64acc). Weights taps-major [kh * kw][C], widened.
+ */
+export class PackedDepthwiseConv implements PackedConvolution {
+  private readonly mem: ConvMemory;
+  private readonly shape: ConvWeightShape;
+  private readonly weights: number;
+  private readonly bias: number;
+  private readonly ex: Kernels;
+
+  constructor(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvWeightShape, what: string) {
+    this.mem = new ConvMemory(rt, what, this);
+    this.shape = shape;
+    this.ex = rt.exports;
+    const { cout, kh, kw } = shape;
+    const taps = kh * kw;
+    w = rt.detachSafe(w);
+    try {
+      // [C, 1, kh, kw] -> [kh * kw][C]
+      const t = new Float64Array(taps * cout);
+      for (let c = 0; c < cout; c++) for (let k = 0; k < taps; k++) t[k * cout + c] = w[c * taps + k];
+      this.weights = this.mem.put(t, 'depthwise weights');
+      this.bias = bias ? this.mem.put(Float64Array.from(rt.detachSafe(bias)), 'bias') : 0;
+    } catch (e) {
+      this.mem.dispose();
+      throw e;
+    }
+  }
+
+  private plan(g: ConvGeometry2D) {
+    const rt = this.mem.rt;
+    const { cout: C, kh } = this.shape;
     const pixels = g.outH * g.outW;
+    const inFloats = C * g.inH * g.inW;
+    if (kh === 1 && g.inH === 1 && g.outH === 1 && g.strideW === 1) {
+      const [input, row, output] = this.mem.workspace([inFloats, 2 * (g.padLeft + g.inW + g.padRight), C * pixels]);
+      return { channelsFirst: true, input, inputView: rt.f32(input, inFloats), row, output, outputView: rt.f32(output, C * pixels) } as const;
+    }
+    const imgFloats = (g.inH + g.padTop + g.padBottom) * (g.inW + g.padLeft + g.padRight) * C;
+    const at = this.mem.workspace([inFloats, imgFloats, 2 * imgFloats, pixels * C, pixels * C]);
+    return { channelsFirst: false, image: imageRegions(rt, at, inFloats, imgFloats), result: at[3], resultView: rt.f32(at[3], pixels * C), transposed: at[4], transposedView: rt.f32(at[4], pixels * C) } as const;
+  }
+
+  private readonly planOf = (g: ConvGeometry2D) => this.plan(g);
+
+  run(x: Float32Array, g: ConvGeometry2D, out: Float32Array): void {
+    if (this.mem.disposed) throw new RnnError('DISPOSED', `${this.mem.what}: used after dispose()`);
+    const { cout: C, kh, kw } = this.shape;
+    const ex = this.ex;
+    const pixels = g.outH * g.outW;
+    x = this.mem.rt.detachSafe(x);
+    const r = this.mem.memo(g, this.planOf);
     for (let n = 0; n < g.batch; n++) {
-      r.inputView.set(x.length === size ? x : x.subarray(n * size, (n + 1) * size));
-      this.ex.f32_dwconv1d_ncw_f64acc(r.output, r.input, this.weights[0], this.bias, M, g.inW, kw, g.dilationW, g.padLeft, g.padRight, g.outW, r.row);
-      out.set(r.outputView, n * M * pixels);
+      if (r.channelsFirst) {
+        // each item copied in as it is and its result copied out
+        const size = r.inputView.length;
+        r.inputView.set(x.length === size ? x : x.subarray(n * size, (n + 1) * size));
+        ex.f32_dwconv1d_ncw_f64acc(r.output, r.input, this.weights, this.bias, C, g.inW, kw, g.dilationW, g.padLeft, g.padRight, g.outW, r.row);
+        out.set(r.outputView, n * C * pixels);
+        continue;
+      }
+      loadChannelsLast(ex, x, n, C, g, r.image);
+      const wp = g.inW + g.padLeft + g.padRight;
+      ex.f32_dwconv_f64acc(r.result, r.image.wide, this.weights, this.bias, C, wp, kh, kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.outH, g.outW);
+      copyOutTransposed(ex, r, pixels, C, out, n);
     }
   }
 
@@ -477,6 +422,135 @@ export class PackedConv {
     this.mem.dispose();
   }
 }
+
+/** A channels-last [pixels, M] result -> out[n] as [M, pixels]. */
+function copyOutTransposed(
+  ex: Kernels, r: { result: number; resultView: Float32Array; transposed: number; transposedView: Float32Array }, pixels: number, M: number, out: Float32Array, n: number,
+): void {
+  if (M === 1 || pixels === 1) out.set(r.resultView, n * M * pixels);
+  else {
+    ex.x32_transpose(r.transposed, r.result, pixels, M, M, pixels);
+    out.set(r.transposedView, n * M * pixels);
+  }
+}
+
+/**
+ * Float64 sums on f32_gemm_f64acc (not depthwise): each batch item channels-last with its
+ * padding, widened; the patches as the GEMM's rows (the image itself when a patch is one run),
+ * the weights per group as float64 panels in (ky, kx, c) order; taps on the padding of a 1-D
+ * convolution left out of the sums, as the float64 reference leaves them out.
+ */
+export class PackedGemmConv64 implements PackedConvolution {
+  private readonly mem: ConvMemory;
+  private readonly shape: ConvWeightShape;
+  private readonly weights: number[] = []; // per group, float64 panels
+  private readonly bias: number;
+  private readonly ex: Kernels;
+
+  constructor(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvWeightShape, what: string) {
+    this.mem = new ConvMemory(rt, what, this);
+    this.shape = shape;
+    this.ex = rt.exports;
+    const { cout, cinPerGroup: cg, group, kh, kw } = shape;
+    const taps = kh * kw;
+    w = rt.detachSafe(w);
+    try {
+      // Each group's [M/group, Cg, kh*kw] read tap-major as [M/group, kh*kw * Cg] into float64
+      // panels, in wasm (x64_packw_x8): a JS loop over the weights runs in the interpreter in a
+      // cold process.
+      const mg = cout / group;
+      const kg = taps * cg;
+      const tmp = rt.alloc(w.length * 4, `${what}: weights`);
+      try {
+        rt.f32(tmp, w.length).set(w);
+        for (let g = 0; g < group; g++) {
+          const dst = this.mem.own(rt.alloc(this.ex.x64_packw_x8_size(mg, kg), `${what}: weights of group ${g}`));
+          this.ex.x64_packw_x8(dst, tmp + g * mg * kg * 4, mg, kg, cg, kg, 1, taps);
+          this.weights.push(dst);
+        }
+      } finally {
+        rt.free(tmp);
+      }
+      this.bias = bias ? this.mem.put(Float64Array.from(rt.detachSafe(bias)), 'bias') : 0;
+    } catch (e) {
+      this.mem.dispose();
+      throw e;
+    }
+  }
+
+  private plan(g: ConvGeometry2D) {
+    const rt = this.mem.rt;
+    const { cout: M, cinPerGroup: cg, group, kh, kw } = this.shape;
+    const C = cg * group;
+    const hp = g.inH + g.padTop + g.padBottom;
+    const wp = g.inW + g.padLeft + g.padRight;
+    const pixels = g.outH * g.outW;
+    const pads = g.padTop + g.padLeft + g.padBottom + g.padRight;
+    // one patch is one contiguous run of the channels-last image, rows a fixed step apart
+    const rowStep =
+      group !== 1 ? 0
+        : g.inH === 1 && kh === 1 && (kw === 1 || g.dilationW === 1) ? g.strideW
+          : kh === 1 && kw === 1 && g.strideH === 1 && g.strideW === 1 && pads === 0 ? 1
+            : 0;
+    const patchDoubles = rowStep ? 0 : pixels * kh * kw * cg;
+    const inFloats = C * g.inH * g.inW;
+    const imgFloats = hp * wp * C;
+    const at = this.mem.workspace([inFloats, imgFloats, 2 * imgFloats, 2 * patchDoubles, pixels * M, pixels * M]);
+    const [patches, result, transposed] = at.slice(3);
+    return {
+      image: imageRegions(rt, at, inFloats, imgFloats), patches, rowStep, runs: tapRuns(g, kh, kw),
+      result, resultView: rt.f32(result, pixels * M), transposed, transposedView: rt.f32(transposed, pixels * M),
+    };
+  }
+
+  private readonly planOf = (g: ConvGeometry2D) => this.plan(g);
+
+  run(x: Float32Array, g: ConvGeometry2D, out: Float32Array): void {
+    if (this.mem.disposed) throw new RnnError('DISPOSED', `${this.mem.what}: used after dispose()`);
+    const { cout: M, cinPerGroup: cg, group, kh, kw } = this.shape;
+    const C = cg * group;
+    const wp = g.inW + g.padLeft + g.padRight;
+    const pixels = g.outH * g.outW;
+    const kg = kh * kw * cg;
+    const mg = M / group;
+    const ex = this.ex;
+    x = this.mem.rt.detachSafe(x);
+    const plan = this.mem.memo(g, this.planOf);
+    const { image, patches, result, rowStep, runs } = plan;
+    const img = image.wide;
+    for (let n = 0; n < g.batch; n++) {
+      loadChannelsLast(ex, x, n, C, g, image);
+      for (let gi = 0; gi < group; gi++) {
+        let a = img;
+        let lda = rowStep * C;
+        if (!rowStep) {
+          ex.x64_im2col(patches, img + gi * cg * 8, C, cg, wp, kh, kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.outH, g.outW);
+          a = patches;
+          lda = kg;
+        }
+        const bias = this.bias && this.bias + gi * mg * 8;
+        for (const r of runs) {
+          ex.f32_gemm_f64acc(
+            result + (r.first * M + gi * mg) * 4, a + (r.first * lda + r.tap0 * cg) * 8, this.weights[gi] + r.tap0 * cg * PANEL64 * 8, bias,
+            r.count, mg, r.taps * cg, kg, lda, M,
+          );
+        }
+      }
+      copyOutTransposed(ex, plan, pixels, M, out, n);
+    }
+  }
+
+  dispose(): void {
+    this.mem.dispose();
+  }
+}
+
+/** Packs a convolution that is not depthwise for its GEMM. */
+export type GemmConvPacker = (rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvWeightShape, what: string) => PackedConvolution;
+/** Float32 sums (ConvAccumulation 'float32'). */
+export const packGemmConv: GemmConvPacker = (rt, w, bias, shape, what) => new PackedGemmConv(rt, w, bias, shape, what);
+/** Float64 sums (ConvAccumulation 'float64'). */
+export const packGemmConv64: GemmConvPacker = (rt, w, bias, shape, what) => new PackedGemmConv64(rt, w, bias, shape, what);
 
 export class PackedConvTranspose {
   private readonly mem: ConvMemory;

@@ -11,9 +11,11 @@
 // (oy * sh + ky * dh - padTop, ox * sw + kx * dw - padLeft) of channel c, zero where that falls
 // outside the image. Panels [p0, p0 + panels) are written, to dst from panel p0 on, so that a
 // caller can build a few at a time.
-// Pure data movement: every variant writes the same bits. With nr = 8 the SIMD variant copies the
-// 8 pixels of a panel row with two v128 loads when they lie in one output row, inside the image,
-// with stride 1 (the interior of most convolutions); otherwise one value at a time.
+// Pure data movement: every variant writes the same bits. With nr = 8 and stride 1 the SIMD
+// variant copies the 8 pixels of a panel row that lie in one output row with two v128 loads, the
+// lanes that fall on the left or right padding zeroed by a mask (those loads may read up to 7
+// floats before or after the image's row, and so before or after src's block: the caller leaves
+// 32 bytes on either side readable); otherwise one value at a time.
 
 import { scratch, SCRATCH_IM2COL_LANES } from '../scratch';
 
@@ -66,13 +68,25 @@ export function x32_im2col_panels__scalar(
           if (ASC_FEATURE_SIMD && simd && oneRow && sw == 1) {
             const iy = iy0 + ky * dh;
             const ix = ix0 + kx * dw;
-            if (<u32>iy < <u32>ih && ix >= 0 && ix + 8 <= iw) {
-              const s = plane + (<usize>(iy * iw + ix) << 2);
-              v128.store(d, v128.load(s));
-              v128.store(d + 16, v128.load(s + 16));
-              d += 32;
-              continue;
+            if (<u32>iy >= <u32>ih) {
+              v128.store(d, i32x4.splat(0));
+              v128.store(d + 16, i32x4.splat(0));
+            } else {
+              const s = plane + <usize>((iy * iw + ix) << 2);
+              let v0 = v128.load(s);
+              let v1 = v128.load(s + 16);
+              if (ix < 0 || ix + 8 > iw) {
+                // lane j holds column ix + j: kept where 0 <= ix + j < iw
+                const col = i32x4.add(i32x4.splat(ix), i32x4(0, 1, 2, 3));
+                const width = i32x4.splat(iw);
+                v0 = v128.and(v0, i32x4.lt_u(col, width));
+                v1 = v128.and(v1, i32x4.lt_u(i32x4.add(col, i32x4.splat(4)), width));
+              }
+              v128.store(d, v0);
+              v128.store(d + 16, v1);
             }
+            d += 32;
+            continue;
           }
           const dy = ky * dh;
           const dx = kx * dw;

@@ -7,7 +7,7 @@
  * operator fails to load with UNSUPPORTED naming it; loadOnnx (registry.ts) has them all.
  */
 import { addOp, mulOp } from './ops/arithmetic.js';
-import { convOp } from './ops/conv.js';
+import { convFloat32Op } from './ops/conv.js';
 import { logOp, negOp, pow, reluOp, sigmoidOp, sqrtOp } from './ops/elementwise.js';
 import { cast, concat, constant, constantOfShape, gather, identity, reshape, shapeOp, slice, squeeze, transpose, unsqueeze } from './ops/layout.js';
 import { equalOp, notOp } from './ops/logical.js';
@@ -46,6 +46,6 @@ export const SILERO_OPS: Record<string, OpFactory> = {
     Transpose: transpose,
     Unsqueeze: unsqueeze,
   }),
-  Conv: convOp,
+  Conv: convFloat32Op,
   LSTM: fastRecurrentOp('LSTM'),
 };

@@ -19,7 +19,7 @@ import { FIXTURES, expectClose, expectError, listDirs, prepareNode, randTensor, 
 import { runOrt } from './ort.js';
 import { GUARD, blank, builds, get, kernel, put, rand, runtimeFor } from '../helpers/kernels.js';
 import type { WasmRuntime } from '../../bindings/wasm.js';
-import { PackedConv, type ConvAccumulation } from '../../bindings/conv.js';
+import { PackedDepthwiseConv, PackedGemmConv, PackedGemmConv64, packGemmConv, packGemmConv64, type ConvAccumulation } from '../../bindings/conv.js';
 import { PackedDftConv, packConv, windowedDftBasis } from '../../bindings/conv-dft.js';
 
 type Op = 'Conv' | 'ConvTranspose';
@@ -717,17 +717,19 @@ describe('a Conv whose weights are a windowed DFT basis (an STFT) runs as an FFT
     expect(windowedDftBasis(runtime(), w.slice(0, 258 * 128), { ...shape(128), cinPerGroup: 2 }), 'two input channels').toBeUndefined();
   });
 
-  it('a basis packs as PackedDftConv only when 1-D and undilated; other weights as PackedConv', () => {
+  it('a basis packs as PackedDftConv only when 1-D and undilated; other weights for the GEMM given; depthwise ones for their kernels', () => {
     const rt = runtime();
     const w = dftBasis(8, hann(8));
     const shape = { cout: 10, cinPerGroup: 1, group: 1, kh: 1, kw: 8 };
-    const fft = packConv(rt, w, null, shape, true, 'test');
-    const gemm = packConv(rt, w, null, shape, false, 'test');
-    const other = packConv(rt, rand(3, w.length), null, shape, true, 'test');
+    const fft = packConv(rt, w, null, shape, true, 'test', packGemmConv);
+    const gemm = packConv(rt, w, null, shape, false, 'test', packGemmConv);
+    const other = packConv(rt, rand(3, w.length), null, shape, true, 'test', packGemmConv64);
+    const depthwise = packConv(rt, rand(4, 10 * 8), null, { ...shape, group: 10 }, true, 'test', packGemmConv);
     expect(fft).toBeInstanceOf(PackedDftConv);
-    expect(gemm).toBeInstanceOf(PackedConv);
-    expect(other).toBeInstanceOf(PackedConv);
-    for (const p of [fft, gemm, other]) p.dispose();
+    expect(gemm).toBeInstanceOf(PackedGemmConv);
+    expect(other).toBeInstanceOf(PackedGemmConv64);
+    expect(depthwise).toBeInstanceOf(PackedDepthwiseConv);
+    for (const p of [fft, gemm, other, depthwise]) p.dispose();
   });
 
   STFT_CASES.forEach((c, ci) => {

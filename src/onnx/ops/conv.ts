@@ -10,8 +10,8 @@
  */
 import { fmtShape } from '../../../base/errors.js';
 import { loadedRuntime, type WasmRuntime } from '../../../bindings/wasm.js';
-import { type ConvAccumulation, type PackedConv, PackedConvTranspose, type ConvGeometry2D } from '../../../bindings/conv.js';
-import { packConv, type PackedDftConv } from '../../../bindings/conv-dft.js';
+import { type ConvAccumulation, type ConvGeometry2D, type GemmConvPacker, type PackedConvolution, PackedConvTranspose, packGemmConv, packGemmConv64 } from '../../../bindings/conv.js';
+import { packConv } from '../../../bindings/conv-dft.js';
 import type { NodeFn, NodeContext } from '../node.js';
 import { alloc, numelOf, sameShape, type OTensor } from '../values.js';
 import { requireFloat, type OpFactory } from './util.js';
@@ -381,21 +381,27 @@ function floatInput(ctx: NodeContext, ins: (OTensor | undefined)[], i: number, w
 interface ConvKind {
   transposed: boolean;
   reference: typeof convReference;
-  pack(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, wShape: readonly number[], at: ConvAttrs, label: string, accumulation: ConvAccumulation): PackedConv | PackedDftConv | PackedConvTranspose;
+  pack(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, wShape: readonly number[], at: ConvAttrs, label: string, accumulation: ConvAccumulation): PackedConvolution;
 }
 
 /** [kh, kw] of a 1-D ([.., kw]) or 2-D weight shape. */
 const kernelHW = (wShape: readonly number[]): [number, number] => (wShape.length === 4 ? [wShape[2], wShape[3]] : [1, wShape[2]]);
 
-const CONV: ConvKind = {
-  transposed: false,
-  reference: convReference,
-  pack(rt, w, bias, wShape, at, label, accumulation) {
-    const [kh, kw] = kernelHW(wShape);
-    const oneDimUndilated = wShape.length === 3 && (at.dilations?.[0] ?? 1) === 1;
-    return packConv(rt, w, bias, { cout: wShape[0], cinPerGroup: wShape[1], group: at.group, kh, kw }, oneDimUndilated, label, accumulation);
-  },
-};
+/** Conv, packing the GEMM convolutions with `gemm` (for the node's convAccumulation). */
+function convKind(gemm: (accumulation: ConvAccumulation) => GemmConvPacker): ConvKind {
+  return {
+    transposed: false,
+    reference: convReference,
+    pack(rt, w, bias, wShape, at, label, accumulation) {
+      const [kh, kw] = kernelHW(wShape);
+      const oneDimUndilated = wShape.length === 3 && (at.dilations?.[0] ?? 1) === 1;
+      return packConv(rt, w, bias, { cout: wShape[0], cinPerGroup: wShape[1], group: at.group, kh, kw }, oneDimUndilated, label, gemm(accumulation));
+    },
+  };
+}
+
+const CONV = /* @__PURE__ */ convKind((accumulation) => (accumulation === 'float32' ? packGemmConv : packGemmConv64));
+const CONV_FLOAT32 = /* @__PURE__ */ convKind(() => packGemmConv);
 
 const CONV_TRANSPOSE: ConvKind = {
   transposed: true,
@@ -413,8 +419,8 @@ function convNode(ctx: NodeContext, kind: ConvKind): NodeFn {
   const B = hasBias ? ctx.constInputs[2] : undefined;
   // Weights known at load are checked now and packed into wasm memory at the node's first run,
   // so a branch that never runs (Silero's 8 kHz half when fed 16 kHz) costs no packing.
-  let pack: (() => PackedConv | PackedDftConv | PackedConvTranspose) | undefined;
-  let packed: PackedConv | PackedDftConv | PackedConvTranspose | undefined;
+  let pack: (() => PackedConvolution) | undefined;
+  let packed: PackedConvolution | undefined;
   if (W && W.dtype === 'float32') {
     checkWeight(ctx, at, W.shape);
     const cout = outChannels(at, W.shape);
@@ -495,6 +501,12 @@ function convNode(ctx: NodeContext, kind: ConvKind): NodeFn {
 }
 
 export const convOp: OpFactory = (ctx) => convNode(ctx, CONV);
+/**
+ * Conv whose convolutions on constant weights sum in float32 whatever the model's
+ * convAccumulation: an operator set with this Conv ships without the float64 GEMM path
+ * (SileroVad's, which offers no convAccumulation).
+ */
+export const convFloat32Op: OpFactory = (ctx) => convNode(ctx, CONV_FLOAT32);
 export const convTransposeOp: OpFactory = (ctx) => convNode(ctx, CONV_TRANSPOSE);
 
 export const CONV_OPS: Record<string, OpFactory> = { Conv: convOp, ConvTranspose: convTransposeOp };
