@@ -9,9 +9,9 @@
  * x32_im2col_panels straight from the NCHW input into the GEMM's 8-pixel panels, a few panels at
  * a time so that they stay in cache; the result is already NCHW, and the bias is added after the
  * sum (f32_vadd_rows), as onnxruntime adds it. Below ROWS_BELOW_PIXELS output pixels the pixels
- * are the GEMM's rows instead: the patches as rows (panels of one pixel), the weights packed once
- * into 8-column panels, the bias added last by the GEMM, the [pixels, M] result transposed. Same
- * sums, same order, same bits.
+ * are the GEMM's rows instead: the patches as rows (8-pixel panels transposed, or below 8 pixels
+ * panels of one pixel), the weights packed once into 8-column panels, the bias added last by the
+ * GEMM, the [pixels, M] result transposed. Same sums, same order, same bits.
  *
  * PackedGemmConv64, float64 sums ('float64'): every output accumulated in float64 and rounded to
  * float32 once. The kernels read float32 values held as float64 (the weights and bias widened
@@ -297,12 +297,19 @@ export class PackedGemmConv implements PackedConvolution {
       }
       this.weightPanels = weightPanels;
     }
-    // rows: all the patches as rows [pixels, k] (panels of one pixel), the GEMM's result [pixels, M]
-    const panelsAtOnce = rows ? pixels : Math.max(1, Math.min(Math.ceil(pixels / 8), Math.floor(PANEL_FLOATS / (8 * k))));
+    // rows: all the patches as rows [pixels, k], written as panels of one pixel or, from 8 pixels
+    // on, as 8-pixel panels (their vector copies) each transposed; the GEMM's result [pixels, M]
+    const nr = rows && pixels < 8 ? 1 : 8;
+    const panelsAtOnce = rows ? Math.ceil(pixels / nr) : Math.max(1, Math.min(Math.ceil(pixels / 8), Math.floor(PANEL_FLOATS / (8 * k))));
     // the input between 8 floats on either side that x32_im2col_panels may read (and mask out)
-    const [guarded, panels, result, output] = this.mem.workspace([inFloats + 16, (rows ? 1 : 8) * panelsAtOnce * k, rows ? pixels * M : 0, M * pixels]);
+    const [guarded, panels, patchRows, result, output] = this.mem.workspace([
+      inFloats + 16, nr * panelsAtOnce * k, rows && nr === 8 ? pixels * k : 0, rows ? pixels * M : 0, M * pixels,
+    ]);
     const input = guarded + 32;
-    return { rows, input, inputView: this.mem.rt.f32(input, inFloats), panels, panelsAtOnce, result, output, outputView: this.mem.rt.f32(output, M * pixels) };
+    return {
+      rows, nr, input, inputView: this.mem.rt.f32(input, inFloats), panels, panelsAtOnce, patchRows: nr === 1 ? panels : patchRows, result,
+      output, outputView: this.mem.rt.f32(output, M * pixels),
+    };
   }
 
   /** plan() as a function made once (a closure per run would be garbage per frame). */
@@ -324,7 +331,7 @@ export class PackedGemmConv implements PackedConvolution {
     const planeBytes = g.inH * g.inW * 4;
     const mg = M / group;
     const k = cg * kh * kw;
-    const nr = r.rows ? 1 : 8;
+    const nr = r.nr;
     const all = Math.ceil(pixels / nr);
     for (let n = 0; n < g.batch; n++) {
       r.inputView.set(x.length === size ? x : x.subarray(n * size, (n + 1) * size));
@@ -333,7 +340,8 @@ export class PackedGemmConv implements PackedConvolution {
         for (let p0 = 0; p0 < all; p0 += r.panelsAtOnce) {
           const panels = Math.min(r.panelsAtOnce, all - p0);
           ex.x32_im2col_panels(r.panels, src, cg, g.inH, g.inW, kh, kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft, g.outH, g.outW, nr, p0, panels);
-          if (r.rows) ex.f32_gemm(r.result + gi * mg * 4, r.panels, this.weightPanels![gi], this.bias && this.bias + gi * mg * 4, pixels, mg, k, k, M);
+          if (r.rows && nr === 8) for (let p = 0; p < panels; p++) ex.x32_transpose(r.patchRows + p * 32 * k, r.panels + p * 32 * k, k, Math.min(8, pixels - 8 * p), 8, k);
+          if (r.rows) ex.f32_gemm(r.result + gi * mg * 4, r.patchRows, this.weightPanels![gi], this.bias && this.bias + gi * mg * 4, pixels, mg, k, k, M);
           else ex.f32_gemm(r.output + (gi * mg * pixels + p0 * 8) * 4, this.weights + gi * mg * k * 4, r.panels, 0, mg, Math.min(8 * panels, pixels - 8 * p0), k, k, pixels);
         }
       }
