@@ -299,15 +299,17 @@ export class PackedGemmConv implements PackedConvolution {
     }
     // rows: all the patches as rows [pixels, k], written as panels of one pixel or, from 8 pixels
     // on, as 8-pixel panels (their vector copies) each transposed; the GEMM's result [pixels, M]
+    // of a pointwise convolution (1x1, unit strides, no padding) the patch rows are the input transposed
+    const pointwise = rows && kh === 1 && kw === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop + g.padLeft + g.padBottom + g.padRight === 0;
     const nr = rows && pixels < 8 ? 1 : 8;
     const panelsAtOnce = rows ? Math.ceil(pixels / nr) : Math.max(1, Math.min(Math.ceil(pixels / 8), Math.floor(PANEL_FLOATS / (8 * k))));
     // the input between 8 floats on either side that x32_im2col_panels may read (and mask out)
     const [guarded, panels, patchRows, result, output] = this.mem.workspace([
-      inFloats + 16, nr * panelsAtOnce * k, rows && nr === 8 ? pixels * k : 0, rows ? pixels * M : 0, M * pixels,
+      inFloats + 16, pointwise ? 0 : nr * panelsAtOnce * k, rows && (pointwise || nr === 8) ? pixels * k : 0, rows ? pixels * M : 0, M * pixels,
     ]);
     const input = guarded + 32;
     return {
-      rows, nr, input, inputView: this.mem.rt.f32(input, inFloats), panels, panelsAtOnce, patchRows: nr === 1 ? panels : patchRows, result,
+      rows, pointwise, nr, input, inputView: this.mem.rt.f32(input, inFloats), panels, panelsAtOnce, patchRows: nr === 1 && !pointwise ? panels : patchRows, result,
       output, outputView: this.mem.rt.f32(output, M * pixels),
     };
   }
@@ -337,6 +339,11 @@ export class PackedGemmConv implements PackedConvolution {
       r.inputView.set(x.length === size ? x : x.subarray(n * size, (n + 1) * size));
       for (let gi = 0; gi < group; gi++) {
         const src = r.input + gi * cg * planeBytes;
+        if (r.pointwise) {
+          ex.x32_transpose(r.patchRows, src, cg, pixels, pixels, cg);
+          ex.f32_gemm(r.result + gi * mg * 4, r.patchRows, this.weightPanels![gi], this.bias && this.bias + gi * mg * 4, pixels, mg, k, k, M);
+          continue;
+        }
         for (let p0 = 0; p0 < all; p0 += r.panelsAtOnce) {
           const panels = Math.min(r.panelsAtOnce, all - p0);
           ex.x32_im2col_panels(r.panels, src, cg, g.inH, g.inW, kh, kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft, g.outH, g.outW, nr, p0, panels);
