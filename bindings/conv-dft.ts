@@ -106,14 +106,9 @@ export class PackedDftConv implements PackedConvolution {
     this.ex = rt.exports;
     this.n = basis.n;
     this.deviation = basis.deviation;
-    try {
-      this.window = this.mem.put(basis.window, 'window');
-      this.tables = this.mem.put(windowedRdftTables(basis.circle), 'FFT tables');
-      this.bias = bias ? this.mem.put(Float64Array.from(rt.detachSafe(bias)), 'bias') : 0;
-    } catch (e) {
-      this.mem.dispose();
-      throw e;
-    }
+    [this.window, this.tables, this.bias] = this.mem.packing(() => [
+      this.mem.put(basis.window, 'window'), this.mem.put(windowedRdftTables(basis.circle), 'FFT tables'), this.mem.putWideBias(bias),
+    ]);
   }
 
   /** Workspace regions for geometry `g` (1-D: inH = outH = 1, dilation 1). */

@@ -132,6 +132,21 @@ export class ConvMemory {
     return this.blocks.put(data, `${this.what}: ${what}`);
   }
 
+  /** A bias (or null: 0) widened to float64 into a new owned block. */
+  putWideBias(bias: Float32Array | null): number {
+    return bias ? this.put(Float64Array.from(this.rt.detachSafe(bias)), 'bias') : 0;
+  }
+
+  /** Runs `pack`, which puts the weights into blocks of this memory; if it throws, frees them all and rethrows. */
+  packing<T>(pack: () => T): T {
+    try {
+      return pack();
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+  }
+
   /**
    * Byte addresses of regions of the given float counts (a region of n doubles is 2n floats),
    * growing the workspace if needed. Every region starts 16-byte aligned.
@@ -254,29 +269,45 @@ export interface PackedConvolution {
   dispose(): void;
 }
 
+/** What every packed convolution holds: its wasm memory, weight shape and kernels. */
+abstract class PackedConvBase<S> implements PackedConvolution {
+  protected readonly mem: ConvMemory;
+  protected readonly ex: Kernels;
+
+  constructor(
+    rt: WasmRuntime,
+    protected readonly shape: S,
+    what: string,
+  ) {
+    this.mem = new ConvMemory(rt, what, this);
+    this.ex = rt.exports;
+  }
+
+  abstract run(x: Float32Array, g: ConvGeometry2D, out: Float32Array): void;
+
+  /** DISPOSED after dispose(); else `x` safe to read across wasm memory growth. */
+  protected input(x: Float32Array): Float32Array {
+    if (this.mem.disposed) throw new RnnError('DISPOSED', `${this.mem.what}: used after dispose()`);
+    return this.mem.rt.detachSafe(x);
+  }
+
+  dispose(): void {
+    this.mem.dispose();
+  }
+}
+
 /**
  * Float32 sums on f32_gemm (not depthwise): the weights one block as ONNX stores them, the bias
  * float32; weight panels for calls with few pixels, made at the first such call.
  */
-export class PackedGemmConv implements PackedConvolution {
-  private readonly mem: ConvMemory;
-  private readonly shape: ConvWeightShape;
+export class PackedGemmConv extends PackedConvBase<ConvWeightShape> {
   private readonly weights: number;
   private weightPanels: number[] | undefined;
   private readonly bias: number;
-  private readonly ex: Kernels;
 
   constructor(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvWeightShape, what: string) {
-    this.mem = new ConvMemory(rt, what, this);
-    this.shape = shape;
-    this.ex = rt.exports;
-    try {
-      this.weights = this.mem.put(rt.detachSafe(w), 'weights');
-      this.bias = bias ? this.mem.put(rt.detachSafe(bias), 'bias') : 0;
-    } catch (e) {
-      this.mem.dispose();
-      throw e;
-    }
+    super(rt, shape, what);
+    [this.weights, this.bias] = this.mem.packing(() => [this.mem.put(rt.detachSafe(w), 'weights'), bias ? this.mem.put(rt.detachSafe(bias), 'bias') : 0]);
   }
 
   /** Workspace regions and views for geometry `g`, and whether its pixels are the GEMM's rows. */
@@ -323,10 +354,9 @@ export class PackedGemmConv implements PackedConvolution {
    * the weight panels (the bias added last by the GEMM) and the result transposed.
    */
   run(x: Float32Array, g: ConvGeometry2D, out: Float32Array): void {
-    if (this.mem.disposed) throw new RnnError('DISPOSED', `${this.mem.what}: used after dispose()`);
     const { cout: M, cinPerGroup: cg, group, kh, kw } = this.shape;
     const ex = this.ex;
-    x = this.mem.rt.detachSafe(x);
+    x = this.input(x);
     const r = this.mem.memo(g, this.planOf);
     const size = r.inputView.length;
     const pixels = g.outH * g.outW;
@@ -357,10 +387,6 @@ export class PackedGemmConv implements PackedConvolution {
       out.set(r.outputView, n * M * pixels);
     }
   }
-
-  dispose(): void {
-    this.mem.dispose();
-  }
 }
 
 /**
@@ -368,30 +394,19 @@ export class PackedGemmConv implements PackedConvolution {
  * one with stride 1 on its NCW data (f32_dwconv1d_ncw_f64acc), any other channels-last
  * (f32_dwconv_f64acc). Weights taps-major [kh * kw][C], widened.
  */
-export class PackedDepthwiseConv implements PackedConvolution {
-  private readonly mem: ConvMemory;
-  private readonly shape: ConvWeightShape;
+export class PackedDepthwiseConv extends PackedConvBase<ConvWeightShape> {
   private readonly weights: number;
   private readonly bias: number;
-  private readonly ex: Kernels;
 
   constructor(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvWeightShape, what: string) {
-    this.mem = new ConvMemory(rt, what, this);
-    this.shape = shape;
-    this.ex = rt.exports;
+    super(rt, shape, what);
     const { cout, kh, kw } = shape;
     const taps = kh * kw;
     w = rt.detachSafe(w);
-    try {
-      // [C, 1, kh, kw] -> [kh * kw][C]
-      const t = new Float64Array(taps * cout);
-      for (let c = 0; c < cout; c++) for (let k = 0; k < taps; k++) t[k * cout + c] = w[c * taps + k];
-      this.weights = this.mem.put(t, 'depthwise weights');
-      this.bias = bias ? this.mem.put(Float64Array.from(rt.detachSafe(bias)), 'bias') : 0;
-    } catch (e) {
-      this.mem.dispose();
-      throw e;
-    }
+    // [C, 1, kh, kw] -> [kh * kw][C]
+    const t = new Float64Array(taps * cout);
+    for (let c = 0; c < cout; c++) for (let k = 0; k < taps; k++) t[k * cout + c] = w[c * taps + k];
+    [this.weights, this.bias] = this.mem.packing(() => [this.mem.put(t, 'depthwise weights'), this.mem.putWideBias(bias)]);
   }
 
   private plan(g: ConvGeometry2D) {
@@ -411,11 +426,10 @@ export class PackedDepthwiseConv implements PackedConvolution {
   private readonly planOf = (g: ConvGeometry2D) => this.plan(g);
 
   run(x: Float32Array, g: ConvGeometry2D, out: Float32Array): void {
-    if (this.mem.disposed) throw new RnnError('DISPOSED', `${this.mem.what}: used after dispose()`);
     const { cout: C, kh, kw } = this.shape;
     const ex = this.ex;
     const pixels = g.outH * g.outW;
-    x = this.mem.rt.detachSafe(x);
+    x = this.input(x);
     const r = this.mem.memo(g, this.planOf);
     for (let n = 0; n < g.batch; n++) {
       if (r.channelsFirst) {
@@ -431,10 +445,6 @@ export class PackedDepthwiseConv implements PackedConvolution {
       ex.f32_dwconv_f64acc(r.result, r.image.wide, this.weights, this.bias, C, wp, kh, kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.outH, g.outW);
       copyOutTransposed(ex, r, pixels, C, out, n);
     }
-  }
-
-  dispose(): void {
-    this.mem.dispose();
   }
 }
 
@@ -455,21 +465,16 @@ function copyOutTransposed(
  * the weights per group as float64 panels in (ky, kx, c) order; taps on the padding of a 1-D
  * convolution left out of the sums, as the float64 reference leaves them out.
  */
-export class PackedGemmConv64 implements PackedConvolution {
-  private readonly mem: ConvMemory;
-  private readonly shape: ConvWeightShape;
+export class PackedGemmConv64 extends PackedConvBase<ConvWeightShape> {
   private readonly weights: number[] = []; // per group, float64 panels
   private readonly bias: number;
-  private readonly ex: Kernels;
 
   constructor(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvWeightShape, what: string) {
-    this.mem = new ConvMemory(rt, what, this);
-    this.shape = shape;
-    this.ex = rt.exports;
+    super(rt, shape, what);
     const { cout, cinPerGroup: cg, group, kh, kw } = shape;
     const taps = kh * kw;
     w = rt.detachSafe(w);
-    try {
+    this.bias = this.mem.packing(() => {
       // Each group's [M/group, Cg, kh*kw] read tap-major as [M/group, kh*kw * Cg] into float64
       // panels, in wasm (x64_packw_x8): a JS loop over the weights runs in the interpreter in a
       // cold process.
@@ -486,11 +491,8 @@ export class PackedGemmConv64 implements PackedConvolution {
       } finally {
         rt.free(tmp);
       }
-      this.bias = bias ? this.mem.put(Float64Array.from(rt.detachSafe(bias)), 'bias') : 0;
-    } catch (e) {
-      this.mem.dispose();
-      throw e;
-    }
+      return this.mem.putWideBias(bias);
+    });
   }
 
   private plan(g: ConvGeometry2D) {
@@ -521,7 +523,6 @@ export class PackedGemmConv64 implements PackedConvolution {
   private readonly planOf = (g: ConvGeometry2D) => this.plan(g);
 
   run(x: Float32Array, g: ConvGeometry2D, out: Float32Array): void {
-    if (this.mem.disposed) throw new RnnError('DISPOSED', `${this.mem.what}: used after dispose()`);
     const { cout: M, cinPerGroup: cg, group, kh, kw } = this.shape;
     const C = cg * group;
     const wp = g.inW + g.padLeft + g.padRight;
@@ -529,7 +530,7 @@ export class PackedGemmConv64 implements PackedConvolution {
     const kg = kh * kw * cg;
     const mg = M / group;
     const ex = this.ex;
-    x = this.mem.rt.detachSafe(x);
+    x = this.input(x);
     const plan = this.mem.memo(g, this.planOf);
     const { image, patches, result, rowStep, runs } = plan;
     const img = image.wide;
@@ -553,10 +554,6 @@ export class PackedGemmConv64 implements PackedConvolution {
       }
       copyOutTransposed(ex, plan, pixels, M, out, n);
     }
-  }
-
-  dispose(): void {
-    this.mem.dispose();
   }
 }
 
@@ -585,7 +582,7 @@ export class PackedConvTranspose {
     const cg = cin / group;
     const ng = mg * kh * kw; // GEMM columns per group: (output channel, tap)
     w = rt.detachSafe(w);
-    try {
+    this.mem.packing(() => {
       const wt = new Float32Array(ng * cg);
       for (let g = 0; g < group; g++) {
         // [Cg, M/group * taps] -> [M/group * taps, Cg]
@@ -595,10 +592,7 @@ export class PackedConvTranspose {
         }
         this.weights.push(this.mem.put(packPanels64(wt, ng, cg, cg, 1), `weights of group ${g}`));
       }
-    } catch (e) {
-      this.mem.dispose();
-      throw e;
-    }
+    });
   }
 
   /** x [N, C, inH, inW] -> out [N, M, outH, outW] (the caller's array, checked by the caller). */
