@@ -18,6 +18,7 @@ import { model as encodeModel, type Attr } from './encode.js';
 import { FIXTURES, expectClose, expectError, listDirs, prepareNode, randTensor, readBytes, readDataSet } from './helpers.js';
 import { runOrt } from './ort.js';
 import { GUARD, blank, builds, get, kernel, put, rand, runtimeFor } from '../helpers/kernels.js';
+import { rng } from '../helpers/common.js';
 import type { WasmRuntime } from '../../bindings/wasm.js';
 import { PackedDepthwiseConv, PackedGemmConv, PackedGemmConv64, packGemmConv, packGemmConv64, type ConvAccumulation } from '../../bindings/conv.js';
 import { PackedDftConv, packConv, windowedDftBasis } from '../../bindings/conv-dft.js';
@@ -229,6 +230,49 @@ describe('Conv / ConvTranspose vs onnxruntime', () => {
       if (c.op === 'Conv') expectFloat32Sums(got32, ref, general.kernel(absolute(ins))[0]!, termsOf(c.w), `${c.name}: wasm, float32 sums, vs JS reference`);
       else expectOneRounding(got32, ref, `${c.name}: ConvTranspose sums in float64 either way`);
     });
+  });
+});
+
+describe('random geometries: both accumulations against the JS reference', () => {
+  beforeAll(async () => {
+    await ready();
+  });
+  // 1-D and 2-D, groups (depthwise among them), strides, dilations, padding, batch; sizes around
+  // the float32 path's 8-pixel panels and its 32-pixel switch between rows and panels
+  it('300 seeded convolutions: float64 sums within one rounding, float32 sums within their bound', () => {
+    const groupAttr = group;
+    const r = rng(20261206);
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+    for (let t = 0; t < 300; t++) {
+      const twoD = r() < 0.5;
+      const g = pick([1, 1, 1, 2, 3]);
+      const depthwise = r() < 0.15;
+      const cg = depthwise ? 1 : pick([1, 2, 3, 5, 8]);
+      const C = depthwise ? pick([1, 4, 7]) : cg * g;
+      const M = depthwise ? C : g * pick([1, 2, 3, 8, 9]);
+      const k = twoD ? [pick([1, 2, 3]), pick([1, 3, 5])] : [pick([1, 2, 3, 5])];
+      const st = k.map(() => pick([1, 1, 2, 3]));
+      const dl = k.map(() => pick([1, 1, 2]));
+      const pd = [...k.map(() => pick([0, 1, 2])), ...k.map(() => pick([0, 1, 2]))];
+      const spatial = k.map((kk, i) => Math.max((kk - 1) * dl[i] + 1 - pd[i] - pd[i + k.length], 1) + pick([0, 1, 5, 7, 8, 9, 16, 31, 33, 40]));
+      const c: Case = {
+        name: `random ${t}`, op: 'Conv', x: [pick([1, 1, 2]), C, ...spatial], w: [M, depthwise ? 1 : cg, ...k], bias: r() < 0.7,
+        attrs: [groupAttr(depthwise ? C : g), strides(st), dil(dl), pads(pd)],
+      };
+      const bytes = caseModel(c);
+      const ins = caseInputs(c, 7000 + t);
+      const general = prepare(bytes, []);
+      const ref = general.kernel(ins)[0]!;
+      const absSum = general.kernel(absolute(ins))[0]!;
+      for (const accumulation of ['float64', 'float32'] as const) {
+        const packed = prepare(bytes, [undefined, ...ins.slice(1)], accumulation);
+        const got = packed.kernel(ins)[0]!;
+        const what = `${c.name} ${JSON.stringify({ x: c.x, w: c.w, g, st, dl, pd })} ${accumulation}`;
+        if (accumulation === 'float64' || depthwise) expectOneRounding(got, ref, what);
+        else expectFloat32Sums(got, ref, absSum, termsOf(c.w), what);
+        packed.dispose();
+      }
+    }
   });
 });
 
