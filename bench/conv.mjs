@@ -2,7 +2,7 @@
 // models' shapes; the STFT's a windowed DFT basis, as in the models, and random for comparison)
 // and of openWakeWord's embedding net (2-D, one 76 x 32 mel patch): the wasm path (weights packed
 // at load, the node prepared as a static plan runs it) summing in float32 (the default) and in
-// float64 (loadOnnx's convAccumulation), next to the float64 JS reference (the path of a node
+// float64 (loadOnnx's accumulation), next to the float64 JS reference (the path of a node
 // whose weights are not constants).
 //   node bench/conv.mjs            (BENCH_CLOCK=wall for wall time; default: process CPU time;
 //                                   WASM_BUILD=simd|relaxed|scalar forces a build, default: the best the engine runs)

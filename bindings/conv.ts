@@ -3,7 +3,7 @@
  * weights packed once into wasm memory. One class per way of computing them (docs/onnx.md, "Conv
  * numerics"):
  *
- * PackedGemmConv, float32 sums (ConvAccumulation 'float32', the importer's default): per group
+ * PackedGemmConv, float32 sums (Accumulation 'float32', the importer's default): per group
  * out[M, pixels] = W[M, K] * patches[K, pixels] on f32_gemm, W as ONNX stores it (row-major, K in
  * (c, ky, kx) order: onnxruntime's order of the sums) and the patches written by
  * x32_im2col_panels straight from the NCHW input into the GEMM's 8-pixel panels, a few panels at
@@ -41,6 +41,7 @@
  */
 import { RnnError } from '../base/errors.js';
 import { PANEL64, packPanels64 } from './panels.js';
+export type { Accumulation } from './panels.js';
 import type { Kernels } from './kernels.js';
 import type { WasmRuntime } from './wasm.js';
 import { Workspace } from './workspace.js';
@@ -63,14 +64,6 @@ export interface ConvGeometry2D {
   padRight: number;
 }
 
-/**
- * How a packed convolution sums its products (docs/onnx.md, "Conv numerics"): 'float32' on the
- * float32 GEMM, in onnxruntime's order, or 'float64' (every product exact, each output rounded
- * once: the same bits on every build, half the multiply-adds per second). Depthwise convolutions
- * sum in float64 either way, on their own kernels (a few products per output: the wider sums cost
- * little there).
- */
-export type ConvAccumulation = 'float32' | 'float64';
 
 /** Panels of patches a float32 call builds at a time: at most this many floats (256 KB, held in L2). */
 const PANEL_FLOATS = 65536;
@@ -559,9 +552,9 @@ export class PackedGemmConv64 extends PackedConvBase<ConvWeightShape> {
 
 /** Packs a convolution that is not depthwise for its GEMM. */
 export type GemmConvPacker = (rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, shape: ConvWeightShape, what: string) => PackedConvolution;
-/** Float32 sums (ConvAccumulation 'float32'). */
+/** Float32 sums (Accumulation 'float32'). */
 export const packGemmConv: GemmConvPacker = (rt, w, bias, shape, what) => new PackedGemmConv(rt, w, bias, shape, what);
-/** Float64 sums (ConvAccumulation 'float64'). */
+/** Float64 sums (Accumulation 'float64'). */
 export const packGemmConv64: GemmConvPacker = (rt, w, bias, shape, what) => new PackedGemmConv64(rt, w, bias, shape, what);
 
 export class PackedConvTranspose {

@@ -85,6 +85,15 @@ export function unpackPanels(rt: WasmRuntime, ptr: number, n: number, k: number,
 export const PANEL64 = 8;
 
 /**
+ * How a packed convolution or matrix product sums its products (docs/onnx.md, "Conv numerics"
+ * and the MatMul / Gemm rows): 'float32' on the float32 GEMM, in onnxruntime's order, or
+ * 'float64' (every product exact, each output rounded once: the same bits on every build, half
+ * the multiply-adds per second). Depthwise convolutions, ConvTranspose and Gemm whose alpha or C
+ * the GEMM cannot take as a bias sum in float64 either way.
+ */
+export type Accumulation = 'float32' | 'float64';
+
+/**
  * The [n, k] matrix whose element (j, kk) is src[j * strideN + kk * strideK], widened to float64
  * in the panel layout f32_gemm_f64acc reads: ceil(n / 8) panels of k rows of 8 doubles, element
  * (8p + j, kk) at double (p * k + kk) * 8 + j, zero past n. Row-major W [n, k] is strides (k, 1);

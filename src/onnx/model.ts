@@ -3,7 +3,7 @@
  * opsets) and prepares every node once; OnnxModel.run executes the prepared nodes in order.
  */
 import { type WeightFormat, checkWeightFormat } from '../../base/quantize.js';
-import type { ConvAccumulation } from '../../bindings/conv.js';
+import type { Accumulation } from '../../bindings/panels.js';
 import { RnnError, checkOptionKeys, fmtShape, kindOf } from '../../base/errors.js';
 import { checkTensor, type Tensor } from '../../base/tensor.js';
 import { kindName, type NodeResources, type ValueType } from './node.js';
@@ -41,13 +41,13 @@ export interface LoadOnnxOptions {
    */
   freeDimensions?: Record<string, number>;
   /**
-   * How Conv nodes whose weights are constants sum their products (docs/onnx.md, "Conv
-   * numerics"): 'float32' (default), in onnxruntime's order on the float32 GEMM; or 'float64',
-   * every product exact and each output rounded once, the same bits on every build, at about
-   * half the speed. Depthwise convolutions, ConvTranspose and convolutions on weights the graph
-   * computes sum in float64 either way.
+   * How Conv, MatMul and Gemm nodes whose weights are constants sum their products (docs/onnx.md,
+   * "Conv numerics"): 'float32' (default), in onnxruntime's order on the float32 GEMM; or
+   * 'float64', every product exact and each output rounded once, the same bits on every build, at
+   * about half the speed. Depthwise convolutions, ConvTranspose, Gemm whose alpha or C the GEMM
+   * cannot take as its bias, and products of weights the graph computes sum in float64 either way.
    */
-  convAccumulation?: ConvAccumulation;
+  accumulation?: Accumulation;
 }
 
 export interface OnnxInputInfo {
@@ -198,9 +198,9 @@ export function loadOnnxWith(
   const fastPath = options.fastPath ?? true;
   if (typeof fastPath !== 'boolean') throw new RnnError('INVALID_OPTION', `loadOnnx: fastPath must be a boolean, got ${typeof fastPath}`);
   const weights = checkWeightFormat(options.weights, 'loadOnnx');
-  const convAccumulation = options.convAccumulation ?? 'float32';
-  if (convAccumulation !== 'float32' && convAccumulation !== 'float64') {
-    throw new RnnError('INVALID_OPTION', `loadOnnx: convAccumulation must be 'float32' or 'float64', got ${typeof convAccumulation === 'string' ? `'${convAccumulation}'` : typeof convAccumulation}`);
+  const accumulation = options.accumulation ?? 'float32';
+  if (accumulation !== 'float32' && accumulation !== 'float64') {
+    throw new RnnError('INVALID_OPTION', `loadOnnx: accumulation must be 'float32' or 'float64', got ${typeof accumulation === 'string' ? `'${accumulation}'` : typeof accumulation}`);
   }
   const model = decodeModel(bytes);
   const graph = model.graph;
@@ -213,7 +213,7 @@ export function loadOnnxWith(
   }
   const specializeShapes = options.specializeShapes ?? true;
   if (typeof specializeShapes !== 'boolean') throw new RnnError('INVALID_OPTION', `loadOnnx: specializeShapes must be a boolean, got ${typeof specializeShapes}`);
-  const planner = new Planner({ opset: opset ?? 0, fastPath, factories, weights, convAccumulation, inference });
+  const planner = new Planner({ opset: opset ?? 0, fastPath, factories, weights, accumulation, inference });
   const scope = newRootScope();
   const initializerNames = new Set(graph.initializers.map((t) => t.name));
   const inputs: OnnxInputInfo[] = [];

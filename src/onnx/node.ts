@@ -1,6 +1,6 @@
 /** What an operator implementation sees of its node at load time. */
 import type { WeightFormat } from '../../base/quantize.js';
-import type { ConvAccumulation } from '../../bindings/conv.js';
+import type { Accumulation } from '../../bindings/panels.js';
 import { RnnError } from '../../base/errors.js';
 import { AT, type AttributeMsg, type GraphMsg, type NodeMsg, type Subgraph } from './proto.js';
 import { tensorFromProto, type ODType, type OTensor } from './values.js';
@@ -83,8 +83,8 @@ export class NodeContext {
   readonly weights: WeightFormat;
   /** Whether recurrent nodes may take the fast path (LoadOnnxOptions.fastPath). */
   readonly fastPath: boolean;
-  /** How Conv nodes on packed weights sum their products (LoadOnnxOptions.convAccumulation). */
-  readonly convAccumulation: ConvAccumulation;
+  /** How Conv, MatMul and Gemm nodes on packed weights sum their products (LoadOnnxOptions.accumulation). */
+  readonly accumulation: Accumulation;
   /** Per input: what kind of value it is (the planner knows at load; see OpFactory.takesNonTensors). */
   inputKinds: readonly ValueKind[] = [];
   /** Set by a factory that makes sequences or optionals: per output, its kind (unset: all tensors). */
@@ -99,14 +99,14 @@ export class NodeContext {
   private readonly attrs = new Map<string, AttributeMsg>();
 
   constructor(
-    node: NodeMsg, opset: number, constInputs: (OTensor | undefined)[], weights: WeightFormat = 'f32', fastPath = true, convAccumulation: ConvAccumulation = 'float32',
+    node: NodeMsg, opset: number, constInputs: (OTensor | undefined)[], weights: WeightFormat = 'f32', fastPath = true, accumulation: Accumulation = 'float32',
   ) {
     this.node = node;
     this.opset = opset;
     this.constInputs = constInputs;
     this.weights = weights;
     this.fastPath = fastPath;
-    this.convAccumulation = convAccumulation;
+    this.accumulation = accumulation;
     for (const a of node.attributes) this.attrs.set(a.name, a);
   }
 

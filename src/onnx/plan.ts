@@ -17,7 +17,7 @@
  *   values still to be read.
  */
 import type { WeightFormat } from '../../base/quantize.js';
-import type { ConvAccumulation } from '../../bindings/conv.js';
+import type { Accumulation } from '../../bindings/panels.js';
 import { RnnError } from '../../base/errors.js';
 import { NodeContext, kindName, type NodeFn, type NodeResources, type ValueKind, type ValueType } from './node.js';
 import type { OpFactory } from './ops.js';
@@ -122,8 +122,8 @@ export interface PlanOptions {
   fastPath: boolean;
   /** The storage of the packed recurrent layers' matrices (LoadOnnxOptions.weights). */
   weights: WeightFormat;
-  /** How Conv nodes on packed weights sum (LoadOnnxOptions.convAccumulation). */
-  convAccumulation: ConvAccumulation;
+  /** How Conv, MatMul and Gemm nodes on packed weights sum (LoadOnnxOptions.accumulation). */
+  accumulation: Accumulation;
   factories: Record<string, OpFactory>;
   /**
    * Shape and type inference with symbolic dims (infer.ts) where the operator set has it: it
@@ -239,7 +239,7 @@ export class Planner {
       throw new RnnError('INVALID_FORMAT', `${label}: input ${other} ('${node.inputs[other]}') is ${kindName(kinds[other])}, but operator '${node.opType}' takes tensors`);
     }
     const constInputs = inputs.map((s) => (s < 0 ? undefined : this.constants[s]));
-    const ctx = new NodeContext(node, opset, constInputs, this.options.weights, this.options.fastPath, this.options.convAccumulation);
+    const ctx = new NodeContext(node, opset, constInputs, this.options.weights, this.options.fastPath, this.options.accumulation);
     ctx.inputKinds = kinds;
     ctx.site = { planner: this, scope, inputs, depth };
     if (isControl) {

@@ -3,7 +3,7 @@
  * constant at load, packed once) and the float64 JS reference (weights computed by the graph)
  * against onnxruntime-web on seeded random cases, and against ONNX's backend node tests
  * (test/fixtures/onnx/node-conv, tools/copy-onnx-conv-tests.mjs). Summing in float64
- * (convAccumulation 'float64') the wasm path and the reference both round one float64 sum per
+ * (accumulation 'float64') the wasm path and the reference both round one float64 sum per
  * output, so they must agree within one float32 rounding, and the kernels must equal the
  * ascending float64 sum bit for bit on every build. Summing in float32 (the default) the wasm
  * path must be within the error bound of float32 recursive summation of the reference's terms.
@@ -20,13 +20,13 @@ import { runOrt } from './ort.js';
 import { GUARD, blank, builds, get, kernel, put, rand, runtimeFor } from '../helpers/kernels.js';
 import { rng } from '../helpers/common.js';
 import type { WasmRuntime } from '../../bindings/wasm.js';
-import { PackedDepthwiseConv, PackedGemmConv, PackedGemmConv64, packGemmConv, packGemmConv64, type ConvAccumulation } from '../../bindings/conv.js';
+import { PackedDepthwiseConv, PackedGemmConv, PackedGemmConv64, packGemmConv, packGemmConv64, type Accumulation } from '../../bindings/conv.js';
 import { PackedDftConv, packConv, windowedDftBasis } from '../../bindings/conv-dft.js';
 
 type Op = 'Conv' | 'ConvTranspose';
 
 /** The node of a one-node model, prepared with `consts` as its inputs known at load. */
-const prepare = (bytes: Uint8Array, consts: (OTensor | undefined)[], accumulation?: ConvAccumulation) => prepareNode(CONV_OPS, bytes, consts, accumulation);
+const prepare = (bytes: Uint8Array, consts: (OTensor | undefined)[], accumulation?: Accumulation) => prepareNode(CONV_OPS, bytes, consts, accumulation);
 
 /**
  * The packed path and the float64 reference both round one float64 sum per output; only their
@@ -326,7 +326,7 @@ describe('through loadOnnx', () => {
       { name: 'B1', dims: b1.shape, data: Array.from(b1.data as Float32Array) },
     ],
   });
-  it("convAccumulation: 'float64' sums as the JS reference (within one rounding), the default within float32 summation's bound; anything else is INVALID_OPTION", () => {
+  it("accumulation: 'float64' sums as the JS reference (within one rounding), the default within float32 summation's bound; anything else is INVALID_OPTION", () => {
     const convOnly = encodeModel({
       opset: 13,
       nodes: [{ op: 'Conv', name: 'c1', inputs: ['X', 'W1', 'B1'], outputs: ['Y'], attrs: [group(2), pads([1, 1])] }],
@@ -341,17 +341,17 @@ describe('through loadOnnx', () => {
     const general = prepare(convOnly, []);
     const ref = general.kernel(ins)[0]!;
     const feeds = { X: { data: x.data as Float32Array, shape: x.shape } };
-    const run = (options?: { convAccumulation: ConvAccumulation }) => {
+    const run = (options?: { accumulation: Accumulation }) => {
       const m = loadOnnx(convOnly, options);
       const y = m.run(feeds).Y;
       m.dispose();
       return { dtype: 'float32', data: y.data, shape: y.shape } as OTensor;
     };
-    expectOneRounding(run({ convAccumulation: 'float64' }), ref, 'float64 sums');
+    expectOneRounding(run({ accumulation: 'float64' }), ref, 'float64 sums');
     expectFloat32Sums(run(), ref, general.kernel(absolute(ins))[0]!, termsOf(w1.shape), 'default (float32 sums)');
-    expect(run()).toEqual(run({ convAccumulation: 'float32' }));
+    expect(run()).toEqual(run({ accumulation: 'float32' }));
     for (const bad of ['float16', 'FLOAT32', 1]) {
-      expectError(() => loadOnnx(convOnly, { convAccumulation: bad as never }), 'INVALID_OPTION', /convAccumulation must be 'float32' or 'float64'/);
+      expectError(() => loadOnnx(convOnly, { accumulation: bad as never }), 'INVALID_OPTION', /accumulation must be 'float32' or 'float64'/);
     }
   });
 

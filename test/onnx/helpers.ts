@@ -7,7 +7,7 @@ import type { OpFactory } from '../../src/onnx/ops/util.js';
 import { decodeModel } from '../../src/onnx/proto.js';
 import { numelOf, type OTensor } from '../../src/onnx/values.js';
 import type { Tensor } from '../../base/tensor.js';
-import type { ConvAccumulation } from '../../bindings/conv.js';
+import type { Accumulation } from '../../bindings/conv.js';
 import { errorOf, rng } from '../helpers/common.js';
 import { rand } from '../helpers/kernels.js';
 
@@ -54,10 +54,10 @@ export interface PreparedNode {
 }
 
 /** The node of a one-node model made by its op's factory in `ops`, with `consts` as its inputs known at load. */
-export function prepareNode(ops: Record<string, OpFactory>, bytes: Uint8Array, consts: (OTensor | undefined)[], convAccumulation?: ConvAccumulation): PreparedNode {
+export function prepareNode(ops: Record<string, OpFactory>, bytes: Uint8Array, consts: (OTensor | undefined)[], accumulation?: Accumulation): PreparedNode {
   const m = decodeModel(bytes);
   const node = m.graph!.nodes[0];
-  const ctx = new NodeContext(node, m.opsets.get('') ?? 0, node.inputs.map((_, i) => consts[i]), 'f32', true, convAccumulation);
+  const ctx = new NodeContext(node, m.opsets.get('') ?? 0, node.inputs.map((_, i) => consts[i]), 'f32', true, accumulation);
   const kernel = ops[node.opType](ctx);
   return { kernel, ctx, dispose: () => ctx.resources.forEach((r) => r.dispose()) };
 }

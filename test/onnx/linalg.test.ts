@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ready, runtime } from '../../bindings/wasm.js';
 import { PackedMatMul } from '../../bindings/matmul.js';
-import { packPanels64 } from '../../bindings/panels.js';
+import { packPanels64, type Accumulation } from '../../bindings/panels.js';
 import { loadOnnx } from '../../src/onnx/index.js';
 import { LINALG_OPS } from '../../src/onnx/ops/linalg.js';
 import type { OTensor } from '../../src/onnx/values.js';
@@ -26,7 +26,32 @@ import { runOrt } from './ort.js';
 type Op = 'MatMul' | 'Gemm';
 
 /** The node of a one-node model, prepared with `consts` as its inputs known at load. */
-const prepare = (bytes: Uint8Array, consts: (OTensor | undefined)[]) => prepareNode(LINALG_OPS, bytes, consts);
+const prepare = (bytes: Uint8Array, consts: (OTensor | undefined)[], accumulation?: Accumulation) => prepareNode(LINALG_OPS, bytes, consts, accumulation);
+
+/** The inputs with every value replaced by its magnitude. */
+const absolute = (ins: OTensor[]): OTensor[] => ins.map((t) => ({ ...t, data: (t.data as Float32Array).map(Math.abs) }));
+
+/**
+ * A float32 sum of `terms` terms (FMA or not, any order) is within (terms + 1) 2^-24 sum|terms| of
+ * the exact one (recursive summation's bound, Higham 4.2): `got` against the float64 JS path
+ * `want` (within 2^-24 |want| of exact), with `absSum` the JS path on the inputs' magnitudes.
+ */
+function expectFloat32Sums(got: OTensor, want: OTensor, absSum: OTensor, terms: number, what: string): void {
+  expect(got.shape, `${what} shape`).toEqual(want.shape);
+  const g = got.data as Float32Array;
+  const w = want.data as Float32Array;
+  const a = absSum.data as Float32Array;
+  let worst = 0;
+  for (let j = 0; j < w.length; j++) {
+    if (Number.isNaN(w[j])) {
+      expect(Number.isNaN(g[j]), `${what} [${j}]: NaN`).toBe(true);
+      continue;
+    }
+    const e = Math.abs(g[j] - w[j]) / ((terms + 2) * 2 ** -24 * a[j] + 1e-30);
+    if (!(e <= worst)) worst = Number.isNaN(e) ? Infinity : e;
+  }
+  expect(worst, `${what}: worst |got - want| as a fraction of the float32 summation bound`).toBeLessThanOrEqual(1);
+}
 
 /** Same shape and the same value everywhere (NaN where the reference has NaN). */
 function expectSameValues(got: OTensor, want: OTensor, what: string): void {
@@ -51,21 +76,33 @@ function nodeModel(op: Op, names: string[], attrs: Attr[] = []): Uint8Array {
 }
 
 /**
- * One node run both ways on `ins`: with the inputs at `constAt` known at load (the packed path,
- * which it must take) and with every input fed (the JS path); the two outputs must be equal.
- * Returns the packed output.
+ * One node run three ways on `ins`: with the inputs at `constAt` known at load (the packed path,
+ * which it must take) summing in float64 and in float32, and with every input fed (the JS path).
+ * The float64 output must equal the JS path's; the float32 one must be within float32
+ * summation's bound of it where the node sums in float32 (`absBytes`: the same node with |alpha|,
+ * |beta|, run on the inputs' magnitudes for the bound), else equal too. Returns the float32 output.
  */
-function packedVsJs(bytes: Uint8Array, ins: OTensor[], constAt: number[], what: string): OTensor {
-  const packed = prepare(bytes, ins.map((t, j) => (constAt.includes(j) ? t : undefined)));
+function packedVsJs(bytes: Uint8Array, ins: OTensor[], constAt: number[], what: string, k: number, absBytes = bytes): OTensor {
+  const consts = ins.map((t, j) => (constAt.includes(j) ? t : undefined));
+  const packed = prepare(bytes, consts, 'float64');
+  const packed32 = prepare(bytes, consts, 'float32');
   const general = prepare(bytes, []);
   expect(general.ctx.resources, `${what}: JS path holds no wasm memory`).toHaveLength(0);
   expect(packed.ctx.resources, `${what}: packed`).toHaveLength(1);
   try {
-    const got = packed.kernel(ins)[0]!;
-    expectSameValues(got, general.kernel(ins)[0]!, what);
+    const want = general.kernel(ins)[0]!;
+    expectSameValues(packed.kernel(ins)[0]!, want, what);
+    const got = packed32.kernel(ins)[0]!;
+    if ((packed32.ctx.resources[0] as PackedMatMul).float32) {
+      // k products and the bias
+      expectFloat32Sums(got, want, prepare(absBytes, []).kernel(absolute(ins))[0]!, k + 1, `${what}, float32 sums`);
+    } else {
+      expectSameValues(got, want, `${what}, float64 sums where alpha or C needs them`);
+    }
     return got;
   } finally {
     packed.dispose();
+    packed32.dispose();
   }
 }
 
@@ -77,8 +114,8 @@ describe('before ready(): the JS path', () => {
     expect(before.ctx.resources).toHaveLength(0);
     const y0 = before.kernel(ins)[0]!;
     await ready();
-    const y1 = packedVsJs(bytes, ins, [1], 'after ready()');
-    expectSameValues(y1, y0, 'packed vs JS prepared before ready()');
+    const y1 = packedVsJs(bytes, ins, [1], 'after ready()', 5);
+    expect(y1.shape).toEqual(y0.shape);
   });
 });
 
@@ -105,7 +142,7 @@ for (const build of builds) {
       const bytes = nodeModel('MatMul', ['A', 'B']);
       let seed = 1;
       for (const M of EDGES) for (const N of EDGES) for (const K of EDGES) {
-        packedVsJs(bytes, [randTensor(seed++, [M, K]), randTensor(seed++, [K, N])], [1], `M=${M} N=${N} K=${K}`);
+        packedVsJs(bytes, [randTensor(seed++, [M, K]), randTensor(seed++, [K, N])], [1], `M=${M} N=${N} K=${K}`, K);
       }
     });
 
@@ -115,7 +152,7 @@ for (const build of builds) {
         [[9], [9, 17]], [[9], [9]], [[3, 9], [9]], [[2, 3, 9], [9, 8]], [[2, 1, 5, 9], [9, 7]], [[4, 2, 3, 17], [17]], [[0, 9], [9, 3]], [[2, 0, 9], [9, 3]],
       ];
       cases.forEach(([as, bs], j) => {
-        const y = packedVsJs(bytes, [randTensor(10 + j, as), randTensor(20 + j, bs)], [1], `A ${as} x B ${bs}`);
+        const y = packedVsJs(bytes, [randTensor(10 + j, as), randTensor(20 + j, bs)], [1], `A ${as} x B ${bs}`, as[as.length - 1]);
         expect(y.shape).toEqual([...as.slice(0, -1), ...bs.slice(1)]);
       });
     });
@@ -129,7 +166,8 @@ for (const build of builds) {
             const names = cs ? ['A', 'B', 'C'] : ['A', 'B'];
             const bytes = nodeModel('Gemm', names, [f('alpha', alpha), f('beta', beta), i('transA', tA), i('transB', tB)]);
             const ins = [randTensor(seed++, tA ? [K, M] : [M, K]), randTensor(seed++, tB ? [N, K] : [K, N]), ...(cs ? [randTensor(seed++, cs)] : [])];
-            const y = packedVsJs(bytes, ins, constC ? [1, 2] : [1], `M=${M} N=${N} K=${K} tA=${tA} tB=${tB} alpha=${alpha} beta=${beta} C ${cs ? `[${cs}] ${constC ? 'constant' : 'fed'}` : 'absent'}`);
+            const absBytes = nodeModel('Gemm', names, [f('alpha', Math.abs(alpha)), f('beta', Math.abs(beta)), i('transA', tA), i('transB', tB)]);
+            const y = packedVsJs(bytes, ins, constC ? [1, 2] : [1], `M=${M} N=${N} K=${K} tA=${tA} tB=${tB} alpha=${alpha} beta=${beta} C ${cs ? `[${cs}] ${constC ? 'constant' : 'fed'}` : 'absent'}`, K, absBytes);
             expect(y.shape).toEqual([M, N]);
             count++;
           }
@@ -160,7 +198,7 @@ for (const build of builds) {
 }
 
 describe('PackedMatMul on every build', () => {
-  it('run() and sums() equal the ascending float64 sums (rounded once / as they are) of the same products; transA; dispose frees everything', async () => {
+  it('float64: run() and sums() equal the ascending float64 sums (rounded once / as they are) of the same products; float32: run() within their bound; transA; dispose frees everything', async () => {
     const first = new Map<string, Float32Array>();
     for (const build of builds) {
       const rt = await runtimeFor(build);
@@ -177,7 +215,7 @@ describe('PackedMatMul on every build', () => {
             for (let kk = 0; kk < k; kk++) s += a[r * k + kk] * bAt(kk, j);
             want[r * n + j] = s;
           }
-          const p = new PackedMatMul(rt, b, k, n, transB, bias, `test ${build}`);
+          const p = new PackedMatMul(rt, b, k, n, transB, bias, `test ${build}`, 'float64');
           const out = new Float32Array(m * n);
           p.run(a, m, false, out);
           const key = `${m},${n},${k},${transB}`;
@@ -191,6 +229,20 @@ describe('PackedMatMul on every build', () => {
           else first.set(key, out);
           p.dispose();
           expect(() => p.run(a, m, false, out)).toThrow(/used after dispose/);
+          // float32 sums: within recursive summation's bound of the exact sums plus the float32 bias
+          const p32 = new PackedMatMul(rt, b, k, n, transB, bias, `test ${build}`, 'float32');
+          const out32 = new Float32Array(m * n);
+          for (const transA of [false, true]) {
+            p32.run(transA ? aT : a, m, transA, out32);
+            for (let r = 0; r < m; r++) for (let j = 0; j < n; j++) {
+              let abs = Math.abs(Math.fround(bias[j]));
+              for (let kk = 0; kk < k; kk++) abs += Math.abs(a[r * k + kk] * bAt(kk, j));
+              const exact = want[r * n + j] + Math.fround(bias[j]);
+              expect(Math.abs(out32[r * n + j] - exact), `${build} float32 run ${key} transA=${transA} [${r}, ${j}]`).toBeLessThanOrEqual((k + 2) * 2 ** -24 * abs);
+            }
+          }
+          expect(() => p32.sums(a, m, false)).toThrow(/needs a float64 PackedMatMul/);
+          p32.dispose();
         }
       }
       expect(mem(rt).bytesInUse, `${build}: bytes back to baseline`).toBe(before.bytesInUse);
@@ -237,7 +289,9 @@ describe('MatMul / Gemm vs onnxruntime', () => {
       const names = ['A', 'B', 'C'].slice(0, c.shapes.length);
       const bytes = nodeModel(c.op, names, c.attrs);
       const ins = c.shapes.map((s, j) => randTensor(300 + j, s));
-      const got = packedVsJs(bytes, ins, c.op === 'Gemm' ? [1, 2] : [1], c.name);
+      const transA = c.attrs?.some((a) => a.name === 'transA' && (a as { i: number }).i === 1);
+      const k = transA ? c.shapes[0][0] : c.shapes[0][c.shapes[0].length - 1];
+      const got = packedVsJs(bytes, ins, c.op === 'Gemm' ? [1, 2] : [1], c.name, k);
       const o = await runOrt(bytes, Object.fromEntries(names.map((n, j) => [n, { data: ins[j].data as Float32Array, shape: ins[j].shape }])));
       expect(o.error).toBeUndefined();
       expectClose({ data: got.data as Float32Array, shape: got.shape }, o.outputs!.Y, 1e-5, `${c.name}: wasm vs onnxruntime`);
@@ -248,7 +302,7 @@ describe('MatMul / Gemm vs onnxruntime', () => {
     const bytes = nodeModel('MatMul', ['A', 'B']);
     const A: OTensor = { dtype: 'float32', data: Float32Array.from([0, 1, 2]), shape: [1, 3] };
     const B: OTensor = { dtype: 'float32', data: Float32Array.from([Infinity, 1, 2, 3, 4, 5]), shape: [3, 2] };
-    const got = packedVsJs(bytes, [A, B], [1], 'inf weight');
+    const got = packedVsJs(bytes, [A, B], [1], 'inf weight', 3);
     const o = await runOrt(bytes, { A: { data: A.data as Float32Array, shape: A.shape }, B: { data: B.data as Float32Array, shape: B.shape } });
     expect(Array.from(got.data as Float32Array)).toEqual(Array.from(o.outputs!.Y.data));
     expect(Number.isNaN((got.data as Float32Array)[0])).toBe(true);

@@ -10,7 +10,7 @@
  */
 import { fmtShape } from '../../../base/errors.js';
 import { loadedRuntime, type WasmRuntime } from '../../../bindings/wasm.js';
-import { type ConvAccumulation, type ConvGeometry2D, type GemmConvPacker, type PackedConvolution, PackedConvTranspose, packGemmConv, packGemmConv64 } from '../../../bindings/conv.js';
+import { type Accumulation, type ConvGeometry2D, type GemmConvPacker, type PackedConvolution, PackedConvTranspose, packGemmConv, packGemmConv64 } from '../../../bindings/conv.js';
 import { packConv } from '../../../bindings/conv-dft.js';
 import type { NodeFn, NodeContext } from '../node.js';
 import { alloc, numelOf, sameShape, type OTensor } from '../values.js';
@@ -381,14 +381,14 @@ function floatInput(ctx: NodeContext, ins: (OTensor | undefined)[], i: number, w
 interface ConvKind {
   transposed: boolean;
   reference: typeof convReference;
-  pack(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, wShape: readonly number[], at: ConvAttrs, label: string, accumulation: ConvAccumulation): PackedConvolution;
+  pack(rt: WasmRuntime, w: Float32Array, bias: Float32Array | null, wShape: readonly number[], at: ConvAttrs, label: string, accumulation: Accumulation): PackedConvolution;
 }
 
 /** [kh, kw] of a 1-D ([.., kw]) or 2-D weight shape. */
 const kernelHW = (wShape: readonly number[]): [number, number] => (wShape.length === 4 ? [wShape[2], wShape[3]] : [1, wShape[2]]);
 
-/** Conv, packing the GEMM convolutions with `gemm` (for the node's convAccumulation). */
-function convKind(gemm: (accumulation: ConvAccumulation) => GemmConvPacker): ConvKind {
+/** Conv, packing the GEMM convolutions with `gemm` (for the node's accumulation). */
+function convKind(gemm: (accumulation: Accumulation) => GemmConvPacker): ConvKind {
   return {
     transposed: false,
     reference: convReference,
@@ -431,7 +431,7 @@ function convNode(ctx: NodeContext, kind: ConvKind): NodeFn {
     const rt = W.shape.length <= 4 && (!hasBias || B) ? loadedRuntime() : undefined;
     if (rt) {
       const bias = B ? (B.data as Float32Array) : null;
-      pack = () => kind.pack(rt, W.data as Float32Array, bias, W.shape, at, ctx.label, ctx.convAccumulation);
+      pack = () => kind.pack(rt, W.data as Float32Array, bias, W.shape, at, ctx.label, ctx.accumulation);
       // A disposed model's kernels never run again (OnnxModel.run throws DISPOSED first).
       ctx.resources.push({
         dispose() {
@@ -503,8 +503,8 @@ function convNode(ctx: NodeContext, kind: ConvKind): NodeFn {
 export const convOp: OpFactory = (ctx) => convNode(ctx, CONV);
 /**
  * Conv whose convolutions on constant weights sum in float32 whatever the model's
- * convAccumulation: an operator set with this Conv ships without the float64 GEMM path
- * (SileroVad's, which offers no convAccumulation).
+ * accumulation: an operator set with this Conv ships without the float64 GEMM path
+ * (SileroVad's, which offers no accumulation).
  */
 export const convFloat32Op: OpFactory = (ctx) => convNode(ctx, CONV_FLOAT32);
 export const convTransposeOp: OpFactory = (ctx) => convNode(ctx, CONV_TRANSPOSE);

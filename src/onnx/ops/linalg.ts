@@ -39,7 +39,7 @@ const matmul: OpFactory = (ctx) => {
   const rt = Bc && loadedRuntime();
   let packed: PackedMatMul | undefined;
   if (Bc && rt) {
-    packed = new PackedMatMul(rt, Bc.data as Float32Array, Bc.shape[0], Bc.shape[1] ?? 1, false, null, ctx.label);
+    packed = new PackedMatMul(rt, Bc.data as Float32Array, Bc.shape[0], Bc.shape[1] ?? 1, false, null, ctx.label, ctx.accumulation);
     ctx.resources.push(packed);
   }
   return (ins) => {
@@ -136,7 +136,8 @@ const gemm: OpFactory = (ctx) => {
     const [K, N] = tB ? [Bc.shape[1], Bc.shape[0]] : Bc.shape;
     const bias = alpha === 1 ? rowBias(Cc, hasC, beta, N) : undefined;
     fused = bias !== undefined;
-    packed = new PackedMatMul(rt, Bc.data as Float32Array, K, N, tB, bias ?? null, ctx.label);
+    // float32 sums when the GEMM finishes every output (alpha 1, C one row); else float64 sums finished here
+    packed = new PackedMatMul(rt, Bc.data as Float32Array, K, N, tB, bias ?? null, ctx.label, fused ? ctx.accumulation : 'float64');
     ctx.resources.push(packed);
   }
   return (ins) => {
@@ -150,11 +151,13 @@ const gemm: OpFactory = (ctx) => {
     if (packed && B.data === Bc!.data) {
       if (fused && (!hasC || beta === 0 || ins[2]?.data === Cc!.data)) {
         packed.run(a, M, tA, o);
-      } else {
+        return [out];
+      }
+      if (!packed.float32) {
         const C = gemmC(ctx, ins[2], beta, M, N);
         finishGemm(packed.sums(a, M, tA), M, N, alpha, beta, C, o);
+        return [out];
       }
-      return [out];
     }
     const C = gemmC(ctx, ins[2], beta, M, N);
     const sums = new Float64Array(M * N);
