@@ -322,8 +322,8 @@ export class PackedGemmConv extends PackedConvBase<ConvWeightShape> {
       this.weightPanels = weightPanels;
     }
     // rows: all the patches as rows [pixels, k], written as panels of one pixel or, from 8 pixels
-    // on, as 8-pixel panels (their vector copies) each transposed; the GEMM's result [pixels, M]
-    // of a pointwise convolution (1x1, unit strides, no padding) the patch rows are the input transposed
+    // on, as 8-pixel panels (their vector copies) each transposed; a pointwise convolution's
+    // (1x1, unit strides, no padding) rows are its input transposed. The GEMM's result: [pixels, M].
     const pointwise = rows && kh === 1 && kw === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop + g.padLeft + g.padBottom + g.padRight === 0;
     const nr = rows && pixels < 8 ? 1 : 8;
     const panelsAtOnce = rows ? Math.ceil(pixels / nr) : Math.max(1, Math.min(Math.ceil(pixels / 8), Math.floor(PANEL_FLOATS / (8 * k))));
