@@ -932,7 +932,7 @@ export function shapeInference(freeDimensions?: Record<string, number>, declared
           inference.outputTypes.push(t);
           if (t === undefined) return info;
           const shape = info.shape === undefined ? t.shape?.map(dim) : t.shape?.length === info.shape.length ? info.shape.map((d, k) => (d === null || d === '' ? dim(t.shape![k]) : d)) : info.shape;
-          return { name: info.name, dtype: info.dtype ?? t.dtype, shape };
+          return { ...info, dtype: info.dtype ?? t.dtype, shape };
         });
       },
     };

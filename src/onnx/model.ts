@@ -13,7 +13,7 @@ import type { LoadInference } from './infer.js';
 import { specialize, type SpecializedPlan } from './specialize.js';
 import { compileStatic, type PlanBuffers } from './static-plan.js';
 import { checkUndecoded, decodeModel, dtName, type ValueInfoMsg } from './proto.js';
-import { Arena, DTYPES, checkSize, fromPublic, odtypeOf, optionalOf, withConstantChunks, sameShape, toPublic, withArena, type ODType, type OTensor } from './values.js';
+import { Arena, DTYPES, heldTypeOf, checkSize, fromPublic, odtypeOf, optionalOf, withConstantChunks, sameShape, toPublic, withArena, type HeldType, type ODType, type OTensor } from './values.js';
 
 export { MIN_OPSET, MAX_OPSET } from './plan.js';
 
@@ -61,12 +61,16 @@ export interface OnnxInputInfo {
    * PyTorch module): run() may leave it out, and the graph sees an empty optional.
    */
   optional?: true;
+  /** The element type the graph declares, when the executor holds it as `dtype` (float64 as float32, uint32 as int64...). */
+  declaredType?: HeldType;
 }
 
 export interface OnnxOutputInfo {
   name: string;
   dtype: ODType | undefined;
   shape: (number | string | null)[] | undefined;
+  /** The element type the graph declares, when the executor holds it as `dtype` (float64 as float32, uint32 as int64...). */
+  declaredType?: HeldType;
 }
 
 export interface RecurrentNodeInfo {
@@ -245,7 +249,11 @@ export function loadOnnxWith(
     });
     // the sub-graphs planning did not decode (branches pruned at load): their bytes checked
     checkUndecoded(model);
-    let outputs: OnnxOutputInfo[] = graph.outputs.map((o) => ({ name: o.name, dtype: o.elemType === undefined ? undefined : odtypeOf(o.elemType), shape: o.shape }));
+    let outputs: OnnxOutputInfo[] = graph.outputs.map((o) => {
+      const declaredType = heldTypeOf(o.elemType);
+      const info = { name: o.name, dtype: o.elemType === undefined ? undefined : odtypeOf(o.elemType), shape: o.shape };
+      return declaredType ? { ...info, declaredType } : info;
+    });
     if (inference) outputs = inference.outputs(outputs, block.outputs, planner.constants);
     return new Model(inputs, inputSlots, fixed, outputs, block, planner, opset ?? 0, specializeShapes);
   } catch (e) {
@@ -275,7 +283,10 @@ function inputInfo(vi: ValueInfoMsg): OnnxInputInfo {
   if (vi.elemType === undefined) throw new RnnError('UNSUPPORTED', `graph input '${vi.name}': only tensor inputs with an element type are supported`);
   const dtype = odtypeOf(vi.elemType);
   if (dtype === undefined) throw new RnnError('UNSUPPORTED', `graph input '${vi.name}': element type ${dtName(vi.elemType)} is not supported`);
-  return vi.optional ? { name: vi.name, dtype, shape: vi.shape, optional: true } : { name: vi.name, dtype, shape: vi.shape };
+  const info: OnnxInputInfo = vi.optional ? { name: vi.name, dtype, shape: vi.shape, optional: true } : { name: vi.name, dtype, shape: vi.shape };
+  const declaredType = heldTypeOf(vi.elemType);
+  if (declaredType) info.declaredType = declaredType;
+  return info;
 }
 
 class Model implements OnnxModel {

@@ -253,6 +253,29 @@ export function odtypeOf(dt: number): ODType | undefined {
   }
 }
 
+/**
+ * The ONNX element types a graph may declare that the executor holds as another dtype, as
+ * onnxruntime names them: float64 and float16 (held as float32), uint32 and uint64 (held as int64).
+ * The ORT-compatible entry takes and gives them at the graph's boundary.
+ */
+export type HeldType = 'float64' | 'float16' | 'uint32' | 'uint64';
+
+/** ONNX data type -> the HeldType it is, or undefined for the types held as they are (and bfloat16). */
+export function heldTypeOf(dt: number | undefined): HeldType | undefined {
+  switch (dt) {
+    case DT.DOUBLE:
+      return 'float64';
+    case DT.FLOAT16:
+      return 'float16';
+    case DT.UINT32:
+      return 'uint32';
+    case DT.UINT64:
+      return 'uint64';
+    default:
+      return undefined;
+  }
+}
+
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**

@@ -7,7 +7,8 @@ import { RnnError } from '../../base/errors.js';
 import { loadOnnx, type OnnxModel } from '../onnx/index.js';
 import type { Tensor as PlainTensor, TensorData } from '../../base/tensor.js';
 import { readModelSource } from './source.js';
-import { Tensor, kindOf, type TensorType } from './tensor.js';
+import { Float16ArrayOf, Tensor, kindOf, type TensorDataType, type TensorType } from './tensor.js';
+import { floatToHalfBits, halfToFloat } from '../../base/half.js';
 
 /**
  * onnxruntime's session options. All are accepted; only `freeDimensionOverrides` changes what
@@ -64,10 +65,10 @@ export class InferenceSession {
     this.model = model;
     this.inputNames = model.inputNames;
     this.outputNames = model.outputNames;
-    const metadata = (i: { name: string; dtype: TensorType | undefined; shape: (number | string | null)[] | undefined }): ValueMetadata => ({
+    const metadata = (i: { name: string; dtype: TensorType | undefined; declaredType?: TensorType; shape: (number | string | null)[] | undefined }): ValueMetadata => ({
       name: i.name,
       isTensor: true,
-      type: i.dtype ?? 'float32',
+      type: i.declaredType ?? i.dtype ?? 'float32',
       shape: (i.shape ?? []).map((d) => (d === null ? -1 : d)),
     });
     this.inputMetadata = model.inputs.map(metadata);
@@ -123,14 +124,18 @@ export class InferenceSession {
         throw new RnnError('INVALID_INPUT', `InferenceSession.run: '${name}' is not an input of the model; its inputs are ${this.inputNames.map((n) => `'${n}'`).join(', ') || '(none)'}`);
       }
       const t = asTensor(value, name);
-      if (t.type !== info.dtype) {
-        throw new RnnError('DTYPE_MISMATCH', `InferenceSession.run: input '${name}' must be of type ${info.dtype}, got ${t.type}`);
+      const type = info.declaredType ?? info.dtype;
+      if (t.type !== type) {
+        throw new RnnError('DTYPE_MISMATCH', `InferenceSession.run: input '${name}' must be of type ${type}, got ${t.type}`);
       }
       inputs[name] = plain(t);
     }
     const results = model.run(inputs);
     const out: OutputsType = {};
-    for (const name of wanted) out[name] = fromPlain(results[name], model.outputs.find((o) => o.name === name)?.dtype);
+    for (const name of wanted) {
+      const info = model.outputs.find((o) => o.name === name);
+      out[name] = fromPlain(results[name], info?.declaredType ?? info?.dtype);
+    }
     return out;
   }
 
@@ -176,19 +181,40 @@ function asTensor(value: unknown, name: string): Tensor {
   return new Tensor(v.type as TensorType, v.data as Float32Array, v.dims);
 }
 
-/** An ort Tensor as wasm-rnn's public tensor: bool and the integers narrower than 32 bits as Int32Array. */
+/**
+ * An ort Tensor as wasm-rnn's public tensor, in the dtype the executor holds it as: bool and the
+ * integers narrower than 32 bits as Int32Array; float64 and float16 (binary16 bits, or a
+ * Float16Array) as Float32Array, rounded; uint32 and uint64 as BigInt64Array (uint64 from 2^63 on
+ * wraps, as the executor's int64 holds it).
+ */
 function plain(t: Tensor): PlainTensor {
-  const d = t.data;
-  const data: TensorData = d instanceof Float32Array || d instanceof BigInt64Array || d instanceof Int32Array ? d : Int32Array.from(d);
+  const d = t.data as TensorDataType | ArrayLike<number>;
+  let data: TensorData;
+  if (d instanceof Float32Array || d instanceof BigInt64Array || d instanceof Int32Array) data = d;
+  else if (t.type === 'float16' && d instanceof Uint16Array) data = Float32Array.from(d, halfToFloat);
+  else if (t.type === 'float16' || d instanceof Float64Array) data = Float32Array.from(d as ArrayLike<number>);
+  else if (d instanceof Uint32Array) data = BigInt64Array.from(d, BigInt);
+  else if (d instanceof BigUint64Array) data = BigInt64Array.from(d, (v) => BigInt.asIntN(64, v));
+  else data = Int32Array.from(d as ArrayLike<number>);
   return { data, shape: t.dims.slice() };
 }
 
-/** wasm-rnn's outputs as onnxruntime Tensors of the type the graph declares (bool, int8... come back as Int32Array). */
+/**
+ * wasm-rnn's outputs as onnxruntime Tensors of the type the graph declares: bool, int8... (held as
+ * Int32Array) in their own arrays; float64, float16 (a Float16Array where the engine has one, as
+ * onnxruntime returns it, else binary16 bits), uint32 and uint64 from the dtype they are held as.
+ */
 function fromPlain(t: PlainTensor, declared: string | undefined): Tensor {
   if (t.data instanceof Int32Array && declared !== undefined && declared !== 'int32' && NARROW.has(declared)) {
     const type = declared as keyof typeof NARROW_ARRAY;
     return new Tensor(type, NARROW_ARRAY[type].from(t.data), t.shape);
   }
+  if (t.data instanceof Float32Array && declared === 'float64') return new Tensor('float64', Float64Array.from(t.data), t.shape);
+  if (t.data instanceof Float32Array && declared === 'float16') {
+    return new Tensor('float16', Float16ArrayOf ? Float16ArrayOf.from(t.data) : Uint16Array.from(t.data, floatToHalfBits), t.shape);
+  }
+  if (t.data instanceof BigInt64Array && declared === 'uint32') return new Tensor('uint32', Uint32Array.from(t.data, (v) => Number(BigInt.asUintN(32, v))), t.shape);
+  if (t.data instanceof BigInt64Array && declared === 'uint64') return new Tensor('uint64', BigUint64Array.from(t.data, (v) => BigInt.asUintN(64, v)), t.shape);
   const type: TensorType = t.data instanceof Float32Array ? 'float32' : t.data instanceof BigInt64Array ? 'int64' : 'int32';
   return new Tensor(type, t.data, t.shape);
 }
