@@ -39,6 +39,7 @@ export { qd8_quantize_u7 } from './kernels/qd8-quantize';
 export { qd8_f32_qc8w_gemm, qd8_set_relaxed_dot, qd8_relaxed_dot } from './kernels/qd8-f32-qc8w-gemm';
 export { f64_windowed_rdft, f64_dft_basis_deviation } from './kernels/f64-windowed-rdft';
 export { f32_vlog } from './kernels/f32-vlog';
+export { f32_maxpool2d } from './kernels/f32-maxpool2d';
 export { f32_vunary_exact, VUNARY_RELU, VUNARY_NEG, VUNARY_ABS, VUNARY_SQRT, VUNARY_SQUARE } from './kernels/f32-vunary-exact';
 export {
   f32_vbinary, f32_vbinary_scalar, VBINARY_ADD, VBINARY_SUB, VBINARY_MUL, VBINARY_DIV, VBINARY_MAX, VBINARY_MIN, VBINARY_PRELU,

@@ -118,6 +118,8 @@ export interface Kernels {
   f32_vbinary_scalar(op: number, z: number, x: number, s: number, scalar_first: number, n: number): void;
   // Log with the JS loop's bits (f32-vlog.ts): returns the first index it left to the caller (n if none)
   f32_vlog(y: number, x: number, n: number): number;
+  // MaxPool of windows inside their planes, the JS loop's bits (f32-maxpool2d.ts)
+  f32_maxpool2d(y: number, x: number, planes: number, ih: number, iw: number, kh: number, kw: number, sh: number, sw: number, oh: number, ow: number): void;
 }
 
 /**
@@ -155,6 +157,7 @@ export const KERNELS_WITH_REFERENCES = [
   'f32_dwconv1d_ncw_f64acc',
   'f64_windowed_rdft',
   'f32_vlog',
+  'f32_maxpool2d',
 ] as const satisfies readonly (keyof (Kernels & ActivationKernels))[];
 
 export type KernelReferences = { readonly [K in (typeof KERNELS_WITH_REFERENCES)[number] as `${K}__scalar`]: (Kernels & ActivationKernels)[K] };

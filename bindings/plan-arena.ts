@@ -70,6 +70,17 @@ export function arenaUnary(op: ExactUnary, x: Float32Array, y: Float32Array): bo
 }
 
 /**
+ * MaxPool of `planes` float32 planes [ih, iw] -> [oh, ow] in wasm when x and y are views of one
+ * arena (then true): windows kh x kw at strides sh x sw, each inside its plane.
+ */
+export function arenaMaxPool2d(x: Float32Array, y: Float32Array, planes: number, ih: number, iw: number, kh: number, kw: number, sh: number, sw: number, oh: number, ow: number): boolean {
+  const arena = arenaOf(y);
+  if (arena === undefined || x.buffer !== y.buffer) return false;
+  arena.exports.f32_maxpool2d(y.byteOffset, x.byteOffset, planes, ih, iw, kh, kw, sh, sw, oh, ow);
+  return true;
+}
+
+/**
  * y = Log(x) (float32 of Math.log's value) in wasm when both are views of one arena (then true):
  * f32_vlog writes every element whose rounding it is sure of and leaves the others (zero,
  * negative, subnormal, inf and NaN inputs, and results next to a float32 rounding tie) to

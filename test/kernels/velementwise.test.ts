@@ -1,4 +1,4 @@
-// f32-vunary-exact, f32-vbinary and f32-vlog (the ONNX static plans' elementwise loops in wasm) on
+// f32-vunary-exact, f32-vbinary, f32-vlog and f32-maxpool2d (the ONNX static plans' loops in wasm) on
 // every build, against the importer's JS arithmetic (float64 on float32 values, rounded once): the same
 // bits for every element (any NaN for a NaN), at the edges of the 4-lane loop (n = 0, 1, 3, 4, 5,
 // 7, 8, 9, 33), in place, and on the values where float32 arithmetic is easiest to get wrong
@@ -6,7 +6,7 @@
 // Also the dispatch of bindings/plan-arena.ts: only views of one arena go to wasm.
 import { describe, expect, it } from 'vitest';
 import { builds, rand, runtimeFor } from '../helpers/kernels.js';
-import { arenaBinary, arenaBinaryScalar, arenaLog, arenaUnary, arenaViews, planArena } from '../../bindings/plan-arena.js';
+import { arenaBinary, arenaBinaryScalar, arenaLog, arenaMaxPool2d, arenaUnary, arenaViews, planArena } from '../../bindings/plan-arena.js';
 import { ready, runtime } from '../../bindings/wasm.js';
 
 const UNARY: Record<string, (x: number) => number> = {
@@ -92,6 +92,47 @@ describe.each(builds)('f32_vunary_exact and f32_vbinary [%s build]', (build) => 
   });
 });
 
+/** MaxPool as the importer's JS loop takes a window: its first tap, then each later one that is greater. */
+function maxPoolWant(x: Float32Array, planes: number, ih: number, iw: number, kh: number, kw: number, sh: number, sw: number, oh: number, ow: number): Float32Array {
+  const y = new Float32Array(planes * oh * ow);
+  for (let p = 0; p < planes; p++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
+    let best = NaN;
+    for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
+      const v = x[(p * ih + oy * sh + ky) * iw + ox * sw + kx];
+      if ((ky === 0 && kx === 0) || v > best) best = v;
+    }
+    y[(p * oh + oy) * ow + ox] = best;
+  }
+  return y;
+}
+
+describe.each(builds)('f32_maxpool2d [%s build]', (build) => {
+  it("the JS loop's bits (NaN, signed zeros, infinities among the taps) for windows 2 x 2 / 1 x 2 at stride 2 and others, outputs around the 4-wide step", async () => {
+    const rt = await runtimeFor(build);
+    const shapes: [number, number, number, number, number][] = []; // kh, kw, sh, sw, ow
+    for (const ow of [1, 3, 4, 5, 8, 9]) shapes.push([2, 2, 2, 2, ow], [1, 2, 1, 2, ow], [3, 2, 2, 2, ow], [2, 3, 1, 2, ow], [2, 2, 1, 1, ow], [1, 1, 1, 1, ow]);
+    shapes.forEach(([kh, kw, sh, sw, ow], t) => {
+      const planes = 3;
+      const oh = 2;
+      const ih = (oh - 1) * sh + kh + (t % 2);
+      const iw = (ow - 1) * sw + kw + (t % 3);
+      const x = values(planes * ih * iw, 100 + t);
+      const want = maxPoolWant(x, planes, ih, iw, kh, kw, sh, sw, oh, ow);
+      const px = rt.alloc(4 * x.length);
+      rt.f32(px, x.length).set(x);
+      for (const name of ['f32_maxpool2d', 'f32_maxpool2d__scalar'] as const) {
+        const py = rt.alloc(4 * want.length + 16);
+        rt.f32(py, want.length + 4).fill(-12345.5);
+        rt.exports[name](py, px, planes, ih, iw, kh, kw, sh, sw, oh, ow);
+        expectSameBits(rt.f32(py, want.length), want, `${name} ${kh}x${kw} s${sh}x${sw} ow=${ow}`);
+        expect(rt.f32(py + 4 * want.length, 1)[0], `${name}: nothing past the output`).toBe(-12345.5);
+        rt.free(py);
+      }
+      rt.free(px);
+    });
+  });
+});
+
 /**
  * Float32 inputs whose log, by the kernel's method, lies within 256 units in the last place of a
  * float32 rounding tie (found by scanning with the method in JS float64, as tools/verify-vlog.mjs
@@ -172,6 +213,10 @@ describe('the plan arena dispatch', () => {
     expect(arenaLog(y, z)).toBe(true);
     expectSameBits(z, Float32Array.from(y, Math.log), 'log');
     expect(arenaLog(y, new Float32Array(13))).toBe(false);
+    // MaxPool 2 x 2 at stride 2 of one [2, 6] plane (x's first 12 values) into [1, 3]
+    expect(arenaMaxPool2d(x, z, 1, 2, 6, 2, 2, 2, 2, 1, 3)).toBe(true);
+    expectSameBits(z.subarray(0, 3), maxPoolWant(x, 1, 2, 6, 2, 2, 2, 2, 1, 3), 'maxpool');
+    expect(arenaMaxPool2d(x, new Float32Array(3), 1, 2, 6, 2, 2, 2, 2, 1, 3)).toBe(false);
     const js = new Float32Array(13);
     expect(arenaUnary('VUNARY_SQRT', x, js)).toBe(false);
     expect(arenaBinary('VBINARY_MUL', js, y, z)).toBe(false);

@@ -7,6 +7,7 @@ import { fmtShape } from '../../../base/errors.js';
 import type { NodeContext, NodeFn } from '../node.js';
 import { alloc, numelOf, type ODType, type OTensor } from '../values.js';
 import { requireDtype, requireFloat, type OpFactory } from './util.js';
+import { arenaMaxPool2d } from '../../../bindings/plan-arena.js';
 
 type AutoPad = 'NOTSET' | 'SAME_UPPER' | 'SAME_LOWER' | 'VALID';
 const AUTO_PADS: readonly AutoPad[] = ['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'];
@@ -210,9 +211,19 @@ const maxPool: OpFactory = (ctx) => {
   return kernel;
 };
 
+/** 2-D windows without padding or dilation that all lie inside the input (f32_maxpool2d's case). */
+function windowsInside2d(g: Geometry): boolean {
+  if (g.inSp.length !== 2 || g.padsBegin.some((p) => p !== 0) || g.padsEnd.some((p) => p !== 0) || g.dilations.some((d) => d !== 1)) return false;
+  return g.outSp.every((o, i) => o === 0 || (o - 1) * g.strides[i] + g.kernel[i] <= g.inSp[i]);
+}
+
 /** MaxPool of every (n, c) plane of `x` into `out` (and the flat indices of the maxima). */
 function maxPoolPlanes(x: OTensor, out: OTensor, g: Geometry, table: WindowTable, indices?: OTensor, colMajor?: Int32Array): void {
   const planes = x.shape[0] * x.shape[1];
+  if (!indices && x.dtype === 'float32' && windowsInside2d(g)) {
+    const [ih, iw] = g.inSp;
+    if (arenaMaxPool2d(x.data as Float32Array, out.data as Float32Array, planes, ih, iw, g.kernel[0], g.kernel[1], g.strides[0], g.strides[1], g.outSp[0], g.outSp[1])) return;
+  }
   const plane = numelOf(g.inSp);
   const nOut = numelOf(g.outSp);
   const src = x.data as Float32Array | Int32Array;
