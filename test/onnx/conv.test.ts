@@ -15,7 +15,7 @@ import { CONV_OPS } from '../../src/onnx/ops/conv.js';
 import { loadOnnx } from '../../src/onnx/index.js';
 import type { OTensor } from '../../src/onnx/values.js';
 import { model as encodeModel, type Attr } from './encode.js';
-import { FIXTURES, expectClose, expectError, listDirs, prepareNode, randTensor, readBytes, readDataSet } from './helpers.js';
+import { FIXTURES, absolute, expectClose, expectError, expectFloat32Sums, listDirs, prepareNode, randTensor, readBytes, readDataSet } from './helpers.js';
 import { runOrt } from './ort.js';
 import { GUARD, blank, builds, get, kernel, put, rand, runtimeFor } from '../helpers/kernels.js';
 import { rng } from '../helpers/common.js';
@@ -44,29 +44,6 @@ function expectOneRounding(got: OTensor, want: OTensor, what: string): void {
   }
   expect(worst, `${what}: worst |got - want| in units of 2^-23 |want|`).toBeLessThanOrEqual(1);
 }
-
-/**
- * A float32 sum of n terms in any order, each product exact or rounded once (FMA or not), is within
- * (n + 1) 2^-24 sum|terms| of the exact sum, to first order (recursive summation's bound, Higham,
- * "Accuracy and Stability of Numerical Algorithms", 4.2): `got` (the float32 path) against `want`
- * (the float64 reference, itself within 2^-24 |want| of exact) with `absSum` the reference's sums
- * of |terms| (the same convolution of |x|, |w|, |b|) and `terms` the most terms an output has.
- */
-function expectFloat32Sums(got: OTensor, want: OTensor, absSum: OTensor, terms: number, what: string): void {
-  expect(got.shape, `${what} shape`).toEqual(want.shape);
-  const g = got.data as Float32Array;
-  const w = want.data as Float32Array;
-  const a = absSum.data as Float32Array;
-  let worst = 0;
-  for (let i = 0; i < w.length; i++) {
-    const e = Math.abs(g[i] - w[i]) / ((terms + 2) * 2 ** -24 * a[i] + 1e-30);
-    if (!(e <= worst)) worst = Number.isNaN(e) ? Infinity : e;
-  }
-  expect(worst, `${what}: worst |got - want| as a fraction of the float32 summation bound`).toBeLessThanOrEqual(1);
-}
-
-/** The inputs with every value replaced by its magnitude. */
-const absolute = (ins: OTensor[]): OTensor[] => ins.map((t) => ({ ...t, data: (t.data as Float32Array).map(Math.abs) }));
 
 /** Terms an output of a Conv with weight shape `w` sums: cg * taps products and the bias. */
 const termsOf = (w: readonly number[]) => w.slice(1).reduce((a, b) => a * b, 1) + 1;

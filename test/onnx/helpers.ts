@@ -111,3 +111,30 @@ export function readOptionalProto(bytes: Uint8Array): (Tensor & { name: string }
   }
   return undefined;
 }
+
+/** The inputs with every value replaced by its magnitude (for sums of |terms|: the same operator on them). */
+export const absolute = (ins: OTensor[]): OTensor[] => ins.map((t) => ({ ...t, data: (t.data as Float32Array).map(Math.abs) }));
+
+/**
+ * A float32 sum of `terms` terms in any order, each product exact or rounded once (FMA or not), is
+ * within (terms + 1) 2^-24 sum|terms| of the exact sum, to first order (recursive summation's
+ * bound, Higham, "Accuracy and Stability of Numerical Algorithms", 4.2): `got` (a float32 path)
+ * against `want` (a float64 reference, itself within 2^-24 |want| of exact), with `absSum` the
+ * reference's sums of |terms| (the same operator on `absolute` inputs). NaN where `want` has NaN.
+ */
+export function expectFloat32Sums(got: OTensor, want: OTensor, absSum: OTensor, terms: number, what: string): void {
+  expect(got.shape, `${what} shape`).toEqual(want.shape);
+  const g = got.data as Float32Array;
+  const w = want.data as Float32Array;
+  const a = absSum.data as Float32Array;
+  let worst = 0;
+  for (let j = 0; j < w.length; j++) {
+    if (Number.isNaN(w[j])) {
+      expect(Number.isNaN(g[j]), `${what} [${j}]: NaN`).toBe(true);
+      continue;
+    }
+    const e = Math.abs(g[j] - w[j]) / ((terms + 2) * 2 ** -24 * a[j] + 1e-30);
+    if (!(e <= worst)) worst = Number.isNaN(e) ? Infinity : e;
+  }
+  expect(worst, `${what}: worst |got - want| as a fraction of the float32 summation bound`).toBeLessThanOrEqual(1);
+}

@@ -20,38 +20,13 @@ import type { OTensor } from '../../src/onnx/values.js';
 import { builds, runtimeFor } from '../helpers/kernels.js';
 import { mem } from '../reliability/helpers.js';
 import { model as encodeModel, type Attr } from './encode.js';
-import { FIXTURES, expectClose, expectError, prepareNode, randTensor, readBytes, readDataSet } from './helpers.js';
+import { FIXTURES, absolute, expectClose, expectError, expectFloat32Sums, prepareNode, randTensor, readBytes, readDataSet } from './helpers.js';
 import { runOrt } from './ort.js';
 
 type Op = 'MatMul' | 'Gemm';
 
 /** The node of a one-node model, prepared with `consts` as its inputs known at load. */
 const prepare = (bytes: Uint8Array, consts: (OTensor | undefined)[], accumulation?: Accumulation) => prepareNode(LINALG_OPS, bytes, consts, accumulation);
-
-/** The inputs with every value replaced by its magnitude. */
-const absolute = (ins: OTensor[]): OTensor[] => ins.map((t) => ({ ...t, data: (t.data as Float32Array).map(Math.abs) }));
-
-/**
- * A float32 sum of `terms` terms (FMA or not, any order) is within (terms + 1) 2^-24 sum|terms| of
- * the exact one (recursive summation's bound, Higham 4.2): `got` against the float64 JS path
- * `want` (within 2^-24 |want| of exact), with `absSum` the JS path on the inputs' magnitudes.
- */
-function expectFloat32Sums(got: OTensor, want: OTensor, absSum: OTensor, terms: number, what: string): void {
-  expect(got.shape, `${what} shape`).toEqual(want.shape);
-  const g = got.data as Float32Array;
-  const w = want.data as Float32Array;
-  const a = absSum.data as Float32Array;
-  let worst = 0;
-  for (let j = 0; j < w.length; j++) {
-    if (Number.isNaN(w[j])) {
-      expect(Number.isNaN(g[j]), `${what} [${j}]: NaN`).toBe(true);
-      continue;
-    }
-    const e = Math.abs(g[j] - w[j]) / ((terms + 2) * 2 ** -24 * a[j] + 1e-30);
-    if (!(e <= worst)) worst = Number.isNaN(e) ? Infinity : e;
-  }
-  expect(worst, `${what}: worst |got - want| as a fraction of the float32 summation bound`).toBeLessThanOrEqual(1);
-}
 
 /** Same shape and the same value everywhere (NaN where the reference has NaN). */
 function expectSameValues(got: OTensor, want: OTensor, what: string): void {
