@@ -327,11 +327,14 @@ export class PackedGemmConv extends PackedConvBase<ConvWeightShape> {
     const pointwise = rows && kh === 1 && kw === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop + g.padLeft + g.padBottom + g.padRight === 0;
     const nr = rows && pixels < 8 ? 1 : 8;
     const panelsAtOnce = rows ? Math.ceil(pixels / nr) : Math.max(1, Math.min(Math.ceil(pixels / 8), Math.floor(PANEL_FLOATS / (8 * k))));
-    // the input between 8 floats on either side that x32_im2col_panels may read (and mask out)
+    // the input, with the floats x32_im2col_panels may read (and mask out) before and after it:
+    // padLeft and padRight, rounded up to whole vectors
+    const lead = 4 * Math.ceil(g.padLeft / 4);
+    const trail = 4 * Math.ceil(g.padRight / 4);
     const [guarded, panels, patchRows, result, output] = this.mem.workspace([
-      inFloats + 16, pointwise ? 0 : nr * panelsAtOnce * k, rows && (pointwise || nr === 8) ? pixels * k : 0, rows ? pixels * M : 0, M * pixels,
+      lead + inFloats + trail, pointwise ? 0 : nr * panelsAtOnce * k, rows && (pointwise || nr === 8) ? pixels * k : 0, rows ? pixels * M : 0, M * pixels,
     ]);
-    const input = guarded + 32;
+    const input = guarded + lead * 4;
     return {
       rows, pointwise, nr, input, inputView: this.mem.rt.f32(input, inFloats), panels, panelsAtOnce, patchRows: nr === 1 && !pointwise ? panels : patchRows, result,
       output, outputView: this.mem.rt.f32(output, M * pixels),

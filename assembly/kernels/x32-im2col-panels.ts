@@ -13,9 +13,10 @@
 // caller can build a few at a time.
 // Pure data movement: every variant writes the same bits. With nr = 8 and stride 1 the SIMD
 // variant copies the 8 pixels of a panel row that lie in one output row with two v128 loads, the
-// lanes that fall on the left or right padding zeroed by a mask (those loads may read up to 7
-// floats before or after the image's row, and so before or after src's block: the caller leaves
-// 32 bytes on either side readable); otherwise one value at a time.
+// lanes that fall on the left or right padding zeroed by a mask. Those loads may read up to
+// padLeft floats before src and padRight after its end (a run starts at column -padLeft at the
+// earliest and ends at iw + padRight - 1 at the latest): the caller leaves them readable.
+// Otherwise one value at a time.
 
 import { scratch, SCRATCH_IM2COL_LANES } from '../scratch';
 

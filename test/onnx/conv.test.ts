@@ -111,6 +111,7 @@ const CASES: Case[] = [
   { name: '2-D groups 2', op: 'Conv', x: [1, 4, 5, 5], w: [6, 2, 3, 3], bias: true, attrs: [group(2), pads([1, 1, 1, 1])] },
   { name: '2-D depthwise', op: 'Conv', x: [1, 6, 5, 4], w: [6, 1, 3, 3], bias: true, attrs: [group(6), pads([1, 1, 1, 1]), strides([2, 1])] },
   { name: '2-D SAME_LOWER', op: 'Conv', x: [1, 3, 5, 6], w: [4, 3, 2, 3], attrs: [autoPad('SAME_LOWER'), strides([2, 2])] },
+  { name: '2-D padding wider than a vector run (10 columns each side)', op: 'Conv', x: [1, 2, 3, 20], w: [3, 2, 1, 3], bias: true, attrs: [pads([0, 10, 0, 10])] },
   { name: '3-D (JS reference)', op: 'Conv', x: [1, 2, 3, 4, 3], w: [3, 2, 2, 2, 2], bias: true, attrs: [pads([1, 0, 1, 0, 1, 1])] },
   // ConvTranspose
   { name: 'T 1-D k3 s2 p1 output_padding 1', op: 'ConvTranspose', x: [1, 4, 5], w: [4, 3, 3], bias: true, attrs: [strides([2]), pads([1, 1]), ints('output_padding', [1])] },
@@ -560,10 +561,11 @@ describe('kernel variants', () => {
   }
 
   it('x32_im2col_panels equals its scalar variant and the patches its header describes (panels of 8 and rows, edges, strides, dilations, padding)', async () => {
-    // output widths around the 8-pixel panel (1, 7, 8, 9, 17) so that panels start mid-row and cross rows;
+    // output widths around the 8-pixel panel and below it (1, 2, 4, 6, 7, 8, 9, 12, 17), so that panels
+    // start mid-row and cross one or several rows;
     // stride 1 with padding (the two-load runs and their edges), stride 2, dilation 2
     const geometries = [];
-    for (const ow of [1, 7, 8, 9, 17]) {
+    for (const ow of [1, 2, 4, 6, 7, 8, 9, 12, 17]) {
       geometries.push({ cg: 3, ih: 4, iw: ow + 2, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, oh: 4, ow });
       geometries.push({ cg: 2, ih: 5, iw: 2 * ow + 1, kh: 2, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1, pt: 0, pl: 1, oh: 2, ow });
       geometries.push({ cg: 1, ih: 3, iw: ow + 4, kh: 1, kw: 3, sh: 1, sw: 1, dh: 1, dw: 2, pt: 0, pl: 0, oh: 3, ow });
