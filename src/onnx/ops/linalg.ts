@@ -16,13 +16,56 @@ import { PackedMatMul } from '../../../bindings/matmul.js';
 import { matmulF64 } from '../../../base/reference-math.js';
 import type { NodeContext } from '../node.js';
 import { alloc, numelOf, type OTensor } from '../values.js';
-import { broadcastShapes, bstrides, forBroadcast, requireFloat, type OpFactory } from './util.js';
+import { bstrides, forBroadcast, requireFloat, type OpFactory } from './util.js';
 
 /** B of `node input 1` when it is a float32 constant of a rank the packed path takes, with no zero dimension. */
 function constantB(ctx: NodeContext, ranks: readonly number[]): OTensor | undefined {
   const B = ctx.constInputs[1];
   if (!B || B.dtype !== 'float32' || !ranks.includes(B.shape.length) || numelOf(B.shape) === 0) return undefined;
   return B;
+}
+
+/**
+ * numpy matmul geometry: A [..., M, K] times B [..., K, N] (1-D operands promoted, then dropped),
+ * batch dims broadcast; `names` name the operands in messages. MatMul's, and the quantized
+ * matmuls' (quantize.ts).
+ */
+export interface MatMulGeometry {
+  M: number;
+  K: number;
+  N: number;
+  batch: number[];
+  aBatch: number[];
+  bBatch: number[];
+  outShape: number[];
+}
+
+export function matmulGeometry(ctx: NodeContext, aShape: readonly number[], bShape: readonly number[], names: [string, string]): MatMulGeometry {
+  if (aShape.length === 0 || bShape.length === 0) {
+    throw ctx.error('SHAPE_MISMATCH', `${names[0]} and ${names[1]} must have rank >= 1 (no scalars), got ${fmtShape(aShape)} and ${fmtShape(bShape)}`);
+  }
+  const as = aShape.length === 1 ? [1, aShape[0]] : aShape;
+  const bs = bShape.length === 1 ? [bShape[0], 1] : bShape;
+  const M = as[as.length - 2];
+  const K = as[as.length - 1];
+  const N = bs[bs.length - 1];
+  if (bs[bs.length - 2] !== K) {
+    throw ctx.error('SHAPE_MISMATCH', `cannot multiply ${names[0]} ${fmtShape(aShape)} by ${names[1]} ${fmtShape(bShape)} (${K} columns against ${bs[bs.length - 2]} rows)`);
+  }
+  const aBatch = as.slice(0, -2);
+  const bBatch = bs.slice(0, -2);
+  const r = Math.max(aBatch.length, bBatch.length);
+  const batch = new Array<number>(r);
+  for (let i = 0; i < r; i++) {
+    const da = aBatch[aBatch.length - r + i] ?? 1;
+    const db = bBatch[bBatch.length - r + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw ctx.error('SHAPE_MISMATCH', `the batch dims of ${names[0]} ${fmtShape(aShape)} and ${names[1]} ${fmtShape(bShape)} cannot be broadcast`);
+    }
+    batch[i] = da === 1 ? db : da;
+  }
+  const outShape = [...batch, ...(aShape.length === 1 ? [] : [M]), ...(bShape.length === 1 ? [] : [N])];
+  return { M, K, N, batch, aBatch, bBatch, outShape };
 }
 
 /** Inputs A and B of a call, and their float32 data (DTYPE_MISMATCH for any other type). */
@@ -49,27 +92,13 @@ const matmul: OpFactory = (ctx) => {
       packed.run(a, a.length / packed.k, false, out.data as Float32Array);
       return [out];
     }
-    const as = A.shape.length === 1 ? [1, A.shape[0]] : A.shape;
-    const bs = B.shape.length === 1 ? [B.shape[0], 1] : B.shape;
-    if (as.length === 0 || bs.length === 0) throw ctx.error('INVALID_INPUT', 'MatMul of a scalar');
-    const M = as[as.length - 2];
-    const K = as[as.length - 1];
-    const N = bs[bs.length - 1];
-    if (bs[bs.length - 2] !== K) throw ctx.error('SHAPE_MISMATCH', `cannot multiply ${fmtShape(A.shape)} by ${fmtShape(B.shape)}`);
-    const batchA = as.slice(0, -2);
-    const batchB = bs.slice(0, -2);
-    const batch = broadcastShapes(ctx, batchA, batchB);
-    const outShape = [...batch, M, N];
+    const { M, K, N, batch, aBatch, bBatch, outShape } = matmulGeometry(ctx, A.shape, B.shape, ['A', 'B']);
     const out = alloc('float32', outShape, ctx.label);
     const o = out.data as Float32Array;
-    forBroadcast(batch, bstrides(batchA, batch), bstrides(batchB, batch), (bi, ia, ib) => {
+    forBroadcast(batch, bstrides(aBatch, batch), bstrides(bBatch, batch), (bi, ia, ib) => {
       matmulF64({ data: a, offset: ia * M * K, rowStride: K, colStride: 1 }, { data: b, offset: ib * K * N, rowStride: N, colStride: 1 }, M, K, N, o, bi * M * N);
     });
-    let shape = outShape;
-    if (A.shape.length === 1 && B.shape.length === 1) shape = batch;
-    else if (A.shape.length === 1) shape = [...batch, N];
-    else if (B.shape.length === 1) shape = [...batch, M];
-    return [{ ...out, shape }];
+    return [out];
   };
 };
 

@@ -46,6 +46,7 @@ import { fmtShape } from '../../../base/errors.js';
 import type { NodeContext, NodeFn, ValueType } from '../node.js';
 import { alloc, DTYPES, numelOf, type ODType } from '../values.js';
 import { parseAttrs as parseConvAttrs, resolve as resolveConv, type ConvParams } from './conv.js';
+import { matmulGeometry, type MatMulGeometry } from './linalg.js';
 import { bstrides, forBroadcast, normAxis, requireOpset, stridesOf, type Elems, type OpFactory } from './util.js';
 
 const INT8S: readonly ODType[] = ['int8', 'uint8'];
@@ -360,45 +361,6 @@ const dynamicQuantizeLinear: OpFactory = (ctx) => {
 
 // ---------------------------------------------------------------------------------------------
 // MatMulInteger / QLinearMatMul
-
-/** numpy matmul geometry: A [..., M, K] times B [..., K, N] (1-D operands promoted, then dropped). */
-interface MatMulGeometry {
-  M: number;
-  K: number;
-  N: number;
-  batch: number[];
-  aBatch: number[];
-  bBatch: number[];
-  outShape: number[];
-}
-
-function matmulGeometry(ctx: NodeContext, aShape: readonly number[], bShape: readonly number[], names: [string, string]): MatMulGeometry {
-  if (aShape.length === 0 || bShape.length === 0) {
-    throw ctx.error('SHAPE_MISMATCH', `${names[0]} and ${names[1]} must have rank >= 1 (no scalars), got ${fmtShape(aShape)} and ${fmtShape(bShape)}`);
-  }
-  const as = aShape.length === 1 ? [1, aShape[0]] : aShape;
-  const bs = bShape.length === 1 ? [bShape[0], 1] : bShape;
-  const M = as[as.length - 2];
-  const K = as[as.length - 1];
-  const N = bs[bs.length - 1];
-  if (bs[bs.length - 2] !== K) {
-    throw ctx.error('SHAPE_MISMATCH', `cannot multiply ${names[0]} ${fmtShape(aShape)} by ${names[1]} ${fmtShape(bShape)} (${K} columns against ${bs[bs.length - 2]} rows)`);
-  }
-  const aBatch = as.slice(0, -2);
-  const bBatch = bs.slice(0, -2);
-  const r = Math.max(aBatch.length, bBatch.length);
-  const batch = new Array<number>(r);
-  for (let i = 0; i < r; i++) {
-    const da = aBatch[aBatch.length - r + i] ?? 1;
-    const db = bBatch[bBatch.length - r + i] ?? 1;
-    if (da !== db && da !== 1 && db !== 1) {
-      throw ctx.error('SHAPE_MISMATCH', `the batch dims of ${names[0]} ${fmtShape(aShape)} and ${names[1]} ${fmtShape(bShape)} cannot be broadcast`);
-    }
-    batch[i] = da === 1 ? db : da;
-  }
-  const outShape = [...batch, ...(aShape.length === 1 ? [] : [M]), ...(bShape.length === 1 ? [] : [N])];
-  return { M, K, N, batch, aBatch, bBatch, outShape };
-}
 
 /**
  * A quantization parameter of a matmul operand: per-tensor (false) or per row of A / per column
