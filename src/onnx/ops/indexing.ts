@@ -11,7 +11,7 @@ import type { NodeContext } from '../node.js';
 import { DT, dtName } from '../proto.js';
 import { alloc, NUMERIC, numelOf, odtypeOf, sameShape, type ODType, type OTensor } from '../values.js';
 import { castTensor } from './layout.js';
-import { normAxis, requireDtype, requireOpset, scalarOf, stridesOf, walkStrided, type Elems, type OpFactory } from './util.js';
+import { copyPicked, normAxis, requireDtype, requireOpset, scalarOf, stridesOf, walkStrided, type Elems, type OpFactory } from './util.js';
 
 /** Element types of GatherElements / ScatterElements indices (GatherND / ScatterND: int64 only). */
 const INDEX_TYPES: readonly ODType[] = ['int64', 'int32'];
@@ -347,19 +347,10 @@ const compress: OpFactory = (ctx) => {
     }
     const shape = axis === undefined ? [picked.length] : x.shape.map((d, i) => (i === axis ? picked.length : d));
     const out = alloc(x.dtype, shape, ctx.label);
-    const src = x.data as Float32Array;
-    const dst = out.data as Float32Array;
     const a = axis ?? 0;
     const inner = axis === undefined ? 1 : numelOf(x.shape.slice(a + 1));
     const outer = axis === undefined ? 1 : numelOf(x.shape.slice(0, a));
-    let o = 0;
-    for (let b = 0; b < outer; b++) {
-      for (const i of picked) {
-        const from = (b * len + i) * inner;
-        dst.set(src.subarray(from, from + inner), o);
-        o += inner;
-      }
-    }
+    copyPicked(x.data, out.data, outer, len, inner, picked);
     return [out];
   };
 };

@@ -8,7 +8,7 @@ import type { NodeContext } from '../node.js';
 import { DT } from '../proto.js';
 import { alloc, allocData, i64, numelOf, odtypeOf, sameShape, toInts, type OData, type ODType, type OTensor } from '../values.js';
 import {
-  allocLike, axesInputOrAttr, broadcastShapes, expandTo, normAxis, sameDtype, stridesOf, walkStrided, type OpFactory,
+  allocLike, axesInputOrAttr, broadcastShapes, copyPicked, expandTo, normAxis, sameDtype, stridesOf, walkStrided, type OpFactory,
 } from './util.js';
 
 /** Transposes data of `shape` by `perm`. */
@@ -111,16 +111,7 @@ export const gather: OpFactory = (ctx) => {
     const inner = numelOf(x.shape.slice(axis + 1));
     const shape = [...x.shape.slice(0, axis), ...ind.shape, ...x.shape.slice(axis + 1)];
     const out = alloc(x.dtype, shape, ctx.label);
-    const src = x.data as Float32Array;
-    const dst = out.data as Float32Array;
-    let o = 0;
-    for (let a = 0; a < outer; a++) {
-      for (const i of idx) {
-        const s = (a * dim + i) * inner;
-        dst.set(src.subarray(s, s + inner), o);
-        o += inner;
-      }
-    }
+    copyPicked(x.data, out.data, outer, dim, inner, idx);
     return [out];
   };
 };

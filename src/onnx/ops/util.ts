@@ -99,6 +99,21 @@ export function walkStrided(shape: readonly number[], strides: readonly (readonl
   }
 }
 
+/**
+ * The runs of `inner` elements at positions `picked` of an axis of length `dim`, for each of
+ * `outer` blocks, copied one after another into `dst`: what Gather and Compress take along an axis.
+ */
+export function copyPicked(src: OData, dst: OData, outer: number, dim: number, inner: number, picked: ArrayLike<number>): void {
+  let o = 0;
+  for (let b = 0; b < outer; b++) {
+    for (let k = 0; k < picked.length; k++) {
+      const from = (b * dim + picked[k]) * inner;
+      (dst as Float32Array).set((src as Float32Array).subarray(from, from + inner), o);
+      o += inner;
+    }
+  }
+}
+
 /** Calls fn(outIndex, aIndex, bIndex) over the broadcast of a and b to `out` (walkStrided). */
 export function forBroadcast(out: readonly number[], sa: number[], sb: number[], fn: (o: number, ia: number, ib: number) => void): void {
   walkStrided(out, [sa, sb], (o, off) => fn(o, off[0], off[1]));
