@@ -88,17 +88,27 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'f
 OPSETS = [14, 17]
 
 
-class ScriptedRNNFinal(nn.Module):
-    def __init__(self, inp: int = 3, hidden: int = 5):
+class ElmanCell(nn.Module):
+    """The parameters and step of an Elman RNN cell, written out (what a scripted loop runs)."""
+
+    def __init__(self, inp: int, hidden: int):
         super().__init__()
         self.W_ih = nn.Parameter(torch.randn(hidden, inp) * 0.5)
         self.W_hh = nn.Parameter(torch.randn(hidden, hidden) * 0.4)
         self.b = nn.Parameter(torch.randn(hidden) * 0.1)
 
+    def step(self, x_t: Tensor, h: Tensor) -> Tensor:
+        return torch.tanh(x_t @ self.W_ih.t() + h @ self.W_hh.t() + self.b)
+
+
+class ScriptedRNNFinal(ElmanCell):
+    def __init__(self, inp: int = 3, hidden: int = 5):
+        super().__init__(inp, hidden)
+
     def forward(self, x, h0):
         h = h0
         for t in range(x.size(0)):
-            h = torch.tanh(x[t] @ self.W_ih.t() + h @ self.W_hh.t() + self.b)
+            h = self.step(x[t], h)
         return h
 
 
@@ -213,18 +223,15 @@ class ScriptedListPop(nn.Module):
         return torch.stack(outs), last, first
 
 
-class ScriptedListConstruct(nn.Module):
+class ScriptedListConstruct(ElmanCell):
     def __init__(self, inp: int = 3, hidden: int = 4):
-        super().__init__()
-        self.W_ih = nn.Parameter(torch.randn(hidden, inp) * 0.5)
-        self.W_hh = nn.Parameter(torch.randn(hidden, hidden) * 0.4)
-        self.b = nn.Parameter(torch.randn(hidden) * 0.1)
+        super().__init__(inp, hidden)
 
     def forward(self, x, h0):
         h = h0
         states: List[Tensor] = [h0]
         for t in range(x.size(0)):
-            h = torch.tanh(x[t] @ self.W_ih.t() + h @ self.W_hh.t() + self.b)
+            h = self.step(x[t], h)
             states.append(h)
         return torch.stack(states), h
 
