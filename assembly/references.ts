@@ -21,3 +21,4 @@ export { f32_dwconv1d_ncw_f64acc__scalar } from './kernels/f32-dwconv1d-ncw-f64a
 export { f64_windowed_rdft__scalar } from './kernels/f64-windowed-rdft';
 export { f32_vlog__scalar } from './kernels/f32-vlog';
 export { f32_maxpool2d__scalar } from './kernels/f32-maxpool2d';
+export { x32_transpose__scalar } from './kernels/x32-transpose';

@@ -158,6 +158,7 @@ export const KERNELS_WITH_REFERENCES = [
   'f64_windowed_rdft',
   'f32_vlog',
   'f32_maxpool2d',
+  'x32_transpose',
 ] as const satisfies readonly (keyof (Kernels & ActivationKernels))[];
 
 export type KernelReferences = { readonly [K in (typeof KERNELS_WITH_REFERENCES)[number] as `${K}__scalar`]: (Kernels & ActivationKernels)[K] };
