@@ -35,7 +35,8 @@ describe('Chromium', () => {
     ['default loading, .wasm served as application/octet-stream', 'index.html', { wasmType: 'application/octet-stream' }],
     ["'wasm-rnn/embedded' on a host that serves no .wasm", 'embedded.html', { noWasm: true }],
   ];
-  it.each(cases)('%s', async (_name, page, opts, ctx) => {
+  // it.for, not it.each: each passes no test context, so the skip below could not be called
+  it.for(cases)('%s', async ([, page, opts], ctx) => {
     if (!browser) return ctx.skip(`Chromium unavailable: ${reason}`);
     const srv = await serve(app, opts);
     try {
