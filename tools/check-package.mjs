@@ -44,6 +44,7 @@ try {
     'dist/entries/node.js', 'dist/entries/node.d.ts', 'dist/entries/node-core.js', 'dist/entries/node-core.d.ts',
     'dist/entries/workerd-core.js', 'dist/entries/workerd-core.d.ts', 'dist/src/core.js', 'dist/src/core.d.ts',
     'dist/entries/node-ort.js', 'dist/entries/node-ort.d.ts', 'dist/src/ort/index.js', 'dist/src/ort/index.d.ts',
+    'dist/src/ort/register.js', 'dist/src/ort/register.d.ts', 'dist/src/ort/register-hooks.js',
     'dist/entries/node-vad.js', 'dist/entries/node-vad.d.ts', 'dist/src/vad.js', 'dist/src/vad.d.ts',
     'dist/build/relaxed.wasm', 'dist/build/simd.wasm', 'dist/build/scalar.wasm',
     'dist/build/relaxed-threads.wasm', 'dist/build/simd-threads.wasm',

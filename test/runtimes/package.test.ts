@@ -118,3 +118,58 @@ describe("the 'wasm-rnn/vad' entry of the packed package", () => {
     }
   }, 300_000);
 });
+
+describe("the 'wasm-rnn/ort/register' entry of the packed package", () => {
+  it("node --import wasm-rnn/ort/register: 'onnxruntime-node' and 'onnxruntime-web' resolve to wasm-rnn/ort and run Silero VAD as onnxruntime-node does", (ctx) => {
+    const node = systemNode();
+    if (!node) return ctx.skip('no node on PATH outside node_modules');
+    const app = makeApp('ort-register');
+    try {
+      const modelFile = join(ROOT, 'node_modules/@ricky0123/vad-web/dist/silero_vad_v6.onnx');
+      const reference = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/vad/silero_vad_v6.json'), 'utf8')) as { probs: number[] };
+      const frames = 60;
+      // LiveKit's Silero plugin's protocol (test/ort/livekit.test.ts): a path, its options, sr without dims
+      const script = `
+        import { InferenceSession, Tensor } from 'onnxruntime-node';
+        import * as web from 'onnxruntime-web';
+        import * as ort from 'wasm-rnn/ort';
+        import { readWav } from 'wasm-rnn';
+        import { readFileSync } from 'node:fs';
+        const clip = readWav(readFileSync(${JSON.stringify(join(ROOT, 'test/fixtures/vad/clip.wav'))})).channels[0];
+        const session = await InferenceSession.create(${JSON.stringify(modelFile)}, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', executionProviders: [{ name: 'cpu' }] });
+        let state = new Float32Array(256), context = new Float32Array(64);
+        const sr = new Tensor('int64', BigInt64Array.of(16000n));
+        const probs = [];
+        for (let f = 0; f < ${frames}; f++) {
+          const input = new Float32Array(576);
+          input.set(context);
+          input.set(clip.subarray(f * 512, f * 512 + 512), 64);
+          const out = await session.run({ input: new Tensor('float32', input, [1, 576]), state: new Tensor('float32', state, [2, 1, 128]), sr });
+          state = out.stateN.data.slice();
+          context = input.slice(-64);
+          probs.push(out.output.data[0]);
+        }
+        console.log(JSON.stringify({
+          node: import.meta.resolve('onnxruntime-node'),
+          web: import.meta.resolve('onnxruntime-web'),
+          sameModule: InferenceSession === ort.InferenceSession && web.Tensor === ort.Tensor,
+          isWasmRnn: session instanceof ort.InferenceSession,
+          probs,
+        }));`;
+      const r = run(node, ['--import', 'wasm-rnn/ort/register', '--input-type=module', '-e', script], { cwd: app, timeout: 60_000 });
+      const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+      expect(line, describeRun(r)).toBeDefined();
+      const got = JSON.parse(line!) as { node: string; web: string; sameModule: boolean; isWasmRnn: boolean; probs: number[] };
+      expect(got.node).toMatch(/node_modules\/wasm-rnn\/dist\/entries\/node-ort\.js$/);
+      expect(got.web).toBe(got.node);
+      expect(got.sameModule).toBe(true);
+      expect(got.isWasmRnn).toBe(true);
+      expect(got.probs.length).toBe(frames);
+      const err = Math.max(...got.probs.map((p, i) => Math.abs(p - reference.probs[i])));
+      console.log(`wasm-rnn/ort/register: ${frames} frames of Silero v6 within ${err.toExponential(2)} of onnxruntime-node`);
+      expect(err).toBeLessThanOrEqual(2e-5);
+    } finally {
+      removeApp(app);
+    }
+  }, 300_000);
+});
