@@ -13,7 +13,7 @@ import type { RnnErrorCode } from '../../base/errors.js';
 import { loadOnnx, ready } from '../../src/index.js';
 import { rng } from '../helpers/common.js';
 import { model } from '../onnx/encode.js';
-import { VAD_DIST, readClip, readReference, vadWeb, type VadReference } from '../helpers/vad.js';
+import { VAD_DIST, maxProbError, readClip, readReference, vadWeb, type VadReference } from '../helpers/vad.js';
 
 const { FrameProcessor } = vadWeb('frame-processor.js');
 const { Message } = vadWeb('messages.js');
@@ -46,14 +46,6 @@ function probabilities(vad: SileroVad, samples: Float32Array): number[] {
   const out: number[] = [];
   for (let at = 0; at + vad.frameSamples <= samples.length; at += vad.frameSamples) out.push(vad.process(samples.slice(at, at + vad.frameSamples)));
   return out;
-}
-
-/** The frame where |got - want| is largest (a NaN counts as infinite), and that difference. */
-function maxError(got: number[], want: number[]): { err: number; frame: number } {
-  expect(got.length).toBe(want.length);
-  const diffs = got.map((g, i) => Math.abs(g - want[i]));
-  const frame = diffs.reduce((worst, d, i) => (Number.isNaN(d) || d > diffs[worst] ? i : worst), 0);
-  return { err: Number.isNaN(diffs[frame]) ? Infinity : diffs[frame], frame };
 }
 
 /** One segment per sentence, covering it; every segment lies mostly in its sentence. */
@@ -116,7 +108,7 @@ describe('SileroVad over the clip: every frame within 2e-5 of onnxruntime-node',
       expect([ref.frameSamples, ref.contextSamples]).toEqual([frameSamples, contextSamples]);
       const probs = probabilities(vad, clip);
       expect(probs.length).toBe(ref.frames);
-      const { err, frame } = maxError(probs, ref.probs);
+      const { err, frame } = maxProbError(probs, ref.probs);
       console.log(`${name}: max |p - onnxruntime-node| ${err.toExponential(2)} (frame ${frame})`);
       // soft: the segments are checked too when a frame is off
       expect.soft(err, `${name}: max |p - onnxruntime-node|, frame ${frame}`).toBeLessThanOrEqual(PROB_TOLERANCE);
@@ -321,7 +313,7 @@ describe('8 kHz: the models\' 8 kHz branch against onnxruntime-node', () => {
       await session.release();
 
       const got = probabilities(vad, clip8k);
-      const { err, frame } = maxError(got, want);
+      const { err, frame } = maxProbError(got, want);
       console.log(`${name} at 8 kHz: max |p - onnxruntime-node| ${err.toExponential(2)} (frame ${frame})`);
       expect.soft(err, `${name} at 8 kHz: frame ${frame}`).toBeLessThanOrEqual(PROB_TOLERANCE);
       const found = vad.detectSpeech(clip8k, 8000);

@@ -1,6 +1,7 @@
 /** The Silero VAD test material: vad-web's dist/ (models and its own classes) and the committed clip with onnxruntime-node's outputs. */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { expect } from 'vitest';
 import { readWav } from '../../src/audio/index.js';
 import type { SegmentOptions } from '../../src/audio/index.js';
 
@@ -38,4 +39,19 @@ export function readClip(): { samples: Float32Array; pieces: ClipPiece[] } {
     samples: readWav(readFileSync(`${VAD_FIXTURES}clip.wav`)).channels[0],
     pieces: JSON.parse(readFileSync(`${VAD_FIXTURES}clip.json`, 'utf8')).pieces,
   };
+}
+
+/**
+ * The largest |got[i] - want[i]| over the frames and the first frame where it occurs (a NaN
+ * counts as Infinity); the two must have one value per frame.
+ */
+export function maxProbError(got: readonly number[], want: readonly number[]): { err: number; frame: number } {
+  expect(got.length).toBe(want.length);
+  let err = 0;
+  let frame = -1;
+  got.forEach((g, i) => {
+    const e = Math.abs(g - want[i]);
+    if (!(e <= err)) [err, frame] = [Number.isNaN(e) ? Infinity : e, i];
+  });
+  return { err, frame };
 }

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ready, resample } from '../../src/index.js';
 import * as ort from '../../src/ort/index.js';
-import { VAD_DIST, readClip, readReference } from '../helpers/vad.js';
+import { VAD_DIST, maxProbError, readClip, readReference } from '../helpers/vad.js';
 
 const PLUGIN = join(import.meta.dirname, '../node_modules/@livekit/agents-plugin-silero');
 const PROB_TOLERANCE = 2e-5;
@@ -53,17 +53,6 @@ async function probabilities(model: OnnxModel, samples: Float32Array): Promise<n
   return out;
 }
 
-function maxError(got: number[], want: number[]): { err: number; frame: number } {
-  expect(got.length).toBe(want.length);
-  let err = 0;
-  let frame = -1;
-  got.forEach((g, i) => {
-    const e = Math.abs(g - want[i]);
-    if (!(e <= err)) [err, frame] = [Number.isNaN(e) ? Infinity : e, i];
-  });
-  return { err, frame };
-}
-
 describe("LiveKit's Silero VAD plugin (onnx_model.js) on wasm-rnn/ort", () => {
   it("ships vad-web's v6 model, byte for byte", () => {
     expect(Buffer.compare(readFileSync(join(PLUGIN, 'dist/silero_vad.onnx')), readFileSync(`${VAD_DIST}silero_vad_v6.onnx`))).toBe(0);
@@ -77,7 +66,7 @@ describe("LiveKit's Silero VAD plugin (onnx_model.js) on wasm-rnn/ort", () => {
     const model = new plugin.OnnxModel(session, 16000);
     expect([model.windowSizeSamples, model.contextSize]).toEqual([ref.frameSamples, ref.contextSamples]);
     const got = await probabilities(model, clip);
-    const { err, frame } = maxError(got, ref.probs);
+    const { err, frame } = maxProbError(got, ref.probs);
     console.log(`LiveKit's OnnxModel on wasm-rnn/ort, 16 kHz: max |p - onnxruntime-node| ${err.toExponential(2)} (frame ${frame}, ${got.length} frames)`);
     expect(err, `frame ${frame}`).toBeLessThanOrEqual(PROB_TOLERANCE);
     // after reset() the state and context are zero again: the first frames repeat exactly
@@ -112,7 +101,7 @@ describe("LiveKit's Silero VAD plugin (onnx_model.js) on wasm-rnn/ort", () => {
     }
     await session.release();
 
-    const { err, frame } = maxError(got, want);
+    const { err, frame } = maxProbError(got, want);
     console.log(`LiveKit's OnnxModel on wasm-rnn/ort, 8 kHz: max |p - onnxruntime-node| ${err.toExponential(2)} (frame ${frame}, ${got.length} frames)`);
     expect(err, `frame ${frame}`).toBeLessThanOrEqual(PROB_TOLERANCE);
     // speech was heard: the clip's sentences drive the probability well above vad-web's threshold

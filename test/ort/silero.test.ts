@@ -12,7 +12,7 @@ import { loadOnnx } from '../../src/onnx/index.js';
 import * as ort from '../../src/ort/index.js';
 import type { Tensor } from '../../base/tensor.js';
 import { speechSegments } from '../../tools/vad-segments.mjs';
-import { VAD_DIST, readClip, readReference, vadWeb, type VadReference } from '../helpers/vad.js';
+import { VAD_DIST, maxProbError, readClip, readReference, vadWeb, type VadReference } from '../helpers/vad.js';
 
 const { Silero } = vadWeb('models/silero.js');
 const { SileroLegacy } = vadWeb('models/legacy.js');
@@ -34,18 +34,6 @@ function frames(frameSamples: number): Float32Array[] {
   const out: Float32Array[] = [];
   for (let i = 0; i + frameSamples <= clip.length; i += frameSamples) out.push(clip.slice(i, i + frameSamples));
   return out;
-}
-
-/** Largest |got - want| over the frames. */
-function maxProbError(got: number[], want: number[]): { err: number; frame: number } {
-  expect(got.length).toBe(want.length);
-  let err = 0;
-  let frame = -1;
-  got.forEach((g, i) => {
-    const e = Math.abs(g - want[i]);
-    if (!(e <= err)) [err, frame] = [Number.isNaN(e) ? Infinity : e, i];
-  });
-  return { err, frame };
 }
 
 /** Max |got - want| / max|want| over a state tensor (relative to its scale). */

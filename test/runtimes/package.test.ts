@@ -34,9 +34,9 @@ describe('npm package', () => {
   }, 300_000);
 });
 
-/** Runs `script` as an ES module in `app` with `node`; its line of JSON output, parsed. */
-function runJson(node: string, app: string, script: string): Record<string, unknown> {
-  const r = run(node, ['--input-type=module', '-e', script], { cwd: app, timeout: 60_000 });
+/** Runs `script` as an ES module in `app` with `node` (and its `flags`); its line of JSON output, parsed. */
+function runJson(node: string, app: string, script: string, flags: string[] = []): Record<string, unknown> {
+  const r = run(node, [...flags, '--input-type=module', '-e', script], { cwd: app, timeout: 60_000 });
   const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
   expect(line, describeRun(r)).toBeDefined();
   return JSON.parse(line!);
@@ -156,10 +156,7 @@ describe("the 'wasm-rnn/ort/register' entry of the packed package", () => {
           isWasmRnn: session instanceof ort.InferenceSession,
           probs,
         }));`;
-      const r = run(node, ['--import', 'wasm-rnn/ort/register', '--input-type=module', '-e', script], { cwd: app, timeout: 60_000 });
-      const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
-      expect(line, describeRun(r)).toBeDefined();
-      const got = JSON.parse(line!) as { node: string; web: string; sameModule: boolean; isWasmRnn: boolean; probs: number[] };
+      const got = runJson(node, app, script, ['--import', 'wasm-rnn/ort/register']) as { node: string; web: string; sameModule: boolean; isWasmRnn: boolean; probs: number[] };
       expect(got.node).toMatch(/node_modules\/wasm-rnn\/dist\/entries\/node-ort\.js$/);
       expect(got.web).toBe(got.node);
       expect(got.sameModule).toBe(true);
