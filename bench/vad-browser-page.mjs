@@ -1,7 +1,7 @@
 // The browser page of the Silero VAD bench (loaded by bench/vad-browser.mjs in headless Chromium
-// and Firefox): wasm-rnn's SileroVad (the package's dist/ as a page loads it, ready() choosing
-// the build) and onnxruntime-web (wasm execution provider, 1 thread) in the same page, on the
-// frames of test/fixtures/vad/clip.wav, by vad-web 0.0.31's protocol (bench/lib/vad-protocol.mjs,
+// and Firefox): wasm-rnn's SileroVad (the package's dist/ as a VAD page loads it: the
+// 'wasm-rnn/vad' entry, whose ready() takes relaxed where the engine has it) and onnxruntime-web
+// (wasm execution provider, 1 thread) in the same page, on the frames of test/fixtures/vad/clip.wav, by vad-web 0.0.31's protocol (bench/lib/vad-protocol.mjs,
 // which the Node bench uses too). Every engine's probabilities over the whole clip are first
 // compared with onnxruntime-node's committed ones (test/fixtures/vad/silero_vad_*.json); then rounds: each engine in turn (the order alternating)
 // runs `frames` frames from a zero state, each frame timed on the wall clock as the caller sees
@@ -38,7 +38,7 @@ async function ortVad(ort, m, bytes) {
 
 async function main() {
   const out = { userAgent: navigator.userAgent, crossOriginIsolated: self.crossOriginIsolated, rounds: ROUNDS, framesPerRound: FRAMES, models: {} };
-  const lib = await import('/dist/src/index.js');
+  const lib = await import('/dist/src/vad.js');
   out.ready = await lib.ready();
   const ort = await import('onnxruntime-web');
   ort.env.wasm.numThreads = 1;

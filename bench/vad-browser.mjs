@@ -41,7 +41,7 @@ for (const run of res.runs) {
     lines.push('');
     continue;
   }
-  lines.push(`wasm-rnn's \`${run.ready.build}\` build (what ready() chose); onnxruntime-web ${run.ortVersion} (wasm, 1 thread) in the same page; ` +
+  lines.push(`wasm-rnn's \`${run.ready.build}\` build (what the VAD entry's ready() chose); onnxruntime-web ${run.ortVersion} (wasm, 1 thread) in the same page; ` +
     `${run.rounds} rounds of ${run.framesPerRound} frames, wall clock per frame (cross-origin isolated: ${run.crossOriginIsolated}); ` +
     `load average ${run.loadavgStart.map((x) => x.toFixed(1)).join('/')} at start, ${run.loadavgEnd.map((x) => x.toFixed(1)).join('/')} at end.`, '');
   lines.push('| model | SileroVad median / p99, us | onnxruntime-web median / p99, us | onnxruntime-web / SileroVad | SileroVad p99 / median | max \\|p - onnxruntime-node\\| (SileroVad, onnxruntime-web) |');
