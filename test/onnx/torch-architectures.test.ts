@@ -1,0 +1,84 @@
+/**
+ * Recurrent models shaped as applications build them - a conv front-end and a recurrent body -
+ * exported by torch.onnx.export (torch 1.13) at opsets 13 and 17 (tools/gen_onnx_torch_architectures.py):
+ * an OCR CRNN (Conv2d / BatchNorm / MaxPool, a 2-layer bidirectional LSTM), DeepSpeech2 (a strided
+ * Conv2d with Hardtanh, bidirectional GRUs around a BatchNorm1d), keyword spotting with attention
+ * pooling (Conv1d, LayerNorm, LSTM, softmax over time and bmm), and an LSTM over
+ * pack_padded_sequence (sequence_lens). wasm-rnn's outputs against PyTorch's own (<= 1e-5) and
+ * against onnxruntime-web (<= 1e-4), on two data sets of other batch and length through the
+ * dynamic axes, on the recurrent fast path and on the general one.
+ */
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RnnError, ready } from '../../src/index.js';
+import { loadOnnx } from '../../src/onnx/index.js';
+import type { Tensor } from '../../base/tensor.js';
+import { FIXTURES, expectClose, listDirs, maxRelErr, readBytes, readDataSet } from './helpers.js';
+import { runOrt } from './ort.js';
+
+const DIR = join(FIXTURES, 'torch-arch');
+const models = listDirs(DIR);
+const OPSETS = [13, 17];
+/** The recurrent layers of each model (a bidirectional layer is one node). */
+const RECURRENT: Record<string, { op: 'LSTM' | 'GRU'; layers: number }> = {
+  crnn: { op: 'LSTM', layers: 2 },
+  ds2: { op: 'GRU', layers: 2 },
+  kws_att: { op: 'LSTM', layers: 1 },
+  packed: { op: 'LSTM', layers: 1 },
+};
+
+beforeAll(async () => {
+  await ready();
+});
+
+describe('conv + recurrent architectures exported by torch.onnx.export', () => {
+  it('has four models at two opsets', () => {
+    expect(models).toEqual(Object.keys(RECURRENT).flatMap((m) => OPSETS.map((o) => `${m}_op${o}`)).sort());
+  });
+
+  for (const name of models) {
+    it(name, async () => {
+      const bytes = readBytes(join(DIR, name, 'model.onnx'));
+      const fast = loadOnnx(bytes);
+      const general = loadOnnx(bytes, { fastPath: false });
+      const { op, layers } = RECURRENT[name.replace(/_op\d+$/, '')];
+      expect(fast.recurrentNodes.map((n) => [n.op, n.path])).toEqual(Array(layers).fill([op, 'fast']));
+      expect(listDirs(join(DIR, name))).toEqual(['test_data_set_0', 'test_data_set_1']);
+      for (const set of listDirs(join(DIR, name))) {
+        const ins = readDataSet(join(DIR, name, set), 'input');
+        const want = readDataSet(join(DIR, name, set), 'output');
+        const feeds: Record<string, Tensor> = Object.fromEntries(ins.map((t) => [t.name, { data: t.data, shape: t.shape }]));
+        expect([...fast.inputNames]).toEqual(ins.map((t) => t.name));
+        expect([...fast.outputNames]).toEqual(want.map((t) => t.name));
+        const outs = [fast.run(feeds), general.run(feeds)];
+        for (const out of outs) for (const w of want) expectClose(out[w.name], w as never, 1e-5, `${name}/${set} ${w.name}`);
+        const r = await runOrt(bytes, feeds as never);
+        expect(r.error, 'onnxruntime ran the model').toBeUndefined();
+        for (const w of want) {
+          const e = maxRelErr(outs[0][w.name], r.outputs![w.name], `${name}/${set} ${w.name} vs onnxruntime`);
+          expect(e, `${name}/${set} ${w.name} vs onnxruntime: ${e}`).toBeLessThanOrEqual(1e-4);
+        }
+      }
+      fast.dispose();
+      general.dispose();
+    });
+  }
+
+  it("packed: another batch than the export's is refused as onnxruntime refuses it (torch bakes the batch into the initial states' Expand)", async () => {
+    const bytes = readBytes(join(DIR, 'packed_op17', 'model.onnx'));
+    const model = loadOnnx(bytes);
+    const feeds = { x: { data: new Float32Array(2 * 5 * 6).fill(0.25), shape: [2, 5, 6] }, lengths: { data: BigInt64Array.of(5n, 3n), shape: [2] } };
+    let error: unknown;
+    try {
+      model.run(feeds);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RnnError);
+    expect((error as RnnError).code).toBe('SHAPE_MISMATCH');
+    expect((error as RnnError).message).toMatch(/Expand node '.*' .*cannot be broadcast/);
+    const r = await runOrt(bytes, feeds as never);
+    expect(r.error).toMatch(/Expand/);
+    model.dispose();
+  });
+});
