@@ -32,6 +32,9 @@ const pools = (op) => suffixes(`test_${op}`, '1d_default', '2d_ceil', '2d_defaul
 /** Operator -> the cases that exercise it (an `_expanded` case runs the operator's function body). */
 const ALLOW = {
   If: ['test_if'],
+  // inference (opset 11's ratio attribute in the _old ones), and training mode with ratio 0 (the identity)
+  Dropout: ['test_dropout_default', 'test_dropout_default_ratio', 'test_dropout_default_mask', 'test_dropout_default_mask_ratio',
+    'test_dropout_default_old', 'test_dropout_random_old', 'test_training_dropout_zero_ratio', 'test_training_dropout_zero_ratio_mask'],
   Loop: ['test_loop11'],
   Resize: [
     'test_resize_downsample_scales_cubic', 'test_resize_downsample_scales_cubic_A_n0p5_exclude_outside', 'test_resize_downsample_scales_cubic_align_corners',
@@ -181,6 +184,10 @@ const ALLOW = {
 /** Cases of implemented operators that are not copied, and why. */
 const EXCLUDED = {
   test_if_opt: 'an optional-typed graph output (optionals are supported inside a graph and as inputs)',
+  test_training_dropout: 'training mode with ratio > 0 drops values at random (ONNX drew them with numpy\'s generator)',
+  test_training_dropout_default: 'training mode with ratio > 0 drops values at random (ONNX drew them with numpy\'s generator)',
+  test_training_dropout_default_mask: 'training mode with ratio > 0 drops values at random (ONNX drew them with numpy\'s generator)',
+  test_training_dropout_mask: 'training mode with ratio > 0 drops values at random (ONNX drew them with numpy\'s generator)',
   test_optional_get_element_sequence: 'an optional sequence',
   test_if_seq: 'a sequence-typed graph output (sequences are supported inside a graph only)',
   test_batchnorm_epsilon_training_mode: 'training mode (batch statistics) is not supported: inference only',

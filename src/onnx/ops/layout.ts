@@ -8,7 +8,7 @@ import type { NodeContext } from '../node.js';
 import { DT } from '../proto.js';
 import { alloc, allocData, i64, numelOf, odtypeOf, sameShape, toInts, type OData, type ODType, type OTensor } from '../values.js';
 import {
-  allocLike, axesInputOrAttr, broadcastShapes, copyPicked, expandTo, normAxis, sameDtype, stridesOf, walkStrided, type OpFactory,
+  allocLike, axesInputOrAttr, broadcastShapes, copyPicked, expandTo, normAxis, sameDtype, scalarOf, stridesOf, walkStrided, type OpFactory,
 } from './util.js';
 
 /** Transposes data of `shape` by `perm`. */
@@ -34,13 +34,20 @@ export const identity: OpFactory = (ctx) => {
 };
 identity.takesNonTensors = true;
 
+/**
+ * Dropout as inference runs it: the data unchanged and a mask of ones. In training mode
+ * (training_mode input, opset 12 on) it drops values at random, which only a ratio of 0 does not:
+ * then it is the same identity (scale 1 / (1 - 0), nothing dropped). Models exported in training
+ * mode with dropout 0 have it (torch 1.13 exports a TransformerEncoderLayer only in training mode).
+ */
 const dropout: OpFactory = (ctx) => {
   ctx.allowOnly(['ratio', 'is_test', 'seed']);
   return (ins) => {
     const x = ctx.input(ins, 0, 'data');
     const training = ins[2];
     if (training !== undefined && training.data.length > 0 && Boolean(training.data[0])) {
-      throw ctx.error('UNSUPPORTED', 'training_mode=true is not supported (inference only)');
+      const ratio = ins[1] === undefined ? 0.5 : Number(scalarOf(ctx, ins[1], 'ratio'));
+      if (ratio !== 0) throw ctx.error('UNSUPPORTED', `training_mode=true with ratio ${ratio} drops values at random; only ratio 0 (nothing dropped) is supported`);
     }
     // The mask is bool from opset 10, of the input's type before.
     const mask = alloc(ctx.opset < 10 ? x.dtype : 'bool', x.shape.slice(), ctx.label);
