@@ -22,6 +22,14 @@ float32 CPU) of different batch and length, through the dynamic axes:
   packed    a bidirectional LSTM over pack_padded_sequence / pad_packed_sequence (LSTM
             sequence_lens); torch bakes the batch size of the export into the graph (its Expand
             of the initial states), so both data sets have batch 3, with other lengths
+  cbhg      Tacotron's CBHG encoder: a bank of Conv1d of kernels 1-6 (even ones sliced back to T),
+            MaxPool1d (2, stride 1, pad 1) sliced, projections with BatchNorm, a residual, two
+            highway layers (sigmoid gates), a bidirectional GRU; input [B, T, 16]
+  trans_lstm a TransformerEncoderLayer (multi-head attention, LayerNorm) then an LSTM; outputs the
+            argmax per step and the top 2 of the last step (ArgMax, TopK); exported in training
+            mode with dropout 0 (torch 1.13 cannot export its eval fast path)
+  glu_lstm  conformer-style conv: pointwise Conv1d + GLU, depthwise Conv1d (groups = channels),
+            BatchNorm, SiLU, then a 2-layer LSTM whose h0 comes from a Linear of the mean frame
 """
 import os
 import shutil
@@ -96,13 +104,82 @@ class Packed(nn.Module):
         y, _ = nn.utils.rnn.pad_packed_sequence(y, batch_first=True, total_length=x.shape[1])
         return y, h
 
-def export(name, m, names_in, names_out, dyn, sets, opset):
+class BatchNormConv1d(nn.Module):
+    def __init__(self, cin, cout, k, act):
+        super().__init__()
+        self.conv = nn.Conv1d(cin, cout, k, padding=k // 2, bias=False)
+        self.bn = nn.BatchNorm1d(cout)
+        self.act = act
+    def forward(self, x):
+        y = self.conv(x)
+        y = self.act(y) if self.act is not None else y
+        return self.bn(y)
+
+class Highway(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.H = nn.Linear(n, n); self.T = nn.Linear(n, n)
+    def forward(self, x):
+        h = F.relu(self.H(x)); t = torch.sigmoid(self.T(x))
+        return h * t + x * (1.0 - t)
+
+class CBHG(nn.Module):
+    def __init__(self, cin=16, K=6):
+        super().__init__()
+        self.bank = nn.ModuleList([BatchNormConv1d(cin, cin, k, nn.ReLU()) for k in range(1, K + 1)])
+        self.pool = nn.MaxPool1d(2, stride=1, padding=1)
+        self.proj1 = BatchNormConv1d(K * cin, 32, 3, nn.ReLU())
+        self.proj2 = BatchNormConv1d(32, cin, 3, None)
+        self.highways = nn.ModuleList([Highway(cin) for _ in range(2)])
+        self.gru = nn.GRU(cin, 12, batch_first=True, bidirectional=True)
+    def forward(self, x):          # [B, T, cin]
+        T = x.size(1)
+        y = x.transpose(1, 2)
+        y = torch.cat([conv(y)[:, :, :T] for conv in self.bank], dim=1)
+        y = self.pool(y)[:, :, :T]
+        y = self.proj2(self.proj1(y))
+        y = y.transpose(1, 2) + x
+        for h in self.highways: y = h(y)
+        out, _ = self.gru(y)
+        return out
+
+class TransLSTM(nn.Module):
+    def __init__(self, d=32):
+        super().__init__()
+        self.inp = nn.Linear(20, d)
+        self.enc = nn.TransformerEncoderLayer(d, 4, 64, dropout=0.0, batch_first=True)
+        self.lstm = nn.LSTM(d, d, batch_first=True)
+        self.out = nn.Linear(d, 5)
+    def forward(self, x):
+        y = self.enc(self.inp(x))
+        y, _ = self.lstm(y)
+        return self.out(y).argmax(-1), torch.topk(self.out(y[:, -1]), 2).values
+
+class GLUConvLSTM(nn.Module):
+    def __init__(self, c=24):
+        super().__init__()
+        self.pw = nn.Conv1d(c, 2 * c, 1)
+        self.dw = nn.Conv1d(c, c, 7, padding=3, groups=c)
+        self.bn = nn.BatchNorm1d(c)
+        self.lstm = nn.LSTM(c, 16, num_layers=2, batch_first=True)
+        self.h0 = nn.Linear(c, 16)
+    def forward(self, x):           # [B, T, c]
+        y = F.glu(self.pw(x.transpose(1, 2)), dim=1)
+        y = F.silu(self.bn(self.dw(y))).transpose(1, 2)
+        h0 = torch.tanh(self.h0(x.mean(1))).unsqueeze(0).repeat(2, 1, 1)
+        out, (h, c) = self.lstm(y, (h0, torch.zeros_like(h0)))
+        return out, h
+
+def export(name, m, names_in, names_out, dyn, sets, opset, train=False):
+    """train: exported in training mode (a TransformerEncoderLayer has no ONNX export in eval mode in
+    torch 1.13); its dropouts are 0, so it computes what eval mode does."""
     d = os.path.join(ROOT, f'{name}_op{opset}')
     os.makedirs(d)
-    m.eval()
+    m.train() if train else m.eval()
     with torch.no_grad():
         torch.onnx.export(m, sets[0], os.path.join(d, 'model.onnx'), opset_version=opset, input_names=names_in,
-                          output_names=names_out, dynamic_axes=dyn, do_constant_folding=True)
+                          output_names=names_out, dynamic_axes=dyn, do_constant_folding=True,
+                          training=torch.onnx.TrainingMode.PRESERVE if train else torch.onnx.TrainingMode.EVAL)
         for i, ins in enumerate(sets):
             outs = m(*ins)
             outs = outs if isinstance(outs, tuple) else (outs,)
@@ -145,6 +222,20 @@ def main():
         export('packed', m, ['x', 'lengths'], ['y', 'h'],
                {'x': {0: 'batch', 1: 'time'}, 'lengths': {0: 'batch'}, 'y': {0: 'batch', 1: 'time'}, 'h': {1: 'batch'}},
                [(torch.randn(3, 7, 6, generator=g), torch.tensor([7, 5, 2])), (torch.randn(3, 5, 6, generator=g), torch.tensor([5, 4, 1]))], opset)
+        torch.manual_seed(5)
+        m = CBHG()
+        randomize_bn(m, g)
+        export('cbhg', m, ['x'], ['out'], {'x': {0: 'batch', 1: 'time'}, 'out': {0: 'batch', 1: 'time'}},
+               [(torch.randn(2, 11, 16, generator=g),), (torch.randn(3, 6, 16, generator=g),)], opset)
+        torch.manual_seed(6)
+        m = TransLSTM()
+        export('trans_lstm', m, ['x'], ['ids', 'top'], {'x': {0: 'batch', 1: 'time'}, 'ids': {0: 'batch', 1: 'time'}, 'top': {0: 'batch'}},
+               [(torch.randn(2, 9, 20, generator=g),), (torch.randn(3, 5, 20, generator=g),)], opset, train=True)
+        torch.manual_seed(7)
+        m = GLUConvLSTM()
+        randomize_bn(m, g)
+        export('glu_lstm', m, ['x'], ['out', 'h'], {'x': {0: 'batch', 1: 'time'}, 'out': {0: 'batch', 1: 'time'}, 'h': {1: 'batch'}},
+               [(torch.randn(2, 10, 24, generator=g),), (torch.randn(1, 4, 24, generator=g),)], opset)
 
 
 if __name__ == '__main__':
