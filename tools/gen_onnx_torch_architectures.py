@@ -30,6 +30,11 @@ float32 CPU) of different batch and length, through the dynamic axes:
             mode with dropout 0 (torch 1.13 cannot export its eval fast path)
   glu_lstm  conformer-style conv: pointwise Conv1d + GLU, depthwise Conv1d (groups = channels),
             BatchNorm, SiLU, then a 2-layer LSTM whose h0 comes from a Linear of the mean frame
+  rnn_relu_bi a 2-layer bidirectional ReLU RNN without biases, h0 as an input, then PReLU and ELU
+  tcn_gru   a causal dilated TCN (left padding by replicate, reflect and zeros; LeakyReLU, Softplus,
+            GroupNorm, InstanceNorm1d) before a GRU, its output upsampled 2x (linear Resize)
+  attn_decoder a GRU encoder and a Bahdanau attention decoder unrolled over 4 steps (a GRUCell,
+            which torch writes out as MatMuls and gates; argmax fed back as a one-hot)
 """
 import os
 import shutil
@@ -170,6 +175,56 @@ class GLUConvLSTM(nn.Module):
         out, (h, c) = self.lstm(y, (h0, torch.zeros_like(h0)))
         return out, h
 
+class RNNReluBi(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(7, 9, num_layers=2, nonlinearity='relu', bidirectional=True, bias=False)
+        self.act = nn.PReLU(18)
+    def forward(self, x, h0):
+        y, h = self.rnn(x, h0)
+        return F.elu(self.act(y.permute(1, 2, 0))).permute(2, 0, 1), h
+
+class TCNGRU(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv1d(8, 16, 3, dilation=1)
+        self.c2 = nn.Conv1d(16, 16, 3, dilation=2)
+        self.c3 = nn.Conv1d(16, 16, 3, dilation=4)
+        self.gn = nn.GroupNorm(4, 16)
+        self.inorm = nn.InstanceNorm1d(16, affine=True)
+        self.gru = nn.GRU(16, 12, batch_first=True)
+        self.up = nn.Upsample(scale_factor=2, mode='linear', align_corners=False)
+    def forward(self, x):           # [B, 8, T]
+        y = F.leaky_relu(self.c1(F.pad(x, (2, 0), mode='replicate')), 0.1)
+        y = F.softplus(self.c2(F.pad(y, (4, 0), mode='reflect')))
+        y = self.gn(self.c3(F.pad(y, (8, 0))))
+        y = self.inorm(torch.tanh(y))
+        out, h = self.gru(y.transpose(1, 2))
+        return self.up(out.transpose(1, 2)), h
+
+class AttnDecoder(nn.Module):  # unrolled Bahdanau attention decoder with a GRUCell, 4 steps
+    def __init__(self, H=16, V=11):
+        super().__init__()
+        self.enc = nn.GRU(6, H, batch_first=True)
+        self.cell = nn.GRUCell(H + V, H)
+        self.Wa = nn.Linear(H, H, bias=False); self.Ua = nn.Linear(H, H); self.va = nn.Linear(H, 1, bias=False)
+        self.out = nn.Linear(H, V)
+        self.V = V
+    def forward(self, x):
+        enc, h = self.enc(x)          # [B, T, H], [1, B, H]
+        h = h[0]
+        y = torch.zeros(x.shape[0], self.V)
+        outs = []
+        for _ in range(4):
+            e = self.va(torch.tanh(self.Wa(h).unsqueeze(1) + self.Ua(enc))).squeeze(-1)
+            a = torch.softmax(e, dim=1)
+            ctx = (a.unsqueeze(-1) * enc).sum(1)
+            h = self.cell(torch.cat([ctx, y], -1), h)
+            logits = self.out(h)
+            y = F.one_hot(logits.argmax(-1), self.V).float()
+            outs.append(logits)
+        return torch.stack(outs, 1)
+
 def export(name, m, names_in, names_out, dyn, sets, opset, train=False):
     """train: exported in training mode (a TransformerEncoderLayer has no ONNX export in eval mode in
     torch 1.13); its dropouts are 0, so it computes what eval mode does."""
@@ -236,6 +291,17 @@ def main():
         randomize_bn(m, g)
         export('glu_lstm', m, ['x'], ['out', 'h'], {'x': {0: 'batch', 1: 'time'}, 'out': {0: 'batch', 1: 'time'}, 'h': {1: 'batch'}},
                [(torch.randn(2, 10, 24, generator=g),), (torch.randn(1, 4, 24, generator=g),)], opset)
+        torch.manual_seed(8)
+        export('rnn_relu_bi', RNNReluBi(), ['x', 'h0'], ['y', 'h'],
+               {'x': {0: 'time', 1: 'batch'}, 'h0': {1: 'batch'}, 'y': {0: 'time', 1: 'batch'}, 'h': {1: 'batch'}},
+               [(torch.randn(5, 2, 7, generator=g), torch.randn(4, 2, 9, generator=g)),
+                (torch.randn(3, 3, 7, generator=g), torch.randn(4, 3, 9, generator=g))], opset)
+        torch.manual_seed(9)
+        export('tcn_gru', TCNGRU(), ['x'], ['up', 'h'], {'x': {0: 'batch', 2: 'time'}, 'up': {0: 'batch', 2: 'time2'}, 'h': {1: 'batch'}},
+               [(torch.randn(2, 8, 20, generator=g),), (torch.randn(3, 8, 13, generator=g),)], opset)
+        torch.manual_seed(10)
+        export('attn_decoder', AttnDecoder(), ['x'], ['logits'], {'x': {0: 'batch', 1: 'time'}, 'logits': {0: 'batch'}},
+               [(torch.randn(2, 7, 6, generator=g),), (torch.randn(3, 5, 6, generator=g),)], opset)
 
 
 if __name__ == '__main__':

@@ -7,7 +7,9 @@
  * pack_padded_sequence (sequence_lens), Tacotron's CBHG (a conv bank of even and odd kernels,
  * MaxPool1d, highway layers, a bidirectional GRU), a TransformerEncoderLayer before an LSTM
  * (attention, LayerNorm, ArgMax, TopK; exported in training mode with dropout 0) and a
- * conformer-style GLU / depthwise-conv block before a 2-layer LSTM with a computed h0. wasm-rnn's outputs against PyTorch's own (<= 1e-5) and
+ * conformer-style GLU / depthwise-conv block before a 2-layer LSTM with a computed h0, a
+ * bidirectional ReLU RNN with PReLU / ELU, a dilated causal TCN (Pad modes, GroupNorm,
+ * InstanceNorm, a linear Resize) before a GRU, and an unrolled attention decoder. wasm-rnn's outputs against PyTorch's own (<= 1e-5) and
  * against onnxruntime-web (<= 1e-4), on two data sets of other batch and length through the
  * dynamic axes, on the recurrent fast path and on the general one.
  */
@@ -23,7 +25,7 @@ const DIR = join(FIXTURES, 'torch-arch');
 const models = listDirs(DIR);
 const OPSETS = [13, 17];
 /** The recurrent layers of each model (a bidirectional layer is one node). */
-const RECURRENT: Record<string, { op: 'LSTM' | 'GRU'; layers: number }> = {
+const RECURRENT: Record<string, { op: 'LSTM' | 'GRU' | 'RNN'; layers: number }> = {
   crnn: { op: 'LSTM', layers: 2 },
   ds2: { op: 'GRU', layers: 2 },
   kws_att: { op: 'LSTM', layers: 1 },
@@ -31,6 +33,9 @@ const RECURRENT: Record<string, { op: 'LSTM' | 'GRU'; layers: number }> = {
   cbhg: { op: 'GRU', layers: 1 },
   trans_lstm: { op: 'LSTM', layers: 1 },
   glu_lstm: { op: 'LSTM', layers: 2 },
+  rnn_relu_bi: { op: 'RNN', layers: 2 },
+  tcn_gru: { op: 'GRU', layers: 1 },
+  attn_decoder: { op: 'GRU', layers: 1 }, // the encoder; torch writes the decoder's GRUCell out as MatMuls and gates
 };
 
 beforeAll(async () => {
@@ -38,7 +43,7 @@ beforeAll(async () => {
 });
 
 describe('conv + recurrent architectures exported by torch.onnx.export', () => {
-  it('has seven models at two opsets', () => {
+  it('has ten models at two opsets', () => {
     expect(models).toEqual(Object.keys(RECURRENT).flatMap((m) => OPSETS.map((o) => `${m}_op${o}`)).sort());
   });
 
