@@ -57,14 +57,31 @@ export function erf(x: number): number {
 export function softmaxF64(src: Float32Array, dst: Float32Array, base: number, dim: number, stride: number, log: boolean): void {
   let max = -Infinity;
   for (let k = 0; k < dim; k++) max = Math.max(max, src[base + k * stride]);
+  // each exponential computed once, kept in float64 for the division
+  const e = scratch64(dim);
   let sum = 0;
-  for (let k = 0; k < dim; k++) sum += Math.exp(src[base + k * stride] - max);
+  for (let k = 0; k < dim; k++) {
+    const v = Math.exp(src[base + k * stride] - max);
+    e[k] = v;
+    sum += v;
+  }
   if (log) {
     const ls = Math.log(sum);
     for (let k = 0; k < dim; k++) dst[base + k * stride] = src[base + k * stride] - max - ls;
   } else {
-    for (let k = 0; k < dim; k++) dst[base + k * stride] = Math.exp(src[base + k * stride] - max) / sum;
+    for (let k = 0; k < dim; k++) dst[base + k * stride] = e[k] / sum;
   }
+}
+
+/**
+ * Working float64 values of softmaxF64 (its exponentials) and matmulF64 (a row's sums), kept
+ * between calls instead of allocated by each (a call per row or per batch item of a small
+ * operator made that allocation most of its time). Neither calls the other or itself.
+ */
+let scratch = new Float64Array(64);
+function scratch64(n: number): Float64Array {
+  if (scratch.length < n) scratch = new Float64Array(Math.max(n, 2 * scratch.length));
+  return scratch;
 }
 
 /** How a matrix operand is addressed: element (i, j) at data[offset + i * rowStride + j * colStride]. */
@@ -80,12 +97,12 @@ export interface StridedMatrix {
  * float64 from its bias (0 without) in ascending k, stored once (a Float32Array rounds it).
  */
 export function matmulF64(A: StridedMatrix, B: StridedMatrix, M: number, K: number, N: number, out: Float32Array | Float64Array, oOff: number, bias: ArrayLike<number> | null = null): void {
-  const acc = new Float64Array(N);
+  const acc = scratch64(N);
   const { data: a, rowStride: ars, colStride: acs } = A;
   const { data: b, rowStride: brs, colStride: bcs } = B;
   for (let m = 0; m < M; m++) {
     if (bias) for (let n = 0; n < N; n++) acc[n] = bias[n];
-    else acc.fill(0);
+    else acc.fill(0, 0, N);
     const arow = A.offset + m * ars;
     for (let k = 0; k < K; k++) {
       const av = a[arow + k * acs];

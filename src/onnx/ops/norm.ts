@@ -89,11 +89,12 @@ const layerNormalization: OpFactory = (ctx) => {
     const normShape = x.shape.slice(axis);
     const len = numelOf(normShape);
     const rows = numelOf(x.shape.slice(0, axis));
-    const paramIndex = (t: OTensor, what: string): Int32Array => {
+    // where a parameter of the normalized shape's size reads each element once: null (direct)
+    const paramIndex = (t: OTensor, what: string): Int32Array | null => {
       requireFloat(ctx, t, what);
       const fits = t.shape.length <= normShape.length && t.shape.every((d, i) => d === 1 || d === normShape[normShape.length - t.shape.length + i]);
       if (!fits) throw ctx.error('SHAPE_MISMATCH', `${what} of shape ${fmtShape(t.shape)} does not broadcast to the normalized shape ${fmtShape(normShape)}`);
-      return broadcastIndex(t.shape, normShape);
+      return numelOf(t.shape) === len ? null : broadcastIndex(t.shape, normShape);
     };
     const scaleT = ctx.input(ins, 1, 'Scale');
     const si = paramIndex(scaleT, 'Scale');
@@ -112,8 +113,8 @@ const layerNormalization: OpFactory = (ctx) => {
       (meanOut.data as Float32Array)[row] = mean;
       (invOut.data as Float32Array)[row] = inv;
       for (let j = 0; j < len; j++) {
-        const v = (src[off + j] - mean) * inv * scale[si[j]];
-        y[off + j] = bias && bi ? v + bias[bi[j]] : v;
+        const v = (src[off + j] - mean) * inv * scale[si === null ? j : si[j]];
+        y[off + j] = bias ? v + bias[bi === null || bi === undefined ? j : bi[j]] : v;
       }
     }
     return [out, meanOut, invOut];
