@@ -16,7 +16,7 @@ import { POOL_OPS } from './ops/pool.js';
 import { REDUCE_OPS } from './ops/reduce.js';
 import { SHAPE_OPS } from './ops/shape.js';
 import { SOFTMAX_OPS } from './ops/softmax.js';
-import { withMovementPrepares } from './ops/movement.js';
+import { copyByRunsOrIndex, withMovementPrepares } from './ops/movement.js';
 
 export * from './ops/util.js';
 export { sigmoid } from './ops/elementwise.js';
@@ -34,4 +34,4 @@ export const OPS: Record<string, OpFactory> = withMovementPrepares({
   ...NORM_OPS,
   ...POOL_OPS,
   ...MISC_OPS,
-});
+}, copyByRunsOrIndex);

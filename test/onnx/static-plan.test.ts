@@ -140,6 +140,26 @@ describe('prepared nodes give the dynamic plan bits', () => {
     expect(m.lastRunPlan!.unpreparedNodes).toEqual([]);
   });
 
+  it('data movement of int64 and int32 tensors: Transpose (element by element, through an index), Gather, Concat (runs)', () => {
+    const c = (name: string, values: number[]): NodeSpec => ({ op: 'Constant', inputs: [], outputs: [name], attrs: [ints('value', values)] });
+    const nodes: NodeSpec[] = [
+      { op: 'Constant', inputs: [], outputs: ['k'], attrs: [{ name: 'value', t: { name: 'k', dims: [], data: [1000] } }] },
+      { op: 'Mul', inputs: ['x', 'k'], outputs: ['xk'] },
+      { op: 'Cast', inputs: ['xk'], outputs: ['i64'], attrs: [{ name: 'to', i: 7 }] },
+      { op: 'Cast', inputs: ['xk'], outputs: ['i32'], attrs: [{ name: 'to', i: 6 }] },
+      { op: 'Transpose', inputs: ['i64'], outputs: ['t64'], attrs: [{ name: 'perm', ints: [2, 0, 1] }] },
+      { op: 'Transpose', inputs: ['i32'], outputs: ['t32'], attrs: [{ name: 'perm', ints: [1, 2, 0] }] },
+      c('gi', [2, 0, 2]),
+      { op: 'Gather', inputs: ['i64', 'gi'], outputs: ['g64'], attrs: [{ name: 'axis', i: 1 }] },
+      { op: 'Concat', inputs: ['i32', 'i32'], outputs: ['c32'], attrs: [{ name: 'axis', i: 2 }] },
+    ];
+    const outs = ['t64', 't32', 'g64', 'c32'];
+    const m = expectSameAsDynamic(nodes, [{ name: 'x', shape: [2, 3, 5] }], outs, 21);
+    // the movements are prepared (the Casts run as they are, into the plan's buffers)
+    expect(m.lastRunPlan!.unpreparedNodes.every((n) => n.startsWith('Cast'))).toBe(true);
+    expect(m.lastRunPlan!.preparedNodes).toBe(5);
+  });
+
   it('elementwise, broadcasting, comparisons, Pow with a scalar exponent, ReduceMean', () => {
     const nodes: NodeSpec[] = [
       { op: 'Add', inputs: ['a', 'b'], outputs: ['add'] },

@@ -31,8 +31,11 @@ export const MOVEMENT_OPS: Readonly<Record<string, readonly number[] | null>> = 
   DepthToSpace: [0], SpaceToDepth: [0],
 };
 
-/** The movement operators' factories with `prepare` added to their kernels. */
-export function withMovementPrepares(factories: Record<string, OpFactory>): Record<string, OpFactory> {
+/**
+ * The movement operators' factories with `prepare` added to their kernels; `copier` says how a
+ * prepared node copies (copyByRuns unless given: see copyByRunsOrIndex).
+ */
+export function withMovementPrepares(factories: Record<string, OpFactory>, copier: MovementCopier = copyByRuns): Record<string, OpFactory> {
   const out = { ...factories };
   for (const [op, dataInputs] of Object.entries(MOVEMENT_OPS)) {
     const factory = factories[op];
@@ -40,7 +43,7 @@ export function withMovementPrepares(factories: Record<string, OpFactory>): Reco
     out[op] = (ctx) => {
       const kernel = factory(ctx);
       if (op === 'Pad' && ctx.string('mode', 'constant') === 'constant') return kernel;
-      return withMovementPrepare(kernel, dataInputs ?? undefined);
+      return withMovementPrepare(kernel, dataInputs ?? undefined, copier);
     };
   }
   return out;
@@ -49,11 +52,53 @@ export function withMovementPrepares(factories: Record<string, OpFactory>): Reco
 /** Copy runs of one output: [input, from, to, length] per run. */
 type Runs = Int32Array;
 
+/** How a prepared node fills one output from its inputs, given the output's copy runs. */
+export type MovementCopier = (runs: Runs) => (ins: readonly (OTensor | undefined)[], dst: OData) => void;
+
+/** Run by run: a run of MEMMOVE_RUN or more elements in the plan arena is one memmove. */
+export const copyByRuns: MovementCopier = (runs) => (ins, dst) => copyRuns(runs, ins, dst);
+
+/**
+ * Run by run, or, where the runs are short (a Transpose moving single elements, a Gather of
+ * scalars) and all from one input, element by element through an index of where each comes from:
+ * a loop over the index costs a fraction of a run's bookkeeping per element. Not in SileroVad's
+ * operator set (its movements are few and small, and a VAD page ships as little as it can).
+ */
+export const copyByRunsOrIndex: MovementCopier = (runs) => {
+  const count = runs.length / 4;
+  let elements = 0;
+  for (let r = 0; r < runs.length; r += 4) {
+    if (runs[r] !== runs[0]) return copyByRuns(runs);
+    elements += runs[r + 3];
+  }
+  if (count === 0 || elements >= SHORT_RUNS * count) return copyByRuns(runs);
+  const input = runs[0];
+  const index = new Int32Array(elements);
+  for (let r = 0; r < runs.length; r += 4) for (let k = 0; k < runs[r + 3]; k++) index[runs[r + 2] + k] = runs[r + 1] + k;
+  return (ins, dst) => {
+    const src = ins[input]!.data;
+    if (dst instanceof Float32Array) {
+      const s = src as Float32Array;
+      for (let o = 0; o < index.length; o++) dst[o] = s[index[o]];
+    } else if (dst instanceof BigInt64Array) {
+      const s = src as BigInt64Array;
+      for (let o = 0; o < index.length; o++) dst[o] = s[index[o]];
+    } else {
+      const s = src as Int32Array;
+      const d = dst as Int32Array;
+      for (let o = 0; o < index.length; o++) d[o] = s[index[o]];
+    }
+  };
+};
+
+/** Runs shorter than this on average are copied through an index (copyByRunsOrIndex). */
+const SHORT_RUNS = 4;
+
 /**
  * Adds `prepare` to a movement operator's kernel (dataInputs: the inputs that carry elements;
  * undefined = all of them).
  */
-export function withMovementPrepare(kernel: NodeFn, dataInputs: readonly number[] | undefined): NodeFn {
+export function withMovementPrepare(kernel: NodeFn, dataInputs: readonly number[] | undefined, copier: MovementCopier = copyByRuns): NodeFn {
   kernel.prepare = (types) => {
     const isData = (i: number) => (dataInputs === undefined ? true : dataInputs.includes(i));
     let base = 0;
@@ -90,18 +135,18 @@ export function withMovementPrepare(kernel: NodeFn, dataInputs: readonly number[
       return undefined;
     }
     const outputs: ValueType[] = [];
-    const runs: Runs[] = [];
+    const copies: ReturnType<MovementCopier>[] = [];
     for (const r of results) {
       if (r === undefined || r.dtype !== 'float32' || r.data.length > MAX_POSITIONS) return undefined;
       const found = runsOf(r.data as Float32Array, bases, placeholders);
       if (found === undefined) return undefined;
       outputs.push({ dtype, shape: r.shape.slice() });
-      runs.push(found);
+      copies.push(copier(found));
     }
     return {
       outputs,
       run(ins, outs) {
-        for (let o = 0; o < outs.length; o++) copyRuns(runs[o], ins, outs[o].data);
+        for (let o = 0; o < outs.length; o++) copies[o](ins, outs[o].data);
       },
     } satisfies PreparedNode;
   };
@@ -147,10 +192,9 @@ function copyRuns(runs: Runs, ins: readonly (OTensor | undefined)[], dst: OData)
       const s = src as Float32Array;
       if (len >= MEMMOVE_RUN && arenaCopy(s, from, dst, to, len)) continue;
       for (let k = 0; k < len; k++) dst[to + k] = s[from + k];
-    } else if (dst instanceof BigInt64Array) {
-      const s = src as BigInt64Array;
-      for (let k = 0; k < len; k++) dst[to + k] = s[from + k];
     } else {
+      // integer and bool tensors (shapes, indices: short), int64 included: source and destination
+      // are arrays of one kind
       const s = src as Int32Array;
       const d = dst as Int32Array;
       for (let k = 0; k < len; k++) d[to + k] = s[from + k];
