@@ -17,8 +17,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RnnError, ready } from '../../src/index.js';
 import { loadOnnx } from '../../src/onnx/index.js';
-import type { Tensor } from '../../base/tensor.js';
-import { FIXTURES, expectClose, listDirs, maxRelErr, readBytes, readDataSet } from './helpers.js';
+import { checkExportedModel } from './exported-models.js';
+import { FIXTURES, listDirs, readBytes } from './helpers.js';
 import { runOrt } from './ort.js';
 
 const DIR = join(FIXTURES, 'torch-arch');
@@ -48,38 +48,7 @@ describe('conv + recurrent architectures exported by torch.onnx.export', () => {
   });
 
   for (const name of models) {
-    it(name, async () => {
-      const bytes = readBytes(join(DIR, name, 'model.onnx'));
-      const fast = loadOnnx(bytes);
-      const general = loadOnnx(bytes, { fastPath: false });
-      const { op, layers } = RECURRENT[name.replace(/_op\d+$/, '')];
-      expect(fast.recurrentNodes.map((n) => [n.op, n.path])).toEqual(Array(layers).fill([op, 'fast']));
-      expect(listDirs(join(DIR, name))).toEqual(['test_data_set_0', 'test_data_set_1']);
-      for (const set of listDirs(join(DIR, name))) {
-        const ins = readDataSet(join(DIR, name, set), 'input');
-        const want = readDataSet(join(DIR, name, set), 'output');
-        const feeds: Record<string, Tensor> = Object.fromEntries(ins.map((t) => [t.name, { data: t.data, shape: t.shape }]));
-        expect([...fast.inputNames]).toEqual(ins.map((t) => t.name));
-        expect([...fast.outputNames]).toEqual(want.map((t) => t.name));
-        const outs = [fast.run(feeds), general.run(feeds)];
-        const r = await runOrt(bytes, feeds as never);
-        expect(r.error, 'onnxruntime ran the model').toBeUndefined();
-        for (const w of want) {
-          const what = `${name}/${set} ${w.name}`;
-          if (w.data instanceof BigInt64Array) {
-            // indices (ArgMax): exactly PyTorch's and onnxruntime's
-            for (const out of outs) expect(Array.from(out[w.name].data as BigInt64Array), what).toEqual(Array.from(w.data));
-            expect(Array.from(r.outputs![w.name].data as unknown as BigInt64Array), `${what}: onnxruntime`).toEqual(Array.from(w.data));
-            continue;
-          }
-          for (const out of outs) expectClose(out[w.name], w as never, 1e-5, what);
-          const e = maxRelErr(outs[0][w.name], r.outputs![w.name], `${what} vs onnxruntime`);
-          expect(e, `${what} vs onnxruntime: ${e}`).toBeLessThanOrEqual(1e-4);
-        }
-      }
-      fast.dispose();
-      general.dispose();
-    });
+    it(name, () => checkExportedModel(join(DIR, name), RECURRENT[name.replace(/_op\d+$/, '')]));
   }
 
   it("packed: another batch than the export's is refused as onnxruntime refuses it (torch bakes the batch into the initial states' Expand)", async () => {
