@@ -15,6 +15,7 @@
 //   node bench/run.mjs --only threads [bench/threads.mjs's options]   (ready({ threads: 2 }) against one thread, issue 17)
 //   node bench/run.mjs --only build-choice [bench/build-choice.mjs's options]   (how ready()'s build timing ends on each engine)
 //   node bench/run.mjs --only wakeword [bench/wakeword.mjs's options]   (openWakeWord's models against onnxruntime-web)
+//   node bench/run.mjs --only architectures [bench/architectures.mjs's options]   (exported conv + recurrent models against onnxruntime-web)
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,7 +32,7 @@ const sh = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore',
 
 // `--only vad` / `--only train`: the Silero VAD bench (bench/vad.mjs) or the training bench
 // (bench/train.mjs), each with its own options, not the RNN inference workloads
-const SEPARATE_BENCHES = { vad: 'bench/vad.mjs', 'vad-browser': 'bench/vad-browser.mjs', train: 'bench/train.mjs', threads: 'bench/threads.mjs', 'build-choice': 'bench/build-choice.mjs', wakeword: 'bench/wakeword.mjs' };
+const SEPARATE_BENCHES = { vad: 'bench/vad.mjs', 'vad-browser': 'bench/vad-browser.mjs', train: 'bench/train.mjs', threads: 'bench/threads.mjs', 'build-choice': 'bench/build-choice.mjs', wakeword: 'bench/wakeword.mjs', architectures: 'bench/architectures.mjs' };
 if (SEPARATE_BENCHES[opt('only')]) {
   const i = argv.indexOf('--only');
   process.exit(spawnSync(process.execPath, [SEPARATE_BENCHES[opt('only')], ...argv.slice(0, i), ...argv.slice(i + 2)], { cwd: root, stdio: 'inherit' }).status ?? 1);
