@@ -8,9 +8,9 @@
 //   node bench/architectures.mjs [--rounds 200] [--node 20|24] [--no-build]
 //   node bench/run.mjs --only architectures [same options]
 // Writes bench/results/<date>-architectures.json and bench/.cache/architectures.md (BENCHMARKS.md with --write-md).
-import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { benchNodes, flag, log, opt, rel, root } from './lib/cli.mjs';
+import { opt, rel } from './lib/cli.mjs';
+import { runOnBenchNodes, timeAlternating } from './lib/onnx-vs-web.mjs';
 import { writeResults } from './lib/results.mjs';
 import { cpuInfo } from './vad-engines.mjs';
 
@@ -31,22 +31,8 @@ if (process.argv.includes('--child')) {
     const theirs = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
     const feeds = Object.fromEntries(inputs.map((t) => [t.name, { data: t.data, shape: t.shape }]));
     const webFeeds = Object.fromEntries(inputs.map((t) => [t.name, new ort.Tensor(t.data instanceof BigInt64Array ? 'int64' : 'float32', t.data, t.shape)]));
-    const a = [];
-    const b = [];
-    for (let r = 0; r < rounds + 20; r++) {
-      let t = performance.now();
-      ours.run(feeds);
-      const ta = performance.now() - t;
-      t = performance.now();
-      await theirs.run(webFeeds);
-      const tb = performance.now() - t;
-      if (r >= 20) {
-        a.push(ta);
-        b.push(tb);
-      }
-    }
-    const med = (x) => x.slice().sort((p, q) => p - q)[x.length >> 1];
-    rows.push({ model: name.replace(/_op17$/, ''), shapes: inputs.map((t) => `[${t.shape.join(', ')}]`).join(' '), 'wasm-rnn': med(a) * 1000, 'onnxruntime-web': med(b) * 1000 });
+    const t = await timeAlternating(ours, theirs, feeds, webFeeds, rounds);
+    rows.push({ model: name.replace(/_op17$/, ''), shapes: inputs.map((t) => `[${t.shape.join(', ')}]`).join(' '), 'wasm-rnn': t.ours * 1000, 'onnxruntime-web': t.theirs * 1000 });
     ours.dispose();
     await theirs.release();
   }
@@ -54,15 +40,8 @@ if (process.argv.includes('--child')) {
   process.exit(0);
 }
 
-if (!flag('no-build')) spawnSync('npm', ['run', 'build:ts', '--silent'], { cwd: root, stdio: 'inherit' });
 const cpu = cpuInfo();
-const runs = [];
-for (const node of benchNodes()) {
-  log(`${node.label}...`);
-  const r = spawnSync(node.bin, [...node.flags, rel('bench/architectures.mjs'), '--child', '--rounds', opt('rounds', '200')], { cwd: root, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${node.label}: ${r.stderr}`);
-  runs.push({ node: node.label, rows: JSON.parse(r.stdout.trim().split('\n').at(-1)) });
-}
+const runs = runOnBenchNodes('bench/architectures.mjs');
 const version = JSON.parse(readFileSync(rel('node_modules/onnxruntime-web/package.json'), 'utf8')).version;
 let md = `Exported conv + recurrent architectures (test/fixtures/onnx/torch-arch, opset 17, first data set), us per run (median of interleaved rounds, wall clock); ${cpu.modelName} (${cpu.vendor}, family ${cpu.family}), onnxruntime-web ${version} (wasm, 1 thread)\n\n`;
 md += '| Node | model | inputs | wasm-rnn | onnxruntime-web | ratio |\n|---|---|---|---|---|---|\n';

@@ -6,9 +6,9 @@
 //   node bench/wakeword.mjs [--rounds 200] [--node 20|24] [--no-build]
 //   node bench/run.mjs --only wakeword [same options]
 // Writes bench/results/<date>-wakeword.json and bench/.cache/wakeword.md (BENCHMARKS.md with --write-md).
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { benchNodes, flag, log, opt, rel, root } from './lib/cli.mjs';
+import { opt, rel } from './lib/cli.mjs';
+import { runOnBenchNodes, timeAlternating } from './lib/onnx-vs-web.mjs';
 import { writeResults } from './lib/results.mjs';
 import { cpuInfo } from './vad-engines.mjs';
 
@@ -42,22 +42,8 @@ if (process.argv.includes('--child')) {
       feeds[name] = { data, shape };
       webFeeds[name] = new ort.Tensor(type, data, shape);
     }
-    const a = [];
-    const b = [];
-    for (let r = 0; r < rounds + 20; r++) {
-      let t = performance.now();
-      ours.run(feeds);
-      const ta = performance.now() - t;
-      t = performance.now();
-      await theirs.run(webFeeds);
-      const tb = performance.now() - t;
-      if (r >= 20) {
-        a.push(ta);
-        b.push(tb);
-      }
-    }
-    const med = (x) => x.slice().sort((p, q) => p - q)[x.length >> 1];
-    rows.push({ model: c.name, 'wasm-rnn': med(a) * 1000, 'onnxruntime-web': med(b) * 1000 });
+    const t = await timeAlternating(ours, theirs, feeds, webFeeds, rounds);
+    rows.push({ model: c.name, 'wasm-rnn': t.ours * 1000, 'onnxruntime-web': t.theirs * 1000 });
     ours.dispose();
     await theirs.release();
   }
@@ -65,15 +51,8 @@ if (process.argv.includes('--child')) {
   process.exit(0);
 }
 
-if (!flag('no-build')) spawnSync('npm', ['run', 'build:ts', '--silent'], { cwd: root, stdio: 'inherit' });
 const cpu = cpuInfo();
-const runs = [];
-for (const node of benchNodes()) {
-  log(`${node.label}...`);
-  const r = spawnSync(node.bin, [...node.flags, rel('bench/wakeword.mjs'), '--child', '--rounds', opt('rounds', '200')], { cwd: root, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${node.label}: ${r.stderr}`);
-  runs.push({ node: node.label, rows: JSON.parse(r.stdout.trim().split('\n').at(-1)) });
-}
+const runs = runOnBenchNodes('bench/wakeword.mjs');
 const version = JSON.parse(readFileSync(rel('node_modules/onnxruntime-web/package.json'), 'utf8')).version;
 let md = `openWakeWord's models, us per 80 ms chunk (median of interleaved rounds, wall clock); ${cpu.modelName} (${cpu.vendor}, family ${cpu.family}), onnxruntime-web ${version} (wasm, 1 thread)\n\n`;
 md += '| Node | model | wasm-rnn | onnxruntime-web | ratio |\n|---|---|---|---|---|\n';
