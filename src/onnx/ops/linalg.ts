@@ -16,7 +16,7 @@ import { PackedMatMul } from '../../../bindings/matmul.js';
 import { matmulF64 } from '../../../base/reference-math.js';
 import type { NodeContext } from '../node.js';
 import { alloc, numelOf, type OTensor } from '../values.js';
-import { bstrides, forBroadcast, requireFloat, type OpFactory } from './util.js';
+import { broadcastShapes, bstrides, forBroadcast, requireFloat, type OpFactory } from './util.js';
 
 /** B of `node input 1` when it is a float32 constant of a rank the packed path takes, with no zero dimension. */
 function constantB(ctx: NodeContext, ranks: readonly number[]): OTensor | undefined {
@@ -54,16 +54,7 @@ export function matmulGeometry(ctx: NodeContext, aShape: readonly number[], bSha
   }
   const aBatch = as.slice(0, -2);
   const bBatch = bs.slice(0, -2);
-  const r = Math.max(aBatch.length, bBatch.length);
-  const batch = new Array<number>(r);
-  for (let i = 0; i < r; i++) {
-    const da = aBatch[aBatch.length - r + i] ?? 1;
-    const db = bBatch[bBatch.length - r + i] ?? 1;
-    if (da !== db && da !== 1 && db !== 1) {
-      throw ctx.error('SHAPE_MISMATCH', `the batch dims of ${names[0]} ${fmtShape(aShape)} and ${names[1]} ${fmtShape(bShape)} cannot be broadcast`);
-    }
-    batch[i] = da === 1 ? db : da;
-  }
+  const batch = broadcastShapes(ctx, aBatch, bBatch, () => `the batch dims of ${names[0]} ${fmtShape(aShape)} and ${names[1]} ${fmtShape(bShape)}`);
   const outShape = [...batch, ...(aShape.length === 1 ? [] : [M]), ...(bShape.length === 1 ? [] : [N])];
   return { M, K, N, batch, aBatch, bBatch, outShape };
 }

@@ -42,14 +42,18 @@ export function normAxes(ctx: NodeContext, axes: readonly number[], rank: number
   return out;
 }
 
-export function broadcastShapes(ctx: NodeContext, a: readonly number[], b: readonly number[]): number[] {
+/**
+ * The multidirectional broadcast of shapes a and b; SHAPE_MISMATCH when they do not broadcast,
+ * saying `shapes a and b` or, given, what `mismatched()` names.
+ */
+export function broadcastShapes(ctx: NodeContext, a: readonly number[], b: readonly number[], mismatched?: () => string): number[] {
   const r = Math.max(a.length, b.length);
   const out = new Array<number>(r);
   for (let i = 0; i < r; i++) {
     const da = a[a.length - r + i] ?? 1;
     const db = b[b.length - r + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) {
-      throw ctx.error('SHAPE_MISMATCH', `shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast`);
+      throw ctx.error('SHAPE_MISMATCH', `${mismatched ? mismatched() : `shapes ${fmtShape(a)} and ${fmtShape(b)}`} cannot be broadcast`);
     }
     out[i] = da === 1 ? db : da;
   }
