@@ -7,7 +7,7 @@
 const ORT = new URL('../../entries/node-ort.js', import.meta.url).href;
 
 /** The specifiers answered with wasm-rnn/ort: the two packages whose API it implements. */
-export const SWAPPED: ReadonlySet<string> = new Set(['onnxruntime-node', 'onnxruntime-web']);
+const SWAPPED: ReadonlySet<string> = new Set(['onnxruntime-node', 'onnxruntime-web']);
 
 type Resolved = { url: string; format?: string | null; shortCircuit?: boolean };
 type NextResolve = (specifier: string, context: unknown) => Resolved | Promise<Resolved>;

@@ -80,10 +80,8 @@ export const copyByRunsOrIndex: MovementCopier = (runs) => {
     if (dst instanceof Float32Array) {
       const s = src as Float32Array;
       for (let o = 0; o < index.length; o++) dst[o] = s[index[o]];
-    } else if (dst instanceof BigInt64Array) {
-      const s = src as BigInt64Array;
-      for (let o = 0; o < index.length; o++) dst[o] = s[index[o]];
     } else {
+      // integer and bool tensors, int64 included, as copyRuns copies them
       const s = src as Int32Array;
       const d = dst as Int32Array;
       for (let o = 0; o < index.length; o++) d[o] = s[index[o]];

@@ -113,8 +113,8 @@ const layerNormalization: OpFactory = (ctx) => {
       (meanOut.data as Float32Array)[row] = mean;
       (invOut.data as Float32Array)[row] = inv;
       for (let j = 0; j < len; j++) {
-        const v = (src[off + j] - mean) * inv * scale[si === null ? j : si[j]];
-        y[off + j] = bias ? v + bias[bi === null || bi === undefined ? j : bi[j]] : v;
+        const v = (src[off + j] - mean) * inv * scale[si ? si[j] : j];
+        y[off + j] = bias ? v + bias[bi ? bi[j] : j] : v;
       }
     }
     return [out, meanOut, invOut];
