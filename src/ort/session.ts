@@ -60,6 +60,9 @@ export class InferenceSession {
   /** Name, type and shape of each output: as declared, completed by wasm-rnn's shape inference at load. */
   readonly outputMetadata: readonly ValueMetadata[];
   private model: OnnxModel | undefined;
+  /** Each input's and output's type by name (the metadata's), looked up by run(). */
+  private readonly inputTypes: ReadonlyMap<string, string>;
+  private readonly outputTypes: ReadonlyMap<string, string>;
 
   private constructor(model: OnnxModel) {
     this.model = model;
@@ -73,6 +76,8 @@ export class InferenceSession {
     });
     this.inputMetadata = model.inputs.map(metadata);
     this.outputMetadata = model.outputs.map(metadata);
+    this.inputTypes = new Map(this.inputMetadata.map((m) => [m.name, m.type]));
+    this.outputTypes = new Map(this.outputMetadata.map((m) => [m.name, m.type]));
   }
 
   /**
@@ -119,12 +124,11 @@ export class InferenceSession {
     }
     const inputs: Record<string, PlainTensor> = {};
     for (const [name, value] of Object.entries(feeds)) {
-      const info = model.inputs.find((i) => i.name === name);
-      if (!info) {
+      const type = this.inputTypes.get(name);
+      if (type === undefined) {
         throw new RnnError('INVALID_INPUT', `InferenceSession.run: '${name}' is not an input of the model; its inputs are ${this.inputNames.map((n) => `'${n}'`).join(', ') || '(none)'}`);
       }
       const t = asTensor(value, name);
-      const type = info.declaredType ?? info.dtype;
       if (t.type !== type) {
         throw new RnnError('DTYPE_MISMATCH', `InferenceSession.run: input '${name}' must be of type ${type}, got ${t.type}`);
       }
@@ -132,10 +136,7 @@ export class InferenceSession {
     }
     const results = model.run(inputs);
     const out: OutputsType = {};
-    for (const name of wanted) {
-      const info = model.outputs.find((o) => o.name === name);
-      out[name] = fromPlain(results[name], info?.declaredType ?? info?.dtype);
-    }
+    for (const name of wanted) out[name] = fromPlain(results[name], this.outputTypes.get(name));
     return out;
   }
 
