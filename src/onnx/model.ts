@@ -249,11 +249,7 @@ export function loadOnnxWith(
     });
     // the sub-graphs planning did not decode (branches pruned at load): their bytes checked
     checkUndecoded(model);
-    let outputs: OnnxOutputInfo[] = graph.outputs.map((o) => {
-      const declaredType = heldTypeOf(o.elemType);
-      const info = { name: o.name, dtype: o.elemType === undefined ? undefined : odtypeOf(o.elemType), shape: o.shape };
-      return declaredType ? { ...info, declaredType } : info;
-    });
+    let outputs: OnnxOutputInfo[] = graph.outputs.map((o) => withDeclaredType({ name: o.name, dtype: o.elemType === undefined ? undefined : odtypeOf(o.elemType), shape: o.shape }, o.elemType));
     if (inference) outputs = inference.outputs(outputs, block.outputs, planner.constants);
     return new Model(inputs, inputSlots, fixed, outputs, block, planner, opset ?? 0, specializeShapes);
   } catch (e) {
@@ -283,8 +279,12 @@ function inputInfo(vi: ValueInfoMsg): OnnxInputInfo {
   if (vi.elemType === undefined) throw new RnnError('UNSUPPORTED', `graph input '${vi.name}': only tensor inputs with an element type are supported`);
   const dtype = odtypeOf(vi.elemType);
   if (dtype === undefined) throw new RnnError('UNSUPPORTED', `graph input '${vi.name}': element type ${dtName(vi.elemType)} is not supported`);
-  const info: OnnxInputInfo = vi.optional ? { name: vi.name, dtype, shape: vi.shape, optional: true } : { name: vi.name, dtype, shape: vi.shape };
-  const declaredType = heldTypeOf(vi.elemType);
+  return withDeclaredType(vi.optional ? { name: vi.name, dtype, shape: vi.shape, optional: true } : { name: vi.name, dtype, shape: vi.shape }, vi.elemType);
+}
+
+/** `info` with the element type the graph declares, where the executor holds it as another (heldTypeOf). */
+function withDeclaredType<T extends OnnxInputInfo | OnnxOutputInfo>(info: T, elemType: number | undefined): T {
+  const declaredType = heldTypeOf(elemType);
   if (declaredType) info.declaredType = declaredType;
   return info;
 }
